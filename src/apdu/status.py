@@ -1,0 +1,75 @@
+"""ISO/IEC 7816-4 status words and their meanings, for messages."""
+
+from __future__ import annotations
+
+#: Exact status words.
+STATUS_WORDS: dict[int, str] = {
+    0x9000: "normal processing",
+    0x6200: "warning: no information given, non-volatile memory unchanged",
+    0x6281: "warning: part of returned data may be corrupted",
+    0x6282: "warning: end of file reached before reading Le bytes",
+    0x6283: "warning: selected file deactivated",
+    0x6284: "warning: file control information not formatted",
+    0x6300: "warning: verification failed (no retry counter)",
+    0x6381: "warning: file filled up by the last write",
+    0x6400: "execution error: non-volatile memory unchanged",
+    0x6581: "execution error: memory failure",
+    0x6700: "wrong length",
+    0x6800: "functions in CLA not supported",
+    0x6881: "logical channel not supported",
+    0x6882: "secure messaging not supported",
+    0x6883: "last command of the chain expected",
+    0x6884: "command chaining not supported",
+    0x6900: "command not allowed",
+    0x6981: "command incompatible with file structure",
+    0x6982: "security status not satisfied",
+    0x6983: "authentication method blocked",
+    0x6984: "reference data not usable (blocked)",
+    0x6985: "conditions of use not satisfied",
+    0x6986: "command not allowed (no current EF)",
+    0x6987: "expected secure messaging data objects missing",
+    0x6988: "incorrect secure messaging data objects",
+    0x6A80: "incorrect parameters in the data field",
+    0x6A81: "function not supported",
+    0x6A82: "file or application not found",
+    0x6A83: "record not found",
+    0x6A84: "not enough memory space in the file",
+    0x6A85: "Nc inconsistent with TLV structure",
+    0x6A86: "incorrect parameters P1-P2",
+    0x6A87: "Nc inconsistent with parameters P1-P2",
+    0x6A88: "referenced data or reference data not found",
+    0x6A89: "file already exists",
+    0x6A8A: "DF name already exists",
+    0x6B00: "wrong parameters P1-P2 (offset outside the file)",
+    0x6D00: "instruction code not supported or invalid",
+    0x6E00: "class not supported",
+    0x6F00: "no precise diagnosis",
+}
+
+#: Status words known by their first byte (or first 12 bits), with a format for the rest.
+_PATTERNS: tuple[tuple[int, int, str], ...] = (
+    (0xFFF0, 0x63C0, "verification failed, {n} tries left"),
+    (0xFF00, 0x6100, "{n} more bytes available (GET RESPONSE)"),
+    (0xFF00, 0x6C00, "wrong Le, {n} bytes available"),
+    (0xFF00, 0x6200, "warning, non-volatile memory unchanged"),
+    (0xFF00, 0x6300, "warning, non-volatile memory changed"),
+    (0xFF00, 0x6400, "execution error, non-volatile memory unchanged"),
+    (0xFF00, 0x6500, "execution error, non-volatile memory changed"),
+    (0xFF00, 0x6600, "security-related issue"),
+    (0xFF00, 0x6800, "functions in CLA not supported"),
+    (0xFF00, 0x6900, "command not allowed"),
+    (0xFF00, 0x6A00, "wrong parameters P1-P2"),
+)
+
+
+def describe(sw: int) -> str:
+    """A short English description of a status word (``"unknown status"`` if none fits)."""
+    if sw in STATUS_WORDS:
+        return STATUS_WORDS[sw]
+    for mask, value, text in _PATTERNS:
+        if sw & mask == value:
+            n = sw & (0x0F if mask == 0xFFF0 else 0xFF)
+            if value in (0x6100, 0x6C00) and n == 0:
+                n = 256
+            return text.format(n=n)
+    return "unknown status"

@@ -1,0 +1,147 @@
+"""The transport interface and the APDU channel on top of it.
+
+A :class:`Transport` has one job: send the bytes of a command APDU, return the
+bytes of the response. :class:`ApduChannel` adds ISO 7816-4 conveniences on top:
+``61xx`` is answered with GET RESPONSE and ``6Cxx`` resends with the right Le,
+transparently to callers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from .command import SHORT_MAX, CommandAPDU
+from .errors import EncodingError
+from .response import ResponseAPDU
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Sends command bytes to a card and returns the response bytes.
+
+    ``secret`` tells wrappers (recording, tracing) that the command's data field
+    is a secret; the card itself never sees the flag.
+    """
+
+    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class BaseTransport:
+    """Defaults for the optional parts of a transport."""
+
+    _name: str = ""
+    _atr: bytes = b""
+
+    @property
+    def name(self) -> str:
+        """Human-readable name of what this transport talks to (a reader name, a file)."""
+        return self._name
+
+    @property
+    def atr(self) -> bytes:
+        """Answer-to-reset of the card, when known."""
+        return self._atr
+
+    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:  # pragma: no cover
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the card; a second call does nothing."""
+
+    def reconnect(self) -> None:
+        """Reset the connection to the card (volatile card state is lost)."""
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Exclusive access around several exchanges (a no-op where meaningless)."""
+        return contextlib.nullcontext()
+
+    def __enter__(self) -> BaseTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class TransportWrapper(BaseTransport):
+    """A transport that forwards to another one (recording, tracing, ...)."""
+
+    def __init__(self, inner: BaseTransport) -> None:
+        self.inner = inner
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def atr(self) -> bytes:
+        return self.inner.atr
+
+    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+        return self.inner.transmit(apdu, secret=secret)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def reconnect(self) -> None:
+        self.inner.reconnect()
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        return self.inner.transaction()
+
+
+class FunctionTransport(BaseTransport):
+    """A transport around a function ``bytes -> bytes`` (scripted cards in tests)."""
+
+    def __init__(self, func: Callable[[bytes], bytes], name: str = "function") -> None:
+        self._func = func
+        self._name = name
+
+    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+        return self._func(bytes(apdu))
+
+
+#: Upper bound on GET RESPONSE rounds, so a broken card cannot loop forever.
+MAX_GET_RESPONSE = 256
+
+
+class ApduChannel:
+    """Exchanges :class:`CommandAPDU` objects over a transport.
+
+    ``extended`` says whether extended-length APDUs may be sent; callers read it
+    to decide how to chunk reads.
+    """
+
+    def __init__(self, transport: BaseTransport, *, extended: bool = True) -> None:
+        self.transport = transport
+        self.extended = extended
+        #: Number of APDUs sent to the transport (GET RESPONSE and resends included).
+        self.count = 0
+
+    def _raw(self, command: CommandAPDU) -> ResponseAPDU:
+        if command.is_extended and not self.extended:
+            raise EncodingError("extended-length APDU while extended length is disabled")
+        self.count += 1
+        raw = self.transport.transmit(command.to_bytes(), secret=command.secret)
+        return ResponseAPDU.parse(raw)
+
+    def send(self, command: CommandAPDU) -> ResponseAPDU:
+        """Send ``command``; follow ``61xx`` and ``6Cxx`` until the answer is complete."""
+        response = self._raw(command)
+        if response.correct_le is not None and command.le is not None:
+            response = self._raw(command.with_le(response.correct_le))
+        data = bytearray(response.data)
+        rounds = 0
+        while response.more_available is not None and rounds < MAX_GET_RESPONSE:
+            rounds += 1
+            want = min(response.more_available, SHORT_MAX)
+            response = self._raw(CommandAPDU(command.cla & 0x03, 0xC0, 0x00, 0x00, le=want))
+            if response.correct_le is not None:
+                response = self._raw(
+                    CommandAPDU(command.cla & 0x03, 0xC0, 0x00, 0x00, le=response.correct_le)
+                )
+            data += response.data
+        return ResponseAPDU(bytes(data), response.sw)

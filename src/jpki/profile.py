@@ -1,0 +1,294 @@
+"""The My Number Card's applications, files, keys and PINs: the one table.
+
+Every command and the virtual card read from here; no AID or file id appears
+elsewhere. Sources are named as in ``shared/jpki-protocol.md``: facts seen in one
+source only (myna-card) are likely, not certain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+
+
+@dataclass(frozen=True)
+class Application:
+    """An application selected by DF name (``00 A4 04 0C 0A <AID>``)."""
+
+    id: str
+    aid: bytes
+    name_ja: str
+    name_en: str
+    source: str
+
+
+JPKI = Application(
+    "jpki", bytes.fromhex("D392F000260100000001"), "公的個人認証AP", "JPKI", "all sources"
+)
+CARDINFO = Application(
+    "cardinfo",
+    bytes.fromhex("D3921000310001010408"),
+    "券面事項入力補助AP",
+    "card-info input support",
+    "all sources",
+)
+SURFACE = Application(
+    "surface",
+    bytes.fromhex("D3921000310001010402"),
+    "券面事項確認AP",
+    "card-surface confirmation",
+    "myna-rs, jpki-rs, myna-card",
+)
+JUKI = Application(
+    "juki", bytes.fromhex("D3921000310001010401"), "住基AP", "resident registry", "myna-card"
+)
+COMMON = Application(
+    "common", bytes.fromhex("D3921000310001010100"), "共通カードAP", "common card", "myna-card"
+)
+
+#: Applications in the order commands visit them.
+APPLICATIONS: tuple[Application, ...] = (JPKI, CARDINFO, SURFACE, JUKI, COMMON)
+APPLICATIONS_BY_ID = {a.id: a for a in APPLICATIONS}
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """An elementary file holding data (``00 A4 02 0C 02 <FID>``)."""
+
+    id: str
+    app: Application
+    fid: int
+    access: str
+    description: str
+
+
+AUTH_CERT = DataFile("auth-cert", JPKI, 0x000A, "free", "auth certificate (X.509 DER)")
+AUTH_CA_CERT = DataFile("auth-ca-cert", JPKI, 0x000B, "free", "auth CA certificate")
+SIGN_CERT = DataFile("sign-cert", JPKI, 0x0001, "sign PIN", "sign certificate (personal data)")
+SIGN_CA_CERT = DataFile("sign-ca-cert", JPKI, 0x0002, "free", "sign CA certificate")
+TOKEN_INFO = DataFile("token-info", JPKI, 0x0006, "free", "token label, 32 bytes space-padded")
+CERT_FLAGS = DataFile(
+    "cert-flags", JPKI, 0x0008, "free", "3 bytes; first byte 8F when a sign cert exists"
+)
+CARD_RECORD = DataFile(
+    "card-record", COMMON, 0x0001, "free", "record: 01 1C, serial(15), municipality(5), expiry"
+)
+CARDINFO_MYNUMBER = DataFile("cardinfo-mynumber", CARDINFO, 0x0001, "cardinfo PIN", "My Number")
+CARDINFO_ATTRS = DataFile("cardinfo-attrs", CARDINFO, 0x0002, "cardinfo PIN", "name etc.")
+
+DATA_FILES: tuple[DataFile, ...] = (
+    AUTH_CERT,
+    AUTH_CA_CERT,
+    SIGN_CERT,
+    SIGN_CA_CERT,
+    TOKEN_INFO,
+    CERT_FLAGS,
+    CARD_RECORD,
+    CARDINFO_MYNUMBER,
+    CARDINFO_ATTRS,
+)
+
+#: First byte of EF 0008 when the sign certificate exists (myna-card).
+CERT_FLAG_PRESENT = 0x8F
+
+#: Length of the token label at the start of EF 0006.
+TOKEN_LABEL_LEN = 32
+
+
+class Token(StrEnum):
+    """What kind of token holds the JPKI application (EF 0006 label)."""
+
+    CARD = "card"
+    ANDROID = "android"
+    IPHONE = "iphone"
+    JUKI_CARD = "juki-card"
+    UNKNOWN = "unknown"
+
+
+#: Labels of EF 0006 (myna-card; the first and last also in opensc).
+TOKEN_LABELS: dict[str, Token] = {
+    "JPKIAPICCTOKEN2": Token.CARD,
+    "JPKIAPGPSETOKEN": Token.ANDROID,
+    "JPKIAPIOSTOKEN": Token.IPHONE,
+    "JPKIAPICCTOKEN": Token.JUKI_CARD,
+}
+TOKEN_LABEL_OF = {v: k for k, v in TOKEN_LABELS.items()}
+
+
+def token_from_label(raw: bytes) -> Token:
+    """Token kind from the bytes of EF 0006 (label space- or NUL-padded)."""
+    label = raw[:TOKEN_LABEL_LEN].rstrip(b" \x00").decode("ascii", "replace")
+    return TOKEN_LABELS.get(label, Token.UNKNOWN)
+
+
+class Change(Enum):
+    """How a key's value is changed after VERIFY."""
+
+    CHANGE_REFERENCE_DATA = "00 24 01 80"  # ①②④ (myna-rs, myna-go, myna-card)
+    JICSAP_CHANGE_KEY = "80 32 00 80"  # ③ (myna-card only)
+    NONE = ""
+
+
+@dataclass(frozen=True)
+class PinFormat:
+    """What values a key accepts, checked before any byte reaches the card."""
+
+    id: str
+    pattern: str
+    min_len: int
+    max_len: int
+    upper: bool = False
+
+    def normalise(self, value: str) -> str:
+        """The value as sent (① is upper-cased: J-LIS takes lower case as upper)."""
+        return value.upper() if self.upper else value
+
+    def valid(self, value: str) -> bool:
+        value = self.normalise(value)
+        return bool(re.fullmatch(self.pattern, value)) and (
+            self.min_len <= len(value) <= self.max_len
+        )
+
+
+DIGITS4 = PinFormat("digits4", r"[0-9]{4}", 4, 4)
+#: ① : 6-16 of A-Z and 0-9, at least one letter and one digit (J-LIS password page).
+SIGN_PASSWORD = PinFormat(
+    "sign-password", r"(?=.*[A-Z])(?=.*[0-9])[A-Z0-9]{6,16}", 6, 16, upper=True
+)
+#: 照合番号A: the 12-digit My Number.
+DIGITS12 = PinFormat("digits12", r"[0-9]{12}", 12, 12)
+#: 照合番号B: birth YYMMDD (era year) + expiry year YYYY + 4-digit security code.
+DIGITS14 = PinFormat("digits14", r"[0-9]{14}", 14, 14)
+#: 券面事項確認AP birth-date key: YYMMDD in the era year (myna-card).
+DIGITS6 = PinFormat("digits6", r"[0-9]{6}", 6, 6)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key (a PIN EF) on the card, with its own retry counter."""
+
+    id: str
+    app: Application
+    fid: int
+    max_tries: int | None
+    format: PinFormat
+    change: Change
+    source: str
+
+    @property
+    def sfi_p2(self) -> int:
+        """P2 of ``00 20 00 P2`` naming this key by short EF identifier."""
+        return 0x80 | self.fid
+
+
+SIGN_KEY = Key("sign", JPKI, 0x001B, 5, SIGN_PASSWORD, Change.CHANGE_REFERENCE_DATA, "all")
+AUTH_KEY = Key("auth", JPKI, 0x0018, 3, DIGITS4, Change.CHANGE_REFERENCE_DATA, "all")
+JUKI_KEY = Key("juki", JUKI, 0x001C, 3, DIGITS4, Change.JICSAP_CHANGE_KEY, "myna-card")
+COMMON_KEY = Key("juki-common", COMMON, 0x001C, 3, DIGITS4, Change.JICSAP_CHANGE_KEY, "myna-card")
+CARDINFO_KEY = Key("cardinfo", CARDINFO, 0x0011, 3, DIGITS4, Change.CHANGE_REFERENCE_DATA, "all")
+#: Max tries of the 照合番号 keys: B is 10 per myna-card; A is published nowhere.
+CARDINFO_A_KEY = Key("cardinfo-a", CARDINFO, 0x0014, None, DIGITS12, Change.NONE, "myna-card")
+CARDINFO_B_KEY = Key("cardinfo-b", CARDINFO, 0x0015, 10, DIGITS14, Change.NONE, "myna-card")
+#: Blocked (63C0) on every card myna-card examined; purpose unknown. Not shown to users.
+CARDINFO_BLOCKED_KEY = Key(
+    "cardinfo-0012", CARDINFO, 0x0012, None, DIGITS4, Change.NONE, "myna-card"
+)
+#: The surface AP numbers A and B the other way round from the text AP (all sources agree).
+SURFACE_A_KEY = Key("surface-a", SURFACE, 0x0013, None, DIGITS12, Change.NONE, "myna-rs, myna-card")
+SURFACE_B_KEY = Key("surface-b", SURFACE, 0x0012, None, DIGITS14, Change.NONE, "myna-rs, myna-card")
+SURFACE_BIRTH_KEY = Key("surface-birth", SURFACE, 0x0011, None, DIGITS6, Change.NONE, "myna-card")
+
+KEYS: tuple[Key, ...] = (
+    SIGN_KEY,
+    AUTH_KEY,
+    JUKI_KEY,
+    COMMON_KEY,
+    CARDINFO_KEY,
+    CARDINFO_A_KEY,
+    CARDINFO_B_KEY,
+    CARDINFO_BLOCKED_KEY,
+    SURFACE_A_KEY,
+    SURFACE_B_KEY,
+    SURFACE_BIRTH_KEY,
+)
+KEYS_BY_ID = {k.id: k for k in KEYS}
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A PIN as users know it: ①-④ and the 照合番号. ③ is two keys."""
+
+    id: str
+    no: int | None
+    keys: tuple[Key, ...]
+    name_ja: str
+    name_en: str
+
+    @property
+    def max_tries(self) -> int | None:
+        return self.keys[0].max_tries
+
+    @property
+    def format(self) -> PinFormat:
+        return self.keys[0].format
+
+
+SIGN = Pin("sign", 1, (SIGN_KEY,), "署名用電子証明書の暗証番号", "signature PIN")
+AUTH = Pin("auth", 2, (AUTH_KEY,), "利用者証明用電子証明書の暗証番号", "user-authentication PIN")
+JUKI_PIN = Pin(
+    "juki", 3, (JUKI_KEY, COMMON_KEY), "住民基本台帳用の暗証番号", "resident-registry PIN"
+)
+CARDINFO_PIN = Pin(
+    "cardinfo", 4, (CARDINFO_KEY,), "券面事項入力補助用の暗証番号", "card-info input-support PIN"
+)
+CARDINFO_A = Pin(
+    "cardinfo-a",
+    None,
+    (CARDINFO_A_KEY,),
+    "券面事項入力補助AP 照合番号A",
+    "card-info check number A",
+)
+CARDINFO_B = Pin(
+    "cardinfo-b",
+    None,
+    (CARDINFO_B_KEY,),
+    "券面事項入力補助AP 照合番号B",
+    "card-info check number B",
+)
+SURFACE_A = Pin(
+    "surface-a", None, (SURFACE_A_KEY,), "券面事項確認AP 照合番号A", "card-surface check number A"
+)
+SURFACE_B = Pin(
+    "surface-b", None, (SURFACE_B_KEY,), "券面事項確認AP 照合番号B", "card-surface check number B"
+)
+
+#: The PINs ``retries`` reports, in display order.
+PINS: tuple[Pin, ...] = (
+    SIGN,
+    AUTH,
+    JUKI_PIN,
+    CARDINFO_PIN,
+    CARDINFO_A,
+    CARDINFO_B,
+    SURFACE_A,
+    SURFACE_B,
+)
+PINS_BY_ID = {p.id: p for p in PINS}
+
+#: Circled numbers used by municipal pages.
+CIRCLED = {1: "①", 2: "②", 3: "③", 4: "④"}
+
+
+# Instruction bytes used on this card.
+INS_SELECT = 0xA4
+INS_VERIFY = 0x20
+INS_CHANGE_REFERENCE_DATA = 0x24
+INS_READ_BINARY = 0xB0
+INS_READ_RECORD = 0xB2
+INS_GET_RESPONSE = 0xC0
+CLA_JICSAP = 0x80
+INS_JICSAP_CHANGE_KEY = 0x32
+
+#: Length of the 共通カードAP record EF 0001: 01 1C + 15 + 5 + 8 (myna-card, myna-rs).
+CARD_RECORD_LEN = 2 + 15 + 5 + 8
