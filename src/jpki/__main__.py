@@ -1,0 +1,5 @@
+"""``python -m jpki``."""
+
+from jpki.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""The ``jpkitool`` command line: a thin click layer over :mod:`jpki`."""

@@ -1,0 +1,1 @@
+"""One module per ``jpkitool`` command; each exposes ``command``."""

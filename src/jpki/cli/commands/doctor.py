@@ -1,0 +1,109 @@
+"""``jpkitool doctor``: pcscd → readers → card → JPKI application, first missing link named."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from apdu import ReaderBusyError, ServiceUnavailableError, TransportError
+
+from ...card import MyNumberCard
+from ...i18n import t
+from ..context import AppContext
+from ..exitcodes import Exit
+from ..main_support import finish
+
+#: The links in order; each has a message and fixes per platform in the catalogues.
+LINKS = ("service", "reader", "card", "jpki")
+PLATFORMS = ("debian", "macos", "windows")
+
+
+@dataclass(frozen=True)
+class Check:
+    link: str
+    ok: bool
+    detail: str
+    exit: Exit = Exit.NO_CARD
+
+
+def walk(reader: str | None) -> list[Check]:
+    """Run the checks in order, stopping at the first that fails."""
+    from apdu import pcsc
+
+    checks: list[Check] = []
+    try:
+        names = pcsc.list_readers()
+    except ServiceUnavailableError:
+        return [Check("service", False, t("doctor.service.fail"))]
+    checks.append(Check("service", True, t("doctor.service.ok")))
+    if not names:
+        return [*checks, Check("reader", False, t("doctor.reader.fail"))]
+    checks.append(Check("reader", True, t("doctor.reader.ok", readers=", ".join(names))))
+    states = pcsc.reader_states()
+    if reader is not None:
+        chosen = pcsc.select_reader(reader, names)
+        states = [s for s in states if s.name == chosen]
+    with_card = [s for s in states if s.card_present]
+    if not with_card:
+        return [*checks, Check("card", False, t("doctor.card.fail"))]
+    checks.append(
+        Check("card", True, t("doctor.card.ok", readers=", ".join(s.name for s in with_card)))
+    )
+    answering = []
+    for state in with_card:
+        try:
+            with pcsc.PcscTransport(state.name) as transport:
+                if MyNumberCard(transport).select_app_is_jpki():
+                    answering.append(state.name)
+        except ReaderBusyError:
+            return [*checks, Check("jpki", False, t("doctor.busy", reader=state.name), Exit.ERROR)]
+        except TransportError as exc:
+            return [
+                *checks,
+                Check("jpki", False, t("doctor.card_error", detail=str(exc)), Exit.ERROR),
+            ]
+    if not answering:
+        return [*checks, Check("jpki", False, t("doctor.jpki.fail"))]
+    return [*checks, Check("jpki", True, t("doctor.jpki.ok", readers=", ".join(answering)))]
+
+
+def walk_transport(app: AppContext) -> list[Check]:
+    with app.transport() as transport:
+        ok = MyNumberCard(transport).select_app_is_jpki()
+        checks = [Check("card", True, t("doctor.card.ok", readers=transport.name))]
+    key = "doctor.jpki.ok" if ok else "doctor.jpki.fail"
+    return [*checks, Check("jpki", ok, t(key, readers=transport.name))]
+
+
+@click.command("doctor")
+@click.pass_obj
+def command(app: AppContext) -> None:
+    """Check pcscd, readers, card and JPKI application; name the first missing link and its fix."""
+    if app.options.emulator or app.options.replay:
+        checks = walk_transport(app)
+    else:
+        checks = walk(app.options.reader)
+    failed = next((c for c in checks if not c.ok), None)
+    if app.options.json:
+        doc: dict[str, Any] = {
+            "checks": [{"link": c.link, "ok": c.ok, "detail": c.detail} for c in checks],
+            "ok": failed is None,
+        }
+        if failed is not None:
+            doc["missing"] = failed.link
+            doc["fix"] = {p: t(f"doctor.fix.{failed.link}.{p}") for p in PLATFORMS}
+        app.emit_json(doc)
+    else:
+        for c in checks:
+            app.echo(f"{'✓' if c.ok else '✗'} {t(f'doctor.link.{c.link}')}: {c.detail}")
+        if failed is None:
+            app.echo(t("doctor.all_ok"))
+        else:
+            app.echo("")
+            app.echo(t("doctor.fix_title"))
+            for p in PLATFORMS:
+                app.echo(f"  {t(f'doctor.platform.{p}')}: {t(f'doctor.fix.{failed.link}.{p}')}")
+    if failed is not None:
+        finish(failed.exit)

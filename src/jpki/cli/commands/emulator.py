@@ -1,0 +1,64 @@
+"""``jpkitool emulator``: serve the virtual card to pcscd, or write a state file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ...i18n import t
+from ..context import AppContext
+
+
+@click.group("emulator")
+def command() -> None:
+    """The built-in virtual My Number card."""
+
+
+@command.command("serve")
+@click.option(
+    "--vpcd-port",
+    type=click.IntRange(1, 65535),
+    default=0x8C7B,
+    show_default=True,
+    help="TCP port of pcscd's vpcd reader (Debian's vpcd default is 35963).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Host running pcscd.")
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Virtual card state (JSON); counters are saved back to it.",
+)
+@click.pass_obj
+def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -> None:
+    """Connect the virtual card to a vpcd reader and serve until Ctrl-C or SIGTERM.
+
+    Any PC/SC program then sees a My Number card in the reader `Virtual PCD 00 00`.
+    """
+    from ...emulator import CardState, VirtualCard, load_state, save_state
+    from ...emulator.vpcd import serve as serve_vpcd
+
+    state = load_state(state_path) if state_path and state_path.exists() else CardState.default()
+    card = VirtualCard(state)
+    app.note(t("emulator.serving", host=host, port=vpcd_port))
+    try:
+        serve_vpcd(card, vpcd_port, host)
+    finally:
+        if state_path:
+            save_state(state, state_path)
+    app.note(t("emulator.stopped"))
+
+
+@command.command("init-state")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_obj
+def init_state(app: AppContext, path: Path, force: bool) -> None:
+    """Write the default virtual-card state to PATH, to edit and use with --emulator-state."""
+    from ...emulator import CardState, save_state
+
+    if path.exists() and not force:
+        raise click.UsageError(t("emulator.exists", path=str(path)))
+    save_state(CardState.default(), path)
+    app.note(t("emulator.written", path=str(path)))

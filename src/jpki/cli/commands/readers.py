@@ -1,0 +1,110 @@
+"""``jpkitool readers``: every reader, its card, and whether it is a My Number card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from apdu import BaseTransport, TransportError
+
+from ...card import MyNumberCard
+from ...i18n import t
+from ...profile import Token
+from ..context import AppContext
+from ..table import render
+
+
+@dataclass(frozen=True)
+class ReaderReport:
+    index: int
+    name: str
+    card_present: bool
+    atr: bytes
+    my_number: bool | None
+    token: Token | None
+    error: str | None = None
+
+
+def probe(transport: BaseTransport) -> tuple[bool, Token | None]:
+    """Whether the card selects the JPKI application, and its token kind (no PIN)."""
+    card = MyNumberCard(transport)
+    if not card.select_app_is_jpki():
+        return False, None
+    return True, card.read_token()
+
+
+def scan() -> list[ReaderReport]:
+    from apdu import pcsc
+
+    out = []
+    for state in pcsc.reader_states():
+        if not state.card_present:
+            out.append(ReaderReport(state.index, state.name, False, b"", None, None))
+            continue
+        try:
+            with pcsc.PcscTransport(state.name) as transport:
+                mine, token = probe(transport)
+            out.append(ReaderReport(state.index, state.name, True, state.atr, mine, token))
+        except TransportError as exc:
+            out.append(
+                ReaderReport(
+                    state.index, state.name, True, state.atr, None, None, type(exc).__name__
+                )
+            )
+    return out
+
+
+def yes_no(value: bool | None) -> str:
+    return t("common.unknown") if value is None else t("common.yes" if value else "common.no")
+
+
+@click.command("readers")
+@click.pass_obj
+def command(app: AppContext) -> None:
+    """List readers, their cards, and whether each card is a My Number card."""
+    if app.options.emulator or app.options.replay:
+        with app.transport() as transport:
+            mine, token = probe(transport)
+            reports = [ReaderReport(0, transport.name, True, transport.atr, mine, token)]
+    else:
+        reports = scan()
+    if app.options.json:
+        app.emit_json({"readers": [_json(r) for r in reports]})
+        return
+    if not reports:
+        app.echo(t("readers.none"))
+        return
+    header = [
+        "#",
+        t("readers.col.name"),
+        t("readers.col.card"),
+        t("readers.col.my_number"),
+        t("readers.col.token"),
+        "ATR",
+    ]
+    rows = [
+        [
+            str(r.index),
+            r.name,
+            yes_no(r.card_present),
+            yes_no(r.my_number) if r.card_present else "-",
+            t(f"token.{r.token.value}") if r.token else "-",
+            r.atr.hex(" ").upper() if r.atr else "-",
+        ]
+        for r in reports
+    ]
+    app.echo("\n".join(render(header, rows)))
+
+
+def _json(r: ReaderReport) -> dict[str, Any]:
+    return {
+        "index": r.index,
+        "name": r.name,
+        "card_present": r.card_present,
+        "atr": r.atr.hex().upper() if r.atr else None,
+        "my_number": r.my_number,
+        "token": r.token.value if r.token else None,
+        "error": r.error,
+    }

@@ -1,0 +1,112 @@
+"""``jpkitool retries``: every PIN's remaining tries, without spending one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from apdu import describe
+
+from ... import profile
+from ...card import KeyState
+from ...guidance import advice
+from ...i18n import t
+from ...retries import PinStatus, RetriesReport, read_retries
+from ..context import AppContext
+from ..exitcodes import Exit
+from ..main_support import finish
+from ..table import render
+
+
+def pin_label(status: PinStatus) -> str:
+    no = status.pin.no
+    mark = profile.CIRCLED[no] if no else "  "
+    return f"{mark} {t(f'pin.{status.id}.name')}"
+
+
+def state_text(status: PinStatus) -> str:
+    if status.state is KeyState.UNKNOWN:
+        return t("state.unknown", sw=f"{status.sw:04X}", desc=describe(status.sw))
+    text = t(f"state.{status.state.value}")
+    note = next((k.note for k in status.keys if k.note), None)
+    if note:
+        text += " " + t(f"note.{note}")
+    return text
+
+
+def count_text(status: PinStatus) -> str:
+    if status.remaining is None:
+        return "-"
+    top = status.max_tries if status.max_tries is not None else "?"
+    return f"{status.remaining}/{top}"
+
+
+def render_text(report: RetriesReport) -> list[str]:
+    lines = [t("retries.title", reader=report.reader, token=t(f"token.{report.token.value}"))]
+    header = [t("retries.col.pin"), t("retries.col.remaining"), t("retries.col.state")]
+    rows = [[pin_label(p), count_text(p), state_text(p)] for p in report.pins]
+    lines += render(header, rows)
+    for p in report.pins:
+        if p.keys_differ:
+            a, b = p.keys
+            lines.append(
+                t(
+                    "retries.keys_differ",
+                    juki=count_text_key(a.remaining),
+                    common=count_text_key(b.remaining),
+                )
+            )
+    advice_lines = advice(report)
+    if advice_lines:
+        lines.append("")
+        lines += advice_lines
+    return lines
+
+
+def count_text_key(remaining: int | None) -> str:
+    return "?" if remaining is None else str(remaining)
+
+
+def to_json(report: RetriesReport) -> dict[str, Any]:
+    pins = []
+    for p in report.pins:
+        entry: dict[str, Any] = {
+            "id": p.id,
+            "no": p.pin.no,
+            "remaining": p.remaining,
+            "max": p.max_tries,
+            "locked": p.locked,
+            "state": p.state.value,
+            "sw": f"{p.sw:04X}",
+        }
+        if len(p.keys) > 1:
+            entry["keys"] = [
+                {
+                    "id": k.key.id,
+                    "application": k.key.app.id,
+                    "remaining": k.remaining,
+                    "locked": k.locked,
+                    "sw": f"{k.sw:04X}",
+                }
+                for k in p.keys
+            ]
+            entry["keys_differ"] = p.keys_differ
+        pins.append(entry)
+    return {"reader": report.reader, "token": report.token.value, "pins": pins}
+
+
+@click.command("retries")
+@click.pass_obj
+def command(app: AppContext) -> None:
+    """Show how many tries each PIN has left, without spending one.
+
+    Exit status 4 when one of the PINs ①-④ is locked.
+    """
+    with app.card() as card:
+        report = read_retries(card)
+    if app.options.json:
+        app.emit_json(to_json(report))
+    else:
+        app.echo("\n".join(render_text(report)))
+    finish(Exit.LOCKED if report.any_locked else Exit.OK)

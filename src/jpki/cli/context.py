@@ -1,0 +1,135 @@
+"""The state shared by every command: options, language, and the card session."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from apdu import BaseTransport
+
+from .. import __version__
+from ..card import MyNumberCard
+from ..i18n import t
+from .exitcodes import Exit
+from .failures import UsageFailure, classify
+
+
+@dataclass
+class Options:
+    reader: str | None = None
+    json: bool = False
+    lang: str = "en"
+    verbose: bool = False
+    record: Path | None = None
+    replay: Path | None = None
+    emulator: bool = False
+    emulator_state: Path | None = None
+    wait: float | None = None
+
+
+class AppContext:
+    """Options plus helpers to open the card and to print results."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        if options.replay and (options.emulator or options.reader or options.record):
+            raise UsageFailure("usage.replay_conflict")
+        if options.emulator and options.reader:
+            raise UsageFailure("usage.emulator_reader_conflict")
+        if options.emulator_state and not options.emulator:
+            raise UsageFailure("usage.state_needs_emulator")
+
+    # -- output ---------------------------------------------------------------
+
+    def echo(self, text: str = "") -> None:
+        click.echo(text)
+
+    def emit_json(self, document: dict[str, Any]) -> None:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+    def note(self, text: str) -> None:
+        """A side remark on stderr (never in JSON output)."""
+        click.echo(text, err=True)
+
+    # -- the card -------------------------------------------------------------
+
+    def _on_wait(self) -> None:
+        if sys.stderr.isatty():
+            click.echo(t("wait.insert_card"), err=True)
+
+    @contextlib.contextmanager
+    def transport(self) -> Iterator[BaseTransport]:
+        """The transport the options ask for, wrapped for recording and tracing."""
+        opts = self.options
+        save: Any = None
+        base: BaseTransport
+        if opts.replay:
+            from apdu.replay import ReplayTransport
+
+            base = ReplayTransport(opts.replay)
+        elif opts.emulator:
+            from ..emulator import CardState, EmulatorTransport, VirtualCard, load_state
+
+            path = opts.emulator_state
+            state = load_state(path) if path and path.exists() else CardState.default()
+            base = EmulatorTransport(VirtualCard(state))
+            if path:
+                from ..emulator import save_state
+
+                def save() -> None:
+                    save_state(state, path)
+
+        else:
+            from ..connect import connect
+
+            base = connect(opts.reader, wait=opts.wait, on_wait=self._on_wait)
+        transport = base
+        finished = False
+        try:
+            if opts.record:
+                from apdu.recording import RecordingTransport
+
+                transport = RecordingTransport(
+                    transport,
+                    opts.record,
+                    tool_version=f"jpkitool {__version__}",
+                    origin="emulator" if opts.emulator else None,
+                )
+            if opts.verbose:
+                from apdu.trace import TracingTransport
+
+                transport = TracingTransport(transport)
+            with transport.transaction():
+                yield transport
+            finished = True
+        finally:
+            if save is not None:
+                save()
+            if opts.replay:
+                # Left-over exchanges are an error only when the command itself succeeded.
+                base.close(strict=finished)  # type: ignore[call-arg]
+            else:
+                transport.close()
+
+    @contextlib.contextmanager
+    def card(self) -> Iterator[MyNumberCard]:
+        with self.transport() as transport:
+            yield MyNumberCard(transport)
+
+    # -- failures -------------------------------------------------------------
+
+    def fail(self, exc: BaseException) -> Exit:
+        """Print one line (or a JSON error) for ``exc``; return the exit status."""
+        failure = classify(exc)
+        if self.options.json:
+            self.emit_json({"error": {"code": failure.code, "message": failure.message}})
+        else:
+            click.echo(f"jpkitool: {failure.message}", err=True)
+        return failure.exit

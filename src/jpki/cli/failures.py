@@ -1,0 +1,110 @@
+"""Every error a user can meet, as (code, exit status, one-line message)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import apdu
+from apdu import errors as ae
+
+from .. import errors as je
+from ..connect import AmbiguousCardError
+from ..i18n import t
+from .exitcodes import Exit
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    exit: Exit
+    message: str
+
+
+class UsageFailure(Exception):
+    """A usage error found by our own checks (option conflicts, bad values)."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def _sw(sw: int) -> dict[str, str]:
+    return {"sw": f"{sw:04X}", "desc": apdu.describe(sw)}
+
+
+def classify(exc: BaseException) -> Failure:
+    """Map an exception to its code, exit status and message in the current language."""
+    # Lazy imports keep optional parts optional.
+    from ..emulator import StateError
+
+    match exc:
+        case UsageFailure():
+            return Failure("usage", Exit.USAGE, t(exc.key, **exc.values))
+        case ae.ServiceUnavailableError():
+            return Failure("no-service", Exit.NO_CARD, t("error.no_service"))
+        case AmbiguousCardError():
+            return Failure(
+                "ambiguous-reader",
+                Exit.USAGE,
+                t("error.ambiguous", readers=", ".join(exc.readers)),
+            )
+        case ae.NoReaderError():
+            return Failure("no-reader", Exit.NO_CARD, t("error.no_reader", detail=str(exc)))
+        case ae.NoCardError():
+            return Failure("no-card", Exit.NO_CARD, t("error.no_card"))
+        case ae.CardRemovedError():
+            return Failure("card-removed", Exit.NO_CARD, t("error.card_removed"))
+        case ae.ReaderBusyError():
+            return Failure("reader-busy", Exit.ERROR, t("error.reader_busy"))
+        case ae.CardUnresponsiveError():
+            return Failure("card-unresponsive", Exit.ERROR, t("error.unresponsive"))
+        case ae.SessionFileError():
+            return Failure("session-file", Exit.USAGE, t("error.session_file", detail=str(exc)))
+        case ae.ReplayMismatchError():
+            return Failure(
+                "replay-mismatch",
+                Exit.ERROR,
+                t(
+                    "error.replay_mismatch",
+                    index=exc.index,
+                    expected=exc.expected or "-",
+                    actual=exc.actual,
+                ),
+            )
+        case ae.ReplayLeftoverError():
+            return Failure(
+                "replay-leftover",
+                Exit.ERROR,
+                t("error.replay_leftover", left=exc.total - exc.used, total=exc.total),
+            )
+        case ae.TransportError():
+            return Failure("transport", Exit.ERROR, t("error.transport", detail=str(exc)))
+        case ae.EncodingError():
+            return Failure("encoding", Exit.ERROR, t("error.unexpected", detail=str(exc)))
+        case je.NotMyNumberCardError():
+            sw = f"{exc.sw:04X}" if exc.sw is not None else "-"
+            return Failure("not-my-number-card", Exit.NO_CARD, t("error.not_my_number", sw=sw))
+        case je.PinFormatError():
+            return Failure(
+                "pin-format", Exit.USAGE, t("error.pin_format", pin=exc.pin_id, rule=exc.rule)
+            )
+        case je.WrongPinError():
+            return Failure(
+                "wrong-pin",
+                Exit.WRONG_PIN,
+                t("error.wrong_pin", pin=exc.pin_id, remaining=exc.remaining),
+            )
+        case je.PinLockedError():
+            return Failure("pin-locked", Exit.LOCKED, t("error.pin_locked", pin=exc.pin_id))
+        case je.CardError():
+            return Failure(
+                "card-error", Exit.ERROR, t("error.card", operation=exc.operation, **_sw(exc.sw))
+            )
+        case StateError():
+            return Failure("state-file", Exit.USAGE, t("error.state_file", detail=str(exc)))
+        case KeyboardInterrupt():
+            return Failure("interrupted", Exit.ERROR, t("error.interrupted"))
+        case OSError():
+            return Failure("os-error", Exit.ERROR, t("error.os", detail=str(exc)))
+    return Failure("unexpected", Exit.ERROR, t("error.unexpected", detail=repr(exc)))

@@ -1,0 +1,157 @@
+"""``jpkitool``: the click group, global options and the top-level error handler."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..i18n import LANGUAGES, detect_language, set_language, t
+from .context import AppContext, Options
+from .exitcodes import Exit
+from .failures import classify
+from .main_support import ExitWith
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "-r",
+    "--reader",
+    metavar="TEXT",
+    help="Reader: case-insensitive part of its name, or its index in `jpkitool readers`.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of text.")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    help="Language of messages (default: from LC_ALL / LC_MESSAGES / LANG).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Trace APDUs on stderr (PINs are never shown).")
+@click.option(
+    "--record",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record the card session to a JSON Lines file (PINs redacted).",
+)
+@click.option(
+    "--replay",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Answer from a recorded session file instead of a card.",
+)
+@click.option(
+    "--emulator", is_flag=True, help="Use the built-in virtual My Number card (no reader)."
+)
+@click.option(
+    "--emulator-state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --emulator: keep the virtual card's state in this JSON file.",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Wait up to SECONDS for a card to be inserted.",
+)
+@click.version_option(__version__, "-V", "--version", prog_name="jpkitool")
+@click.pass_context
+def cli(ctx: click.Context, **kwargs: Any) -> None:
+    """jpkitool: your My Number Card's PINs, certificates and expiry, over PC/SC.
+
+    Never spends a PIN try unless a command must (retries, info and readers never do).
+    """
+    lang = kwargs["lang"] or detect_language()
+    set_language(lang)
+    options = Options(
+        reader=kwargs["reader"],
+        json=kwargs["as_json"],
+        lang=lang,
+        verbose=kwargs["verbose"],
+        record=kwargs["record"],
+        replay=kwargs["replay"],
+        emulator=kwargs["emulator"],
+        emulator_state=kwargs["emulator_state"],
+        wait=kwargs["wait"],
+    )
+    ctx.obj = AppContext(options)
+
+
+def _register() -> None:
+    from .commands import doctor, emulator, info, readers, retries
+
+    for module in (retries, info, readers, doctor, emulator):
+        cli.add_command(module.command)
+
+
+_register()
+
+
+def _early_options(argv: list[str]) -> tuple[bool, str]:
+    """``--json`` and ``--lang`` as given, for errors found before click parsed them."""
+    as_json = "--json" in argv
+    lang = detect_language()
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv) and argv[i + 1] in LANGUAGES:
+            lang = argv[i + 1]
+        elif arg.startswith("--lang=") and arg[7:] in LANGUAGES:
+            lang = arg[7:]
+    return as_json, lang
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return (and, as a script, exit with) the exit status."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    as_json, lang = _early_options(args)
+    set_language(lang)
+    ctx: click.Context | None = None
+    try:
+        ctx = cli.make_context("jpkitool", args)
+        with ctx:
+            cli.invoke(ctx)
+        return Exit.OK
+    except ExitWith as done:
+        return done.status
+    except click.exceptions.Exit as done:  # --help, --version
+        return done.exit_code
+    except click.UsageError as exc:
+        message = t("error.usage", detail=exc.format_message())
+        _report(_app(ctx), as_json, "usage", message)
+        if not as_json and exc.ctx is not None:
+            click.echo(t("usage.hint", command=exc.ctx.command_path), err=True)
+        return Exit.USAGE
+    except click.ClickException as exc:
+        _report(_app(ctx), as_json, "usage", t("error.usage", detail=exc.format_message()))
+        return Exit.USAGE
+    except click.exceptions.Abort:
+        _report(_app(ctx), as_json, "interrupted", t("error.interrupted"))
+        return Exit.ERROR
+    except (Exception, KeyboardInterrupt) as exc:
+        app = _app(ctx)
+        if app is not None:
+            return app.fail(exc)
+        failure = classify(exc)
+        _report(None, as_json, failure.code, failure.message)
+        return failure.exit
+
+
+def _app(ctx: click.Context | None) -> AppContext | None:
+    return ctx.obj if ctx is not None and isinstance(ctx.obj, AppContext) else None
+
+
+def _report(app: AppContext | None, as_json: bool, code: str, message: str) -> None:
+    if app is not None:
+        as_json = app.options.json
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+    else:
+        click.echo(f"jpkitool: {message}", err=True)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Finding the reader that holds the My Number card, and connecting to it.
+
+With no reader named: the only reader with a card; if several hold cards, the one
+whose card answers SELECT of the JPKI application; if still ambiguous, an error
+listing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from apdu.pcsc import PcscTransport
+
+from apdu import NoCardError, NoReaderError, TransportError, pcsc
+
+from .card import MyNumberCard
+from .errors import JpkiError
+
+
+class AmbiguousCardError(JpkiError):
+    """Several readers hold a card and no single one is a My Number card."""
+
+    def __init__(self, readers: list[str]) -> None:
+        super().__init__("several readers hold a card: " + ", ".join(readers))
+        self.readers = readers
+
+
+def answers_as_my_number(reader: str) -> bool:
+    """Whether the card in ``reader`` selects the JPKI application (shared, brief)."""
+    try:
+        with PcscTransport(reader) as transport:
+            return MyNumberCard(transport).select_app_is_jpki()
+    except TransportError:
+        return False
+
+
+def choose_reader(
+    spec: str | None = None,
+    *,
+    wait: float | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> str:
+    """The name of the reader to use (see module docstring)."""
+    names = pcsc.list_readers()
+    if spec is not None:
+        name = pcsc.select_reader(spec, names)
+        if wait:
+            pcsc.wait_for_card(name, wait, on_wait)
+        return name
+    if not names and not wait:
+        raise NoReaderError("no smart-card reader found")
+    with_card = [s.name for s in pcsc.reader_states() if s.card_present] if names else []
+    if not with_card:
+        if wait:
+            return pcsc.wait_for_card(None, wait, on_wait)
+        raise NoCardError("no card in " + ", ".join(names))
+    if len(with_card) == 1:
+        return with_card[0]
+    mine = [name for name in with_card if answers_as_my_number(name)]
+    if len(mine) == 1:
+        return mine[0]
+    raise AmbiguousCardError(mine or with_card)
+
+
+def connect(
+    reader: str | None = None,
+    *,
+    wait: float | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> PcscTransport:
+    """Connect (shared) to the chosen reader's card."""
+    return PcscTransport(choose_reader(reader, wait=wait, on_wait=on_wait))

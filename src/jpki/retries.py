@@ -1,0 +1,103 @@
+"""Every PIN's remaining tries, without spending one.
+
+Round trips: five SELECT AP, one READ BINARY for the token label and nine
+``00 20 00 (80|FID)`` queries = 15 APDUs on a card that takes the short-EF form
+(myna-card, jsapdu); a card that does not costs a SELECT EF more per key.
+Only VERIFY *without data* is ever sent here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import profile
+from .card import KeyState, KeyStatus, MyNumberCard
+from .profile import Pin, Token
+
+
+@dataclass(frozen=True)
+class PinStatus:
+    """One PIN as a user knows it; ③ combines two keys."""
+
+    pin: Pin
+    keys: tuple[KeyStatus, ...]
+    remaining: int | None
+    state: KeyState
+    #: ③ only: the two keys report different counts.
+    keys_differ: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.pin.id
+
+    @property
+    def max_tries(self) -> int | None:
+        return self.pin.max_tries
+
+    @property
+    def locked(self) -> bool | None:
+        if self.state is KeyState.UNKNOWN:
+            return None
+        return self.state is KeyState.LOCKED
+
+    @property
+    def sw(self) -> int:
+        """Status word of the key that decided the state."""
+        for k in self.keys:
+            if k.state is self.state:
+                return k.sw
+        return self.keys[0].sw
+
+
+@dataclass(frozen=True)
+class RetriesReport:
+    """The result of :func:`read_retries`."""
+
+    reader: str
+    token: Token
+    pins: tuple[PinStatus, ...]
+    apdus: int
+
+    def pin(self, pin_id: str) -> PinStatus:
+        for p in self.pins:
+            if p.id == pin_id:
+                return p
+        raise KeyError(pin_id)
+
+    @property
+    def any_locked(self) -> bool:
+        """Whether one of ①-④ is locked."""
+        return any(p.pin.no is not None and p.locked for p in self.pins)
+
+
+def combine(pin: Pin, keys: tuple[KeyStatus, ...]) -> PinStatus:
+    """One status for a PIN made of several keys: the lowest known count wins."""
+    if len(keys) == 1:
+        k = keys[0]
+        return PinStatus(pin, keys, k.remaining, k.state)
+    known = [k for k in keys if k.state is not KeyState.UNKNOWN]
+    if not known:
+        return PinStatus(pin, keys, None, KeyState.UNKNOWN)
+    counts = {k.remaining for k in known}
+    differ = len(counts) > 1 or len(known) != len(keys)
+    locked = [k for k in known if k.state is KeyState.LOCKED]
+    if locked:
+        return PinStatus(pin, keys, 0, KeyState.LOCKED, differ)
+    numbered = [k for k in known if k.remaining is not None]
+    if not numbered:
+        return PinStatus(pin, keys, None, known[0].state, differ)
+    low = min(numbered, key=lambda k: k.remaining or 0)
+    return PinStatus(pin, keys, low.remaining, low.state, differ)
+
+
+def read_retries(card: MyNumberCard, pins: tuple[Pin, ...] = profile.PINS) -> RetriesReport:
+    """Query every key of ``pins``; raise NotMyNumberCardError if JPKI is absent."""
+    start = card.apdu_count
+    card.require_jpki()
+    token = card.read_token()
+    # Visit keys application by application so each application is selected once.
+    order = {app.id: i for i, app in enumerate(profile.APPLICATIONS)}
+    keys = sorted({k.id: k for p in pins for k in p.keys}.values(), key=lambda k: order[k.app.id])
+    status = {k.id: card.query_key(k) for k in keys}
+    result = tuple(combine(p, tuple(status[k.id] for k in p.keys)) for p in pins)
+    return RetriesReport(card.transport.name, token, result, card.apdu_count - start)
