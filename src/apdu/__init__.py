@@ -18,12 +18,19 @@ from .errors import (
     SessionFileError,
     TransportError,
 )
+from .recording import SESSION_FORMAT, SESSION_VERSION, RecordingTransport
+from .redact import REDACTED, is_secret, matches, redact_command
+from .replay import ReplayTransport
 from .response import ResponseAPDU
 from .status import STATUS_WORDS, describe
+from .trace import TracingTransport
 from .transport import ApduChannel, BaseTransport, FunctionTransport, Transport, TransportWrapper
 
 __all__ = [
     "EXTENDED_MAX",
+    "REDACTED",
+    "SESSION_FORMAT",
+    "SESSION_VERSION",
     "SHORT_MAX",
     "STATUS_WORDS",
     "ApduChannel",
@@ -37,13 +44,19 @@ __all__ = [
     "NoCardError",
     "NoReaderError",
     "ReaderBusyError",
+    "RecordingTransport",
     "ReplayLeftoverError",
     "ReplayMismatchError",
+    "ReplayTransport",
     "ResponseAPDU",
     "ServiceUnavailableError",
     "SessionFileError",
+    "TracingTransport",
     "Transport",
     "TransportError",
     "TransportWrapper",
     "describe",
+    "is_secret",
+    "matches",
+    "redact_command",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 from .command import SHORT_MAX, CommandAPDU
 from .errors import EncodingError
@@ -59,7 +59,7 @@ class BaseTransport:
         """Exclusive access around several exchanges (a no-op where meaningless)."""
         return contextlib.nullcontext()
 
-    def __enter__(self) -> BaseTransport:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

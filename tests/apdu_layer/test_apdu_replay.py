@@ -1,0 +1,363 @@
+"""Replaying session files: the mock reader, its checks, and record -> replay."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apdu import (
+    ApduChannel,
+    CommandAPDU,
+    FunctionTransport,
+    ReplayLeftoverError,
+    ReplayMismatchError,
+    SessionFileError,
+    TransportError,
+)
+from apdu.recording import RecordingTransport
+from apdu.replay import ReplayTransport
+
+HEADER: dict[str, Any] = {
+    "format": "jpkitool-session",
+    "version": 1,
+    "tool": "jpkitool 0.1.0",
+    "created": "2025-01-01T00:00:00Z",
+    "reader": "Test Reader 00 00",
+    "atr": "3BE000FF8131FE4514",
+    "redacted": ["data field of VERIFY commands"],
+    "origin": None,
+}
+
+EXCHANGES: list[dict[str, Any]] = [
+    {"i": 0, "command": "00A4040C0AD392F000260100000001", "response": "9000", "ms": 10.5},
+    {"i": 1, "command": "00A4020C020018", "response": "9000", "ms": 3.0},
+    {"i": 2, "command": "0020008004XXXXXXXX", "response": "9000", "ms": 40.2},
+    {"i": 3, "command": "00B0000004", "response": "308206219000", "ms": 5.1},
+]
+
+
+def write(path: Path, *objects: Any, raw_lines: tuple[str, ...] = ()) -> Path:
+    text = "".join(json.dumps(o) + "\n" for o in objects) + "".join(raw_lines)
+    path.write_text(text, "utf-8")
+    return path
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Path:
+    return write(tmp_path / "session.jsonl", HEADER, *EXCHANGES)
+
+
+def test_happy_path(session: Path) -> None:
+    replay = ReplayTransport(session)
+    assert replay.name == "Test Reader 00 00"
+    assert replay.atr == bytes.fromhex("3BE000FF8131FE4514")
+    assert replay.header == HEADER
+    assert replay.total == 4
+    assert replay.remaining == 4
+    assert replay.transmit(bytes.fromhex("00A4040C0AD392F000260100000001")) == b"\x90\x00"
+    assert replay.transmit(bytes.fromhex("00A4020C020018")) == b"\x90\x00"
+    # any PIN matches the placeholders
+    assert replay.transmit(bytes.fromhex("002000800439393939"), secret=True) == b"\x90\x00"
+    assert replay.transmit(bytes.fromhex("00B0000004")) == bytes.fromhex("308206219000")
+    assert replay.remaining == 0
+    replay.reconnect()
+    replay.close()
+
+
+def test_through_a_channel(session: Path) -> None:
+    channel = ApduChannel(ReplayTransport(session))
+    assert channel.send(CommandAPDU(0, 0xA4, 4, 0x0C, bytes.fromhex("D392F000260100000001"))).ok
+    assert channel.send(CommandAPDU(0, 0xA4, 2, 0x0C, bytes.fromhex("0018"))).ok
+    assert channel.send(CommandAPDU(0, 0x20, 0, 0x80, b"1234", secret=True)).ok
+    assert channel.send(CommandAPDU(0, 0xB0, 0, 0, le=4)).data == bytes.fromhex("30820621")
+
+
+def test_mismatch_names_the_first_deviating_exchange(session: Path) -> None:
+    replay = ReplayTransport(session)
+    replay.transmit(bytes.fromhex("00A4040C0AD392F000260100000001"))
+    with pytest.raises(ReplayMismatchError) as info:
+        replay.transmit(bytes.fromhex("00A4020C02001B"))
+    assert info.value.index == 1
+    assert info.value.expected == "00A4020C020018"
+    assert info.value.actual == "00A4020C02001B"
+    assert "exchange 1" in str(info.value)
+    assert replay.remaining == 3
+
+
+def test_mismatch_of_length(session: Path) -> None:
+    replay = ReplayTransport(session)
+    replay.transmit(bytes.fromhex("00A4040C0AD392F000260100000001"))
+    replay.transmit(bytes.fromhex("00A4020C020018"))
+    with pytest.raises(ReplayMismatchError) as info:
+        replay.transmit(bytes.fromhex("00200080053132333435"), secret=True)
+    assert info.value.index == 2
+    assert info.value.expected == "0020008004XXXXXXXX"
+    assert info.value.actual == "0020008005XXXXXXXXXX"
+
+
+def test_mismatch_hides_the_actual_pin(session: Path) -> None:
+    replay = ReplayTransport(session)
+    with pytest.raises(ReplayMismatchError) as info:
+        replay.transmit(bytes.fromhex("002000800431323334"))  # VERIFY where SELECT was recorded
+    assert info.value.index == 0
+    assert info.value.actual == "0020008004XXXXXXXX"
+    assert "31323334" not in str(info.value)
+
+
+def test_mismatch_hides_bytes_the_recording_hid(tmp_path: Path) -> None:
+    recorded = {"i": 0, "command": "00DA0102XXXXXXXX", "response": "9000"}
+    replay = ReplayTransport(write(tmp_path / "s.jsonl", HEADER, recorded))
+    with pytest.raises(ReplayMismatchError) as info:
+        # secret flag forgotten on the replay side, and another P2
+        replay.transmit(bytes.fromhex("00DA010335363738"))
+    assert info.value.actual == "00DA0103XXXXXXXX"
+
+
+def test_exhausted(session: Path) -> None:
+    replay = ReplayTransport(session)
+    for e in EXCHANGES:
+        replay.transmit(bytes.fromhex(e["command"].replace("X", "0")))
+    with pytest.raises(ReplayMismatchError) as info:
+        replay.transmit(bytes.fromhex("002000800431323334"))
+    assert info.value.index == 4
+    assert info.value.expected is None
+    assert info.value.actual == "0020008004XXXXXXXX"
+
+
+def test_leftover_exchanges_at_close(session: Path) -> None:
+    replay = ReplayTransport(session)
+    replay.transmit(bytes.fromhex("00A4040C0AD392F000260100000001"))
+    assert replay.remaining == 3
+    with pytest.raises(ReplayLeftoverError) as info:
+        replay.close()
+    assert (info.value.used, info.value.total) == (1, 4)
+    replay.close()  # a second close does nothing
+
+
+def test_leftover_not_strict(session: Path) -> None:
+    replay = ReplayTransport(session)
+    replay.close(strict=False)
+    with pytest.raises(TransportError):
+        replay.transmit(bytes.fromhex("00A4040C0AD392F000260100000001"))
+
+
+def test_context_manager_reports_leftovers(session: Path) -> None:
+    with pytest.raises(ReplayLeftoverError), ReplayTransport(session):
+        pass
+
+
+def test_context_manager_keeps_the_first_error(session: Path) -> None:
+    with pytest.raises(ReplayMismatchError), ReplayTransport(session) as replay:
+        replay.transmit(bytes.fromhex("00B0000000"))
+
+
+def test_no_exchanges(tmp_path: Path) -> None:
+    replay = ReplayTransport(write(tmp_path / "s.jsonl", HEADER))
+    assert replay.remaining == 0
+    replay.close()
+
+
+def test_lower_case_hex_is_accepted(tmp_path: Path) -> None:
+    exchange = {"i": 0, "command": "00a4040c02xx00", "response": "6a82"}
+    replay = ReplayTransport(write(tmp_path / "s.jsonl", HEADER, exchange))
+    assert replay.transmit(bytes.fromhex("00A4040C023F00")) == b"\x6a\x82"
+
+
+def test_ms_is_optional(tmp_path: Path) -> None:
+    exchange = {"i": 0, "command": "00B0000000", "response": "9000"}
+    ReplayTransport(write(tmp_path / "s.jsonl", HEADER, exchange))
+
+
+def test_unknown_keys_are_ignored(tmp_path: Path) -> None:
+    exchange = {"i": 0, "command": "00B0000000", "response": "9000", "note": "x"}
+    ReplayTransport(write(tmp_path / "s.jsonl", {**HEADER, "extra": 1}, exchange))
+
+
+def test_crlf_line_ends(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(
+        (json.dumps(HEADER) + "\r\n" + json.dumps(EXCHANGES[0]) + "\r\n").encode("utf-8")
+    )
+    assert ReplayTransport(path).remaining == 1
+
+
+# -- corrupted files ------------------------------------------------------------
+
+
+def broken(**changes: Any) -> dict[str, Any]:
+    exchange = dict(EXCHANGES[1])
+    for key, value in changes.items():
+        if value is ...:
+            del exchange[key]
+        else:
+            exchange[key] = value
+    return exchange
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (broken(command=...), "missing key 'command'"),
+        (broken(response=...), "missing key 'response'"),
+        (broken(i=...), "missing key 'i'"),
+        (broken(command="00A4020C02001"), "'command' is not hex"),
+        (broken(command="00A4020C02001G"), "'command' is not hex"),
+        (broken(command="00 A4 02 0C"), "'command' is not hex"),
+        (broken(command="00A402"), "shorter than a 4-byte header"),
+        (broken(command=1234), "'command' must be a string"),
+        (broken(response="90XX"), "'response' is not hex"),
+        (broken(response="900"), "'response' is not hex"),
+        (broken(response="90"), "shorter than a status word"),
+        (broken(response=None), "'response' must be a string"),
+        (broken(i="1"), "'i' must be an integer"),
+        (broken(i=True), "'i' must be an integer"),
+        (broken(i=2), "exchange index 2, expected 1"),
+        (broken(ms="fast"), "'ms' must be a number"),
+        (broken(ms=float("nan")), "'ms' must be a number"),
+        (["not", "an", "object"], "not a JSON object"),
+    ],
+)
+def test_bad_exchange_line(tmp_path: Path, bad: Any, reason: str) -> None:
+    path = write(tmp_path / "s.jsonl", HEADER, EXCHANGES[0], bad, EXCHANGES[2])
+    with pytest.raises(SessionFileError) as info:
+        ReplayTransport(path)
+    assert info.value.path == str(path)
+    assert info.value.line == 3
+    assert reason in info.value.reason
+    assert str(info.value).startswith(f"{path}:3: ")
+
+
+def test_truncated_json_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.jsonl", HEADER, EXCHANGES[0], raw_lines=('{"i": 1, "comm',))
+    with pytest.raises(SessionFileError) as info:
+        ReplayTransport(path)
+    assert (info.value.path, info.value.line) == (str(path), 3)
+    assert "not valid JSON" in info.value.reason
+
+
+def test_empty_line_in_the_middle(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.jsonl", HEADER, raw_lines=("\n", json.dumps(EXCHANGES[0]) + "\n"))
+    with pytest.raises(SessionFileError) as info:
+        ReplayTransport(path)
+    assert (info.value.line, info.value.reason) == (2, "empty line")
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(json.dumps(HEADER).encode() + b"\n\xff\xfe\n")
+    with pytest.raises(SessionFileError) as info:
+        ReplayTransport(path)
+    assert info.value.line == 2
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ({**HEADER, "version": 2}, "unsupported version 2"),
+        ({**HEADER, "version": "1"}, "'version' must be an integer"),
+        ({**HEADER, "format": "pcsc-trace"}, "format is 'pcsc-trace'"),
+        ({k: v for k, v in HEADER.items() if k != "version"}, "missing key 'version'"),
+        ({k: v for k, v in HEADER.items() if k != "reader"}, "missing key 'reader'"),
+        ({k: v for k, v in HEADER.items() if k != "format"}, "missing key 'format'"),
+        ({**HEADER, "atr": "3BE"}, "'atr' is not hex"),
+        ({**HEADER, "atr": 59}, "'atr' has the wrong type"),
+        ({**HEADER, "redacted": "PINs"}, "'redacted' has the wrong type"),
+        ({**HEADER, "redacted": [1]}, "'redacted' must be a list of strings"),
+        ({**HEADER, "origin": 1}, "'origin' has the wrong type"),
+        (EXCHANGES[0], "no header"),
+        ("jpkitool-session", "not a JSON object"),
+    ],
+)
+def test_bad_header(tmp_path: Path, header: Any, reason: str) -> None:
+    path = write(tmp_path / "s.jsonl", header, EXCHANGES[0])
+    with pytest.raises(SessionFileError) as info:
+        ReplayTransport(path)
+    assert (info.value.path, info.value.line) == (str(path), 1)
+    assert reason in info.value.reason
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b"")
+    with pytest.raises(SessionFileError) as info:
+        ReplayTransport(path)
+    assert info.value.path == str(path)
+    assert "empty" in info.value.reason
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nothing.jsonl"
+    with pytest.raises(SessionFileError) as info:
+        ReplayTransport(path)
+    assert (info.value.path, info.value.line, info.value.reason) == (
+        str(path),
+        None,
+        "no such file",
+    )
+
+
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(SessionFileError) as info:
+        ReplayTransport(tmp_path)
+    assert info.value.line is None
+
+
+# -- record, then replay --------------------------------------------------------
+
+
+def scripted_card(apdu: bytes) -> bytes:
+    """A tiny card: SELECT ok, VERIFY 1234 ok else 63C2, READ BINARY via 61xx."""
+    ins = apdu[1]
+    if ins == 0xA4:
+        return b"\x90\x00"
+    if ins == 0x20:
+        return b"\x90\x00" if apdu[5:] == b"1234" else b"\x63\xc2"
+    if ins == 0xB0:
+        return b"\x61\x04"
+    if ins == 0xC0:
+        return bytes.fromhex("30820621") + b"\x90\x00"
+    return b"\x6d\x00"
+
+
+def conversation(channel: ApduChannel, pin: bytes) -> list[str]:
+    answers = [
+        channel.send(CommandAPDU(0, 0xA4, 4, 0x0C, bytes.fromhex("D392F000260100000001"))),
+        channel.send(CommandAPDU(0, 0x20, 0, 0x80, pin, secret=True)),
+        channel.send(CommandAPDU(0, 0xB0, 0x8A, 0, le=256)),
+    ]
+    return [r.data.hex() + r.sw_hex for r in answers]
+
+
+def test_record_then_replay(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    inner = FunctionTransport(scripted_card, name="Scripted Reader")
+    with RecordingTransport(inner, path, tool_version="test") as rec:
+        live = conversation(ApduChannel(rec), b"1234")
+    assert b"1234" not in path.read_bytes()
+    assert b"31323334" not in path.read_bytes()
+
+    with ReplayTransport(path) as replay:
+        assert replay.name == "Scripted Reader"
+        assert replay.header["tool"] == "test"
+        assert replay.total == 4
+        assert conversation(ApduChannel(replay), b"1234") == live
+    assert live == ["9000", "9000", "308206219000"]
+
+
+def test_replay_then_record_again_is_identical(tmp_path: Path) -> None:
+    first = tmp_path / "first.jsonl"
+    second = tmp_path / "second.jsonl"
+    with RecordingTransport(FunctionTransport(scripted_card, name="R"), first) as rec:
+        conversation(ApduChannel(rec), b"0000")
+    with RecordingTransport(ReplayTransport(first), second) as rec:
+        conversation(ApduChannel(rec), b"9999")
+
+    def exchanges(path: Path) -> list[tuple[str, str]]:
+        rows = [json.loads(line) for line in path.read_text().splitlines()[1:]]
+        return [(r["command"], r["response"]) for r in rows]
+
+    assert exchanges(first) == exchanges(second)
+    assert json.loads(second.read_text().splitlines()[0])["reader"] == "R"
