@@ -40,7 +40,7 @@ def classify(exc: BaseException) -> Failure:
 
     match exc:
         case UsageFailure():
-            return Failure("usage", Exit.USAGE, t(exc.key, **exc.values))
+            return Failure("usage", Exit.USAGE, t(exc.key).format(**exc.values))
         case ae.ServiceUnavailableError():
             return Failure("no-service", Exit.NO_CARD, t("error.no_service"))
         case AmbiguousCardError():

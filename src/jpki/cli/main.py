@@ -58,7 +58,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 )
 @click.version_option(__version__, "-V", "--version", prog_name="jpkitool")
 @click.pass_context
-def cli(ctx: click.Context, **kwargs: Any) -> None:
+def cli(ctx: click.Context, /, **kwargs: Any) -> None:
     """jpkitool: your My Number Card's PINs, certificates and expiry, over PC/SC.
 
     Never spends a PIN try unless a command must (retries, info and readers never do).
