@@ -84,6 +84,13 @@ def _check(rv: int, what: str, reader: str | None = None) -> None:
         raise error_for(rv, what, reader)
 
 
+#: SCardStatus state bit "card present" (pcsc-lite SCARD_PRESENT; pyscard omits it).
+_STATUS_PRESENT = 0x0004
+
+#: Failures of an exchange that may mean the card was pulled out mid-exchange.
+_AMBIGUOUS = frozenset({E_NOT_TRANSACTED, F_COMM_ERROR, W_UNRESPONSIVE_CARD})
+
+
 class AmbiguousReaderError(NoReaderError):
     """A reader name fragment matches several readers."""
 
@@ -230,8 +237,23 @@ class PcscTransport(BaseTransport):
         if self._card is None:
             raise TransportError(f"the connection to {self._name} is closed")
         rv, response = sc.SCardTransmit(self._card, self._protocol, list(apdu))
+        if _code(rv) in _AMBIGUOUS and self._card_gone():
+            rv = W_REMOVED_CARD
         _check(rv, "exchanging with the card", self._name)
         return bytes(response)
+
+    def _card_gone(self, wait: float = 1.0) -> bool:
+        """After a failed exchange: whether the card left (pcscd polls presence)."""
+        deadline = time.monotonic() + wait
+        while True:
+            rv, _reader, state, _protocol, _atr = sc.SCardStatus(self._card)
+            if _code(rv) in (W_REMOVED_CARD, E_NO_SMARTCARD):
+                return True
+            if _code(rv) == S_SUCCESS and not state & _STATUS_PRESENT:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
     def reconnect(self) -> None:
         rv, self._protocol = sc.SCardReconnect(

