@@ -80,7 +80,7 @@ def namespaces_available() -> bool:
         return False
     probe = tempfile.mkdtemp(prefix="jpkitool-ns-")
     try:
-        cmd = _ns_prefix() + ["sh", "-c", f"mount --bind {probe} {probe}"]
+        cmd = [*_ns_prefix(), "sh", "-c", f"mount --bind {probe} {probe}"]
         return subprocess.run(cmd, capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
