@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from apdu.pcsc import PcscTransport
-
 from apdu import NoCardError, NoReaderError, TransportError, pcsc
+from apdu.pcsc import PcscTransport
 
 from .card import MyNumberCard
 from .errors import JpkiError

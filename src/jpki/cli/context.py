@@ -90,7 +90,7 @@ class AppContext:
             from ..connect import connect
 
             base = connect(opts.reader, wait=opts.wait, on_wait=self._on_wait)
-        transport = base
+        transport: BaseTransport = base
         finished = False
         try:
             if opts.record:

@@ -1,0 +1,379 @@
+"""Certificates of the virtual card: two emulator roots and the holder's auth and sign certs.
+
+What a real card holds (jpki-protocol.md §6, ``shared/realdata``): RSA-2048,
+sha256WithRSAEncryption; the auth certificate's subject is ``C=JP, CN=<serial-like
+string>`` without a name; its notAfter is 14:59:59Z (23:59:59 JST) on the holder's
+5th birthday after issue, or the card's expiry if earlier (seeds); the sign
+certificate carries name, sex, birth date and address in subjectAltName otherName
+entries under ``1.2.392.200149.8.5.5.1``-``.6``.
+
+Mapping of those OIDs (a public program that read a JPKI test card; one of two other
+public programs agrees on .5/.6, the other swaps them): .1 name, .2 name substitute
+flags (one ``0``/``1`` per character), .3 sex (JIS X 0303 digit), .4 birth date
+``EYYYYMMDD`` (era digit 1-5 then the Gregorian date), .5 address, .6 address
+substitute flags; the card wrote them in the order 1, 4, 3, 5, 2, 6; UTF8String.
+
+Emulator only: the roots are ``C=JP, O=JPKI-EMULATOR, OU=...`` and valid
+2023-07-16 to 2033-07-15 (the dates of the J-LIS generation-3 roots); the sign
+certificate's subject is ``C=JP, L=<prefecture>, L=<city>, CN=<serial-like string>``
+(two public programs say the CN is an identifier, not a name); notBefore is the
+issue date at 01:00:00Z (10:00 JST); a 29 February birthday falls on 28 February in
+other years; serial numbers and CNs are hashes of the card serial and issue date.
+
+The four RSA keys in ``keys/`` are emulator-only test keys, NOT secret, made by
+:func:`write_keys`. With them and PKCS#1 v1.5 signatures, the certificates are the
+same bytes for the same state; :func:`certificates` caches them.
+
+Seen on: ``shared/realdata`` (auth certificate layout, dates), a public program
+reading a JPKI test card (SAN); everything else emulator only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+if TYPE_CHECKING:
+    from .state import CardState
+
+#: Key files in ``keys/`` (emulator only, not secret).
+KEY_NAMES = ("auth-root", "sign-root", "auth-user", "sign-user")
+
+EMULATOR_ORG = "JPKI-EMULATOR"
+AUTH_OU = "JPKI for user authentication"
+SIGN_OU = "JPKI for digital signature"
+ROOT_NOT_BEFORE = dt.datetime(2023, 7, 16, 0, 0, 0, tzinfo=dt.UTC)
+ROOT_NOT_AFTER = dt.datetime(2033, 7, 15, 14, 59, 59, tzinfo=dt.UTC)
+
+#: 23:59:59 JST, the end of a day in Japan, in UTC.
+END_OF_DAY_JST = dt.time(14, 59, 59, tzinfo=dt.UTC)
+#: notBefore time of day (emulator only: 10:00 JST).
+ISSUE_TIME = dt.time(1, 0, 0, tzinfo=dt.UTC)
+#: Certificate validity in birthdays (seeds: the 5th birthday after issue).
+CERT_BIRTHDAYS = 5
+
+#: Certificate policy of the real auth certificate in ``shared/realdata``.
+AUTH_POLICY = ObjectIdentifier("1.2.392.200149.8.5.1.3.30")
+
+#: subjectAltName otherName OIDs of the sign certificate.
+OID_NAME = ObjectIdentifier("1.2.392.200149.8.5.5.1")
+OID_NAME_SUBSTITUTES = ObjectIdentifier("1.2.392.200149.8.5.5.2")
+OID_SEX = ObjectIdentifier("1.2.392.200149.8.5.5.3")
+OID_BIRTH_DATE = ObjectIdentifier("1.2.392.200149.8.5.5.4")
+OID_ADDRESS = ObjectIdentifier("1.2.392.200149.8.5.5.5")
+OID_ADDRESS_SUBSTITUTES = ObjectIdentifier("1.2.392.200149.8.5.5.6")
+
+#: First day of each era and its digit in ``EYYYYMMDD`` (明治 1 ... 令和 5).
+_ERAS = (
+    (dt.date(2019, 5, 1), 5),
+    (dt.date(1989, 1, 8), 4),
+    (dt.date(1926, 12, 25), 3),
+    (dt.date(1912, 7, 30), 2),
+    (dt.date(1868, 1, 25), 1),
+)
+
+
+# -- dates ----------------------------------------------------------------------
+
+
+def birthday_in(year: int, birth: dt.date) -> dt.date:
+    """The birthday of someone born on ``birth`` in ``year`` (29 Feb -> 28 Feb if not leap)."""
+    try:
+        return birth.replace(year=year)
+    except ValueError:
+        return dt.date(year, 2, 28)
+
+
+def nth_birthday_after(birth: dt.date, day: dt.date, n: int) -> dt.date:
+    """The ``n``-th birthday strictly after ``day``."""
+    year = day.year if birthday_in(day.year, birth) > day else day.year + 1
+    return birthday_in(year + n - 1, birth)
+
+
+def cert_not_after(birth: dt.date, issued: dt.date, card_expiry: dt.date) -> dt.datetime:
+    """14:59:59Z on the 5th birthday after ``issued``, or on ``card_expiry`` if earlier."""
+    last = min(nth_birthday_after(birth, issued, CERT_BIRTHDAYS), card_expiry)
+    return dt.datetime.combine(last, END_OF_DAY_JST)
+
+
+def cert_not_before(issued: dt.date) -> dt.datetime:
+    return dt.datetime.combine(issued, ISSUE_TIME)
+
+
+def era_birth_date(birth: dt.date) -> str:
+    """``EYYYYMMDD``: the era digit, then the Gregorian date (``0`` before 明治)."""
+    digit = next((d for start, d in _ERAS if birth >= start), 0)
+    return f"{digit}{birth:%Y%m%d}"
+
+
+# -- keys -----------------------------------------------------------------------
+
+
+def _key_resource(name: str) -> bytes:
+    return resources.files(__package__).joinpath("keys", f"{name}.pem").read_bytes()
+
+
+@functools.cache
+def private_key(name: str) -> rsa.RSAPrivateKey:
+    """One of the emulator's RSA keys (:data:`KEY_NAMES`).
+
+    The files are our own: skipping the RSA consistency check saves ~30 ms a key.
+    """
+    key = serialization.load_pem_private_key(
+        _key_resource(name), password=None, unsafe_skip_rsa_key_validation=True
+    )
+    if not isinstance(key, rsa.RSAPrivateKey):  # pragma: no cover - shipped files are RSA
+        raise TypeError(f"keys/{name}.pem is not an RSA key")
+    return key
+
+
+def write_keys(directory: Path | None = None) -> list[Path]:
+    """Generate the four RSA-2048 keys as unencrypted PKCS#8 PEM (how ``keys/`` was made).
+
+    Run ``python -c "from jpki.emulator.certs import write_keys; write_keys()"``;
+    every certificate of the emulator changes afterwards.
+    """
+    target = directory or Path(__file__).resolve().parent / "keys"
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in KEY_NAMES:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        path = target / f"{name}.pem"
+        path.write_bytes(pem)
+        written.append(path)
+    return written
+
+
+# -- certificates ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertSubject:
+    """The state fields the certificates depend on (the cache key)."""
+
+    serial: str
+    name: str
+    sex: str
+    birth_date: dt.date
+    address: str
+    prefecture_en: str
+    city_en: str
+    issued: dt.date
+    card_expiry: dt.date
+
+    @classmethod
+    def of(cls, state: CardState) -> CertSubject:
+        h = state.holder
+        return cls(
+            state.serial,
+            h.name,
+            h.sex,
+            h.birth_date,
+            h.address,
+            h.prefecture_en,
+            h.city_en,
+            state.cert_issued,
+            state.card_expiry,
+        )
+
+
+@dataclass(frozen=True)
+class Certificates:
+    """DER bytes of the four certificates on the card."""
+
+    auth: bytes
+    auth_ca: bytes
+    sign: bytes
+    sign_ca: bytes
+
+
+def _der_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body
+
+
+def utf8_string(text: str) -> bytes:
+    """DER UTF8String."""
+    raw = text.encode("utf-8")
+    return b"\x0c" + _der_length(len(raw)) + raw
+
+
+def _digest(*parts: object) -> bytes:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).digest()
+
+
+def identifier(*parts: object, length: int = 23) -> str:
+    """A serial-like upper-case string (like the real auth CN ``840444E37PAFHN08220003A``)."""
+    n = int.from_bytes(_digest(*parts), "big")
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    out = []
+    for _ in range(length):
+        n, r = divmod(n, len(alphabet))
+        out.append(alphabet[r])
+    return "".join(out)
+
+
+def _serial_number(*parts: object) -> int:
+    return int.from_bytes(_digest(*parts)[:4], "big") | 0x01000000
+
+
+def root_name(ou: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, EMULATOR_ORG),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou),
+        ]
+    )
+
+
+@functools.cache
+def _root(purpose: str) -> bytes:
+    ou, key_name, serial = {
+        "auth": (AUTH_OU, "auth-root", 0x0A01),
+        "sign": (SIGN_OU, "sign-root", 0x0A02),
+    }[purpose]
+    key = private_key(key_name)
+    name = root_name(ou)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(ROOT_NOT_BEFORE)
+        .not_valid_after(ROOT_NOT_AFTER)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _key_usage(*, non_repudiation: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=non_repudiation,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _user_cert(
+    s: CertSubject,
+    purpose: str,
+    subject: x509.Name,
+    extensions: list[tuple[x509.ExtensionType, bool]],
+) -> bytes:
+    root_key = private_key(f"{purpose}-root")
+    key = private_key(f"{purpose}-user")
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(root_name(AUTH_OU if purpose == "auth" else SIGN_OU))
+        .public_key(key.public_key())
+        .serial_number(_serial_number(purpose, s.serial, s.issued))
+        .not_valid_before(cert_not_before(s.issued))
+        .not_valid_after(cert_not_after(s.birth_date, s.issued, s.card_expiry))
+    )
+    for ext, critical in extensions:
+        builder = builder.add_extension(ext, critical=critical)
+    builder = builder.add_extension(
+        x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+    ).add_extension(
+        x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False
+    )
+    return builder.sign(root_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def _auth_cert(s: CertSubject) -> bytes:
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+            x509.NameAttribute(NameOID.COMMON_NAME, identifier("auth", s.serial, s.issued)),
+        ]
+    )
+    policies = x509.CertificatePolicies([x509.PolicyInformation(AUTH_POLICY, None)])
+    return _user_cert(
+        s,
+        "auth",
+        subject,
+        [
+            (_key_usage(non_repudiation=False), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False),
+            (policies, True),
+        ],
+    )
+
+
+def holder_attributes(s: CertSubject) -> list[tuple[ObjectIdentifier, str]]:
+    """The sign certificate's otherName entries, in the order a test card wrote them."""
+    return [
+        (OID_NAME, s.name),
+        (OID_BIRTH_DATE, era_birth_date(s.birth_date)),
+        (OID_SEX, s.sex),
+        (OID_ADDRESS, s.address),
+        (OID_NAME_SUBSTITUTES, "0" * len(s.name)),
+        (OID_ADDRESS_SUBSTITUTES, "0" * len(s.address)),
+    ]
+
+
+def _sign_cert(s: CertSubject) -> bytes:
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+            x509.NameAttribute(NameOID.LOCALITY_NAME, s.prefecture_en),
+            x509.NameAttribute(NameOID.LOCALITY_NAME, s.city_en),
+            x509.NameAttribute(NameOID.COMMON_NAME, identifier("sign", s.serial, s.issued)),
+        ]
+    )
+    san = x509.SubjectAlternativeName(
+        [x509.OtherName(oid, utf8_string(value)) for oid, value in holder_attributes(s)]
+    )
+    return _user_cert(s, "sign", subject, [(_key_usage(non_repudiation=True), True), (san, False)])
+
+
+@functools.lru_cache(maxsize=32)
+def _certificates(s: CertSubject) -> Certificates:
+    return Certificates(_auth_cert(s), _root("auth"), _sign_cert(s), _root("sign"))
+
+
+def certificates(state: CardState) -> Certificates:
+    """The card's four certificates for ``state`` (cached on the fields they depend on)."""
+    return _certificates(CertSubject.of(state))

@@ -1,0 +1,40 @@
+"""A transport to the virtual card, with no reader, pcscd or socket in between.
+
+:class:`EmulatorTransport` hands each command to :meth:`VirtualCard.process`; the
+card's latency setting still applies. Emulator only.
+"""
+
+from __future__ import annotations
+
+from apdu import BaseTransport, TransportError
+
+from .card import VirtualCard
+
+NAME = "jpkitool virtual card"
+
+
+class EmulatorTransport(BaseTransport):
+    """``transmit`` -> ``card.process``; powers the card on at creation and on reconnect."""
+
+    def __init__(self, card: VirtualCard) -> None:
+        self.card = card
+        self._name = NAME
+        self._closed = False
+        card.power_on()
+
+    @property
+    def atr(self) -> bytes:
+        return self.card.atr
+
+    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+        if self._closed:
+            raise TransportError("the virtual card's transport is closed")
+        return self.card.process(bytes(apdu))
+
+    def reconnect(self) -> None:
+        """Cold reset of the card (selection and verified flags are lost)."""
+        self._closed = False
+        self.card.power_on()
+
+    def close(self) -> None:
+        self._closed = True

@@ -1,0 +1,177 @@
+"""The virtual card's state file: defaults, round trips, partial files, errors naming the field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jpki import profile
+from jpki.emulator import CardState, StateError, load_state, save_state
+from jpki.emulator.state import UNKNOWN_MAX
+
+
+def test_defaults_are_documented_values() -> None:
+    s = CardState.default()
+    assert s == CardState()
+    assert {k: v.value for k, v in s.pins.items()} == {
+        "sign": "ABC123",
+        "auth": "1234",
+        "juki": "1234",
+        "juki-common": "1234",
+        "cardinfo": "1234",
+        "cardinfo-a": "123456789011",
+        "cardinfo-b": "60041020345678",
+        "cardinfo-0012": "0000",
+        "surface-a": "123456789011",
+        "surface-b": "60041020345678",
+        "surface-birth": "600410",
+    }
+    for key in profile.KEYS:
+        slot = s.pins[key.id]
+        assert key.format.valid(slot.value)
+        assert slot.max == (key.max_tries or UNKNOWN_MAX)
+        assert slot.remaining == (0 if key.id == "cardinfo-0012" else slot.max)
+    assert s.applications == [a.id for a in profile.APPLICATIONS]
+    assert s.token.value == "card" and s.sign_certificate and not s.face_auth
+    assert s.atr_bytes == bytes.fromhex("3B E0 00 FF 81 31 FE 45 14")
+    assert s.latency_ms == 0
+
+
+def test_default_my_number_has_a_valid_check_digit() -> None:
+    digits = [int(c) for c in CardState().my_number]
+    body = list(reversed(digits[:11]))
+    total = sum(p * (n + 1 if n <= 6 else n - 6) for n, p in enumerate(body, 1))
+    check = 0 if total % 11 <= 1 else 11 - total % 11
+    assert digits[11] == check
+
+
+def test_repr_hides_pin_values_and_my_number() -> None:
+    text = repr(CardState())
+    assert "ABC123" not in text and "value" not in text and "123456789011" not in text
+    assert "remaining=5" in text
+
+
+def test_json_round_trip() -> None:
+    s = CardState.from_dict(
+        {
+            "pins": {"auth": {"remaining": 1}, "sign": {"value": "zz9999"}},
+            "quirks": {"no_sfi": True, "answer_override": {"auth": "6a88"}},
+            "holder": {"birth_date": "2000-02-29"},
+            "latency_ms": 2.5,
+        }
+    )
+    assert CardState.from_json(s.to_json()) == s
+    assert CardState.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+    assert s.pins["sign"].value == "ZZ9999"  # ① is taken upper-case, as J-LIS does
+    assert s.quirks.answer_override == {"auth": "6A88"}
+
+
+def test_save_and_load(tmp_path: Path) -> None:
+    path = tmp_path / "card.json"
+    s = CardState()
+    s.pins["auth"].remaining = 2
+    save_state(s, path)
+    save_state(s, path)  # replaces the file
+    assert load_state(path) == s
+    assert [p.name for p in tmp_path.iterdir()] == ["card.json"]  # no temporary left over
+    assert json.loads(path.read_text("utf-8"))["pins"]["auth"] == {
+        "value": "1234",
+        "remaining": 2,
+        "max": 3,
+    }
+
+
+def test_partial_file_keeps_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"pins": {"auth": {"remaining": 1}}, "token": "iphone"}', "utf-8")
+    s = load_state(path)
+    assert s.pins["auth"].remaining == 1 and s.pins["auth"].value == "1234"
+    assert s.pins["sign"].remaining == 5
+    assert s.token.value == "iphone"
+
+
+def test_max_without_remaining_is_clamped() -> None:
+    s = CardState.from_dict({"pins": {"auth": {"max": 2}}})
+    assert (s.pins["auth"].remaining, s.pins["auth"].max) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"pins": {"auth": {"remaining": 4}}}, "pins.auth.remaining: must be an integer 0..3"),
+        ({"pins": {"auth": {"remaining": True}}}, "pins.auth.remaining: must be an integer 0..3"),
+        ({"pins": {"auth": {"remaining": "3"}}}, "pins.auth.remaining: must be an integer 0..3"),
+        ({"pins": {"sign": {"max": 16}}}, "pins.sign.max: must be an integer 1..15"),
+        ({"pins": {"auth": {"max": 2, "remaining": 3}}}, "pins.auth.remaining: must be an"),
+        ({"pins": {"auth": {"value": "12a4"}}}, "pins.auth.value: does not fit the digits4"),
+        ({"pins": {"auth": {"value": 1234}}}, "pins.auth.value: must be a string, not int"),
+        ({"pins": {"sign": {"value": "ABCDEF"}}}, "pins.sign.value: does not fit"),
+        ({"pins": {"cardinfo-b": {"value": "1234"}}}, "pins.cardinfo-b.value: does not fit"),
+        ({"pins": {"auth": {"tries": 1}}}, "pins.auth.tries: unknown field"),
+        ({"pins": {"pin5": {}}}, "pins.pin5: unknown key"),
+        ({"pins": {"auth": 3}}, "pins.auth: must be an object, not int"),
+        ({"pins": []}, "pins: must be an object, not list"),
+        ({"holder": {"birth_date": "1985-13-01"}}, "holder.birth_date: must be a date"),
+        ({"holder": {"birth_date": "19850410"}}, "holder.birth_date: must be a date"),
+        ({"holder": {"sex": "F"}}, "holder.sex: must be"),
+        ({"holder": {"name": " "}}, "holder.name: must not be empty"),
+        ({"holder": {"age": 3}}, "holder.age: unknown field"),
+        ({"card_expiry": "2024-01-01"}, "card_expiry: must be after cert_issued"),
+        ({"cert_issued": "1980-01-01"}, "cert_issued: must be after holder.birth_date"),
+        ({"serial": "12345"}, "serial: must be 15 digits"),
+        ({"municipality": 13101}, "municipality: must be a string"),
+        ({"my_number": "12345678901X"}, "my_number: must be 12 digits"),
+        ({"token": "phone"}, "token: must be one of card, android, iphone, juki-card"),
+        ({"applications": ["jpki", "foo"]}, "applications[1]: unknown application 'foo'"),
+        ({"applications": ["jpki", "jpki"]}, "applications[1]: 'jpki' listed twice"),
+        ({"applications": "jpki"}, "applications: must be a list"),
+        ({"sign_certificate": "yes"}, "sign_certificate: must be true or false"),
+        ({"quirks": {"no_sfi": 1}}, "quirks.no_sfi: must be true or false"),
+        ({"quirks": {"fast": True}}, "quirks.fast: unknown field"),
+        ({"quirks": {"answer_override": {"auth": "6A8"}}}, "quirks.answer_override.auth: must"),
+        ({"quirks": {"answer_override": {"x": "6A88"}}}, "quirks.answer_override.x: unknown key"),
+        ({"latency_ms": -1}, "latency_ms: must be a number"),
+        ({"latency_ms": float("nan")}, "latency_ms: must be a number"),
+        ({"atr": "00 11"}, "atr: must start with 3B or 3F"),
+        ({"atr": "3B"}, "atr: must be 2 to 33 bytes"),
+        ({"version": 2}, "version: unsupported version"),
+        ({"format": "other"}, "format: must be"),
+        ({"colour": "red"}, "colour: unknown field"),
+    ],
+)
+def test_errors_name_the_field(doc: dict[str, Any], message: str) -> None:
+    with pytest.raises(StateError) as caught:
+        CardState.from_dict(doc)
+    assert str(caught.value).startswith(message), str(caught.value)
+    assert caught.value.field == message.split(":")[0]
+
+
+def test_top_level_must_be_an_object() -> None:
+    with pytest.raises(StateError, match="must be an object, not list"):
+        CardState.from_json("[]")
+
+
+def test_invalid_json_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{\n  "token": "card",\n  "serial": 12\n  "x": 1\n}\n', "utf-8")
+    with pytest.raises(StateError) as caught:
+        load_state(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}: line 4, column 3: invalid JSON")
+
+
+def test_load_state_names_file_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"pins": {"auth": {"remaining": 9}}}', "utf-8")
+    with pytest.raises(StateError) as caught:
+        load_state(path)
+    assert str(caught.value) == f"{path}: pins.auth.remaining: must be an integer 0..3"
+    assert caught.value.path == str(path)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(StateError, match="cannot read"):
+        load_state(tmp_path / "missing.json")
