@@ -77,14 +77,10 @@ def main() -> None:
     print(f"per-APDU latency {args.latency_ms} ms, {args.runs} runs each, medians")
     report("in-process", lambda: EmulatorTransport(VirtualCard(state())), args.runs)
     if args.pcscd:
-        import sys
-        from pathlib import Path
-
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
         import os
 
         from apdu.pcsc import PcscTransport
-        from harness.pcscd import PcscdInstance
+        from jpki.emulator.pcscd import PcscdInstance
         from jpki.emulator.vpcd import VpcdBridge
 
         with PcscdInstance() as pcscd:

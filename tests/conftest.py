@@ -1,64 +1,26 @@
-"""Shared fixtures: a private pcscd with vpcd, and cards served into its readers.
+"""Shared fixtures and the count of pcscd-backed tests.
 
-The pcscd-backed tests are marked ``pcscd``; the session ends with a line counting
-them. On CI (``CI=true``) a pcscd that cannot be started fails those tests
-instead of skipping them.
+The pcscd and virtual-card fixtures (``jpki_pcscd``, ``serve_card``,
+``serve_virtual_card``, ``virtual_card_reader``) come from jpkitool's own pytest
+plugin, :mod:`jpki.emulator.pytest_plugin`. The pcscd-backed tests are marked
+``pcscd``; the session ends with a line counting them.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from harness.pcscd import HarnessError, PcscdInstance
-from jpki.emulator.vpcd import Card, VpcdBridge
+from jpki.emulator.pcscd import PcscdInstance
 
 _outcomes: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0}
 
 
-@pytest.fixture(scope="session")
-def pcscd() -> Iterator[PcscdInstance]:
-    instance = PcscdInstance()
-    try:
-        instance.start()
-    except HarnessError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"cannot start the test pcscd on CI: {exc}")
-        pytest.skip(f"cannot start a test pcscd: {exc}")
-    # libpcsclite reads this once per process: set before the first PC/SC call.
-    os.environ.update(instance.env)
-    try:
-        yield instance
-    finally:
-        instance.stop()
-
-
 @pytest.fixture
-def pcsc_env(pcscd: PcscdInstance) -> dict[str, str]:
+def pcsc_env(jpki_pcscd: PcscdInstance) -> dict[str, str]:
     """Environment for a subprocess talking to the test pcscd."""
-    return dict(pcscd.env)
-
-
-ServeCard = Callable[..., str]
-
-
-@pytest.fixture
-def vpcd_card(pcscd: PcscdInstance) -> Iterator[ServeCard]:
-    """``vpcd_card(card, slot=0)`` inserts ``card`` in a vpcd reader; returns its name."""
-    served: list[tuple[VpcdBridge, int]] = []
-
-    def serve(card: Card, slot: int = 0) -> str:
-        bridge = VpcdBridge(card, pcscd.port + slot).start()
-        served.append((bridge, slot))
-        return pcscd.wait_for_card(slot)
-
-    yield serve
-    for bridge, slot in served:
-        bridge.stop()
-        pcscd.wait_for_no_card(slot)
+    return dict(jpki_pcscd.env)
 
 
 def pytest_runtest_logreport(report: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .cli_runner import Run, jpkitool
+from cli_runner import Run, jpkitool
 
 pytestmark = pytest.mark.pcscd
 
@@ -32,8 +32,8 @@ def row(text: str, marker: str) -> str:
     return next(line for line in text.splitlines() if marker in line)
 
 
-def test_fresh_card(serve: Serve, pcsc_env: dict[str, str]) -> None:
-    reader = serve()
+def test_fresh_card(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
+    reader = serve_virtual_card()
     ja, en, js = three_ways(reader, pcsc_env)
     assert (ja.code, en.code, js.code) == (0, 0, 0), ja.err + en.err + js.err
     assert "① 署名用電子証明書の暗証番号" in ja.out
@@ -53,8 +53,10 @@ def test_fresh_card(serve: Serve, pcsc_env: dict[str, str]) -> None:
     assert "ロック" not in ja.out and "市区町村" not in ja.out
 
 
-def test_sign_two_of_five_and_auth_last_try(serve: Serve, pcsc_env: dict[str, str]) -> None:
-    reader = serve(remaining={"sign": 2, "auth": 1})
+def test_sign_two_of_five_and_auth_last_try(
+    serve_virtual_card: Serve, pcsc_env: dict[str, str]
+) -> None:
+    reader = serve_virtual_card(remaining={"sign": 2, "auth": 1})
     ja, en, js = three_ways(reader, pcsc_env)
     assert (ja.code, en.code, js.code) == (0, 0, 0)
     assert "2/5" in row(ja.out, "①")
@@ -67,8 +69,8 @@ def test_sign_two_of_five_and_auth_last_try(serve: Serve, pcsc_env: dict[str, st
     assert (p["auth"]["remaining"], p["auth"]["max"], p["auth"]["state"]) == (1, 3, "last-try")
 
 
-def test_cardinfo_locked(serve: Serve, pcsc_env: dict[str, str]) -> None:
-    reader = serve(remaining={"cardinfo": 0})
+def test_cardinfo_locked(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
+    reader = serve_virtual_card(remaining={"cardinfo": 0})
     ja, en, js = three_ways(reader, pcsc_env)
     assert (ja.code, en.code, js.code) == (4, 4, 4)
     assert "ロック中" in row(ja.out, "④")
@@ -83,8 +85,10 @@ def test_cardinfo_locked(serve: Serve, pcsc_env: dict[str, str]) -> None:
     assert p["auth"]["locked"] is False
 
 
-def test_sign_locked_offers_the_kiosk_route(serve: Serve, pcsc_env: dict[str, str]) -> None:
-    reader = serve(remaining={"sign": 0})
+def test_sign_locked_offers_the_kiosk_route(
+    serve_virtual_card: Serve, pcsc_env: dict[str, str]
+) -> None:
+    reader = serve_virtual_card(remaining={"sign": 0})
     ja, en, js = three_ways(reader, pcsc_env)
     assert (ja.code, en.code, js.code) == (4, 4, 4)
     assert "JPKI暗証番号リセットアプリ" in ja.out and "24時間以内" in ja.out
@@ -93,8 +97,8 @@ def test_sign_locked_offers_the_kiosk_route(serve: Serve, pcsc_env: dict[str, st
     assert pins(js)["sign"]["locked"] is True
 
 
-def test_juki_keys_at_different_counts(serve: Serve, pcsc_env: dict[str, str]) -> None:
-    reader = serve(remaining={"juki": 3, "juki-common": 2})
+def test_juki_keys_at_different_counts(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
+    reader = serve_virtual_card(remaining={"juki": 3, "juki-common": 2})
     ja, en, js = three_ways(reader, pcsc_env)
     assert (ja.code, en.code, js.code) == (0, 0, 0)
     assert "2/3" in row(ja.out, "③")
@@ -105,8 +109,8 @@ def test_juki_keys_at_different_counts(serve: Serve, pcsc_env: dict[str, str]) -
     assert [(k["id"], k["remaining"]) for k in juki["keys"]] == [("juki", 3), ("juki-common", 2)]
 
 
-def test_unexpected_answer_is_unknown(serve: Serve, pcsc_env: dict[str, str]) -> None:
-    reader = serve(answer={"auth": "6A88"})
+def test_unexpected_answer_is_unknown(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
+    reader = serve_virtual_card(answer={"auth": "6A88"})
     ja, en, js = three_ways(reader, pcsc_env)
     assert (ja.code, en.code, js.code) == (0, 0, 0)
     assert "不明" in row(ja.out, "②") and "6A88" in row(ja.out, "②")
@@ -118,8 +122,8 @@ def test_unexpected_answer_is_unknown(serve: Serve, pcsc_env: dict[str, str]) ->
     assert pins(js)["sign"]["remaining"] == 5
 
 
-def test_card_without_jpki_application(serve: Serve, pcsc_env: dict[str, str]) -> None:
-    reader = serve(applications=["cardinfo", "surface", "juki", "common"])
+def test_card_without_jpki_application(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
+    reader = serve_virtual_card(applications=["cardinfo", "surface", "juki", "common"])
     ja, en, js = three_ways(reader, pcsc_env)
     assert (ja.code, en.code, js.code) == (5, 5, 5)
     assert "マイナンバーカードではありません" in ja.err and "6A82" in ja.err
@@ -142,15 +146,17 @@ def test_no_pcscd(tmp_path: Any) -> None:
     assert "pcscd" in js.json["error"]["message"]
 
 
-def test_language_follows_the_locale(serve: Serve, pcsc_env: dict[str, str]) -> None:
-    reader = serve()
+def test_language_follows_the_locale(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
+    reader = serve_virtual_card()
     ja = jpkitool("--reader", reader, "retries", env={**pcsc_env, "LANG": "ja_JP.UTF-8"})
     en = jpkitool("--reader", reader, "retries", env={**pcsc_env, "LANG": "C.UTF-8"})
     assert "利用可" in ja.out and "usable" in en.out
 
 
-def test_retries_never_sends_verify_with_data(serve: Serve, pcsc_env: dict[str, str]) -> None:
-    reader = serve(remaining={"sign": 3})
+def test_retries_never_sends_verify_with_data(
+    serve_virtual_card: Serve, pcsc_env: dict[str, str]
+) -> None:
+    reader = serve_virtual_card(remaining={"sign": 3})
     run = jpkitool("-v", "--reader", reader, "retries", env=pcsc_env)
     assert run.code == 0
     sent = [line[2:].split() for line in run.err.splitlines() if line.startswith("> ")]

@@ -19,7 +19,7 @@ from apdu import (
     pcsc,
 )
 from apdu.pcsc import AmbiguousReaderError, PcscTransport
-from harness.pcscd import PcscdInstance
+from jpki.emulator.pcscd import PcscdInstance
 
 pytestmark = pytest.mark.pcscd
 
@@ -52,17 +52,17 @@ class EchoCard:
         return b"\x6d\x00"
 
 
-def test_readers_are_listed_with_presence_and_atr(pcscd: PcscdInstance, vpcd_card) -> None:
+def test_readers_are_listed_with_presence_and_atr(jpki_pcscd: PcscdInstance, serve_card) -> None:
     assert pcsc.list_readers() == ["Virtual PCD 00 00", "Virtual PCD 00 01"]
-    name = vpcd_card(EchoCard())
+    name = serve_card(EchoCard())
     states = {s.name: s for s in pcsc.reader_states()}
     assert states[name].card_present and states[name].atr == ATR
     assert not states["Virtual PCD 00 01"].card_present
 
 
-def test_transmit_short_extended_and_get_response(vpcd_card) -> None:
+def test_transmit_short_extended_and_get_response(serve_card) -> None:
     card = EchoCard()
-    name = vpcd_card(card)
+    name = serve_card(card)
     with PcscTransport(name) as transport:
         assert transport.atr == ATR
         channel = ApduChannel(transport)
@@ -72,24 +72,23 @@ def test_transmit_short_extended_and_get_response(vpcd_card) -> None:
             assert big.ok and len(big.data) == 300
             chained = channel.send(CommandAPDU(0, 0xCA, 0, 0, le=256))
             assert chained.data == b"\x01\x02\x03\x04\x05"
-    assert bytes.fromhex("00B00000000012C") if False else True
     assert card.seen[1] == bytes.fromhex("00B0000000012C")
     assert card.seen[-1] == bytes.fromhex("00C0000005")
 
 
-def test_second_slot_is_the_next_port(pcscd: PcscdInstance, vpcd_card) -> None:
-    name = vpcd_card(EchoCard(), slot=1)
+def test_second_slot_is_the_next_port(jpki_pcscd: PcscdInstance, serve_card) -> None:
+    name = serve_card(EchoCard(), slot=1)
     assert name == "Virtual PCD 00 01"
     with PcscTransport(name) as transport:
         assert transport.transmit(bytes.fromhex("00A4040C00"))[-2:] == b"\x90\x00"
 
 
-def test_dropped_card_is_card_removed(pcscd: PcscdInstance) -> None:
+def test_dropped_card_is_card_removed(jpki_pcscd: PcscdInstance) -> None:
     from jpki.emulator.vpcd import VpcdBridge
 
-    bridge = VpcdBridge(EchoCard(), pcscd.port).start()
+    bridge = VpcdBridge(EchoCard(), jpki_pcscd.port).start()
     try:
-        name = pcscd.wait_for_card(0)
+        name = jpki_pcscd.wait_for_card(0)
         transport = PcscTransport(name)
         assert transport.transmit(bytes.fromhex("00A4040C00")) == b"\x90\x00"
         bridge.disconnect()
@@ -97,21 +96,21 @@ def test_dropped_card_is_card_removed(pcscd: PcscdInstance) -> None:
             transport.transmit(bytes.fromhex("00A4040C00"))
         assert info.value.code == 0x80100069  # type: ignore[attr-defined]
         transport.close()
-        pcscd.wait_for_no_card(0)
+        jpki_pcscd.wait_for_no_card(0)
         with pytest.raises(NoCardError):
             PcscTransport(name)
     finally:
         bridge.stop()
-        pcscd.wait_for_no_card(0)
+        jpki_pcscd.wait_for_no_card(0)
 
 
-def test_empty_slot_is_no_card(pcscd: PcscdInstance) -> None:
+def test_empty_slot_is_no_card(jpki_pcscd: PcscdInstance) -> None:
     with pytest.raises(NoCardError):
         PcscTransport("Virtual PCD 00 01")
 
 
-def test_exclusive_holder_makes_others_busy(vpcd_card) -> None:
-    name = vpcd_card(EchoCard())
+def test_exclusive_holder_makes_others_busy(serve_card) -> None:
+    name = serve_card(EchoCard())
     holder = PcscTransport(name, exclusive=True)
     try:
         with pytest.raises(ReaderBusyError):
@@ -122,10 +121,10 @@ def test_exclusive_holder_makes_others_busy(vpcd_card) -> None:
         assert again.atr == ATR
 
 
-def test_wait_for_card_returns_when_inserted(pcscd: PcscdInstance) -> None:
+def test_wait_for_card_returns_when_inserted(jpki_pcscd: PcscdInstance) -> None:
     from jpki.emulator.vpcd import VpcdBridge
 
-    bridge = VpcdBridge(EchoCard(), pcscd.port)
+    bridge = VpcdBridge(EchoCard(), jpki_pcscd.port)
     timer = threading.Timer(0.5, bridge.start)
     timer.start()
     try:
@@ -135,10 +134,10 @@ def test_wait_for_card_returns_when_inserted(pcscd: PcscdInstance) -> None:
     finally:
         timer.join()
         bridge.stop()
-        pcscd.wait_for_no_card(0)
+        jpki_pcscd.wait_for_no_card(0)
 
 
-def test_wait_for_card_times_out(pcscd: PcscdInstance) -> None:
+def test_wait_for_card_times_out(jpki_pcscd: PcscdInstance) -> None:
     with pytest.raises(NoCardError):
         pcsc.wait_for_card("Virtual PCD 00 01", 0.3)
 
@@ -189,8 +188,8 @@ def test_pcscd_not_running_is_service_unavailable(tmp_path) -> None:
     assert out == "service-unavailable"
 
 
-def test_pcscd_without_readers_is_no_reader(pcscd: PcscdInstance) -> None:
-    if not pcscd.private:
+def test_pcscd_without_readers_is_no_reader(jpki_pcscd: PcscdInstance) -> None:
+    if not jpki_pcscd.private:
         pytest.skip("a second pcscd needs mount namespaces")
     empty = PcscdInstance(readers=False).start()
     try:

@@ -9,7 +9,16 @@ public sources are silent are listed in :mod:`jpki.emulator.card`.
 
 from .card import VirtualCard
 from .certs import Certificates, certificates
-from .state import CardState, Holder, KeySlot, Quirks, StateError, load_state, save_state
+from .state import (
+    CardState,
+    Holder,
+    KeySlot,
+    Quirks,
+    StateError,
+    build_state,
+    load_state,
+    save_state,
+)
 from .transport import EmulatorTransport
 
 __all__ = [
@@ -21,6 +30,7 @@ __all__ = [
     "Quirks",
     "StateError",
     "VirtualCard",
+    "build_state",
     "certificates",
     "load_state",
     "save_state",

@@ -290,6 +290,28 @@ class CardState:
         return _parse(doc)
 
 
+def build_state(
+    *,
+    remaining: Mapping[str, int] | None = None,
+    answer: Mapping[str, str] | None = None,
+    quirks: Mapping[str, bool] | None = None,
+    **fields: Any,
+) -> CardState:
+    """A default card with some changes, checked like a state file.
+
+    ``remaining``: key id -> tries left; ``answer``: key id -> status word the
+    query returns (``quirks.answer_override``); ``quirks``: quirk flags; any other
+    keyword is a top-level state-file field (``applications=[...]``,
+    ``token="android"``, ``card_expiry="2026-12-01"``, ...).
+    """
+    doc: dict[str, Any] = dict(fields)
+    if remaining:
+        doc["pins"] = {key: {"remaining": left} for key, left in remaining.items()}
+    if quirks or answer:
+        doc["quirks"] = {**(quirks or {}), **({"answer_override": dict(answer)} if answer else {})}
+    return _parse(doc)
+
+
 def load_state(path: str | os.PathLike[str]) -> CardState:
     """Read a state file; :class:`StateError` names the file and the bad field."""
     try:

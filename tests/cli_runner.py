@@ -34,3 +34,17 @@ def jpkitool(*args: str, env: dict[str, str] | None = None, timeout: float = 60)
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def jpkitool_inprocess(*args: str) -> Run:
+    """Run the CLI in this process (no pcscd needed: replay, emulator, usage errors)."""
+    import contextlib
+    import io
+
+    from jpki.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    assert "Traceback" not in err.getvalue(), err.getvalue()
+    return Run(code, out.getvalue(), err.getvalue())
