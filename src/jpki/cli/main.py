@@ -89,6 +89,54 @@ def _register() -> None:
 _register()
 
 
+#: Global options that take a value, and those that do not (kept in step with ``cli``).
+_GLOBAL_WITH_VALUE = frozenset(
+    {"-r", "--reader", "--lang", "--record", "--replay", "--emulator-state", "--wait"}
+)
+_GLOBAL_FLAGS = frozenset({"--json", "-v", "--verbose", "--emulator"})
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move global options written after the command name in front of it.
+
+    ``jpkitool retries --json`` then means ``jpkitool --json retries``. Arguments
+    after ``--`` are left alone, and so is everything when no command name is found.
+    """
+    commands = set(cli.commands)
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in commands:
+            break
+        if arg == "--":
+            return argv
+        i += 2 if arg in _GLOBAL_WITH_VALUE else 1
+    else:
+        return argv
+    head, rest = argv[: i + 1], argv[i + 1 :]
+    moved: list[str] = []
+    kept: list[str] = []
+    j = 0
+    while j < len(rest):
+        arg = rest[j]
+        if arg == "--":
+            kept += rest[j:]
+            break
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if name in _GLOBAL_FLAGS and "=" not in arg:
+            moved.append(arg)
+        elif name in _GLOBAL_WITH_VALUE:
+            if "=" in arg:
+                moved.append(arg)
+            else:
+                moved += rest[j : j + 2]
+                j += 1
+        else:
+            kept.append(arg)
+        j += 1
+    return [*head[:-1], *moved, head[-1], *kept]
+
+
 def _early_options(argv: list[str]) -> tuple[bool, str]:
     """``--json`` and ``--lang`` as given, for errors found before click parsed them."""
     as_json = "--json" in argv
@@ -103,7 +151,7 @@ def _early_options(argv: list[str]) -> tuple[bool, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return (and, as a script, exit with) the exit status."""
-    args = sys.argv[1:] if argv is None else list(argv)
+    args = hoist_global_options(sys.argv[1:] if argv is None else list(argv))
     as_json, lang = _early_options(args)
     set_language(lang)
     ctx: click.Context | None = None

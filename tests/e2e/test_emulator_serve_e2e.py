@@ -1,0 +1,128 @@
+"""``jpkitool emulator serve`` as a user runs it, and OpenSC against the served card.
+
+``emulator serve`` gets a pcscd of its own here, so that the test can restart it
+and check that the card comes back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from cli_runner import Run, jpkitool
+from jpki.emulator import build_state, certificates
+from jpki.emulator.pcscd import PcscdInstance
+
+pytestmark = pytest.mark.pcscd
+
+Serve = Callable[..., str]
+READER = "Virtual PCD 00 00"
+
+
+@pytest.fixture
+def own_pcscd(jpki_pcscd: PcscdInstance) -> Iterator[PcscdInstance]:
+    if not jpki_pcscd.private:
+        pytest.skip("a second pcscd needs mount namespaces")
+    instance = PcscdInstance().start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+def wait_for(env: dict[str, str], present: bool, timeout: float = 20) -> Run:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = jpkitool("--json", "readers", env=env)
+        if run.code == 0:
+            rows = {r["name"]: r for r in run.json["readers"]}
+            if READER in rows and rows[READER]["card_present"] is present:
+                return run
+        if time.monotonic() > deadline:
+            raise AssertionError(f"card present={present} not seen: {run.out} {run.err}")
+        time.sleep(0.2)
+
+
+def test_serve_restart_and_sigterm(own_pcscd: PcscdInstance, tmp_path: Path) -> None:
+    state = tmp_path / "card.json"
+    init = jpkitool("emulator", "init-state", str(state))
+    assert init.code == 0 and state.exists()
+    doc = json.loads(state.read_text("utf-8"))
+    doc["pins"]["auth"]["remaining"] = 2
+    state.write_text(json.dumps(doc), "utf-8")
+
+    env = {**os.environ, **own_pcscd.env}
+    cmd = [sys.executable, "-m", "jpki", "--lang", "en", "emulator", "serve"]
+    cmd += ["--vpcd-port", str(own_pcscd.port), "--state", str(state)]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(own_pcscd.env, present=True)
+        first = jpkitool("--json", "--reader", READER, "retries", env=own_pcscd.env)
+        assert first.code == 0, first.err
+        assert {p["id"]: p["remaining"] for p in first.json["pins"]}["auth"] == 2
+
+        own_pcscd.stop()
+        own_pcscd.start()
+        wait_for(own_pcscd.env, present=True)
+        again = jpkitool("--json", "--reader", READER, "info", env=own_pcscd.env)
+        assert again.code == 0 and again.json["token"] == "card"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "virtual card stopped" in err.lower()
+    saved = json.loads(state.read_text("utf-8"))
+    assert saved["pins"]["auth"]["remaining"] == 2
+
+
+# -- OpenSC ------------------------------------------------------------------
+
+
+def pkcs15_tool(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    tool = shutil.which("pkcs15-tool")
+    if tool is None:
+        if os.environ.get("CI"):
+            pytest.fail("pkcs15-tool (apt: opensc) is missing on CI")
+        pytest.skip("pkcs15-tool (apt: opensc) is not installed")
+    return subprocess.run(
+        [tool, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.opensc
+def test_opensc_lists_the_pins_with_the_emulators_counts(
+    serve_virtual_card: Serve, pcsc_env: dict[str, str]
+) -> None:
+    reader = serve_virtual_card(remaining={"auth": 2, "sign": 4})
+    out = pkcs15_tool("--reader", reader, "--list-pins", env=pcsc_env)
+    assert out.returncode == 0, out.stderr
+    blocks = {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(r"PIN \[([^\]]+)\].*?Tries left\s*:\s*(\d+)", out.stdout, re.S)
+    }
+    assert blocks == {"User Authentication PIN": 2, "Digital Signature PIN": 4}
+
+
+@pytest.mark.opensc
+def test_opensc_reads_the_emulators_auth_certificate(
+    serve_virtual_card: Serve, pcsc_env: dict[str, str]
+) -> None:
+    state = build_state()
+    reader = serve_virtual_card(state)
+    out = pkcs15_tool("--reader", reader, "--read-certificate", "01", env=pcsc_env)
+    assert out.returncode == 0, out.stderr
+    cert = x509.load_pem_x509_certificate(out.stdout.encode("ascii"))
+    assert cert.public_bytes(Encoding.DER) == certificates(state).auth

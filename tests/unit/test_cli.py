@@ -1,0 +1,178 @@
+"""The CLI in process: options, usage errors, error classification, the virtual card."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import apdu
+from cli_runner import jpkitool_inprocess as run
+from jpki import errors as je
+from jpki.cli.exitcodes import Exit
+from jpki.cli.failures import classify
+from jpki.cli.main import hoist_global_options
+from jpki.connect import AmbiguousCardError
+from jpki.emulator import StateError
+from jpki.i18n import set_language
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["retries", "--json"], ["--json", "retries"]),
+        (["retries", "-r", "acr", "--lang=ja"], ["-r", "acr", "--lang=ja", "retries"]),
+        (["--emulator", "info", "--warn-days", "5", "-v"],
+         ["--emulator", "-v", "info", "--warn-days", "5"]),
+        (["--record", "retries", "info"], ["--record", "retries", "info"]),
+        (["emulator", "serve", "--json", "--state", "x"],
+         ["--json", "emulator", "serve", "--state", "x"]),
+        (["retries", "--", "--json"], ["retries", "--", "--json"]),
+        (["--json"], ["--json"]),
+        ([], []),
+    ],
+)  # fmt: skip
+def test_global_options_after_the_command(argv: list[str], expected: list[str]) -> None:
+    assert hoist_global_options(argv) == expected
+
+
+def test_emulator_retries_text_and_json() -> None:
+    text = run("--lang", "en", "--emulator", "retries")
+    assert text.code == 0 and "① Signature" in text.out
+    js = run("--emulator", "retries", "--json")
+    assert js.code == 0
+    assert js.json["reader"] == "jpkitool virtual card"
+    assert [p["remaining"] for p in js.json["pins"][:4]] == [5, 3, 3, 3]
+
+
+def test_emulator_state_file_drives_the_answers(tmp_path: Path) -> None:
+    state = tmp_path / "card.json"
+    assert run("emulator", "init-state", str(state)).code == 0
+    again = run("--lang", "en", "emulator", "init-state", str(state))
+    assert again.code == 2 and "--force" in again.err
+    doc = json.loads(state.read_text("utf-8"))
+    doc["pins"]["sign"]["remaining"] = 0
+    state.write_text(json.dumps(doc), "utf-8")
+    js = run("--json", "--emulator", "--emulator-state", str(state), "retries")
+    assert js.code == Exit.LOCKED
+    assert js.json["pins"][0] == {
+        "id": "sign", "no": 1, "remaining": 0, "max": 5, "locked": True,
+        "state": "locked", "sw": "63C0",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        ('{"pins": {"auth": {"value": "12a4"}}}', "pins.auth.value"),
+        ('{"pins": {"auth": {"remaining": 9}}}', "pins.auth.remaining"),
+        ('{"holder": {"birth_date": "1985-13-01"}}', "holder.birth_date"),
+        ('{"token": "flip-phone"}', "token"),
+        ('{"pins": ', "line 1"),
+    ],
+)
+def test_bad_state_file_names_the_field(tmp_path: Path, content: str, field: str) -> None:
+    state = tmp_path / "bad.json"
+    state.write_text(content, "utf-8")
+    for lang in ("en", "ja"):
+        r = run("--lang", lang, "--emulator", "--emulator-state", str(state), "retries")
+        assert r.code == Exit.USAGE and r.out == ""
+        assert field in r.err and str(state) in r.err
+        assert len(r.err.strip().splitlines()) == 1
+    assert "12a4" not in r.err
+
+
+def test_serve_with_a_bad_state_file(tmp_path: Path) -> None:
+    state = tmp_path / "bad.json"
+    state.write_text('{"pins": {"auth": {"remaining": "two"}}}', "utf-8")
+    r = run("--lang", "en", "emulator", "serve", "--vpcd-port", "1", "--state", str(state))
+    assert r.code == Exit.USAGE
+    assert "pins.auth.remaining" in r.err and len(r.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "words_en", "words_ja"),
+    [
+        (["--emulator", "--reader", "x", "retries"], "--reader", "--reader"),
+        (["--replay", "x.jsonl", "--emulator", "retries"], "--replay", "--replay"),
+        (["--emulator-state", "x.json", "retries"], "--emulator", "--emulator"),
+        (["--bogus", "retries"], "--bogus", "使い方"),
+        (["retries", "--bogus"], "--bogus", "使い方"),
+        (["--lang", "fr", "retries"], "fr", "使い方"),
+        (["--wait", "-1", "retries"], "-1", "使い方"),
+        (["nonsense"], "nonsense", "使い方"),
+    ],
+)
+def test_usage_errors(args: list[str], words_en: str, words_ja: str) -> None:
+    en = run("--lang", "en", *args) if "--lang" not in args else run(*args)
+    assert en.code == Exit.USAGE and en.out == ""
+    assert en.err.startswith("jpkitool: ") and words_en in en.err
+    if "--lang" not in args:
+        ja = run("--lang", "ja", *args)
+        assert ja.code == Exit.USAGE and words_ja in ja.err
+    js = run("--json", *args)
+    assert js.code == Exit.USAGE and js.json["error"]["code"] == "usage"
+
+
+def test_help_and_version() -> None:
+    assert run("--help").code == 0
+    version = subprocess.run(
+        [sys.executable, "-m", "jpki", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert version.returncode == 0 and "jpkitool" in version.stdout
+
+
+SERVICE = apdu.ServiceUnavailableError("x")
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "status"),
+    [
+        (SERVICE, "no-service", Exit.NO_CARD),
+        (apdu.NoReaderError("none"), "no-reader", Exit.NO_CARD),
+        (apdu.NoCardError("none"), "no-card", Exit.NO_CARD),
+        (apdu.CardRemovedError("gone"), "card-removed", Exit.NO_CARD),
+        (apdu.ReaderBusyError("busy"), "reader-busy", Exit.ERROR),
+        (apdu.CardUnresponsiveError("mute"), "card-unresponsive", Exit.ERROR),
+        (apdu.TransportError("odd"), "transport", Exit.ERROR),
+        (apdu.SessionFileError("f.jsonl", 3, "bad"), "session-file", Exit.USAGE),
+        (apdu.ReplayMismatchError(2, "00A4", "00B0"), "replay-mismatch", Exit.ERROR),
+        (apdu.ReplayLeftoverError(1, 3), "replay-leftover", Exit.ERROR),
+        (je.NotMyNumberCardError(0x6A82), "not-my-number-card", Exit.NO_CARD),
+        (je.PinFormatError("auth", "4 digits"), "pin-format", Exit.USAGE),
+        (je.WrongPinError("auth", 2), "wrong-pin", Exit.WRONG_PIN),
+        (je.PinLockedError("auth"), "pin-locked", Exit.LOCKED),
+        (je.CardError("READ BINARY", 0x6F00), "card-error", Exit.ERROR),
+        (AmbiguousCardError(["A", "B"]), "ambiguous-reader", Exit.USAGE),
+        (StateError("pins.auth", "bad"), "state-file", Exit.USAGE),
+        (KeyboardInterrupt(), "interrupted", Exit.ERROR),
+        (RuntimeError("boom"), "unexpected", Exit.ERROR),
+    ],
+)
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_error_is_one_line_with_a_documented_status(
+    exc: BaseException, code: str, status: Exit, lang: str
+) -> None:
+    set_language(lang)
+    try:
+        failure = classify(exc)
+    finally:
+        set_language("en")
+    assert (failure.code, failure.exit) == (code, status)
+    assert failure.message and "\n" not in failure.message
+    if lang == "ja":
+        assert any("\u3040" <= ch <= "\u9fff" for ch in failure.message), failure.message
+
+
+def test_an_unexpected_error_reaches_the_user_as_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jpki.cli.commands.retries as retries_command
+
+    def broken(card: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(retries_command, "read_retries", broken)
+    r = run("--lang", "en", "--emulator", "retries")
+    assert r.code == Exit.ERROR and "boom" in r.err and len(r.err.strip().splitlines()) == 1
