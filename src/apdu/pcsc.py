@@ -240,6 +240,10 @@ class PcscTransport(BaseTransport):
         if _code(rv) in _AMBIGUOUS and self._card_gone():
             rv = W_REMOVED_CARD
         _check(rv, "exchanging with the card", self._name)
+        if len(response) < 2:
+            # Seen with vpcd when the card leaves mid-exchange: success, no status word.
+            lost = W_REMOVED_CARD if self._card_gone() else W_UNRESPONSIVE_CARD
+            raise error_for(lost, "exchanging with the card", self._name)
         return bytes(response)
 
     def _card_gone(self, wait: float = 1.0) -> bool:

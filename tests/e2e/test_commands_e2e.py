@@ -6,12 +6,17 @@ into the test pcscd's vpcd readers.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cli_runner import jpkitool
+from jpki.emulator import CardState, VirtualCard
+from jpki.emulator.pcscd import PcscdInstance
+from jpki.emulator.vpcd import VpcdBridge
 
 pytestmark = pytest.mark.pcscd
 
@@ -118,8 +123,6 @@ def test_no_card_and_unknown_reader(pcsc_env: dict[str, str], jpki_pcscd: object
 
 
 def test_wait_for_a_card(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
-    import threading
-
     timer = threading.Timer(1.0, serve_virtual_card)
     timer.start()
     try:
@@ -164,3 +167,47 @@ def test_named_reader_without_a_card(serve_virtual_card: Serve, pcsc_env: dict[s
     run = jpkitool("--lang", "en", "--reader", "Virtual PCD 00 01", "retries", env=pcsc_env)
     assert run.code == 5 and len(run.err.strip().splitlines()) == 1
     assert "no card" in run.err.lower()
+
+
+def test_reader_busy(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
+    from apdu.pcsc import PcscTransport
+
+    reader = serve_virtual_card()
+    holder = PcscTransport(reader, exclusive=True)
+    try:
+        en = jpkitool("--lang", "en", "--reader", reader, "retries", env=pcsc_env)
+        ja = jpkitool("--lang", "ja", "--reader", reader, "retries", env=pcsc_env)
+        js = jpkitool("--json", "--reader", reader, "retries", env=pcsc_env)
+    finally:
+        holder.close()
+    assert (en.code, ja.code, js.code) == (1, 1, 1)
+    assert "in use by another program" in en.err and "使用中" in ja.err
+    assert js.json["error"]["code"] == "reader-busy"
+
+
+def test_card_removed_during_retries(jpki_pcscd: PcscdInstance, pcsc_env: dict[str, str]) -> None:
+    """The card leaves at the first key query: one line, exit 5, in both languages."""
+    for lang, words in (("en", "card was removed"), ("ja", "取り出されました")):
+        card = LeavingCard(CardState.default())
+        bridge = VpcdBridge(card, jpki_pcscd.port).start()
+        card.leave = bridge.disconnect
+        try:
+            reader = jpki_pcscd.wait_for_card(0)
+            run = jpkitool("--lang", lang, "--reader", reader, "retries", env=pcsc_env)
+        finally:
+            bridge.stop()
+            jpki_pcscd.wait_for_no_card(0)
+        assert run.code == 5, run.err
+        assert words in run.err and len(run.err.strip().splitlines()) == 1
+
+
+class LeavingCard(VirtualCard):
+    """A virtual card that is pulled out of the reader when the first key query arrives."""
+
+    leave: Callable[[], None] | None = None
+
+    def process(self, apdu: bytes) -> bytes:
+        if apdu[1:2] == b"\x20" and self.leave is not None:
+            threading.Thread(target=self.leave).start()
+            time.sleep(1.0)
+        return super().process(apdu)
