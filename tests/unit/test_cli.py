@@ -176,3 +176,29 @@ def test_an_unexpected_error_reaches_the_user_as_one_line(monkeypatch: pytest.Mo
     monkeypatch.setattr(retries_command, "read_retries", broken)
     r = run("--lang", "en", "--emulator", "retries")
     assert r.code == Exit.ERROR and "boom" in r.err and len(r.err.strip().splitlines()) == 1
+
+
+def test_every_command_and_option_has_help_in_both_languages() -> None:
+    from jpki.cli.help import help_keys, walk
+    from jpki.cli.main import cli
+    from jpki.i18n import catalogue
+
+    keys = [key for path, command in walk(cli) for key, _ in help_keys(path, command)]
+    assert len(keys) > 20
+    for lang in ("en", "ja"):
+        missing = [key for key in keys if key not in catalogue(lang)]
+        assert not missing, (lang, missing)
+
+
+def test_help_follows_the_language() -> None:
+    ja = run("--lang", "ja", "retries", "--help")
+    assert ja.code == 0 and "試行回数を使わずに" in ja.out and "ヘルプを表示" in ja.out
+    en = run("--lang", "en", "--help")
+    assert en.code == 0 and "Never spends a PIN try" in en.out and "Show this message" in en.out
+    assert "暗証番号" not in en.out
+
+
+@pytest.mark.parametrize("args", [["-h"], ["retries", "-h"], ["emulator", "serve", "-h"]])
+def test_short_help_option_everywhere(args: list[str]) -> None:
+    r = run("--lang", "en", *args)
+    assert r.code == 0 and "-h, --help" in r.out

@@ -13,6 +13,7 @@ from ..i18n import LANGUAGES, detect_language, set_language, t
 from .context import AppContext, Options
 from .exitcodes import Exit
 from .failures import classify
+from .help import localize
 from .main_support import ExitWith
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     args = hoist_global_options(sys.argv[1:] if argv is None else list(argv))
     as_json, lang = _early_options(args)
     set_language(lang)
+    localize(cli)
     ctx: click.Context | None = None
     try:
         ctx = cli.make_context("jpkitool", args)
