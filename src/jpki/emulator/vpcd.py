@@ -47,7 +47,20 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
         if not chunk:
             return None
         buf += chunk
+        _quick_ack(sock)
     return bytes(buf)
+
+
+def _quick_ack(sock: socket.socket) -> None:
+    """Acknowledge at once (Linux resets TCP_QUICKACK after each receive).
+
+    vpcd writes the length and the APDU as two segments; with a delayed ACK the
+    second waits about 40 ms for it (seen with vsmartcard-vpcd 3.3).
+    """
+    quickack = getattr(socket, "TCP_QUICKACK", None)
+    if quickack is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
 
 
 class VpcdBridge:
