@@ -246,7 +246,7 @@ class PcscTransport(BaseTransport):
             raise error_for(lost, "exchanging with the card", self._name)
         return bytes(response)
 
-    def _card_gone(self, wait: float = 1.0) -> bool:
+    def _card_gone(self, wait: float = 2.0) -> bool:
         """After a failed exchange: whether the card left (pcscd polls presence)."""
         deadline = time.monotonic() + wait
         while True:
