@@ -96,25 +96,44 @@ def test_serve_with_a_bad_state_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "words_en", "words_ja"),
     [
-        (["--emulator", "--reader", "x", "retries"], "--reader", "--reader"),
-        (["--replay", "x.jsonl", "--emulator", "retries"], "--replay", "--replay"),
-        (["--emulator-state", "x.json", "retries"], "--emulator", "--emulator"),
-        (["--bogus", "retries"], "--bogus", "使い方"),
-        (["retries", "--bogus"], "--bogus", "使い方"),
-        (["--lang", "fr", "retries"], "fr", "使い方"),
-        (["--wait", "-1", "retries"], "-1", "使い方"),
-        (["nonsense"], "nonsense", "使い方"),
+        (["--emulator", "--reader", "x", "retries"], "--reader", "同時に使えません"),
+        (["--replay", "x.jsonl", "--emulator", "retries"], "--replay", "同時に使えません"),
+        (["--emulator-state", "x.json", "retries"], "needs --emulator", "--emulator が必要"),
+        (["--bogus", "retries"], "no such option: --bogus", "--bogus というオプションはありません"),
+        (["retries", "--bogus"], "no such option: --bogus", "--bogus というオプションはありません"),
+        (["--verbos", "retries"], "did you mean --verbose", "もしかして: --verbose"),
+        (["--wait", "-1", "retries"], "invalid value for --wait", "--wait の値が正しくありません"),
+        (["--wait"], "--wait", "--wait の使い方が正しくありません"),
+        (["emulator", "init-state"], "PATH is missing", "PATH を指定してください"),
+        (["--emulator"], "a command is missing", "コマンドを指定してください"),
     ],
 )
 def test_usage_errors(args: list[str], words_en: str, words_ja: str) -> None:
-    en = run("--lang", "en", *args) if "--lang" not in args else run(*args)
+    en = run("--lang", "en", *args)
     assert en.code == Exit.USAGE and en.out == ""
     assert en.err.startswith("jpkitool: ") and words_en in en.err
-    if "--lang" not in args:
-        ja = run("--lang", "ja", *args)
-        assert ja.code == Exit.USAGE and words_ja in ja.err
+    ja = run("--lang", "ja", *args)
+    assert ja.code == Exit.USAGE and words_ja in ja.err
+    for r in (en, ja):
+        assert len(r.err.strip().splitlines()) == 1, r.err
     js = run("--json", *args)
     assert js.code == Exit.USAGE and js.json["error"]["code"] == "usage"
+    assert js.err == ""
+
+
+def test_unknown_command_and_language() -> None:
+    ja = run("--lang", "ja", "retrie")
+    assert ja.code == Exit.USAGE
+    assert "retrie" in ja.err and "もしかして: retries" in ja.err
+    bad_lang = run("--lang", "fr", "retries")
+    assert bad_lang.code == Exit.USAGE and "--lang" in bad_lang.err
+
+
+def test_bare_command_shows_the_help() -> None:
+    r = run("--lang", "ja")
+    assert r.code == Exit.USAGE and "コマンドを指定してください" in r.err
+    bare = run()
+    assert bare.code == 0 and "retries" in bare.out
 
 
 def test_help_and_version() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import click
+
 import apdu
 from apdu import errors as ae
 
@@ -108,3 +110,40 @@ def classify(exc: BaseException) -> Failure:
         case OSError():
             return Failure("os-error", Exit.ERROR, t("error.os", detail=str(exc)))
     return Failure("unexpected", Exit.ERROR, t("error.unexpected", detail=repr(exc)))
+
+
+def _hint(exc: click.BadParameter) -> str:
+    """The option or argument a click error is about, as the user wrote it."""
+    hint = exc.param_hint
+    if hint is None and isinstance(exc.param, click.Argument):
+        hint = exc.param.human_readable_name
+    elif hint is None and exc.param is not None:
+        hint = exc.param.opts[0] if exc.param.opts else exc.param.name
+    if isinstance(hint, str | None):
+        return hint or "?"
+    return " / ".join(hint)
+
+
+def usage_detail(exc: click.UsageError) -> str:
+    """click's usage error in the current language (click ships only English).
+
+    The part click takes from a parameter type (why a value is invalid) stays as
+    click wrote it; the sentence around it is ours.
+    """
+    possibilities = getattr(exc, "possibilities", None)
+    maybe = t("usage.did_you_mean", names=", ".join(possibilities)) if possibilities else ""
+    no_such_command = getattr(click.exceptions, "NoSuchCommand", None)  # click >= 8.4
+    match exc:
+        case click.NoSuchOption():
+            return t("usage.no_such_option", option=exc.option_name) + maybe
+        case _ if no_such_command is not None and isinstance(exc, no_such_command):
+            return t("usage.no_such_command", command=exc.command_name) + maybe
+        case click.MissingParameter():
+            return t("usage.missing", param=_hint(exc))
+        case click.BadParameter():
+            return t("usage.bad_value", param=_hint(exc), detail=exc.message)
+        case click.BadOptionUsage():
+            return t("usage.bad_option", option=exc.option_name, detail=exc.message)
+    if exc.message == "Missing command.":
+        return t("usage.missing_command")
+    return t("usage.other", detail=exc.format_message())

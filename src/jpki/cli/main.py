@@ -12,9 +12,14 @@ from .. import __version__
 from ..i18n import LANGUAGES, detect_language, set_language, t
 from .context import AppContext, Options
 from .exitcodes import Exit
-from .failures import classify
+from .failures import classify, usage_detail
 from .help import localize
 from .main_support import ExitWith
+
+#: What click (>= 8.2) raises for a bare ``jpkitool``; older click prints the help itself.
+NO_ARGS_IS_HELP: type[click.UsageError] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("NeverRaised", (click.UsageError,), {})
+)
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -166,14 +171,20 @@ def main(argv: list[str] | None = None) -> int:
         return done.status
     except click.exceptions.Exit as done:  # --help, --version
         return done.exit_code
+    except NO_ARGS_IS_HELP as exc:  # plain `jpkitool`: the help, as --help gives it
+        if as_json:
+            _report(None, True, "usage", t("usage.missing_command"))
+            return Exit.USAGE
+        click.echo(exc.format_message())
+        return Exit.OK
     except click.UsageError as exc:
-        message = t("error.usage", detail=exc.format_message())
-        _report(_app(ctx), as_json, "usage", message)
+        message = usage_detail(exc)
         if not as_json and exc.ctx is not None:
-            click.echo(t("usage.hint", command=exc.ctx.command_path), err=True)
+            message += t("usage.hint", command=exc.ctx.command_path)
+        _report(_app(ctx), as_json, "usage", message)
         return Exit.USAGE
     except click.ClickException as exc:
-        _report(_app(ctx), as_json, "usage", t("error.usage", detail=exc.format_message()))
+        _report(_app(ctx), as_json, "usage", t("usage.other", detail=exc.format_message()))
         return Exit.USAGE
     except click.exceptions.Abort:
         _report(_app(ctx), as_json, "interrupted", t("error.interrupted"))
