@@ -5,12 +5,14 @@ Nothing in this package knows about a particular card.
 
 from .command import EXTENDED_MAX, SHORT_MAX, CommandAPDU
 from .errors import (
+    AmbiguousReaderError,
     ApduError,
     CardRemovedError,
     CardUnresponsiveError,
     EncodingError,
     NoCardError,
     NoReaderError,
+    PcscLibraryError,
     ReaderBusyError,
     ReplayLeftoverError,
     ReplayMismatchError,
@@ -33,6 +35,7 @@ __all__ = [
     "SESSION_VERSION",
     "SHORT_MAX",
     "STATUS_WORDS",
+    "AmbiguousReaderError",
     "ApduChannel",
     "ApduError",
     "BaseTransport",
@@ -43,6 +46,7 @@ __all__ = [
     "FunctionTransport",
     "NoCardError",
     "NoReaderError",
+    "PcscLibraryError",
     "ReaderBusyError",
     "RecordingTransport",
     "ReplayLeftoverError",

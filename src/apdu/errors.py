@@ -23,8 +23,21 @@ class ServiceUnavailableError(TransportError):
     """The PC/SC service (pcscd) is not running or cannot be reached."""
 
 
+class PcscLibraryError(ServiceUnavailableError):
+    """The PC/SC client library (pyscard, or the libpcsclite it loads) cannot be loaded."""
+
+
 class NoReaderError(TransportError):
     """No smart-card reader is connected, or none matches the requested name."""
+
+
+class AmbiguousReaderError(NoReaderError):
+    """A reader name fragment matches several readers."""
+
+    def __init__(self, spec: str, matches: list[str]) -> None:
+        super().__init__(f"{spec!r} matches several readers: {', '.join(matches)}")
+        self.spec = spec
+        self.matches = matches
 
 
 class NoCardError(TransportError):

@@ -12,17 +12,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from smartcard import scard as sc
-
 from .errors import (
+    AmbiguousReaderError,
     CardRemovedError,
     CardUnresponsiveError,
     NoCardError,
     NoReaderError,
+    PcscLibraryError,
     ReaderBusyError,
     ServiceUnavailableError,
     TransportError,
 )
+
+try:
+    from smartcard import scard as sc
+except ImportError as exc:  # pyscard not installed, or libpcsclite.so.1 missing
+    raise PcscLibraryError(str(exc)) from None
 from .transport import BaseTransport
 
 # PC/SC return codes (pcsc-lite pcsclite.h / winscard), as unsigned 32-bit values.
@@ -89,15 +94,6 @@ _STATUS_PRESENT = 0x0004
 
 #: Failures of an exchange that may mean the card was pulled out mid-exchange.
 _AMBIGUOUS = frozenset({E_NOT_TRANSACTED, F_COMM_ERROR, W_UNRESPONSIVE_CARD})
-
-
-class AmbiguousReaderError(NoReaderError):
-    """A reader name fragment matches several readers."""
-
-    def __init__(self, spec: str, matches: list[str]) -> None:
-        super().__init__(f"{spec!r} matches several readers: {', '.join(matches)}")
-        self.spec = spec
-        self.matches = matches
 
 
 @contextlib.contextmanager

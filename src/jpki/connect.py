@@ -8,24 +8,24 @@ listing them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from apdu import NoCardError, NoReaderError, TransportError, pcsc
-from apdu.pcsc import PcscTransport
+from apdu import NoCardError, NoReaderError, TransportError
 
 from .card import MyNumberCard
-from .errors import JpkiError
+from .errors import AmbiguousCardError
 
+if TYPE_CHECKING:
+    from apdu.pcsc import PcscTransport
 
-class AmbiguousCardError(JpkiError):
-    """Several readers hold a card and no single one is a My Number card."""
-
-    def __init__(self, readers: list[str]) -> None:
-        super().__init__("several readers hold a card: " + ", ".join(readers))
-        self.readers = readers
+# ``apdu.pcsc`` is imported where it is used: importing it loads pyscard and
+# libpcsclite, which raises PcscLibraryError on a machine without them.
 
 
 def answers_as_my_number(reader: str) -> bool:
     """Whether the card in ``reader`` selects the JPKI application (shared, brief)."""
+    from apdu.pcsc import PcscTransport
+
     try:
         with PcscTransport(reader) as transport:
             return MyNumberCard(transport).select_app_is_jpki()
@@ -40,6 +40,8 @@ def choose_reader(
     on_wait: Callable[[], None] | None = None,
 ) -> str:
     """The name of the reader to use (see module docstring)."""
+    from apdu import pcsc
+
     names = pcsc.list_readers()
     if spec is not None:
         name = pcsc.select_reader(spec, names)
@@ -68,4 +70,6 @@ def connect(
     on_wait: Callable[[], None] | None = None,
 ) -> PcscTransport:
     """Connect (shared) to the chosen reader's card."""
+    from apdu.pcsc import PcscTransport
+
     return PcscTransport(choose_reader(reader, wait=wait, on_wait=on_wait))

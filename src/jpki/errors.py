@@ -52,3 +52,11 @@ class PinLockedError(JpkiError):
     def __init__(self, pin_id: str) -> None:
         super().__init__(f"{pin_id}: PIN locked")
         self.pin_id = pin_id
+
+
+class AmbiguousCardError(JpkiError):
+    """Several readers hold a card and no single one is a My Number card."""
+
+    def __init__(self, readers: list[str]) -> None:
+        super().__init__("several readers hold a card: " + ", ".join(readers))
+        self.readers = readers

@@ -15,7 +15,6 @@ from jpki import errors as je
 from jpki.cli.exitcodes import Exit
 from jpki.cli.failures import classify
 from jpki.cli.main import hoist_global_options
-from jpki.connect import AmbiguousCardError
 from jpki.emulator import StateError
 from jpki.i18n import set_language
 
@@ -165,7 +164,9 @@ SERVICE = apdu.ServiceUnavailableError("x")
         (je.WrongPinError("auth", 2), "wrong-pin", Exit.WRONG_PIN),
         (je.PinLockedError("auth"), "pin-locked", Exit.LOCKED),
         (je.CardError("READ BINARY", 0x6F00), "card-error", Exit.ERROR),
-        (AmbiguousCardError(["A", "B"]), "ambiguous-reader", Exit.USAGE),
+        (je.AmbiguousCardError(["A", "B"]), "ambiguous-reader", Exit.USAGE),
+        (apdu.AmbiguousReaderError("pcd", ["A", "B"]), "ambiguous-reader", Exit.USAGE),
+        (apdu.PcscLibraryError("no libpcsclite"), "no-pcsc-library", Exit.NO_CARD),
         (StateError("pins.auth", "bad"), "state-file", Exit.USAGE),
         (KeyboardInterrupt(), "interrupted", Exit.ERROR),
         (RuntimeError("boom"), "unexpected", Exit.ERROR),
@@ -221,3 +222,33 @@ def test_help_follows_the_language() -> None:
 def test_short_help_option_everywhere(args: list[str]) -> None:
     r = run("--lang", "en", *args)
     assert r.code == 0 and "-h, --help" in r.out
+
+
+WITHOUT_PYSCARD = """
+import sys
+sys.modules["smartcard"] = None  # as if pyscard or libpcsclite.so.1 were missing
+from jpki.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("command", ["retries", "info", "readers", "doctor"])
+def test_without_the_pcsc_library(command: str) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", WITHOUT_PYSCARD, *args],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    js = cli("--json", command)
+    assert js.returncode == Exit.NO_CARD, js.stderr
+    assert "Traceback" not in js.stderr
+    doc = json.loads(js.stdout)
+    if command == "doctor":
+        assert doc["missing"] == "service" and "PC/SC library" in doc["checks"][0]["detail"]
+    else:
+        assert doc["error"]["code"] == "no-pcsc-library"
+        ja = cli("--lang", "ja", command)
+        assert "PC/SC ライブラリを読み込めません" in ja.stderr and "libpcsclite1" in ja.stderr
+    virtual = cli("--json", "--emulator", "retries")
+    assert virtual.returncode == 0, virtual.stderr

@@ -10,7 +10,6 @@ import apdu
 from apdu import errors as ae
 
 from .. import errors as je
-from ..connect import AmbiguousCardError
 from ..i18n import t
 from .exitcodes import Exit
 
@@ -43,13 +42,23 @@ def classify(exc: BaseException) -> Failure:
     match exc:
         case UsageFailure():
             return Failure("usage", Exit.USAGE, t(exc.key).format(**exc.values))
+        case ae.PcscLibraryError():
+            return Failure(
+                "no-pcsc-library", Exit.NO_CARD, t("error.no_pcsc_library", detail=str(exc))
+            )
         case ae.ServiceUnavailableError():
             return Failure("no-service", Exit.NO_CARD, t("error.no_service"))
-        case AmbiguousCardError():
+        case je.AmbiguousCardError():
             return Failure(
                 "ambiguous-reader",
                 Exit.USAGE,
                 t("error.ambiguous", readers=", ".join(exc.readers)),
+            )
+        case ae.AmbiguousReaderError():
+            return Failure(
+                "ambiguous-reader",
+                Exit.USAGE,
+                t("error.ambiguous_reader", spec=exc.spec, readers=", ".join(exc.matches)),
             )
         case ae.NoReaderError():
             return Failure("no-reader", Exit.NO_CARD, t("error.no_reader", detail=str(exc)))

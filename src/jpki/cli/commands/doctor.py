@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from apdu import ReaderBusyError, ServiceUnavailableError, TransportError
+from apdu import PcscLibraryError, ReaderBusyError, ServiceUnavailableError, TransportError
 
 from ...card import MyNumberCard
 from ...i18n import t
@@ -30,11 +30,13 @@ class Check:
 
 def walk(reader: str | None) -> list[Check]:
     """Run the checks in order, stopping at the first that fails."""
-    from apdu import pcsc
-
     checks: list[Check] = []
     try:
+        from apdu import pcsc
+
         names = pcsc.list_readers()
+    except PcscLibraryError as exc:
+        return [Check("service", False, t("doctor.service.no_library", detail=str(exc)))]
     except ServiceUnavailableError:
         return [Check("service", False, t("doctor.service.fail"))]
     checks.append(Check("service", True, t("doctor.service.ok")))
