@@ -95,11 +95,15 @@ def _register() -> None:
 _register()
 
 
-#: Global options that take a value, and those that do not (kept in step with ``cli``).
-_GLOBAL_WITH_VALUE = frozenset(
-    {"-r", "--reader", "--lang", "--record", "--replay", "--emulator-state", "--wait"}
-)
-_GLOBAL_FLAGS = frozenset({"--json", "-v", "--verbose", "--emulator"})
+def _global_options() -> tuple[frozenset[str], frozenset[str]]:
+    """The names of ``cli``'s options that take a value, and of its flags."""
+    valued: set[str] = set()
+    flags: set[str] = set()
+    for param in cli.params:
+        if isinstance(param, click.Option):
+            names = {*param.opts, *param.secondary_opts}
+            (flags if param.is_flag or param.count else valued).update(names)
+    return frozenset(valued), frozenset(flags)
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:
@@ -109,6 +113,7 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     after ``--`` are left alone, and so is everything when no command name is found.
     """
     commands = set(cli.commands)
+    with_value, flags = _global_options()
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -116,7 +121,7 @@ def hoist_global_options(argv: list[str]) -> list[str]:
             break
         if arg == "--":
             return argv
-        i += 2 if arg in _GLOBAL_WITH_VALUE else 1
+        i += 2 if arg in with_value else 1
     else:
         return argv
     head, rest = argv[: i + 1], argv[i + 1 :]
@@ -129,9 +134,9 @@ def hoist_global_options(argv: list[str]) -> list[str]:
             kept += rest[j:]
             break
         name = arg.split("=", 1)[0] if arg.startswith("--") else arg
-        if name in _GLOBAL_FLAGS and "=" not in arg:
+        if name in flags and "=" not in arg:
             moved.append(arg)
-        elif name in _GLOBAL_WITH_VALUE:
+        elif name in with_value:
             if "=" in arg:
                 moved.append(arg)
             else:
