@@ -23,12 +23,12 @@ from .errors import (
     ServiceUnavailableError,
     TransportError,
 )
+from .transport import BaseTransport
 
 try:
     from smartcard import scard as sc
 except ImportError as exc:  # pyscard not installed, or libpcsclite.so.1 missing
     raise PcscLibraryError(str(exc)) from None
-from .transport import BaseTransport
 
 # PC/SC return codes (pcsc-lite pcsclite.h / winscard), as unsigned 32-bit values.
 S_SUCCESS = 0x00000000
