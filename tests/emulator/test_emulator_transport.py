@@ -81,3 +81,21 @@ def test_well_formed_commands_never_fail_inside(
     for raw in (bytes([cla, ins, p1, p2]) + body, bytes([cla, ins, p1, p2]) + body + b"\x00"):
         resp = card.process(raw)
         assert len(resp) >= 2 and resp[-2:] != h("6F 00")
+
+
+def test_an_emulator_failure_is_6f00_and_its_log_hides_the_pin(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+
+    card = VirtualCard(CardState.default())
+    card.power_on()
+
+    def broken(cmd: object) -> object:
+        raise RuntimeError("emulator bug")
+
+    monkeypatch.setitem(card._handlers, 0x20, broken)
+    with caplog.at_level("ERROR"):
+        answer = card.process(bytes.fromhex("002000980439383736"))
+    assert answer == b"\x6f\x00"
+    assert "0020009804XXXXXXXX" in caplog.text
+    assert "39383736" not in caplog.text

@@ -57,7 +57,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from apdu import CommandAPDU, EncodingError, ResponseAPDU
+from apdu import CommandAPDU, EncodingError, ResponseAPDU, redact_command
 
 from .. import profile
 from ..profile import Application, Change, DataFile, Key, Token
@@ -156,8 +156,8 @@ class VirtualCard:
         with self._lock:
             try:
                 resp = self._dispatch(bytes(apdu))
-            except Exception:  # pragma: no cover - a bug in the emulator, not the caller
-                log.exception("virtual card failed on %s", bytes(apdu).hex())
+            except Exception:  # a bug in the emulator, not the caller
+                log.exception("virtual card failed on %s", redact_command(bytes(apdu))[0])
                 resp = _r(0x6F00)
         return resp.to_bytes()
 
