@@ -178,8 +178,11 @@ def test_reader_busy(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> Non
         en = jpkitool("--lang", "en", "--reader", reader, "retries", env=pcsc_env)
         ja = jpkitool("--lang", "ja", "--reader", reader, "retries", env=pcsc_env)
         js = jpkitool("--json", "--reader", reader, "retries", env=pcsc_env)
+        listing = jpkitool("--json", "readers", env=pcsc_env)
     finally:
         holder.close()
+    row = next(r for r in listing.json["readers"] if r["name"] == reader)
+    assert listing.code == 0 and row["error"] == "reader-busy" and row["my_number"] is None
     assert (en.code, ja.code, js.code) == (1, 1, 1)
     assert "in use by another program" in en.err and "使用中" in ja.err
     assert js.json["error"]["code"] == "reader-busy"

@@ -13,6 +13,7 @@ from ...card import MyNumberCard
 from ...i18n import t
 from ...profile import Token
 from ..context import AppContext
+from ..failures import classify
 from ..table import render
 
 
@@ -50,7 +51,7 @@ def scan() -> list[ReaderReport]:
         except TransportError as exc:
             out.append(
                 ReaderReport(
-                    state.index, state.name, True, state.atr, None, None, type(exc).__name__
+                    state.index, state.name, True, state.atr, None, None, classify(exc).code
                 )
             )
     return out
