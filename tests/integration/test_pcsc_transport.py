@@ -16,6 +16,7 @@ from apdu import (
     NoCardError,
     NoReaderError,
     ReaderBusyError,
+    TransportError,
     pcsc,
 )
 from apdu.pcsc import AmbiguousReaderError, PcscTransport
@@ -197,3 +198,19 @@ def test_pcscd_without_readers_is_no_reader(jpki_pcscd: PcscdInstance) -> None:
     finally:
         empty.stop()
     assert proc_out == "no-reader"
+
+
+def test_reconnect_resets_the_card_and_keeps_working(serve_card) -> None:
+    card = EchoCard()
+    name = serve_card(card)
+    with PcscTransport(name) as transport:
+        assert transport.transmit(bytes.fromhex("00A4040C00")) == b"\x90\x00"
+        before = card.powered
+        transport.reconnect()
+        assert card.powered > before  # vpcd passed the reset on to the card
+        assert transport.atr == ATR
+        assert transport.transmit(bytes.fromhex("00A4040C00")) == b"\x90\x00"
+    # closed: a second close does nothing, a transmit is a typed error
+    transport.close()
+    with pytest.raises(TransportError):
+        transport.transmit(bytes.fromhex("00A4040C00"))
