@@ -93,6 +93,34 @@ def test_partial_file_keeps_defaults(tmp_path: Path) -> None:
     assert s.token.value == "iphone"
 
 
+@pytest.mark.parametrize(
+    ("drop", "field"),
+    [
+        (("card_expiry",), "card_expiry"),
+        (("holder", "birth_date"), "holder.birth_date"),
+        (("pins", "auth"), "pins.auth"),
+        (("pins", "juki-common", "remaining"), "pins.juki-common.remaining"),
+        (("quirks", "no_sfi"), "quirks.no_sfi"),
+    ],
+)
+def test_complete_file_with_a_missing_field_names_it(
+    tmp_path: Path, drop: tuple[str, ...], field: str
+) -> None:
+    doc = CardState.default().to_dict()
+    inner = doc
+    for name in drop[:-1]:
+        inner = inner[name]
+    del inner[drop[-1]]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc), "utf-8")
+    with pytest.raises(StateError) as info:
+        load_state(path)
+    assert info.value.field == field and "missing" in str(info.value)
+    del doc["format"]  # the same fields as changes to the defaults: fine
+    path.write_text(json.dumps(doc), "utf-8")
+    assert load_state(path).card_expiry.year == 2034
+
+
 def test_max_without_remaining_is_clamped() -> None:
     s = CardState.from_dict({"pins": {"auth": {"max": 2}}})
     assert (s.pins["auth"].remaining, s.pins["auth"].max) == (2, 2)

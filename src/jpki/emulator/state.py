@@ -2,8 +2,11 @@
 
 A :class:`CardState` is what the virtual card remembers between sessions. It is
 saved as JSON (``save_state``, atomic) and read back with ``load_state``, which
-takes a partial file (missing fields keep their defaults) and checks every field
-it is given, naming the field in the :class:`StateError`.
+checks every field it is given, naming the field in the :class:`StateError`.
+Two kinds of file: a complete state, marked by its ``format`` field (what
+``save_state`` and ``jpkitool emulator init-state`` write), must hold every field,
+and a missing one is named; a file without ``format`` gives only the fields that
+change, the rest keeping their defaults.
 
 PIN values are kept in clear: the file is the virtual card's own memory. Nothing
 here is secret and every default is fictitious. ``repr`` never shows PIN values
@@ -501,6 +504,20 @@ def _applications(value: Any) -> list[str]:
     return out
 
 
+def _require_complete(doc: Mapping[str, Any], layout: Mapping[str, Any], where: str) -> None:
+    """Every field of ``layout`` (the default state's JSON) must be in ``doc``."""
+    for name, default in layout.items():
+        path = f"{where}.{name}" if where else name
+        if name not in doc:
+            raise StateError(
+                path,
+                "missing: a state file with 'format' holds every field "
+                "(leave 'format' out to give only the fields that change)",
+            )
+        if isinstance(default, dict) and default and isinstance(doc[name], dict):
+            _require_complete(doc[name], default, path)
+
+
 def _parse(value: Any) -> CardState:
     doc = _object(value, "")
     _no_unknown(doc, _JSON_FIELDS, "")
@@ -509,6 +526,8 @@ def _parse(value: Any) -> CardState:
         raise StateError("format", f"must be {STATE_FORMAT!r}")
     if "version" in doc and doc["version"] != STATE_VERSION:
         raise StateError("version", f"unsupported version (this jpkitool reads {STATE_VERSION})")
+    if "format" in doc:
+        _require_complete(doc, s.to_dict(), "")
     if "atr" in doc:
         s.atr = _atr(doc["atr"], "atr")
     if "token" in doc:
