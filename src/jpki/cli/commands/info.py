@@ -13,8 +13,8 @@ from ..context import AppContext
 from ..exitcodes import Exit
 from ..main_support import finish
 
-#: Default warning window before the card's expiry, in days. The card can be
-#: renewed from three months before expiry, so 90 days gives time to act.
+#: Default warning window before the card's expiry, in days: time to book a visit
+#: to the office (the renewal window itself is not in our sources).
 WARN_DAYS = 90
 
 
