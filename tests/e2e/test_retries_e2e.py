@@ -114,6 +114,7 @@ def test_unexpected_answer_is_unknown(serve_virtual_card: Serve, pcsc_env: dict[
     ja, en, js = three_ways(reader, pcsc_env)
     assert (ja.code, en.code, js.code) == (0, 0, 0)
     assert "不明" in row(ja.out, "②") and "6A88" in row(ja.out, "②")
+    assert "参照データがありません" in row(ja.out, "②")
     assert "unknown" in row(en.out, "② User") and "6A88" in row(en.out, "② User")
     assert "does not guess" in en.out
     auth = pins(js)["auth"]

@@ -34,3 +34,9 @@ def test_japanese_catalogue_is_japanese() -> None:
 )
 def test_detect_language(env: dict[str, str], expected: str) -> None:
     assert detect_language(env) == expected
+
+
+def test_status_word_texts_are_keyed_by_four_hex_digits() -> None:
+    words = [k.removeprefix("sw.") for k in catalogue("en") if k.startswith("sw.")]
+    assert "6A82" in words and "6984" in words
+    assert all(len(w) == 4 and int(w, 16) >= 0 for w in words)

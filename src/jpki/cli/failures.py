@@ -10,7 +10,7 @@ import apdu
 from apdu import errors as ae
 
 from .. import errors as je
-from ..i18n import t
+from ..i18n import has, t
 from .exitcodes import Exit
 
 
@@ -30,8 +30,15 @@ class UsageFailure(Exception):
         self.values = values
 
 
+def sw_text(sw: int) -> str:
+    """What a status word means, in the current language (the catalogue's ``sw.XXXX``
+    for the words this card is known to answer, else ISO 7816-4's English text)."""
+    key = f"sw.{sw:04X}"
+    return t(key) if has(key) else apdu.describe(sw)
+
+
 def _sw(sw: int) -> dict[str, str]:
-    return {"sw": f"{sw:04X}", "desc": apdu.describe(sw)}
+    return {"sw": f"{sw:04X}", "desc": sw_text(sw)}
 
 
 def classify(exc: BaseException) -> Failure:

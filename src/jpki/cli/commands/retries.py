@@ -6,8 +6,6 @@ from typing import Any
 
 import click
 
-from apdu import describe
-
 from ... import profile
 from ...card import KeyState
 from ...guidance import advice
@@ -15,6 +13,7 @@ from ...i18n import t
 from ...retries import PinStatus, RetriesReport, read_retries
 from ..context import AppContext
 from ..exitcodes import Exit
+from ..failures import sw_text
 from ..main_support import finish
 from ..table import render
 
@@ -27,7 +26,7 @@ def pin_label(status: PinStatus) -> str:
 
 def state_text(status: PinStatus) -> str:
     if status.state is KeyState.UNKNOWN:
-        return t("state.unknown", sw=f"{status.sw:04X}", desc=describe(status.sw))
+        return t("state.unknown", sw=f"{status.sw:04X}", desc=sw_text(status.sw))
     text = t(f"state.{status.state.value}")
     note = next((k.note for k in status.keys if k.note), None)
     if note:
