@@ -32,8 +32,8 @@ def row(text: str, marker: str) -> str:
     return next(line for line in text.splitlines() if marker in line)
 
 
-def test_fresh_card(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
-    reader = serve_virtual_card()
+def test_fresh_card(virtual_card_reader: str, pcsc_env: dict[str, str]) -> None:
+    reader = virtual_card_reader
     ja, en, js = three_ways(reader, pcsc_env)
     assert (ja.code, en.code, js.code) == (0, 0, 0), ja.err + en.err + js.err
     assert "① 署名用電子証明書の暗証番号" in ja.out
@@ -147,8 +147,8 @@ def test_no_pcscd(tmp_path: Any) -> None:
     assert "pcscd" in js.json["error"]["message"]
 
 
-def test_language_follows_the_locale(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
-    reader = serve_virtual_card()
+def test_language_follows_the_locale(virtual_card_reader: str, pcsc_env: dict[str, str]) -> None:
+    reader = virtual_card_reader
     ja = jpkitool("--reader", reader, "retries", env={**pcsc_env, "LANG": "ja_JP.UTF-8"})
     en = jpkitool("--reader", reader, "retries", env={**pcsc_env, "LANG": "C.UTF-8"})
     assert "利用可" in ja.out and "usable" in en.out
