@@ -23,7 +23,7 @@ def walk(command: click.Command, path: str = "cli") -> Iterator[tuple[str, click
             yield from walk(sub, name if path == "cli" else f"{path}.{name}")
 
 
-def help_keys(path: str, command: click.Command) -> Iterator[tuple[str, click.Parameter | None]]:
+def help_keys(path: str, command: click.Command) -> Iterator[tuple[str, click.Option | None]]:
     """The catalogue keys of a command's help and of its options' help."""
     yield f"help.command.{path}", None
     for param in command.params:
@@ -46,5 +46,5 @@ def localize(root: click.Command) -> None:
             if param is None:
                 command.help = t(key)
                 command.short_help = None
-            elif isinstance(param, click.Option):
+            else:
                 param.help = t(key)

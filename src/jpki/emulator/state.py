@@ -310,8 +310,11 @@ def build_state(
     doc: dict[str, Any] = dict(fields)
     if remaining:
         doc["pins"] = {key: {"remaining": left} for key, left in remaining.items()}
-    if quirks or answer:
-        doc["quirks"] = {**(quirks or {}), **({"answer_override": dict(answer)} if answer else {})}
+    quirk_doc: dict[str, Any] = dict(quirks or {})
+    if answer:
+        quirk_doc["answer_override"] = dict(answer)
+    if quirk_doc:
+        doc["quirks"] = quirk_doc
     return _parse(doc)
 
 
