@@ -202,7 +202,8 @@ class PcscTransport(BaseTransport):
     """A connection to the card in one reader.
 
     Shared by default, so other programs keep working; ``close`` leaves the card
-    powered (``SCARD_LEAVE_CARD``) for the same reason.
+    powered (``SCARD_LEAVE_CARD``) for the same reason, unless :meth:`request_reset`
+    asked for ``SCARD_RESET_CARD`` at the end of the transaction or connection.
     """
 
     def __init__(self, reader: str, *, exclusive: bool = False) -> None:
@@ -270,7 +271,14 @@ class PcscTransport(BaseTransport):
             yield
         finally:
             if self._card is not None:
-                sc.SCardEndTransaction(self._card, sc.SCARD_LEAVE_CARD)
+                sc.SCardEndTransaction(self._card, self._disposition())
+
+    def _disposition(self) -> int:
+        """``SCARD_RESET_CARD`` once after :meth:`request_reset`, else ``SCARD_LEAVE_CARD``."""
+        if self.reset_pending:
+            self.reset_pending = False
+            return int(sc.SCARD_RESET_CARD)
+        return int(sc.SCARD_LEAVE_CARD)
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive access (SCardBeginTransaction) around several exchanges."""
@@ -278,7 +286,7 @@ class PcscTransport(BaseTransport):
 
     def close(self) -> None:
         if self._card is not None:
-            sc.SCardDisconnect(self._card, sc.SCARD_LEAVE_CARD)
+            sc.SCardDisconnect(self._card, self._disposition())
             self._card = None
         if getattr(self, "_ctx", None) is not None:
             sc.SCardReleaseContext(self._ctx)

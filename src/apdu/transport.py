@@ -35,6 +35,8 @@ class BaseTransport:
 
     _name: str = ""
     _atr: bytes = b""
+    #: Set by :meth:`request_reset`; cleared once the card has been reset.
+    reset_pending: bool = False
 
     @property
     def name(self) -> str:
@@ -54,6 +56,14 @@ class BaseTransport:
 
     def reconnect(self) -> None:
         """Reset the connection to the card (volatile card state is lost)."""
+
+    def request_reset(self) -> None:
+        """Reset the card when the current transaction ends, or else when the connection does.
+
+        After a PIN was verified, this leaves the card unverified for the next
+        program sharing the reader. Where there is no card to reset, nothing happens.
+        """
+        self.reset_pending = True
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive access around several exchanges (a no-op where meaningless)."""
@@ -88,6 +98,9 @@ class TransportWrapper(BaseTransport):
 
     def reconnect(self) -> None:
         self.inner.reconnect()
+
+    def request_reset(self) -> None:
+        self.inner.request_reset()
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         return self.inner.transaction()

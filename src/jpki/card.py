@@ -6,68 +6,35 @@ whether the card takes the short-EF-identifier forms (``00 20 00 (80|FID)``,
 ``00 B0 (80|SFI) ...``), seen on real cards only by myna-card and jsapdu; when a
 card answers such a form with anything but what it asked, the session falls back
 to SELECT EF and stays there.
+
+PIN data reaches the card only through :meth:`MyNumberCard.verify` and
+:meth:`MyNumberCard.change`, under a permit (:mod:`jpki.permit`); everything else
+this class sends is refused by its guard if it carries PIN data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 
 from apdu import ApduChannel, BaseTransport, CommandAPDU, ResponseAPDU
 
 from . import profile
-from .errors import NotMyNumberCardError
+from .errors import CardError, NotMyNumberCardError, PermitError
+from .keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
+from .permit import PinGuard, SpendPermit, refuse
 from .profile import Application, Key, Token
 
-
-class KeyState(StrEnum):
-    """What a query answer says about a key."""
-
-    USABLE = "usable"
-    LAST_TRY = "last-try"
-    LOCKED = "locked"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class KeyStatus:
-    """A key's counter as the card reported it, without spending a try."""
-
-    key: Key
-    sw: int
-    remaining: int | None
-    state: KeyState
-    #: ``"verified"`` (9000: verified in this session, count not reported),
-    #: ``"no-limit"`` (6300) or ``None``.
-    note: str | None = None
-
-    @property
-    def locked(self) -> bool | None:
-        if self.state is KeyState.UNKNOWN:
-            return None
-        return self.state is KeyState.LOCKED
-
-
-def interpret_query(key: Key, resp: ResponseAPDU) -> KeyStatus:
-    """Turn the answer to ``VERIFY`` without data into a :class:`KeyStatus` (§4 of the notes)."""
-    sw = resp.sw
-    left = resp.retries_left
-    if left is not None:
-        if left == 0:
-            return KeyStatus(key, sw, 0, KeyState.LOCKED)
-        return KeyStatus(key, sw, left, KeyState.LAST_TRY if left == 1 else KeyState.USABLE)
-    if sw in (0x6984, 0x6983):
-        return KeyStatus(key, sw, 0, KeyState.LOCKED)
-    if sw == 0x9000:
-        return KeyStatus(key, sw, None, KeyState.USABLE, "verified")
-    if sw == 0x6300:
-        return KeyStatus(key, sw, None, KeyState.USABLE, "no-limit")
-    return KeyStatus(key, sw, None, KeyState.UNKNOWN)
-
-
-def _is_count_answer(resp: ResponseAPDU) -> bool:
-    return resp.retries_left is not None or resp.sw in (0x6984, 0x6983, 0x9000, 0x6300)
+__all__ = [
+    "CardRecord",
+    "KeyState",
+    "KeyStatus",
+    "MyNumberCard",
+    "interpret_query",
+    "parse_card_record",
+]
 
 
 @dataclass(frozen=True)
@@ -96,11 +63,17 @@ class MyNumberCard:
     """Operations on a My Number card over any transport."""
 
     def __init__(self, transport: BaseTransport, *, extended: bool = True) -> None:
-        self.transport = transport
-        self.channel = ApduChannel(transport, extended=extended)
+        self._guard = PinGuard(transport)
+        #: The transport as this session uses it: behind the PIN guard.
+        self.transport: BaseTransport = self._guard
+        self.channel = ApduChannel(self._guard, extended=extended)
         self._app: Application | None = None
         #: ``None`` until learnt; ``False`` once the card rejected a short-EF form.
         self.sfi: bool | None = None
+        #: Counters read in the current transaction, by key id: what permits are granted on.
+        self._fresh: dict[str, KeyStatus] = {}
+        #: How many permits to spend a try this session granted (read-only commands: 0).
+        self.permits_issued = 0
 
     @property
     def apdu_count(self) -> int:
@@ -110,8 +83,24 @@ class MyNumberCard:
         return self.channel.send(command)
 
     def forget_selection(self) -> None:
-        """Forget the selected application (after a reset or reconnect)."""
+        """Forget the selected application and the counters read (after a reset, or
+        between transactions, when another program may have used the card)."""
         self._app = None
+        self._fresh.clear()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One PC/SC transaction: nothing else reaches the card in between.
+
+        Selection and counters read before it are forgotten, and again after it; a
+        permit granted inside makes the card reset when it ends.
+        """
+        with self.transport.transaction():
+            self.forget_selection()
+            try:
+                yield
+            finally:
+                self.forget_selection()
 
     # -- selection ------------------------------------------------------------
 
@@ -149,9 +138,9 @@ class MyNumberCard:
             return KeyStatus(key, resp.sw, None, KeyState.UNKNOWN)
         if self.sfi is not False:
             resp = self.send(CommandAPDU(0x00, profile.INS_VERIFY, 0x00, key.sfi_p2))
-            if _is_count_answer(resp):
+            if is_count_answer(resp):
                 self.sfi = True
-                return interpret_query(key, resp)
+                return self._remember(interpret_query(key, resp))
         sel = self.select_ef(key.fid)
         if not sel.ok:
             # The key form failed too: report what the card said to the direct form.
@@ -159,9 +148,65 @@ class MyNumberCard:
                 key, resp.sw if self.sfi is not False else sel.sw, None, KeyState.UNKNOWN
             )
         fallback = self.send(CommandAPDU(0x00, profile.INS_VERIFY, 0x00, 0x80))
-        if _is_count_answer(fallback) and self.sfi is None:
+        if is_count_answer(fallback) and self.sfi is None:
             self.sfi = False
-        return interpret_query(key, fallback)
+        return self._remember(interpret_query(key, fallback))
+
+    def _remember(self, status: KeyStatus) -> KeyStatus:
+        self._fresh[status.key.id] = status
+        return status
+
+    # -- spending a try (only with a permit) -----------------------------------
+
+    def permit(self, status: KeyStatus, *, force: bool = False) -> SpendPermit:
+        """Leave to spend one try of ``status.key``.
+
+        ``status`` must be the key's latest counter read by :meth:`query_key` in this
+        transaction. Raises the error of :func:`jpki.permit.refuse` when it refuses (``force``
+        lifts the refusal of the last try and of untrusted counts only).
+        """
+        key = status.key
+        if self._fresh.get(key.id) is not status:
+            raise PermitError(f"{key.id}: read the counter in this transaction first")
+        refuse(status, force)
+        del self._fresh[key.id]  # one permit per reading
+        self.permits_issued += 1
+        self.transport.request_reset()
+        return SpendPermit(key, status)
+
+    def _select_key(self, key: Key) -> None:
+        """SELECT the key's application (unless selected) and its EF, as all sources do
+        before a VERIFY with data."""
+        resp = self.select_app(key.app)
+        if not resp.ok:
+            raise CardError("SELECT AP", resp.sw)
+        resp = self.select_ef(key.fid)
+        if not resp.ok:
+            raise CardError("SELECT EF", resp.sw)
+
+    def verify(self, permit: SpendPermit, value: bytes) -> ResponseAPDU:
+        """VERIFY ``value`` for the permit's key (SELECT EF, ``00 20 00 80``): spends a
+        try when wrong. Returns the card's answer as it is."""
+        self._select_key(permit.key)
+        with self._guard.using(permit):
+            return self.send(CommandAPDU(0x00, profile.INS_VERIFY, 0x00, 0x80, value, secret=True))
+
+    def change(self, permit: SpendPermit, new: bytes) -> ResponseAPDU:
+        """Set the permit's key to ``new`` after a correct :meth:`verify` under it:
+        CHANGE REFERENCE DATA ``00 24 01 80`` (①②④) or JICSAP ``80 32 00 80`` (③)."""
+        key = permit.key
+        if key.change is profile.Change.CHANGE_REFERENCE_DATA:
+            command = CommandAPDU(
+                0x00, profile.INS_CHANGE_REFERENCE_DATA, 0x01, 0x80, new, secret=True
+            )
+        elif key.change is profile.Change.JICSAP_CHANGE_KEY:
+            command = CommandAPDU(
+                profile.CLA_JICSAP, profile.INS_JICSAP_CHANGE_KEY, 0x00, 0x80, new, secret=True
+            )
+        else:
+            raise PermitError(f"{key.id} cannot be changed")
+        with self._guard.using(permit):
+            return self.send(command)
 
     # -- files ----------------------------------------------------------------
 

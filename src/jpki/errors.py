@@ -4,7 +4,13 @@ from __future__ import annotations
 
 
 class JpkiError(Exception):
-    """Base class of the errors raised by :mod:`jpki`."""
+    """Base class of the errors raised by :mod:`jpki`.
+
+    ``result`` holds what a PIN command achieved before it stopped (a
+    :class:`jpki.pinops.PinCommandResult`), or ``None``.
+    """
+
+    result: object | None = None
 
 
 class NotMyNumberCardError(JpkiError):
@@ -37,21 +43,96 @@ class PinFormatError(JpkiError):
         self.rule = rule
 
 
-class WrongPinError(JpkiError):
-    """The card rejected a PIN; tries remain."""
+class WeakPinError(JpkiError):
+    """A new PIN value is too easy to guess (refused unless weak values are allowed).
 
-    def __init__(self, pin_id: str, remaining: int) -> None:
+    ``weakness`` is a :class:`jpki.pinpolicy.Weakness` code; the value is never kept.
+    """
+
+    def __init__(self, pin_id: str, weakness: str) -> None:
+        super().__init__(f"{pin_id}: new value too easy to guess ({weakness})")
+        self.pin_id = pin_id
+        self.weakness = weakness
+
+
+class PinRequestError(JpkiError):
+    """A PIN command was asked for something it cannot do (checked before the card).
+
+    ``reason``: ``unknown-kind``, ``mixed-formats``, ``key-needs-juki``,
+    ``unknown-key``, ``no-kind``, ``mismatch`` (the two new entries differ),
+    ``missing-current``.
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}{': ' + detail if detail else ''}")
+        self.reason = reason
+        self.detail = detail
+
+
+class WrongPinError(JpkiError):
+    """The card rejected a PIN; tries remain (``remaining``), like ykman's InvalidPinError."""
+
+    def __init__(self, pin_id: str, remaining: int, key_id: str | None = None) -> None:
         super().__init__(f"{pin_id}: wrong PIN, {remaining} tries left")
         self.pin_id = pin_id
+        self.key_id = key_id or pin_id
         self.remaining = remaining
+
+    @property
+    def attempts_remaining(self) -> int:
+        return self.remaining
 
 
 class PinLockedError(JpkiError):
-    """The PIN is locked (blocked) on the card."""
+    """The PIN is locked (blocked) on the card.
 
-    def __init__(self, pin_id: str) -> None:
+    ``just_locked``: this command's wrong attempt locked it (else it was locked before).
+    """
+
+    def __init__(
+        self, pin_id: str, key_id: str | None = None, *, just_locked: bool = False
+    ) -> None:
         super().__init__(f"{pin_id}: PIN locked")
         self.pin_id = pin_id
+        self.key_id = key_id or pin_id
+        self.just_locked = just_locked
+        self.remaining = 0
+
+
+class SpendRefusedError(JpkiError):
+    """A try was not spent: the count is at its last try, or cannot be trusted.
+
+    ``reason``: ``last-try`` or ``untrusted`` (see :func:`jpki.permit.refusal`);
+    ``force`` overrides. Nothing carrying a PIN was sent.
+    """
+
+    def __init__(self, pin_id: str, key_id: str, reason: str, sw: int) -> None:
+        super().__init__(f"{pin_id}: refused to spend a try ({reason}, card answered {sw:04X})")
+        self.pin_id = pin_id
+        self.key_id = key_id
+        self.reason = reason
+        self.sw = sw
+
+
+class PinAbsentError(JpkiError):
+    """This card or token has no such PIN; nothing carrying a PIN was sent.
+
+    ``reason``: ``smartphone``, ``juki-card``, ``no-sign-certificate``, ``no-reference-data``
+    (``6A88``, e.g. a face-authentication card's ②), ``no-application`` (``6A82``).
+    """
+
+    def __init__(self, pin_id: str, reason: str, sw: int | None = None) -> None:
+        super().__init__(f"{pin_id}: no such PIN on this card ({reason})")
+        self.pin_id = pin_id
+        self.reason = reason
+        self.sw = sw
+
+
+class PermitError(JpkiError):
+    """Code tried to send PIN data without a valid permit; nothing was sent.
+
+    A bug in the caller, never the user's doing: see :mod:`jpki.permit`.
+    """
 
 
 class AmbiguousCardError(JpkiError):

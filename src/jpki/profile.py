@@ -145,6 +145,10 @@ class PinFormat:
         return value.upper() if self.upper else value
 
     def valid(self, value: str) -> bool:
+        """Whether ``value`` fits; non-ASCII is refused before upper-casing (``ß`` would
+        otherwise become ``SS``)."""
+        if not value.isascii():
+            return False
         value = self.normalise(value)
         return bool(re.fullmatch(self.pattern, value)) and (
             self.min_len <= len(value) <= self.max_len
@@ -275,6 +279,16 @@ PINS: tuple[Pin, ...] = (
     SURFACE_B,
 )
 PINS_BY_ID = {p.id: p for p in PINS}
+#: The PIN each key belongs to (③'s two keys belong to ``juki``).
+PIN_OF_KEY: dict[str, Pin] = {k.id: p for p in PINS for k in p.keys}
+
+#: The PINs a user can verify and change: ①-④.
+USER_PINS: tuple[Pin, ...] = (SIGN, AUTH, JUKI_PIN, CARDINFO_PIN)
+#: Names accepted for them on the command line: the id or the number.
+USER_PIN_NAMES: dict[str, Pin] = {
+    **{p.id: p for p in USER_PINS},
+    **{str(p.no): p for p in USER_PINS},
+}
 
 #: Circled numbers used by municipal pages.
 CIRCLED = {1: "①", 2: "②", 3: "③", 4: "④"}

@@ -97,6 +97,36 @@ def test_sign_locked_offers_the_kiosk_route(
     assert pins(js)["sign"]["locked"] is True
 
 
+def test_kiosk_route_follows_which_of_sign_and_auth_is_locked(
+    serve_virtual_card: Serve, pcsc_env: dict[str, str]
+) -> None:
+    # ② locked, ① usable: the office and the kiosk route for ②, which not every store offers
+    reader = serve_virtual_card(remaining={"auth": 0})
+    ja, en, js = three_ways(reader, pcsc_env)
+    assert (ja.code, en.code, js.code) == (4, 4, 4)
+    assert "市区町村の窓口" in ja.out and "JPKI暗証番号リセットアプリ" in ja.out
+    assert "すべての店舗・事業者で利用できるわけではありません" in ja.out
+    assert "municipal office" in en.out and "not every store or operator" in en.out
+    assert "平日 9:30〜20:00" in ja.out and "土日祝日 9:30〜17:30" in ja.out
+    assert "年末年始を除く" in ja.out
+    assert "weekdays 9:30–20:00, weekends and holidays 9:30–17:30" in en.out
+    assert (pins(js)["auth"]["locked"], pins(js)["sign"]["locked"]) == (True, False)
+
+
+def test_sign_and_auth_both_locked_office_only(
+    serve_virtual_card: Serve, pcsc_env: dict[str, str]
+) -> None:
+    reader = serve_virtual_card(remaining={"sign": 0, "auth": 0})
+    ja, en, js = three_ways(reader, pcsc_env)
+    assert (ja.code, en.code, js.code) == (4, 4, 4)
+    assert "市区町村の窓口" in ja.out and "どちらか一方" in ja.out
+    assert "JPKI暗証番号リセットアプリ" not in ja.out
+    assert "only the municipal office" in en.out
+    assert "JPKI暗証番号リセットアプリ" not in en.out
+    assert "0120-95-0178" in ja.out and "平日 9:30〜20:00" in ja.out
+    assert (pins(js)["auth"]["locked"], pins(js)["sign"]["locked"]) == (True, True)
+
+
 def test_juki_keys_at_different_counts(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
     reader = serve_virtual_card(remaining={"juki": 3, "juki-common": 2})
     ja, en, js = three_ways(reader, pcsc_env)

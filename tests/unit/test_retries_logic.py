@@ -172,10 +172,50 @@ def test_no_jpki_application_is_not_a_my_number_card() -> None:
     assert len(card.sent) == 1
 
 
-def test_verified_answer_is_usable_without_a_count() -> None:
+@pytest.mark.parametrize(
+    ("pin", "key", "answer", "note"),
+    [
+        ("auth", ("jpki", 0x18), "9000", "verified"),  # before any VERIFY: not a count
+        ("auth", ("jpki", 0x18), "6300", "no-limit"),  # ② has a limit of 3
+        ("auth", ("jpki", 0x18), "63C9", "over-max"),  # more than ② can have
+        ("sign", ("jpki", 0x1B), "63C6", "over-max"),  # ① has 5
+        ("cardinfo-b", ("cardinfo", 0x15), "63CB", "over-max"),  # B has 10
+    ],
+)
+def test_counts_that_cannot_be_true_are_unknown_never_usable(
+    pin: str, key: tuple[str, int], answer: str, note: str
+) -> None:
     counts = dict(FULL)
-    counts[("jpki", 0x18)] = "9000"
+    counts[key] = answer
     report = read_retries(MyNumberCard(FunctionTransport(ScriptedCard(counts))))
-    auth = report.pin("auth")
-    assert auth.state is KeyState.USABLE and auth.remaining is None
-    assert auth.keys[0].note == "verified"
+    status = report.pin(pin)
+    assert status.state is KeyState.UNKNOWN and status.remaining is None
+    assert status.locked is None
+    assert status.keys[0].note == note
+
+
+@pytest.mark.parametrize(
+    ("pin", "key", "answer", "remaining"),
+    [
+        ("auth", ("jpki", 0x18), "63C3", 3),  # the maximum itself is trusted
+        ("sign", ("jpki", 0x1B), "63C5", 5),
+        ("cardinfo-b", ("cardinfo", 0x15), "63CA", 10),
+        ("cardinfo-a", ("cardinfo", 0x14), "63CF", 15),  # no known maximum: any count
+    ],
+)
+def test_counts_up_to_the_maximum_are_trusted(
+    pin: str, key: tuple[str, int], answer: str, remaining: int
+) -> None:
+    counts = dict(FULL)
+    counts[key] = answer
+    report = read_retries(MyNumberCard(FunctionTransport(ScriptedCard(counts))))
+    status = report.pin(pin)
+    assert status.state is KeyState.USABLE and status.remaining == remaining
+
+
+def test_no_limit_on_a_key_without_a_known_maximum_is_usable() -> None:
+    counts = dict(FULL)
+    counts[("surface", 0x13)] = "6300"
+    report = read_retries(MyNumberCard(FunctionTransport(ScriptedCard(counts))))
+    status = report.pin("surface-a")
+    assert status.state is KeyState.USABLE and status.keys[0].note == "no-limit"

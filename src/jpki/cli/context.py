@@ -65,8 +65,12 @@ class AppContext:
             click.echo(t("wait.insert_card"), err=True)
 
     @contextlib.contextmanager
-    def transport(self) -> Iterator[BaseTransport]:
-        """The transport the options ask for, wrapped for recording and tracing."""
+    def transport(self, transaction: bool = True) -> Iterator[BaseTransport]:
+        """The transport the options ask for, wrapped for recording and tracing.
+
+        With ``transaction`` the whole session is one PC/SC transaction; without, the
+        command opens its own (:meth:`jpki.card.MyNumberCard.transaction`).
+        """
         opts = self.options
         save: Any = None
         base: BaseTransport
@@ -106,7 +110,7 @@ class AppContext:
                 from apdu.trace import TracingTransport
 
                 transport = TracingTransport(transport)
-            with transport.transaction():
+            with transport.transaction() if transaction else contextlib.nullcontext():
                 yield transport
             finished = True
         finally:
@@ -119,8 +123,8 @@ class AppContext:
                 transport.close()
 
     @contextlib.contextmanager
-    def card(self) -> Iterator[MyNumberCard]:
-        with self.transport() as transport:
+    def card(self, transaction: bool = True) -> Iterator[MyNumberCard]:
+        with self.transport(transaction) as transport:
             yield MyNumberCard(transport)
 
     # -- failures -------------------------------------------------------------

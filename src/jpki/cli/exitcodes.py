@@ -12,3 +12,4 @@ class Exit(IntEnum):
     NO_CARD = 5  # no PC/SC service, no reader, no card, or not a My Number card
     EXPIRING = 6  # expiring within the warning window
     EXPIRED = 7
+    REFUSED = 8  # a PIN command refused to spend the last try or a try on an untrusted count

@@ -10,6 +10,7 @@ import apdu
 from apdu import errors as ae
 
 from .. import errors as je
+from .. import profile
 from ..i18n import has, t
 from .exitcodes import Exit
 
@@ -35,6 +36,21 @@ def sw_text(sw: int) -> str:
     for the words this card is known to answer, else ISO 7816-4's English text)."""
     key = f"sw.{sw:04X}"
     return t(key) if has(key) else apdu.describe(sw)
+
+
+def pin_name(pin_id: str) -> str:
+    """A PIN's short name in the current language (the id itself when unknown)."""
+    key = f"pin.{pin_id}.short"
+    return t(key) if has(key) else pin_id
+
+
+def key_name(pin_id: str, key_id: str) -> str:
+    """A PIN's short name, with the application when it is one of ③'s two keys."""
+    name = pin_name(pin_id)
+    pin = profile.PINS_BY_ID.get(pin_id)
+    if pin is not None and len(pin.keys) > 1 and key_id in profile.KEYS_BY_ID:
+        name += f" ({profile.KEYS_BY_ID[key_id].app.name_ja})"
+    return name
 
 
 def _sw(sw: int) -> dict[str, str]:
@@ -105,16 +121,43 @@ def classify(exc: BaseException) -> Failure:
             return Failure("not-my-number-card", Exit.NO_CARD, t("error.not_my_number", sw=sw))
         case je.PinFormatError():
             return Failure(
-                "pin-format", Exit.USAGE, t("error.pin_format", pin=exc.pin_id, rule=exc.rule)
+                "pin-format",
+                Exit.USAGE,
+                t("error.pin_format", pin=pin_name(exc.pin_id), rule=t(f"format.{exc.rule}")),
             )
+        case je.WeakPinError():
+            return Failure(
+                "weak-pin",
+                Exit.USAGE,
+                t("error.pins.weak", pin=pin_name(exc.pin_id), why=t(f"weakness.{exc.weakness}")),
+            )
+        case je.PinRequestError():
+            message = t(f"error.pins.request.{exc.reason}", detail=exc.detail)
+            return Failure("usage", Exit.USAGE, message)
         case je.WrongPinError():
             return Failure(
                 "wrong-pin",
                 Exit.WRONG_PIN,
-                t("error.wrong_pin", pin=exc.pin_id, remaining=exc.remaining),
+                t("error.wrong_pin", pin=key_name(exc.pin_id, exc.key_id), remaining=exc.remaining),
             )
         case je.PinLockedError():
-            return Failure("pin-locked", Exit.LOCKED, t("error.pin_locked", pin=exc.pin_id))
+            key = "error.pins.just_locked" if exc.just_locked else "error.pin_locked"
+            return Failure("pin-locked", Exit.LOCKED, t(key, pin=key_name(exc.pin_id, exc.key_id)))
+        case je.SpendRefusedError():
+            return Failure(
+                "refused",
+                Exit.REFUSED,
+                t(
+                    f"error.pins.refused.{exc.reason}",
+                    pin=key_name(exc.pin_id, exc.key_id),
+                    **_sw(exc.sw),
+                ),
+            )
+        case je.PinAbsentError():
+            message = t(f"error.pins.absent.{exc.reason}", pin=pin_name(exc.pin_id))
+            return Failure("pin-absent", Exit.ERROR, message)
+        case je.PermitError():
+            return Failure("permit", Exit.ERROR, t("error.pins.permit", detail=str(exc)))
         case je.CardError():
             return Failure(
                 "card-error", Exit.ERROR, t("error.card", operation=exc.operation, **_sw(exc.sw))

@@ -86,10 +86,12 @@ def cli(ctx: click.Context, /, **kwargs: Any) -> None:
 
 
 def _register() -> None:
-    from .commands import doctor, emulator, info, readers, retries
+    from .commands import doctor, emulator, info, pins, readers, retries
 
     for module in (retries, info, readers, doctor, emulator):
         cli.add_command(module.command)
+    cli.add_command(pins.change_command)
+    cli.add_command(pins.verify_command)
 
 
 _register()

@@ -6,6 +6,9 @@ card's latency setting still applies. Emulator only.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from apdu import BaseTransport, TransportError
 
 from .card import VirtualCard
@@ -36,5 +39,23 @@ class EmulatorTransport(BaseTransport):
         self._closed = False
         self.card.power_on()
 
+    def _reset_if_asked(self) -> None:
+        if self.reset_pending:
+            self.reset_pending = False
+            self.card.power_on()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            self._reset_if_asked()
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """No exclusivity to take; resets the card at the end after :meth:`request_reset`."""
+        return self._transaction()
+
     def close(self) -> None:
+        if not self._closed:
+            self._reset_if_asked()
         self._closed = True

@@ -25,10 +25,11 @@ def pin_label(status: PinStatus) -> str:
 
 
 def state_text(status: PinStatus) -> str:
-    if status.state is KeyState.UNKNOWN:
-        return t("state.unknown", sw=f"{status.sw:04X}", desc=sw_text(status.sw))
-    text = t(f"state.{status.state.value}")
     note = next((k.note for k in status.keys if k.note), None)
+    if status.state is KeyState.UNKNOWN:
+        text = t("state.unknown", sw=f"{status.sw:04X}", desc=sw_text(status.sw))
+        return text + " " + t(f"note.{note}") if note else text
+    text = t(f"state.{status.state.value}")
     if note:
         text += " " + t(f"note.{note}")
     return text

@@ -1,0 +1,305 @@
+"""``jpkitool change-pin`` and ``jpkitool verify-pin``: the two commands that may spend a try.
+
+Both read the counter first without spending a try, refuse a locked PIN, and refuse
+the last try or a count they cannot trust unless ``--force`` is given (see
+:mod:`jpki.permit`). The card is reset when they end, so it is not left verified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+import click
+
+from ... import profile
+from ...card import MyNumberCard
+from ...errors import JpkiError, PinLockedError, PinRequestError
+from ...guidance import advice
+from ...i18n import t
+from ...keystatus import KeyStatus
+from ...pinops import (
+    Counters,
+    KeyResult,
+    PinCommandResult,
+    PinPlan,
+    PinResult,
+    plan_change,
+    plan_verify,
+    read_counters,
+    resolve_keys,
+    resolve_pins,
+    run_plan,
+)
+from ...profile import Pin
+from ...retries import read_retries
+from ..context import AppContext
+from ..failures import classify, pin_name
+from ..main_support import ExitWith
+from ..pinprompt import PinPrompter
+
+KIND_CHOICES = [*(p.id for p in profile.USER_PINS), *(str(p.no) for p in profile.USER_PINS)]
+KEY_CHOICES = [k.id for k in profile.JUKI_PIN.keys]
+
+
+# -- text -------------------------------------------------------------------------
+
+
+def label(pin: Pin) -> str:
+    return pin_name(pin.id)
+
+
+def count_text(status: KeyStatus | None) -> str:
+    """``3/3``; what the card said instead when it gave no count."""
+    if status is None:
+        return "?"
+    if status.remaining is None:
+        return t("pins.count_verified") if status.note == "verified" else f"{status.sw:04X}"
+    top = status.key.max_tries if status.key.max_tries is not None else "?"
+    return f"{status.remaining}/{top}"
+
+
+def counts_text(statuses: tuple[KeyStatus, ...]) -> str:
+    if len(statuses) == 1:
+        return count_text(statuses[0])
+    sep = t("guidance.list_separator")
+    return sep.join(f"{s.key.app.name_ja} {count_text(s)}" for s in statuses)
+
+
+def _apps(keys: Iterator[KeyResult]) -> str:
+    return t("guidance.list_separator").join(k.key.app.name_ja for k in keys)
+
+
+def result_lines(result: PinCommandResult) -> list[str]:
+    """One line per PIN: done, partly done (③), or not done."""
+    op = result.operation
+    lines = []
+    for p in result.pins:
+        name = label(p.pin)
+        if p.done:
+            after = tuple(k.after for k in p.keys if k.after is not None)
+            lines.append(t(f"pins.{op}.done", pin=name, count=counts_text(after)))
+        elif p.partly_done:
+            done = _apps(k for k in p.keys if k.done)
+            not_done = _apps(k for k in p.keys if not k.done)
+            lines.append(t(f"pins.{op}.partly", pin=name, done=done, not_done=not_done))
+        else:
+            lines.append(t(f"pins.{op}.not_done", pin=name))
+    for p in result.pins:
+        left = [k.key.id for k in p.keys if not k.done]
+        if op == "change" and p.partly_done and len(left) == 1:
+            lines.append(t("pins.finish", command=f"jpkitool change-pin 3 --key {left[0]}"))
+    return lines
+
+
+def warning_lines(warnings: tuple[str, ...]) -> list[str]:
+    return [t(f"pins.warning.{w}") for w in warnings]
+
+
+# -- JSON -------------------------------------------------------------------------
+
+
+def status_json(status: KeyStatus | None) -> dict[str, Any] | None:
+    if status is None:
+        return None
+    return {
+        "remaining": status.remaining,
+        "state": status.state.value,
+        "sw": f"{status.sw:04X}",
+    }
+
+
+def key_json(k: KeyResult) -> dict[str, Any]:
+    return {
+        "id": k.key.id,
+        "application": k.key.app.id,
+        "outcome": k.outcome.value,
+        "sw": None if k.sw is None else f"{k.sw:04X}",
+        "before": status_json(k.before),
+        "after": status_json(k.after),
+    }
+
+
+def pin_json(p: PinResult) -> dict[str, Any]:
+    return {
+        "id": p.pin.id,
+        "no": p.pin.no,
+        "done": p.done,
+        "keys": [key_json(k) for k in p.keys],
+    }
+
+
+def result_json(result: PinCommandResult) -> dict[str, Any]:
+    done, not_done = (
+        ("changed", "not_changed")
+        if result.operation == "change"
+        else (
+            "verified",
+            "not_verified",
+        )
+    )
+    return {
+        "operation": result.operation,
+        "reader": result.reader,
+        "token": result.token.value,
+        "pins": [pin_json(p) for p in result.pins],
+        done: [p.id for p in result.done],
+        not_done: [p.id for p in result.not_done],
+        "warnings": list(result.warnings),
+        "apdus": result.apdus,
+    }
+
+
+# -- shared run -------------------------------------------------------------------
+
+
+def _locked_guidance(card: MyNumberCard) -> list[str]:
+    """What to do about the locked PIN: the same guidance as ``retries`` (no try spent)."""
+    try:
+        with card.transaction():
+            return advice(read_retries(card))
+    except Exception:  # the guidance is a courtesy; the error itself is already known
+        return []
+
+
+def report_failure(app: AppContext, card: MyNumberCard | None, exc: JpkiError) -> NoReturn:
+    """The partial result, the one-line error and, for a locked PIN, the guidance."""
+    failure = classify(exc)
+    result = exc.result if isinstance(exc.result, PinCommandResult) else None
+    guidance = (
+        _locked_guidance(card)
+        if card is not None and isinstance(exc, PinLockedError) and not app.options.json
+        else []
+    )
+    if app.options.json:
+        error: dict[str, Any] = {"code": failure.code, "message": failure.message}
+        remaining = getattr(exc, "remaining", None)
+        if isinstance(remaining, int):
+            error["remaining"] = remaining
+        app.emit_json({"error": error, **(result_json(result) if result else {})})
+    else:
+        if result is not None:
+            app.echo("\n".join(result_lines(result)))
+        click.echo(f"jpkitool: {failure.message}", err=True)
+        if guidance:
+            app.echo("\n".join(guidance))
+    raise ExitWith(failure.exit)
+
+
+def show_result(app: AppContext, result: PinCommandResult) -> None:
+    if app.options.json:
+        app.emit_json(result_json(result))
+        return
+    lines = result_lines(result)
+    if result.operation == "verify":
+        lines.append(t("pins.reset_note"))
+    app.echo("\n".join(lines))
+
+
+# -- change-pin -------------------------------------------------------------------
+
+
+def ask_change(
+    prompter: PinPrompter, pins: tuple[Pin, ...], same_current: bool
+) -> tuple[str | dict[str, str], str]:
+    """Current value(s), then the new value twice (they must match)."""
+    current: str | dict[str, str]
+    if same_current or len(pins) == 1:
+        names = t("guidance.list_separator").join(label(p) for p in pins)
+        current = prompter.ask(t("pins.prompt.current", pin=names))
+    else:
+        current = {p.id: prompter.ask(t("pins.prompt.current", pin=label(p))) for p in pins}
+    new = prompter.ask(t("pins.prompt.new"))
+    again = prompter.ask(t("pins.prompt.again"))
+    if new != again:
+        raise PinRequestError("mismatch")
+    return current, new
+
+
+@click.command("change-pin")
+@click.argument("kinds", nargs=-1, required=True, type=click.Choice(KIND_CHOICES))
+@click.option("--force", is_flag=True, help="Spend the last try, or a try on an untrusted count.")
+@click.option("--allow-weak", is_flag=True, help="Accept an easily guessed new PIN.")
+@click.option("--same-current", is_flag=True, help="Ask the current PIN once for all KINDS.")
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    type=click.Choice(KEY_CHOICES),
+    help="③ only: change just this one of its two keys.",
+)
+@click.pass_obj
+def change_command(
+    app: AppContext,
+    kinds: tuple[str, ...],
+    force: bool,
+    allow_weak: bool,
+    same_current: bool,
+    keys: tuple[str, ...],
+) -> None:
+    """Change PINs (KINDS: sign|auth|juki|cardinfo or 1-4; ②③④ may share one value).
+
+    The new PIN is checked before the card is touched; the counter is read first
+    without spending a try. Exit 3 wrong current PIN, 4 locked, 8 refused (last try).
+    """
+    pins = resolve_pins(kinds)
+    resolve_keys(pins, keys)
+    plan: PinPlan = plan_change(pins, *ask_change(PinPrompter(), pins, same_current),
+                                allow_weak=allow_weak, keys=keys)  # fmt: skip
+    if plan.warnings and not app.options.json:
+        app.note("\n".join(warning_lines(plan.warnings)))
+    with app.card() as card:
+        try:
+            result = run_plan(card, plan, force=force)
+        except JpkiError as exc:
+            report_failure(app, card, exc)
+    show_result(app, result)
+
+
+# -- verify-pin -------------------------------------------------------------------
+
+
+def before_lines(counters: Counters, pin: Pin) -> list[str]:
+    return [
+        t("pins.before", pin=label(pin), count=counts_text(counters.keys[pin.id])),
+        t("pins.spend_warning"),
+    ]
+
+
+@click.command("verify-pin")
+@click.argument("kind", type=click.Choice(KIND_CHOICES))
+@click.option("--force", is_flag=True, help="Spend the last try, or a try on an untrusted count.")
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    type=click.Choice(KEY_CHOICES),
+    help="③ only: verify just this one of its two keys.",
+)
+@click.pass_obj
+def verify_command(app: AppContext, kind: str, force: bool, keys: tuple[str, ...]) -> None:
+    """Check a PIN you believe in (KIND: sign|auth|juki|cardinfo or 1-4).
+
+    Shows the tries left first; a wrong entry spends one. Exit 0 correct, 3 wrong,
+    4 locked, 8 refused (last try without --force).
+    """
+    (pin,) = resolve_pins([kind])
+    chosen = resolve_keys((pin,), keys)
+    prompter = PinPrompter()
+    with app.card(transaction=False) as card:
+        try:
+            with card.transaction():
+                counters = read_counters(card, (pin,), chosen)
+            if not app.options.json:
+                app.note("\n".join(before_lines(counters, pin)))
+            counters.first_refusal(force)
+        except JpkiError as exc:
+            report_failure(app, card, exc)
+        value = prompter.ask(t("pins.prompt.current", pin=label(pin)))
+        plan = plan_verify(pin, value, keys=keys)
+        try:
+            with card.transaction():
+                result = run_plan(card, plan, force=force)
+        except JpkiError as exc:
+            report_failure(app, card, exc)
+    show_result(app, result)

@@ -1,0 +1,70 @@
+"""What a key's retry counter says, as read without spending a try (jpki-protocol.md §4).
+
+A count is trusted only when it can be true: ``63Cx`` with x no more than the key's
+maximum, ``63C0``/``6984``/``6983`` for a blocked key, ``6300`` on a key with no
+known limit. ``9000`` (verified in this session, count not reported; some cards per
+myna-card), ``6300`` on a key that has a limit and ``63Cx`` above the maximum are
+reported as :attr:`KeyState.UNKNOWN` with a note, never as usable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from apdu import ResponseAPDU
+
+from .profile import Key
+
+
+class KeyState(StrEnum):
+    """What a query answer says about a key."""
+
+    USABLE = "usable"
+    LAST_TRY = "last-try"
+    LOCKED = "locked"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """A key's counter as the card reported it, without spending a try."""
+
+    key: Key
+    sw: int
+    remaining: int | None
+    state: KeyState
+    #: ``"verified"`` (9000: verified in this session, count not reported),
+    #: ``"no-limit"`` (6300), ``"over-max"`` (63Cx above the key's maximum) or ``None``.
+    note: str | None = None
+
+    @property
+    def locked(self) -> bool | None:
+        if self.state is KeyState.UNKNOWN:
+            return None
+        return self.state is KeyState.LOCKED
+
+
+def interpret_query(key: Key, resp: ResponseAPDU) -> KeyStatus:
+    """Turn the answer to ``VERIFY`` without data into a :class:`KeyStatus` (§4 of the notes)."""
+    sw = resp.sw
+    left = resp.retries_left
+    if left is not None:
+        if left == 0:
+            return KeyStatus(key, sw, 0, KeyState.LOCKED)
+        if key.max_tries is not None and left > key.max_tries:
+            return KeyStatus(key, sw, None, KeyState.UNKNOWN, "over-max")
+        return KeyStatus(key, sw, left, KeyState.LAST_TRY if left == 1 else KeyState.USABLE)
+    if sw in (0x6984, 0x6983):
+        return KeyStatus(key, sw, 0, KeyState.LOCKED)
+    if sw == 0x9000:
+        return KeyStatus(key, sw, None, KeyState.UNKNOWN, "verified")
+    if sw == 0x6300:
+        if key.max_tries is None:
+            return KeyStatus(key, sw, None, KeyState.USABLE, "no-limit")
+        return KeyStatus(key, sw, None, KeyState.UNKNOWN, "no-limit")
+    return KeyStatus(key, sw, None, KeyState.UNKNOWN)
+
+
+def is_count_answer(resp: ResponseAPDU) -> bool:
+    return resp.retries_left is not None or resp.sw in (0x6984, 0x6983, 0x9000, 0x6300)

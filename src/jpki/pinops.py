@@ -1,0 +1,359 @@
+"""Verifying and changing PINs ①-④: the only code that asks for a permit to spend a try.
+
+The sequence (jpki-protocol.md §5; myna-rs, myna-go, myna-card — myna marks its own
+change command untested; nothing here was seen on a physical card, only on the
+virtual card):
+
+1. values are checked against the PIN's format (and a new value against
+   :mod:`jpki.pinpolicy`) before the card is touched;
+2. SELECT JPKI, read the token label (smartphone and old 住基 tokens are refused),
+   for ① read EF ``0008`` (no sign certificate: refused);
+3. every key's counter is read without spending a try, and every key is checked
+   by :func:`jpki.permit.refuse` before the first VERIFY with data;
+4. per key: SELECT EF, VERIFY the current value, CHANGE with the new value only
+   (``00 24 01 80`` for ①②④, JICSAP ``80 32 00 80`` for ③'s two keys), then
+   the counter is read again (``9000`` right after the VERIFY is success).
+
+The first wrong current value stops the command: the keys after it are not tried,
+so one entry never spends more than one try. The caller holds the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from apdu import ResponseAPDU
+
+from . import profile
+from .card import MyNumberCard
+from .errors import (
+    CardError,
+    JpkiError,
+    PinAbsentError,
+    PinFormatError,
+    PinLockedError,
+    PinRequestError,
+    WeakPinError,
+    WrongPinError,
+)
+from .keystatus import KeyStatus, interpret_query
+from .permit import refuse
+from .pinpolicy import check_new_pin
+from .profile import Key, Pin, Token
+
+
+class Outcome(StrEnum):
+    """What happened to one key."""
+
+    CHANGED = "changed"
+    VERIFIED = "verified"
+    WRONG = "wrong"
+    LOCKED = "locked"
+    FAILED = "failed"
+    NOT_TRIED = "not-tried"
+
+
+@dataclass(frozen=True)
+class KeyResult:
+    key: Key
+    #: The counter read before, without spending a try.
+    before: KeyStatus
+    outcome: Outcome
+    #: The counter read after (``None`` when the key was not tried or the command failed).
+    after: KeyStatus | None = None
+    #: Status word of the VERIFY or CHANGE that decided the outcome.
+    sw: int | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.outcome in (Outcome.CHANGED, Outcome.VERIFIED)
+
+
+@dataclass(frozen=True)
+class PinResult:
+    pin: Pin
+    keys: tuple[KeyResult, ...]
+
+    @property
+    def done(self) -> bool:
+        """Every key of this PIN was changed (or verified)."""
+        return all(k.done for k in self.keys)
+
+    @property
+    def partly_done(self) -> bool:
+        """Some keys but not all were changed: ③ now holds two values."""
+        return any(k.done for k in self.keys) and not self.done
+
+
+@dataclass(frozen=True)
+class PinCommandResult:
+    """The result of :func:`change_pin` or :func:`verify_pin` (also attached to the error
+    that stopped one, as ``error.result``)."""
+
+    operation: str  # "change" or "verify"
+    reader: str
+    token: Token
+    pins: tuple[PinResult, ...]
+    apdus: int
+    #: ``date-like`` when the new value looks like a date (accepted with a warning).
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def done(self) -> tuple[Pin, ...]:
+        return tuple(p.pin for p in self.pins if p.done)
+
+    @property
+    def not_done(self) -> tuple[Pin, ...]:
+        return tuple(p.pin for p in self.pins if not p.done)
+
+
+# -- checks before the card -----------------------------------------------------
+
+
+def resolve_pins(kinds: Iterable[str | Pin]) -> tuple[Pin, ...]:
+    """The PINs named (``sign|auth|juki|cardinfo`` or ``1``-``4``), once each, in order ①-④."""
+    found: set[str] = set()
+    for kind in kinds:
+        pin = kind if isinstance(kind, Pin) else profile.USER_PIN_NAMES.get(str(kind).lower())
+        if pin is None or pin not in profile.USER_PINS:
+            raise PinRequestError("unknown-kind", str(kind))
+        found.add(pin.id)
+    if not found:
+        raise PinRequestError("no-kind")
+    return tuple(p for p in profile.USER_PINS if p.id in found)
+
+
+def resolve_keys(pins: Sequence[Pin], key_ids: Sequence[str] | None) -> dict[str, tuple[Key, ...]]:
+    """The keys to act on per PIN: all of them, or for ③ alone the ones ``key_ids`` name."""
+    if not key_ids:
+        return {p.id: p.keys for p in pins}
+    if [p.id for p in pins] != [profile.JUKI_PIN.id]:
+        raise PinRequestError("key-needs-juki")
+    by_id = {k.id: k for k in profile.JUKI_PIN.keys}
+    unknown = [k for k in key_ids if k not in by_id]
+    if unknown:
+        raise PinRequestError("unknown-key", unknown[0])
+    return {profile.JUKI_PIN.id: tuple(k for k in profile.JUKI_PIN.keys if k.id in key_ids)}
+
+
+def encode_value(pin: Pin, value: str) -> bytes:
+    """The value as sent (ASCII; ① upper-cased), or :class:`PinFormatError` (value not kept)."""
+    if not isinstance(value, str) or not pin.format.valid(value):
+        raise PinFormatError(pin.id, pin.format.id)
+    return pin.format.normalise(value).encode("ascii")
+
+
+def check_new_value(
+    pins: Sequence[Pin], new: str, allow_weak: bool
+) -> tuple[bytes, tuple[str, ...]]:
+    """The new value encoded, and warnings; one value for all ``pins`` (same format)."""
+    if len({p.format.id for p in pins}) > 1:
+        raise PinRequestError("mixed-formats")
+    pin = pins[0]
+    encoded = encode_value(pin, new)
+    check = check_new_pin(pin, new)
+    if check.weakness is not None and not allow_weak:
+        raise WeakPinError(pin.id, check.weakness.value)
+    return encoded, ("date-like",) if check.date_like else ()
+
+
+def _currents(pins: Sequence[Pin], current: str | Mapping[str, str]) -> dict[str, bytes]:
+    if isinstance(current, str):
+        return {p.id: encode_value(p, current) for p in pins}
+    missing = [p.id for p in pins if p.id not in current]
+    if missing:
+        raise PinRequestError("missing-current", missing[0])
+    return {p.id: encode_value(p, current[p.id]) for p in pins}
+
+
+# -- reading the counters (no try spent) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counters:
+    """The counters of the keys a PIN command will act on, read without spending a try."""
+
+    reader: str
+    token: Token
+    keys: dict[str, tuple[KeyStatus, ...]]
+
+    def first_refusal(self, force: bool) -> None:
+        """Raise the refusal of the first key that may not be tried (see :func:`refuse`)."""
+        for statuses in self.keys.values():
+            for status in statuses:
+                refuse(status, force)
+
+
+def read_counters(
+    card: MyNumberCard, pins: Sequence[Pin], keys: Mapping[str, tuple[Key, ...]] | None = None
+) -> Counters:
+    """Check the token and ① 's certificate, then read each key's counter (no try spent)."""
+    card.require_jpki()
+    token = card.read_token()
+    if token in (Token.ANDROID, Token.IPHONE):
+        raise PinAbsentError(pins[0].id, "smartphone")
+    if token is Token.JUKI_CARD:
+        raise PinAbsentError(pins[0].id, "juki-card")
+    if profile.SIGN in pins and card.sign_certificate_present() is False:
+        raise PinAbsentError(profile.SIGN.id, "no-sign-certificate")
+    chosen = keys if keys is not None else {p.id: p.keys for p in pins}
+    statuses = {p.id: tuple(card.query_key(k) for k in chosen[p.id]) for p in pins}
+    return Counters(card.transport.name, token, statuses)
+
+
+# -- spending ------------------------------------------------------------------------
+
+
+def attempt_error(pin: Pin, key: Key, sw: int) -> JpkiError:
+    """The error for a VERIFY with data that the card did not accept."""
+    left = sw & 0x0F if sw & 0xFFF0 == 0x63C0 else None
+    if left == 0 or sw in (0x6983, 0x6984):
+        return PinLockedError(pin.id, key.id, just_locked=True)
+    if left is not None:
+        return WrongPinError(pin.id, left, key.id)
+    return CardError("VERIFY", sw)
+
+
+def _outcome_of(error: JpkiError) -> Outcome:
+    if isinstance(error, WrongPinError):
+        return Outcome.WRONG
+    if isinstance(error, PinLockedError):
+        return Outcome.LOCKED
+    return Outcome.FAILED
+
+
+@dataclass(frozen=True)
+class PinPlan:
+    """What a PIN command will send, checked before the card is touched.
+
+    The values are held encoded and never shown by ``repr``.
+    """
+
+    operation: str  # "change" or "verify"
+    pins: tuple[Pin, ...]
+    keys: dict[str, tuple[Key, ...]]
+    currents: dict[str, bytes] = field(repr=False)
+    new: bytes | None = field(default=None, repr=False)
+    warnings: tuple[str, ...] = ()
+
+
+def plan_change(
+    pins: str | Pin | Sequence[str | Pin],
+    current: str | Mapping[str, str],
+    new: str,
+    *,
+    allow_weak: bool = False,
+    keys: Sequence[str] | None = None,
+) -> PinPlan:
+    """Check a change before the card is touched (see :func:`change_pin`)."""
+    targets = resolve_pins([pins] if isinstance(pins, str | Pin) else pins)
+    chosen = resolve_keys(targets, keys)
+    encoded_new, warnings = check_new_value(targets, new, allow_weak)
+    currents = _currents(targets, current)
+    return PinPlan("change", targets, chosen, currents, encoded_new, warnings)
+
+
+def plan_verify(pin: str | Pin, value: str, *, keys: Sequence[str] | None = None) -> PinPlan:
+    """Check a verification before the card is touched (see :func:`verify_pin`)."""
+    targets = resolve_pins([pin])
+    return PinPlan("verify", targets, resolve_keys(targets, keys), _currents(targets, value))
+
+
+def run_plan(card: MyNumberCard, plan: PinPlan, *, force: bool = False) -> PinCommandResult:
+    """Carry out a checked plan on the card (inside the caller's transaction)."""
+    start = card.apdu_count
+    counters = read_counters(card, plan.pins, plan.keys)
+    counters.first_refusal(force)
+    failure: JpkiError | None = None
+    results: list[PinResult] = []
+    for pin in plan.pins:
+        done: list[KeyResult] = []
+        for status in counters.keys[pin.id]:
+            if failure is not None:
+                done.append(KeyResult(status.key, status, Outcome.NOT_TRIED))
+                continue
+            key_result, failure = _one_key(
+                card, pin, status, plan.currents[pin.id], plan.new, force
+            )
+            done.append(key_result)
+        results.append(PinResult(pin, tuple(done)))
+    result = PinCommandResult(
+        plan.operation,
+        counters.reader,
+        counters.token,
+        tuple(results),
+        card.apdu_count - start,
+        plan.warnings,
+    )
+    if failure is not None:
+        failure.result = result
+        raise failure
+    return result
+
+
+def _one_key(
+    card: MyNumberCard,
+    pin: Pin,
+    status: KeyStatus,
+    current: bytes,
+    new: bytes | None,
+    force: bool,
+) -> tuple[KeyResult, JpkiError | None]:
+    key = status.key
+    permit = card.permit(status, force=force)
+    answer: ResponseAPDU = card.verify(permit, current)
+    if not answer.ok:
+        error = attempt_error(pin, key, answer.sw)
+        # The answer to a wrong VERIFY carries the count: no second query needed.
+        after = interpret_query(key, answer) if answer.retries_left is not None else None
+        return KeyResult(key, status, _outcome_of(error), after, answer.sw), error
+    if new is None:
+        return KeyResult(key, status, Outcome.VERIFIED, card.query_key(key), answer.sw), None
+    answer = card.change(permit, new)
+    if not answer.ok:
+        return KeyResult(key, status, Outcome.FAILED, None, answer.sw), CardError(
+            "CHANGE", answer.sw
+        )
+    return KeyResult(key, status, Outcome.CHANGED, card.query_key(key), answer.sw), None
+
+
+def change_pin(
+    card: MyNumberCard,
+    pins: str | Pin | Sequence[str | Pin],
+    current: str | Mapping[str, str],
+    new: str,
+    *,
+    force: bool = False,
+    allow_weak: bool = False,
+    keys: Sequence[str] | None = None,
+) -> PinCommandResult:
+    """Change one or more of ①-④ to ``new`` (②③④ may share it; ① alone).
+
+    ``current`` is one value for all, or a value per PIN id. ``keys`` picks ③'s
+    keys (``juki``, ``juki-common``). Raises :class:`PinFormatError`,
+    :class:`WeakPinError` or :class:`PinRequestError` before the card is touched;
+    :class:`PinAbsentError`, :class:`PinLockedError` or :class:`SpendRefusedError`
+    before any try is spent; :class:`WrongPinError` (``remaining``) or
+    :class:`PinLockedError` (``just_locked``) when the card rejects the current value,
+    with ``error.result`` telling what was changed before.
+    """
+    plan = plan_change(pins, current, new, allow_weak=allow_weak, keys=keys)
+    return run_plan(card, plan, force=force)
+
+
+def verify_pin(
+    card: MyNumberCard,
+    pin: str | Pin,
+    value: str,
+    *,
+    force: bool = False,
+    keys: Sequence[str] | None = None,
+) -> PinCommandResult:
+    """Check ``value`` against one of ①-④ (③: both keys, stopping at the first wrong).
+
+    Errors as for :func:`change_pin`. A correct VERIFY resets the count; the card is
+    reset when the caller's transaction ends, so it is not left verified.
+    """
+    return run_plan(card, plan_verify(pin, value, keys=keys), force=force)
