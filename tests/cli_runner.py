@@ -21,7 +21,10 @@ class Run:
         return json.loads(self.out)
 
 
-def jpkitool(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Run:
+def jpkitool(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60, input: str | None = None
+) -> Run:
+    """``input``: what the PIN prompts read from standard input (a pipe, one line each)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
     full_env.update(env or {})
     proc = subprocess.run(
@@ -30,21 +33,30 @@ def jpkitool(*args: str, env: dict[str, str] | None = None, timeout: float = 60)
         text=True,
         env=full_env,
         timeout=timeout,
-        stdin=subprocess.DEVNULL,
+        input=input,
+        stdin=subprocess.DEVNULL if input is None else None,
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
-def jpkitool_inprocess(*args: str) -> Run:
-    """Run the CLI in this process (no pcscd needed: replay, emulator, usage errors)."""
+def jpkitool_inprocess(*args: str, input: str = "") -> Run:
+    """Run the CLI in this process (no pcscd needed: replay, emulator, usage errors).
+
+    ``input`` is standard input (not a terminal): one line per PIN prompt.
+    """
     import contextlib
     import io
+    from unittest import mock
 
     from jpki.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        mock.patch("sys.stdin", io.StringIO(input)),
+    ):
         code = main(list(args))
     assert "Traceback" not in err.getvalue(), err.getvalue()
     return Run(code, out.getvalue(), err.getvalue())

@@ -145,12 +145,17 @@ def encode_value(pin: Pin, value: str) -> bytes:
     return pin.format.normalise(value).encode("ascii")
 
 
+def check_one_format(pins: Sequence[Pin]) -> None:
+    """One new value for several PINs needs one format: ① (6-16 characters) goes alone."""
+    if len({p.format.id for p in pins}) > 1:
+        raise PinRequestError("mixed-formats")
+
+
 def check_new_value(
     pins: Sequence[Pin], new: str, allow_weak: bool
 ) -> tuple[bytes, tuple[str, ...]]:
     """The new value encoded, and warnings; one value for all ``pins`` (same format)."""
-    if len({p.format.id for p in pins}) > 1:
-        raise PinRequestError("mixed-formats")
+    check_one_format(pins)
     pin = pins[0]
     encoded = encode_value(pin, new)
     check = check_new_pin(pin, new)

@@ -71,6 +71,7 @@ def test_reading_never_spends_a_try(changes: dict[str, Any]) -> None:
         assert "jpki" not in changes["applications"]
         report = None
     assert counters(card) == before
+    assert session.permits_issued == 0
     verifies = [a for a in sent if a[1] == profile.INS_VERIFY]
     assert all(len(a) == 4 for a in verifies), [a.hex() for a in verifies]
     assert not any(a[1] in (0x24, 0x32, 0x2C) for a in sent)

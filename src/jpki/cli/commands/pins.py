@@ -24,6 +24,7 @@ from ...pinops import (
     PinCommandResult,
     PinPlan,
     PinResult,
+    check_one_format,
     plan_change,
     plan_verify,
     read_counters,
@@ -244,6 +245,7 @@ def change_command(
     """
     pins = resolve_pins(kinds)
     resolve_keys(pins, keys)
+    check_one_format(pins)
     plan: PinPlan = plan_change(pins, *ask_change(PinPrompter(), pins, same_current),
                                 allow_weak=allow_weak, keys=keys)  # fmt: skip
     if plan.warnings and not app.options.json:

@@ -1,0 +1,248 @@
+"""change-pin and verify-pin in process on the virtual card: prompts, exit statuses,
+JSON, both languages, and that no PIN reaches any output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli_runner import Run
+from cli_runner import jpkitool_inprocess as run
+from jpki.cli.exitcodes import Exit
+from jpki.i18n import t
+
+
+def card(tmp_path: Path, **pins: dict[str, Any]) -> list[str]:
+    """Global options for a virtual card whose state file has these PIN fields."""
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps({"pins": pins}), "utf-8")
+    return ["--emulator", "--emulator-state", str(path)]
+
+
+def state(tmp_path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((tmp_path / "card.json").read_text("utf-8"))
+    return doc["pins"]
+
+
+def lines(*values: str) -> str:
+    return "".join(v + "\n" for v in values)
+
+
+def test_change_auth_text_json_and_state(tmp_path: Path) -> None:
+    opts = card(tmp_path)
+    en = run("--lang", "en", *opts, "change-pin", "2", input=lines("1234", "5039", "5039"))
+    assert en.code == Exit.OK, en.err
+    assert en.out.strip() == "② user-authentication PIN: changed. Tries left: 3/3."
+    assert state(tmp_path)["auth"]["value"] == "5039"
+    js = run("--json", *opts, "change-pin", "auth", input=lines("5039", "7046", "7046"))
+    assert js.code == Exit.OK
+    doc = js.json
+    assert doc["operation"] == "change" and doc["changed"] == ["auth"]
+    assert doc["not_changed"] == [] and doc["apdus"] == 7
+    (key,) = doc["pins"][0]["keys"]
+    assert key["outcome"] == "changed" and key["sw"] == "9000"
+    assert key["before"] == {"remaining": 3, "state": "usable", "sw": "63C3"}
+    assert key["after"] == {"remaining": 3, "state": "usable", "sw": "63C3"}
+    ja = run("--lang", "ja", *opts, "change-pin", "2", input=lines("7046", "5039", "5039"))
+    assert ja.code == 0 and "変更しました" in ja.out and "3/3" in ja.out
+
+
+def test_prompts_read_current_then_new_twice(tmp_path: Path) -> None:
+    opts = card(tmp_path, cardinfo={"value": "8642"})
+    r = run(*opts, "change-pin", "4", "2", input=lines("1234", "8642", "5039", "5039"))
+    assert r.code == 0, r.err
+    pins = state(tmp_path)
+    assert pins["auth"]["value"] == pins["cardinfo"]["value"] == "5039"
+    same = run(*opts, "change-pin", "2", "4", "--same-current", input=lines("5039", "7046", "7046"))
+    assert same.code == 0, same.err
+    assert state(tmp_path)["cardinfo"]["value"] == "7046"
+
+
+@pytest.mark.parametrize(
+    ("kinds", "answers", "code", "words"),
+    [
+        (["2"], ["1234", "12a4", "12a4"], Exit.USAGE, "format"),
+        (["2"], ["1234", "12345", "12345"], Exit.USAGE, "format"),
+        (["2"], ["1234", "1111", "1111"], Exit.USAGE, "too easy to guess"),
+        (["2"], ["1234", "1234", "1234"], Exit.USAGE, "too easy to guess"),
+        (["1"], ["ABC123", "abcdef", "abcdef"], Exit.USAGE, "format"),
+        (["1"], ["ABC123", "ABC123", "ABC123"], Exit.USAGE, "too easy to guess"),
+        (["2"], ["1234", "5039", "5093"], Exit.USAGE, "differ"),
+        (["2"], ["1234", "5039"], Exit.USAGE, "standard input"),
+        (["2"], ["12", "5039", "5039"], Exit.USAGE, "format"),
+        (["1", "2"], ["ABC123", "K7Q2M9", "K7Q2M9"], Exit.USAGE, "on its own"),
+    ],
+)
+def test_rejected_input_sends_no_apdu(
+    tmp_path: Path, kinds: list[str], answers: list[str], code: Exit, words: str
+) -> None:
+    opts = card(tmp_path)
+    record = tmp_path / "session.jsonl"
+    r = run("--lang", "en", "-v", "--record", str(record), *opts, "change-pin", *kinds,
+            input=lines(*answers))  # fmt: skip
+    assert r.code == code
+    assert words in r.err and len(r.err.strip().splitlines()) == 1
+    assert "> " not in r.err  # no APDU trace line
+    assert not record.exists()  # the card was not even opened
+    assert not (tmp_path / "card.json").read_text("utf-8").count('remaining": 2')
+    examples = t("weakness.sequence", lang="en")  # "a run such as 1234 or ABC123"
+    for value in set(answers) - {v for v in answers if v in examples}:
+        assert value not in r.err and value not in r.out
+
+
+def test_allow_weak(tmp_path: Path) -> None:
+    opts = card(tmp_path)
+    r = run(*opts, "change-pin", "2", "--allow-weak", input=lines("1234", "1111", "1111"))
+    assert r.code == 0 and state(tmp_path)["auth"]["value"] == "1111"
+
+
+def test_date_like_warns_and_changes(tmp_path: Path) -> None:
+    opts = card(tmp_path)
+    r = run("--lang", "en", *opts, "change-pin", "2", input=lines("1234", "0410", "0410"))
+    assert r.code == 0 and "looks like a date" in r.err
+    js = run("--json", *opts, "change-pin", "2", input=lines("0410", "1985", "1985"))
+    assert js.json["warnings"] == ["date-like"] and js.err == ""
+
+
+def test_wrong_current_pin(tmp_path: Path) -> None:
+    opts = card(tmp_path)
+    en = run("--lang", "en", *opts, "change-pin", "2", input=lines("9999", "5039", "5039"))
+    assert en.code == Exit.WRONG_PIN
+    assert "wrong PIN; tries left: 2" in en.err and len(en.err.strip().splitlines()) == 1
+    assert state(tmp_path)["auth"] == {"value": "1234", "remaining": 2, "max": 3}
+    js = run("--json", *opts, "change-pin", "2", input=lines("9999", "5039", "5039"))
+    assert js.code == Exit.WRONG_PIN
+    assert js.json["error"]["code"] == "wrong-pin" and js.json["error"]["remaining"] == 1
+    assert js.json["not_changed"] == ["auth"]
+    assert js.json["pins"][0]["keys"][0]["after"]["remaining"] == 1
+    ja = run("--lang", "ja", *opts, "change-pin", "2", input=lines("1234", "5039", "5039"))
+    assert ja.code == Exit.REFUSED and "残り1回" in ja.err
+
+
+def test_last_try_refused_then_forced(tmp_path: Path) -> None:
+    opts = card(tmp_path, auth={"remaining": 1})
+    r = run("--lang", "en", "-v", *opts, "change-pin", "2", input=lines("1234", "5039", "5039"))
+    assert r.code == Exit.REFUSED and "--force" in r.err
+    assert not any(line.startswith("> 00 20 00 80 04") for line in r.err.splitlines())
+    assert state(tmp_path)["auth"]["remaining"] == 1
+    forced = run(*opts, "change-pin", "2", "--force", input=lines("1234", "5039", "5039"))
+    assert forced.code == 0
+    assert (state(tmp_path)["auth"]["value"], state(tmp_path)["auth"]["remaining"]) == ("5039", 3)
+
+
+def test_locked_gives_the_guidance(tmp_path: Path) -> None:
+    opts = card(tmp_path, auth={"remaining": 0})
+    en = run("--lang", "en", *opts, "verify-pin", "2", input=lines("1234"))
+    assert en.code == Exit.LOCKED
+    assert "municipal office" in en.out and "kiosk" in en.out  # ① still works
+    assert "is locked; nothing was sent" in en.err
+    ja = run("--lang", "ja", *opts, "change-pin", "2", input=lines("1234", "5039", "5039"))
+    assert ja.code == Exit.LOCKED and "市区町村の窓口" in ja.out
+
+
+def test_the_attempt_that_locks(tmp_path: Path) -> None:
+    opts = card(tmp_path, auth={"remaining": 1})
+    r = run("--lang", "en", *opts, "verify-pin", "2", "--force", input=lines("9999"))
+    assert r.code == Exit.LOCKED and "now LOCKED" in r.err and "municipal office" in r.out
+
+
+def test_verify_pin_shows_the_count_first_and_exits_by_outcome(tmp_path: Path) -> None:
+    opts = card(tmp_path, sign={"remaining": 3})
+    ok = run("--lang", "en", *opts, "verify-pin", "sign", input=lines("abc123"))
+    assert ok.code == 0, ok.err
+    assert ok.err.splitlines()[0] == "① signature PIN: tries left 3/5."
+    assert "spends one try" in ok.err
+    assert "correct. Tries left: 5/5." in ok.out and "reset" in ok.out
+    wrong = run("--json", *opts, "verify-pin", "1", input=lines("ZZZ999"))
+    assert wrong.code == Exit.WRONG_PIN and wrong.err == ""
+    assert wrong.json["error"]["remaining"] == 4 and wrong.json["not_verified"] == ["sign"]
+
+
+def test_verify_juki_reports_each_key(tmp_path: Path) -> None:
+    opts = card(tmp_path, **{"juki-common": {"value": "4321"}})
+    r = run("--json", *opts, "verify-pin", "3", input=lines("1234"))
+    assert r.code == Exit.WRONG_PIN
+    keys = r.json["pins"][0]["keys"]
+    assert [(k["id"], k["outcome"]) for k in keys] == [
+        ("juki", "verified"),
+        ("juki-common", "wrong"),
+    ]
+    assert "共通カードAP" in r.json["error"]["message"]
+
+
+def test_partial_change_is_reported_and_key_finishes_it(tmp_path: Path) -> None:
+    opts = card(tmp_path, **{"juki-common": {"value": "4321"}})
+    r = run("--lang", "en", *opts, "change-pin", "2", "3", "4", "--same-current",
+            input=lines("1234", "5039", "5039"))  # fmt: skip
+    assert r.code == Exit.WRONG_PIN
+    out = r.out.splitlines()
+    assert out[0] == "② user-authentication PIN: changed. Tries left: 3/3."
+    assert out[1].startswith(
+        "③ resident-registry PIN: changed on 住基AP only; NOT changed on 共通カードAP"
+    )
+    assert out[2] == "④ card-info input-support PIN: not changed."
+    assert "jpkitool change-pin 3 --key juki-common" in out[3]
+    js_opts = card(tmp_path / "..", **{"juki-common": {"value": "4321"}})
+    js = run("--json", *js_opts, "change-pin", "2", "3", "4", "--same-current",
+             input=lines("1234", "5039", "5039"))  # fmt: skip
+    assert js.json["changed"] == ["auth"] and js.json["not_changed"] == ["juki", "cardinfo"]
+    finish = run(*opts, "change-pin", "3", "--key", "juki-common",
+                 input=lines("4321", "5039", "5039"))  # fmt: skip
+    assert finish.code == 0, finish.err
+    pins = state(tmp_path)
+    assert pins["juki"]["value"] == pins["juki-common"]["value"] == "5039"
+
+
+@pytest.mark.parametrize(
+    ("pins", "kind", "code", "words"),
+    [
+        ({}, "9", Exit.USAGE, "invalid value"),
+        ({"auth": {"remaining": 0}}, "2", Exit.LOCKED, "locked"),
+    ],
+)
+def test_usage_and_lock_one_line(
+    tmp_path: Path, pins: dict[str, Any], kind: str, code: Exit, words: str
+) -> None:
+    r = run("--lang", "en", *card(tmp_path, **pins), "verify-pin", kind, input=lines("1234"))
+    assert r.code == code and words in r.err
+    assert len(r.err.strip().splitlines()) == 1 + (code != Exit.USAGE) * 2  # count lines first
+
+
+def test_absent_pin_on_a_card_without_sign_certificate(tmp_path: Path) -> None:
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps({"sign_certificate": False}), "utf-8")
+    r = run("--lang", "en", "--emulator", "--emulator-state", str(path), "change-pin", "1",
+            input=lines("ABC123", "K7Q2M9", "K7Q2M9"))  # fmt: skip
+    assert r.code == Exit.ERROR and "no signature certificate" in r.err
+
+
+def secrets_in(run_: Run, extra: str, values: list[str]) -> list[str]:
+    text = run_.out + run_.err + extra
+    found = []
+    for v in values:
+        for form in (v, v.encode().hex(), v.encode().hex().upper(), " ".join(
+                f"{b:02X}" for b in v.encode())):  # fmt: skip
+            if form in text:
+                found.append(form)
+    return found
+
+
+@pytest.mark.parametrize("fmt", [[], ["--json"]])
+def test_no_pin_reaches_any_output(tmp_path: Path, fmt: list[str]) -> None:
+    current, new, wrong = "8264", "7049", "9517"
+    opts = card(tmp_path, auth={"value": current}, sign={"value": "Q8W2E6"})
+    record = tmp_path / "s.jsonl"
+    runs = [
+        run(*fmt, "-v", "--record", str(record), *opts, "change-pin", "2",
+            input=lines(current, new, new)),
+        run(*fmt, "-v", "--record", str(record), *opts, "verify-pin", "2", input=lines(wrong)),
+        run(*fmt, "-v", "--record", str(record), *opts, "verify-pin", "2", input=lines(new)),
+        run(*fmt, "-v", "--record", str(record), *opts, "verify-pin", "1", input=lines("q8w2e6")),
+    ]  # fmt: skip
+    for r in runs:
+        assert r.code in (0, 3), r.err
+        assert "XX XX XX XX" in r.err  # the trace shows the PIN's length only
+        assert secrets_in(r, record.read_text("utf-8"), [current, new, wrong, "Q8W2E6"]) == []
