@@ -30,14 +30,24 @@ def expected(name: str) -> dict[str, Any]:
 def test_there_are_sessions_of_every_command() -> None:
     assert len(NAMES) >= 10
     commands = {expected(n)["command"][0] for n in NAMES}
-    assert commands == {"retries", "info"}
+    assert commands == {"retries", "info", "change-pin", "verify-pin"}
+    outcomes = {(expected(n)["command"][0], expected(n)["exit"]) for n in NAMES}
+    for command in ("change-pin", "verify-pin"):
+        assert {(command, 0), (command, 3), (command, 8)} <= outcomes  # right, wrong, refused
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_replay_gives_the_recorded_answer(name: str) -> None:
     want = expected(name)
+    answers = "".join(a + "\n" for a in want.get("answers", []))
     run = jpkitool_inprocess(
-        "--json", "--lang", "en", "--replay", str(SESSIONS / f"{name}.jsonl"), *want["command"]
+        "--json",
+        "--lang",
+        "en",
+        "--replay",
+        str(SESSIONS / f"{name}.jsonl"),
+        *want["command"],
+        input=answers,
     )
     assert run.code == want["exit"], run.err
     got = run.json
@@ -65,6 +75,33 @@ def test_recorded_retries_never_carry_verify_data(name: str) -> None:
     assert all(len(c) == 4 for c in verifies)
     if name != "retries-no-jpki":  # that card stops at SELECT JPKI
         assert len(verifies) >= 9
+
+
+PIN_SESSIONS = [n for n in NAMES if n.startswith(("change-pin-", "verify-pin-"))]
+
+
+@pytest.mark.parametrize("name", PIN_SESSIONS)
+def test_recorded_pin_sessions_hold_no_pin(name: str) -> None:
+    lines = (SESSIONS / f"{name}.jsonl").read_text("utf-8").splitlines()
+    commands = [json.loads(line)["command"] for line in lines[1:]]
+    carrying = [c for c in commands if c[2:4] in ("20", "24", "32") and len(c) > 8]
+    for c in carrying:
+        lc = int(c[8:10], 16)
+        assert c[10:] == "XX" * lc, c
+    if expected(name)["exit"] == 8:  # refused: no PIN was sent at all
+        assert carrying == []
+    else:
+        assert carrying
+
+
+def test_a_pin_session_replays_in_text_too() -> None:
+    run = jpkitool_inprocess(
+        "--lang", "ja", "--replay", str(SESSIONS / "change-pin-2-3-4-partial.jsonl"),
+        "change-pin", "2", "3", "4", "--same-current", input="0000\n7046\n7046\n",
+    )  # fmt: skip
+    assert run.code == 3
+    assert "② 利用者証明用電子証明書の暗証番号: 変更しました" in run.out
+    assert "--key juki-common" in run.out and "共通カードAP" in run.err
 
 
 def test_library_replay_in_text_mode() -> None:
