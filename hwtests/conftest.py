@@ -1,7 +1,9 @@
-"""Opt-in tests on a real card and reader: read-only, never in CI.
+"""Opt-in tests on a real card and reader, never in CI.
 
 Run with ``JPKITOOL_HW_READER="<part of the reader name>" .venv/bin/pytest hwtests``.
-Nothing here sends VERIFY with data, so no PIN try is ever spent.
+The read-only tests never send VERIFY with data. ``test_change_pin_real.py`` changes
+a PIN and changes it back, and runs only for a PIN whose current value you give in
+``JPKITOOL_HW_PIN_<KIND>`` (see README).
 """
 
 from __future__ import annotations
