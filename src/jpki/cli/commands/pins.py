@@ -217,18 +217,25 @@ def ask_change(
     return current, new
 
 
-@click.command("change-pin")
-@click.argument("kinds", nargs=-1, required=True, type=click.Choice(KIND_CHOICES))
-@click.option("--force", is_flag=True, help="Spend the last try, or a try on an untrusted count.")
-@click.option("--allow-weak", is_flag=True, help="Accept an easily guessed new PIN.")
-@click.option("--same-current", is_flag=True, help="Ask the current PIN once for all KINDS.")
-@click.option(
+#: Options both commands take (help texts come from the catalogues, ``help.option.*``).
+force_option = click.option(
+    "--force", is_flag=True, help="Spend the last try, or a try on an untrusted count."
+)
+key_option = click.option(
     "--key",
     "keys",
     multiple=True,
     type=click.Choice(KEY_CHOICES),
-    help="③ only: change just this one of its two keys.",
+    help="③ only: act on just this one of its two keys.",
 )
+
+
+@click.command("change-pin")
+@click.argument("kinds", nargs=-1, required=True, type=click.Choice(KIND_CHOICES))
+@force_option
+@click.option("--allow-weak", is_flag=True, help="Accept an easily guessed new PIN.")
+@click.option("--same-current", is_flag=True, help="Ask the current PIN once for all KINDS.")
+@key_option
 @click.pass_obj
 def change_command(
     app: AppContext,
@@ -270,14 +277,8 @@ def before_lines(counters: Counters, pin: Pin) -> list[str]:
 
 @click.command("verify-pin")
 @click.argument("kind", type=click.Choice(KIND_CHOICES))
-@click.option("--force", is_flag=True, help="Spend the last try, or a try on an untrusted count.")
-@click.option(
-    "--key",
-    "keys",
-    multiple=True,
-    type=click.Choice(KEY_CHOICES),
-    help="③ only: verify just this one of its two keys.",
-)
+@force_option
+@key_option
 @click.pass_obj
 def verify_command(app: AppContext, kind: str, force: bool, keys: tuple[str, ...]) -> None:
     """Check a PIN you believe in (KIND: sign|auth|juki|cardinfo or 1-4).
