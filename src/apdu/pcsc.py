@@ -271,7 +271,10 @@ class PcscTransport(BaseTransport):
             yield
         finally:
             if self._card is not None:
-                sc.SCardEndTransaction(self._card, self._disposition())
+                disposition = self._disposition()
+                rv = sc.SCardEndTransaction(self._card, disposition)
+                if disposition == sc.SCARD_RESET_CARD and _code(rv) != S_SUCCESS:
+                    self.reset_pending = True  # not done: close() resets (or unpowers)
 
     def _disposition(self) -> int:
         """``SCARD_RESET_CARD`` once after :meth:`request_reset`, else ``SCARD_LEAVE_CARD``."""
@@ -286,7 +289,12 @@ class PcscTransport(BaseTransport):
 
     def close(self) -> None:
         if self._card is not None:
-            sc.SCardDisconnect(self._card, self._disposition())
+            disposition = self._disposition()
+            rv = sc.SCardDisconnect(self._card, disposition)
+            if disposition == sc.SCARD_RESET_CARD and _code(rv) != S_SUCCESS:
+                # The reset did not happen: power the card off instead, so that it is
+                # never left verified for the next program.
+                sc.SCardDisconnect(self._card, sc.SCARD_UNPOWER_CARD)
             self._card = None
         if getattr(self, "_ctx", None) is not None:
             sc.SCardReleaseContext(self._ctx)

@@ -74,6 +74,7 @@ class MyNumberCard:
         self._fresh: dict[str, KeyStatus] = {}
         #: How many permits to spend a try this session granted (read-only commands: 0).
         self.permits_issued = 0
+        self._permits: list[SpendPermit] = []
 
     @property
     def apdu_count(self) -> int:
@@ -83,10 +84,14 @@ class MyNumberCard:
         return self.channel.send(command)
 
     def forget_selection(self) -> None:
-        """Forget the selected application and the counters read (after a reset, or
-        between transactions, when another program may have used the card)."""
+        """Forget the selected application and the counters read, and close the permits
+        granted (after a reset, or between transactions, when another program may have
+        used the card)."""
         self._app = None
         self._fresh.clear()
+        for permit in self._permits:
+            permit.open = False
+        self._permits.clear()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -172,7 +177,9 @@ class MyNumberCard:
         del self._fresh[key.id]  # one permit per reading
         self.permits_issued += 1
         self.transport.request_reset()
-        return SpendPermit(key, status)
+        permit = SpendPermit(key, status)
+        self._permits.append(permit)
+        return permit
 
     def _select_key(self, key: Key) -> None:
         """SELECT the key's application (unless selected) and its EF, as all sources do

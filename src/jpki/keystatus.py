@@ -35,7 +35,8 @@ class KeyStatus:
     remaining: int | None
     state: KeyState
     #: ``"verified"`` (9000: verified in this session, count not reported),
-    #: ``"no-limit"`` (6300), ``"over-max"`` (63Cx above the key's maximum) or ``None``.
+    #: ``"no-limit"`` (6300 on a key with no known maximum), ``"no-limit-claimed"`` (6300
+    #: on a key that has one), ``"over-max"`` (63Cx above the maximum) or ``None``.
     note: str | None = None
 
     @property
@@ -62,7 +63,7 @@ def interpret_query(key: Key, resp: ResponseAPDU) -> KeyStatus:
     if sw == 0x6300:
         if key.max_tries is None:
             return KeyStatus(key, sw, None, KeyState.USABLE, "no-limit")
-        return KeyStatus(key, sw, None, KeyState.UNKNOWN, "no-limit")
+        return KeyStatus(key, sw, None, KeyState.UNKNOWN, "no-limit-claimed")
     return KeyStatus(key, sw, None, KeyState.UNKNOWN)
 
 

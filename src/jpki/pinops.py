@@ -51,7 +51,11 @@ class Outcome(StrEnum):
     VERIFIED = "verified"
     WRONG = "wrong"
     LOCKED = "locked"
+    #: The card refused the CHANGE (or VERIFY) with an unexpected status word.
     FAILED = "failed"
+    #: The exchange broke off (card removed, reader error): whether the key changed is
+    #: not known; check it with ``verify-pin``.
+    INTERRUPTED = "interrupted"
     NOT_TRIED = "not-tried"
 
 
@@ -271,7 +275,7 @@ def run_plan(card: MyNumberCard, plan: PinPlan, *, force: bool = False) -> PinCo
     start = card.apdu_count
     counters = read_counters(card, plan.pins, plan.keys)
     counters.first_refusal(force)
-    failure: JpkiError | None = None
+    failure: Exception | None = None
     results: list[PinResult] = []
     for pin in plan.pins:
         done: list[KeyResult] = []
@@ -279,9 +283,12 @@ def run_plan(card: MyNumberCard, plan: PinPlan, *, force: bool = False) -> PinCo
             if failure is not None:
                 done.append(KeyResult(status.key, status, Outcome.NOT_TRIED))
                 continue
-            key_result, failure = _one_key(
-                card, pin, status, plan.currents[pin.id], plan.new, force
-            )
+            try:
+                key_result, failure = _one_key(
+                    card, pin, status, plan.currents[pin.id], plan.new, force
+                )
+            except Exception as exc:  # what was done before must still be reported
+                key_result, failure = KeyResult(status.key, status, Outcome.INTERRUPTED), exc
             done.append(key_result)
         results.append(PinResult(pin, tuple(done)))
     result = PinCommandResult(
@@ -293,7 +300,7 @@ def run_plan(card: MyNumberCard, plan: PinPlan, *, force: bool = False) -> PinCo
         plan.warnings,
     )
     if failure is not None:
-        failure.result = result
+        failure.result = result  # type: ignore[attr-defined]  # JpkiError has it; others get it
         raise failure
     return result
 

@@ -168,7 +168,11 @@ def test_a_permit_needs_a_counter_read_in_this_transaction() -> None:
         card.permit(fresh)
         with pytest.raises(PermitError):  # one permit per reading
             card.permit(fresh)
-    assert card.permits_issued == 1
+        permit = card.permit(card.query_key(AUTH))
+    assert card.permits_issued == 2
+    with pytest.raises(PermitError):  # a permit ends with its transaction
+        card.verify(permit, b"1234")
+    assert spy.card.state.pins["auth"].remaining == 3
 
 
 @pytest.mark.parametrize(

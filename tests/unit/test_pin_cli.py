@@ -138,7 +138,8 @@ def test_locked_gives_the_guidance(tmp_path: Path) -> None:
     en = run("--lang", "en", *opts, "verify-pin", "2", input=lines("1234"))
     assert en.code == Exit.LOCKED
     assert "municipal office" in en.out and "kiosk" in en.out  # ① still works
-    assert "is locked; nothing was sent" in en.err
+    assert "is locked; no PIN was sent" in en.err
+    assert "tries left" not in en.err  # refused before the count line and the prompt
     ja = run("--lang", "ja", *opts, "change-pin", "2", input=lines("1234", "5039", "5039"))
     assert ja.code == Exit.LOCKED and "市区町村の窓口" in ja.out
 
@@ -208,7 +209,7 @@ def test_usage_and_lock_one_line(
 ) -> None:
     r = run("--lang", "en", *card(tmp_path, **pins), "verify-pin", kind, input=lines("1234"))
     assert r.code == code and words in r.err
-    assert len(r.err.strip().splitlines()) == 1 + (code != Exit.USAGE) * 2  # count lines first
+    assert len(r.err.strip().splitlines()) == 1
 
 
 def test_absent_pin_on_a_card_without_sign_certificate(tmp_path: Path) -> None:
@@ -246,3 +247,88 @@ def test_no_pin_reaches_any_output(tmp_path: Path, fmt: list[str]) -> None:
         assert r.code in (0, 3), r.err
         assert "XX XX XX XX" in r.err  # the trace shows the PIN's length only
         assert secrets_in(r, record.read_text("utf-8"), [current, new, wrong, "Q8W2E6"]) == []
+
+
+def test_stdin_that_is_not_text_is_one_line_and_leaks_nothing(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "card.json"
+    path.write_text("{}", "utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "jpki", "--lang", "en", "--emulator", "--emulator-state",
+         str(path), "change-pin", "2"],
+        input=b"12\xff4\n5039\n5039\n", capture_output=True, timeout=60,
+        env={"PYTHONIOENCODING": "utf-8", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert proc.returncode == Exit.USAGE
+    err = proc.stderr.decode()
+    assert "not UTF-8 text" in err and len(err.strip().splitlines()) == 1
+    assert "5039" not in err and "12" not in err.split("'")[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["verify-pin", "5039"],
+        ["verify-pin", "2", "5039"],
+        ["change-pin", "2", "5039", "5039"],
+        ["verify-pin", "K7Q2M9"],
+    ],
+)
+def test_a_pin_typed_on_the_command_line_is_never_echoed(args: list[str]) -> None:
+    for fmt in ([], ["--json"]):
+        r = run("--lang", "en", *fmt, "--emulator", *args)
+        assert r.code == Exit.USAGE
+        assert "never given on the command line" in r.out + r.err
+        assert "5039" not in r.out + r.err and "K7Q2M9" not in r.out + r.err
+
+
+def test_untrusted_count_is_refused_before_asking(tmp_path: Path) -> None:
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps({"quirks": {"answer_override": {"auth": "9000"}}}), "utf-8")
+    r = run("--lang", "en", "--emulator", "--emulator-state", str(path), "verify-pin", "2",
+            input=lines("1234"))  # fmt: skip
+    assert r.code == Exit.REFUSED and "cannot be trusted" in r.err
+    assert "tries left" not in r.err  # no count line, no prompt
+    forced = run("--lang", "en", "--emulator", "--emulator-state", str(path), "verify-pin", "2",
+                 "--force", input=lines("1234"))  # fmt: skip
+    assert forced.code == 0, forced.err
+    assert (
+        forced.err.splitlines()[0]
+        == "② user-authentication PIN: tries left unknown (card answered 9000)."
+    )
+
+
+def test_key_option_names_the_key_in_the_result(tmp_path: Path) -> None:
+    r = run("--lang", "en", *card(tmp_path), "verify-pin", "3", "--key", "juki-common",
+            input=lines("1234"))  # fmt: skip
+    assert r.code == 0, r.err
+    assert (
+        r.out.splitlines()[0] == "③ resident-registry PIN (共通カードAP): correct. Tries left: 3/3."
+    )
+
+
+def test_a_broken_exchange_still_reports_what_was_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import apdu
+    from jpki.emulator.card import VirtualCard
+
+    real = VirtualCard.process
+    seen = {"changes": 0}
+
+    def process(self: VirtualCard, apdu_bytes: bytes) -> bytes:
+        if apdu_bytes[:2] == b"\x80\x32":
+            seen["changes"] += 1
+            if seen["changes"] == 2:
+                raise apdu.CardRemovedError("card pulled out")
+        return real(self, apdu_bytes)
+
+    monkeypatch.setattr(VirtualCard, "process", process)
+    r = run("--lang", "en", *card(tmp_path), "change-pin", "3",
+            input=lines("1234", "5039", "5039"))  # fmt: skip
+    assert r.code == Exit.NO_CARD
+    assert "removed" in r.err
+    assert "whether it changed is NOT known" in r.out and "verify-pin 3" in r.out
+    assert state(tmp_path)["juki"]["value"] == "5039"

@@ -176,7 +176,7 @@ def test_no_jpki_application_is_not_a_my_number_card() -> None:
     ("pin", "key", "answer", "note"),
     [
         ("auth", ("jpki", 0x18), "9000", "verified"),  # before any VERIFY: not a count
-        ("auth", ("jpki", 0x18), "6300", "no-limit"),  # ② has a limit of 3
+        ("auth", ("jpki", 0x18), "6300", "no-limit-claimed"),  # ② has a limit of 3
         ("auth", ("jpki", 0x18), "63C9", "over-max"),  # more than ② can have
         ("sign", ("jpki", 0x1B), "63C6", "over-max"),  # ① has 5
         ("cardinfo-b", ("cardinfo", 0x15), "63CB", "over-max"),  # B has 10

@@ -168,7 +168,9 @@ def classify(exc: BaseException) -> Failure:
             return Failure("interrupted", Exit.ERROR, t("error.interrupted"))
         case OSError():
             return Failure("os-error", Exit.ERROR, t("error.os", detail=str(exc)))
-    return Failure("unexpected", Exit.ERROR, t("error.unexpected", detail=repr(exc)))
+    # The type and message only: a repr can hold an object's data (bytes read, values).
+    detail = f"{type(exc).__name__}: {exc}"
+    return Failure("unexpected", Exit.ERROR, t("error.unexpected", detail=detail))
 
 
 def _hint(exc: click.BadParameter) -> str:

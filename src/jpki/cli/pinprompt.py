@@ -25,7 +25,24 @@ class PinPrompter:
         if self.interactive:
             value: str = click.prompt(label, hide_input=True, err=True, show_default=False)
             return value
-        line = sys.stdin.readline() if sys.stdin is not None else ""
+        return self._read_line(label)
+
+    @staticmethod
+    def _read_line(label: str) -> str:
+        """One line of standard input, read as bytes so that a decoding error can never
+        carry the buffered answers into an error message."""
+        stream = sys.stdin
+        if stream is None:
+            raise UsageFailure("usage.pin_input_missing", prompt=label)
+        raw = getattr(stream, "buffer", None)
+        if raw is None:  # a text stream with no bytes underneath (tests)
+            line = stream.readline()
+        else:
+            data = raw.readline()
+            try:
+                line = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise UsageFailure("usage.pin_input_not_text", prompt=label) from None
         if not line:
             raise UsageFailure("usage.pin_input_missing", prompt=label)
         return line.rstrip("\r\n")

@@ -7,20 +7,21 @@ the last try or a count they cannot trust unless ``--force`` is given (see
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
 import click
 
 from ... import profile
 from ...card import MyNumberCard
-from ...errors import JpkiError, PinLockedError, PinRequestError
+from ...errors import PinLockedError, PinRequestError
 from ...guidance import advice
 from ...i18n import t
 from ...keystatus import KeyStatus
 from ...pinops import (
     Counters,
     KeyResult,
+    Outcome,
     PinCommandResult,
     PinPlan,
     PinResult,
@@ -35,11 +36,29 @@ from ...pinops import (
 from ...profile import Pin
 from ...retries import read_retries
 from ..context import AppContext
-from ..failures import classify, pin_name
+from ..failures import UsageFailure, classify, pin_name
 from ..main_support import ExitWith
 from ..pinprompt import PinPrompter
 
 KIND_CHOICES = [*(p.id for p in profile.USER_PINS), *(str(p.no) for p in profile.USER_PINS)]
+
+
+class PinKind(click.ParamType):  # type: ignore[type-arg]  # generic since click 8.2
+    """A PIN kind. A value that is not one is never repeated in the error: it may be a
+    PIN typed on the command line by mistake."""
+
+    name = "kind"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(KIND_CHOICES) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).lower()
+        if text in KIND_CHOICES:
+            return text
+        self.fail(t("usage.not_a_kind"), param, ctx)
+
+
 KEY_CHOICES = [k.id for k in profile.JUKI_PIN.keys]
 
 
@@ -50,24 +69,25 @@ def label(pin: Pin) -> str:
     return pin_name(pin.id)
 
 
-def count_text(status: KeyStatus | None) -> str:
-    """``3/3``; what the card said instead when it gave no count."""
-    if status is None:
-        return "?"
+def count_text(status: KeyStatus, after: bool = False) -> str:
+    """``3/3``; otherwise what the card answered. ``after``: read right after this
+    command's correct VERIFY, where ``9000`` means verified (jpki-protocol.md §4)."""
     if status.remaining is None:
-        return t("pins.count_verified") if status.note == "verified" else f"{status.sw:04X}"
+        if after and status.sw == 0x9000:
+            return t("pins.count_verified")
+        return t("pins.count_unknown", sw=f"{status.sw:04X}")
     top = status.key.max_tries if status.key.max_tries is not None else "?"
     return f"{status.remaining}/{top}"
 
 
-def counts_text(statuses: tuple[KeyStatus, ...]) -> str:
+def counts_text(statuses: tuple[KeyStatus, ...], after: bool = False) -> str:
     if len(statuses) == 1:
-        return count_text(statuses[0])
+        return count_text(statuses[0], after)
     sep = t("guidance.list_separator")
-    return sep.join(f"{s.key.app.name_ja} {count_text(s)}" for s in statuses)
+    return sep.join(f"{s.key.app.name_ja} {count_text(s, after)}" for s in statuses)
 
 
-def _apps(keys: Iterator[KeyResult]) -> str:
+def _apps(keys: Iterable[KeyResult]) -> str:
     return t("guidance.list_separator").join(k.key.app.name_ja for k in keys)
 
 
@@ -77,9 +97,15 @@ def result_lines(result: PinCommandResult) -> list[str]:
     lines = []
     for p in result.pins:
         name = label(p.pin)
+        if len(p.keys) < len(p.pin.keys):  # --key: say which of ③'s keys
+            name += f" ({_apps(p.keys)})"
+        interrupted = [k for k in p.keys if k.outcome is Outcome.INTERRUPTED]
         if p.done:
             after = tuple(k.after for k in p.keys if k.after is not None)
-            lines.append(t(f"pins.{op}.done", pin=name, count=counts_text(after)))
+            lines.append(t(f"pins.{op}.done", pin=name, count=counts_text(after, after=True)))
+        elif interrupted:
+            keys = _apps(interrupted)
+            lines.append(t(f"pins.{op}.interrupted", pin=name, keys=keys, kind=p.pin.no))
         elif p.partly_done:
             done = _apps(k for k in p.keys if k.done)
             not_done = _apps(k for k in p.keys if not k.done)
@@ -163,10 +189,12 @@ def _locked_guidance(card: MyNumberCard) -> list[str]:
         return []
 
 
-def report_failure(app: AppContext, card: MyNumberCard | None, exc: JpkiError) -> NoReturn:
+def report_failure(app: AppContext, card: MyNumberCard | None, exc: Exception) -> NoReturn:
     """The partial result, the one-line error and, for a locked PIN, the guidance."""
     failure = classify(exc)
-    result = exc.result if isinstance(exc.result, PinCommandResult) else None
+    result = getattr(exc, "result", None)
+    if not isinstance(result, PinCommandResult):
+        result = None
     guidance = (
         _locked_guidance(card)
         if card is not None and isinstance(exc, PinLockedError) and not app.options.json
@@ -231,7 +259,7 @@ key_option = click.option(
 
 
 @click.command("change-pin")
-@click.argument("kinds", nargs=-1, required=True, type=click.Choice(KIND_CHOICES))
+@click.argument("kinds", nargs=-1, required=True, type=PinKind())
 @force_option
 @click.option("--allow-weak", is_flag=True, help="Accept an easily guessed new PIN.")
 @click.option("--same-current", is_flag=True, help="Ask the current PIN once for all KINDS.")
@@ -260,7 +288,7 @@ def change_command(
     with app.card() as card:
         try:
             result = run_plan(card, plan, force=force)
-        except JpkiError as exc:
+        except Exception as exc:
             report_failure(app, card, exc)
     show_result(app, result)
 
@@ -276,33 +304,37 @@ def before_lines(counters: Counters, pin: Pin) -> list[str]:
 
 
 @click.command("verify-pin")
-@click.argument("kind", type=click.Choice(KIND_CHOICES))
+@click.argument("kind", nargs=-1, required=True, type=PinKind())
 @force_option
 @key_option
 @click.pass_obj
-def verify_command(app: AppContext, kind: str, force: bool, keys: tuple[str, ...]) -> None:
+def verify_command(
+    app: AppContext, kind: tuple[str, ...], force: bool, keys: tuple[str, ...]
+) -> None:
     """Check a PIN you believe in (KIND: sign|auth|juki|cardinfo or 1-4).
 
     Shows the tries left first; a wrong entry spends one. Exit 0 correct, 3 wrong,
     4 locked, 8 refused (last try without --force).
     """
-    (pin,) = resolve_pins([kind])
+    if len(kind) != 1:  # never echo the extra word: it may be a PIN
+        raise UsageFailure("usage.one_kind")
+    (pin,) = resolve_pins(kind)
     chosen = resolve_keys((pin,), keys)
     prompter = PinPrompter()
     with app.card(transaction=False) as card:
         try:
             with card.transaction():
                 counters = read_counters(card, (pin,), chosen)
-            if not app.options.json:
-                app.note("\n".join(before_lines(counters, pin)))
             counters.first_refusal(force)
-        except JpkiError as exc:
+        except Exception as exc:
             report_failure(app, card, exc)
+        if not app.options.json:
+            app.note("\n".join(before_lines(counters, pin)))
         value = prompter.ask(t("pins.prompt.current", pin=label(pin)))
         plan = plan_verify(pin, value, keys=keys)
         try:
             with card.transaction():
                 result = run_plan(card, plan, force=force)
-        except JpkiError as exc:
+        except Exception as exc:
             report_failure(app, card, exc)
     show_result(app, result)
