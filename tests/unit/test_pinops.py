@@ -20,7 +20,7 @@ from jpki.errors import (
     WeakPinError,
     WrongPinError,
 )
-from jpki.pinops import Outcome, PinCommandResult, plan_change
+from jpki.pinops import Outcome, PinCommandResult, attempt_error, plan_change
 
 
 class Session:
@@ -323,3 +323,37 @@ def test_no_value_in_reprs_of_plans_and_results() -> None:
     result = change_pin(s.session, "auth", "8264", "7049")
     text = repr(result)
     assert "8264" not in text and "7049" not in text
+
+
+@pytest.mark.parametrize(
+    ("sw", "error", "remaining"),
+    [
+        (0x63C2, WrongPinError, 2),
+        (0x63C1, WrongPinError, 1),
+        (0x63C0, PinLockedError, 0),
+        (0x6984, PinLockedError, 0),
+        (0x6983, PinLockedError, 0),
+        (0x6A80, CardError, None),
+        (0x6982, CardError, None),
+    ],
+)
+def test_what_a_rejected_verify_means(
+    sw: int, error: type[Exception], remaining: int | None
+) -> None:
+    err = attempt_error(profile.JUKI_PIN, profile.COMMON_KEY, sw)
+    assert type(err) is error
+    if isinstance(err, WrongPinError):
+        assert (err.remaining, err.pin_id, err.key_id) == (remaining, "juki", "juki-common")
+    if isinstance(err, PinLockedError):
+        assert err.just_locked and err.key_id == "juki-common"
+    if isinstance(err, CardError):
+        assert err.sw == sw
+
+
+def test_apdus_of_change_pin_2_3_4() -> None:
+    s = Session()
+    result = change_pin(s.session, ["2", "3", "4"], "1234", "5039")
+    # token + 4 counters (with 4 SELECT AP), then per key SELECT AP + SELECT EF +
+    # VERIFY + CHANGE + counter: the figure README gives.
+    assert result.apdus == len(s.sent) == 29
+    assert len(s.verifies_with_data()) == 4
