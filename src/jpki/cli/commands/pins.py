@@ -115,7 +115,8 @@ def result_lines(result: PinCommandResult) -> list[str]:
     for p in result.pins:
         left = [k.key.id for k in p.keys if not k.done]
         if op == "change" and p.partly_done and len(left) == 1:
-            lines.append(t("pins.finish", command=f"jpkitool change-pin 3 --key {left[0]}"))
+            command = f"jpkitool change-pin {p.pin.no} --key {left[0]}"
+            lines.append(t("pins.finish", command=command))
     return lines
 
 
