@@ -40,7 +40,7 @@ from ..failures import UsageFailure, classify, pin_name
 from ..main_support import ExitWith
 from ..pinprompt import PinPrompter
 
-KIND_CHOICES = [*(p.id for p in profile.USER_PINS), *(str(p.no) for p in profile.USER_PINS)]
+KIND_CHOICES = list(profile.USER_PIN_NAMES)
 
 
 class PinKind(click.ParamType):  # type: ignore[type-arg]  # generic since click 8.2
