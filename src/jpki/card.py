@@ -19,13 +19,28 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from apdu import ApduChannel, BaseTransport, CommandAPDU, ResponseAPDU
+from apdu import (
+    EXTENDED_MAX,
+    SHORT_MAX,
+    ApduChannel,
+    BaseTransport,
+    CardRemovedError,
+    CommandAPDU,
+    NoCardError,
+    ReaderBusyError,
+    ResponseAPDU,
+    ServiceUnavailableError,
+    TransportError,
+)
 
 from . import profile
 from .errors import CardError, NotMyNumberCardError, PermitError
 from .keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
 from .permit import PinGuard, SpendPermit, refuse
 from .profile import Application, Key, Token
+
+#: Transport errors that no shorter APDU can help with.
+_FATAL = (CardRemovedError, NoCardError, ReaderBusyError, ServiceUnavailableError)
 
 __all__ = [
     "CardRecord",
@@ -70,6 +85,8 @@ class MyNumberCard:
         self._app: Application | None = None
         #: ``None`` until learnt; ``False`` once the card rejected a short-EF form.
         self.sfi: bool | None = None
+        #: ``None`` until learnt; ``False`` once card or reader refused an extended Le.
+        self.extended: bool | None = None if extended else False
         #: Counters read in the current transaction, by key id: what permits are granted on.
         self._fresh: dict[str, KeyStatus] = {}
         #: How many permits to spend a try this session granted (read-only commands: 0).
@@ -217,25 +234,88 @@ class MyNumberCard:
 
     # -- files ----------------------------------------------------------------
 
-    def read_small(self, app: Application, fid: int, length: int) -> ResponseAPDU:
-        """READ BINARY of the first ``length`` (≤256) bytes of a free EF.
+    def _read_first(self, fid: int, le: int) -> ResponseAPDU:
+        """READ BINARY at offset 0 of a free EF, making it the current EF.
 
-        Uses the SFI form (``00 B0 (80|SFI) 00 Le``) when the card takes it, else
-        SELECT EF + ``00 B0 00 00 Le``.
+        By SFI (``00 B0 (80|SFI) 00 Le``) when the card takes it, else SELECT EF +
+        ``00 B0 00 00 Le``. An extended Le that the card (``6700``) or the reader (a
+        transmit error) does not carry is asked again in short form, and the session
+        stops trying extended length.
         """
-        resp = self.select_app(app)
-        if not resp.ok:
-            return resp
+        while True:
+            extended = le > SHORT_MAX
+            try:
+                resp = self._read_first_once(fid, le)
+            except TransportError as exc:
+                if not extended or isinstance(exc, _FATAL):
+                    raise
+                resp = ResponseAPDU(b"", 0x6700)
+            if not (extended and resp.sw == 0x6700):
+                if extended and resp.ok:
+                    self.extended = True
+                return resp
+            self.extended = False
+            le = SHORT_MAX
+
+    def _read_first_once(self, fid: int, le: int) -> ResponseAPDU:
         if self.sfi is not False and fid <= 0x1E:
-            resp = self.send(
-                CommandAPDU(0x00, profile.INS_READ_BINARY, 0x80 | fid, 0x00, le=length)
-            )
-            if resp.ok or resp.sw in (0x6982, 0x6B00, 0x6282):
+            resp = self.send(CommandAPDU(0x00, profile.INS_READ_BINARY, 0x80 | fid, 0x00, le=le))
+            final = (0x6982, 0x6B00, 0x6282) + ((0x6700,) if le > SHORT_MAX else ())
+            if resp.ok or resp.sw in final:
                 return resp
         sel = self.select_ef(fid)
         if not sel.ok:
             return sel
-        return self.send(CommandAPDU(0x00, profile.INS_READ_BINARY, 0x00, 0x00, le=length))
+        return self.send(CommandAPDU(0x00, profile.INS_READ_BINARY, 0x00, 0x00, le=le))
+
+    def read_small(self, app: Application, fid: int, length: int) -> ResponseAPDU:
+        """READ BINARY of the first ``length`` (at most 256) bytes of a free EF, as the
+        card answered it (callers judge ``6282`` and the like)."""
+        resp = self.select_app(app)
+        if not resp.ok:
+            return resp
+        return self._read_first(fid, min(length, SHORT_MAX))
+
+    def read_ef(self, app: Application, fid: int, what: str = "EF") -> bytes:
+        """The DER object a transparent EF holds, of any length, filler after it ignored.
+
+        One extended READ BINARY when card and reader carry it (pymyna, jsapdu read
+        whole certificates so), else 256-byte chunks by offset (P1-P2, up to ``7FFF``).
+        Raises :class:`CardError` when the card refuses, and
+        :class:`jpki.certificate.CertificateError` for a truncated file or an
+        impossible DER length.
+        """
+        from .certificate import CertificateError, der_length
+
+        resp = self.select_app(app)
+        if not resp.ok:
+            raise CardError("SELECT AP", resp.sw)
+        use_extended = self.extended is not False and self.channel.extended
+        resp = self._read_first(fid, EXTENDED_MAX if use_extended else SHORT_MAX)
+        if resp.sw == 0x6B00 or (resp.ok and not resp.data):
+            raise CertificateError(what, "the file is empty")
+        if not resp.ok and resp.sw != 0x6282:
+            raise CardError("READ BINARY", resp.sw)
+        data = bytearray(resp.data)
+        want = der_length(bytes(data[:6]), what)
+        while len(data) < want:
+            offset = len(data)
+            if offset > 0x7FFF:
+                raise CertificateError(what, f"longer than READ BINARY can reach ({want} bytes)")
+            chunk = min(want - offset, EXTENDED_MAX if self.extended else SHORT_MAX)
+            command = CommandAPDU(
+                0x00, profile.INS_READ_BINARY, offset >> 8, offset & 0xFF, le=chunk
+            )
+            resp = self.send(command)
+            if resp.sw == 0x6986:  # no current EF after all: select it and go on
+                self.select_ef(fid)
+                resp = self.send(command)
+            if not resp.data and (resp.ok or resp.sw in (0x6B00, 0x6282)):
+                raise CertificateError(what, f"truncated: {offset} of {want} bytes")
+            if not resp.ok and resp.sw != 0x6282:
+                raise CardError("READ BINARY", resp.sw)
+            data += resp.data
+        return bytes(data[:want])
 
     def read_token(self) -> Token:
         """Token kind from the label of JPKI EF 0006 (after :meth:`require_jpki`)."""

@@ -89,6 +89,15 @@ DATA_FILES: tuple[DataFile, ...] = (
     CARDINFO_ATTRS,
 )
 
+#: The certificates by the names commands use; each user certificate's CA beside it.
+CERTIFICATES: dict[str, DataFile] = {
+    "auth": AUTH_CERT,
+    "auth-ca": AUTH_CA_CERT,
+    "sign": SIGN_CERT,
+    "sign-ca": SIGN_CA_CERT,
+}
+CA_OF: dict[str, str] = {"auth": "auth-ca", "sign": "sign-ca"}
+
 #: First byte of EF 0008 when the sign certificate exists (myna-card).
 CERT_FLAG_PRESENT = 0x8F
 

@@ -46,7 +46,7 @@ def test_info_expiring_expired_and_child_card(
     import datetime as dt
 
     soon = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    reader = serve_virtual_card(card_expiry=soon, cert_issued="2021-06-01")
+    reader = serve_virtual_card(card_expiry=soon, cert_issued="2024-06-01")
     ja = jpkitool("--lang", "ja", "--reader", reader, "info", env=pcsc_env)
     assert ja.code == 6 and "有効期限が近づいています" in ja.out
     relaxed = jpkitool("--reader", reader, "info", "--warn-days", "10", env=pcsc_env)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,15 @@ from .exitcodes import Exit
 from .failures import UsageFailure, classify
 
 
+def parse_now(text: str) -> dt.datetime:
+    """An ISO 8601 time; without a zone it is UTC."""
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageFailure("usage.bad_now", value=text) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
 @dataclass
 class Options:
     reader: str | None = None
@@ -32,6 +42,8 @@ class Options:
     emulator: bool = False
     emulator_state: Path | None = None
     wait: float | None = None
+    #: ``--now``: an ISO 8601 time to take as now (tests, replays).
+    now: str | None = None
 
 
 class AppContext:
@@ -45,6 +57,11 @@ class AppContext:
             raise UsageFailure("usage.emulator_reader_conflict")
         if options.emulator_state and not options.emulator:
             raise UsageFailure("usage.state_needs_emulator")
+        self._now = parse_now(options.now) if options.now else None
+
+    def now(self) -> dt.datetime:
+        """The current time in UTC, or the one ``--now`` gave."""
+        return self._now if self._now is not None else dt.datetime.now(dt.UTC)
 
     # -- output ---------------------------------------------------------------
 

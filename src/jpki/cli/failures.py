@@ -60,6 +60,7 @@ def _sw(sw: int) -> dict[str, str]:
 def classify(exc: BaseException) -> Failure:
     """Map an exception to its code, exit status and message in the current language."""
     # Lazy imports keep optional parts optional.
+    from ..certificate import CertificateError
     from ..emulator import StateError
 
     match exc:
@@ -156,6 +157,9 @@ def classify(exc: BaseException) -> Failure:
         case je.PinAbsentError():
             message = t(f"error.pins.absent.{exc.reason}", pin=pin_name(exc.pin_id))
             return Failure("pin-absent", Exit.ERROR, message)
+        case CertificateError():
+            message = t("error.certificate", what=exc.what, reason=exc.reason)
+            return Failure("certificate", Exit.ERROR, message)
         case je.PermitError():
             return Failure("permit", Exit.ERROR, t("error.pins.permit", detail=str(exc)))
         case je.CardError():

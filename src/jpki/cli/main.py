@@ -62,6 +62,12 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
     metavar="SECONDS",
     help="Wait up to SECONDS for a card to be inserted.",
 )
+@click.option(
+    "--now",
+    metavar="ISO8601",
+    hidden=True,
+    help="Take this time as now (tests and replayed sessions; naive means UTC).",
+)
 @click.version_option(__version__, "-V", "--version", prog_name="jpkitool")
 @click.pass_context
 def cli(ctx: click.Context, /, **kwargs: Any) -> None:
@@ -81,17 +87,20 @@ def cli(ctx: click.Context, /, **kwargs: Any) -> None:
         emulator=kwargs["emulator"],
         emulator_state=kwargs["emulator_state"],
         wait=kwargs["wait"],
+        now=kwargs["now"],
     )
     ctx.obj = AppContext(options)
 
 
 def _register() -> None:
-    from .commands import doctor, emulator, info, pins, readers, retries
+    from .commands import certs, doctor, emulator, info, pins, readers, retries
 
     for module in (retries, info, readers, doctor, emulator):
         cli.add_command(module.command)
     cli.add_command(pins.change_command)
     cli.add_command(pins.verify_command)
+    cli.add_command(certs.cert_group)
+    cli.add_command(certs.expiry_command)
 
 
 _register()

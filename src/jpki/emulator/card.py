@@ -42,11 +42,19 @@ Emulator only:
 - Smartphone tokens (android/iphone): the auth certificate needs ② (jpki-protocol.md §3).
 - A key with an unknown maximum counts from 10 (:data:`.state.UNKNOWN_MAX`).
 - File layouts: EF ``0006`` is the label space-padded to 32 bytes, then 32 bytes
-  ``00``; certificate EFs are the DER padded with ``00`` to 2048 bytes; 券面事項入力
+  ``00``; certificate EFs are the DER padded with ``00`` to 2048 bytes (no padding
+  when the DER is longer); 券面事項入力
   補助AP ``0001`` is ``FF 10 0C`` + 12 ASCII digits and ``0002`` is ``FF 20 L`` +
   ``DF 21`` (four 2-byte offsets of the next TLVs from the start of the file, a
   guess) + ``DF 22`` name, ``DF 23`` address, ``DF 24`` birth ``YYYYMMDD``, ``DF 25``
   sex, UTF-8 (tags per jsapdu; the offsets' meaning is not published).
+- Given certificates (state field ``certificates``: ``auth``, ``auth-ca``,
+  ``sign``, ``sign-ca``): served as given, in place of the generated one of that
+  EF; the others stay generated. ``cert_filler`` (state field): that many filler
+  bytes after each certificate's DER instead of the padding to 2048 bytes. The
+  filler byte is ``00``: what real cards hold after the DER is not published. Every
+  EF's size is its content's: READ BINARY (short, extended, by SFI, GET RESPONSE)
+  answers ``6B00`` at or past its end, whatever the certificate's length.
 - Anything that would raise inside the card answers ``6F00`` (a safety net).
 """
 
@@ -66,8 +74,10 @@ from .state import CardState
 
 log = logging.getLogger(__name__)
 
-#: Size of a certificate EF: DER, then ``00`` filler (emulator only).
+#: Size of a certificate EF by default: DER, then ``00`` filler (emulator only).
 CERT_EF_SIZE = 2048
+#: Filler byte after a certificate's DER (emulator only: real cards' filler is unknown).
+CERT_FILLER = 0x00
 #: Size of EF 0006: the 32-byte label, then ``00`` filler (emulator only).
 TOKEN_EF_SIZE = 64
 #: EF 0008 without a sign certificate: first byte not ``8F`` (emulator only: ``00``).
@@ -96,9 +106,15 @@ def _r(sw: int, data: bytes = b"") -> ResponseAPDU:
 
 
 def _pad(data: bytes, size: int) -> bytes:
-    if len(data) > size:  # pragma: no cover - certificates are ~1.2 kB
+    if len(data) > size:  # pragma: no cover - the label is 32 bytes
         raise ValueError(f"{len(data)} bytes do not fit an EF of {size}")
     return data + b"\x00" * (size - len(data))
+
+
+def _cert_ef(der: bytes, filler: int | None) -> bytes:
+    """A certificate EF: the DER, then ``filler`` bytes, or padding to :data:`CERT_EF_SIZE`."""
+    n = max(0, CERT_EF_SIZE - len(der)) if filler is None else filler
+    return der + bytes([CERT_FILLER]) * n
 
 
 def _tlv(tag: bytes, value: bytes) -> bytes:
@@ -237,7 +253,7 @@ class VirtualCard:
                 profile.SIGN_CERT.id: c.sign,
                 profile.SIGN_CA_CERT.id: c.sign_ca,
             }[f.id]
-            return _pad(der, CERT_EF_SIZE)
+            return _cert_ef(der, s.cert_filler)
         if f is profile.TOKEN_INFO:
             label = profile.TOKEN_LABEL_OF[s.token].encode("ascii")
             return _pad(label.ljust(profile.TOKEN_LABEL_LEN, b" "), TOKEN_EF_SIZE)

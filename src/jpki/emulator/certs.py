@@ -22,7 +22,8 @@ other years; serial numbers and CNs are hashes of the card serial and issue date
 
 The four RSA keys in ``keys/`` are emulator-only test keys, NOT secret, made by
 :func:`write_keys`. With them and PKCS#1 v1.5 signatures, the certificates are the
-same bytes for the same state; :func:`certificates` caches them.
+same bytes for the same state; :func:`certificates` caches them. A certificate the
+state gives (``CardState.certificates``) replaces the generated one of that EF.
 
 Seen on: ``shared/realdata`` (auth certificate layout, dates), a public program
 reading a JPKI test card (SAN); everything else emulator only.
@@ -30,6 +31,7 @@ reading a JPKI test card (SAN); everything else emulator only.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -369,11 +371,23 @@ def _sign_cert(s: CertSubject) -> bytes:
     return _user_cert(s, "sign", subject, [(_key_usage(non_repudiation=True), True), (san, False)])
 
 
+#: ``CardState.certificates`` key -> :class:`Certificates` field.
+GIVEN_FIELDS = {"auth": "auth", "auth-ca": "auth_ca", "sign": "sign", "sign-ca": "sign_ca"}
+
+
 @functools.lru_cache(maxsize=32)
 def _certificates(s: CertSubject) -> Certificates:
     return Certificates(_auth_cert(s), _root("auth"), _sign_cert(s), _root("sign"))
 
 
 def certificates(state: CardState) -> Certificates:
-    """The card's four certificates for ``state`` (cached on the fields they depend on)."""
-    return _certificates(CertSubject.of(state))
+    """The card's four certificates for ``state``.
+
+    The ones the state gives (``state.certificates``), the others generated (cached
+    on the fields they depend on; nothing is generated when all four are given).
+    """
+    given = {GIVEN_FIELDS[name]: der for name, der in state.certificates.items()}
+    if len(given) == len(GIVEN_FIELDS):
+        return Certificates(**given)
+    made = _certificates(CertSubject.of(state))
+    return dataclasses.replace(made, **given) if given else made

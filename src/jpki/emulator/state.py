@@ -17,11 +17,23 @@ Uncertain, emulator only: a key whose maximum is unknown on real cards
 check numbers (照合番号A/B, birth-date key) are independent fields: the emulator
 does not check that they agree with ``my_number``, the holder or the expiry.
 
+Certificates: ``certificates`` maps ``auth``, ``auth-ca``, ``sign``, ``sign-ca`` to
+a certificate the card serves instead of the generated one (that EF only). In a
+state file each is a path to a PEM or DER file (read when the state is parsed;
+relative to the state file's folder in :func:`load_state`, else to the current
+directory) or the base64 of the DER; in Python DER bytes are accepted too. They are
+kept, and saved, as DER (base64 in the file), never as paths. ``cert_filler``: the
+number of filler bytes after each certificate's DER in its EF (emulator only), or
+None for the card's default layout (see :mod:`jpki.emulator.card`). These two fields
+came later: a complete file without them takes their defaults.
+
 Seen on: emulator only (the defaults follow the formats of jpki-protocol.md §1, §3).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import datetime as dt
 import json
@@ -33,6 +45,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from .. import profile
 from ..profile import Token
@@ -57,6 +72,11 @@ DEFAULT_MY_NUMBER = "123456789011"
 DEFAULT_CHECK_B = "60041020345678"
 #: 券面事項確認AP birth-date key: 昭和60年04月10日.
 DEFAULT_BIRTH_KEY = "600410"
+
+#: Certificate EFs a state may give (``certificates`` keys): auth, auth CA, sign, sign CA.
+CERT_NAMES = ("auth", "auth-ca", "sign", "sign-ca")
+#: Largest ``cert_filler``: the last offset READ BINARY P1-P2 can name is 7FFF.
+MAX_CERT_FILLER = 0x7FFF
 
 #: Default value of every key (profile key id -> value), all fictitious.
 DEFAULT_VALUES: dict[str, str] = {
@@ -92,7 +112,11 @@ _JSON_FIELDS = (
     "pins",
     "quirks",
     "latency_ms",
+    "certificates",
+    "cert_filler",
 )
+#: Fields a complete file may lack (added after version 1 files were written): default.
+_LATER_FIELDS = ("certificates", "cert_filler")
 
 
 class StateError(ValueError):
@@ -218,7 +242,14 @@ class CardState:
     照合番号A = ``my_number`` ``123456789011``, B ``60041020345678``; ``cardinfo-0012``
     blocked; holder 架空 花子 born 1985-04-10; certificates issued 2024-06-01; card
     expiry 2034-04-10 (10th birthday after issue); serial ``123456789012345``;
-    municipality ``13101``; token ``card``; all applications; no quirks; no latency.
+    municipality ``13101``; token ``card``; all applications; no quirks; no latency;
+    all four certificates generated (``certificates`` empty) and laid out as the
+    card's default (``cert_filler`` None).
+
+    ``certificates``: EF name (:data:`CERT_NAMES`) -> DER of a given certificate,
+    served instead of the generated one; ``repr`` leaves it out (kilobytes).
+    ``cert_filler``: filler bytes (``00``, emulator only) after each certificate's
+    DER in its EF; None: padded with ``00`` to 2048 bytes (none when longer).
     """
 
     pins: dict[str, KeySlot] = field(default_factory=_default_pins)
@@ -235,6 +266,8 @@ class CardState:
     quirks: Quirks = field(default_factory=Quirks)
     latency_ms: float = 0.0
     atr: str = DEFAULT_ATR
+    certificates: dict[str, bytes] = field(default_factory=dict, repr=False)
+    cert_filler: int | None = None
 
     @classmethod
     def default(cls) -> CardState:
@@ -272,6 +305,12 @@ class CardState:
             "pins": {k: v.to_dict() for k, v in self.pins.items()},
             "quirks": self.quirks.to_dict(),
             "latency_ms": self.latency_ms,
+            "certificates": {
+                name: base64.b64encode(self.certificates[name]).decode("ascii")
+                for name in CERT_NAMES
+                if name in self.certificates
+            },
+            "cert_filler": self.cert_filler,
         }
 
     @classmethod
@@ -284,13 +323,8 @@ class CardState:
 
     @classmethod
     def from_json(cls, text: str) -> CardState:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise StateError(
-                f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
-            ) from None
-        return _parse(doc)
+        """Parse a state file's text (certificate paths relative to the current directory)."""
+        return _from_json(text, None)
 
 
 def build_state(
@@ -305,7 +339,8 @@ def build_state(
     ``remaining``: key id -> tries left; ``answer``: key id -> status word the
     query returns (``quirks.answer_override``); ``quirks``: quirk flags; any other
     keyword is a top-level state-file field (``applications=[...]``,
-    ``token="android"``, ``card_expiry="2026-12-01"``, ...).
+    ``token="android"``, ``card_expiry="2026-12-01"``,
+    ``certificates={"auth": der_bytes, "auth-ca": "ca.pem"}``, ``cert_filler=300``, ...).
     """
     doc: dict[str, Any] = dict(fields)
     if remaining:
@@ -325,7 +360,7 @@ def load_state(path: str | os.PathLike[str]) -> CardState:
     except (OSError, UnicodeDecodeError) as exc:
         raise StateError("", f"cannot read: {exc}", path=path) from None
     try:
-        return CardState.from_json(text)
+        return _from_json(text, Path(path).parent)
     except StateError as exc:
         raise StateError(exc.field, exc.reason, path=path) from None
 
@@ -345,6 +380,16 @@ def save_state(state: CardState, path: str | os.PathLike[str]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _from_json(text: str, base: Path | None) -> CardState:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StateError(
+            f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
+        ) from None
+    return _parse(doc, base)
 
 
 # -- validation -----------------------------------------------------------------
@@ -507,11 +552,83 @@ def _applications(value: Any) -> list[str]:
     return out
 
 
+def _der_certificate(der: bytes) -> bytes | None:
+    """``der`` if it is exactly one DER X.509 certificate, else None."""
+    try:
+        x509.load_der_x509_certificate(der)
+    except ValueError:
+        return None
+    return der
+
+
+def _file_certificate(raw: bytes) -> bytes | None:
+    """The DER of the certificate in a PEM or DER file's bytes, or None."""
+    if b"-----BEGIN" not in raw:
+        return _der_certificate(raw)
+    try:
+        return x509.load_pem_x509_certificate(raw).public_bytes(Encoding.DER)
+    except ValueError:
+        return None
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
+
+
+def _certificate(value: Any, where: str, base: Path | None) -> bytes:
+    """A given certificate: DER bytes, a PEM/DER file path, or base64 DER text."""
+    if isinstance(value, bytes | bytearray):
+        der = _der_certificate(bytes(value))
+        if der is None:
+            raise StateError(where, "not a DER X.509 certificate")
+        return der
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise StateError(
+            where, f"must be a file path or base64 DER (a string), not {_type_name(value)}"
+        )
+    if not value.strip():
+        raise StateError(where, "must not be empty")
+    looks_base64 = _BASE64.fullmatch(value) is not None and len(value) >= 64
+    if looks_base64:
+        try:
+            der = _der_certificate(base64.b64decode(re.sub(r"\s", "", value), validate=True))
+        except binascii.Error:
+            der = None
+        if der is not None:
+            return der
+    path = Path(value).expanduser()
+    if base is not None and not path.is_absolute():
+        path = base / path
+    if looks_base64 and not os.path.exists(path):  # (Path.exists raises on long names)
+        raise StateError(where, "neither base64 DER of a certificate nor a certificate file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StateError(where, f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    der = _file_certificate(raw)
+    if der is None:
+        raise StateError(where, f"{str(path)!r} is not a certificate (PEM or DER)")
+    return der
+
+
+def _certificates(value: Any, base: Path | None) -> dict[str, bytes]:
+    doc = _object(value, "certificates")
+    out: dict[str, bytes] = {}
+    for name, given in doc.items():
+        where = f"certificates.{name}"
+        if name not in CERT_NAMES:
+            raise StateError(where, f"unknown certificate (known: {', '.join(CERT_NAMES)})")
+        out[name] = _certificate(given, where, base)
+    return {name: out[name] for name in CERT_NAMES if name in out}
+
+
 def _require_complete(doc: Mapping[str, Any], layout: Mapping[str, Any], where: str) -> None:
     """Every field of ``layout`` (the default state's JSON) must be in ``doc``."""
     for name, default in layout.items():
         path = f"{where}.{name}" if where else name
-        if name not in doc:
+        optional = not where and name in _LATER_FIELDS
+        if name not in doc and not optional:
             raise StateError(
                 path,
                 "missing: a state file with 'format' holds every field "
@@ -521,7 +638,7 @@ def _require_complete(doc: Mapping[str, Any], layout: Mapping[str, Any], where: 
             _require_complete(doc[name], default, path)
 
 
-def _parse(value: Any) -> CardState:
+def _parse(value: Any, base: Path | None = None) -> CardState:
     doc = _object(value, "")
     _no_unknown(doc, _JSON_FIELDS, "")
     s = CardState()
@@ -569,6 +686,17 @@ def _parse(value: Any) -> CardState:
         ):
             raise StateError("latency_ms", "must be a number of milliseconds 0..60000")
         s.latency_ms = float(ms)
+    if "certificates" in doc:
+        s.certificates = _certificates(doc["certificates"], base)
+    if "cert_filler" in doc and doc["cert_filler"] is not None:
+        filler = doc["cert_filler"]
+        if (
+            isinstance(filler, bool)
+            or not isinstance(filler, int)
+            or not 0 <= filler <= MAX_CERT_FILLER
+        ):
+            raise StateError("cert_filler", f"must be null or an integer 0..{MAX_CERT_FILLER}")
+        s.cert_filler = filler
     if s.cert_issued <= s.holder.birth_date:
         raise StateError("cert_issued", "must be after holder.birth_date")
     if s.card_expiry <= s.cert_issued:

@@ -7,32 +7,33 @@ from typing import Any
 
 import click
 
+from ...cardcerts import WARN_DAYS, ExpiryState, end_of_day_jst, expiry_state
+from ...certificate import JST, days_left
 from ...i18n import get_language, t
 from ...info import CardInfo, read_info
 from ..context import AppContext
 from ..exitcodes import Exit
 from ..main_support import finish
-
-#: Default warning window before the card's expiry, in days: time to book a visit
-#: to the office (the renewal window itself is not in our sources).
-WARN_DAYS = 90
+from .certs import iso
 
 
-def expiry_status(expiry: dt.date | None, today: dt.date, warn_days: int) -> Exit:
-    if expiry is None:
-        return Exit.OK
-    if expiry < today:
+def status_of(info: CardInfo, now: dt.datetime, warn_days: int) -> Exit:
+    """The worse of the card's and the auth certificate's expiry (library decision)."""
+    states = {
+        expiry_state(end_of_day_jst(info.card_expiry) if info.card_expiry else None, now,
+                     warn_days),
+        expiry_state(info.auth_not_after, now, warn_days),
+    }  # fmt: skip
+    if ExpiryState.EXPIRED in states:
         return Exit.EXPIRED
-    if (expiry - today).days <= warn_days:
-        return Exit.EXPIRING
-    return Exit.OK
+    return Exit.EXPIRING if ExpiryState.EXPIRING in states else Exit.OK
 
 
 def app_name(app_id: str, ja: str, en: str) -> str:
     return ja if get_language() == "ja" else f"{en} ({ja})"
 
 
-def render_text(info: CardInfo, today: dt.date, status: Exit) -> list[str]:
+def render_text(info: CardInfo, now: dt.datetime, status: Exit) -> list[str]:
     lines = [
         t("info.reader", reader=info.reader),
         t("info.token", token=t(f"token.{info.token.value}")),
@@ -46,17 +47,24 @@ def render_text(info: CardInfo, today: dt.date, status: Exit) -> list[str]:
     if info.card_expiry is None:
         lines.append(t("info.expiry_unknown"))
     else:
-        days = (info.card_expiry - today).days
+        days = days_left(end_of_day_jst(info.card_expiry), now)
         lines.append(t("info.expiry", date=info.card_expiry.isoformat(), days=days))
-        if status is Exit.EXPIRED:
-            lines.append(t("info.expired"))
-        elif status is Exit.EXPIRING:
-            lines.append(t("info.expiring"))
+    if info.auth_not_after is None:
+        lines.append(t("info.auth_expiry_unknown"))
+    else:
+        end = info.auth_not_after.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
+        days = days_left(info.auth_not_after, now)
+        lines.append(t("info.auth_expiry", when=end, days=days))
+    if status is Exit.EXPIRED:
+        lines.append(t("info.expired"))
+    elif status is Exit.EXPIRING:
+        lines.append(t("info.expiring"))
     return lines
 
 
-def to_json(info: CardInfo, today: dt.date) -> dict[str, Any]:
+def to_json(info: CardInfo, now: dt.datetime) -> dict[str, Any]:
     expiry = info.card_expiry
+    auth = info.auth_not_after
     return {
         "reader": info.reader,
         "atr": info.atr.hex().upper(),
@@ -72,7 +80,9 @@ def to_json(info: CardInfo, today: dt.date) -> dict[str, Any]:
         ],
         "sign_certificate": info.sign_certificate,
         "card_expiry": expiry.isoformat() if expiry else None,
-        "days_left": (expiry - today).days if expiry else None,
+        "days_left": days_left(end_of_day_jst(expiry), now) if expiry else None,
+        "auth_certificate_expiry": iso(auth),
+        "auth_days_left": days_left(auth, now) if auth else None,
     }
 
 
@@ -82,20 +92,21 @@ def to_json(info: CardInfo, today: dt.date) -> dict[str, Any]:
     type=click.IntRange(min=0),
     default=WARN_DAYS,
     show_default=True,
-    help="Exit 6 when the card expires within this many days.",
+    help="Exit 6 when the card or the auth certificate expires within this many days.",
 )
 @click.pass_obj
 def command(app: AppContext, warn_days: int) -> None:
-    """Show the token kind, applications, sign certificate and card expiry (no PIN).
+    """Show the token kind, applications, sign certificate, card expiry and the auth
+    certificate's expiry (no PIN).
 
-    Exit status 6 when the card expires within --warn-days, 7 when it has expired.
+    Exit status 6 when one of them expires within --warn-days, 7 when one has expired.
     """
     with app.card() as card:
         info = read_info(card)
-    today = dt.date.today()
-    status = expiry_status(info.card_expiry, today, warn_days)
+    now = app.now()
+    status = status_of(info, now, warn_days)
     if app.options.json:
-        app.emit_json(to_json(info, today))
+        app.emit_json(to_json(info, now))
     else:
-        app.echo("\n".join(render_text(info, today, status)))
+        app.echo("\n".join(render_text(info, now, status)))
     finish(status)

@@ -320,22 +320,33 @@ def verify_command(
     if len(kind) != 1:  # never echo the extra word: it may be a PIN
         raise UsageFailure("usage.one_kind")
     (pin,) = resolve_pins(kind)
-    chosen = resolve_keys((pin,), keys)
-    prompter = PinPrompter()
     with app.card(transaction=False) as card:
-        try:
-            with card.transaction():
-                counters = read_counters(card, (pin,), chosen)
-            counters.first_refusal(force)
-        except Exception as exc:
-            report_failure(app, card, exc)
-        if not app.options.json:
-            app.note("\n".join(before_lines(counters, pin)))
-        value = prompter.ask(t("pins.prompt.current", pin=label(pin)))
-        plan = plan_verify(pin, value, keys=keys)
+        plan = ask_checked(app, card, pin, keys, force)
         try:
             with card.transaction():
                 result = run_plan(card, plan, force=force)
         except Exception as exc:
             report_failure(app, card, exc)
     show_result(app, result)
+
+
+def ask_checked(
+    app: AppContext, card: MyNumberCard, pin: Pin, keys: tuple[str, ...], force: bool
+) -> PinPlan:
+    """Read the PIN's counter in a transaction of its own, refuse (locked, last try,
+    untrusted count) or show it, then ask for the value: the checked plan to verify.
+
+    No transaction stays open while the user types; :func:`run_plan` reads the
+    counter again in the next one.
+    """
+    chosen = resolve_keys((pin,), keys)
+    try:
+        with card.transaction():
+            counters = read_counters(card, (pin,), chosen)
+        counters.first_refusal(force)
+    except Exception as exc:
+        report_failure(app, card, exc)
+    if not app.options.json:
+        app.note("\n".join(before_lines(counters, pin)))
+    value = PinPrompter().ask(t("pins.prompt.current", pin=label(pin)))
+    return plan_verify(pin, value, keys=keys)

@@ -1,0 +1,356 @@
+"""``jpkitool cert show|export`` and ``jpkitool expiry``: the card's certificates.
+
+The auth certificate and the CA certificates need no PIN. The sign certificate
+needs ①: asked as ``verify-pin`` asks it (count first, the same guards), then
+verified and read in one transaction that ends with a card reset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ... import profile
+from ...card import MyNumberCard
+from ...cardcerts import (
+    KINDS,
+    WARN_DAYS,
+    CardCertificate,
+    CertificateChain,
+    ExpiryItem,
+    ExpiryReport,
+    ExpiryState,
+    read_certificate,
+    read_chain,
+    read_expiry,
+)
+from ...certificate import JST, CertificateInfo, days_left
+from ...chain import ChainResult, ChainStatus
+from ...i18n import t
+from ...pinops import PinPlan
+from ..context import AppContext
+from ..exitcodes import Exit
+from ..main_support import finish
+from .pins import ask_checked, force_option, report_failure
+
+STATE_EXIT = {
+    ExpiryState.OK: Exit.OK,
+    ExpiryState.UNKNOWN: Exit.OK,
+    ExpiryState.EXPIRING: Exit.EXPIRING,
+    ExpiryState.EXPIRED: Exit.EXPIRED,
+}
+
+
+def iso(when: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC, ``Z`` suffix (the JSON form of every date)."""
+    if when is None:
+        return None
+    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def both_zones(when: dt.datetime) -> str:
+    jst = when.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
+    utc = when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{jst} JST ({utc} UTC)"
+
+
+def days_text(left: int) -> str:
+    if left < 0:
+        return t("cert.days_ago", days=-left)
+    return t("cert.days_left", days=left)
+
+
+# -- reading with ① when needed --------------------------------------------------------
+
+
+@contextlib.contextmanager
+def certificate_session(
+    app: AppContext, needs_sign: bool, force: bool, absent_ok: bool = False
+) -> Iterator[tuple[MyNumberCard, PinPlan | None]]:
+    """The card in one transaction, and for the sign certificate ① asked first as
+    verify-pin asks it. ``absent_ok``: a card without sign certificate asks nothing."""
+    with app.card(transaction=False) as card:
+        plan: PinPlan | None = None
+        if needs_sign and absent_ok:
+            with card.transaction():
+                card.require_jpki()
+                needs_sign = card.sign_certificate_present() is not False
+        if needs_sign:
+            plan = ask_checked(app, card, profile.SIGN, (), force)
+        try:
+            with card.transaction():
+                yield card, plan
+        except Exception as exc:
+            report_failure(app, card, exc)
+
+
+def sign_value(plan: PinPlan | None) -> str | None:
+    """The ① value of a checked plan, for :func:`read_certificate`."""
+    if plan is None:
+        return None
+    return plan.currents[profile.SIGN.id].decode("ascii")
+
+
+# -- cert show ------------------------------------------------------------------------
+
+
+def chain_lines(result: ChainResult) -> list[str]:
+    status = result.status
+    root = result.root
+    if status is ChainStatus.JLIS and root is not None:
+        key = "cert.chain.j-lis" if root.pinned else "cert.chain.j-lis-unpinned"
+        lines = [
+            t(key, purpose=t(f"cert.purpose.{root.purpose}"), gen=root.generation, fp=root.sha256)
+        ]
+    else:
+        lines = [t(f"cert.chain.{status.value}", fp=result.ca_sha256)]
+    if result.root_expired:
+        lines.append(t("cert.chain.root_expired"))
+    return lines
+
+
+def show_lines(
+    cert: CardCertificate, chain: ChainResult | None, now: dt.datetime, show_personal: bool
+) -> list[str]:
+    info = cert.info
+    left = days_left(info.not_after, now)
+    lines = [
+        t("cert.title", kind=t(f"cert.kind.{cert.kind}")),
+        t("cert.subject", value=info.subject),
+        t("cert.issuer", value=info.issuer),
+        t("cert.serial", value=f"{info.serial:X}"),
+        t("cert.not_before", value=both_zones(info.not_before)),
+        t("cert.not_after", value=both_zones(info.not_after), days=days_text(left)),
+        t("cert.key", type=info.key_type, bits=info.key_bits),
+        t("cert.sha256", value=info.sha256),
+    ]
+    if chain is not None:
+        lines += [t("cert.chain.title")] + ["  " + line for line in chain_lines(chain)]
+    if info.personal is not None:
+        if show_personal:
+            p = info.personal
+            for name in ("name", "address", "birth_date", "sex"):
+                lines.append(t(f"cert.personal.{name}", value=getattr(p, name) or "-"))
+        else:
+            lines.append(t("cert.personal.hidden"))
+    return lines
+
+
+def chain_json(result: ChainResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    root = result.root
+    return {
+        "status": result.status.value,
+        "signature_ok": result.signature_ok,
+        "ca_self_signed": result.ca_self_signed,
+        "root": None
+        if root is None
+        else {
+            "purpose": root.purpose,
+            "generation": root.generation,
+            "sha256": root.sha256,
+            "pinned": root.pinned,
+        },
+        "root_expired": result.root_expired,
+        "ca_sha256": result.ca_sha256,
+    }
+
+
+def cert_json(
+    cert: CardCertificate, chain: ChainResult | None, now: dt.datetime, show_personal: bool
+) -> dict[str, Any]:
+    info = cert.info
+    personal: Any = None
+    if info.personal is not None:
+        p = info.personal
+        personal = (
+            {n: getattr(p, n) for n in ("name", "address", "birth_date", "sex")}
+            if show_personal
+            else "hidden"
+        )
+    return {
+        "kind": cert.kind,
+        "subject": info.subject,
+        "issuer": info.issuer,
+        "serial": f"{info.serial:X}",
+        "not_before": iso(info.not_before),
+        "not_after": iso(info.not_after),
+        "days_left": days_left(info.not_after, now),
+        "key": {"type": info.key_type, "bits": info.key_bits},
+        "sha256": info.sha256,
+        "chain": chain_json(chain),
+        "personal": personal,
+    }
+
+
+kind_argument = click.argument("kind", type=click.Choice(KINDS))
+
+
+@click.group("cert")
+def cert_group() -> None:
+    """The card's certificates: show or export (auth|auth-ca|sign|sign-ca)."""
+
+
+@cert_group.command("show")
+@kind_argument
+@click.option("--show-personal", is_flag=True, help="Show the sign certificate's personal data.")
+@force_option
+@click.pass_obj
+def show_command(app: AppContext, kind: str, show_personal: bool, force: bool) -> None:
+    """Show a certificate: subject, issuer, validity, key, fingerprint, chain (sign needs ①)."""
+    now = app.now()
+    with certificate_session(app, kind == "sign", force) as (card, plan):
+        chain: CertificateChain | None = None
+        if kind in profile.CA_OF:
+            chain = read_chain(card, kind, now, sign_pin=sign_value(plan), force=force)
+            cert = chain.certificate
+        else:
+            cert = read_certificate(card, kind)
+    result = chain.result if chain is not None else None
+    if app.options.json:
+        app.emit_json(cert_json(cert, result, now, show_personal))
+    else:
+        app.echo("\n".join(show_lines(cert, result, now, show_personal)))
+
+
+# -- cert export ----------------------------------------------------------------------
+
+
+def encode(info: CertificateInfo, form: str) -> bytes:
+    if form == "der":
+        return info.der
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return x509.load_der_x509_certificate(info.der).public_bytes(Encoding.PEM)
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all (a temporary file beside it, then rename)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@cert_group.command("export")
+@kind_argument
+@click.option(
+    "--format", "form", type=click.Choice(["pem", "der"]), default="pem", show_default=True
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
+@force_option
+@click.pass_obj
+def export_command(app: AppContext, kind: str, form: str, output: Path | None, force: bool) -> None:
+    """Export a certificate as PEM or DER, to stdout or a file (sign needs ①)."""
+    with certificate_session(app, kind == "sign", force) as (card, plan):
+        cert = read_certificate(card, kind, sign_pin=sign_value(plan), force=force)
+    data = encode(cert.info, form)
+    if output is not None:
+        write_whole(output, data)
+        if not app.options.json:
+            app.note(t("cert.written", path=str(output), bytes=len(data)))
+        else:
+            app.emit_json({"kind": kind, "format": form, "path": str(output), "bytes": len(data)})
+        return
+    if app.options.json:
+        app.emit_json({"kind": kind, "format": form, "pem": encode(cert.info, "pem").decode()})
+        return
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+# -- expiry ---------------------------------------------------------------------------
+
+
+def item_line(item: ExpiryItem) -> str:
+    name = t(f"expiry.item.{item.id}")
+    if item.absent:
+        return t("expiry.absent", item=name)
+    if item.not_after is None:
+        if item.estimate is not None:
+            return t("expiry.estimate", item=name, date=item.estimate.isoformat())
+        return t("expiry.unknown", item=name)
+    assert item.days_left is not None
+    return t(
+        f"expiry.state.{item.state.value}",
+        item=name,
+        when=both_zones(item.not_after),
+        days=days_text(item.days_left),
+    )
+
+
+def expiry_lines(report: ExpiryReport, asked_sign: bool) -> list[str]:
+    lines = [item_line(i) for i in report.items]
+    if not asked_sign:
+        lines.append(t("expiry.sign_hint"))
+    worst = report.worst
+    if worst is ExpiryState.EXPIRED:
+        lines += ["", t("expiry.advice.expired")]
+    elif worst is ExpiryState.EXPIRING:
+        lines += ["", t("expiry.advice.expiring", days=report.warn_days)]
+    return lines
+
+
+def expiry_json(report: ExpiryReport) -> dict[str, Any]:
+    return {
+        "reader": report.reader,
+        "now": iso(report.now),
+        "warn_days": report.warn_days,
+        "state": report.worst.value,
+        "items": [
+            {
+                "id": i.id,
+                "not_after": iso(i.not_after),
+                "days_left": i.days_left,
+                "state": i.state.value,
+                "estimate": i.estimate.isoformat() if i.estimate else None,
+                "absent": i.absent,
+            }
+            for i in report.items
+        ],
+    }
+
+
+@click.command("expiry")
+@click.option("--sign", "with_sign", is_flag=True, help="Also the sign certificate (needs ①).")
+@click.option(
+    "--warn-days",
+    type=click.IntRange(min=0),
+    default=WARN_DAYS,
+    show_default=True,
+    help="Exit 6 when something expires within this many days.",
+)
+@force_option
+@click.pass_obj
+def expiry_command(app: AppContext, with_sign: bool, warn_days: int, force: bool) -> None:
+    """When the card and its certificates expire. Exit 6 expiring, 7 expired."""
+    now = app.now()
+    with certificate_session(app, with_sign, force, absent_ok=True) as (card, plan):
+        report = read_expiry(
+            card, now, warn_days, sign=with_sign, sign_pin=sign_value(plan), force=force
+        )
+    if app.options.json:
+        app.emit_json(expiry_json(report))
+    else:
+        app.echo("\n".join(expiry_lines(report, with_sign)))
+    finish(STATE_EXIT[report.worst])
