@@ -3,11 +3,25 @@
 The library API: :func:`open_card` (a real reader), :func:`open_emulator` (the
 built-in virtual card) or :func:`open_transport` (anything else), then
 :func:`read_retries` and :func:`read_info`, which return dataclasses, and
-:func:`verify_pin` and :func:`change_pin`, the only calls that may spend a try.
+:func:`verify_pin` and :func:`change_pin`, the only calls that may spend a try;
+:func:`read_certificate`, :func:`check_chain` and :func:`read_expiry` for the
+certificates and when things expire.
 """
 
 from .api import open_card, open_emulator, open_transport
 from .card import CardRecord, KeyState, KeyStatus, MyNumberCard
+from .cardcerts import (
+    CardCertificate,
+    CertificateChain,
+    ExpiryItem,
+    ExpiryReport,
+    ExpiryState,
+    read_certificate,
+    read_chain,
+    read_expiry,
+)
+from .certificate import CertificateError, CertificateInfo, parse_certificate
+from .chain import ChainResult, ChainStatus, RootMatch, check_chain
 from .errors import (
     CardError,
     JpkiError,
@@ -31,9 +45,18 @@ __version__ = "0.1.0"
 __all__ = [
     "PINS",
     "AppPresence",
+    "CardCertificate",
     "CardError",
     "CardInfo",
     "CardRecord",
+    "CertificateChain",
+    "CertificateError",
+    "CertificateInfo",
+    "ChainResult",
+    "ChainStatus",
+    "ExpiryItem",
+    "ExpiryReport",
+    "ExpiryState",
     "JpkiError",
     "KeyResult",
     "KeyState",
@@ -51,15 +74,21 @@ __all__ = [
     "PinResult",
     "PinStatus",
     "RetriesReport",
+    "RootMatch",
     "SpendRefusedError",
     "Token",
     "WeakPinError",
     "WrongPinError",
     "__version__",
     "change_pin",
+    "check_chain",
     "open_card",
     "open_emulator",
     "open_transport",
+    "parse_certificate",
+    "read_certificate",
+    "read_chain",
+    "read_expiry",
     "read_info",
     "read_retries",
     "verify_pin",
