@@ -7,8 +7,10 @@ The file holds a header line, then one line per exchange::
     {"i": 0, "command": "00A4040C0A...", "response": "9000", "ms": 12.3}
 
 Command data fields are hidden as ``XX`` by the rule of :mod:`apdu.redact`.
-Responses are kept as they are: they can hold personal data (certificates,
-name, address), so the file is created readable by its owner only. Every line is
+Responses are kept as they are, except those the caller marks personal (the sign
+certificate: name, address), written as ``XX`` per byte and the status word; such a
+session does not replay. Other responses may still hold data about the card, so the
+file is created readable by its owner only. Every line is
 flushed at once, so a crash leaves all completed exchanges readable.
 """
 
@@ -21,7 +23,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from .errors import SessionFileError, TransportError
-from .redact import REDACTED, redact_command
+from .redact import REDACTED, hidden_response, redact_command
 from .transport import BaseTransport, TransportWrapper
 
 #: ``format`` value of a session file's header.
@@ -89,9 +91,8 @@ class RecordingTransport(TransportWrapper):
         response = bytes(self.inner.transmit(apdu, secret=secret))
         ms = round((time.perf_counter() - start) * 1000, 1)
         command, _ = redact_command(apdu, secret)
-        self._write(
-            {"i": self._index, "command": command, "response": response.hex().upper(), "ms": ms}
-        )
+        answer = hidden_response(response) if self.hiding else response.hex().upper()
+        self._write({"i": self._index, "command": command, "response": answer, "ms": ms})
         self._index += 1
         return response
 

@@ -32,6 +32,7 @@ REDACTED: tuple[str, ...] = (
     "data field of RESET RETRY COUNTER commands (INS 2C/2D)",
     "data field of proprietary CHANGE KEY commands (CLA 80-FF, INS 32): new PINs",
     "data field of every command the tool marks as secret",
+    "response data the tool marks as personal (the sign certificate: name, address)",
 )
 
 
@@ -98,3 +99,11 @@ def pattern_matches(pattern: tuple[int | None, ...], actual: bytes) -> bool:
 def matches(recorded_hex: str, actual: bytes) -> bool:
     """Whether ``actual`` equals the recorded command, ``XX`` matching any byte."""
     return pattern_matches(parse_pattern(recorded_hex), bytes(actual))
+
+
+def hidden_response(response: bytes) -> str:
+    """A response whose data is personal: ``XX`` per data byte, then the status word."""
+    response = bytes(response)
+    if len(response) < 2:
+        return response.hex().upper()
+    return PLACEHOLDER * (len(response) - 2) + response[-2:].hex().upper()

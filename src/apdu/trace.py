@@ -29,9 +29,13 @@ def format_command(apdu: bytes, secret: bool = False) -> str:
     return "> " + spaced(redact_command(apdu, secret)[0])
 
 
-def format_response(response: bytes, ms: float) -> str:
-    """The trace line of a response (without newline)."""
+def format_response(response: bytes, ms: float, hidden: bool = False) -> str:
+    """The trace line of a response (without newline); ``hidden``: personal data, whose
+    length alone is shown."""
     text = spaced(response.hex().upper())
+    if hidden and len(response) > 2:
+        status = spaced(response[-2:].hex().upper())
+        text = f"<{len(response) - 2} bytes of personal data hidden> {status}"
     if len(response) < 2:
         return f"< {text}  (malformed: shorter than a status word)  {ms:.1f} ms"
     sw = int.from_bytes(response[-2:], "big")
@@ -59,5 +63,5 @@ class TracingTransport(TransportWrapper):
         except Exception as exc:
             self._emit(f"! {type(exc).__name__}: {exc}")
             raise
-        self._emit(format_response(response, (time.perf_counter() - start) * 1000))
+        self._emit(format_response(response, (time.perf_counter() - start) * 1000, self.hiding))
         return response

@@ -9,7 +9,7 @@ transparently to callers.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol, Self, runtime_checkable
 
 from .command import SHORT_MAX, CommandAPDU
@@ -37,6 +37,8 @@ class BaseTransport:
     _atr: bytes = b""
     #: Set by :meth:`request_reset`; cleared once the card has been reset.
     reset_pending: bool = False
+    #: Inside :meth:`hide_responses`: response data is personal.
+    hiding: bool = False
 
     @property
     def name(self) -> str:
@@ -68,6 +70,19 @@ class BaseTransport:
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive access around several exchanges (a no-op where meaningless)."""
         return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def _hiding(self) -> Iterator[None]:
+        before, self.hiding = self.hiding, True
+        try:
+            yield
+        finally:
+            self.hiding = before
+
+    def hide_responses(self) -> contextlib.AbstractContextManager[None]:
+        """Inside the block, response data is personal (a certificate with a name and
+        an address): recordings and traces keep only its length and status word."""
+        return self._hiding()
 
     def __enter__(self) -> Self:
         return self
@@ -104,6 +119,14 @@ class TransportWrapper(BaseTransport):
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         return self.inner.transaction()
+
+    @contextlib.contextmanager
+    def _hiding_all(self) -> Iterator[None]:
+        with self._hiding(), self.inner.hide_responses():
+            yield
+
+    def hide_responses(self) -> contextlib.AbstractContextManager[None]:
+        return self._hiding_all()
 
 
 class FunctionTransport(BaseTransport):

@@ -39,6 +39,8 @@ from .keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
 from .permit import PinGuard, SpendPermit, refuse
 from .profile import Application, Key, Token
 
+#: The largest offset READ BINARY can name in P1-P2.
+MAX_OFFSET = 0x7FFF
 #: Transport errors that no shorter APDU can help with.
 _FATAL = (CardRemovedError, NoCardError, ReaderBusyError, ServiceUnavailableError)
 
@@ -251,22 +253,27 @@ class MyNumberCard:
                     raise
                 resp = ResponseAPDU(b"", 0x6700)
             if not (extended and resp.sw == 0x6700):
-                if extended and resp.ok:
-                    self.extended = True
+                if extended and resp.ok and len(resp.data) > SHORT_MAX:
+                    self.extended = True  # (a 6Cxx resend would have been short)
                 return resp
             self.extended = False
             le = SHORT_MAX
 
     def _read_first_once(self, fid: int, le: int) -> ResponseAPDU:
+        tried_sfi = False
         if self.sfi is not False and fid <= 0x1E:
             resp = self.send(CommandAPDU(0x00, profile.INS_READ_BINARY, 0x80 | fid, 0x00, le=le))
             final = (0x6982, 0x6B00, 0x6282) + ((0x6700,) if le > SHORT_MAX else ())
             if resp.ok or resp.sw in final:
                 return resp
+            tried_sfi = True
         sel = self.select_ef(fid)
         if not sel.ok:
             return sel
-        return self.send(CommandAPDU(0x00, profile.INS_READ_BINARY, 0x00, 0x00, le=le))
+        resp = self.send(CommandAPDU(0x00, profile.INS_READ_BINARY, 0x00, 0x00, le=le))
+        if tried_sfi and resp.ok:
+            self.sfi = False  # the file is there: it was the short-EF form the card refused
+        return resp
 
     def read_small(self, app: Application, fid: int, length: int) -> ResponseAPDU:
         """READ BINARY of the first ``length`` (at most 256) bytes of a free EF, as the
@@ -276,15 +283,23 @@ class MyNumberCard:
             return resp
         return self._read_first(fid, min(length, SHORT_MAX))
 
-    def read_ef(self, app: Application, fid: int, what: str = "EF") -> bytes:
+    def read_ef(
+        self, app: Application, fid: int, what: str = "EF", *, personal: bool = False
+    ) -> bytes:
         """The DER object a transparent EF holds, of any length, filler after it ignored.
 
         One extended READ BINARY when card and reader carry it (pymyna, jsapdu read
         whole certificates so), else 256-byte chunks by offset (P1-P2, up to ``7FFF``).
         Raises :class:`CardError` when the card refuses, and
         :class:`jpki.certificate.CertificateError` for a truncated file or an
-        impossible DER length.
+        impossible DER length. ``personal``: the file holds personal data (the sign
+        certificate), kept out of APDU traces and recordings.
         """
+        hide = self.transport.hide_responses() if personal else contextlib.nullcontext()
+        with hide:
+            return self._read_der(app, fid, what)
+
+    def _read_der(self, app: Application, fid: int, what: str) -> bytes:
         from .certificate import CertificateError, der_length
 
         resp = self.select_app(app)
@@ -293,29 +308,48 @@ class MyNumberCard:
         use_extended = self.extended is not False and self.channel.extended
         resp = self._read_first(fid, EXTENDED_MAX if use_extended else SHORT_MAX)
         if resp.sw == 0x6B00 or (resp.ok and not resp.data):
-            raise CertificateError(what, "the file is empty")
+            raise CertificateError(what, "the file is empty", "empty")
         if not resp.ok and resp.sw != 0x6282:
             raise CardError("READ BINARY", resp.sw)
         data = bytearray(resp.data)
         want = der_length(bytes(data[:6]), what)
+        if want > len(data) and want > MAX_OFFSET + SHORT_MAX:
+            raise CertificateError(
+                what, f"{want} bytes: longer than READ BINARY reaches", "too-long"
+            )
         while len(data) < want:
             offset = len(data)
-            if offset > 0x7FFF:
-                raise CertificateError(what, f"longer than READ BINARY can reach ({want} bytes)")
-            chunk = min(want - offset, EXTENDED_MAX if self.extended else SHORT_MAX)
-            command = CommandAPDU(
-                0x00, profile.INS_READ_BINARY, offset >> 8, offset & 0xFF, le=chunk
-            )
-            resp = self.send(command)
-            if resp.sw == 0x6986:  # no current EF after all: select it and go on
-                self.select_ef(fid)
-                resp = self.send(command)
+            if offset > MAX_OFFSET:
+                raise CertificateError(
+                    what, f"{want} bytes: longer than READ BINARY reaches", "too-long"
+                )
+            resp = self._read_chunk(fid, offset, want - offset)
             if not resp.data and (resp.ok or resp.sw in (0x6B00, 0x6282)):
-                raise CertificateError(what, f"truncated: {offset} of {want} bytes")
+                raise CertificateError(what, f"truncated: {offset} of {want} bytes", "truncated")
             if not resp.ok and resp.sw != 0x6282:
                 raise CardError("READ BINARY", resp.sw)
             data += resp.data
         return bytes(data[:want])
+
+    def _read_chunk(self, fid: int, offset: int, left: int) -> ResponseAPDU:
+        """READ BINARY at ``offset`` of the current EF; an extended Le refused (``6700``
+        or a transmit error) is asked again in 256 bytes, and no more for the session."""
+        while True:
+            le = min(left, EXTENDED_MAX if self.extended else SHORT_MAX)
+            command = CommandAPDU(0x00, profile.INS_READ_BINARY, offset >> 8, offset & 0xFF, le=le)
+            try:
+                resp = self.send(command)
+                if resp.sw == 0x6986:  # no current EF after all: select it and go on
+                    self.select_ef(fid)
+                    resp = self.send(command)
+            except TransportError as exc:
+                if le <= SHORT_MAX or isinstance(exc, _FATAL):
+                    raise
+                resp = ResponseAPDU(b"", 0x6700)
+            if le > SHORT_MAX and resp.sw == 0x6700:
+                self.extended = False
+                continue
+            return resp
 
     def read_token(self) -> Token:
         """Token kind from the label of JPKI EF 0006 (after :meth:`require_jpki`)."""

@@ -24,7 +24,7 @@ from . import profile
 from .card import MyNumberCard
 from .certificate import JST, CertificateInfo, days_left, parse_certificate
 from .chain import ChainResult, check_chain
-from .errors import PinAbsentError, PinRequestError
+from .errors import CardError, PinAbsentError, PinRequestError
 from .pinops import PinCommandResult, plan_verify, run_plan
 
 #: The names :func:`read_certificate` takes.
@@ -50,7 +50,8 @@ def _sign_needs_pin(
     if kind not in ("sign", "sign-ca"):
         return None
     if card.sign_certificate_present() is False:
-        raise PinAbsentError(profile.SIGN.id, "no-sign-certificate")
+        reason = "no-sign-certificate" if kind == "sign" else "no-sign-ca"
+        raise PinAbsentError(profile.SIGN.id, reason)
     if kind != "sign":
         return None
     if sign_pin is None:
@@ -71,7 +72,7 @@ def read_certificate(
     card.require_jpki()
     verified = _sign_needs_pin(card, kind, sign_pin, force)
     file = profile.CERTIFICATES[kind]
-    der = card.read_ef(file.app, file.fid, kind)
+    der = card.read_ef(file.app, file.fid, kind, personal=file.personal)
     return CardCertificate(kind, parse_certificate(der, kind), verified)
 
 
@@ -183,15 +184,20 @@ def read_expiry(
     """The card's expiry (no PIN), the auth certificate's (no PIN) and, with ``sign``,
     the sign certificate's (needs ① as ``sign_pin``)."""
     card.require_jpki()
-    auth = read_certificate(card, "auth")
+    try:
+        auth_end: dt.datetime | None = read_certificate(card, "auth").info.not_after
+    except CardError as exc:
+        if exc.sw != 0x6982:
+            raise
+        auth_end = None  # a smartphone token: its auth certificate needs ② (§3)
     record = card.read_card_record()
     items: list[ExpiryItem] = []
     if record is not None and record.expiry is not None:
         items.append(expiry_item("card", end_of_day_jst(record.expiry), now, warn_days))
     else:
-        guess = _years_later(auth.info.not_after, CARD_MINUS_CERT_YEARS)
+        guess = _years_later(auth_end, CARD_MINUS_CERT_YEARS) if auth_end else None
         items.append(ExpiryItem("card", None, None, ExpiryState.UNKNOWN, estimate=guess))
-    items.append(expiry_item("auth", auth.info.not_after, now, warn_days))
+    items.append(expiry_item("auth", auth_end, now, warn_days))
     if sign:
         if card.sign_certificate_present() is False:
             items.append(ExpiryItem("sign", None, None, ExpiryState.UNKNOWN, absent=True))

@@ -87,10 +87,13 @@ class CertificateError(JpkiError):
     says what is wrong in one line; no byte of the input is put in the message.
     """
 
-    def __init__(self, what: str, reason: str) -> None:
+    def __init__(self, what: str, reason: str, code: str = "not-x509") -> None:
         super().__init__(f"{what}: {reason}".replace("\n", " "))
         self.what = what
         self.reason = reason
+        #: What is wrong, for messages in the user's language: ``bad-length``, ``pem``,
+        #: ``truncated``, ``trailing``, ``empty``, ``too-long`` or ``not-x509``.
+        self.code = code
 
 
 def der_length(head: bytes, what: str = "certificate") -> int:
@@ -102,22 +105,24 @@ def der_length(head: bytes, what: str = "certificate") -> int:
     length. Non-minimal length encodings are accepted (the parser judges them).
     """
     if len(head) < 2:
-        raise CertificateError(what, f"{len(head)} bytes, too short to hold a DER length")
+        raise CertificateError(
+            what, f"{len(head)} bytes, too short to hold a DER length", "bad-length"
+        )
     if head[0] != SEQUENCE_TAG:
         if head.startswith(b"-----"):
-            raise CertificateError(what, "PEM text, expected DER")
-        raise CertificateError(what, f"not a DER SEQUENCE (tag {head[0]:02X})")
+            raise CertificateError(what, "PEM text, expected DER", "pem")
+        raise CertificateError(what, f"not a DER SEQUENCE (tag {head[0]:02X})", "bad-length")
     first = head[1]
     if first < 0x80:
         return 2 + first
     count = first & 0x7F
     if count == 0:
-        raise CertificateError(what, "indefinite length, not DER")
+        raise CertificateError(what, "indefinite length, not DER", "bad-length")
     if count > MAX_LENGTH_OF_LENGTH:
-        raise CertificateError(what, f"impossible DER length ({count}-byte length)")
+        raise CertificateError(what, f"impossible DER length ({count}-byte length)", "bad-length")
     if len(head) < 2 + count:
         raise CertificateError(
-            what, f"{len(head)} bytes, too short to hold a {count}-byte DER length"
+            what, f"{len(head)} bytes, too short to hold a {count}-byte DER length", "bad-length"
         )
     return 2 + count + int.from_bytes(head[2 : 2 + count], "big")
 
@@ -280,10 +285,12 @@ def parse_certificate(der: bytes, what: str = "certificate") -> CertificateInfo:
     """
     total = der_length(der[:6], what)
     if len(der) < total:
-        raise CertificateError(what, f"truncated: {len(der)} of {total} bytes")
+        raise CertificateError(what, f"truncated: {len(der)} of {total} bytes", "truncated")
     if len(der) > total:
         extra = len(der) - total
-        raise CertificateError(what, f"trailing data after the DER object ({extra} bytes)")
+        raise CertificateError(
+            what, f"trailing data after the DER object ({extra} bytes)", "trailing"
+        )
     try:
         cert = asn1_x509.Certificate.load(der, strict=True)
         cert.native  # noqa: B018 - decodes every field now, so errors surface here

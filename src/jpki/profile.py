@@ -61,11 +61,15 @@ class DataFile:
     fid: int
     access: str
     description: str
+    #: Holds personal data (name, address, ...): kept out of traces and recordings.
+    personal: bool = False
 
 
 AUTH_CERT = DataFile("auth-cert", JPKI, 0x000A, "free", "auth certificate (X.509 DER)")
 AUTH_CA_CERT = DataFile("auth-ca-cert", JPKI, 0x000B, "free", "auth CA certificate")
-SIGN_CERT = DataFile("sign-cert", JPKI, 0x0001, "sign PIN", "sign certificate (personal data)")
+SIGN_CERT = DataFile(
+    "sign-cert", JPKI, 0x0001, "sign PIN", "sign certificate (personal data)", personal=True
+)
 SIGN_CA_CERT = DataFile("sign-ca-cert", JPKI, 0x0002, "free", "sign CA certificate")
 TOKEN_INFO = DataFile("token-info", JPKI, 0x0006, "free", "token label, 32 bytes space-padded")
 CERT_FLAGS = DataFile(
@@ -74,8 +78,12 @@ CERT_FLAGS = DataFile(
 CARD_RECORD = DataFile(
     "card-record", COMMON, 0x0001, "free", "record: 01 1C, serial(15), municipality(5), expiry"
 )
-CARDINFO_MYNUMBER = DataFile("cardinfo-mynumber", CARDINFO, 0x0001, "cardinfo PIN", "My Number")
-CARDINFO_ATTRS = DataFile("cardinfo-attrs", CARDINFO, 0x0002, "cardinfo PIN", "name etc.")
+CARDINFO_MYNUMBER = DataFile(
+    "cardinfo-mynumber", CARDINFO, 0x0001, "cardinfo PIN", "My Number", personal=True
+)
+CARDINFO_ATTRS = DataFile(
+    "cardinfo-attrs", CARDINFO, 0x0002, "cardinfo PIN", "name etc.", personal=True
+)
 
 DATA_FILES: tuple[DataFile, ...] = (
     AUTH_CERT,

@@ -112,12 +112,13 @@ def test_card_without_short_ef_form_falls_back_and_stays_there() -> None:
     card = ScriptedCard(dict(FULL), sfi=False)
     report = read_retries(MyNumberCard(FunctionTransport(card)))
     assert [p.remaining for p in report.pins] == [5, 3, 3, 3, 10, 10, 10, 10]
-    # Only the first key pays for the rejected short form; the others go straight to SELECT EF.
+    # The token read pays for the rejected short form (read by SFI refused, the file
+    # there by SELECT EF); every key then goes straight to SELECT EF.
     direct = [a for a in card.sent if a.startswith("002000") and a != "00200080"]
-    assert direct == ["0020009B"]
+    assert direct == []
     assert card.sent.count("00200080") == 9
     # token: rejected SFI read + SELECT EF + READ BINARY
-    assert report.apdus == 5 + 3 + 1 + 9 * 2
+    assert report.apdus == 5 + 3 + 9 * 2
 
 
 def test_counts_last_try_and_locked() -> None:

@@ -26,9 +26,11 @@ def parse_now(text: str) -> dt.datetime:
     """An ISO 8601 time; without a zone it is UTC."""
     try:
         when = dt.datetime.fromisoformat(text)
-    except ValueError:
+        when = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+        # Far enough from the ends of the calendar for JST dates and day counts.
+        return (when.astimezone(dt.UTC) + dt.timedelta(days=2)) - dt.timedelta(days=2)
+    except (ValueError, OverflowError):
         raise UsageFailure("usage.bad_now", value=text) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 @dataclass
@@ -57,7 +59,9 @@ class AppContext:
             raise UsageFailure("usage.emulator_reader_conflict")
         if options.emulator_state and not options.emulator:
             raise UsageFailure("usage.state_needs_emulator")
-        self._now = parse_now(options.now) if options.now else None
+        self._now = parse_now(options.now) if options.now is not None else None
+        #: stdout carries data (``cert export``): messages go to stderr.
+        self.stdout_is_data = False
 
     def now(self) -> dt.datetime:
         """The current time in UTC, or the one ``--now`` gave."""

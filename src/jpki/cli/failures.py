@@ -158,7 +158,8 @@ def classify(exc: BaseException) -> Failure:
             message = t(f"error.pins.absent.{exc.reason}", pin=pin_name(exc.pin_id))
             return Failure("pin-absent", Exit.ERROR, message)
         case CertificateError():
-            message = t("error.certificate", what=exc.what, reason=exc.reason)
+            kind = t(f"cert.kind.{exc.what}") if has(f"cert.kind.{exc.what}") else exc.what
+            message = t("error.certificate", what=kind, reason=t(f"certreason.{exc.code}"))
             return Failure("certificate", Exit.ERROR, message)
         case je.PermitError():
             return Failure("permit", Exit.ERROR, t("error.pins.permit", detail=str(exc)))

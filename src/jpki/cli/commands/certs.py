@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -24,7 +25,6 @@ from ...cardcerts import (
     KINDS,
     WARN_DAYS,
     CardCertificate,
-    CertificateChain,
     ExpiryItem,
     ExpiryReport,
     ExpiryState,
@@ -33,11 +33,12 @@ from ...cardcerts import (
     read_expiry,
 )
 from ...certificate import JST, CertificateInfo, days_left
-from ...chain import ChainResult, ChainStatus
+from ...chain import ChainResult, ChainStatus, check_chain
 from ...i18n import t
 from ...pinops import PinPlan
 from ..context import AppContext
 from ..exitcodes import Exit
+from ..failures import UsageFailure
 from ..main_support import finish
 from .pins import ask_checked, force_option, report_failure
 
@@ -124,11 +125,15 @@ def show_lines(
     left = days_left(info.not_after, now)
     lines = [
         t("cert.title", kind=t(f"cert.kind.{cert.kind}")),
-        t("cert.subject", value=info.subject),
+        t("cert.subject", value=subject_text(cert, show_personal)),
         t("cert.issuer", value=info.issuer),
         t("cert.serial", value=f"{info.serial:X}"),
         t("cert.not_before", value=both_zones(info.not_before)),
-        t("cert.not_after", value=both_zones(info.not_after), days=days_text(left)),
+        t(
+            "cert.not_after_expired" if left < 0 else "cert.not_after",
+            value=both_zones(info.not_after),
+            days=days_text(left),
+        ),
         t("cert.key", type=info.key_type, bits=info.key_bits),
         t("cert.sha256", value=info.sha256),
     ]
@@ -136,12 +141,37 @@ def show_lines(
         lines += [t("cert.chain.title")] + ["  " + line for line in chain_lines(chain)]
     if info.personal is not None:
         if show_personal:
-            p = info.personal
-            for name in ("name", "address", "birth_date", "sex"):
-                lines.append(t(f"cert.personal.{name}", value=getattr(p, name) or "-"))
+            for name, value in personal_fields(info).items():
+                lines.append(t(f"cert.personal.{name}", value=value or "-"))
         else:
             lines.append(t("cert.personal.hidden"))
     return lines
+
+
+#: The era digit that starts a birth date in the sign certificate (.4: ``EYYYYMMDD``).
+ERAS = {"1": "明治", "2": "大正", "3": "昭和", "4": "平成", "5": "令和"}
+#: The sex code (JIS X 0303) -> catalogue key.
+SEXES = {"1": "male", "2": "female", "9": "not-applicable", "0": "unknown"}
+
+
+def subject_text(cert: CardCertificate, show_personal: bool) -> str:
+    """The subject; the sign certificate's localities (from the holder's address) are
+    hidden unless asked for."""
+    if cert.info.personal is None or show_personal:
+        return cert.info.subject
+    return re.sub(r"\bL=(?:[^,\\]|\\.)*", "L=" + t("cert.personal.hidden_value"), cert.info.subject)
+
+
+def personal_fields(info: CertificateInfo) -> dict[str, str | None]:
+    """Name, address, birth date (``YYYY-MM-DD (era)``) and sex, decoded."""
+    p = info.personal
+    assert p is not None
+    birth = p.birth_date
+    if birth and len(birth) == 9 and birth.isdigit():
+        era = ERAS.get(birth[0])
+        birth = f"{birth[1:5]}-{birth[5:7]}-{birth[7:9]}" + (f" ({era})" if era else "")
+    sex = t(f"cert.sex.{SEXES[p.sex]}") if p.sex in SEXES else p.sex
+    return {"name": p.name, "address": p.address, "birth_date": birth, "sex": sex}
 
 
 def chain_json(result: ChainResult | None) -> dict[str, Any] | None:
@@ -171,15 +201,10 @@ def cert_json(
     info = cert.info
     personal: Any = None
     if info.personal is not None:
-        p = info.personal
-        personal = (
-            {n: getattr(p, n) for n in ("name", "address", "birth_date", "sex")}
-            if show_personal
-            else "hidden"
-        )
+        personal = personal_fields(info) if show_personal else "hidden"
     return {
         "kind": cert.kind,
-        "subject": info.subject,
+        "subject": subject_text(cert, show_personal),
         "issuer": info.issuer,
         "serial": f"{info.serial:X}",
         "not_before": iso(info.not_before),
@@ -209,13 +234,12 @@ def show_command(app: AppContext, kind: str, show_personal: bool, force: bool) -
     """Show a certificate: subject, issuer, validity, key, fingerprint, chain (sign needs ①)."""
     now = app.now()
     with certificate_session(app, kind == "sign", force) as (card, plan):
-        chain: CertificateChain | None = None
         if kind in profile.CA_OF:
             chain = read_chain(card, kind, now, sign_pin=sign_value(plan), force=force)
-            cert = chain.certificate
-        else:
+            cert, result = chain.certificate, chain.result
+        else:  # a CA certificate: self-signed, and which root it is
             cert = read_certificate(card, kind)
-    result = chain.result if chain is not None else None
+            result = check_chain(cert.info.der, cert.info.der, now)
     if app.options.json:
         app.emit_json(cert_json(cert, result, now, show_personal))
     else:
@@ -234,8 +258,18 @@ def encode(info: CertificateInfo, form: str) -> bytes:
     return x509.load_der_x509_certificate(info.der).public_bytes(Encoding.PEM)
 
 
+def check_writable(path: Path) -> None:
+    """The folder of ``path`` exists and can be written: checked before the card."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageFailure("usage.output_folder", path=str(path))
+
+
 def write_whole(path: Path, data: bytes) -> None:
-    """Write ``path`` whole or not at all (a temporary file beside it, then rename)."""
+    """Write ``path`` whole or not at all (a temporary file beside it, then rename).
+
+    The file is readable by its owner only (``mkstemp``): a sign certificate holds
+    the holder's name and address."""
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
@@ -262,6 +296,10 @@ def write_whole(path: Path, data: bytes) -> None:
 @click.pass_obj
 def export_command(app: AppContext, kind: str, form: str, output: Path | None, force: bool) -> None:
     """Export a certificate as PEM or DER, to stdout or a file (sign needs ①)."""
+    if output is not None:
+        check_writable(output)  # before the card, and before asking ①
+    else:
+        app.stdout_is_data = True  # messages about a failure go to stderr
     with certificate_session(app, kind == "sign", force) as (card, plan):
         cert = read_certificate(card, kind, sign_pin=sign_value(plan), force=force)
     data = encode(cert.info, form)
@@ -289,7 +327,7 @@ def item_line(item: ExpiryItem) -> str:
     if item.not_after is None:
         if item.estimate is not None:
             return t("expiry.estimate", item=name, date=item.estimate.isoformat())
-        return t("expiry.unknown", item=name)
+        return t("expiry.unknown_auth" if item.id == "auth" else "expiry.unknown", item=name)
     assert item.days_left is not None
     return t(
         f"expiry.state.{item.state.value}",

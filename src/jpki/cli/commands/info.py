@@ -48,13 +48,15 @@ def render_text(info: CardInfo, now: dt.datetime, status: Exit) -> list[str]:
         lines.append(t("info.expiry_unknown"))
     else:
         days = days_left(end_of_day_jst(info.card_expiry), now)
-        lines.append(t("info.expiry", date=info.card_expiry.isoformat(), days=days))
+        key = "info.expiry_past" if days < 0 else "info.expiry"
+        lines.append(t(key, date=info.card_expiry.isoformat(), days=abs(days)))
     if info.auth_not_after is None:
         lines.append(t("info.auth_expiry_unknown"))
     else:
         end = info.auth_not_after.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
         days = days_left(info.auth_not_after, now)
-        lines.append(t("info.auth_expiry", when=end, days=days))
+        key = "info.auth_expired" if days < 0 else "info.auth_expiry"
+        lines.append(t(key, when=end, days=abs(days)))
     if status is Exit.EXPIRED:
         lines.append(t("info.expired"))
     elif status is Exit.EXPIRING:

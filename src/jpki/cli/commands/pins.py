@@ -208,11 +208,12 @@ def report_failure(app: AppContext, card: MyNumberCard | None, exc: Exception) -
             error["remaining"] = remaining
         app.emit_json({"error": error, **(result_json(result) if result else {})})
     else:
+        say = app.note if app.stdout_is_data else app.echo
         if result is not None:
-            app.echo("\n".join(result_lines(result)))
+            say("\n".join(result_lines(result)))
         click.echo(f"jpkitool: {failure.message}", err=True)
         if guidance:
-            app.echo("\n".join(guidance))
+            say("\n".join(guidance))
     raise ExitWith(failure.exit)
 
 
