@@ -34,13 +34,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import datetime as dt
 import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +48,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from .. import profile
+from ..atomicfile import write_whole
 from ..profile import Token
 
 #: Maximum tries the emulator uses when the profile does not know it (emulator only).
@@ -367,19 +366,7 @@ def load_state(path: str | os.PathLike[str]) -> CardState:
 
 def save_state(state: CardState, path: str | os.PathLike[str]) -> None:
     """Write ``state`` as JSON atomically (temporary file in the same directory, then rename)."""
-    target = Path(path)
-    text = state.to_json()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_whole(path, state.to_json().encode("utf-8"))
 
 
 def _from_json(text: str, base: Path | None) -> CardState:

@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import click
 
 from ... import profile
+from ...atomicfile import write_whole
 from ...card import MyNumberCard
 from ...cardcerts import (
     KINDS,
@@ -263,25 +263,6 @@ def check_writable(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise UsageFailure("usage.output_folder", path=str(path))
-
-
-def write_whole(path: Path, data: bytes) -> None:
-    """Write ``path`` whole or not at all (a temporary file beside it, then rename).
-
-    The file is readable by its owner only (``mkstemp``): a sign certificate holds
-    the holder's name and address."""
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 @cert_group.command("export")
