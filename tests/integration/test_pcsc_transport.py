@@ -143,6 +143,109 @@ def test_wait_for_card_times_out(jpki_pcscd: PcscdInstance) -> None:
         pcsc.wait_for_card("Virtual PCD 00 01", 0.3)
 
 
+def test_wait_for_card_wakes_up_when_the_card_comes(jpki_pcscd: PcscdInstance) -> None:
+    from jpki.emulator.vpcd import VpcdBridge
+
+    bridge = VpcdBridge(EchoCard(), jpki_pcscd.port)
+    inserted: list[float] = []
+    told: list[float] = []
+
+    def insert() -> None:
+        inserted.append(time.monotonic())
+        bridge.start()
+
+    timer = threading.Timer(0.5, insert)
+    t0 = time.monotonic()
+    timer.start()
+    try:
+        name = pcsc.wait_for_card(None, 10, lambda: told.append(time.monotonic()))
+        returned = time.monotonic()
+    finally:
+        timer.join()
+        bridge.stop()
+        jpki_pcscd.wait_for_no_card(0)
+    assert name == "Virtual PCD 00 00"
+    assert inserted and inserted[0] - t0 >= 0.4
+    latency = returned - inserted[0]
+    print(f"wait_for_card returned {latency:.3f} s after the insertion")
+    assert latency < 1.0  # pcscd woke the blocking call; no 1 s slice was waited out
+    assert len(told) == 1 and told[0] - t0 < 0.3  # on_wait once, at the first look
+
+
+def test_wait_for_card_times_out_after_its_timeout(jpki_pcscd: PcscdInstance) -> None:
+    told: list[bool] = []
+    t0 = time.monotonic()
+    with pytest.raises(NoCardError, match=r"within 1\.5 s"):
+        pcsc.wait_for_card("Virtual PCD 00 01", 1.5, lambda: told.append(True))
+    elapsed = time.monotonic() - t0
+    assert 1.5 <= elapsed < 2.2
+    assert told == [True]
+    with pytest.raises(NoCardError):  # a reader that is not there: waited for, in vain
+        pcsc.wait_for_card("No Such Reader 00 00", 0.3)
+
+
+def test_wait_for_card_blocks_in_one_context(
+    jpki_pcscd: PcscdInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {"SCardEstablishContext": 0, "SCardGetStatusChange": 0, "SCardListReaders": 0}
+
+    def counting(name: str):  # type: ignore[no-untyped-def]
+        real = getattr(pcsc.sc, name)
+
+        def wrapper(*args):  # type: ignore[no-untyped-def]
+            calls[name] += 1
+            return real(*args)
+
+        return wrapper
+
+    for name in calls:
+        monkeypatch.setattr(pcsc.sc, name, counting(name))
+    t0 = time.monotonic()
+    with pytest.raises(NoCardError):
+        pcsc.wait_for_card("Virtual PCD 00 01", 2.0)
+    assert time.monotonic() - t0 >= 2.0
+    assert calls["SCardEstablishContext"] in (1, 2)  # was one per 0.2 s poll
+    # the first look, then blocking calls of at most 1 s (and a re-list after each)
+    assert calls["SCardGetStatusChange"] <= 5
+    assert calls["SCardListReaders"] <= 5
+
+
+WAIT_CHILD = """
+from apdu import pcsc, ServiceUnavailableError
+try:
+    pcsc.wait_for_card(None, 20, lambda: print("waiting", flush=True))
+    print("card")
+except ServiceUnavailableError as exc:
+    print("service-unavailable", hex(exc.code))
+"""
+
+
+def test_pcscd_stopping_during_the_wait_is_service_unavailable(jpki_pcscd: PcscdInstance) -> None:
+    import os
+
+    if not jpki_pcscd.private:
+        pytest.skip("a second pcscd needs mount namespaces")
+    other = PcscdInstance().start()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WAIT_CHILD],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **other.env},
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "waiting"
+        time.sleep(0.3)  # inside the blocking SCardGetStatusChange
+    finally:
+        other.stop()
+    t0 = time.monotonic()
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out.split()[0] == "service-unavailable", out
+    assert time.monotonic() - t0 < 5  # not the 20 s timeout
+
+
 def test_select_reader() -> None:
     readers = ["ACS ACR39U 00 00", "Virtual PCD 00 00", "Virtual PCD 00 01"]
     assert pcsc.select_reader("1", readers) == "Virtual PCD 00 00"
