@@ -8,20 +8,11 @@ built-in virtual card) or :func:`open_transport` (anything else), then
 certificates and when things expire.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .api import open_card, open_emulator, open_transport
 from .card import CardRecord, KeyState, KeyStatus, MyNumberCard
-from .cardcerts import (
-    CardCertificate,
-    CertificateChain,
-    ExpiryItem,
-    ExpiryReport,
-    ExpiryState,
-    read_certificate,
-    read_chain,
-    read_expiry,
-)
-from .certificate import CertificateError, CertificateInfo, parse_certificate
-from .chain import ChainResult, ChainStatus, RootMatch, check_chain
 from .errors import (
     CardError,
     JpkiError,
@@ -39,6 +30,42 @@ from .info import AppPresence, CardInfo, read_info
 from .pinops import KeyResult, Outcome, PinCommandResult, PinResult, change_pin, verify_pin
 from .profile import PINS, Pin, Token
 from .retries import PinStatus, RetriesReport, read_retries
+
+if TYPE_CHECKING:
+    from .cardcerts import (
+        CardCertificate,
+        CertificateChain,
+        ExpiryItem,
+        ExpiryReport,
+        ExpiryState,
+        read_certificate,
+        read_chain,
+        read_expiry,
+    )
+    from .certificate import CertificateError, CertificateInfo, parse_certificate
+    from .chain import ChainResult, ChainStatus, RootMatch, check_chain
+
+#: Names imported on first use: the certificate modules load asn1crypto and
+#: cryptography, which ``import jpki`` (and the pytest plugin) should not pay for.
+_LAZY = {
+    **dict.fromkeys(
+        ("CardCertificate", "CertificateChain", "ExpiryItem", "ExpiryReport", "ExpiryState",
+         "read_certificate", "read_chain", "read_expiry"),
+        ".cardcerts",
+    ),
+    **dict.fromkeys(("CertificateError", "CertificateInfo", "parse_certificate"), ".certificate"),
+    **dict.fromkeys(("ChainResult", "ChainStatus", "RootMatch", "check_chain"), ".chain"),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

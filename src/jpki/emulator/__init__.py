@@ -5,21 +5,47 @@ card; :class:`CardState` is its memory (PINs, counters, holder, quirks), saved a
 JSON with :func:`save_state` and read with :func:`load_state`;
 :class:`EmulatorTransport` plugs it under the APDU layer. The choices made where
 public sources are silent are listed in :mod:`jpki.emulator.card`.
+
+The names below are imported on first use (PEP 562), so that importing a light
+submodule (``jpki.emulator.vpcd``, or the old ``jpki.emulator.pcscd`` and
+``jpki.emulator.pytest_plugin`` shims) does not load the card and ``cryptography``.
 """
 
-from .card import VirtualCard
-from .certs import Certificates, certificates
-from .state import (
-    CardState,
-    Holder,
-    KeySlot,
-    Quirks,
-    StateError,
-    build_state,
-    load_state,
-    save_state,
-)
-from .transport import EmulatorTransport
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .card import VirtualCard
+    from .certs import Certificates, certificates
+    from .state import (
+        CardState,
+        Holder,
+        KeySlot,
+        Quirks,
+        StateError,
+        build_state,
+        load_state,
+        save_state,
+    )
+    from .transport import EmulatorTransport
+
+#: Exported name -> submodule that defines it.
+_LAZY = {
+    "VirtualCard": "card",
+    "Certificates": "certs",
+    "certificates": "certs",
+    "CardState": "state",
+    "Holder": "state",
+    "KeySlot": "state",
+    "Quirks": "state",
+    "StateError": "state",
+    "build_state": "state",
+    "load_state": "state",
+    "save_state": "state",
+    "EmulatorTransport": "transport",
+}
 
 __all__ = [
     "CardState",
@@ -35,3 +61,16 @@ __all__ = [
     "load_state",
     "save_state",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    submodule = _LAZY.get(name)
+    if submodule is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{submodule}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

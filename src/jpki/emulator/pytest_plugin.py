@@ -1,97 +1,24 @@
-"""pytest fixtures: a private pcscd with the vpcd driver, and virtual cards in its readers.
+"""Moved to :mod:`jpki.testing.pytest_plugin`; re-exported here for old imports.
 
-Installed as a pytest plugin (entry point ``pytest11``), so any project that has
-jpkitool installed can test its PC/SC code against the virtual card::
-
-    def test_my_tool(virtual_card_reader):        # "Virtual PCD 00 00", a default card
-        ...
-
-    def test_locked(serve_virtual_card):
-        reader = serve_virtual_card(remaining={"auth": 0})
-        ...
-
-The fixtures need the Debian packages ``pcscd`` and ``vsmartcard-vpcd``. When a
-pcscd cannot be started they skip, except with ``CI`` set in the environment,
-where they fail: a CI run must not pass by skipping. libpcsclite reads
-``PCSCLITE_CSOCK_NAME`` once per process, so the session's pcscd is the one the
-test process talks to; subprocesses get it from :attr:`PcscdInstance.env`.
+The ``pytest11`` entry point ``jpkitool`` names :mod:`jpki.testing.pytest_plugin`;
+loading this module as well (``-p``, ``pytest_plugins``) registers the same fixtures
+again, which is harmless but not needed.
 """
 
-from __future__ import annotations
+from jpki.testing.pytest_plugin import (
+    ServeCard,
+    ServeVirtualCard,
+    jpki_pcscd,
+    serve_card,
+    serve_virtual_card,
+    virtual_card_reader,
+)
 
-import os
-from collections.abc import Callable, Iterator
-from typing import Any
-
-import pytest
-
-from .card import VirtualCard
-from .pcscd import HarnessError, PcscdInstance
-from .state import CardState, build_state
-from .vpcd import Card, VpcdBridge
-
-#: ``serve_card(card, slot=0) -> reader name``.
-ServeCard = Callable[..., str]
-#: ``serve_virtual_card(state=None, slot=0, **changes) -> reader name``.
-ServeVirtualCard = Callable[..., str]
-
-
-@pytest.fixture(scope="session")
-def jpki_pcscd() -> Iterator[PcscdInstance]:
-    """A private pcscd with two vpcd readers for the whole test session."""
-    instance = PcscdInstance()
-    try:
-        instance.start()
-    except HarnessError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"cannot start the test pcscd on CI: {exc}")
-        pytest.skip(f"cannot start a test pcscd: {exc}")
-    # libpcsclite reads this once per process: set before the first PC/SC call.
-    os.environ.update(instance.env)
-    try:
-        yield instance
-    finally:
-        instance.stop()
-
-
-@pytest.fixture
-def serve_card(jpki_pcscd: PcscdInstance) -> Iterator[ServeCard]:
-    """``serve_card(card, slot=0)`` inserts any card object in a vpcd reader; returns its name.
-
-    The card is taken out again when the test ends.
-    """
-    served: list[tuple[VpcdBridge, int]] = []
-
-    def serve(card: Card, slot: int = 0) -> str:
-        bridge = VpcdBridge(card, jpki_pcscd.port + slot).start()
-        served.append((bridge, slot))
-        return jpki_pcscd.wait_for_card(slot)
-
-    yield serve
-    for bridge, slot in served:
-        bridge.stop()
-        jpki_pcscd.wait_for_no_card(slot)
-
-
-@pytest.fixture
-def serve_virtual_card(serve_card: ServeCard) -> ServeVirtualCard:
-    """``serve_virtual_card(state=None, slot=0, **changes)`` inserts a virtual My Number card.
-
-    ``changes`` are those of :func:`jpki.emulator.build_state` (``remaining``,
-    ``answer``, ``quirks``, state-file fields).
-    """
-
-    def serve(state: CardState | None = None, slot: int = 0, **changes: Any) -> str:
-        if state is None:
-            state = build_state(**changes)
-        elif changes:
-            raise TypeError("give either a state or changes, not both")
-        return serve_card(VirtualCard(state), slot)
-
-    return serve
-
-
-@pytest.fixture
-def virtual_card_reader(serve_virtual_card: ServeVirtualCard) -> str:
-    """The name of a vpcd reader holding a default virtual My Number card."""
-    return serve_virtual_card()
+__all__ = [
+    "ServeCard",
+    "ServeVirtualCard",
+    "jpki_pcscd",
+    "serve_card",
+    "serve_virtual_card",
+    "virtual_card_reader",
+]
