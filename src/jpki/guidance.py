@@ -12,23 +12,59 @@
 - Helpline: マイナンバー総合フリーダイヤル 0120-95-0178, weekdays 9:30-20:00,
   weekends and holidays 9:30-17:30, not over the new year (seed 000).
 
-:func:`recovery_routes` decides which routes fit the card's state; :func:`advice`
-turns that into sentences. Neither touches the card.
+:func:`recovery_routes` decides which routes fit the card's state and
+:func:`guidance` returns everything as typed codes; the CLI renders them in the
+user's language (:mod:`jpki.cli.advice`). Nothing here touches the card or reads
+the language.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from .card import KeyState
-from .i18n import t
 from .profile import Token
-from .retries import PinStatus, RetriesReport
+from .retries import RetriesReport
 
 #: States in which a PIN is known to work, so it can open a kiosk reset of the other.
 _WORKING = (KeyState.USABLE, KeyState.LAST_TRY)
 
 
-def _names(pins: list[PinStatus]) -> str:
-    return t("guidance.list_separator").join(t(f"pin.{p.id}.short") for p in pins)
+class Code(StrEnum):
+    """What to do, as a stable code (``--json`` carries it; the CLI renders it)."""
+
+    LOCKED = "locked"  # these PINs are locked
+    OFFICE = "office"  # the municipal office resets any PIN
+    GUARDIAN = "guardian"  # under 15 / adult guardianship: a legal representative
+    KIOSK_SIGN = "kiosk-sign"  # ① at a convenience-store kiosk, with ② known
+    KIOSK_AUTH = "kiosk-auth"  # ② at a kiosk, with ① known (some operators only)
+    KIOSK_NEEDS_ONE = "kiosk-needs-one"  # both locked: the kiosk needs one working
+    SMARTPHONE = "smartphone"  # a smartphone certificate: reset on the phone
+    HELPLINE = "helpline"  # マイナンバー総合フリーダイヤル, with its hours
+    LAST_TRY = "last-try"  # this PIN has one try left
+    DO_NOT_GUESS = "do-not-guess"  # a correct entry resets it; do not guess
+    UNKNOWN = "unknown"  # no count jpkitool can trust for these PINs
+    FACE_AUTH = "face-auth"  # a face-authentication card has no ②
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One piece of guidance: a code and the PINs (ids) it is about."""
+
+    code: Code
+    pins: tuple[str, ...] = ()
+
+
+#: Route keys of :func:`recovery_routes` -> codes.
+_ROUTE_CODES = {
+    "office": Code.OFFICE,
+    "guardian": Code.GUARDIAN,
+    "kiosk": Code.KIOSK_SIGN,
+    "kiosk_auth": Code.KIOSK_AUTH,
+    "kiosk_needs_one": Code.KIOSK_NEEDS_ONE,
+    "smartphone": Code.SMARTPHONE,
+}
 
 
 def _state(report: RetriesReport, pin_id: str) -> KeyState | None:
@@ -62,23 +98,22 @@ def recovery_routes(report: RetriesReport) -> tuple[str, ...]:
     return tuple(routes)
 
 
-def advice(report: RetriesReport) -> list[str]:
-    """Guidance lines for locked PINs, PINs at their last try, and unknown answers."""
-    lines: list[str] = []
-    locked = [p for p in report.pins if p.state is KeyState.LOCKED]
-    last = [p for p in report.pins if p.state is KeyState.LAST_TRY]
+def guidance(report: RetriesReport) -> tuple[Advice, ...]:
+    """What to do about locked PINs, PINs at their last try and unknown answers, in order."""
+    out: list[Advice] = []
+    locked = tuple(p.id for p in report.pins if p.state is KeyState.LOCKED)
+    last = tuple(p.id for p in report.pins if p.state is KeyState.LAST_TRY)
     unknown = [p for p in report.pins if p.state is KeyState.UNKNOWN]
     if locked:
-        lines.append(t("guidance.locked", pins=_names(locked)))
-        lines += [t(f"guidance.{route}") for route in recovery_routes(report)]
-        lines.append(t("guidance.helpline"))
-    for p in last:
-        lines.append(t("guidance.last_try", pin=t(f"pin.{p.id}.short")))
+        out.append(Advice(Code.LOCKED, locked))
+        out += [Advice(_ROUTE_CODES[route]) for route in recovery_routes(report)]
+        out.append(Advice(Code.HELPLINE))
+    out += [Advice(Code.LAST_TRY, (pin_id,)) for pin_id in last]
     if last:
-        lines.append(t("guidance.last_try_protect"))
+        out.append(Advice(Code.DO_NOT_GUESS))
     if unknown:
-        lines.append(t("guidance.unknown", pins=_names(unknown)))
+        out.append(Advice(Code.UNKNOWN, tuple(p.id for p in unknown)))
         # A face-authentication card's ② (no public trace; the emulator answers 6A88).
         if any(p.id == "auth" and p.sw == 0x6A88 for p in unknown):
-            lines.append(t("guidance.face_auth"))
-    return lines
+            out.append(Advice(Code.FACE_AUTH))
+    return tuple(out)

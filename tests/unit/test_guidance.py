@@ -11,8 +11,9 @@ import pytest
 
 from jpki import open_emulator, read_retries
 from jpki.card import KeyState, KeyStatus
+from jpki.cli.advice import advice
 from jpki.emulator import build_state
-from jpki.guidance import advice, recovery_routes
+from jpki.guidance import recovery_routes
 from jpki.i18n import get_language, set_language, t
 from jpki.profile import PINS, Token
 from jpki.retries import PinStatus, RetriesReport
@@ -267,3 +268,50 @@ def test_virtual_card_auth_locked_gives_kiosk_for_auth(lang: str) -> None:
         r = read_retries(card)
     assert recovery_routes(r) == (*OFFICE, "kiosk_auth")
     assert offered(r, lang) == {"office", "guardian", "kiosk_auth"}
+
+
+# -- guidance as data --------------------------------------------------------------
+
+
+def test_guidance_is_codes_without_language() -> None:
+    from jpki.guidance import Advice, Code, guidance
+
+    r = report(sign=LOCKED, cardinfo=LAST)
+    assert guidance(r) == (
+        Advice(Code.LOCKED, ("sign",)),
+        Advice(Code.OFFICE),
+        Advice(Code.GUARDIAN),
+        Advice(Code.KIOSK_SIGN),
+        Advice(Code.HELPLINE),
+        Advice(Code.LAST_TRY, ("cardinfo",)),
+        Advice(Code.DO_NOT_GUESS),
+    )
+    assert [a.code for a in guidance(report(auth=LOCKED))][3] is Code.KIOSK_AUTH
+    assert Code.KIOSK_NEEDS_ONE in {a.code for a in guidance(report(auth=LOCKED, sign=LOCKED))}
+    assert guidance(report()) == ()
+
+
+def test_the_library_guidance_does_not_read_the_language() -> None:
+    import jpki.guidance as module
+
+    assert "i18n" not in module.__dict__ and not hasattr(module, "t")
+
+
+def test_retries_json_carries_the_kiosk_code_when_sign_is_locked(tmp_path: object) -> None:
+    import json
+    from pathlib import Path
+
+    from cli_runner import jpkitool_inprocess
+
+    state = Path(str(tmp_path)) / "card.json"
+    state.write_text(json.dumps({"pins": {"sign": {"remaining": 0}}}), "utf-8")
+    for lang in ("en", "ja"):
+        r = jpkitool_inprocess(
+            "--json", "--lang", lang, "--emulator", "--emulator-state", str(state), "retries"
+        )
+        assert r.code == 4
+        codes = [g["code"] for g in r.json["guidance"]]
+        assert codes == ["locked", "office", "guardian", "kiosk-sign", "helpline"]
+        kiosk = r.json["guidance"][3]
+        assert kiosk["text"] == t("guidance.kiosk", lang=lang)
+        assert r.json["guidance"][0]["pins"] == ["sign"]

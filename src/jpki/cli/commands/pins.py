@@ -15,7 +15,6 @@ import click
 from ... import profile
 from ...card import MyNumberCard
 from ...errors import PinLockedError, PinRequestError
-from ...guidance import advice
 from ...i18n import t
 from ...keystatus import KeyStatus
 from ...pinops import (
@@ -35,6 +34,7 @@ from ...pinops import (
 )
 from ...profile import Pin
 from ...retries import read_retries
+from ..advice import advice
 from ..context import AppContext
 from ..failures import UsageFailure, classify, pin_name
 from ..main_support import ExitWith

@@ -8,9 +8,9 @@ import click
 
 from ... import profile
 from ...card import KeyState
-from ...guidance import advice
 from ...i18n import t
 from ...retries import PinStatus, RetriesReport, read_retries
+from ..advice import advice, advice_json
 from ..context import AppContext
 from ..exitcodes import Exit
 from ..failures import sw_text
@@ -93,7 +93,12 @@ def to_json(report: RetriesReport) -> dict[str, Any]:
             ]
             entry["keys_differ"] = p.keys_differ
         pins.append(entry)
-    return {"reader": report.reader, "token": report.token.value, "pins": pins}
+    return {
+        "reader": report.reader,
+        "token": report.token.value,
+        "pins": pins,
+        "guidance": advice_json(report),
+    }
 
 
 @click.command("retries")

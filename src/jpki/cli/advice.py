@@ -1,0 +1,48 @@
+"""Guidance in the user's language: :func:`jpki.guidance.guidance`'s codes rendered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..guidance import Advice, Code, guidance
+from ..i18n import t
+from ..retries import RetriesReport
+
+#: Catalogue key of each code (``{pins}``: a list of PIN names; ``{pin}``: one).
+KEYS: dict[Code, str] = {
+    Code.LOCKED: "guidance.locked",
+    Code.OFFICE: "guidance.office",
+    Code.GUARDIAN: "guidance.guardian",
+    Code.KIOSK_SIGN: "guidance.kiosk",
+    Code.KIOSK_AUTH: "guidance.kiosk_auth",
+    Code.KIOSK_NEEDS_ONE: "guidance.kiosk_needs_one",
+    Code.SMARTPHONE: "guidance.smartphone",
+    Code.HELPLINE: "guidance.helpline",
+    Code.LAST_TRY: "guidance.last_try",
+    Code.DO_NOT_GUESS: "guidance.last_try_protect",
+    Code.UNKNOWN: "guidance.unknown",
+    Code.FACE_AUTH: "guidance.face_auth",
+}
+
+
+def render(item: Advice) -> str:
+    """One piece of guidance as a sentence in the current language."""
+    names = [t(f"pin.{pin_id}.short") for pin_id in item.pins]
+    return t(
+        KEYS[item.code],
+        pins=t("guidance.list_separator").join(names),
+        pin=names[0] if names else "",
+    )
+
+
+def advice(report: RetriesReport) -> list[str]:
+    """The guidance for ``report`` as sentences."""
+    return [render(item) for item in guidance(report)]
+
+
+def advice_json(report: RetriesReport) -> list[dict[str, Any]]:
+    """The guidance for ``report`` as codes, the PINs they concern, and the sentence."""
+    return [
+        {"code": item.code.value, "pins": list(item.pins), "text": render(item)}
+        for item in guidance(report)
+    ]
