@@ -46,11 +46,16 @@ STATUS_WORDS: dict[int, str] = {
     0x6F00: "no precise diagnosis",
 }
 
-#: Status words known by their first byte (or first 12 bits), with a format for the rest.
+#: Status words known by their first byte (or first 12 bits), with a format for the
+#: rest; a ``|`` separates the singular form (n = 1) from the plural.
 _PATTERNS: tuple[tuple[int, int, str], ...] = (
-    (0xFFF0, 0x63C0, "verification failed, {n} tries left"),
-    (0xFF00, 0x6100, "{n} more bytes available (GET RESPONSE)"),
-    (0xFF00, 0x6C00, "wrong Le, {n} bytes available"),
+    (0xFFF0, 0x63C0, "verification failed, {n} try left|verification failed, {n} tries left"),
+    (
+        0xFF00,
+        0x6100,
+        "{n} more byte available (GET RESPONSE)|{n} more bytes available (GET RESPONSE)",
+    ),
+    (0xFF00, 0x6C00, "wrong Le, {n} byte available|wrong Le, {n} bytes available"),
     (0xFF00, 0x6200, "warning, non-volatile memory unchanged"),
     (0xFF00, 0x6300, "warning, non-volatile memory changed"),
     (0xFF00, 0x6400, "execution error, non-volatile memory unchanged"),
@@ -71,5 +76,6 @@ def describe(sw: int) -> str:
             n = sw & (0x0F if mask == 0xFFF0 else 0xFF)
             if value in (0x6100, 0x6C00) and n == 0:
                 n = 256
-            return text.format(n=n)
+            singular, _, plural = text.partition("|")
+            return (singular if n == 1 or not plural else plural).format(n=n)
     return "unknown status"

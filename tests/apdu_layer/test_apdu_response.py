@@ -94,6 +94,9 @@ def test_describe_exact(sw: int, text: str) -> None:
     ("sw", "text"),
     [
         (0x63C2, "verification failed, 2 tries left"),
+        (0x63C1, "verification failed, 1 try left"),
+        (0x6101, "1 more byte available (GET RESPONSE)"),
+        (0x6C01, "wrong Le, 1 byte available"),
         (0x63C0, "verification failed, 0 tries left"),
         (0x63CF, "verification failed, 15 tries left"),
         (0x6110, "16 more bytes available (GET RESPONSE)"),

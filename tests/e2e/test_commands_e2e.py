@@ -214,3 +214,27 @@ class LeavingCard(VirtualCard):
             threading.Thread(target=self.leave).start()
             time.sleep(1.0)
         return super().process(apdu)
+
+
+def test_doctor_with_two_my_number_cards_does_not_say_all_is_well(
+    serve_virtual_card: Serve, pcsc_env: dict[str, str]
+) -> None:
+    serve_virtual_card(slot=0)
+    serve_virtual_card(slot=1)
+    en = jpkitool("--lang", "en", "doctor", env=pcsc_env)
+    assert en.code == 2, en.out
+    assert "several My Number Cards" in en.out and "Everything needed" not in en.out
+    assert "--reader" in en.out
+    # retries agrees: it cannot choose either.
+    assert jpkitool("retries", env=pcsc_env).code == 2
+    chosen = jpkitool("--lang", "en", "--reader", "00 01", "doctor", env=pcsc_env)
+    assert chosen.code == 0, chosen.out
+
+
+def test_doctor_prints_the_fix_for_this_platform_only(pcsc_env: dict[str, str]) -> None:
+    en = jpkitool("--lang", "en", "doctor", env=pcsc_env)  # no card inserted
+    assert en.code == 5
+    fixes = [line for line in en.out.splitlines() if line.startswith("  ")]
+    assert len(fixes) == 1 and fixes[0].startswith("  Debian/Ubuntu: ")
+    js = jpkitool("--json", "doctor", env=pcsc_env)
+    assert js.json["platform"] == "debian" and set(js.json["fix"]) == {"debian", "macos", "windows"}

@@ -263,3 +263,13 @@ def test_without_the_pcsc_library(command: str) -> None:
         assert "PC/SC ライブラリを読み込めません" in ja.stderr and "libpcsclite1" in ja.stderr
     virtual = cli("--json", "--emulator", "retries")
     assert virtual.returncode == 0, virtual.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "platform"),
+    [("linux", "debian"), ("darwin", "macos"), ("win32", "windows"), ("cygwin", "windows")],
+)
+def test_doctor_picks_the_platform_it_runs_on(name: str, platform: str) -> None:
+    from jpki.cli.commands.doctor import current_platform
+
+    assert current_platform(name) == platform

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,20 @@ class Check:
     ok: bool
     detail: str
     exit: Exit = Exit.NO_CARD
+    #: Which fix fits the failure (``doctor.fix.<fix>``); the link's own by default.
+    fix: str = ""
+
+    @property
+    def fix_key(self) -> str:
+        return self.fix or self.link
+
+
+def current_platform(name: str | None = None) -> str:
+    """``debian``, ``macos`` or ``windows``: whose fix to print (Linux takes Debian's)."""
+    name = sys.platform if name is None else name
+    if name == "darwin":
+        return "macos"
+    return "windows" if name.startswith(("win", "cygwin")) else "debian"
 
 
 def walk(reader: str | None) -> list[Check]:
@@ -60,14 +75,17 @@ def walk(reader: str | None) -> list[Check]:
                 if MyNumberCard(transport).select_app_is_jpki():
                     answering.append(state.name)
         except ReaderBusyError:
-            return [*checks, Check("jpki", False, t("doctor.busy", reader=state.name), Exit.ERROR)]
+            busy = Check("jpki", False, t("doctor.busy", reader=state.name), Exit.ERROR, "busy")
+            return [*checks, busy]
         except TransportError as exc:
-            return [
-                *checks,
-                Check("jpki", False, t("doctor.card_error", detail=str(exc)), Exit.ERROR),
-            ]
+            detail = t("doctor.card_error", detail=str(exc))
+            return [*checks, Check("jpki", False, detail, Exit.ERROR, "card-error")]
     if not answering:
         return [*checks, Check("jpki", False, t("doctor.jpki.fail"))]
+    if len(answering) > 1 and reader is None:
+        # retries would stop here too (AmbiguousCardError): never say all is well.
+        several = t("doctor.several", readers=", ".join(answering))
+        return [*checks, Check("jpki", False, several, Exit.USAGE, "several")]
     return [*checks, Check("jpki", True, t("doctor.jpki.ok", readers=", ".join(answering)))]
 
 
@@ -95,7 +113,8 @@ def command(app: AppContext) -> None:
         }
         if failed is not None:
             doc["missing"] = failed.link
-            doc["fix"] = {p: t(f"doctor.fix.{failed.link}.{p}") for p in PLATFORMS}
+            doc["fix"] = {p: t(f"doctor.fix.{failed.fix_key}.{p}") for p in PLATFORMS}
+            doc["platform"] = current_platform()
         app.emit_json(doc)
     else:
         for c in checks:
@@ -103,9 +122,10 @@ def command(app: AppContext) -> None:
         if failed is None:
             app.echo(t("doctor.all_ok"))
         else:
+            platform = current_platform()
             app.echo("")
             app.echo(t("doctor.fix_title"))
-            for p in PLATFORMS:
-                app.echo(f"  {t(f'doctor.platform.{p}')}: {t(f'doctor.fix.{failed.link}.{p}')}")
+            fix = t(f"doctor.fix.{failed.fix_key}.{platform}")
+            app.echo(f"  {t(f'doctor.platform.{platform}')}: {fix}")
     if failed is not None:
         finish(failed.exit)
