@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli_runner import jpkitool_inprocess as run
-from jpki.cli.exitcodes import Exit
+from jpki.cli.failures import Exit
 from jpki.emulator import build_state
 
 NOW = ["--now", "2026-11-25T03:00:00Z"]

@@ -12,8 +12,7 @@ import pytest
 import apdu
 from cli_runner import jpkitool_inprocess as run
 from jpki import errors as je
-from jpki.cli.exitcodes import Exit
-from jpki.cli.failures import classify
+from jpki.cli.failures import Exit, classify
 from jpki.cli.main import hoist_global_options
 from jpki.emulator import StateError
 from jpki.i18n import set_language

@@ -17,7 +17,7 @@ from jpki.cardcerts import (
     read_expiry,
 )
 from jpki.cli.commands.info import status_of
-from jpki.cli.exitcodes import Exit
+from jpki.cli.failures import Exit
 from jpki.emulator import build_state
 from jpki.info import read_info
 

@@ -11,7 +11,7 @@ import pytest
 
 from cli_runner import Run
 from cli_runner import jpkitool_inprocess as run
-from jpki.cli.exitcodes import Exit
+from jpki.cli.failures import Exit
 from jpki.i18n import t
 
 

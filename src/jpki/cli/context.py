@@ -18,8 +18,7 @@ from apdu import BaseTransport
 from .. import __version__
 from ..card import MyNumberCard
 from ..i18n import t
-from .exitcodes import Exit
-from .failures import UsageFailure, classify
+from .failures import Exit, UsageFailure, classify
 
 
 def parse_now(text: str) -> dt.datetime:

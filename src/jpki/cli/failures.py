@@ -1,8 +1,10 @@
-"""Every error a user can meet, as (code, exit status, one-line message)."""
+"""Exit statuses, and every error a user can meet as (code, exit status, one-line
+message). The README has the table of statuses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 import click
 
@@ -12,7 +14,34 @@ from apdu import errors as ae
 from .. import errors as je
 from .. import profile
 from ..i18n import has, t
-from .exitcodes import Exit
+
+
+class Exit(IntEnum):
+    """Exit statuses, the same for every command."""
+
+    OK = 0
+    ERROR = 1  # card error or unexpected
+    USAGE = 2  # usage error, or input rejected before the card was touched
+    WRONG_PIN = 3  # wrong PIN, tries remain
+    LOCKED = 4  # PIN locked
+    NO_CARD = 5  # no PC/SC service, no reader, no card, or not a My Number card
+    EXPIRING = 6  # expiring within the warning window
+    EXPIRED = 7
+    REFUSED = 8  # a PIN command refused to spend the last try or a try on an untrusted count
+
+
+class ExitWith(Exception):
+    """Leave with a given exit status after the command printed its result."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def finish(status: int) -> None:
+    """End the command with ``status`` (0 returns normally)."""
+    if status:
+        raise ExitWith(status)
 
 
 @dataclass(frozen=True)

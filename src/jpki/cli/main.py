@@ -11,10 +11,8 @@ import click
 from .. import __version__
 from ..i18n import LANGUAGES, detect_language, set_language, t
 from .context import AppContext, Options
-from .exitcodes import Exit
-from .failures import classify, usage_detail
+from .failures import Exit, ExitWith, classify, usage_detail
 from .help import localize
-from .main_support import ExitWith
 
 #: What click (>= 8.2) raises for a bare ``jpkitool``; older click prints the help itself.
 NO_ARGS_IS_HELP: type[click.UsageError] = getattr(

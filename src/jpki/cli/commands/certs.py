@@ -37,9 +37,7 @@ from ...chain import ChainResult, ChainStatus, check_chain
 from ...i18n import t
 from ...pinops import PinPlan
 from ..context import AppContext
-from ..exitcodes import Exit
-from ..failures import UsageFailure
-from ..main_support import finish
+from ..failures import Exit, UsageFailure, finish
 from .pins import ask_checked, force_option, report_failure
 
 STATE_EXIT = {

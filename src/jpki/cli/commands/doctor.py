@@ -13,8 +13,7 @@ from apdu import PcscLibraryError, ReaderBusyError, ServiceUnavailableError, Tra
 from ...card import MyNumberCard
 from ...i18n import t
 from ..context import AppContext
-from ..exitcodes import Exit
-from ..main_support import finish
+from ..failures import Exit, finish
 
 #: The links in order; each has a message and fixes per platform in the catalogues.
 LINKS = ("service", "reader", "card", "jpki")

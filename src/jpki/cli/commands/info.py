@@ -12,8 +12,7 @@ from ...certificate import JST, days_left
 from ...i18n import get_language, t
 from ...info import CardInfo, read_info
 from ..context import AppContext
-from ..exitcodes import Exit
-from ..main_support import finish
+from ..failures import Exit, finish
 from .certs import iso
 
 

@@ -36,8 +36,7 @@ from ...profile import Pin
 from ...retries import read_retries
 from ..advice import advice
 from ..context import AppContext
-from ..failures import UsageFailure, classify, pin_name
-from ..main_support import ExitWith
+from ..failures import ExitWith, UsageFailure, classify, pin_name
 from ..pinprompt import PinPrompter
 
 KIND_CHOICES = list(profile.USER_PIN_NAMES)

@@ -12,9 +12,7 @@ from ...i18n import t
 from ...retries import PinStatus, RetriesReport, read_retries
 from ..advice import advice, advice_json
 from ..context import AppContext
-from ..exitcodes import Exit
-from ..failures import sw_text
-from ..main_support import finish
+from ..failures import Exit, finish, sw_text
 from ..table import render
 
 
