@@ -17,8 +17,10 @@ never used for the exit status.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from . import profile
 from .card import MyNumberCard
@@ -36,12 +38,72 @@ WARN_DAYS = 90
 CARD_MINUS_CERT_YEARS = 5
 
 
+def iso_utc(when: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z`` suffix (the JSON form of every time), or ``None``."""
+    if when is None:
+        return None
+    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _short_sha256(sha256: str) -> str:
+    """The first 4 bytes of a ``4D:CF:C4:...`` fingerprint, for reprs."""
+    return sha256[:11] + "..."
+
+
+#: What :meth:`CardCertificate.to_dict` puts for a hidden personal value.
+HIDDEN = "<hidden>"
+
+
 @dataclass(frozen=True)
 class CardCertificate:
     kind: str
     info: CertificateInfo
     #: The verification of ① that opened the sign certificate (``None`` otherwise).
     verified: PinCommandResult | None = None
+
+    def __repr__(self) -> str:
+        # Never the subject: the sign certificate's holds the holder's address.
+        verified = ", verified=True" if self.verified is not None else ""
+        return (
+            f"CardCertificate(kind={self.kind!r}, serial='{self.info.serial:X}', "
+            f"not_after={iso_utc(self.info.not_after)!r}, "
+            f"sha256={_short_sha256(self.info.sha256)!r}{verified})"
+        )
+
+    def to_dict(self, *, personal: bool = False) -> dict[str, Any]:
+        """Plain data for ``json.dumps`` (no DER: it is ``info.der``).
+
+        The sign certificate's personal data (and the localities of its subject, from
+        the holder's address) are ``"<hidden>"`` unless ``personal`` is true.
+        """
+        info = self.info
+        subject = info.subject
+        fields: Any = None
+        if info.personal is not None:
+            p = info.personal
+            if personal:
+                fields = {
+                    "name": p.name,
+                    "address": p.address,
+                    "birth_date": p.birth_date,
+                    "sex": p.sex,
+                }
+            else:
+                fields = HIDDEN
+                subject = re.sub(r"\bL=(?:[^,\\]|\\.)*", "L=" + HIDDEN, subject)
+        return {
+            "kind": self.kind,
+            "subject": subject,
+            "issuer": info.issuer,
+            "serial": f"{info.serial:X}",
+            "not_before": iso_utc(info.not_before),
+            "not_after": iso_utc(info.not_after),
+            "key": {"type": info.key_type, "bits": info.key_bits},
+            "sha256": info.sha256,
+            "self_signed": info.self_signed,
+            "personal": fields,
+            "verified": None if self.verified is None else self.verified.to_dict(),
+        }
 
 
 def _sign_needs_pin(
@@ -81,6 +143,39 @@ class CertificateChain:
     certificate: CardCertificate
     ca: CardCertificate
     result: ChainResult
+
+    def __repr__(self) -> str:
+        root = self.result.root
+        root_text = "None" if root is None else f"'{root.purpose} gen {root.generation}'"
+        return (
+            f"CertificateChain(status={self.result.status.value!r}, root={root_text}, "
+            f"certificate={self.certificate!r}, ca={self.ca!r})"
+        )
+
+    def to_dict(self, *, personal: bool = False) -> dict[str, Any]:
+        """Plain data for ``json.dumps``; ``result`` has the fields of ``cert show --json``'s
+        ``chain``."""
+        result = self.result
+        root = result.root
+        return {
+            "certificate": self.certificate.to_dict(personal=personal),
+            "ca": self.ca.to_dict(),
+            "result": {
+                "status": result.status.value,
+                "signature_ok": result.signature_ok,
+                "ca_self_signed": result.ca_self_signed,
+                "root": None
+                if root is None
+                else {
+                    "purpose": root.purpose,
+                    "generation": root.generation,
+                    "sha256": root.sha256,
+                    "pinned": root.pinned,
+                },
+                "root_expired": result.root_expired,
+                "ca_sha256": result.ca_sha256,
+            },
+        }
 
 
 def read_chain(
@@ -145,6 +240,37 @@ class ExpiryItem:
     #: ``sign``: the card has no sign certificate (issued under 15).
     absent: bool = False
 
+    def _brief(self) -> str:
+        """``auth 2029-04-09T14:59:59Z 1234d ok``: one item in a report's repr."""
+        end = iso_utc(self.not_after) or "?"
+        left = "?" if self.days_left is None else f"{self.days_left}d"
+        text = f"{self.id} {end} {left} {self.state.value}"
+        if self.estimate is not None:
+            text += f" (estimate {self.estimate.isoformat()})"
+        return text + " (absent)" if self.absent else text
+
+    def __repr__(self) -> str:
+        text = (
+            f"ExpiryItem(id={self.id!r}, not_after={iso_utc(self.not_after)!r}, "
+            f"days_left={self.days_left}, state={self.state.value!r}"
+        )
+        if self.estimate is not None:
+            text += f", estimate='{self.estimate.isoformat()}'"
+        if self.absent:
+            text += ", absent=True"
+        return text + ")"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps``: an item of ``expiry --json``."""
+        return {
+            "id": self.id,
+            "not_after": iso_utc(self.not_after),
+            "days_left": self.days_left,
+            "state": self.state.value,
+            "estimate": self.estimate.isoformat() if self.estimate else None,
+            "absent": self.absent,
+        }
+
 
 @dataclass(frozen=True)
 class ExpiryReport:
@@ -163,6 +289,24 @@ class ExpiryReport:
 
     def item(self, item_id: str) -> ExpiryItem:
         return next(i for i in self.items if i.id == item_id)
+
+    def __repr__(self) -> str:
+        items = ", ".join(i._brief() for i in self.items)
+        return (
+            f"ExpiryReport(reader={self.reader!r}, now={iso_utc(self.now)!r}, "
+            f"warn_days={self.warn_days}, worst={self.worst.value!r}, items=[{items}])"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps``: the fields of ``expiry --json`` (``state`` is
+        :attr:`worst`)."""
+        return {
+            "reader": self.reader,
+            "now": iso_utc(self.now),
+            "warn_days": self.warn_days,
+            "state": self.worst.value,
+            "items": [i.to_dict() for i in self.items],
+        }
 
 
 def expiry_item(

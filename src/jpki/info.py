@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from apdu import CardUnresponsiveError, TransportError
 
@@ -19,6 +20,18 @@ class AppPresence:
     app: profile.Application
     present: bool
     sw: int
+
+    def __repr__(self) -> str:
+        return f"AppPresence(app={self.app.id!r}, present={self.present}, sw='{self.sw:04X}')"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps``: an application of ``info --json``."""
+        return {
+            "id": self.app.id,
+            "aid": self.app.aid.hex().upper(),
+            "present": self.present,
+            "sw": f"{self.sw:04X}",
+        }
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,38 @@ class CardInfo:
     @property
     def card_expiry(self) -> dt.date | None:
         return self.record.expiry if self.record else None
+
+    def __repr__(self) -> str:
+        # Not the record: it holds the card's serial number.
+        apps = ", ".join(a.app.id + ("" if a.present else " absent") for a in self.applications)
+        expiry = self.card_expiry.isoformat() if self.card_expiry else None
+        return (
+            f"CardInfo(reader={self.reader!r}, token={self.token.value!r}, "
+            f"applications=[{apps}], sign_certificate={self.sign_certificate}, "
+            f"card_expiry={expiry!r}, auth_not_after={_iso(self.auth_not_after)!r})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps``: the fields of ``info --json`` that do not
+        depend on the time (no ``days_left``); not the record's serial number."""
+        expiry = self.card_expiry
+        return {
+            "reader": self.reader,
+            "atr": self.atr.hex().upper(),
+            "token": self.token.value,
+            "applications": [a.to_dict() for a in self.applications],
+            "sign_certificate": self.sign_certificate,
+            "card_expiry": expiry.isoformat() if expiry else None,
+            "auth_certificate_expiry": _iso(self.auth_not_after),
+        }
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z`` suffix (as :func:`jpki.cardcerts.iso_utc`; that module
+    loads ``cryptography``, which this one should not)."""
+    if when is None:
+        return None
+    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def read_info(card: MyNumberCard) -> CardInfo:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from apdu import ResponseAPDU
 
@@ -44,6 +45,27 @@ class KeyStatus:
         if self.state is KeyState.UNKNOWN:
             return None
         return self.state is KeyState.LOCKED
+
+    def __repr__(self) -> str:
+        note = "" if self.note is None else f", note={self.note!r}"
+        return (
+            f"KeyStatus(key={self.key.id!r}, remaining={self.remaining}, "
+            f"max_tries={self.key.max_tries}, state={self.state.value!r}, "
+            f"sw='{self.sw:04X}'{note})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps`` (the key by its id, ``sw`` as ``"63C3"``)."""
+        return {
+            "id": self.key.id,
+            "application": self.key.app.id,
+            "remaining": self.remaining,
+            "max": self.key.max_tries,
+            "locked": self.locked,
+            "state": self.state.value,
+            "sw": f"{self.sw:04X}",
+            "note": self.note,
+        }
 
 
 def interpret_query(key: Key, resp: ResponseAPDU) -> KeyStatus:

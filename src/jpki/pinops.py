@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from apdu import ResponseAPDU
 
@@ -42,6 +43,7 @@ from .keystatus import KeyStatus, interpret_query
 from .permit import refuse
 from .pinpolicy import check_new_pin
 from .profile import Key, Pin, Token
+from .retries import count_text
 
 
 class Outcome(StrEnum):
@@ -74,6 +76,30 @@ class KeyResult:
     def done(self) -> bool:
         return self.outcome in (Outcome.CHANGED, Outcome.VERIFIED)
 
+    def __repr__(self) -> str:
+        sw = None if self.sw is None else f"'{self.sw:04X}'"
+        after = "None" if self.after is None else _count(self.after)
+        return (
+            f"KeyResult(key={self.key.id!r}, outcome={self.outcome.value!r}, sw={sw}, "
+            f"before={_count(self.before)}, after={after})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps``: ``before``/``after`` are :meth:`KeyStatus.to_dict`."""
+        return {
+            "id": self.key.id,
+            "application": self.key.app.id,
+            "outcome": self.outcome.value,
+            "done": self.done,
+            "sw": None if self.sw is None else f"{self.sw:04X}",
+            "before": self.before.to_dict(),
+            "after": None if self.after is None else self.after.to_dict(),
+        }
+
+
+def _count(status: KeyStatus) -> str:
+    return count_text(status.remaining, status.key.max_tries, status.state)
+
 
 @dataclass(frozen=True)
 class PinResult:
@@ -89,6 +115,27 @@ class PinResult:
     def partly_done(self) -> bool:
         """Some keys but not all were changed: ③ now holds two values."""
         return any(k.done for k in self.keys) and not self.done
+
+    def _brief(self) -> str:
+        """``auth changed``; ``juki (juki changed, juki-common not-tried)``."""
+        if len(self.keys) == 1 and self.keys[0].key.id == self.pin.id:
+            return f"{self.pin.id} {self.keys[0].outcome.value}"
+        keys = ", ".join(f"{k.key.id} {k.outcome.value}" for k in self.keys)
+        return f"{self.pin.id} ({keys})"
+
+    def __repr__(self) -> str:
+        keys = ", ".join(f"{k.key.id} {k.outcome.value}" for k in self.keys)
+        return f"PinResult(pin={self.pin.id!r}, done={self.done}, keys=[{keys}])"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps``."""
+        return {
+            "id": self.pin.id,
+            "no": self.pin.no,
+            "done": self.done,
+            "partly_done": self.partly_done,
+            "keys": [k.to_dict() for k in self.keys],
+        }
 
 
 @dataclass(frozen=True)
@@ -111,6 +158,31 @@ class PinCommandResult:
     @property
     def not_done(self) -> tuple[Pin, ...]:
         return tuple(p.pin for p in self.pins if not p.done)
+
+    def __repr__(self) -> str:
+        pins = ", ".join(p._brief() for p in self.pins)
+        warnings = f", warnings={list(self.warnings)}" if self.warnings else ""
+        return (
+            f"PinCommandResult(operation={self.operation!r}, reader={self.reader!r}, "
+            f"token={self.token.value!r}, pins=[{pins}], apdus={self.apdus}{warnings})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps``: the fields of ``change-pin --json`` /
+        ``verify-pin --json`` (``changed``/``not_changed`` or ``verified``/``not_verified``)."""
+        done, not_done = ("changed", "not_changed")
+        if self.operation != "change":
+            done, not_done = ("verified", "not_verified")
+        return {
+            "operation": self.operation,
+            "reader": self.reader,
+            "token": self.token.value,
+            "pins": [p.to_dict() for p in self.pins],
+            done: [p.id for p in self.done],
+            not_done: [p.id for p in self.not_done],
+            "warnings": list(self.warnings),
+            "apdus": self.apdus,
+        }
 
 
 # -- checks before the card -----------------------------------------------------
@@ -246,6 +318,13 @@ class PinPlan:
     currents: dict[str, bytes] = field(repr=False)
     new: bytes | None = field(default=None, repr=False)
     warnings: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        keys = {pin: [k.id for k in keys] for pin, keys in self.keys.items()}
+        return (
+            f"PinPlan(operation={self.operation!r}, pins={[p.id for p in self.pins]}, "
+            f"keys={keys}, warnings={self.warnings})"
+        )
 
 
 def plan_change(

@@ -9,10 +9,18 @@ Only VERIFY *without data* is ever sent here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from . import profile
 from .card import KeyState, KeyStatus, MyNumberCard
 from .profile import Pin, Token
+
+
+def count_text(remaining: int | None, max_tries: int | None, state: KeyState) -> str:
+    """A count as the reprs show it: ``5/5 usable``, ``?/3 unknown``."""
+    left = "?" if remaining is None else remaining
+    most = "?" if max_tries is None else max_tries
+    return f"{left}/{most} {state.value}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,38 @@ class PinStatus:
                 return k.sw
         return self.keys[0].sw
 
+    def _brief(self) -> str:
+        """``sign 5/5 usable``: one line for a report's repr."""
+        text = f"{self.id} {count_text(self.remaining, self.max_tries, self.state)}"
+        return text + " (keys differ)" if self.keys_differ else text
+
+    def __repr__(self) -> str:
+        text = (
+            f"PinStatus(id={self.id!r}, no={self.pin.no}, remaining={self.remaining}, "
+            f"max_tries={self.max_tries}, state={self.state.value!r}, sw='{self.sw:04X}'"
+        )
+        if len(self.keys) > 1:
+            keys = ", ".join(
+                f"{k.key.id} {count_text(k.remaining, k.key.max_tries, k.state)}" for k in self.keys
+            )
+            text += f", keys=[{keys}], keys_differ={self.keys_differ}"
+        return text + ")"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps``: the fields of ``retries --json``, with ``keys``
+        (each key's :meth:`KeyStatus.to_dict`) for every PIN."""
+        return {
+            "id": self.id,
+            "no": self.pin.no,
+            "remaining": self.remaining,
+            "max": self.max_tries,
+            "locked": self.locked,
+            "state": self.state.value,
+            "sw": f"{self.sw:04X}",
+            "keys": [k.to_dict() for k in self.keys],
+            "keys_differ": self.keys_differ,
+        }
+
 
 @dataclass(frozen=True)
 class RetriesReport:
@@ -68,6 +108,24 @@ class RetriesReport:
     def any_locked(self) -> bool:
         """Whether one of ①-④ is locked."""
         return any(p.pin.no is not None and p.locked for p in self.pins)
+
+    def __repr__(self) -> str:
+        pins = ", ".join(p._brief() for p in self.pins)
+        return (
+            f"RetriesReport(reader={self.reader!r}, token={self.token.value!r}, "
+            f"pins=[{pins}], apdus={self.apdus})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps``: ``retries --json`` without the guidance
+        (:func:`jpki.guidance.guidance` gives it), plus ``apdus`` and ``any_locked``."""
+        return {
+            "reader": self.reader,
+            "token": self.token.value,
+            "pins": [p.to_dict() for p in self.pins],
+            "apdus": self.apdus,
+            "any_locked": self.any_locked,
+        }
 
 
 def combine(pin: Pin, keys: tuple[KeyStatus, ...]) -> PinStatus:

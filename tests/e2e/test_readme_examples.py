@@ -1,0 +1,97 @@
+"""Every ```python block of README.md runs as written, against the virtual card.
+
+Each block is written to a file and run by a fresh interpreter (a user pasting it
+into a script), talking to the test pcscd, whose first vpcd reader holds a default
+virtual card (``jpki.open_card()`` with no reader picks it: the only reader with a
+card). A block that raises, or a README that gains a block that does not run,
+fails here. No example may spend a try: every counter is as it was afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jpki.emulator import build_state
+from jpki.testing.pcscd import PcscdInstance
+from jpki.testing.pytest_plugin import ServeVirtualCard
+
+pytestmark = pytest.mark.pcscd
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+FENCE = re.compile(r"^```(\w*)\s*$")
+PYTHON = {"python", "python3", "py"}
+
+
+def python_blocks(text: str) -> list[tuple[int, str]]:
+    """``(first line number, code)`` of every fenced block tagged python, in order."""
+    blocks: list[tuple[int, str]] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        match = FENCE.match(lines[i])
+        if match is None:
+            i += 1
+            continue
+        start = i + 1
+        end = start
+        while end < len(lines) and lines[end].rstrip() != "```":
+            end += 1
+        if end == len(lines):
+            raise AssertionError(f"README.md:{i + 1}: code block never closed")
+        if match.group(1).lower() in PYTHON:
+            blocks.append((start + 1, "\n".join(lines[start:end]) + "\n"))
+        i = end + 1
+    return blocks
+
+
+BLOCKS = python_blocks(README.read_text(encoding="utf-8"))
+
+
+def test_the_readme_has_python_examples() -> None:
+    assert len(BLOCKS) >= 3
+    for line, code in BLOCKS:
+        compile(code, f"README.md:{line}", "exec")
+
+
+def test_the_fence_parser() -> None:
+    text = "a\n```sh\nx\n```\n```python\nprint(1)\n```\n```\nplain\n```\n```py\nprint(2)\n```\n"
+    assert python_blocks(text) == [(6, "print(1)\n"), (12, "print(2)\n")]
+
+
+@pytest.mark.parametrize(
+    "code", [code for _, code in BLOCKS], ids=[f"README.md:{line}" for line, _ in BLOCKS]
+)
+def test_example_runs_as_written(
+    code: str,
+    serve_virtual_card: ServeVirtualCard,
+    jpki_pcscd: PcscdInstance,
+    tmp_path: Path,
+) -> None:
+    state = build_state()
+    serve_virtual_card(state=state)
+    script = tmp_path / "example.py"
+    script.write_text(code, encoding="utf-8")
+    env = {**os.environ, **jpki_pcscd.env, "PYTHONIOENCODING": "utf-8"}
+    run = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, f"the example failed:\n{run.stderr}"
+    # The results print short: no profile tables, no certificate bytes.
+    assert "Application(" not in run.stdout and "Key(" not in run.stdout
+    assert "tries left" not in run.stdout
+    fresh = build_state().pins
+    spent = {k: s.remaining for k, s in state.pins.items() if s.remaining != fresh[k].remaining}
+    assert not spent, f"the example spent tries: {spent}"
