@@ -24,7 +24,7 @@ from .recording import SESSION_FORMAT, SESSION_VERSION, RecordingTransport
 from .redact import REDACTED, is_secret, matches, redact_command
 from .replay import ReplayTransport
 from .response import ResponseAPDU
-from .status import STATUS_WORDS, describe
+from .status import STATUS_WORDS, SW, describe
 from .trace import TracingTransport
 from .transport import ApduChannel, BaseTransport, FunctionTransport, Transport, TransportWrapper
 
@@ -35,6 +35,7 @@ __all__ = [
     "SESSION_VERSION",
     "SHORT_MAX",
     "STATUS_WORDS",
+    "SW",
     "AmbiguousReaderError",
     "ApduChannel",
     "ApduError",

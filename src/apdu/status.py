@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 #: Exact status words.
 STATUS_WORDS: dict[int, str] = {
     0x9000: "normal processing",
@@ -65,6 +67,29 @@ _PATTERNS: tuple[tuple[int, int, str], ...] = (
     (0xFF00, 0x6900, "command not allowed"),
     (0xFF00, 0x6A00, "wrong parameters P1-P2"),
 )
+
+
+class SW(IntEnum):
+    """Status words by name (ISO/IEC 7816-4), as the card logic uses them."""
+
+    OK = 0x9000
+    END_OF_FILE = 0x6282  # fewer bytes than Le: the end of the file came first
+    VERIFY_FAILED_NO_COUNTER = 0x6300
+    VERIFY_FAILED = 0x63C0  # 63Cx: x tries left
+    WRONG_LENGTH = 0x6700
+    SECURITY_STATUS_NOT_SATISFIED = 0x6982
+    AUTH_METHOD_BLOCKED = 0x6983
+    REFERENCE_DATA_NOT_USABLE = 0x6984
+    CONDITIONS_NOT_SATISFIED = 0x6985
+    NO_CURRENT_EF = 0x6986
+    FILE_NOT_FOUND = 0x6A82
+    RECORD_NOT_FOUND = 0x6A83
+    INCORRECT_P1P2 = 0x6A86
+    REFERENCE_DATA_NOT_FOUND = 0x6A88
+    OFFSET_OUTSIDE_FILE = 0x6B00
+    INS_NOT_SUPPORTED = 0x6D00
+    CLA_NOT_SUPPORTED = 0x6E00
+    NO_PRECISE_DIAGNOSIS = 0x6F00
 
 
 def describe(sw: int) -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from apdu import (
     EXTENDED_MAX,
     SHORT_MAX,
+    SW,
     ApduChannel,
     BaseTransport,
     CardRemovedError,
@@ -131,7 +132,7 @@ class MyNumberCard:
     def select_app(self, app: Application) -> ResponseAPDU:
         """SELECT the application by DF name unless it is already selected."""
         if self._app is app:
-            return ResponseAPDU(b"", 0x9000)
+            return ResponseAPDU(b"", SW.OK)
         resp = self.send(CommandAPDU(0x00, profile.INS_SELECT, 0x04, 0x0C, app.aid))
         self._app = app if resp.ok else None
         return resp
@@ -251,8 +252,8 @@ class MyNumberCard:
             except TransportError as exc:
                 if not extended or isinstance(exc, _FATAL):
                     raise
-                resp = ResponseAPDU(b"", 0x6700)
-            if not (extended and resp.sw == 0x6700):
+                resp = ResponseAPDU(b"", SW.WRONG_LENGTH)
+            if not (extended and resp.sw == SW.WRONG_LENGTH):
                 if extended and resp.ok and len(resp.data) > SHORT_MAX:
                     self.extended = True  # (a 6Cxx resend would have been short)
                 return resp
@@ -263,7 +264,9 @@ class MyNumberCard:
         tried_sfi = False
         if self.sfi is not False and fid <= 0x1E:
             resp = self.send(CommandAPDU(0x00, profile.INS_READ_BINARY, 0x80 | fid, 0x00, le=le))
-            final = (0x6982, 0x6B00, 0x6282) + ((0x6700,) if le > SHORT_MAX else ())
+            final = (SW.SECURITY_STATUS_NOT_SATISFIED, SW.OFFSET_OUTSIDE_FILE, SW.END_OF_FILE) + (
+                (SW.WRONG_LENGTH,) if le > SHORT_MAX else ()
+            )
             if resp.ok or resp.sw in final:
                 return resp
             tried_sfi = True
@@ -307,9 +310,9 @@ class MyNumberCard:
             raise CardError("SELECT AP", resp.sw)
         use_extended = self.extended is not False and self.channel.extended
         resp = self._read_first(fid, EXTENDED_MAX if use_extended else SHORT_MAX)
-        if resp.sw == 0x6B00 or (resp.ok and not resp.data):
+        if resp.sw == SW.OFFSET_OUTSIDE_FILE or (resp.ok and not resp.data):
             raise CertificateError(what, "the file is empty", "empty")
-        if not resp.ok and resp.sw != 0x6282:
+        if not resp.ok and resp.sw != SW.END_OF_FILE:
             raise CardError("READ BINARY", resp.sw)
         data = bytearray(resp.data)
         want = der_length(bytes(data[:6]), what)
@@ -324,9 +327,9 @@ class MyNumberCard:
                     what, f"{want} bytes: longer than READ BINARY reaches", "too-long"
                 )
             resp = self._read_chunk(fid, offset, want - offset)
-            if not resp.data and (resp.ok or resp.sw in (0x6B00, 0x6282)):
+            if not resp.data and (resp.ok or resp.sw in (SW.OFFSET_OUTSIDE_FILE, SW.END_OF_FILE)):
                 raise CertificateError(what, f"truncated: {offset} of {want} bytes", "truncated")
-            if not resp.ok and resp.sw != 0x6282:
+            if not resp.ok and resp.sw != SW.END_OF_FILE:
                 raise CardError("READ BINARY", resp.sw)
             data += resp.data
         return bytes(data[:want])
@@ -339,14 +342,14 @@ class MyNumberCard:
             command = CommandAPDU(0x00, profile.INS_READ_BINARY, offset >> 8, offset & 0xFF, le=le)
             try:
                 resp = self.send(command)
-                if resp.sw == 0x6986:  # no current EF after all: select it and go on
+                if resp.sw == SW.NO_CURRENT_EF:  # no current EF after all: select it and go on
                     self.select_ef(fid)
                     resp = self.send(command)
             except TransportError as exc:
                 if le <= SHORT_MAX or isinstance(exc, _FATAL):
                     raise
-                resp = ResponseAPDU(b"", 0x6700)
-            if le > SHORT_MAX and resp.sw == 0x6700:
+                resp = ResponseAPDU(b"", SW.WRONG_LENGTH)
+            if le > SHORT_MAX and resp.sw == SW.WRONG_LENGTH:
                 self.extended = False
                 continue
             return resp
@@ -354,7 +357,7 @@ class MyNumberCard:
     def read_token(self) -> Token:
         """Token kind from the label of JPKI EF 0006 (after :meth:`require_jpki`)."""
         resp = self.read_small(profile.JPKI, profile.TOKEN_INFO.fid, profile.TOKEN_LABEL_LEN)
-        if not resp.ok and resp.sw != 0x6282:
+        if not resp.ok and resp.sw != SW.END_OF_FILE:
             return Token.UNKNOWN
         return profile.token_from_label(resp.data)
 

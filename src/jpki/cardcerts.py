@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from apdu import SW
+
 from . import profile
 from .card import MyNumberCard
 from .certificate import JST, CertificateInfo, days_left, parse_certificate
@@ -331,7 +333,7 @@ def read_expiry(
     try:
         auth_end: dt.datetime | None = read_certificate(card, "auth").info.not_after
     except CardError as exc:
-        if exc.sw != 0x6982:
+        if exc.sw != SW.SECURITY_STATUS_NOT_SATISFIED:
             raise
         auth_end = None  # a smartphone token: its auth certificate needs ② (§3)
     record = card.read_card_record()

@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from apdu import SW
+
 from .card import KeyState
 from .profile import Token
 from .retries import RetriesReport
@@ -114,6 +116,6 @@ def guidance(report: RetriesReport) -> tuple[Advice, ...]:
     if unknown:
         out.append(Advice(Code.UNKNOWN, tuple(p.id for p in unknown)))
         # A face-authentication card's ② (no public trace; the emulator answers 6A88).
-        if any(p.id == "auth" and p.sw == 0x6A88 for p in unknown):
+        if any(p.id == "auth" and p.sw == SW.REFERENCE_DATA_NOT_FOUND for p in unknown):
             out.append(Advice(Code.FACE_AUTH))
     return tuple(out)

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from apdu import CardUnresponsiveError, TransportError
+from apdu import SW, CardUnresponsiveError, TransportError
 
 from . import profile
 from .card import CardRecord, MyNumberCard
@@ -90,7 +90,7 @@ def read_info(card: MyNumberCard) -> CardInfo:
     card.require_jpki()
     token = card.read_token()
     sign = card.sign_certificate_present()
-    apps = [AppPresence(profile.JPKI, True, 0x9000)]
+    apps = [AppPresence(profile.JPKI, True, SW.OK)]
     for app in profile.APPLICATIONS[1:]:
         resp = card.select_app(app)
         apps.append(AppPresence(app, resp.ok, resp.sw))

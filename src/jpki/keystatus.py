@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from apdu import ResponseAPDU
+from apdu import SW, ResponseAPDU
 
 from .profile import Key
 
@@ -78,11 +78,11 @@ def interpret_query(key: Key, resp: ResponseAPDU) -> KeyStatus:
         if key.max_tries is not None and left > key.max_tries:
             return KeyStatus(key, sw, None, KeyState.UNKNOWN, "over-max")
         return KeyStatus(key, sw, left, KeyState.LAST_TRY if left == 1 else KeyState.USABLE)
-    if sw in (0x6984, 0x6983):
+    if sw in (SW.REFERENCE_DATA_NOT_USABLE, SW.AUTH_METHOD_BLOCKED):
         return KeyStatus(key, sw, 0, KeyState.LOCKED)
-    if sw == 0x9000:
+    if sw == SW.OK:
         return KeyStatus(key, sw, None, KeyState.UNKNOWN, "verified")
-    if sw == 0x6300:
+    if sw == SW.VERIFY_FAILED_NO_COUNTER:
         if key.max_tries is None:
             return KeyStatus(key, sw, None, KeyState.USABLE, "no-limit")
         return KeyStatus(key, sw, None, KeyState.UNKNOWN, "no-limit-claimed")
@@ -90,4 +90,9 @@ def interpret_query(key: Key, resp: ResponseAPDU) -> KeyStatus:
 
 
 def is_count_answer(resp: ResponseAPDU) -> bool:
-    return resp.retries_left is not None or resp.sw in (0x6984, 0x6983, 0x9000, 0x6300)
+    return resp.retries_left is not None or resp.sw in (
+        SW.REFERENCE_DATA_NOT_USABLE,
+        SW.AUTH_METHOD_BLOCKED,
+        SW.OK,
+        SW.VERIFY_FAILED_NO_COUNTER,
+    )

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from apdu import BaseTransport, TransportWrapper
+from apdu import SW, BaseTransport, TransportWrapper
 from apdu.redact import hidden_span
 
 from . import profile
@@ -45,7 +45,7 @@ class Refusal(StrEnum):
 
 
 #: Query answers meaning the card has no such key.
-ABSENT_SW = frozenset({0x6A82, 0x6A88})
+ABSENT_SW = frozenset({SW.FILE_NOT_FOUND, SW.REFERENCE_DATA_NOT_FOUND})
 
 
 def refusal(status: KeyStatus, force: bool = False) -> Refusal | None:
@@ -83,7 +83,7 @@ def refusal_error(status: KeyStatus, why: Refusal | None) -> JpkiError | None:
     if why is Refusal.LOCKED:
         return PinLockedError(pin_id, key.id)
     if why is Refusal.ABSENT:
-        reason = "no-application" if status.sw == 0x6A82 else "no-reference-data"
+        reason = "no-application" if status.sw == SW.FILE_NOT_FOUND else "no-reference-data"
         return PinAbsentError(pin_id, reason, status.sw)
     return SpendRefusedError(pin_id, key.id, why.value, status.sw)
 

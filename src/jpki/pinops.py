@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from apdu import ResponseAPDU
+from apdu import SW, ResponseAPDU
 
 from . import profile
 from .card import MyNumberCard
@@ -289,8 +289,8 @@ def read_counters(
 
 def attempt_error(pin: Pin, key: Key, sw: int) -> JpkiError:
     """The error for a VERIFY with data that the card did not accept."""
-    left = sw & 0x0F if sw & 0xFFF0 == 0x63C0 else None
-    if left == 0 or sw in (0x6983, 0x6984):
+    left = sw & 0x0F if sw & 0xFFF0 == SW.VERIFY_FAILED else None
+    if left == 0 or sw in (SW.AUTH_METHOD_BLOCKED, SW.REFERENCE_DATA_NOT_USABLE):
         return PinLockedError(pin.id, key.id, just_locked=True)
     if left is not None:
         return WrongPinError(pin.id, left, key.id)

@@ -12,6 +12,8 @@ from typing import Any, NoReturn
 
 import click
 
+from apdu import SW
+
 from ... import profile
 from ...card import MyNumberCard
 from ...errors import PinLockedError, PinRequestError
@@ -72,7 +74,7 @@ def count_text(status: KeyStatus, after: bool = False) -> str:
     """``3/3``; otherwise what the card answered. ``after``: read right after this
     command's correct VERIFY, where ``9000`` means verified (jpki-protocol.md §4)."""
     if status.remaining is None:
-        if after and status.sw == 0x9000:
+        if after and status.sw == SW.OK:
             return t("pins.count_verified")
         return t("pins.count_unknown", sw=f"{status.sw:04X}")
     top = status.key.max_tries if status.key.max_tries is not None else "?"
