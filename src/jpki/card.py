@@ -222,16 +222,10 @@ class MyNumberCard:
         """Set the permit's key to ``new`` after a correct :meth:`verify` under it:
         CHANGE REFERENCE DATA ``00 24 01 80`` (①②④) or JICSAP ``80 32 00 80`` (③)."""
         key = permit.key
-        if key.change is profile.Change.CHANGE_REFERENCE_DATA:
-            command = CommandAPDU(
-                0x00, profile.INS_CHANGE_REFERENCE_DATA, 0x01, 0x80, new, secret=True
-            )
-        elif key.change is profile.Change.JICSAP_CHANGE_KEY:
-            command = CommandAPDU(
-                profile.CLA_JICSAP, profile.INS_JICSAP_CHANGE_KEY, 0x00, 0x80, new, secret=True
-            )
-        else:
+        method = key.change
+        if method is profile.Change.NONE:
             raise PermitError(f"{key.id} cannot be changed")
+        command = CommandAPDU(method.cla, method.ins, method.p1, 0x80, new, secret=True)
         with self._guard.using(permit):
             return self.send(command)
 

@@ -63,12 +63,27 @@ class DataFile:
     description: str
     #: Holds personal data (name, address, ...): kept out of traces and recordings.
     personal: bool = False
+    #: Keys (ids) of which one must be verified to read it (myna-card: A opens 0001,
+    #: B opens 0002 of the 券面事項入力補助AP).
+    guarded_by: tuple[str, ...] = ()
+    #: Keys that guard it on a smartphone token only (§3: the auth certificate needs ②).
+    guarded_on_phone_by: tuple[str, ...] = ()
+    #: Read with READ RECORD, not READ BINARY.
+    record: bool = False
 
 
-AUTH_CERT = DataFile("auth-cert", JPKI, 0x000A, "free", "auth certificate (X.509 DER)")
+AUTH_CERT = DataFile(
+    "auth-cert", JPKI, 0x000A, "free", "auth certificate (X.509 DER)", guarded_on_phone_by=("auth",)
+)
 AUTH_CA_CERT = DataFile("auth-ca-cert", JPKI, 0x000B, "free", "auth CA certificate")
 SIGN_CERT = DataFile(
-    "sign-cert", JPKI, 0x0001, "sign PIN", "sign certificate (personal data)", personal=True
+    "sign-cert",
+    JPKI,
+    0x0001,
+    "sign PIN",
+    "sign certificate (personal data)",
+    personal=True,
+    guarded_by=("sign",),
 )
 SIGN_CA_CERT = DataFile("sign-ca-cert", JPKI, 0x0002, "free", "sign CA certificate")
 TOKEN_INFO = DataFile("token-info", JPKI, 0x0006, "free", "token label, 32 bytes space-padded")
@@ -76,13 +91,30 @@ CERT_FLAGS = DataFile(
     "cert-flags", JPKI, 0x0008, "free", "3 bytes; first byte 8F when a sign cert exists"
 )
 CARD_RECORD = DataFile(
-    "card-record", COMMON, 0x0001, "free", "record: 01 1C, serial(15), municipality(5), expiry"
+    "card-record",
+    COMMON,
+    0x0001,
+    "free",
+    "record: 01 1C, serial(15), municipality(5), expiry",
+    record=True,
 )
 CARDINFO_MYNUMBER = DataFile(
-    "cardinfo-mynumber", CARDINFO, 0x0001, "cardinfo PIN", "My Number", personal=True
+    "cardinfo-mynumber",
+    CARDINFO,
+    0x0001,
+    "cardinfo PIN",
+    "My Number",
+    personal=True,
+    guarded_by=("cardinfo", "cardinfo-a"),
 )
 CARDINFO_ATTRS = DataFile(
-    "cardinfo-attrs", CARDINFO, 0x0002, "cardinfo PIN", "name etc.", personal=True
+    "cardinfo-attrs",
+    CARDINFO,
+    0x0002,
+    "cardinfo PIN",
+    "name etc.",
+    personal=True,
+    guarded_by=("cardinfo", "cardinfo-b"),
 )
 
 DATA_FILES: tuple[DataFile, ...] = (
@@ -140,11 +172,24 @@ def token_from_label(raw: bytes) -> Token:
 
 
 class Change(Enum):
-    """How a key's value is changed after VERIFY."""
+    """How a key's value is changed after VERIFY: CLA, INS and P1 of the command, whose
+    P2 names the key (``80``: the current EF) and whose data is the new value only."""
 
-    CHANGE_REFERENCE_DATA = "00 24 01 80"  # ①②④ (myna-rs, myna-go, myna-card)
-    JICSAP_CHANGE_KEY = "80 32 00 80"  # ③ (myna-card only)
-    NONE = ""
+    CHANGE_REFERENCE_DATA = (0x00, 0x24, 0x01)  # ①②④ (myna-rs, myna-go, myna-card)
+    JICSAP_CHANGE_KEY = (0x80, 0x32, 0x00)  # ③ (myna-card only)
+    NONE = ()
+
+    @property
+    def cla(self) -> int:
+        return int(self.value[0])
+
+    @property
+    def ins(self) -> int:
+        return int(self.value[1])
+
+    @property
+    def p1(self) -> int:
+        return int(self.value[2])
 
 
 @dataclass(frozen=True)

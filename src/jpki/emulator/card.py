@@ -86,14 +86,6 @@ CERT_FLAGS_BOTH = bytes([profile.CERT_FLAG_PRESENT, profile.CERT_FLAG_PRESENT, 0
 #: Largest chunk GET RESPONSE hands out.
 CHUNK = 256
 
-#: Record EFs (read with READ RECORD, not READ BINARY).
-RECORD_FILES = frozenset({profile.CARD_RECORD.id})
-#: Data EFs that need one of these keys verified (myna-card: A opens 0001, B opens 0002).
-ACCESS: dict[str, tuple[str, ...]] = {
-    profile.SIGN_CERT.id: (profile.SIGN_KEY.id,),
-    profile.CARDINFO_MYNUMBER.id: (profile.CARDINFO_KEY.id, profile.CARDINFO_A_KEY.id),
-    profile.CARDINFO_ATTRS.id: (profile.CARDINFO_KEY.id, profile.CARDINFO_B_KEY.id),
-}
 SMARTPHONE_TOKENS = frozenset({Token.ANDROID, Token.IPHONE})
 
 SW_OK = 0x9000
@@ -285,9 +277,9 @@ class VirtualCard:
         return _tlv(b"\xff\x20", _tlv(b"\xdf\x21", bytes(offsets)) + b"".join(items))
 
     def _allowed(self, f: DataFile) -> bool:
-        need = ACCESS.get(f.id, ())
-        if f is profile.AUTH_CERT and self.state.token in SMARTPHONE_TOKENS:
-            need = (profile.AUTH_KEY.id,)
+        need = f.guarded_by  # the access rules are the profile's
+        if self.state.token in SMARTPHONE_TOKENS:
+            need = need + f.guarded_on_phone_by
         return not need or any(k in self._verified for k in need)
 
     # -- SELECT -------------------------------------------------------------------
@@ -340,7 +332,7 @@ class VirtualCard:
             if node is None:
                 return _r(0x6986)
             offset = (cmd.p1 << 8) | cmd.p2
-        if isinstance(node, Key) or node.id in RECORD_FILES:
+        if isinstance(node, Key) or node.record:
             return _r(0x6981)
         if not self._allowed(node):
             return _r(0x6982)
@@ -364,7 +356,7 @@ class VirtualCard:
             node = self._current()
             if node is None:
                 return _r(0x6986)
-        if isinstance(node, Key) or node.id not in RECORD_FILES:
+        if isinstance(node, Key) or not node.record:
             return _r(0x6981)
         if not self._allowed(node):
             return _r(0x6982)
@@ -429,8 +421,8 @@ class VirtualCard:
         self._verified.discard(key.id)
         return _r(0x63C0 | slot.remaining)
 
-    def _change(self, cmd: CommandAPDU, kind: Change, p1: int) -> ResponseAPDU:
-        if cmd.p1 != p1:
+    def _change(self, cmd: CommandAPDU, kind: Change) -> ResponseAPDU:
+        if cmd.p1 != kind.p1:
             return _r(0x6A86)
         key = self._key_for(cmd.p2)
         if isinstance(key, int):
@@ -456,10 +448,10 @@ class VirtualCard:
         return _r(SW_OK)
 
     def _change_reference_data(self, cmd: CommandAPDU) -> ResponseAPDU:
-        return self._change(cmd, Change.CHANGE_REFERENCE_DATA, 0x01)
+        return self._change(cmd, Change.CHANGE_REFERENCE_DATA)
 
     def _jicsap_change_key(self, cmd: CommandAPDU) -> ResponseAPDU:
-        return self._change(cmd, Change.JICSAP_CHANGE_KEY, 0x00)
+        return self._change(cmd, Change.JICSAP_CHANGE_KEY)
 
     # -- GET RESPONSE ----------------------------------------------------------------
 
