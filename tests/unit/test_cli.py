@@ -272,3 +272,20 @@ def test_doctor_picks_the_platform_it_runs_on(name: str, platform: str) -> None:
     from jpki.cli.commands.doctor import current_platform
 
     assert current_platform(name) == platform
+
+
+def test_a_read_only_command_leaves_a_partial_state_file_as_written(tmp_path: Path) -> None:
+    state = tmp_path / "card.json"
+    partial = '{"pins": {"auth": {"remaining": 1}}}\n'
+    state.write_text(partial, "utf-8")
+    for command in (["retries"], ["info"], ["expiry"], ["cert", "show", "auth"]):
+        assert run("--emulator", "--emulator-state", str(state), *command).code in (0, 6)
+        assert state.read_text("utf-8") == partial
+    missing = tmp_path / "none.json"
+    assert run("--emulator", "--emulator-state", str(missing), "retries").code == 0
+    assert not missing.exists()
+    # A command that changes the card writes the state back.
+    changed = run("--emulator", "--emulator-state", str(state), "verify-pin", "2", "--force",
+                  input="1234\n")  # fmt: skip
+    assert changed.code == 0, changed.err
+    assert json.loads(state.read_text("utf-8"))["pins"]["auth"]["remaining"] == 3

@@ -107,8 +107,13 @@ class AppContext:
             if path:
                 from ..emulator import save_state
 
+                before = state.to_json()
+
                 def save() -> None:
-                    save_state(state, path)
+                    # Only what changed is written back: a read-only command leaves a
+                    # partial state file as the user wrote it.
+                    if state.to_json() != before:
+                        save_state(state, path)
 
         else:
             from ..connect import connect
