@@ -1,6 +1,6 @@
 """The card's certificates: reading, the chain to a J-LIS root, and expiry.
 
-Reading follows jpki-protocol.md §6: the DER length from the first bytes, the rest
+Reading follows docs/card.md §8: the DER length from the first bytes, the rest
 by one extended READ BINARY or 256-byte chunks (:meth:`MyNumberCard.read_ef`).
 The auth certificate and both CA certificates are free to read; the sign
 certificate needs ① verified in the same transaction (``6982`` otherwise), which

@@ -1,4 +1,4 @@
-"""X.509 certificates of the card, parsed with asn1crypto (jpki-protocol.md §6).
+"""X.509 certificates of the card, parsed with asn1crypto (docs/card.md §8).
 
 A certificate file on the card may carry filler after the DER object: the reader
 decodes the length from the first bytes (:func:`der_length`) and passes exactly that
@@ -178,7 +178,7 @@ class CertificateInfo:
 
 
 def fingerprint(der: bytes) -> str:
-    """SHA-256 of ``der`` as ``4D:CF:C4:...`` (the form of jpki-protocol.md §6)."""
+    """SHA-256 of ``der`` as ``4D:CF:C4:...`` (the form of docs/card.md §8)."""
     return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
 
 

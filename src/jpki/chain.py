@@ -1,4 +1,4 @@
-"""Does a card's user certificate chain to a J-LIS production root? (jpki-protocol.md §6)
+"""Does a card's user certificate chain to a J-LIS production root? (docs/card.md §8)
 
 :func:`check_chain` takes the user certificate (auth or sign) and the CA certificate
 read from the card, and reports separately:

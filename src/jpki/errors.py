@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from apdu import ApduError
+
 
 class JpkiError(Exception):
     """Base class of the errors raised by :mod:`jpki`.
@@ -141,3 +143,32 @@ class AmbiguousCardError(JpkiError):
     def __init__(self, readers: list[str]) -> None:
         super().__init__("several readers hold a card: " + ", ".join(readers))
         self.readers = readers
+
+
+class ReaderError(JpkiError):
+    """A failure below the card, raised inside :func:`jpki.open_card` and friends: no
+    PC/SC service, no reader, no card, card removed, reader busy, a card that does
+    not answer, a recorded session that does not fit.
+
+    Each instance is also an instance of the :mod:`apdu` error it stands for (its
+    class derives from both), so ``except apdu.NoCardError`` keeps working; the
+    original is the ``__cause__``.
+    """
+
+
+_READER_ERRORS: dict[type[ApduError], type[ReaderError]] = {}
+
+
+def as_jpki_error(exc: ApduError) -> JpkiError:
+    """``exc`` as a :class:`ReaderError` that is also of ``exc``'s own class."""
+    if isinstance(exc, JpkiError):
+        return exc
+    cls = type(exc)
+    wrapped = _READER_ERRORS.get(cls)
+    if wrapped is None:
+        wrapped = type(cls.__name__, (ReaderError, cls), {"__doc__": cls.__doc__})
+        _READER_ERRORS[cls] = wrapped
+    error = Exception.__new__(wrapped)  # no __init__: the original's fields are copied
+    error.__dict__.update(exc.__dict__)
+    error.args = exc.args
+    return error

@@ -1,4 +1,4 @@
-"""What to do next, from the seeds and newer municipal pages (``jpki-protocol.md`` §1).
+"""What to do next, from the seeds and newer municipal pages (``docs/card.md`` §1).
 
 - A locked or forgotten PIN is reset at the municipal office: bring the card and
   one other photo ID; a legal guardian for under-15s (seeds).

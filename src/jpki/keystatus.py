@@ -1,4 +1,4 @@
-"""What a key's retry counter says, as read without spending a try (jpki-protocol.md §4).
+"""What a key's retry counter says, as read without spending a try (docs/card.md §5).
 
 A count is trusted only when it can be true: ``63Cx`` with x no more than the key's
 maximum, ``63C0``/``6984``/``6983`` for a blocked key, ``6300`` on a key with no

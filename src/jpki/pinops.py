@@ -1,6 +1,6 @@
 """Verifying and changing PINs ①-④: the only code that asks for a permit to spend a try.
 
-The sequence (jpki-protocol.md §5; myna-rs, myna-go, myna-card — myna marks its own
+The sequence (docs/card.md §7; myna-rs, myna-go, myna-card — myna marks its own
 change command untested; nothing here was seen on a physical card, only on the
 virtual card):
 

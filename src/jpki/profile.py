@@ -1,7 +1,7 @@
 """The My Number Card's applications, files, keys and PINs: the one table.
 
 Every command and the virtual card read from here; no AID or file id appears
-elsewhere. Sources are named as in ``shared/jpki-protocol.md``: facts seen in one
+elsewhere. Sources are named as in ``docs/card.md``: facts seen in one
 source only (myna-card) are likely, not certain.
 """
 

@@ -1,4 +1,4 @@
-"""The J-LIS production roots, as facts with their sources (jpki-protocol.md §6).
+"""The J-LIS production roots, as facts with their sources (docs/card.md §8).
 
 J-LIS issues three generations of roots for each purpose: ``auth`` (利用者証明用,
 "JPKI for user authentication") and ``sign`` (署名用, "JPKI for digital signature").
@@ -8,19 +8,19 @@ is recognised by its SHA-256 fingerprint, never by its name.
 Sources of each fact:
 
 - serial numbers and validity dates (as given, in days; Japan time): the roots table
-  of jpki-protocol.md §6; for auth gen 1, auth gen 3, sign gen 1 and sign gen 3
+  of docs/card.md §8; for auth gen 1, auth gen 3, sign gen 1 and sign gen 3
   also the certificate files in ``shared/realdata`` (``auth_ca_2015.pem``,
   ``auth_ca_2023.pem``, ``sign_ca_2015.pem``, ``sign_ca_2023.pem``), which agree
   (checked by ``tests/unit/test_chain.py``).
-- fingerprints of auth gen 1, auth gen 3, sign gen 1, sign gen 3: jpki-protocol.md
+- fingerprints of auth gen 1, auth gen 3, sign gen 1, sign gen 3: docs/card.md
   §6 and the SHA-256 of those four files, which agree (checked by the tests).
 - fingerprint of sign gen 2: a single source, nunnun/jpki-local-signer
-  ``JPKITrustAnchors.swift`` (quoted in jpki-protocol.md §6), which says it was
+  ``JPKITrustAnchors.swift`` (quoted in docs/card.md §8), which says it was
   checked against J-LIS's published values. Likely, not certain.
 - fingerprint of auth gen 2: no source gives it (``None``). :mod:`jpki.chain`
   recognises that root by subject DN + serial + validity dates, unpinned.
 - subject DNs: the four files in ``shared/realdata``; "same subject DN in every
-  generation": jpki-protocol.md §6.
+  generation": docs/card.md §8.
 
 Test cards chain to ``O=JPKI-TEST`` roots, which J-LIS does not publish: not here.
 """
@@ -53,7 +53,7 @@ class JlisRoot:
     #: First and last day of validity, as given (Japan time).
     not_before: datetime.date
     not_after: datetime.date
-    #: ``4D:CF:...`` as in jpki-protocol.md, or ``None`` when no source gives it.
+    #: ``4D:CF:...`` as in docs/card.md, or ``None`` when no source gives it.
     sha256: str | None
     #: Where the fingerprint comes from.
     sha256_source: str
@@ -64,13 +64,13 @@ class JlisRoot:
 
     @property
     def name(self) -> str:
-        """``auth gen 1`` (the row name of jpki-protocol.md §6)."""
+        """``auth gen 1`` (the row name of docs/card.md §8)."""
         return f"{self.purpose} gen {self.generation}"
 
 
-_DOC_AND_FILE = "jpki-protocol.md §6 and the realdata certificate file (agree)"
+_DOC_AND_FILE = "docs/card.md §8 and the realdata certificate file (agree)"
 
-#: The six J-LIS production roots (jpki-protocol.md §6).
+#: The six J-LIS production roots (docs/card.md §8).
 ROOTS: tuple[JlisRoot, ...] = (
     JlisRoot(
         AUTH,

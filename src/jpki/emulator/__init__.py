@@ -1,6 +1,6 @@
 """The built-in virtual My Number card (emulator only: no real card behind it).
 
-``VirtualCard(state)`` answers command APDUs as jpki-protocol.md describes the
+``VirtualCard(state)`` answers command APDUs as docs/card.md describes the
 card; :class:`CardState` is its memory (PINs, counters, holder, quirks), saved as
 JSON with :func:`save_state` and read with :func:`load_state`;
 :class:`EmulatorTransport` plugs it under the APDU layer. The choices made where

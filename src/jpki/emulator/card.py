@@ -1,7 +1,7 @@
 """The virtual My Number card: command APDUs in, response APDUs out.
 
 Applications, files and keys all come from :mod:`jpki.profile`; behaviour follows
-``shared/jpki-protocol.md``. Seen on: myna-card, myna-rs/go, opensc, jsapdu (as
+``docs/card.md``. Seen on: myna-card, myna-rs/go, opensc, jsapdu (as
 named there). Everything listed under "emulator only" is a choice made here where
 no public source shows what a real card answers.
 
@@ -39,7 +39,7 @@ Emulator only:
 - No sign certificate (children under 15): EF ``0008`` is ``00 8F 00``, EFs
   ``0001``/``0002`` are absent (``6A82``), the sign key ① answers ``6A88``.
 - Old 住基カード token: only the JPKI application exists.
-- Smartphone tokens (android/iphone): the auth certificate needs ② (jpki-protocol.md §3).
+- Smartphone tokens (android/iphone): the auth certificate needs ② (docs/card.md §3).
 - A key with an unknown maximum counts from 10 (:data:`.state.UNKNOWN_MAX`).
 - File layouts: EF ``0006`` is the label space-padded to 32 bytes, then 32 bytes
   ``00``; certificate EFs are the DER padded with ``00`` to 2048 bytes (no padding

@@ -1,6 +1,6 @@
 """Certificates of the virtual card: two emulator roots and the holder's auth and sign certs.
 
-What a real card holds (jpki-protocol.md §6, ``shared/realdata``): RSA-2048,
+What a real card holds (docs/card.md §8, ``shared/realdata``): RSA-2048,
 sha256WithRSAEncryption; the auth certificate's subject is ``C=JP, CN=<serial-like
 string>`` without a name; its notAfter is 14:59:59Z (23:59:59 JST) on the holder's
 5th birthday after issue, or the card's expiry if earlier (seeds); the sign

@@ -27,7 +27,7 @@ number of filler bytes after each certificate's DER in its EF (emulator only), o
 None for the card's default layout (see :mod:`jpki.emulator.card`). These two fields
 came later: a complete file without them takes their defaults.
 
-Seen on: emulator only (the defaults follow the formats of jpki-protocol.md §1, §3).
+Seen on: emulator only (the defaults follow the formats of docs/card.md §1, §3).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ STATE_VERSION = 1
 #: Token kinds a state may name (``unknown`` is what a reader concludes, not a card kind).
 TOKENS = (Token.CARD, Token.ANDROID, Token.IPHONE, Token.JUKI_CARD)
 
-#: A contact ATR seen on real cards (jpki-protocol.md §2, opensc issues #3021, #3169).
+#: A contact ATR seen on real cards (docs/card.md §2, opensc issues #3021, #3169).
 DEFAULT_ATR = "3BE000FF8131FE4514"
 
 #: Fictitious My Number (its check digit is valid).

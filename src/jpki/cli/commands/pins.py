@@ -72,7 +72,7 @@ def label(pin: Pin) -> str:
 
 def count_text(status: KeyStatus, after: bool = False) -> str:
     """``3/3``; otherwise what the card answered. ``after``: read right after this
-    command's correct VERIFY, where ``9000`` means verified (jpki-protocol.md §4)."""
+    command's correct VERIFY, where ``9000`` means verified (docs/card.md §5)."""
     if status.remaining is None:
         if after and status.sw == SW.OK:
             return t("pins.count_verified")
