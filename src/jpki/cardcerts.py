@@ -157,26 +157,10 @@ class CertificateChain:
     def to_dict(self, *, personal: bool = False) -> dict[str, Any]:
         """Plain data for ``json.dumps``; ``result`` has the fields of ``cert show --json``'s
         ``chain``."""
-        result = self.result
-        root = result.root
         return {
             "certificate": self.certificate.to_dict(personal=personal),
             "ca": self.ca.to_dict(),
-            "result": {
-                "status": result.status.value,
-                "signature_ok": result.signature_ok,
-                "ca_self_signed": result.ca_self_signed,
-                "root": None
-                if root is None
-                else {
-                    "purpose": root.purpose,
-                    "generation": root.generation,
-                    "sha256": root.sha256,
-                    "pinned": root.pinned,
-                },
-                "root_expired": result.root_expired,
-                "ca_sha256": result.ca_sha256,
-            },
+            "result": self.result.to_dict(),
         }
 
 

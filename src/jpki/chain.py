@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -80,6 +81,25 @@ class ChainResult:
     #: The CA certificate's notAfter is before ``now`` (independent of the signature).
     root_expired: bool
     ca_sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``cert show --json``'s ``chain``)."""
+        root = self.root
+        return {
+            "status": self.status.value,
+            "signature_ok": self.signature_ok,
+            "ca_self_signed": self.ca_self_signed,
+            "root": None
+            if root is None
+            else {
+                "purpose": root.purpose,
+                "generation": root.generation,
+                "sha256": root.sha256,
+                "pinned": root.pinned,
+            },
+            "root_expired": self.root_expired,
+            "ca_sha256": self.ca_sha256,
+        }
 
 
 def _load_crypto(der: bytes, what: str) -> x509.Certificate:

@@ -173,24 +173,7 @@ def personal_fields(info: CertificateInfo) -> dict[str, str | None]:
 
 
 def chain_json(result: ChainResult | None) -> dict[str, Any] | None:
-    if result is None:
-        return None
-    root = result.root
-    return {
-        "status": result.status.value,
-        "signature_ok": result.signature_ok,
-        "ca_self_signed": result.ca_self_signed,
-        "root": None
-        if root is None
-        else {
-            "purpose": root.purpose,
-            "generation": root.generation,
-            "sha256": root.sha256,
-            "pinned": root.pinned,
-        },
-        "root_expired": result.root_expired,
-        "ca_sha256": result.ca_sha256,
-    }
+    return None if result is None else result.to_dict()
 
 
 def cert_json(
