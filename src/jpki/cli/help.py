@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import click
 
 from ..i18n import has, t
+from .wrap import CellContext
 
 
 def walk(command: click.Command, path: str = "cli") -> Iterator[tuple[str, click.Command]]:
@@ -36,6 +37,7 @@ def localize(root: click.Command) -> None:
     # Subcommands inherit the root's help option names at run time; make theirs alike.
     names = root.context_settings.get("help_option_names", ["--help"])
     for path, command in walk(root):
+        command.context_class = CellContext  # wrap by display width (Japanese)
         # click >= 8.1.8 keeps the help option it made, so its text can be set here.
         help_option = command.get_help_option(click.Context(command, help_option_names=names))
         if help_option is not None:

@@ -1,0 +1,56 @@
+"""Wrapping by display width: Japanese help fits an 80-column terminal."""
+
+from __future__ import annotations
+
+import pytest
+
+from cli_runner import jpkitool_inprocess as run
+from jpki.cli.table import width
+from jpki.cli.wrap import wrap_cells
+
+
+def test_japanese_breaks_between_characters_within_the_width() -> None:
+    text = "暗証番号を変更します。新しい暗証番号はカードに触れる前に確かめます。"
+    lines = wrap_cells(text, 20).splitlines()
+    assert all(width(line) <= 20 for line in lines)
+    assert "".join(lines) == text
+
+
+def test_no_line_starts_with_closing_punctuation_or_ends_with_opening() -> None:
+    text = "あいうえおかきく、けこ（さしすせそ）たちつてと。"
+    for limit in range(6, 30):
+        for line in wrap_cells(text, limit).splitlines():
+            assert line[0] not in "、。）" and line[-1] not in "（", (limit, line)
+
+
+def test_english_breaks_only_at_spaces_and_keeps_indents() -> None:
+    text = "Spend the last try, or a try on a count the card did not report reliably."
+    lines = wrap_cells(text, 30, "  ", "    ").splitlines()
+    assert lines[0].startswith("  S") and all(x.startswith("    ") for x in lines[1:])
+    assert " ".join(x.strip() for x in lines) == text
+    assert all(width(x) <= 30 for x in lines)
+
+
+def test_paragraphs_are_kept() -> None:
+    assert wrap_cells("one two\n\nthree", 80) == "one two\n\nthree"
+
+
+def test_a_word_longer_than_the_line_stays_whole() -> None:
+    assert wrap_cells("a " + "x" * 40 + " b", 10).splitlines() == ["a", "x" * 40, "b"]
+
+
+COMMANDS = [[], ["retries"], ["info"], ["expiry"], ["verify-pin"], ["change-pin"],
+            ["cert"], ["cert", "show"], ["cert", "export"], ["readers"], ["doctor"],
+            ["emulator", "serve"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "jpkitool")
+def test_help_fits_80_columns(
+    monkeypatch: pytest.MonkeyPatch, lang: str, command: list[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    r = run("--lang", lang, *command, "--help")
+    assert r.code == 0, r.err
+    too_long = [line for line in r.out.splitlines() if width(line) > 80]
+    assert too_long == []
