@@ -26,9 +26,10 @@ from apdu import SW
 
 from . import profile
 from .card import MyNumberCard
-from .certificate import JST, CertificateInfo, days_left, parse_certificate
+from .certificate import CertificateInfo, parse_certificate
 from .chain import ChainResult, check_chain
 from .errors import CardError, PinAbsentError, PinRequestError
+from .jst import JST, days_left, iso_utc
 from .pinops import PinCommandResult, plan_verify, run_plan
 
 #: The names :func:`read_certificate` takes.
@@ -40,16 +41,15 @@ WARN_DAYS = 90
 CARD_MINUS_CERT_YEARS = 5
 
 
-def iso_utc(when: dt.datetime | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z`` suffix (the JSON form of every time), or ``None``."""
-    if when is None:
-        return None
-    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def _short_sha256(sha256: str) -> str:
     """The first 4 bytes of a ``4D:CF:C4:...`` fingerprint, for reprs."""
     return sha256[:11] + "..."
+
+
+def hide_localities(subject: str, placeholder: str) -> str:
+    """``subject`` with every ``L=`` value replaced: in the sign certificate they come
+    from the holder's address."""
+    return re.sub(r"\bL=(?:[^,\\]|\\.)*", "L=" + placeholder, subject)
 
 
 #: What :meth:`CardCertificate.to_dict` puts for a hidden personal value.
@@ -92,7 +92,7 @@ class CardCertificate:
                 }
             else:
                 fields = HIDDEN
-                subject = re.sub(r"\bL=(?:[^,\\]|\\.)*", "L=" + HIDDEN, subject)
+                subject = hide_localities(subject, HIDDEN)
         return {
             "kind": self.kind,
             "subject": subject,

@@ -31,7 +31,8 @@ from asn1crypto import x509 as asn1_x509
 from .errors import JpkiError
 
 #: Japan Standard Time (no daylight saving).
-JST = datetime.timezone(datetime.timedelta(hours=9))
+from .jst import JST as JST  # re-exported: the time rules live in jpki.jst
+from .jst import days_left as days_left
 
 #: DER tag of a constructed SEQUENCE, the outer tag of a certificate.
 SEQUENCE_TAG = 0x30
@@ -299,21 +300,3 @@ def parse_certificate(der: bytes, what: str = "certificate") -> CertificateInfo:
         raise
     except Exception as exc:  # asn1crypto raises ValueError, TypeError, KeyError...
         raise CertificateError(what, "not a DER X.509 certificate") from exc
-
-
-def _aware(value: datetime.datetime, name: str) -> datetime.datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware")
-    return value
-
-
-def days_left(not_after: datetime.datetime, now: datetime.datetime) -> int:
-    """Calendar days in Japan (JST) from ``now``'s date to ``not_after``'s date.
-
-    Negative once expired. J-LIS certificates end 23:59:59 JST (14:59:59Z): on that
-    JST day the result is 0 and the certificate is still valid until the second
-    passes. Both datetimes must be timezone-aware (``ValueError`` otherwise).
-    """
-    end = _aware(not_after, "not_after").astimezone(JST).date()
-    today = _aware(now, "now").astimezone(JST).date()
-    return (end - today).days

@@ -39,7 +39,8 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from .certificate import JST, CertificateError, CertificateInfo, parse_certificate
+from .certificate import CertificateError, CertificateInfo, parse_certificate
+from .jst import JST
 from .roots import ROOTS, JlisRoot
 
 

@@ -12,6 +12,7 @@ from apdu import SW, CardUnresponsiveError, TransportError
 from . import profile
 from .card import CardRecord, MyNumberCard
 from .errors import JpkiError
+from .jst import iso_utc
 from .profile import Token
 
 
@@ -59,7 +60,7 @@ class CardInfo:
         return (
             f"CardInfo(reader={self.reader!r}, token={self.token.value!r}, "
             f"applications=[{apps}], sign_certificate={self.sign_certificate}, "
-            f"card_expiry={expiry!r}, auth_not_after={_iso(self.auth_not_after)!r})"
+            f"card_expiry={expiry!r}, auth_not_after={iso_utc(self.auth_not_after)!r})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,16 +74,8 @@ class CardInfo:
             "applications": [a.to_dict() for a in self.applications],
             "sign_certificate": self.sign_certificate,
             "card_expiry": expiry.isoformat() if expiry else None,
-            "auth_certificate_expiry": _iso(self.auth_not_after),
+            "auth_certificate_expiry": iso_utc(self.auth_not_after),
         }
-
-
-def _iso(when: dt.datetime | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z`` suffix (as :func:`jpki.cardcerts.iso_utc`; that module
-    loads ``cryptography``, which this one should not)."""
-    if when is None:
-        return None
-    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def read_info(card: MyNumberCard) -> CardInfo:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,13 +27,15 @@ from ...cardcerts import (
     ExpiryItem,
     ExpiryReport,
     ExpiryState,
+    hide_localities,
     read_certificate,
     read_chain,
     read_expiry,
 )
-from ...certificate import JST, CertificateInfo, days_left
+from ...certificate import CertificateInfo
 from ...chain import ChainResult, ChainStatus, check_chain
 from ...i18n import t
+from ...jst import JST, days_left, iso_utc
 from ...pinops import PinPlan
 from ..context import AppContext
 from ..failures import Exit, UsageFailure, finish
@@ -46,13 +47,6 @@ STATE_EXIT = {
     ExpiryState.EXPIRING: Exit.EXPIRING,
     ExpiryState.EXPIRED: Exit.EXPIRED,
 }
-
-
-def iso(when: dt.datetime | None) -> str | None:
-    """ISO 8601 in UTC, ``Z`` suffix (the JSON form of every date)."""
-    if when is None:
-        return None
-    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def both_zones(when: dt.datetime) -> str:
@@ -157,7 +151,7 @@ def subject_text(cert: CardCertificate, show_personal: bool) -> str:
     hidden unless asked for."""
     if cert.info.personal is None or show_personal:
         return cert.info.subject
-    return re.sub(r"\bL=(?:[^,\\]|\\.)*", "L=" + t("cert.personal.hidden_value"), cert.info.subject)
+    return hide_localities(cert.info.subject, t("cert.personal.hidden_value"))
 
 
 def personal_fields(info: CertificateInfo) -> dict[str, str | None]:
@@ -188,8 +182,8 @@ def cert_json(
         "subject": subject_text(cert, show_personal),
         "issuer": info.issuer,
         "serial": f"{info.serial:X}",
-        "not_before": iso(info.not_before),
-        "not_after": iso(info.not_after),
+        "not_before": iso_utc(info.not_before),
+        "not_after": iso_utc(info.not_after),
         "days_left": days_left(info.not_after, now),
         "key": {"type": info.key_type, "bits": info.key_bits},
         "sha256": info.sha256,
@@ -314,13 +308,13 @@ def expiry_lines(report: ExpiryReport, asked_sign: bool) -> list[str]:
 def expiry_json(report: ExpiryReport) -> dict[str, Any]:
     return {
         "reader": report.reader,
-        "now": iso(report.now),
+        "now": iso_utc(report.now),
         "warn_days": report.warn_days,
         "state": report.worst.value,
         "items": [
             {
                 "id": i.id,
-                "not_after": iso(i.not_after),
+                "not_after": iso_utc(i.not_after),
                 "days_left": i.days_left,
                 "state": i.state.value,
                 "estimate": i.estimate.isoformat() if i.estimate else None,

@@ -8,12 +8,11 @@ from typing import Any
 import click
 
 from ...cardcerts import WARN_DAYS, ExpiryState, end_of_day_jst, expiry_state
-from ...certificate import JST, days_left
 from ...i18n import get_language, t
 from ...info import CardInfo, read_info
+from ...jst import JST, days_left, iso_utc
 from ..context import AppContext
 from ..failures import Exit, finish
-from .certs import iso
 
 
 def status_of(info: CardInfo, now: dt.datetime, warn_days: int) -> Exit:
@@ -82,7 +81,7 @@ def to_json(info: CardInfo, now: dt.datetime) -> dict[str, Any]:
         "sign_certificate": info.sign_certificate,
         "card_expiry": expiry.isoformat() if expiry else None,
         "days_left": days_left(end_of_day_jst(expiry), now) if expiry else None,
-        "auth_certificate_expiry": iso(auth),
+        "auth_certificate_expiry": iso_utc(auth),
         "auth_days_left": days_left(auth, now) if auth else None,
     }
 
