@@ -69,7 +69,7 @@ class KeyStatus:
 
 
 def interpret_query(key: Key, resp: ResponseAPDU) -> KeyStatus:
-    """Turn the answer to ``VERIFY`` without data into a :class:`KeyStatus` (§4 of the notes)."""
+    """Turn the answer to ``VERIFY`` without data into a :class:`KeyStatus` (docs/card.md §5)."""
     sw = resp.sw
     left = resp.retries_left
     if left is not None:

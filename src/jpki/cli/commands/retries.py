@@ -66,31 +66,23 @@ def count_text_key(remaining: int | None) -> str:
     return "?" if remaining is None else str(remaining)
 
 
+#: The fields of ``retries --json``: a projection of :meth:`PinStatus.to_dict`.
+PIN_FIELDS = ("id", "no", "remaining", "max", "locked", "state", "sw")
+KEY_FIELDS = ("id", "application", "remaining", "locked", "sw")
+
+
+def pin_json(status: PinStatus) -> dict[str, Any]:
+    """One PIN; ``keys`` and ``keys_differ`` only for a PIN of several keys (③)."""
+    full = status.to_dict()
+    entry = {name: full[name] for name in PIN_FIELDS}
+    if len(status.keys) > 1:
+        entry["keys"] = [{name: k[name] for name in KEY_FIELDS} for k in full["keys"]]
+        entry["keys_differ"] = full["keys_differ"]
+    return entry
+
+
 def to_json(report: RetriesReport) -> dict[str, Any]:
-    pins = []
-    for p in report.pins:
-        entry: dict[str, Any] = {
-            "id": p.id,
-            "no": p.pin.no,
-            "remaining": p.remaining,
-            "max": p.max_tries,
-            "locked": p.locked,
-            "state": p.state.value,
-            "sw": f"{p.sw:04X}",
-        }
-        if len(p.keys) > 1:
-            entry["keys"] = [
-                {
-                    "id": k.key.id,
-                    "application": k.key.app.id,
-                    "remaining": k.remaining,
-                    "locked": k.locked,
-                    "sw": f"{k.sw:04X}",
-                }
-                for k in p.keys
-            ]
-            entry["keys_differ"] = p.keys_differ
-        pins.append(entry)
+    pins = [pin_json(p) for p in report.pins]
     return {
         "reader": report.reader,
         "token": report.token.value,
