@@ -25,7 +25,6 @@ from ...pinops import (
     Outcome,
     PinCommandResult,
     PinPlan,
-    PinResult,
     check_one_format,
     plan_change,
     plan_verify,
@@ -127,56 +126,29 @@ def warning_lines(warnings: tuple[str, ...]) -> list[str]:
 
 # -- JSON -------------------------------------------------------------------------
 
-
-def status_json(status: KeyStatus | None) -> dict[str, Any] | None:
-    if status is None:
-        return None
-    return {
-        "remaining": status.remaining,
-        "state": status.state.value,
-        "sw": f"{status.sw:04X}",
-    }
+#: ``change-pin``/``verify-pin --json``: a projection of :meth:`PinCommandResult.to_dict`.
+PIN_FIELDS = ("id", "no", "done")
+KEY_FIELDS = ("id", "application", "outcome", "sw")
+STATUS_FIELDS = ("remaining", "state", "sw")
 
 
-def key_json(k: KeyResult) -> dict[str, Any]:
-    return {
-        "id": k.key.id,
-        "application": k.key.app.id,
-        "outcome": k.outcome.value,
-        "sw": None if k.sw is None else f"{k.sw:04X}",
-        "before": status_json(k.before),
-        "after": status_json(k.after),
-    }
+def _status(status: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if status is None else {name: status[name] for name in STATUS_FIELDS}
 
 
-def pin_json(p: PinResult) -> dict[str, Any]:
-    return {
-        "id": p.pin.id,
-        "no": p.pin.no,
-        "done": p.done,
-        "keys": [key_json(k) for k in p.keys],
-    }
+def _key(key: dict[str, Any]) -> dict[str, Any]:
+    entry = {name: key[name] for name in KEY_FIELDS}
+    entry.update(before=_status(key["before"]), after=_status(key["after"]))
+    return entry
 
 
 def result_json(result: PinCommandResult) -> dict[str, Any]:
-    done, not_done = (
-        ("changed", "not_changed")
-        if result.operation == "change"
-        else (
-            "verified",
-            "not_verified",
-        )
-    )
-    return {
-        "operation": result.operation,
-        "reader": result.reader,
-        "token": result.token.value,
-        "pins": [pin_json(p) for p in result.pins],
-        done: [p.id for p in result.done],
-        not_done: [p.id for p in result.not_done],
-        "warnings": list(result.warnings),
-        "apdus": result.apdus,
-    }
+    doc = result.to_dict()
+    doc["pins"] = [
+        {**{name: p[name] for name in PIN_FIELDS}, "keys": [_key(k) for k in p["keys"]]}
+        for p in doc["pins"]
+    ]
+    return doc
 
 
 # -- shared run -------------------------------------------------------------------
