@@ -306,23 +306,8 @@ def expiry_lines(report: ExpiryReport, asked_sign: bool) -> list[str]:
 
 
 def expiry_json(report: ExpiryReport) -> dict[str, Any]:
-    return {
-        "reader": report.reader,
-        "now": iso_utc(report.now),
-        "warn_days": report.warn_days,
-        "state": report.worst.value,
-        "items": [
-            {
-                "id": i.id,
-                "not_after": iso_utc(i.not_after),
-                "days_left": i.days_left,
-                "state": i.state.value,
-                "estimate": i.estimate.isoformat() if i.estimate else None,
-                "absent": i.absent,
-            }
-            for i in report.items
-        ],
-    }
+    """``expiry --json``: the report's own plain data."""
+    return report.to_dict()
 
 
 @click.command("expiry")
