@@ -8,34 +8,25 @@ Example::
         report = jpki.read_retries(card)
     for pin in report.pins:
         print(pin.id, pin.remaining, pin.max_tries, pin.state)
+
+``open_card`` builds its session with :func:`jpki.session.open_session`, as the CLI does.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+import os
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TextIO
 
 from apdu import ApduError, BaseTransport
 
 from .card import MyNumberCard
 from .errors import JpkiError, as_jpki_error
+from .session import SessionSpec, closing, open_session
 
 if TYPE_CHECKING:
     from .emulator import CardState
-
-
-@contextlib.contextmanager
-def closing(transport: BaseTransport) -> Iterator[None]:
-    """Close ``transport`` at the end; after a failure, an error of the closing itself
-    (a replay's left-over exchanges) does not hide the one that happened first."""
-    try:
-        yield
-    except BaseException:
-        with contextlib.suppress(ApduError):
-            transport.close()
-        raise
-    transport.close()
 
 
 @contextlib.contextmanager
@@ -52,16 +43,39 @@ def jpki_errors() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def open_card(reader: str | None = None, *, wait: float | None = None) -> Iterator[MyNumberCard]:
+def open_card(
+    reader: str | None = None,
+    *,
+    wait: float | None = None,
+    on_wait: Callable[[], None] | None = None,
+    emulator: bool | CardState | str | os.PathLike[str] = False,
+    replay: str | os.PathLike[str] | None = None,
+    record: str | os.PathLike[str] | None = None,
+    trace: bool | TextIO = False,
+    transaction: bool = True,
+) -> Iterator[MyNumberCard]:
     """A session with the My Number card in ``reader`` (found automatically when None),
-    in one PC/SC transaction. Everything it and the operations inside raise is a
-    :class:`jpki.JpkiError`."""
-    from .connect import connect
+    in one PC/SC transaction (unless ``transaction`` is False). Everything it and the
+    operations inside raise is a :class:`jpki.JpkiError`, except :class:`ValueError`
+    for conflicting options and :class:`jpki.emulator.StateError` (a ValueError) for
+    a bad state file.
 
-    with jpki_errors():
-        transport = connect(reader, wait=wait)
-        with closing(transport), transport.transaction():
-            yield MyNumberCard(transport)
+    The options are those of :class:`jpki.session.SessionSpec`: ``emulator`` (True,
+    a CardState, or a state file saved back only when changed), ``replay``,
+    ``record``, ``trace``, ``transaction``.
+    """
+    spec = SessionSpec(
+        reader=reader,
+        wait=wait,
+        on_wait=on_wait,
+        emulator=emulator,
+        replay=replay,
+        record=record,
+        trace=trace,
+        transaction=transaction,
+    )
+    with jpki_errors(), open_session(spec) as transport:
+        yield MyNumberCard(transport)
 
 
 @contextlib.contextmanager
@@ -74,8 +88,6 @@ def open_transport(transport: BaseTransport) -> Iterator[MyNumberCard]:
 @contextlib.contextmanager
 def open_emulator(state: CardState | None = None) -> Iterator[MyNumberCard]:
     """A session with the built-in virtual card (defaults when ``state`` is None)."""
-    from .emulator import CardState, EmulatorTransport, VirtualCard
-
-    card = VirtualCard(state if state is not None else CardState.default())
-    with open_transport(EmulatorTransport(card)) as session:
-        yield session
+    spec = SessionSpec(emulator=state if state is not None else True, transaction=False)
+    with jpki_errors(), open_session(spec) as transport:
+        yield MyNumberCard(transport)

@@ -3,17 +3,22 @@
 With no reader named: the only reader with a card; if several hold cards, the one
 whose card answers SELECT of the JPKI application; if still ambiguous, an error
 listing them.
+
+:func:`probe` is the one test of "is this a My Number card", used here, by
+``jpkitool readers`` and by ``jpkitool doctor``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from apdu import NoCardError, NoReaderError, TransportError
+from apdu import BaseTransport, NoCardError, NoReaderError, TransportError
 
 from .card import MyNumberCard
 from .errors import AmbiguousCardError
+from .profile import Token
 
 if TYPE_CHECKING:
     from apdu.pcsc import PcscTransport
@@ -22,13 +27,36 @@ if TYPE_CHECKING:
 # libpcsclite, which raises PcscLibraryError on a machine without them.
 
 
-def answers_as_my_number(reader: str) -> bool:
-    """Whether the card in ``reader`` selects the JPKI application (shared, brief)."""
+@dataclass(frozen=True)
+class Probe:
+    """What :func:`probe` learnt: whether the card selects the JPKI application, and
+    its token kind (read only when asked, and only from a My Number card)."""
+
+    my_number: bool
+    token: Token | None = None
+
+
+def probe(transport: BaseTransport, *, token: bool = False) -> Probe:
+    """Whether the card selects the JPKI application (no PIN; transport errors raise);
+    with ``token``, also the token kind from JPKI EF 0006."""
+    card = MyNumberCard(transport)
+    if not card.select_app_is_jpki():
+        return Probe(False)
+    return Probe(True, card.read_token() if token else None)
+
+
+def probe_reader(reader: str, *, token: bool = False) -> Probe:
+    """:func:`probe` of the card in ``reader``, over a brief shared connection."""
     from apdu.pcsc import PcscTransport
 
+    with PcscTransport(reader) as transport:
+        return probe(transport, token=token)
+
+
+def answers_as_my_number(reader: str) -> bool:
+    """Whether the card in ``reader`` selects the JPKI application (an error: no)."""
     try:
-        with PcscTransport(reader) as transport:
-            return MyNumberCard(transport).select_app_is_jpki()
+        return probe_reader(reader).my_number
     except TransportError:
         return False
 

@@ -75,7 +75,8 @@ class WrongPinError(JpkiError):
     """The card rejected a PIN; tries remain (``remaining``), like ykman's InvalidPinError."""
 
     def __init__(self, pin_id: str, remaining: int, key_id: str | None = None) -> None:
-        super().__init__(f"{pin_id}: wrong PIN, {remaining} tries left")
+        tries = "try" if remaining == 1 else "tries"
+        super().__init__(f"{pin_id}: wrong PIN, {remaining} {tries} left")
         self.pin_id = pin_id
         self.key_id = key_id or pin_id
         self.remaining = remaining

@@ -1,32 +1,119 @@
-"""Message catalogues in Japanese and English.
+"""Messages in Japanese and English, read with the standard :mod:`gettext`.
 
-Every user-facing sentence lives in ``locale/<lang>.toml`` under a dotted key;
-code asks for it with :func:`t`. Both catalogues must hold the same keys with the
-same placeholders (a test checks).
+The catalogues are ``locale/<lang>/LC_MESSAGES/jpkitool.po``, compiled to ``.mo``
+by the build (``hatch_build.py``). A message's msgid is a dotted key
+(``state.locked``); both catalogues hold every key. ``ja.po`` also translates
+click's own words ("Usage:", "Options", its errors), which click looks up with
+:func:`gettext.gettext`; :func:`use_for_click` points that at our catalogue.
+
+Only the CLI chooses and reads the current language.
 """
 
 from __future__ import annotations
 
+import gettext
 import os
 import string
-import tomllib
-from collections.abc import Mapping
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
-from importlib import resources
-from typing import Any
+from pathlib import Path
 
+DOMAIN = "jpkitool"
+LOCALEDIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("ja", "en")
+#: The environment variables gettext reads, in POSIX order (the first set one wins).
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 _current = "en"
 
 
-def detect_language(env: Mapping[str, str] | None = None) -> str:
-    """``ja`` when the POSIX locale (LC_ALL, then LC_MESSAGES, then LANG) starts with ``ja``."""
+class MissingMessage(LookupError):
+    """A key in neither catalogue: a bug (tests check every key), never printed as is."""
+
+
+class MissingCatalogue(RuntimeError):
+    """The compiled ``.mo`` files are absent: jpkitool was not built or installed."""
+
+
+class _Strict(gettext.NullTranslations):
+    """The last fallback: a key missing from English too is an error, not output."""
+
+    def gettext(self, message: str) -> str:
+        raise MissingMessage(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        raise MissingMessage(msgid1)
+
+
+@cache
+def translation(lang: str) -> gettext.NullTranslations:
+    """The compiled catalogue of ``lang``; a key it lacks comes from English."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}")
+    try:
+        catalogue = gettext.translation(DOMAIN, LOCALEDIR, languages=[lang])
+    except FileNotFoundError:
+        raise MissingCatalogue(
+            f"jpkitool's message catalogues are not compiled in {LOCALEDIR}: reinstall "
+            "jpkitool (pip install), or run 'python hatch_build.py' in a source checkout"
+        ) from None
+    catalogue.add_fallback(translation("en") if lang != "en" else _Strict())
+    return catalogue
+
+
+def _language_of(value: str) -> str | None:
+    """``ja`` of ``ja_JP.UTF-8``; ``en`` for ``C``/``POSIX``; None when we lack it."""
+    code = value.split(".", 1)[0].split("@", 1)[0].replace("-", "_").split("_", 1)[0]
+    code = code.lower()
+    if code in ("c", "posix"):
+        return "en"
+    return code if code in LANGUAGES else None
+
+
+def detect_language(
+    env: Mapping[str, str] | None = None,
+    system: Callable[[], str | None] | None = None,
+) -> str:
+    """The user's language, as gettext chooses it: the first of ``LANGUAGE``,
+    ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set decides (``LANGUAGE`` may list
+    several, ``ja:en``). When none is set, the system's UI language (Windows,
+    macOS). English when nothing names a language we have."""
     env = os.environ if env is None else env
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    for var in LOCALE_VARIABLES:
         value = env.get(var, "")
         if value:
-            return "ja" if value.lower().startswith("ja") else "en"
-    return "en"
+            for item in value.split(":"):
+                found = _language_of(item) if item else None
+                if found is not None:
+                    return found
+            return "en"
+    ui = (system or system_ui_language)()
+    return (_language_of(ui) if ui else None) or "en"
+
+
+def system_ui_language() -> str | None:
+    """The desktop's language where the environment does not carry it (Windows, macOS)."""
+    try:
+        if sys.platform == "win32":
+            import ctypes
+
+            langid = ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
+            return "ja" if langid & 0x3FF == 0x11 else "en"  # LANG_JAPANESE
+        if sys.platform == "darwin":
+            out = subprocess.run(
+                ["defaults", "read", "-g", "AppleLanguages"],
+                capture_output=True,
+                text=True,
+                timeout=2,
+                check=False,
+            ).stdout
+            first = out.replace("(", " ").replace('"', " ").replace(",", " ").split()
+            return first[0] if first else None
+    except (OSError, subprocess.SubprocessError, AttributeError, ValueError):
+        return None
+    return None
 
 
 def set_language(lang: str) -> None:
@@ -40,36 +127,44 @@ def get_language() -> str:
     return _current
 
 
-def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(_flatten(value, name + "."))
-        else:
-            out[name] = str(value)
-    return out
+def t(key: str, lang: str | None = None, **values: object) -> str:
+    """The message ``key`` in the current (or given) language, formatted with ``values``."""
+    text = translation(lang or _current).gettext(key)
+    return text.format(**values) if values else text
 
 
-@cache
-def catalogue(lang: str) -> dict[str, str]:
-    """All messages of one language, by dotted key."""
-    text = resources.files("jpki").joinpath("locale", f"{lang}.toml").read_text("utf-8")
-    return _flatten(tomllib.loads(text))
+def tn(key: str, count: int, lang: str | None = None, **values: object) -> str:
+    """The form of ``key`` for ``count`` (``ngettext``), formatted with ``values``."""
+    return translation(lang or _current).ngettext(key, key, count).format(**values)
+
+
+def has(key: str) -> bool:
+    """Whether ``key`` is a message (for optional ones: a status word's text)."""
+    try:
+        translation("en").gettext(key)
+    except MissingMessage:
+        return False
+    return True
 
 
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def t(key: str, lang: str | None = None, **values: object) -> str:
-    """The message ``key`` in the current (or given) language, formatted with ``values``."""
-    lang = lang or _current
-    text = catalogue(lang).get(key)
-    if text is None:
-        text = catalogue("en").get(key, key)
-    return text.format(**values) if values else text
-
-
-def has(key: str) -> bool:
-    return key in catalogue("en")
+@contextmanager
+def use_for_click(lang: str) -> Iterator[None]:
+    """While inside, click's own :func:`gettext.gettext` lookups use our catalogue in
+    ``lang`` (click reads the domain and ``LANGUAGE`` at every lookup). Restored after."""
+    translation(lang)  # fail early and clearly when the catalogues are missing
+    saved = gettext.textdomain(), os.environ.get("LANGUAGE")
+    gettext.bindtextdomain(DOMAIN, str(LOCALEDIR))
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = lang
+    try:
+        yield
+    finally:
+        gettext.textdomain(saved[0])
+        if saved[1] is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = saved[1]

@@ -97,12 +97,24 @@ def test_serve_with_a_bad_state_file(tmp_path: Path) -> None:
         (["--emulator", "--reader", "x", "retries"], "--reader", "同時に使えません"),
         (["--replay", "x.jsonl", "--emulator", "retries"], "--replay", "同時に使えません"),
         (["--emulator-state", "x.json", "retries"], "needs --emulator", "--emulator が必要"),
-        (["--bogus", "retries"], "no such option: --bogus", "--bogus というオプションはありません"),
-        (["retries", "--bogus"], "no such option: --bogus", "--bogus というオプションはありません"),
-        (["--verbos", "retries"], "did you mean --verbose", "もしかして: --verbose"),
-        (["--wait", "-1", "retries"], "invalid value for --wait", "--wait の値が正しくありません"),
-        (["--wait"], "--wait", "--wait の使い方が正しくありません"),
-        (["emulator", "init-state"], "PATH is missing", "PATH を指定してください"),
+        (
+            ["--bogus", "retries"],
+            "No such option '--bogus'",
+            "'--bogus' というオプションはありません",
+        ),
+        (
+            ["retries", "--bogus"],
+            "No such option '--bogus'",
+            "'--bogus' というオプションはありません",
+        ),
+        (["--verbos", "retries"], "'--verbose'", "'--verbose', '--version' のことですか"),
+        (
+            ["--wait", "-1", "retries"],
+            "Invalid value for '--wait'",
+            "'--wait' の値が正しくありません",
+        ),
+        (["--wait"], "'--wait' requires an argument", "'--wait' には値を 1 個指定してください"),
+        (["emulator", "init-state"], "Missing argument 'PATH'", "次の引数がありません: 'PATH'"),
         (["--emulator"], "a command is missing", "コマンドを指定してください"),
     ],
 )
@@ -122,7 +134,7 @@ def test_usage_errors(args: list[str], words_en: str, words_ja: str) -> None:
 def test_unknown_command_and_language() -> None:
     ja = run("--lang", "ja", "retrie")
     assert ja.code == Exit.USAGE
-    assert "retrie" in ja.err and "もしかして: retries" in ja.err
+    assert "'retrie' というコマンドはありません" in ja.err and "'retries' のことですか" in ja.err
     bad_lang = run("--lang", "fr", "retries")
     assert bad_lang.code == Exit.USAGE and "--lang" in bad_lang.err
 
@@ -159,7 +171,7 @@ SERVICE = apdu.ServiceUnavailableError("x")
         (apdu.ReplayMismatchError(2, "00A4", "00B0"), "replay-mismatch", Exit.ERROR),
         (apdu.ReplayLeftoverError(1, 3), "replay-leftover", Exit.ERROR),
         (je.NotMyNumberCardError(0x6A82), "not-my-number-card", Exit.NO_CARD),
-        (je.PinFormatError("auth", "4 digits"), "pin-format", Exit.USAGE),
+        (je.PinFormatError("auth", "digits4"), "pin-format", Exit.USAGE),
         (je.WrongPinError("auth", 2), "wrong-pin", Exit.WRONG_PIN),
         (je.PinLockedError("auth"), "pin-locked", Exit.LOCKED),
         (je.PinLockedError("juki", "juki-common", just_locked=True), "pin-locked", Exit.LOCKED),
@@ -208,21 +220,9 @@ def test_an_unexpected_error_reaches_the_user_as_one_line(monkeypatch: pytest.Mo
     assert r.code == Exit.ERROR and "boom" in r.err and len(r.err.strip().splitlines()) == 1
 
 
-def test_every_command_and_option_has_help_in_both_languages() -> None:
-    from jpki.cli.help import help_keys, walk
-    from jpki.cli.main import cli
-    from jpki.i18n import catalogue
-
-    keys = [key for path, command in walk(cli) for key, _ in help_keys(path, command)]
-    assert len(keys) > 20
-    for lang in ("en", "ja"):
-        missing = [key for key in keys if key not in catalogue(lang)]
-        assert not missing, (lang, missing)
-
-
 def test_help_follows_the_language() -> None:
     ja = run("--lang", "ja", "retries", "--help")
-    assert ja.code == 0 and "試行回数を使わずに" in ja.out and "ヘルプを表示" in ja.out
+    assert ja.code == 0 and "試行回数を使わずに" in ja.out and "このメッセージを表示" in ja.out
     en = run("--lang", "en", "--help")
     assert en.code == 0 and "Never spends a PIN try" in en.out and "Show this message" in en.out
     assert "暗証番号" not in en.out

@@ -200,7 +200,7 @@ def test_partial_change_is_reported_and_key_finishes_it(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("pins", "kind", "code", "words"),
     [
-        ({}, "9", Exit.USAGE, "invalid value"),
+        ({}, "9", Exit.USAGE, "not a PIN kind"),
         ({"auth": {"remaining": 0}}, "2", Exit.LOCKED, "locked"),
     ],
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
 
 from cli_runner import jpkitool_inprocess as run
@@ -54,3 +57,49 @@ def test_help_fits_80_columns(
     assert r.code == 0, r.err
     too_long = [line for line in r.out.splitlines() if width(line) > 80]
     assert too_long == []
+
+
+def test_long_output_lines_hang_under_their_indent() -> None:
+    from jpki.cli.wrap import wrap_lines
+
+    text = "short\n  " + " ".join(["word"] * 30) + "\n" + "あ" * 50
+    lines = wrap_lines(text, 40).splitlines()
+    assert lines[0] == "short"
+    assert lines[1].startswith("  word") and lines[2].startswith("    word")
+    assert all(width(line) <= 40 for line in lines)
+    assert "".join(line.strip() for line in lines if "あ" in line) == "あ" * 50
+    assert wrap_lines(text, None) == text
+
+
+def test_output_width_comes_from_columns_or_the_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jpki.cli import wrap
+
+    monkeypatch.setenv("COLUMNS", "72")
+    assert wrap.output_width() == 72
+    monkeypatch.delenv("COLUMNS")
+    monkeypatch.setattr(wrap.sys, "stdout", io.StringIO())  # a pipe: no wrapping
+    assert wrap.output_width() is None
+
+
+def _locked_card(tmp_path: Path) -> list[str]:
+    path = tmp_path / "card.json"
+    path.write_text('{"pins": {"sign": {"remaining": 0}, "auth": {"remaining": 0}}}', "utf-8")
+    return ["--emulator", "--emulator-state", str(path)]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("command", [["retries"], ["readers"], ["info"], ["doctor"]])
+def test_output_fits_80_columns(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, lang: str, command: list[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    r = run("--lang", lang, *_locked_card(tmp_path), *command)
+    assert r.out.strip(), r.err
+    assert [line for line in r.out.splitlines() if width(line) > 80] == []
+    if command == ["readers"]:  # a table wraps within its columns
+        return
+    monkeypatch.delenv("COLUMNS")  # a pipe: the same words, not wrapped
+    piped = run("--lang", lang, *_locked_card(tmp_path), *command)
+    assert piped.out.replace("\n", "").replace(" ", "") == r.out.replace("\n", "").replace(" ", "")

@@ -15,10 +15,11 @@ import click
 
 from apdu import BaseTransport
 
-from .. import __version__
 from ..card import MyNumberCard
 from ..i18n import t
+from ..session import SessionSpec, open_session
 from .failures import Exit, UsageFailure, classify
+from .wrap import output_width, wrap_lines
 
 
 def parse_now(text: str) -> dt.datetime:
@@ -69,7 +70,8 @@ class AppContext:
     # -- output ---------------------------------------------------------------
 
     def echo(self, text: str = "") -> None:
-        click.echo(text)
+        """Text on stdout, long lines wrapped at the terminal's width (not in a pipe)."""
+        click.echo(wrap_lines(text, output_width()))
 
     def emit_json(self, document: dict[str, Any]) -> None:
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
@@ -84,6 +86,20 @@ class AppContext:
         if sys.stderr.isatty():
             click.echo(t("wait.insert_card"), err=True)
 
+    def session_spec(self, transaction: bool = True) -> SessionSpec:
+        """The session the options ask for (the option conflicts were refused above)."""
+        opts = self.options
+        return SessionSpec(
+            reader=opts.reader,
+            wait=opts.wait,
+            on_wait=self._on_wait,
+            emulator=opts.emulator_state if opts.emulator_state else opts.emulator,
+            replay=opts.replay,
+            record=opts.record,
+            trace=opts.verbose,
+            transaction=transaction,
+        )
+
     @contextlib.contextmanager
     def transport(self, transaction: bool = True) -> Iterator[BaseTransport]:
         """The transport the options ask for, wrapped for recording and tracing.
@@ -91,61 +107,8 @@ class AppContext:
         With ``transaction`` the whole session is one PC/SC transaction; without, the
         command opens its own (:meth:`jpki.card.MyNumberCard.transaction`).
         """
-        opts = self.options
-        save: Any = None
-        base: BaseTransport
-        if opts.replay:
-            from apdu.replay import ReplayTransport
-
-            base = ReplayTransport(opts.replay)
-        elif opts.emulator:
-            from ..emulator import CardState, EmulatorTransport, VirtualCard, load_state
-
-            path = opts.emulator_state
-            state = load_state(path) if path and path.exists() else CardState.default()
-            base = EmulatorTransport(VirtualCard(state))
-            if path:
-                from ..emulator import save_state
-
-                before = state.to_json()
-
-                def save() -> None:
-                    # Only what changed is written back: a read-only command leaves a
-                    # partial state file as the user wrote it.
-                    if state.to_json() != before:
-                        save_state(state, path)
-
-        else:
-            from ..connect import connect
-
-            base = connect(opts.reader, wait=opts.wait, on_wait=self._on_wait)
-        transport: BaseTransport = base
-        finished = False
-        try:
-            if opts.record:
-                from apdu.recording import RecordingTransport
-
-                transport = RecordingTransport(
-                    transport,
-                    opts.record,
-                    tool_version=f"jpkitool {__version__}",
-                    origin="emulator" if opts.emulator else None,
-                )
-            if opts.verbose:
-                from apdu.trace import TracingTransport
-
-                transport = TracingTransport(transport)
-            with transport.transaction() if transaction else contextlib.nullcontext():
-                yield transport
-            finished = True
-        finally:
-            if save is not None:
-                save()
-            if opts.replay:
-                # Left-over exchanges are an error only when the command itself succeeded.
-                base.close(strict=finished)  # type: ignore[call-arg]
-            else:
-                transport.close()
+        with open_session(self.session_spec(transaction)) as transport:
+            yield transport
 
     @contextlib.contextmanager
     def card(self, transaction: bool = True) -> Iterator[MyNumberCard]:

@@ -3,6 +3,7 @@ message). The README has the table of statuses."""
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -13,7 +14,7 @@ from apdu import errors as ae
 
 from .. import errors as je
 from .. import profile
-from ..i18n import has, t
+from ..i18n import has, t, tn
 
 
 class Exit(IntEnum):
@@ -63,6 +64,8 @@ class UsageFailure(Exception):
 def sw_text(sw: int) -> str:
     """What a status word means, in the current language (the catalogue's ``sw.XXXX``
     for the words this card is known to answer, else ISO 7816-4's English text)."""
+    if sw & 0xFFF0 == apdu.SW.VERIFY_FAILED:
+        return tn("sw.63Cx", sw & 0x0F, n=sw & 0x0F)
     key = f"sw.{sw:04X}"
     return t(key) if has(key) else apdu.describe(sw)
 
@@ -207,38 +210,9 @@ def classify(exc: BaseException) -> Failure:
     return Failure("unexpected", Exit.ERROR, t("error.unexpected", detail=detail))
 
 
-def _hint(exc: click.BadParameter) -> str:
-    """The option or argument a click error is about, as the user wrote it."""
-    hint = exc.param_hint
-    if hint is None and isinstance(exc.param, click.Argument):
-        hint = exc.param.human_readable_name
-    elif hint is None and exc.param is not None:
-        hint = exc.param.opts[0] if exc.param.opts else exc.param.name
-    if isinstance(hint, str | None):
-        return hint or "?"
-    return " / ".join(hint)
-
-
 def usage_detail(exc: click.UsageError) -> str:
-    """click's usage error in the current language (click ships only English).
-
-    The part click takes from a parameter type (why a value is invalid) stays as
-    click wrote it; the sentence around it is ours.
-    """
-    possibilities = getattr(exc, "possibilities", None)
-    maybe = t("usage.did_you_mean", names=", ".join(possibilities)) if possibilities else ""
-    no_such_command = getattr(click.exceptions, "NoSuchCommand", None)  # click >= 8.4
-    match exc:
-        case click.NoSuchOption():
-            return t("usage.no_such_option", option=exc.option_name) + maybe
-        case _ if no_such_command is not None and isinstance(exc, no_such_command):
-            return t("usage.no_such_command", command=exc.command_name) + maybe
-        case click.MissingParameter():
-            return t("usage.missing", param=_hint(exc))
-        case click.BadParameter():
-            return t("usage.bad_value", param=_hint(exc), detail=exc.message)
-        case click.BadOptionUsage():
-            return t("usage.bad_option", option=exc.option_name, detail=exc.message)
-    if exc.message == "Missing command.":
+    """click's message for a usage error: click words it, our catalogue translates it
+    (see :func:`jpki.i18n.use_for_click`). A missing command also lists the commands."""
+    if exc.message == gettext.gettext("Missing command."):
         return t("usage.missing_command")
-    return t("usage.other", detail=exc.format_message())
+    return exc.format_message()

@@ -1,18 +1,20 @@
-"""``--help`` in the user's language: command and option texts from the catalogues.
+"""``--help`` in the user's language.
 
-click reads ``help`` when it formats the page, after :func:`jpki.i18n.set_language`
-ran, so setting the attributes from ``help.command.<path>`` and
-``help.option.<path>.<param>`` before parsing is enough. click's own words
-("Usage:", "Options:", its error texts) stay in English: click ships no Japanese.
+Each command's and option's help is written once, in the catalogues
+(``help.command.<path>``, ``help.option.<path>.<param>``), never in the decorators;
+click reads ``help`` when it formats the page, so setting the attributes before
+parsing is enough. click's own words ("Usage:", "Options", "Show this message and
+exit.") come from click's msgids in our catalogue (:func:`jpki.i18n.use_for_click`).
 """
 
 from __future__ import annotations
 
+import gettext
 from collections.abc import Iterator
 
 import click
 
-from ..i18n import has, t
+from ..i18n import t
 from .wrap import CellContext
 
 
@@ -28,7 +30,8 @@ def help_keys(path: str, command: click.Command) -> Iterator[tuple[str, click.Op
     """The catalogue keys of a command's help and of its options' help."""
     yield f"help.command.{path}", None
     for param in command.params:
-        if isinstance(param, click.Option):
+        # --version is click's own option, in click's own words (see localize).
+        if isinstance(param, click.Option) and param.name != "version":
             yield f"help.option.{path}.{param.name}", param
 
 
@@ -40,13 +43,14 @@ def localize(root: click.Command) -> None:
         command.context_class = CellContext  # wrap by display width (Japanese)
         # click >= 8.1.8 keeps the help option it made, so its text can be set here.
         help_option = command.get_help_option(click.Context(command, help_option_names=names))
-        if help_option is not None:
-            help_option.help = t("help.show_help")
-        for key, param in help_keys(path, command):
-            if not has(key):
-                continue
-            if param is None:
+        if help_option is not None:  # click made it once, in the language of that moment
+            help_option.help = gettext.gettext("Show this message and exit.")
+        for own in command.params:
+            if own.name == "version" and isinstance(own, click.Option):
+                own.help = gettext.gettext("Show the version and exit.")
+        for key, option in help_keys(path, command):
+            if option is None:
                 command.help = t(key)
                 command.short_help = None
             else:
-                param.help = t(key)
+                option.help = t(key)

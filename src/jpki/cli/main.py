@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..i18n import LANGUAGES, detect_language, set_language, t
+from ..i18n import LANGUAGES, detect_language, set_language, t, use_for_click
 from .context import AppContext, Options
 from .failures import Exit, ExitWith, classify, usage_detail
 from .help import localize
@@ -27,52 +27,39 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
     "-r",
     "--reader",
     metavar="TEXT",
-    help="Reader: case-insensitive part of its name, or its index in `jpkitool readers`.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of text.")
+@click.option("--json", "as_json", is_flag=True)
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
-    help="Language of messages (default: from LC_ALL / LC_MESSAGES / LANG).",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Trace APDUs on stderr (PINs are never shown).")
+@click.option("-v", "--verbose", is_flag=True)
 @click.option(
     "--record",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Record the card session to a JSON Lines file (PINs redacted).",
 )
 @click.option(
     "--replay",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Answer from a recorded session file instead of a card.",
 )
-@click.option(
-    "--emulator", is_flag=True, help="Use the built-in virtual My Number card (no reader)."
-)
+@click.option("--emulator", is_flag=True)
 @click.option(
     "--emulator-state",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="With --emulator: keep the virtual card's state in this JSON file.",
 )
 @click.option(
     "--wait",
     type=click.FloatRange(min=0),
     metavar="SECONDS",
-    help="Wait up to SECONDS for a card to be inserted.",
 )
 @click.option(
     "--now",
     metavar="ISO8601",
     hidden=True,
-    help="Take this time as now (tests and replayed sessions; naive means UTC).",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="jpkitool")
 @click.pass_context
 def cli(ctx: click.Context, /, **kwargs: Any) -> None:
-    """jpkitool: your My Number Card's PINs, certificates and expiry, over PC/SC.
-
-    Never spends a PIN try unless a command must (retries, info and readers never do).
-    """
     lang = kwargs["lang"] or detect_language()
     set_language(lang)
     options = Options(
@@ -174,7 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     args = hoist_global_options(sys.argv[1:] if argv is None else list(argv))
     as_json, lang = _early_options(args)
     set_language(lang)
-    localize(cli)
+    with use_for_click(lang):
+        localize(cli)
+        return _run(args, as_json)
+
+
+def _run(args: list[str], as_json: bool) -> int:
     ctx: click.Context | None = None
     try:
         ctx = cli.make_context("jpkitool", args)

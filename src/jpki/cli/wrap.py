@@ -6,6 +6,9 @@ is click's formatter with this wrapping.
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from collections.abc import Iterable, Iterator
 
 import click
@@ -70,6 +73,35 @@ def _fill(tokens: Iterable[tuple[str, bool]], limit: int, first: str, rest: str)
             line, empty = line + add, False
     lines.append(line.rstrip())
     return lines
+
+
+def output_width() -> int | None:
+    """Cells per line for text output: ``COLUMNS`` when set, else the terminal's width
+    when stdout is one; None (no wrapping) for a pipe or a file."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        if sys.stdout.isatty():
+            return shutil.get_terminal_size().columns
+    except (AttributeError, ValueError, OSError):
+        pass
+    return None
+
+
+def wrap_lines(text: str, limit: int | None) -> str:
+    """Each line of ``text`` wider than ``limit`` wrapped by display width; the
+    continuation lines hang two cells under the line's own indent."""
+    if limit is None:
+        return text
+    out = []
+    for line in text.split("\n"):
+        if width(line) <= limit:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        out.append(wrap_cells(line.strip(), limit, indent, indent + "  "))
+    return "\n".join(out)
 
 
 class CellFormatter(click.HelpFormatter):

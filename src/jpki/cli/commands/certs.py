@@ -34,7 +34,7 @@ from ...cardcerts import (
 )
 from ...certificate import CertificateInfo
 from ...chain import ChainResult, ChainStatus, check_chain
-from ...i18n import t
+from ...i18n import t, tn
 from ...jst import JST, days_left, iso_utc
 from ...pinops import PinPlan
 from ..context import AppContext
@@ -57,8 +57,8 @@ def both_zones(when: dt.datetime) -> str:
 
 def days_text(left: int) -> str:
     if left < 0:
-        return t("cert.days_ago", days=-left)
-    return t("cert.days_left", days=left)
+        return tn("cert.days_ago", -left, days=-left)
+    return tn("cert.days_left", left, days=left)
 
 
 # -- reading with ① when needed --------------------------------------------------------
@@ -197,16 +197,15 @@ kind_argument = click.argument("kind", type=click.Choice(KINDS))
 
 @click.group("cert")
 def cert_group() -> None:
-    """The card's certificates: show or export (auth|auth-ca|sign|sign-ca)."""
+    """A group: its help is in the catalogues (``help.command.*``)."""
 
 
 @cert_group.command("show")
 @kind_argument
-@click.option("--show-personal", is_flag=True, help="Show the sign certificate's personal data.")
+@click.option("--show-personal", is_flag=True)
 @force_option
 @click.pass_obj
 def show_command(app: AppContext, kind: str, show_personal: bool, force: bool) -> None:
-    """Show a certificate: subject, issuer, validity, key, fingerprint, chain (sign needs ①)."""
     now = app.now()
     with certificate_session(app, kind == "sign", force) as (card, plan):
         if kind in profile.CA_OF:
@@ -245,13 +244,10 @@ def check_writable(path: Path) -> None:
 @click.option(
     "--format", "form", type=click.Choice(["pem", "der"]), default="pem", show_default=True
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
-)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 @force_option
 @click.pass_obj
 def export_command(app: AppContext, kind: str, form: str, output: Path | None, force: bool) -> None:
-    """Export a certificate as PEM or DER, to stdout or a file (sign needs ①)."""
     if output is not None:
         check_writable(output)  # before the card, and before asking ①
     else:
@@ -262,7 +258,7 @@ def export_command(app: AppContext, kind: str, form: str, output: Path | None, f
     if output is not None:
         write_whole(output, data)
         if not app.options.json:
-            app.note(t("cert.written", path=str(output), bytes=len(data)))
+            app.note(tn("cert.written", len(data), path=str(output), bytes=len(data)))
         else:
             app.emit_json({"kind": kind, "format": form, "path": str(output), "bytes": len(data)})
         return
@@ -301,7 +297,7 @@ def expiry_lines(report: ExpiryReport, asked_sign: bool) -> list[str]:
     if worst is ExpiryState.EXPIRED:
         lines += ["", t("expiry.advice.expired")]
     elif worst is ExpiryState.EXPIRING:
-        lines += ["", t("expiry.advice.expiring", days=report.warn_days)]
+        lines += ["", tn("expiry.advice.expiring", report.warn_days, days=report.warn_days)]
     return lines
 
 
@@ -311,18 +307,16 @@ def expiry_json(report: ExpiryReport) -> dict[str, Any]:
 
 
 @click.command("expiry")
-@click.option("--sign", "with_sign", is_flag=True, help="Also the sign certificate (needs ①).")
+@click.option("--sign", "with_sign", is_flag=True)
 @click.option(
     "--warn-days",
     type=click.IntRange(min=0),
     default=WARN_DAYS,
     show_default=True,
-    help="Exit 6 when something expires within this many days.",
 )
 @force_option
 @click.pass_obj
 def expiry_command(app: AppContext, with_sign: bool, warn_days: int, force: bool) -> None:
-    """When the card and its certificates expire. Exit 6 expiring, 7 expired."""
     now = app.now()
     with certificate_session(app, with_sign, force, absent_ok=True) as (card, plan):
         report = read_expiry(

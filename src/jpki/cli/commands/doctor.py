@@ -10,7 +10,7 @@ import click
 
 from apdu import PcscLibraryError, ReaderBusyError, ServiceUnavailableError, TransportError
 
-from ...card import MyNumberCard
+from ... import connect
 from ...i18n import t
 from ..context import AppContext
 from ..failures import Exit, finish
@@ -70,9 +70,8 @@ def walk(reader: str | None) -> list[Check]:
     answering = []
     for state in with_card:
         try:
-            with pcsc.PcscTransport(state.name) as transport:
-                if MyNumberCard(transport).select_app_is_jpki():
-                    answering.append(state.name)
+            if connect.probe_reader(state.name).my_number:
+                answering.append(state.name)
         except ReaderBusyError:
             busy = Check("jpki", False, t("doctor.busy", reader=state.name), Exit.ERROR, "busy")
             return [*checks, busy]
@@ -90,7 +89,7 @@ def walk(reader: str | None) -> list[Check]:
 
 def walk_transport(app: AppContext) -> list[Check]:
     with app.transport() as transport:
-        ok = MyNumberCard(transport).select_app_is_jpki()
+        ok = connect.probe(transport).my_number
         checks = [Check("card", True, t("doctor.card.ok", readers=transport.name))]
     key = "doctor.jpki.ok" if ok else "doctor.jpki.fail"
     return [*checks, Check("jpki", ok, t(key, readers=transport.name))]
@@ -99,7 +98,6 @@ def walk_transport(app: AppContext) -> list[Check]:
 @click.command("doctor")
 @click.pass_obj
 def command(app: AppContext) -> None:
-    """Check pcscd, readers, card and JPKI application; name the first missing link and its fix."""
     if app.options.emulator or app.options.replay:
         checks = walk_transport(app)
     else:

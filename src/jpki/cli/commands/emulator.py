@@ -12,7 +12,7 @@ from ..context import AppContext
 
 @click.group("emulator")
 def command() -> None:
-    """The built-in virtual My Number card."""
+    """A group: its help is in the catalogues (``help.command.*``)."""
 
 
 @command.command("serve")
@@ -21,21 +21,15 @@ def command() -> None:
     type=click.IntRange(1, 65535),
     default=0x8C7B,
     show_default=True,
-    help="TCP port of pcscd's vpcd reader (Debian's vpcd default is 35963).",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Host running pcscd.")
+@click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
     "--state",
     "state_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Virtual card state (JSON); counters are saved back to it.",
 )
 @click.pass_obj
 def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -> None:
-    """Connect the virtual card to a vpcd reader and serve until Ctrl-C or SIGTERM.
-
-    Any PC/SC program then sees a My Number card in the reader `Virtual PCD 00 00`.
-    """
     from ...emulator import CardState, VirtualCard, load_state, save_state
     from ...emulator.vpcd import serve as serve_vpcd
 
@@ -52,10 +46,9 @@ def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -
 
 @command.command("init-state")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--force", is_flag=True)
 @click.pass_obj
 def init_state(app: AppContext, path: Path, force: bool) -> None:
-    """Write the default virtual-card state to PATH, to edit and use with --emulator-state."""
     from ...emulator import CardState, save_state
 
     if path.exists() and not force:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ...cardcerts import WARN_DAYS, ExpiryState, end_of_day_jst, expiry_state
-from ...i18n import get_language, t
+from ...i18n import get_language, t, tn
 from ...info import CardInfo, read_info
 from ...jst import JST, days_left, iso_utc
 from ..context import AppContext
@@ -47,14 +47,14 @@ def render_text(info: CardInfo, now: dt.datetime, status: Exit) -> list[str]:
     else:
         days = days_left(end_of_day_jst(info.card_expiry), now)
         key = "info.expiry_past" if days < 0 else "info.expiry"
-        lines.append(t(key, date=info.card_expiry.isoformat(), days=abs(days)))
+        lines.append(tn(key, abs(days), date=info.card_expiry.isoformat(), days=abs(days)))
     if info.auth_not_after is None:
         lines.append(t("info.auth_expiry_unknown"))
     else:
         end = info.auth_not_after.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
         days = days_left(info.auth_not_after, now)
         key = "info.auth_expired" if days < 0 else "info.auth_expiry"
-        lines.append(t(key, when=end, days=abs(days)))
+        lines.append(tn(key, abs(days), when=end, days=abs(days)))
     if status is Exit.EXPIRED:
         lines.append(t("info.expired"))
     elif status is Exit.EXPIRING:
@@ -92,15 +92,9 @@ def to_json(info: CardInfo, now: dt.datetime) -> dict[str, Any]:
     type=click.IntRange(min=0),
     default=WARN_DAYS,
     show_default=True,
-    help="Exit 6 when the card or the auth certificate expires within this many days.",
 )
 @click.pass_obj
 def command(app: AppContext, warn_days: int) -> None:
-    """Show the token kind, applications, sign certificate, card expiry and the auth
-    certificate's expiry (no PIN).
-
-    Exit status 6 when one of them expires within --warn-days, 7 when one has expired.
-    """
     with app.card() as card:
         info = read_info(card)
     now = app.now()

@@ -221,23 +221,20 @@ def ask_change(
 
 
 #: Options both commands take (help texts come from the catalogues, ``help.option.*``).
-force_option = click.option(
-    "--force", is_flag=True, help="Spend the last try, or a try on an untrusted count."
-)
+force_option = click.option("--force", is_flag=True)
 key_option = click.option(
     "--key",
     "keys",
     multiple=True,
     type=click.Choice(KEY_CHOICES),
-    help="③ only: act on just this one of its two keys.",
 )
 
 
 @click.command("change-pin")
-@click.argument("kinds", nargs=-1, required=True, type=PinKind())
+@click.argument("kinds", nargs=-1, required=True, type=PinKind(), metavar="KINDS...")
 @force_option
-@click.option("--allow-weak", is_flag=True, help="Accept an easily guessed new PIN.")
-@click.option("--same-current", is_flag=True, help="Ask the current PIN once for all KINDS.")
+@click.option("--allow-weak", is_flag=True)
+@click.option("--same-current", is_flag=True)
 @key_option
 @click.pass_obj
 def change_command(
@@ -248,11 +245,6 @@ def change_command(
     same_current: bool,
     keys: tuple[str, ...],
 ) -> None:
-    """Change PINs (KINDS: sign|auth|juki|cardinfo or 1-4; ②③④ may share one value).
-
-    The new PIN is checked before the card is touched; the counter is read first
-    without spending a try. Exit 3 wrong current PIN, 4 locked, 8 refused (last try).
-    """
     pins = resolve_pins(kinds)
     resolve_keys(pins, keys)
     check_one_format(pins)
@@ -279,18 +271,13 @@ def before_lines(counters: Counters, pin: Pin) -> list[str]:
 
 
 @click.command("verify-pin")
-@click.argument("kind", nargs=-1, required=True, type=PinKind())
+@click.argument("kind", nargs=-1, required=True, type=PinKind(), metavar="KIND")
 @force_option
 @key_option
 @click.pass_obj
 def verify_command(
     app: AppContext, kind: tuple[str, ...], force: bool, keys: tuple[str, ...]
 ) -> None:
-    """Check a PIN you believe in (KIND: sign|auth|juki|cardinfo or 1-4).
-
-    Shows the tries left first; a wrong entry spends one. Exit 0 correct, 3 wrong,
-    4 locked, 8 refused (last try without --force).
-    """
     if len(kind) != 1:  # never echo the extra word: it may be a PIN
         raise UsageFailure("usage.one_kind")
     (pin,) = resolve_pins(kind)

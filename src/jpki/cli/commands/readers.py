@@ -7,14 +7,15 @@ from typing import Any
 
 import click
 
-from apdu import BaseTransport, TransportError
+from apdu import TransportError
 
-from ...card import MyNumberCard
+from ... import connect
 from ...i18n import t
 from ...profile import Token
 from ..context import AppContext
 from ..failures import classify
 from ..table import render
+from ..wrap import output_width
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,6 @@ class ReaderReport:
     error: str | None = None
 
 
-def probe(transport: BaseTransport) -> tuple[bool, Token | None]:
-    """Whether the card selects the JPKI application, and its token kind (no PIN)."""
-    card = MyNumberCard(transport)
-    if not card.select_app_is_jpki():
-        return False, None
-    return True, card.read_token()
-
-
 def scan() -> list[ReaderReport]:
     from apdu import pcsc
 
@@ -45,9 +38,10 @@ def scan() -> list[ReaderReport]:
             out.append(ReaderReport(state.index, state.name, False, b"", None, None))
             continue
         try:
-            with pcsc.PcscTransport(state.name) as transport:
-                mine, token = probe(transport)
-            out.append(ReaderReport(state.index, state.name, True, state.atr, mine, token))
+            found = connect.probe_reader(state.name, token=True)
+            out.append(
+                ReaderReport(state.index, state.name, True, state.atr, found.my_number, found.token)
+            )
         except TransportError as exc:
             out.append(
                 ReaderReport(
@@ -64,11 +58,12 @@ def yes_no(value: bool | None) -> str:
 @click.command("readers")
 @click.pass_obj
 def command(app: AppContext) -> None:
-    """List readers, their cards, and whether each card is a My Number card."""
     if app.options.emulator or app.options.replay:
         with app.transport() as transport:
-            mine, token = probe(transport)
-            reports = [ReaderReport(0, transport.name, True, transport.atr, mine, token)]
+            found = connect.probe(transport, token=True)
+            reports = [
+                ReaderReport(0, transport.name, True, transport.atr, found.my_number, found.token)
+            ]
     else:
         reports = scan()
     if app.options.json:
@@ -96,7 +91,7 @@ def command(app: AppContext) -> None:
         ]
         for r in reports
     ]
-    app.echo("\n".join(render(header, rows)))
+    app.echo("\n".join(render(header, rows, limit=output_width())))
 
 
 def _json(r: ReaderReport) -> dict[str, Any]:

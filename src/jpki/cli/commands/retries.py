@@ -8,7 +8,7 @@ import click
 
 from ... import profile
 from ...card import KeyState
-from ...i18n import t
+from ...i18n import t, tn
 from ...retries import PinStatus, RetriesReport, read_retries
 from ..advice import advice, advice_json
 from ..context import AppContext
@@ -49,8 +49,9 @@ def render_text(report: RetriesReport) -> list[str]:
         if p.keys_differ:
             a, b = p.keys
             lines.append(
-                t(
+                tn(
                     "retries.keys_differ",
+                    a.remaining if a.remaining is not None else 2,
                     juki=count_text_key(a.remaining),
                     common=count_text_key(b.remaining),
                 )
@@ -94,10 +95,6 @@ def to_json(report: RetriesReport) -> dict[str, Any]:
 @click.command("retries")
 @click.pass_obj
 def command(app: AppContext) -> None:
-    """Show how many tries each PIN has left, without spending one.
-
-    Exit status 4 when one of the PINs ①-④ is locked.
-    """
     with app.card() as card:
         report = read_retries(card)
     if app.options.json:

@@ -1,0 +1,176 @@
+"""Opening a card session: the one builder behind :func:`jpki.open_card` and the CLI.
+
+A :class:`SessionSpec` names what to talk to (a reader, found automatically or
+waited for; the built-in virtual card; or a recorded session to replay) and how
+(recording, tracing, one PC/SC transaction). :func:`open_session` builds the
+transport stack from it and takes it down again.
+
+The virtual card's state may be a state file: it is read when it exists (else the
+default card is used) and written back only when the session changed the card, so
+a read-only session leaves a partial file as the user wrote it, and creates none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from apdu import ApduError, BaseTransport
+
+from . import connect
+
+if TYPE_CHECKING:
+    from .emulator import CardState
+
+__all__ = ["SessionSpec", "closing", "open_session", "state_file"]
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """What :func:`open_session` opens.
+
+    - ``reader``: a reader index or part of its name; None: found automatically
+      (:func:`jpki.connect.choose_reader`). ``wait``: seconds to wait for a card;
+      ``on_wait`` is called once if waiting starts. Real readers only.
+    - ``emulator``: the built-in virtual card: True (default card), a
+      :class:`jpki.emulator.CardState` (used as is, changes visible to the caller),
+      or the path of a state file (read if it exists, saved only when changed).
+    - ``replay``: a recorded session file to play back instead of a card.
+    - ``record``: a session file to record the exchanges to (secrets redacted).
+    - ``trace``: write each exchange to standard error (True) or to a text stream.
+    - ``transaction``: the whole session is one PC/SC transaction.
+
+    ``replay`` excludes ``reader``, ``emulator`` and ``record``; ``emulator``
+    excludes ``reader`` (:class:`ValueError`).
+    """
+
+    reader: str | None = None
+    wait: float | None = None
+    on_wait: Callable[[], None] | None = None
+    emulator: bool | CardState | str | os.PathLike[str] = False
+    replay: str | os.PathLike[str] | None = None
+    record: str | os.PathLike[str] | None = None
+    trace: bool | TextIO = False
+    transaction: bool = True
+
+    def __post_init__(self) -> None:
+        if self.replay is not None and (
+            self.uses_emulator or self.reader or self.record is not None
+        ):
+            raise ValueError("replay excludes reader, emulator and record")
+        if self.uses_emulator and self.reader:
+            raise ValueError("emulator excludes reader")
+
+    @property
+    def uses_emulator(self) -> bool:
+        return self.emulator is not False
+
+
+@contextlib.contextmanager
+def closing(transport: BaseTransport) -> Iterator[None]:
+    """Close ``transport`` at the end; after a failure, an error of the closing itself
+    (a replay's left-over exchanges) does not hide the one that happened first."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(ApduError):
+            transport.close()
+        raise
+    transport.close()
+
+
+@contextlib.contextmanager
+def open_session(spec: SessionSpec) -> Iterator[BaseTransport]:
+    """The transport ``spec`` asks for, wrapped for recording and tracing, inside one
+    transaction when asked; closed at the end, the emulator's state file saved if the
+    card changed (even after a failure). Errors are the :mod:`apdu` ones as raised;
+    a bad state file raises :class:`jpki.emulator.StateError`."""
+    base, save = _base(spec)
+    try:
+        try:
+            transport = _wrap(base, spec)
+        except BaseException:
+            with contextlib.suppress(ApduError):
+                base.close()
+            raise
+        with closing(transport), _transaction(transport, spec.transaction):
+            yield transport
+    finally:
+        save()
+
+
+def _transaction(transport: BaseTransport, wanted: bool) -> contextlib.AbstractContextManager[None]:
+    return transport.transaction() if wanted else contextlib.nullcontext()
+
+
+def _nothing() -> None:
+    pass
+
+
+def _base(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
+    """The innermost transport, and what to call at the end (the state saving)."""
+    if spec.replay is not None:
+        from apdu.replay import ReplayTransport
+
+        return ReplayTransport(spec.replay), _nothing
+    if spec.uses_emulator:
+        return _emulator(spec)
+    return connect.connect(spec.reader, wait=spec.wait, on_wait=spec.on_wait), _nothing
+
+
+def _emulator(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
+    from .emulator import CardState, EmulatorTransport, VirtualCard
+
+    emulator = spec.emulator
+    save = _nothing
+    if isinstance(emulator, str | os.PathLike):
+        state, save = state_file(emulator)
+    elif isinstance(emulator, bool):
+        state = CardState.default()
+    else:
+        state = emulator
+    return EmulatorTransport(VirtualCard(state)), save
+
+
+def state_file(path: str | os.PathLike[str]) -> tuple[CardState, Callable[[], None]]:
+    """The virtual card's state in ``path`` (the default card when there is no file),
+    and a function that writes it back only if it changed since: a partial file that
+    nothing changed stays as the user wrote it, and a missing one is not created.
+    A bad file raises :class:`jpki.emulator.StateError`."""
+    from .emulator import CardState, load_state, save_state
+
+    file = Path(path)
+    state = load_state(file) if file.exists() else CardState.default()
+    before = state.to_json()
+
+    def save() -> None:
+        if state.to_json() != before:
+            save_state(state, file)
+
+    return state, save
+
+
+def _wrap(base: BaseTransport, spec: SessionSpec) -> BaseTransport:
+    transport = base
+    if spec.record is not None:
+        from apdu.recording import RecordingTransport
+
+        from . import __version__
+
+        transport = RecordingTransport(
+            transport,
+            spec.record,
+            tool_version=f"jpkitool {__version__}",
+            origin="emulator" if spec.uses_emulator else None,
+        )
+    if spec.trace:
+        from apdu.trace import TracingTransport
+
+        # True: standard error as it is when each line is written (not now).
+        stream = None if isinstance(spec.trace, bool) else spec.trace
+        transport = TracingTransport(transport, stream)
+    return transport
