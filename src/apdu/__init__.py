@@ -20,6 +20,7 @@ from .errors import (
     SessionFileError,
     TransportError,
 )
+from .ins import INS
 from .recording import SESSION_FORMAT, SESSION_VERSION, RecordingTransport
 from .redact import REDACTED, is_secret, matches, redact_command
 from .replay import ReplayTransport
@@ -30,6 +31,7 @@ from .transport import ApduChannel, BaseTransport, FunctionTransport, Transport,
 
 __all__ = [
     "EXTENDED_MAX",
+    "INS",
     "REDACTED",
     "SESSION_FORMAT",
     "SESSION_VERSION",

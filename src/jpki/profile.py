@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
+from apdu import INS
+
 
 @dataclass(frozen=True)
 class Application:
@@ -356,15 +358,15 @@ USER_PIN_NAMES: dict[str, Pin] = {
 CIRCLED = {1: "①", 2: "②", 3: "③", 4: "④"}
 
 
-# Instruction bytes used on this card.
-INS_SELECT = 0xA4
-INS_VERIFY = 0x20
-INS_CHANGE_REFERENCE_DATA = 0x24
-INS_READ_BINARY = 0xB0
-INS_READ_RECORD = 0xB2
-INS_GET_RESPONSE = 0xC0
-CLA_JICSAP = 0x80
-INS_JICSAP_CHANGE_KEY = 0x32
+# Instruction bytes used on this card: ISO 7816-4's from apdu.INS, JICSAP's from Change.
+INS_SELECT = INS.SELECT
+INS_VERIFY = INS.VERIFY
+INS_CHANGE_REFERENCE_DATA = INS.CHANGE_REFERENCE_DATA
+INS_READ_BINARY = INS.READ_BINARY
+INS_READ_RECORD = INS.READ_RECORD
+INS_GET_RESPONSE = INS.GET_RESPONSE
+CLA_JICSAP = Change.JICSAP_CHANGE_KEY.cla
+INS_JICSAP_CHANGE_KEY = Change.JICSAP_CHANGE_KEY.ins
 
 #: Length of the 共通カードAP record EF 0001: 01 1C + 15 + 5 + 8 (myna-card, myna-rs).
 CARD_RECORD_LEN = 2 + 15 + 5 + 8

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from jpki.emulator import CardState, VirtualCard
+from jpki import profile
+from jpki.emulator import CardState, VirtualCard, files
 
 from .conversation import CARDINFO, COMMON, JPKI, JUKI, SURFACE, h, talk
 
@@ -500,3 +501,21 @@ def test_cardinfo_pin_opens_both_files(card: VirtualCard) -> None:
         < FF 20 90 00
         """,
     )
+
+
+def test_tlv_lengths_take_one_to_three_bytes() -> None:
+    assert files.tlv(h("DF 22"), b"a" * 0x7F)[:3] == h("DF 22 7F")
+    assert files.tlv(h("DF 22"), b"a" * 0x80)[:4] == h("DF 22 81 80")
+    assert files.tlv(h("DF 22"), b"a" * 0x100)[:5] == h("DF 22 82 01 00")
+
+
+@pytest.mark.parametrize(("address_len", "header"), [(1, 3), (40, 4), (90, 5)])
+def test_attribute_offsets_point_at_their_tlvs(address_len: int, header: int) -> None:
+    state = CardState.from_dict({"holder": {"address": "あ" * address_len}})
+    attrs = files.ef_image(profile.CARDINFO_ATTRS, state)
+    assert attrs[:2] == h("FF 20") and attrs[header : header + 3] == h("DF 21 08")
+    assert int.from_bytes(attrs[3:header] or attrs[2:3], "big") == len(attrs) - header
+    offsets = attrs[header + 3 : header + 11]
+    starts = [int.from_bytes(offsets[i : i + 2], "big") for i in range(0, 8, 2)]
+    assert [attrs[s : s + 2] for s in starts] == [h("DF 22"), h("DF 23"), h("DF 24"), h("DF 25")]
+    assert attrs[starts[2] :] == h("DF 24 08") + b"19850410" + h("DF 25 01") + b"2"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ import pytest
 
 from jpki import profile
 from jpki.emulator import CardState, StateError, load_state, save_state
-from jpki.emulator.state import UNKNOWN_MAX
+from jpki.emulator.state import UNKNOWN_MAX, Holder, Quirks
+from jpki.emulator.statefile import CODECS, STATE_FORMAT
 
 
 def test_defaults_are_documented_values() -> None:
@@ -203,3 +205,71 @@ def test_load_state_names_file_and_field(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(StateError, match="cannot read"):
         load_state(tmp_path / "missing.json")
+
+
+def test_the_file_keeps_its_layout() -> None:
+    doc = CardState().to_dict()
+    assert list(doc) == [
+        "format",
+        "version",
+        "atr",
+        "token",
+        "applications",
+        "sign_certificate",
+        "face_auth",
+        "serial",
+        "municipality",
+        "card_expiry",
+        "cert_issued",
+        "my_number",
+        "holder",
+        "pins",
+        "quirks",
+        "latency_ms",
+        "certificates",
+        "cert_filler",
+    ]
+    assert list(doc["holder"]) == [
+        "name",
+        "name_kana",
+        "birth_date",
+        "sex",
+        "address",
+        "prefecture_en",
+        "city_en",
+    ]
+    assert list(doc["quirks"]) == [
+        "verified_query_9000",
+        "blocked_query_6984",
+        "no_extended",
+        "no_sfi",
+        "get_response",
+        "answer_override",
+    ]
+    assert list(doc["pins"]) == [k.id for k in profile.KEYS]
+    assert list(doc["pins"]["auth"]) == ["value", "remaining", "max"]
+    assert (doc["format"], doc["version"], doc["card_expiry"]) == (STATE_FORMAT, 1, "2034-04-10")
+    assert doc["holder"]["birth_date"] == "1985-04-10" and doc["token"] == "card"
+    assert json.loads(CardState().to_json()) == doc
+
+
+def test_every_field_has_a_codec() -> None:
+    for cls in (CardState, Holder, Quirks):
+        assert list(CODECS[cls]) == [f.name for f in dataclasses.fields(cls)], cls
+
+
+def test_parts_write_their_own_documents() -> None:
+    s = CardState()
+    assert s.holder.to_dict() == s.to_dict()["holder"]
+    assert s.quirks.to_dict() == s.to_dict()["quirks"]
+    assert s.pins["sign"].to_dict() == {"value": "ABC123", "remaining": 5, "max": 5}
+
+
+def test_the_file_format_names_are_still_importable_from_state() -> None:
+    from jpki.emulator import state, statefile
+
+    for name in ("StateError", "build_state", "load_state", "save_state", "STATE_FORMAT"):
+        assert getattr(state, name) is getattr(statefile, name)
+    assert StateError is statefile.StateError
+    with pytest.raises(AttributeError):
+        _ = state.no_such_name

@@ -1,4 +1,4 @@
-"""Where knowledge lives: status words by name in the card logic."""
+"""Where knowledge lives: status words and instructions by name in the card logic."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import re
 from pathlib import Path
 
 import apdu
-from apdu import SW
+from apdu import INS, SW
+from jpki import profile
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "jpki"
-#: The virtual card still spells its answers in hex (issue 9 leaves it for later).
-NOT_YET = ("emulator",)
 
 
 def test_status_words_have_names_equal_to_their_values() -> None:
@@ -22,10 +21,34 @@ def test_status_words_have_names_equal_to_their_values() -> None:
 def test_the_card_logic_names_status_words_instead_of_writing_hex() -> None:
     offenders = []
     for path in SRC.rglob("*.py"):
-        if any(part in NOT_YET for part in path.relative_to(SRC).parts):
-            continue
         for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             code = line.split("#", 1)[0]
             if re.search(r"\b0x[69][0-9A-Fa-f]{3}\b", code):
                 offenders.append(f"{path.relative_to(SRC)}:{n}: {line.strip()}")
+    assert offenders == []
+
+
+def _code_lines(root: Path) -> list[tuple[str, str]]:
+    """``(place, code)`` of every line under ``root``, comments cut off."""
+    return [
+        (f"{path.relative_to(SRC)}:{n}", line.split("#", 1)[0])
+        for path in sorted(root.rglob("*.py"))
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+    ]
+
+
+def test_instruction_bytes_have_names_equal_to_their_values() -> None:
+    assert (INS.SELECT, INS.READ_BINARY, INS.READ_RECORD) == (0xA4, 0xB0, 0xB2)
+    assert (INS.VERIFY, INS.CHANGE_REFERENCE_DATA, INS.GET_RESPONSE) == (0x20, 0x24, 0xC0)
+    assert len({int(i) for i in INS}) == len(INS)
+
+
+def test_the_emulator_takes_aids_file_ids_and_instructions_from_names() -> None:
+    aids = [app.aid.hex() for app in profile.APPLICATIONS]
+    literal = re.compile(r"\b0x(?:A4|B0|B2|20|24|32|C0|00[0-9A-F]{2})\b", re.IGNORECASE)
+    offenders = []
+    for place, code in _code_lines(SRC / "emulator"):
+        digits = re.sub(r"[^0-9a-f]", "", code.lower())
+        if literal.search(code) or any(aid in digits for aid in aids):
+            offenders.append(f"{place}: {code.strip()}")
     assert offenders == []

@@ -2,7 +2,7 @@
 
 ``VirtualCard(state)`` answers command APDUs as docs/card.md describes the
 card; :class:`CardState` is its memory (PINs, counters, holder, quirks), saved as
-JSON with :func:`save_state` and read with :func:`load_state`;
+JSON with :func:`save_state` and read with :func:`load_state` (:mod:`.statefile`);
 :class:`EmulatorTransport` plugs it under the APDU layer. The choices made where
 public sources are silent are listed in :mod:`jpki.emulator.card`.
 
@@ -19,16 +19,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .card import VirtualCard
     from .certs import Certificates, certificates
-    from .state import (
-        CardState,
-        Holder,
-        KeySlot,
-        Quirks,
-        StateError,
-        build_state,
-        load_state,
-        save_state,
-    )
+    from .state import CardState, Holder, KeySlot, Quirks
+    from .statefile import StateError, build_state, load_state, save_state
     from .transport import EmulatorTransport
 
 #: Exported name -> submodule that defines it.
@@ -40,10 +32,10 @@ _LAZY = {
     "Holder": "state",
     "KeySlot": "state",
     "Quirks": "state",
-    "StateError": "state",
-    "build_state": "state",
-    "load_state": "state",
-    "save_state": "state",
+    "StateError": "statefile",
+    "build_state": "statefile",
+    "load_state": "statefile",
+    "save_state": "statefile",
     "EmulatorTransport": "transport",
 }
 

@@ -40,6 +40,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from asn1crypto import core as asn1_core
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -204,17 +205,9 @@ class Certificates:
     sign_ca: bytes
 
 
-def _der_length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
 def utf8_string(text: str) -> bytes:
     """DER UTF8String."""
-    raw = text.encode("utf-8")
-    return b"\x0c" + _der_length(len(raw)) + raw
+    return bytes(asn1_core.UTF8String(text).dump())
 
 
 def _digest(*parts: object) -> bytes:

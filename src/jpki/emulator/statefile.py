@@ -1,0 +1,532 @@
+"""The virtual card's state file: JSON of a :class:`.state.CardState`.
+
+The file's fields are the dataclass fields of :class:`.state.CardState` and of its
+parts (:class:`.state.Holder`, :class:`.state.Quirks`, :class:`.state.KeySlot`), in
+their order, after ``format`` and ``version``; :data:`CODECS` says how each is read
+and written. :func:`save_state` writes atomically; :func:`load_state` checks every
+field it is given, naming the field in the :class:`StateError`.
+
+Two kinds of file: a complete state, marked by its ``format`` field (what
+``save_state`` and ``jpkitool emulator init-state`` write), must hold every field,
+and a missing one is named; a file without ``format`` gives only the fields that
+change, the rest keeping their defaults. ``certificates`` and ``cert_filler`` came
+later: a complete file without them takes their defaults.
+
+Certificates: ``certificates`` maps ``auth``, ``auth-ca``, ``sign``, ``sign-ca`` to
+a certificate the card serves instead of the generated one (that EF only). In a
+state file each is a path to a PEM or DER file (read when the state is parsed;
+relative to the state file's folder in :func:`load_state`, else to the current
+directory) or the base64 of the DER; in Python DER bytes are accepted too. They are
+kept, and saved, as DER (base64 in the file), never as paths. ``cert_filler``: the
+number of filler bytes after each certificate's DER in its EF (emulator only), or
+null for the card's default layout (see :mod:`jpki.emulator.files`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from .. import profile
+from ..atomicfile import write_whole
+from ..profile import Token
+from .state import (
+    CERT_NAMES,
+    COUNTER_LIMIT,
+    MAX_CERT_FILLER,
+    TOKENS,
+    CardState,
+    Holder,
+    KeySlot,
+    Quirks,
+    default_pins,
+    default_slot,
+)
+
+STATE_FORMAT = "jpkitool-virtual-card"
+STATE_VERSION = 1
+
+#: Fields of the file before the state's own.
+HEADER = ("format", "version")
+
+
+class StateError(ValueError):
+    """A state file or value is invalid; ``field`` is the dotted path of the culprit."""
+
+    def __init__(self, field: str, reason: str, *, path: str | os.PathLike[str] | None = None):
+        self.field = field
+        self.reason = reason
+        self.path = str(path) if path is not None else None
+        parts = [p for p in (self.path, field) if p]
+        super().__init__(": ".join([*parts, reason]))
+
+
+# -- reading one value ------------------------------------------------------------
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _object(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise StateError(where or "(top level)", f"must be an object, not {_type_name(value)}")
+    return value
+
+
+def _no_unknown(doc: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    for name in doc:
+        if name not in known:
+            raise StateError(_join(where, str(name)), f"unknown field (known: {', '.join(known)})")
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise StateError(where, f"must be true or false, not {_type_name(value)}")
+    return value
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise StateError(where, f"must be a string, not {_type_name(value)}")
+    return value
+
+
+def _int(value: Any, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise StateError(where, f"must be an integer {low}..{high}")
+    return value
+
+
+def _digits(n: int) -> Callable[[Any, str], str]:
+    def read(value: Any, where: str) -> str:
+        text = _str(value, where)
+        if not re.fullmatch(rf"[0-9]{{{n}}}", text):
+            raise StateError(where, f"must be {n} digits")
+        return text
+
+    return read
+
+
+def _date(value: Any, where: str) -> dt.date:
+    text = _str(value, where)
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise StateError(where, f"must be a date YYYY-MM-DD, not {text!r}") from None
+
+
+def _nonempty(value: Any, where: str) -> str:
+    text = _str(value, where)
+    if not text.strip():
+        raise StateError(where, "must not be empty")
+    return text
+
+
+def _atr(value: Any, where: str) -> str:
+    text = re.sub(r"[\s:]", "", _str(value, where)).upper()
+    if not re.fullmatch(r"(?:[0-9A-F]{2}){2,33}", text):
+        raise StateError(where, "must be 2 to 33 bytes in hex")
+    if text[:2] not in ("3B", "3F"):
+        raise StateError(where, "must start with 3B or 3F (TS)")
+    return text
+
+
+def _token(value: Any, where: str) -> Token:
+    token = _str(value, where)
+    if token not in TOKENS:
+        raise StateError(where, f"must be one of {', '.join(TOKENS)}")
+    return Token(token)
+
+
+def _sex(value: Any, where: str) -> str:
+    sex = _str(value, where)
+    if sex not in ("1", "2", "9"):
+        raise StateError(where, "must be '1' (male), '2' (female) or '9' (JIS X 0303)")
+    return sex
+
+
+def _latency(value: Any, where: str) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= 60_000
+    ):
+        raise StateError(where, "must be a number of milliseconds 0..60000")
+    return float(value)
+
+
+def _cert_filler(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CERT_FILLER:
+        raise StateError(where, f"must be null or an integer 0..{MAX_CERT_FILLER}")
+    return value
+
+
+def _applications(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list):
+        raise StateError(where, f"must be a list, not {_type_name(value)}")
+    out: list[str] = []
+    for i, item in enumerate(value):
+        at = f"{where}[{i}]"
+        app = _str(item, at)
+        if app not in profile.APPLICATIONS_BY_ID:
+            known = ", ".join(profile.APPLICATIONS_BY_ID)
+            raise StateError(at, f"unknown application {app!r} (known: {known})")
+        if app in out:
+            raise StateError(at, f"{app!r} listed twice")
+        out.append(app)
+    return out
+
+
+def _answer_override(value: Any, where: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key_id, sw in _object(value, where).items():
+        at = f"{where}.{key_id}"
+        if key_id not in profile.KEYS_BY_ID:
+            raise StateError(at, f"unknown key (known: {', '.join(profile.KEYS_BY_ID)})")
+        text = _str(sw, at).replace(" ", "").upper()
+        if not re.fullmatch(r"[0-9A-F]{4}", text):
+            raise StateError(at, "must be a status word of 4 hex digits, e.g. '6A88'")
+        out[key_id] = text
+    return out
+
+
+def _slot(key: profile.Key, value: Any, where: str) -> KeySlot:
+    doc = _object(value, where)
+    _no_unknown(doc, _names(KeySlot), where)
+    base = default_slot(key)
+    top = _int(doc["max"], f"{where}.max", 1, COUNTER_LIMIT) if "max" in doc else base.max
+    if "remaining" in doc:
+        left = _int(doc["remaining"], f"{where}.remaining", 0, top)
+    else:
+        left = min(base.remaining, top)
+    pin = base.value
+    if "value" in doc:
+        text = _str(doc["value"], f"{where}.value")
+        fmt = key.format
+        if not fmt.valid(text):
+            raise StateError(
+                f"{where}.value",
+                f"does not fit the {fmt.id} format of this key "
+                f"({fmt.min_len}-{fmt.max_len} characters matching {fmt.pattern})",
+            )
+        pin = fmt.normalise(text)
+    return KeySlot(pin, left, top)
+
+
+def _pins(value: Any, where: str) -> dict[str, KeySlot]:
+    pins = default_pins()
+    for key_id, entry in _object(value, where).items():
+        key = profile.KEYS_BY_ID.get(key_id)
+        if key is None:
+            known = ", ".join(profile.KEYS_BY_ID)
+            raise StateError(f"{where}.{key_id}", f"unknown key (known: {known})")
+        pins[key_id] = _slot(key, entry, f"{where}.{key_id}")
+    return pins
+
+
+def _der_certificate(der: bytes) -> bytes | None:
+    """``der`` if it is exactly one DER X.509 certificate, else None."""
+    try:
+        x509.load_der_x509_certificate(der)
+    except ValueError:
+        return None
+    return der
+
+
+def _file_certificate(raw: bytes) -> bytes | None:
+    """The DER of the certificate in a PEM or DER file's bytes, or None."""
+    if b"-----BEGIN" not in raw:
+        return _der_certificate(raw)
+    try:
+        return x509.load_pem_x509_certificate(raw).public_bytes(Encoding.DER)
+    except ValueError:
+        return None
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
+
+
+def _certificate(value: Any, where: str, base: Path | None) -> bytes:
+    """A given certificate: DER bytes, a PEM/DER file path, or base64 DER text."""
+    if isinstance(value, bytes | bytearray):
+        der = _der_certificate(bytes(value))
+        if der is None:
+            raise StateError(where, "not a DER X.509 certificate")
+        return der
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise StateError(
+            where, f"must be a file path or base64 DER (a string), not {_type_name(value)}"
+        )
+    if not value.strip():
+        raise StateError(where, "must not be empty")
+    looks_base64 = _BASE64.fullmatch(value) is not None and len(value) >= 64
+    if looks_base64:
+        try:
+            der = _der_certificate(base64.b64decode(re.sub(r"\s", "", value), validate=True))
+        except binascii.Error:
+            der = None
+        if der is not None:
+            return der
+    path = Path(value).expanduser()
+    if base is not None and not path.is_absolute():
+        path = base / path
+    if looks_base64 and not os.path.exists(path):  # (Path.exists raises on long names)
+        raise StateError(where, "neither base64 DER of a certificate nor a certificate file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise StateError(where, f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    der = _file_certificate(raw)
+    if der is None:
+        raise StateError(where, f"{str(path)!r} is not a certificate (PEM or DER)")
+    return der
+
+
+def _certificates(value: Any, where: str, base: Path | None) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for name, given in _object(value, where).items():
+        at = f"{where}.{name}"
+        if name not in CERT_NAMES:
+            raise StateError(at, f"unknown certificate (known: {', '.join(CERT_NAMES)})")
+        out[name] = _certificate(given, at, base)
+    return {name: out[name] for name in CERT_NAMES if name in out}
+
+
+def _dump_certificates(given: dict[str, bytes]) -> dict[str, str]:
+    return {
+        name: base64.b64encode(given[name]).decode("ascii") for name in CERT_NAMES if name in given
+    }
+
+
+# -- the codecs: how each field is read and written -----------------------------
+
+Reader = Callable[[Any, str, Path | None], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _plain(read: Callable[[Any, str], Any]) -> Reader:
+    """A reader that needs no base folder."""
+    return lambda value, where, base: read(value, where)
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How one field is read (checked) from the file and written to it.
+
+    ``read(value, where, base)``: ``where`` is the field's dotted path for errors,
+    ``base`` the folder relative certificate paths start from. ``later``: a
+    complete file may lack the field (added after version 1 files were written).
+    """
+
+    read: Reader
+    write: Callable[[Any], Any] = _same
+    later: bool = False
+
+
+def _names(cls: type[Any]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def to_document(obj: Any) -> dict[str, Any]:
+    """The JSON-able dict of a state (with ``format`` and ``version``) or of a part of it."""
+    codecs = CODECS.get(type(obj), {})
+    doc: dict[str, Any] = {}
+    if isinstance(obj, CardState):
+        doc.update(format=STATE_FORMAT, version=STATE_VERSION)
+    for name in _names(type(obj)):
+        value = getattr(obj, name)
+        doc[name] = codecs[name].write(value) if name in codecs else value
+    return doc
+
+
+def _read_fields(obj: Any, doc: Mapping[str, Any], where: str, base: Path | None) -> None:
+    codecs = CODECS[type(obj)]
+    for name in _names(type(obj)):
+        if name in doc:
+            setattr(obj, name, codecs[name].read(doc[name], _join(where, name), base))
+
+
+def _read_record(cls: type[Any], value: Any, where: str, base: Path | None) -> Any:
+    doc = _object(value, where)
+    _no_unknown(doc, _names(cls), where)
+    obj = cls()
+    _read_fields(obj, doc, where, base)
+    return obj
+
+
+def _record(cls: type[Any]) -> Codec:
+    """A nested object read field by field into ``cls()``'s defaults."""
+    return Codec(lambda value, where, base: _read_record(cls, value, where, base), to_document)
+
+
+_FLAG = Codec(_plain(_bool))
+_TEXT = Codec(_plain(_nonempty))
+_DATE = Codec(_plain(_date), dt.date.isoformat)
+
+#: Per dataclass, per field: its codec. :class:`.state.KeySlot` has none: its fields
+#: are written as they are and read by ``_slot`` (the key's format and maximum).
+CODECS: dict[type[Any], dict[str, Codec]] = {
+    CardState: {
+        "atr": Codec(_plain(_atr)),
+        "token": Codec(_plain(_token), lambda token: token.value),
+        "applications": Codec(_plain(_applications), list),
+        "sign_certificate": _FLAG,
+        "face_auth": _FLAG,
+        "serial": Codec(_plain(_digits(15))),
+        "municipality": Codec(_plain(_digits(5))),
+        "card_expiry": _DATE,
+        "cert_issued": _DATE,
+        "my_number": Codec(_plain(_digits(12))),
+        "holder": _record(Holder),
+        "pins": Codec(
+            _plain(_pins), lambda pins: {key: to_document(slot) for key, slot in pins.items()}
+        ),
+        "quirks": _record(Quirks),
+        "latency_ms": Codec(_plain(_latency)),
+        "certificates": Codec(_certificates, _dump_certificates, later=True),
+        "cert_filler": Codec(_plain(_cert_filler), later=True),
+    },
+    Holder: {
+        "name": _TEXT,
+        "name_kana": _TEXT,
+        "birth_date": _DATE,
+        "sex": Codec(_plain(_sex)),
+        "address": _TEXT,
+        "prefecture_en": _TEXT,
+        "city_en": _TEXT,
+    },
+    Quirks: {
+        "verified_query_9000": _FLAG,
+        "blocked_query_6984": _FLAG,
+        "no_extended": _FLAG,
+        "no_sfi": _FLAG,
+        "get_response": _FLAG,
+        "answer_override": Codec(_plain(_answer_override), dict),
+    },
+}
+
+
+def _require_complete(
+    doc: Mapping[str, Any], layout: Mapping[str, Any], where: str, optional: frozenset[str]
+) -> None:
+    """Every field of ``layout`` (the default state's document) but ``optional`` is in ``doc``."""
+    for name, default in layout.items():
+        path = _join(where, name)
+        if name not in doc and name not in optional:
+            raise StateError(
+                path,
+                "missing: a state file with 'format' holds every field "
+                "(leave 'format' out to give only the fields that change)",
+            )
+        if isinstance(default, dict) and default and isinstance(doc[name], dict):
+            _require_complete(doc[name], default, path, frozenset())
+
+
+def parse(value: Any, base: Path | None = None) -> CardState:
+    """A state from a (possibly partial) document; :class:`StateError` on any bad field.
+
+    ``base``: the folder relative certificate paths start from (else the current one).
+    """
+    doc = _object(value, "")
+    _no_unknown(doc, (*HEADER, *_names(CardState)), "")
+    if "format" in doc and doc["format"] != STATE_FORMAT:
+        raise StateError("format", f"must be {STATE_FORMAT!r}")
+    if "version" in doc and doc["version"] != STATE_VERSION:
+        raise StateError("version", f"unsupported version (this jpkitool reads {STATE_VERSION})")
+    if "format" in doc:
+        later = frozenset(name for name, c in CODECS[CardState].items() if c.later)
+        _require_complete(doc, to_document(CardState()), "", later)
+    s = CardState()
+    _read_fields(s, doc, "", base)
+    if s.cert_issued <= s.holder.birth_date:
+        raise StateError("cert_issued", "must be after holder.birth_date")
+    if s.card_expiry <= s.cert_issued:
+        raise StateError("card_expiry", "must be after cert_issued")
+    return s
+
+
+def dumps(state: CardState) -> str:
+    """The text of the state file."""
+    return json.dumps(to_document(state), ensure_ascii=False, indent=2) + "\n"
+
+
+def loads(text: str, base: Path | None = None) -> CardState:
+    """A state from a state file's text (``base`` as in :func:`parse`)."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StateError(
+            f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
+        ) from None
+    return parse(doc, base)
+
+
+def build_state(
+    *,
+    remaining: Mapping[str, int] | None = None,
+    answer: Mapping[str, str] | None = None,
+    quirks: Mapping[str, bool] | None = None,
+    **fields: Any,
+) -> CardState:
+    """A default card with some changes, checked like a state file.
+
+    ``remaining``: key id -> tries left; ``answer``: key id -> status word the
+    query returns (``quirks.answer_override``); ``quirks``: quirk flags; any other
+    keyword is a top-level state-file field (``applications=[...]``,
+    ``token="android"``, ``card_expiry="2026-12-01"``,
+    ``certificates={"auth": der_bytes, "auth-ca": "ca.pem"}``, ``cert_filler=300``, ...).
+    """
+    doc: dict[str, Any] = dict(fields)
+    if remaining:
+        doc["pins"] = {key: {"remaining": left} for key, left in remaining.items()}
+    quirk_doc: dict[str, Any] = dict(quirks or {})
+    if answer:
+        quirk_doc["answer_override"] = dict(answer)
+    if quirk_doc:
+        doc["quirks"] = quirk_doc
+    return parse(doc)
+
+
+def load_state(path: str | os.PathLike[str]) -> CardState:
+    """Read a state file; :class:`StateError` names the file and the bad field."""
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StateError("", f"cannot read: {exc}", path=path) from None
+    try:
+        return loads(text, Path(path).parent)
+    except StateError as exc:
+        raise StateError(exc.field, exc.reason, path=path) from None
+
+
+def save_state(state: CardState, path: str | os.PathLike[str]) -> None:
+    """Write ``state`` as JSON atomically (temporary file in the same directory, then rename)."""
+    write_whole(path, dumps(state).encode("utf-8"))
