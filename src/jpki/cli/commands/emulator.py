@@ -30,17 +30,19 @@ def command() -> None:
 )
 @click.pass_obj
 def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -> None:
-    from ...emulator import CardState, VirtualCard, load_state, save_state
+    from ...emulator import CardState, VirtualCard
     from ...emulator.vpcd import serve as serve_vpcd
+    from ...session import state_file
 
-    state = load_state(state_path) if state_path and state_path.exists() else CardState.default()
+    # Saved only if the card changed: a partial file nothing touched stays as written.
+    state, save = state_file(state_path) if state_path else (CardState.default(), None)
     card = VirtualCard(state)
     app.note(t("emulator.serving", host=host, port=vpcd_port))
     try:
         serve_vpcd(card, vpcd_port, host)
     finally:
-        if state_path:
-            save_state(state, state_path)
+        if save is not None:
+            save()
     app.note(t("emulator.stopped"))
 
 
