@@ -25,7 +25,7 @@ from jpki.emulator.certs import certificates
 pytestmark = pytest.mark.pcscd
 
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
-#: J-LIS auth root, generation 1 (jpki-protocol.md §6).
+#: J-LIS auth root, generation 1 (docs/card.md §8).
 AUTH_GEN1_SHA256 = (
     "4D:CF:C4:CA:0A:AF:9F:B2:A3:08:1B:3F:0C:99:1C:32:"
     "0B:3A:CC:00:86:67:A3:41:EE:AE:C5:AF:1D:58:CA:7D"

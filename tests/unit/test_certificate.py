@@ -25,6 +25,7 @@ from jpki.certificate import (
 from jpki.emulator import CardState
 from jpki.emulator import certs as emulator_certs
 from jpki.errors import JpkiError
+from tzinfos import NoOffset
 
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 UTC = dt.UTC
@@ -484,21 +485,8 @@ def test_days_left_uses_the_jst_date_of_not_after() -> None:
     assert days_left(dt.datetime(2024, 5, 1, 14, 59, 59, tzinfo=UTC), now) == -1
 
 
-class _NoOffset(dt.tzinfo):
-    """A tzinfo that knows no offset: as good as naive."""
-
-    def utcoffset(self, _when: dt.datetime | None) -> dt.timedelta | None:
-        return None
-
-    def dst(self, _when: dt.datetime | None) -> dt.timedelta | None:
-        return None
-
-    def tzname(self, _when: dt.datetime | None) -> str | None:
-        return None
-
-
 @pytest.mark.parametrize("naive", ["not_after", "now"])
-@pytest.mark.parametrize("tzinfo", [None, _NoOffset()])
+@pytest.mark.parametrize("tzinfo", [None, NoOffset()])
 def test_days_left_refuses_naive_datetimes(naive: str, tzinfo: dt.tzinfo | None) -> None:
     values = {"not_after": END, "now": dt.datetime(2024, 1, 1, tzinfo=UTC)}
     values[naive] = values[naive].replace(tzinfo=tzinfo)

@@ -20,13 +20,15 @@ from jpki.chain import ChainResult, ChainStatus, RootMatch, check_chain, match_r
 from jpki.emulator import CardState
 from jpki.emulator import certs as emulator_certs
 from jpki.roots import ROOTS, SUBJECTS, JlisRoot
+from tzinfos import NoOffset
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 REALDATA = SHARED / "realdata"
-PROTOCOL = SHARED / "jpki-protocol.md"
+#: The project's own description of the card, with its roots table (docs/card.md).
+CARD_DOC = Path(__file__).resolve().parents[2] / "docs" / "card.md"
 UTC = dt.UTC
 
-#: jpki-protocol.md §6, auth gen 1.
+#: docs/card.md (roots table), auth gen 1.
 AUTH_GEN1_SHA256 = (
     "4D:CF:C4:CA:0A:AF:9F:B2:A3:08:1B:3F:0C:99:1C:32:"
     "0B:3A:CC:00:86:67:A3:41:EE:AE:C5:AF:1D:58:CA:7D"
@@ -385,20 +387,7 @@ def test_certificate_cryptography_cannot_read(which: int, what: str) -> None:
     assert (info.value.what, info.value.reason) == (what, "cannot be read for signature checks")
 
 
-class _NoOffset(dt.tzinfo):
-    """A tzinfo that knows no offset: as good as naive."""
-
-    def utcoffset(self, _when: dt.datetime | None) -> dt.timedelta | None:
-        return None
-
-    def dst(self, _when: dt.datetime | None) -> dt.timedelta | None:
-        return None
-
-    def tzname(self, _when: dt.datetime | None) -> str | None:
-        return None
-
-
-@pytest.mark.parametrize("tzinfo", [None, _NoOffset()])
+@pytest.mark.parametrize("tzinfo", [None, NoOffset()])
 def test_now_must_be_aware(tzinfo: dt.tzinfo | None) -> None:
     user, ca = ec_chain()
     with pytest.raises(ValueError, match="now must be timezone-aware"):
@@ -526,14 +515,12 @@ def test_each_realdata_root_matches_its_table_entry(name: str) -> None:
 
 
 def _protocol_roots() -> dict[str, tuple[str, str, str, str]]:
-    """jpki-protocol.md §6 roots table: name -> (serial, valid, sha256 or "")."""
-    if not PROTOCOL.is_file():
-        pytest.skip(f"{PROTOCOL} absent")
+    """docs/card.md's roots table: name -> (serial, valid, sha256 or "")."""
     rows = {}
     pattern = re.compile(
         r"^\| ((?:auth|sign) gen \d) \| `([0-9A-F]+)` \| (\S+) – (\S+) \| (.*) \|$"
     )
-    for line in PROTOCOL.read_text(encoding="utf-8").splitlines():
+    for line in CARD_DOC.read_text(encoding="utf-8").splitlines():
         m = pattern.match(line)
         if m:
             fp = re.search(r"`((?:[0-9A-F]{2}:){31}[0-9A-F]{2})`", m.group(5))
@@ -541,7 +528,7 @@ def _protocol_roots() -> dict[str, tuple[str, str, str, str]]:
     return rows
 
 
-def test_table_agrees_with_the_protocol_notes() -> None:
+def test_table_agrees_with_the_card_description() -> None:
     rows = _protocol_roots()
     assert sorted(rows) == sorted(r.name for r in ROOTS)
     for r in ROOTS:
