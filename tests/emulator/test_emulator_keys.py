@@ -38,7 +38,7 @@ def card() -> VirtualCard:
 
 
 def test_opensc_pr959_trace(card: VirtualCard) -> None:
-    """docs/card.md §6: after a correct VERIFY the query still answers 63C3."""
+    """docs/card.md §5: after a correct VERIFY the query still answers 63C3."""
     talk(
         card,
         f"""
