@@ -96,7 +96,12 @@ class CommandAPDU:
         return bytes((self.cla, self.ins, self.p1, self.p2))
 
     def __repr__(self) -> str:
-        data = f"<{len(self.data)} secret bytes>" if self.secret else self.data.hex().upper()
+        """Header, Le and data; the data hidden by :mod:`apdu.redact`'s rule (a VERIFY
+        built without the secret flag still carries a PIN)."""
+        from .redact import is_secret
+
+        hide = is_secret(self.header, self.secret)
+        data = f"<{len(self.data)} secret bytes>" if hide else self.data.hex().upper()
         return (
             f"CommandAPDU({self.header.hex().upper()}, data={data}, le={self.le}"
             f"{', secret' if self.secret else ''})"

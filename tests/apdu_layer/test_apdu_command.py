@@ -203,6 +203,16 @@ def test_repr_hides_secret_data() -> None:
     assert "4 secret bytes" in text
 
 
+@pytest.mark.parametrize(
+    ("cla", "ins"), [(0x00, 0x20), (0x00, 0x24), (0x00, 0x2C), (0x80, 0x32), (0x0C, 0x21)]
+)
+def test_repr_hides_pin_data_even_without_the_secret_flag(cla: int, ins: int) -> None:
+    text = repr(CommandAPDU(cla, ins, 0x00, 0x81, b"5039"))
+    assert "35303339" not in text and "5039" not in text and "4 secret bytes" in text
+    shown = repr(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, b"5039"))  # SELECT: nothing secret
+    assert "35303339" in shown
+
+
 def test_secret_does_not_change_the_encoding() -> None:
     plain = CommandAPDU(0x00, 0x20, 0x00, 0x80, b"1234")
     secret = CommandAPDU(0x00, 0x20, 0x00, 0x80, b"1234", secret=True)
