@@ -13,6 +13,7 @@ from ..i18n import LANGUAGES, detect_language, set_language, t, use_for_click
 from .context import AppContext, Options
 from .failures import Exit, ExitWith, classify, usage_detail
 from .help import localize
+from .params import Seconds
 
 #: What click (>= 8.2) raises for a bare ``jpkitool``; older click prints the help itself.
 NO_ARGS_IS_HELP: type[click.UsageError] = getattr(
@@ -49,7 +50,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 )
 @click.option(
     "--wait",
-    type=click.FloatRange(min=0),
+    type=Seconds(),
     metavar="SECONDS",
 )
 @click.option(
