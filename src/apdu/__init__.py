@@ -3,6 +3,8 @@
 Nothing in this package knows about a particular card.
 """
 
+from __future__ import annotations
+
 from .command import EXTENDED_MAX, SHORT_MAX, CommandAPDU
 from .errors import (
     AmbiguousReaderError,
@@ -21,13 +23,44 @@ from .errors import (
     TransportError,
 )
 from .ins import INS
-from .recording import SESSION_FORMAT, SESSION_VERSION, RecordingTransport
 from .redact import REDACTED, is_secret, matches, redact_command
-from .replay import ReplayTransport
 from .response import ResponseAPDU
 from .status import STATUS_WORDS, SW, describe
-from .trace import TracingTransport
 from .transport import ApduChannel, BaseTransport, FunctionTransport, Transport, TransportWrapper
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .recording import SESSION_FORMAT, SESSION_VERSION, RecordingTransport
+    from .replay import ReplayTransport
+    from .trace import TracingTransport
+
+#: Imported on first use (PEP 562): a session that neither records, replays nor
+#: traces does not load those modules.
+_LAZY = {
+    "SESSION_FORMAT": "recording",
+    "SESSION_VERSION": "recording",
+    "RecordingTransport": "recording",
+    "ReplayTransport": "replay",
+    "TracingTransport": "trace",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "EXTENDED_MAX",

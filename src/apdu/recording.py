@@ -6,23 +6,33 @@ The file holds a header line, then one line per exchange::
      "reader": "...", "atr": "3B...", "redacted": [...], "origin": null}
     {"i": 0, "command": "00A4040C0A...", "response": "9000", "ms": 12.3}
 
+An exchange the reader failed (the card removed, unresponsive, the reader taken:
+:data:`apdu.errors.FAULTS`) is written with ``"fault": "card-removed"`` instead of
+a response, and a replay raises that error again at that point. Other transport
+errors are not written.
+
 Command data fields are hidden as ``XX`` by the rule of :mod:`apdu.redact`.
 Responses are kept as they are, except those the caller marks personal (the sign
 certificate: name, address), written as ``XX`` per byte and the status word; such a
 session does not replay. Other responses may still hold data about the card, so the
 file is created readable by its owner only. Every line is
-flushed at once, so a crash leaves all completed exchanges readable.
+flushed at once, so a crash leaves all completed exchanges readable. With
+``replace=False`` an existing file is refused (code ``exists``, or
+``exists-not-regular`` for a device or a FIFO) instead of being replaced.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
 import time
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from .errors import SessionFileError, TransportError
+from .errors import SessionFileError, TransportError, fault_code
+from .jsonfile import file_kind
 from .redact import REDACTED, hidden_response, redact_command
 from .transport import BaseTransport, TransportWrapper
 
@@ -36,7 +46,9 @@ class RecordingTransport(TransportWrapper):
     """Forwards to ``inner`` and writes every exchange to the session file ``path``.
 
     ``origin`` marks where the session came from (``"emulator"`` for the virtual
-    card; ``None`` for a real reader). Errors of ``inner`` propagate unrecorded.
+    card; ``None`` for a real reader). Errors of ``inner`` propagate; a fault of
+    :data:`apdu.errors.FAULTS` is marked in the file first. ``replace``: an existing
+    file is replaced (True) or refused with :class:`SessionFileError` (False).
     """
 
     def __init__(
@@ -46,15 +58,14 @@ class RecordingTransport(TransportWrapper):
         *,
         tool_version: str = "",
         origin: str | None = None,
+        replace: bool = True,
     ) -> None:
         super().__init__(inner)
         self.path = os.fspath(path)
         self._index = 0
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            self._file: IO[str] = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-        except OSError as exc:
-            raise SessionFileError(self.path, None, f"cannot write: {exc.strerror}") from exc
+        self._closed = False
+        self._failure: OSError | None = None
+        self._file: IO[str] = self._open(replace)
         self.header: dict[str, Any] = {
             "format": SESSION_FORMAT,
             "version": SESSION_VERSION,
@@ -68,8 +79,31 @@ class RecordingTransport(TransportWrapper):
         try:
             self._write(self.header)
         except BaseException:
-            self._file.close()
+            with contextlib.suppress(OSError):
+                self._file.close()
             raise
+
+    def _open(self, replace: bool) -> IO[str]:
+        mode = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
+        try:
+            fd = os.open(self.path, mode | getattr(os, "O_BINARY", 0), 0o600)
+        except FileExistsError:
+            try:
+                kind = os.stat(self.path).st_mode
+            except OSError:
+                kind = stat.S_IFREG
+            if stat.S_ISREG(kind):
+                raise SessionFileError(self.path, None, "exists") from None
+            raise SessionFileError(
+                self.path, None, "exists-not-regular", kind=file_kind(kind)
+            ) from None
+        except OSError as exc:
+            raise self._cannot_write(exc) from exc
+        return open(fd, "w", encoding="utf-8", newline="\n")
+
+    def _cannot_write(self, exc: OSError) -> SessionFileError:
+        strerror = exc.strerror or str(exc)
+        return SessionFileError(self.path, None, "cannot-write", errno=exc.errno, strerror=strerror)
 
     @property
     def count(self) -> int:
@@ -77,20 +111,35 @@ class RecordingTransport(TransportWrapper):
         return self._index
 
     def _write(self, obj: dict[str, Any]) -> None:
+        """Write one line. A failure closes the file: later writes fail the same way."""
+        if self._failure is not None:
+            raise self._cannot_write(self._failure)
         try:
             self._file.write(json.dumps(obj) + "\n")
             self._file.flush()
         except OSError as exc:
-            raise SessionFileError(self.path, None, f"cannot write: {exc.strerror}") from exc
+            self._failure = exc
+            with contextlib.suppress(OSError):
+                self._file.close()
+            raise self._cannot_write(exc) from exc
 
     def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
-        if self._file.closed:
+        if self._closed:
             raise TransportError("the session recording is closed")
         apdu = bytes(apdu)
-        start = time.perf_counter()
-        response = bytes(self.inner.transmit(apdu, secret=secret))
-        ms = round((time.perf_counter() - start) * 1000, 1)
         command, _ = redact_command(apdu, secret)
+        start = time.perf_counter()
+        try:
+            response = bytes(self.inner.transmit(apdu, secret=secret))
+        except TransportError as exc:
+            fault = fault_code(exc)
+            if fault is not None:
+                ms = round((time.perf_counter() - start) * 1000, 1)
+                with contextlib.suppress(SessionFileError):  # the fault matters more
+                    self._write({"i": self._index, "command": command, "fault": fault, "ms": ms})
+                self._index += 1
+            raise
+        ms = round((time.perf_counter() - start) * 1000, 1)
         answer = hidden_response(response) if self.hiding else response.hex().upper()
         self._write({"i": self._index, "command": command, "response": answer, "ms": ms})
         self._index += 1
@@ -98,9 +147,12 @@ class RecordingTransport(TransportWrapper):
 
     def close(self) -> None:
         """Close the file, then ``inner``; a second call does nothing."""
-        if self._file.closed:
+        if self._closed:
             return
+        self._closed = True
         try:
             self._file.close()
+        except OSError as exc:
+            raise self._cannot_write(exc) from exc
         finally:
             self.inner.close()

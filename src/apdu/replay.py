@@ -1,20 +1,25 @@
 """Replaying a recorded session file: a mock reader that answers from the file.
 
 Each command sent must equal the next recorded one (``XX`` placeholders match
-any byte); the answer is the recorded response. The file is checked completely
-when it is opened, so a corrupted file fails before the first exchange.
+any byte); the answer is the recorded response, or, on a line with ``fault``, the
+transport error the recording met (:data:`apdu.errors.FAULTS`). The file is checked
+completely when it is opened, so a corrupted file fails before the first exchange.
+It must be a regular file of at most :data:`MAX_SESSION_BYTES`; a leading UTF-8 byte
+order mark is ignored.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass
 from typing import Any
 
+from . import jsonfile
 from .errors import (
+    FAULTS,
     EncodingError,
+    Fault,
     ReplayLeftoverError,
     ReplayMismatchError,
     SessionFileError,
@@ -24,12 +29,16 @@ from .recording import SESSION_FORMAT, SESSION_VERSION
 from .redact import PLACEHOLDER, parse_pattern, pattern_matches, redact_command
 from .transport import BaseTransport
 
+#: Largest session file read (a recording of one command is at most some 100 KB).
+MAX_SESSION_BYTES = 16 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class _Exchange:
     command: str
     pattern: tuple[int | None, ...]
     response: bytes
+    fault: Fault | None = None
 
 
 class ReplayTransport(BaseTransport):
@@ -73,6 +82,8 @@ class ReplayTransport(BaseTransport):
             shown = _mask_like(redact_command(actual, secret)[0], exchange.pattern)
             raise ReplayMismatchError(index, exchange.command, shown)
         self._next += 1
+        if exchange.fault is not None:
+            raise FAULTS[exchange.fault](f"exchange {index}: recorded fault {exchange.fault}")
         return exchange.response
 
     def close(self, strict: bool = True) -> None:
@@ -111,14 +122,21 @@ _HEADER_TYPES: dict[str, tuple[type, ...]] = {
 
 def _load(path: str) -> tuple[dict[str, Any], list[_Exchange]]:
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = jsonfile.read_regular(path, MAX_SESSION_BYTES)
     except FileNotFoundError:
-        raise SessionFileError(path, None, "no such file") from None
+        raise SessionFileError(path, None, "not-found") from None
     except OSError as exc:
-        raise SessionFileError(path, None, f"cannot read: {exc.strerror}") from exc
+        strerror = exc.strerror or str(exc)
+        raise SessionFileError(
+            path, None, "cannot-read", errno=exc.errno, strerror=strerror
+        ) from exc
+    except jsonfile.FileProblem as exc:
+        raise SessionFileError(path, None, exc.code, **exc.params) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SessionFileError(path, None, "utf16")
+    data = data.removeprefix(jsonfile.BOM)
     if not data:
-        raise SessionFileError(path, None, "empty file")
+        raise SessionFileError(path, None, "empty-file")
     lines = data.split(b"\n")
     if lines[-1] == b"":
         lines.pop()
@@ -132,94 +150,110 @@ def _load(path: str) -> tuple[dict[str, Any], list[_Exchange]]:
             else:
                 exchanges.append(_check_exchange(obj, number - 2))
         except _LineError as exc:
-            raise SessionFileError(path, number, exc.reason) from None
+            raise SessionFileError(path, number, exc.code, **exc.params) from None
     return header, exchanges
 
 
 class _LineError(Exception):
-    """One line of the session file is invalid."""
+    """One line of the session file is invalid: a :data:`apdu.errors.SessionReason`."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise _LineError("not UTF-8 text") from None
+        raise _LineError("not-utf8") from None
     if not text.strip():
-        raise _LineError("empty line")
+        raise _LineError("empty-line")
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _LineError(f"not valid JSON ({exc.msg}, column {exc.colno})") from None
+        obj = jsonfile.loads(text)
+    except jsonfile.FileProblem as exc:
+        if exc.code == "syntax":
+            params = exc.params
+            raise _LineError(
+                "bad-json",
+                problem=params["problem"],
+                detail=params["detail"],
+                column=params["column"],
+            ) from None
+        raise _LineError(exc.code, **exc.params) from None
     if not isinstance(obj, dict):
-        raise _LineError("not a JSON object")
+        raise _LineError("not-object")
     return obj
 
 
 def _check_header(obj: dict[str, Any]) -> dict[str, Any]:
     if "format" not in obj:
         if "i" in obj:
-            raise _LineError("no header: the first line must be the session header")
-        raise _LineError("missing key 'format'")
+            raise _LineError("no-header")
+        raise _LineError("missing-key", key="format")
     if obj["format"] != SESSION_FORMAT:
-        raise _LineError(f"format is {obj['format']!r}, expected {SESSION_FORMAT!r}")
+        raise _LineError("bad-format", value=obj["format"], expected=SESSION_FORMAT)
     if "version" not in obj:
-        raise _LineError("missing key 'version'")
+        raise _LineError("missing-key", key="version")
     version = obj["version"]
     if not _is_int(version):
-        raise _LineError("'version' must be an integer")
+        raise _LineError("not-int", key="version")
     if version != SESSION_VERSION:
-        raise _LineError(
-            f"unsupported version {version} (this tool reads version {SESSION_VERSION})"
-        )
+        raise _LineError("bad-version", version=version, supported=SESSION_VERSION)
     for key, types in _HEADER_TYPES.items():
         if key not in obj:
-            raise _LineError(f"missing key {key!r}")
+            raise _LineError("missing-key", key=key)
         if not isinstance(obj[key], types):
-            raise _LineError(f"{key!r} has the wrong type")
+            raise _LineError("wrong-type", key=key)
     if not all(isinstance(item, str) for item in obj["redacted"]):
-        raise _LineError("'redacted' must be a list of strings")
+        raise _LineError("redacted-not-strings")
     try:
         bytes.fromhex(_strict_hex(obj["atr"]))
     except ValueError:
-        raise _LineError("'atr' is not hex") from None
+        raise _LineError("not-hex", key="atr") from None
     return obj
 
 
 def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
-    for key in ("i", "command", "response"):
+    fault = obj.get("fault")
+    for key in ("i", "command", "fault" if "fault" in obj else "response"):
         if key not in obj:
-            raise _LineError(f"missing key {key!r}")
+            raise _LineError("missing-key", key=key)
     if not _is_int(obj["i"]):
-        raise _LineError("'i' must be an integer")
+        raise _LineError("not-int", key="i")
     if obj["i"] != index:
-        raise _LineError(f"exchange index {obj['i']}, expected {index}")
-    command, response = obj["command"], obj["response"]
+        raise _LineError("bad-index", index=obj["i"], expected=index)
+    command = obj["command"]
     if not isinstance(command, str):
-        raise _LineError("'command' must be a string")
-    if not isinstance(response, str):
-        raise _LineError("'response' must be a string")
+        raise _LineError("not-string", key="command")
     try:
         pattern = parse_pattern(command)
-    except EncodingError as exc:
-        raise _LineError(f"'command' is not hex: {exc}") from None
+    except EncodingError:
+        raise _LineError("not-hex", key="command") from None
     if len(pattern) < 4:
-        raise _LineError("'command' is shorter than a 4-byte header")
-    try:
-        data = bytes.fromhex(_strict_hex(response))
-    except ValueError:
-        raise _LineError("'response' is not hex") from None
-    if len(data) < 2:
-        raise _LineError("'response' is shorter than a status word")
+        raise _LineError("command-too-short")
+    if "fault" in obj:
+        if "response" in obj:
+            raise _LineError("response-and-fault")
+        if not isinstance(fault, str) or fault not in FAULTS:
+            raise _LineError("bad-fault", value=fault, known=tuple(FAULTS))
+        data = b""
+    else:
+        response = obj["response"]
+        if not isinstance(response, str):
+            raise _LineError("not-string", key="response")
+        try:
+            data = bytes.fromhex(_strict_hex(response))
+        except ValueError:
+            raise _LineError("not-hex", key="response") from None
+        if len(data) < 2:
+            raise _LineError("response-too-short")
     if "ms" in obj:
         ms = obj["ms"]
         if not isinstance(ms, int | float) or isinstance(ms, bool) or not math.isfinite(ms):
-            raise _LineError("'ms' must be a number")
-    return _Exchange(command.upper(), pattern, data)
+            raise _LineError("not-number", key="ms")
+    return _Exchange(command.upper(), pattern, data, fault)
 
 
 def _is_int(value: object) -> bool:

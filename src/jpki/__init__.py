@@ -8,31 +8,15 @@ built-in virtual card) or :func:`open_transport` (anything else), then
 certificates and when things expire.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
-from .api import open_card, open_emulator, open_transport
-from .card import CardRecord, KeyState, KeyStatus, MyNumberCard
-from .errors import (
-    CardError,
-    JpkiError,
-    NotMyNumberCardError,
-    PermitError,
-    PinAbsentError,
-    PinFormatError,
-    PinLockedError,
-    PinRequestError,
-    ReaderError,
-    SpendRefusedError,
-    WeakPinError,
-    WrongPinError,
-)
-from .info import AppPresence, CardInfo, read_info
-from .pinops import KeyResult, Outcome, PinCommandResult, PinResult, change_pin, verify_pin
-from .profile import PINS, Pin, Token
-from .retries import PinStatus, RetriesReport, read_retries
-
+# Not ``typing.TYPE_CHECKING``: importing typing costs every command a few ms.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
+    from .api import open_card, open_emulator, open_transport
+    from .card import CardRecord, KeyState, KeyStatus, MyNumberCard
     from .cardcerts import (
         CardCertificate,
         CertificateChain,
@@ -45,17 +29,50 @@ if TYPE_CHECKING:
     )
     from .certificate import CertificateError, CertificateInfo, parse_certificate
     from .chain import ChainResult, ChainStatus, RootMatch, check_chain
+    from .errors import (
+        CardError,
+        JpkiError,
+        NotMyNumberCardError,
+        PermitError,
+        PinAbsentError,
+        PinFormatError,
+        PinLockedError,
+        PinRequestError,
+        ReaderError,
+        SpendRefusedError,
+        WeakPinError,
+        WrongPinError,
+    )
+    from .info import AppPresence, CardInfo, read_info
+    from .pinops import KeyResult, Outcome, PinCommandResult, PinResult, change_pin, verify_pin
+    from .profile import PINS, Pin, Token
+    from .retries import PinStatus, RetriesReport, read_retries
 
-#: Names imported on first use: the certificate modules load asn1crypto and
-#: cryptography, which ``import jpki`` (and the pytest plugin) should not pay for.
+#: Every name is imported on first use (PEP 562): ``jpkitool --version``, the pytest
+#: plugin and each command load only the modules they need.
 _LAZY = {
+    **dict.fromkeys(("open_card", "open_emulator", "open_transport"), "api"),
+    **dict.fromkeys(("CardRecord", "KeyState", "KeyStatus", "MyNumberCard"), "card"),
     **dict.fromkeys(
         ("CardCertificate", "CertificateChain", "ExpiryItem", "ExpiryReport", "ExpiryState",
          "read_certificate", "read_chain", "read_expiry"),
-        ".cardcerts",
+        "cardcerts",
     ),
-    **dict.fromkeys(("CertificateError", "CertificateInfo", "parse_certificate"), ".certificate"),
-    **dict.fromkeys(("ChainResult", "ChainStatus", "RootMatch", "check_chain"), ".chain"),
+    **dict.fromkeys(("CertificateError", "CertificateInfo", "parse_certificate"), "certificate"),
+    **dict.fromkeys(("ChainResult", "ChainStatus", "RootMatch", "check_chain"), "chain"),
+    **dict.fromkeys(
+        ("CardError", "JpkiError", "NotMyNumberCardError", "PermitError", "PinAbsentError",
+         "PinFormatError", "PinLockedError", "PinRequestError", "ReaderError",
+         "SpendRefusedError", "WeakPinError", "WrongPinError"),
+        "errors",
+    ),
+    **dict.fromkeys(("AppPresence", "CardInfo", "read_info"), "info"),
+    **dict.fromkeys(
+        ("KeyResult", "Outcome", "PinCommandResult", "PinResult", "change_pin", "verify_pin"),
+        "pinops",
+    ),
+    **dict.fromkeys(("PINS", "Pin", "Token"), "profile"),
+    **dict.fromkeys(("PinStatus", "RetriesReport", "read_retries"), "retries"),
 }  # fmt: skip
 
 
@@ -63,9 +80,15 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
 """``python -m jpki``."""
 
-from jpki.cli.main import run
+from jpki.cli.entry import run
 
 run()

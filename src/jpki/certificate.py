@@ -26,8 +26,6 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from asn1crypto import x509 as asn1_x509
-
 from .errors import JpkiError
 
 #: Japan Standard Time (no daylight saving).
@@ -292,6 +290,10 @@ def parse_certificate(der: bytes, what: str = "certificate") -> CertificateInfo:
         raise CertificateError(
             what, f"trailing data after the DER object ({extra} bytes)", "trailing"
         )
+    # Here, not at the top: der_length and CertificateError serve every EF read
+    # (jpki.card), which should not load asn1crypto.
+    from asn1crypto import x509 as asn1_x509
+
     try:
         cert = asn1_x509.Certificate.load(der, strict=True)
         cert.native  # noqa: B018 - decodes every field now, so errors surface here

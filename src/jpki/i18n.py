@@ -14,7 +14,6 @@ from __future__ import annotations
 import gettext
 import os
 import string
-import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -95,6 +94,10 @@ def detect_language(
 
 def system_ui_language() -> str | None:
     """The desktop's language where the environment does not carry it (Windows, macOS)."""
+    if sys.platform not in ("win32", "darwin"):
+        return None
+    import subprocess  # here: every command imports this module
+
     try:
         if sys.platform == "win32":
             import ctypes

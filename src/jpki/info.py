@@ -94,10 +94,10 @@ def read_info(card: MyNumberCard) -> CardInfo:
 
 
 def _auth_end(card: MyNumberCard) -> dt.datetime | None:
-    from .cardcerts import read_certificate
+    from .cardcerts import read_not_after  # notAfter alone: asn1crypto is not loaded
 
     try:
-        return read_certificate(card, "auth").info.not_after
+        return read_not_after(card, "auth")
     except (JpkiError, TransportError) as exc:
         if isinstance(exc, TransportError) and not isinstance(exc, CardUnresponsiveError):
             raise

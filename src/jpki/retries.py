@@ -3,16 +3,20 @@
 Round trips: five SELECT AP, one READ BINARY for the token label and nine
 ``00 20 00 (80|FID)`` queries = 15 APDUs on a card that takes the short-EF form
 (myna-card, jsapdu); a card that does not costs a SELECT EF more per key.
+Asked for some PINs only, only their keys are queried and only their
+applications selected: ① and ② take 4 APDUs (SELECT JPKI, the label, two queries).
 Only VERIFY *without data* is ever sent here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from . import profile
 from .card import KeyState, KeyStatus, MyNumberCard
+from .errors import PinRequestError
 from .profile import Pin, Token
 
 
@@ -106,7 +110,7 @@ class RetriesReport:
 
     @property
     def any_locked(self) -> bool:
-        """Whether one of ①-④ is locked."""
+        """Whether one of ①-④ in the report is locked."""
         return any(p.pin.no is not None and p.locked for p in self.pins)
 
     def __repr__(self) -> str:
@@ -148,14 +152,49 @@ def combine(pin: Pin, keys: tuple[KeyStatus, ...]) -> PinStatus:
     return PinStatus(pin, keys, low.remaining, low.state, differ)
 
 
-def read_retries(card: MyNumberCard, pins: tuple[Pin, ...] = profile.PINS) -> RetriesReport:
-    """Query every key of ``pins``; raise NotMyNumberCardError if JPKI is absent."""
+#: Names :func:`named_pins` takes besides the ids: ``1``-``4`` and ``①``-``④``.
+PIN_NUMBERS: dict[str, Pin] = {
+    **{str(p.no): p for p in profile.USER_PINS if p.no},
+    **{profile.CIRCLED[p.no]: p for p in profile.USER_PINS if p.no},
+}
+
+
+def named_pins(pins: str | Pin | Iterable[str | Pin] | None = None) -> tuple[Pin, ...]:
+    """The PINs named, once each, in the card's order (①-④, then the 照合番号); all of
+    them for ``None``. A name is a PIN id (``sign``, ``cardinfo-a``, ...), ``1``-``4`` or
+    ``①``-``④``; anything else, or none at all, raises :class:`PinRequestError`."""
+    if pins is None:
+        return profile.PINS
+    wanted: set[str] = set()
+    for name in (pins,) if isinstance(pins, str | Pin) else pins:
+        pin: Pin | None = name if isinstance(name, Pin) else None
+        if isinstance(name, str):
+            key = name.lower()
+            pin = profile.PINS_BY_ID.get(key) or PIN_NUMBERS.get(key)
+        if pin is None or pin not in profile.PINS:
+            raise PinRequestError("unknown-kind", str(name))
+        wanted.add(pin.id)
+    if not wanted:
+        raise PinRequestError("no-kind")
+    return tuple(p for p in profile.PINS if p.id in wanted)
+
+
+def read_retries(
+    card: MyNumberCard, pins: str | Pin | Iterable[str | Pin] | None = None
+) -> RetriesReport:
+    """Query every key of ``pins`` (all PINs when ``None``; names as :func:`named_pins`
+    takes them); raise NotMyNumberCardError if JPKI is absent.
+
+    The report holds the PINs asked for, in the card's order; ``any_locked`` and the
+    guidance consider those alone.
+    """
+    chosen = named_pins(pins)
     start = card.apdu_count
     card.require_jpki()
     token = card.read_token()
     # Visit keys application by application so each application is selected once.
     order = {app.id: i for i, app in enumerate(profile.APPLICATIONS)}
-    keys = sorted({k.id: k for p in pins for k in p.keys}.values(), key=lambda k: order[k.app.id])
+    keys = sorted({k.id: k for p in chosen for k in p.keys}.values(), key=lambda k: order[k.app.id])
     status = {k.id: card.query_key(k) for k in keys}
-    result = tuple(combine(p, tuple(status[k.id] for k in p.keys)) for p in pins)
+    result = tuple(combine(p, tuple(status[k.id] for k in p.keys)) for p in chosen)
     return RetriesReport(card.transport.name, token, result, card.apdu_count - start)

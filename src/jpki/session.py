@@ -40,7 +40,8 @@ class SessionSpec:
       :class:`jpki.emulator.CardState` (used as is, changes visible to the caller),
       or the path of a state file (read if it exists, saved only when changed).
     - ``replay``: a recorded session file to play back instead of a card.
-    - ``record``: a session file to record the exchanges to (secrets redacted).
+    - ``record``: a new session file to record the exchanges to (secrets redacted);
+      an existing file is refused (:class:`apdu.SessionFileError`, code ``exists``).
     - ``trace``: write each exchange to standard error (True) or to a text stream.
     - ``transaction``: the whole session is one PC/SC transaction.
 
@@ -166,6 +167,7 @@ def _wrap(base: BaseTransport, spec: SessionSpec) -> BaseTransport:
             spec.record,
             tool_version=f"jpkitool {__version__}",
             origin="emulator" if spec.uses_emulator else None,
+            replace=False,
         )
     if spec.trace:
         from apdu.trace import TracingTransport

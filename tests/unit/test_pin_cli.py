@@ -235,15 +235,16 @@ def secrets_in(run_: Run, extra: str, values: list[str]) -> list[str]:
 def test_no_pin_reaches_any_output(tmp_path: Path, fmt: list[str]) -> None:
     current, new, wrong = "8264", "7049", "9517"
     opts = card(tmp_path, auth={"value": current}, sign={"value": "Q8W2E6"})
-    record = tmp_path / "s.jsonl"
+    records = [tmp_path / f"s{i}.jsonl" for i in range(4)]  # --record never replaces a file
     runs = [
-        run(*fmt, "-v", "--record", str(record), *opts, "change-pin", "2",
+        run(*fmt, "-v", "--record", str(records[0]), *opts, "change-pin", "2",
             input=lines(current, new, new)),
-        run(*fmt, "-v", "--record", str(record), *opts, "verify-pin", "2", input=lines(wrong)),
-        run(*fmt, "-v", "--record", str(record), *opts, "verify-pin", "2", input=lines(new)),
-        run(*fmt, "-v", "--record", str(record), *opts, "verify-pin", "1", input=lines("q8w2e6")),
+        run(*fmt, "-v", "--record", str(records[1]), *opts, "verify-pin", "2", input=lines(wrong)),
+        run(*fmt, "-v", "--record", str(records[2]), *opts, "verify-pin", "2", input=lines(new)),
+        run(*fmt, "-v", "--record", str(records[3]), *opts, "verify-pin", "1",
+            input=lines("q8w2e6")),
     ]  # fmt: skip
-    for r in runs:
+    for r, record in zip(runs, records, strict=True):
         assert r.code in (0, 3), r.err
         assert "XX XX XX XX" in r.err  # the trace shows the PIN's length only
         assert secrets_in(r, record.read_text("utf-8"), [current, new, wrong, "Q8W2E6"]) == []

@@ -3,9 +3,13 @@ message). The README has the table of statuses."""
 
 from __future__ import annotations
 
+import errno
 import gettext
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -15,6 +19,9 @@ from apdu import errors as ae
 from .. import errors as je
 from .. import profile
 from ..i18n import has, t, tn
+
+if TYPE_CHECKING:
+    from ..emulator.statefile import StateError
 
 
 class Exit(IntEnum):
@@ -89,12 +96,97 @@ def _sw(sw: int) -> dict[str, str]:
     return {"sw": f"{sw:04X}", "desc": sw_text(sw)}
 
 
+#: The errno names with a message of their own (``osreason.<name>``); any other
+#: error is ``osreason.other`` with the system's own (English) words.
+OS_REASONS = (
+    "ENOENT",
+    "EACCES",
+    "EPERM",
+    "ENOSPC",
+    "EDQUOT",
+    "EROFS",
+    "EISDIR",
+    "ENOTDIR",
+    "EEXIST",
+    "ENAMETOOLONG",
+    "ELOOP",
+    "EIO",
+    "EFBIG",
+    "EBUSY",
+    "ETXTBSY",
+    "EMFILE",
+    "ENFILE",
+    "ENXIO",
+)
+
+
+def os_reason(number: int | None, strerror: str | None = None) -> str:
+    """What an OS error means, in the current language, from its errno."""
+    name = errno.errorcode.get(number) if number is not None else None
+    if name in OS_REASONS:
+        return t(f"osreason.{name.lower()}")
+    return t("osreason.other", detail=strerror or "-")
+
+
+def _word(section: str, value: object) -> str:
+    key = f"{section}.{value}"
+    return t(key) if has(key) else str(value)
+
+
+def reason_text(section: str, code: str, params: Mapping[str, object]) -> str:
+    """The catalogue's ``<section>.<code>`` formatted with an error's parameters, the
+    words among them in the current language: ``got`` (a JSON type), ``kind`` (of a
+    file), ``problem`` (a JSON syntax error), ``rule`` (a PIN format); ``errno`` gives
+    ``os`` (:func:`os_reason`). Lists are joined with commas."""
+    values: dict[str, object] = {
+        name: ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
+        for name, value in params.items()
+    }
+    for name, words in (("got", "jsontype"), ("kind", "filekind"), ("problem", "jsonproblem")):
+        if name in params:
+            values[name] = _word(words, params[name])
+    if "rule" in params:
+        values["rule"] = _word("format", params["rule"])
+    if "errno" in params:
+        number = params["errno"]
+        values["os"] = os_reason(
+            number if isinstance(number, int) else None, str(params.get("strerror") or "")
+        )
+    return t(f"{section}.{code}").format(**values)
+
+
+def _os_failure(exc: OSError) -> Failure:
+    reason = os_reason(exc.errno, exc.strerror or str(exc))
+    if exc.filename is None:
+        return Failure("os-error", Exit.ERROR, t("error.os_nofile", reason=reason))
+    return Failure("os-error", Exit.ERROR, t("error.os", file=exc.filename, reason=reason))
+
+
+def _state_error(exc: BaseException) -> StateError | None:
+    """``exc`` if it is a state-file error. Its module is looked up, not imported (it
+    loads ``cryptography``): when it was never loaded, nothing raised its error."""
+    module = sys.modules.get("jpki.emulator.statefile")
+    if module is not None and isinstance(exc, module.StateError):
+        return cast("StateError", exc)
+    return None
+
+
+def _state_failure(exc: StateError) -> Failure:
+    location = "".join(f"{part}: " for part in (exc.path, exc.field) if part)
+    reason = reason_text("statereason", exc.code, exc.params)
+    return Failure(
+        "state-file", Exit.USAGE, t("error.state_file", location=location, reason=reason)
+    )
+
+
 def classify(exc: BaseException) -> Failure:
     """Map an exception to its code, exit status and message in the current language."""
     # Lazy imports keep optional parts optional.
     from ..certificate import CertificateError
-    from ..emulator import StateError
 
+    state_error = _state_error(exc)
+    if state_error is not None:
+        return _state_failure(state_error)
     match exc:
         case UsageFailure():
             return Failure("usage", Exit.USAGE, t(exc.key).format(**exc.values))
@@ -127,7 +219,10 @@ def classify(exc: BaseException) -> Failure:
         case ae.CardUnresponsiveError():
             return Failure("card-unresponsive", Exit.ERROR, t("error.unresponsive"))
         case ae.SessionFileError():
-            return Failure("session-file", Exit.USAGE, t("error.session_file", detail=str(exc)))
+            where = exc.path if exc.line is None else f"{exc.path}:{exc.line}"
+            key = "error.session_record" if exc.code in ae.WRITE_REASONS else "error.session_file"
+            reason = reason_text("sessionreason", exc.code, exc.params)
+            return Failure("session-file", Exit.USAGE, t(key, where=where, reason=reason))
         case ae.ReplayMismatchError():
             return Failure(
                 "replay-mismatch",
@@ -199,12 +294,10 @@ def classify(exc: BaseException) -> Failure:
             return Failure(
                 "card-error", Exit.ERROR, t("error.card", operation=exc.operation, **_sw(exc.sw))
             )
-        case StateError():
-            return Failure("state-file", Exit.USAGE, t("error.state_file", detail=str(exc)))
         case KeyboardInterrupt():
             return Failure("interrupted", Exit.ERROR, t("error.interrupted"))
         case OSError():
-            return Failure("os-error", Exit.ERROR, t("error.os", detail=str(exc)))
+            return _os_failure(exc)
     # The type and message only: a repr can hold an object's data (bytes read, values).
     detail = f"{type(exc).__name__}: {exc}"
     return Failure("unexpected", Exit.ERROR, t("error.unexpected", detail=detail))

@@ -3,8 +3,9 @@
 Each command's and option's help is written once, in the catalogues
 (``help.command.<path>``, ``help.option.<path>.<param>``), never in the decorators;
 click reads ``help`` when it formats the page, so setting the attributes before
-parsing is enough. click's own words ("Usage:", "Options", "Show this message and
-exit.") come from click's msgids in our catalogue (:func:`jpki.i18n.use_for_click`).
+parsing is enough (a command the lazy group imports later is set as it is imported).
+click's own words ("Usage:", "Options", "Show this message and exit.") come from
+click's msgids in our catalogue (:func:`jpki.i18n.use_for_click`).
 """
 
 from __future__ import annotations
@@ -15,15 +16,29 @@ from collections.abc import Iterator
 import click
 
 from ..i18n import t
+from .lazy import LazyCommands, LazyGroup
 from .wrap import CellContext
 
 
-def walk(command: click.Command, path: str = "cli") -> Iterator[tuple[str, click.Command]]:
-    """Every command under ``command`` (itself first) with its dotted catalogue path."""
+def walk(
+    command: click.Command, path: str = "cli", *, load: bool = True
+) -> Iterator[tuple[str, click.Command]]:
+    """Every command under ``command`` (itself first) with its dotted catalogue path.
+
+    ``load=False``: only the commands a :class:`LazyGroup` has imported so far.
+    """
     yield path, command
     if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
-            yield from walk(sub, name if path == "cli" else f"{path}.{name}")
+        commands = command.commands
+        children = (
+            commands.loaded() if not load and isinstance(commands, LazyCommands) else commands
+        )
+        for name, sub in children.items():
+            yield from walk(sub, _child(path, name), load=load)
+
+
+def _child(path: str, name: str) -> str:
+    return name if path == "cli" else f"{path}.{name}"
 
 
 def help_keys(path: str, command: click.Command) -> Iterator[tuple[str, click.Option | None]]:
@@ -36,21 +51,36 @@ def help_keys(path: str, command: click.Command) -> Iterator[tuple[str, click.Op
 
 
 def localize(root: click.Command) -> None:
-    """Set the help texts of ``root`` and everything under it in the current language."""
+    """Set the help texts of ``root`` and everything under it in the current language.
+
+    Commands a :class:`LazyGroup` has not imported yet are set when it imports them
+    (in the language current then); its help lists them from the catalogues.
+    """
     # Subcommands inherit the root's help option names at run time; make theirs alike.
     names = root.context_settings.get("help_option_names", ["--help"])
-    for path, command in walk(root):
-        command.context_class = CellContext  # wrap by display width (Japanese)
-        # click >= 8.1.8 keeps the help option it made, so its text can be set here.
-        help_option = command.get_help_option(click.Context(command, help_option_names=names))
-        if help_option is not None:  # click made it once, in the language of that moment
-            help_option.help = gettext.gettext("Show this message and exit.")
-        for own in command.params:
-            if own.name == "version" and isinstance(own, click.Option):
-                own.help = gettext.gettext("Show the version and exit.")
-        for key, option in help_keys(path, command):
-            if option is None:
-                command.help = t(key)
-                command.short_help = None
-            else:
-                option.help = t(key)
+
+    def prepare(top: str, command: click.Command) -> None:
+        for path, sub in walk(command, top, load=False):
+            _localize_one(path, sub, names)
+            if isinstance(sub, LazyGroup):
+                sub.commands.on_load = lambda name, cmd, at=path: prepare(_child(at, name), cmd)
+                sub.describe = lambda name, at=path: t(f"help.command.{_child(at, name)}")
+
+    prepare("cli", root)
+
+
+def _localize_one(path: str, command: click.Command, names: list[str]) -> None:
+    command.context_class = CellContext  # wrap by display width (Japanese)
+    # click >= 8.1.8 keeps the help option it made, so its text can be set here.
+    help_option = command.get_help_option(click.Context(command, help_option_names=names))
+    if help_option is not None:  # click made it once, in the language of that moment
+        help_option.help = gettext.gettext("Show this message and exit.")
+    for own in command.params:
+        if own.name == "version" and isinstance(own, click.Option):
+            own.help = gettext.gettext("Show the version and exit.")
+    for key, option in help_keys(path, command):
+        if option is None:
+            command.help = t(key)
+            command.short_help = None
+        else:
+            option.help = t(key)

@@ -13,6 +13,7 @@ from ..i18n import LANGUAGES, detect_language, set_language, t, use_for_click
 from .context import AppContext, Options
 from .failures import Exit, ExitWith, classify, usage_detail
 from .help import localize
+from .lazy import LazyGroup
 from .params import Seconds
 
 #: What click (>= 8.2) raises for a bare ``jpkitool``; older click prints the help itself.
@@ -22,8 +23,22 @@ NO_ARGS_IS_HELP: type[click.UsageError] = getattr(
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+#: Every command, imported only when it runs or asks for its own help
+#: (:class:`LazyGroup`; ``jpkitool --help`` lists them from the catalogues).
+COMMANDS = {
+    "retries": "jpki.cli.commands.retries:command",
+    "verify-pin": "jpki.cli.commands.pins:verify_command",
+    "change-pin": "jpki.cli.commands.pins:change_command",
+    "info": "jpki.cli.commands.info:command",
+    "expiry": "jpki.cli.commands.certs:expiry_command",
+    "cert": "jpki.cli.commands.certs:cert_group",
+    "readers": "jpki.cli.commands.readers:command",
+    "doctor": "jpki.cli.commands.doctor:command",
+    "emulator": "jpki.cli.commands.emulator:command",
+}
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings=CONTEXT_SETTINGS)
 @click.option(
     "-r",
     "--reader",
@@ -76,20 +91,6 @@ def cli(ctx: click.Context, /, **kwargs: Any) -> None:
         now=kwargs["now"],
     )
     ctx.obj = AppContext(options)
-
-
-def _register() -> None:
-    from .commands import certs, doctor, emulator, info, pins, readers, retries
-
-    for module in (retries, info, readers, doctor, emulator):
-        cli.add_command(module.command)
-    cli.add_command(pins.change_command)
-    cli.add_command(pins.verify_command)
-    cli.add_command(certs.cert_group)
-    cli.add_command(certs.expiry_command)
-
-
-_register()
 
 
 def _global_options() -> tuple[frozenset[str], frozenset[str]]:

@@ -20,6 +20,10 @@ directory) or the base64 of the DER; in Python DER bytes are accepted too. They 
 kept, and saved, as DER (base64 in the file), never as paths. ``cert_filler``: the
 number of filler bytes after each certificate's DER in its EF (emulator only), or
 null for the card's default layout (see :mod:`jpki.emulator.files`).
+
+A state file must be a regular file of at most :data:`MAX_STATE_BYTES`, UTF-8 (a
+leading byte order mark is ignored), with no key twice in one object. Errors carry
+a :data:`StateReason` code and its parameters, for messages in any language.
 """
 
 from __future__ import annotations
@@ -35,10 +39,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+
+from apdu import jsonfile
+from apdu.errors import english
 
 from .. import profile
 from ..atomicfile import write_whole
@@ -62,16 +69,133 @@ STATE_VERSION = 1
 #: Fields of the file before the state's own.
 HEADER = ("format", "version")
 
+#: Largest state file read (a complete one is 2 KB; four given certificates add some 5 KB).
+MAX_STATE_BYTES = 1024 * 1024
+#: Largest certificate file a state may name.
+MAX_CERTIFICATE_BYTES = 1024 * 1024
+
+#: What is wrong with a state file or value (:attr:`StateError.code`).
+StateReason = Literal[
+    "cannot-read",
+    "not-regular",
+    "too-large",
+    "utf16",
+    "not-utf8",
+    "bad-json",
+    "duplicate-key",
+    "too-deep",
+    "number-too-long",
+    "not-object",
+    "unknown-field",
+    "missing-field",
+    "not-bool",
+    "not-string",
+    "not-list",
+    "not-int-range",
+    "not-null-or-int-range",
+    "bad-latency",
+    "not-digits",
+    "not-date",
+    "empty",
+    "bad-atr",
+    "bad-atr-ts",
+    "not-one-of",
+    "bad-sex",
+    "unknown-application",
+    "listed-twice",
+    "unknown-key",
+    "bad-status-word",
+    "bad-pin-value",
+    "unknown-certificate",
+    "not-certificate-der",
+    "bad-certificate-type",
+    "not-certificate-text",
+    "cannot-read-certificate",
+    "certificate-not-regular",
+    "certificate-too-large",
+    "not-certificate-file",
+    "bad-format",
+    "bad-version",
+    "not-after",
+    "other",
+]
+
+#: English text of each reason, formatted with the error's parameters (lists joined).
+STATE_REASONS: dict[StateReason, str] = {
+    "cannot-read": "cannot read: {strerror}",
+    "not-regular": "not a regular file ({kind})",
+    "too-large": "{size} bytes, more than the {limit} a state file may have",
+    "utf16": "UTF-16 text: save it as UTF-8",
+    "not-utf8": "not UTF-8 text (line {line})",
+    "bad-json": "line {line}, column {column}: invalid JSON: {detail}",
+    "duplicate-key": "key {key!r} given twice",
+    "too-deep": "nested too deeply",
+    "number-too-long": "a number with too many digits",
+    "not-object": "must be an object, not {got}",
+    "unknown-field": "unknown field (known: {known})",
+    "missing-field": "missing: a state file with 'format' holds every field "
+    "(leave 'format' out to give only the fields that change)",
+    "not-bool": "must be true or false, not {got}",
+    "not-string": "must be a string, not {got}",
+    "not-list": "must be a list, not {got}",
+    "not-int-range": "must be an integer {low}..{high}",
+    "not-null-or-int-range": "must be null or an integer {low}..{high}",
+    "bad-latency": "must be a number of milliseconds {low}..{high}",
+    "not-digits": "must be {n} digits",
+    "not-date": "must be a date YYYY-MM-DD, not {value!r}",
+    "empty": "must not be empty",
+    "bad-atr": "must be 2 to 33 bytes in hex",
+    "bad-atr-ts": "must start with 3B or 3F (TS)",
+    "not-one-of": "must be one of {choices}",
+    "bad-sex": "must be '1' (male), '2' (female) or '9' (JIS X 0303)",
+    "unknown-application": "unknown application {value!r} (known: {known})",
+    "listed-twice": "{value!r} listed twice",
+    "unknown-key": "unknown key (known: {known})",
+    "bad-status-word": "must be a status word of 4 hex digits, e.g. '6A88'",
+    "bad-pin-value": "does not fit the {rule} format of this key "
+    "({low}-{high} characters matching {pattern})",
+    "unknown-certificate": "unknown certificate (known: {known})",
+    "not-certificate-der": "not a DER X.509 certificate",
+    "bad-certificate-type": "must be a file path or base64 DER (a string), not {got}",
+    "not-certificate-text": "neither base64 DER of a certificate nor a certificate file",
+    "cannot-read-certificate": "cannot read {file!r}: {strerror}",
+    "certificate-not-regular": "cannot read {file!r}: not a regular file ({kind})",
+    "certificate-too-large": "cannot read {file!r}: {size} bytes, more than the {limit} "
+    "a certificate file may have",
+    "not-certificate-file": "{file!r} is not a certificate (PEM or DER)",
+    "bad-format": "must be {expected!r}",
+    "bad-version": "unsupported version (this jpkitool reads {supported})",
+    "not-after": "must be after {other}",
+    "other": "{reason}",
+}
+
 
 class StateError(ValueError):
-    """A state file or value is invalid; ``field`` is the dotted path of the culprit."""
+    """A state file or value is invalid; ``field`` is the dotted path of the culprit
+    (empty for the file as a whole), ``path`` the file when there is one.
 
-    def __init__(self, field: str, reason: str, *, path: str | os.PathLike[str] | None = None):
+    ``code`` (:data:`StateReason`) and ``params`` say what is wrong, for messages in
+    any language; ``reason`` says it in English. A ``code`` that is not one of
+    :data:`StateReason` is taken as an English reason (code ``other``).
+    """
+
+    def __init__(
+        self,
+        field: str,
+        code: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        **params: Any,
+    ) -> None:
+        if code not in STATE_REASONS:
+            code, params = "other", {"reason": code}
         self.field = field
-        self.reason = reason
+        self.code: StateReason = code  # type: ignore[assignment]
+        self.params = params
+        self.reason = english(STATE_REASONS[self.code], params)
         self.path = str(path) if path is not None else None
         parts = [p for p in (self.path, field) if p]
-        super().__init__(": ".join([*parts, reason]))
+        super().__init__(": ".join([*parts, self.reason]))
 
 
 # -- reading one value ------------------------------------------------------------
@@ -83,14 +207,14 @@ def _type_name(value: Any) -> str:
 
 def _object(value: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(value, dict):
-        raise StateError(where or "(top level)", f"must be an object, not {_type_name(value)}")
+        raise StateError(where, "not-object", got=_type_name(value))
     return value
 
 
 def _no_unknown(doc: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
     for name in doc:
         if name not in known:
-            raise StateError(_join(where, str(name)), f"unknown field (known: {', '.join(known)})")
+            raise StateError(_join(where, str(name)), "unknown-field", known=known)
 
 
 def _join(where: str, name: str) -> str:
@@ -99,19 +223,19 @@ def _join(where: str, name: str) -> str:
 
 def _bool(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
-        raise StateError(where, f"must be true or false, not {_type_name(value)}")
+        raise StateError(where, "not-bool", got=_type_name(value))
     return value
 
 
 def _str(value: Any, where: str) -> str:
     if not isinstance(value, str):
-        raise StateError(where, f"must be a string, not {_type_name(value)}")
+        raise StateError(where, "not-string", got=_type_name(value))
     return value
 
 
 def _int(value: Any, where: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise StateError(where, f"must be an integer {low}..{high}")
+        raise StateError(where, "not-int-range", low=low, high=high)
     return value
 
 
@@ -119,7 +243,7 @@ def _digits(n: int) -> Callable[[Any, str], str]:
     def read(value: Any, where: str) -> str:
         text = _str(value, where)
         if not re.fullmatch(rf"[0-9]{{{n}}}", text):
-            raise StateError(where, f"must be {n} digits")
+            raise StateError(where, "not-digits", n=n)
         return text
 
     return read
@@ -132,36 +256,36 @@ def _date(value: Any, where: str) -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise StateError(where, f"must be a date YYYY-MM-DD, not {text!r}") from None
+        raise StateError(where, "not-date", value=text) from None
 
 
 def _nonempty(value: Any, where: str) -> str:
     text = _str(value, where)
     if not text.strip():
-        raise StateError(where, "must not be empty")
+        raise StateError(where, "empty")
     return text
 
 
 def _atr(value: Any, where: str) -> str:
     text = re.sub(r"[\s:]", "", _str(value, where)).upper()
     if not re.fullmatch(r"(?:[0-9A-F]{2}){2,33}", text):
-        raise StateError(where, "must be 2 to 33 bytes in hex")
+        raise StateError(where, "bad-atr")
     if text[:2] not in ("3B", "3F"):
-        raise StateError(where, "must start with 3B or 3F (TS)")
+        raise StateError(where, "bad-atr-ts")
     return text
 
 
 def _token(value: Any, where: str) -> Token:
     token = _str(value, where)
     if token not in TOKENS:
-        raise StateError(where, f"must be one of {', '.join(TOKENS)}")
+        raise StateError(where, "not-one-of", choices=tuple(str(t.value) for t in TOKENS))
     return Token(token)
 
 
 def _sex(value: Any, where: str) -> str:
     sex = _str(value, where)
     if sex not in ("1", "2", "9"):
-        raise StateError(where, "must be '1' (male), '2' (female) or '9' (JIS X 0303)")
+        raise StateError(where, "bad-sex")
     return sex
 
 
@@ -172,7 +296,7 @@ def _latency(value: Any, where: str) -> float:
         or not math.isfinite(value)
         or not 0 <= value <= 60_000
     ):
-        raise StateError(where, "must be a number of milliseconds 0..60000")
+        raise StateError(where, "bad-latency", low=0, high=60_000)
     return float(value)
 
 
@@ -180,22 +304,22 @@ def _cert_filler(value: Any, where: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CERT_FILLER:
-        raise StateError(where, f"must be null or an integer 0..{MAX_CERT_FILLER}")
+        raise StateError(where, "not-null-or-int-range", low=0, high=MAX_CERT_FILLER)
     return value
 
 
 def _applications(value: Any, where: str) -> list[str]:
     if not isinstance(value, list):
-        raise StateError(where, f"must be a list, not {_type_name(value)}")
+        raise StateError(where, "not-list", got=_type_name(value))
     out: list[str] = []
     for i, item in enumerate(value):
         at = f"{where}[{i}]"
         app = _str(item, at)
         if app not in profile.APPLICATIONS_BY_ID:
-            known = ", ".join(profile.APPLICATIONS_BY_ID)
-            raise StateError(at, f"unknown application {app!r} (known: {known})")
+            known = tuple(profile.APPLICATIONS_BY_ID)
+            raise StateError(at, "unknown-application", value=app, known=known)
         if app in out:
-            raise StateError(at, f"{app!r} listed twice")
+            raise StateError(at, "listed-twice", value=app)
         out.append(app)
     return out
 
@@ -205,10 +329,10 @@ def _answer_override(value: Any, where: str) -> dict[str, str]:
     for key_id, sw in _object(value, where).items():
         at = f"{where}.{key_id}"
         if key_id not in profile.KEYS_BY_ID:
-            raise StateError(at, f"unknown key (known: {', '.join(profile.KEYS_BY_ID)})")
+            raise StateError(at, "unknown-key", known=tuple(profile.KEYS_BY_ID))
         text = _str(sw, at).replace(" ", "").upper()
         if not re.fullmatch(r"[0-9A-F]{4}", text):
-            raise StateError(at, "must be a status word of 4 hex digits, e.g. '6A88'")
+            raise StateError(at, "bad-status-word")
         out[key_id] = text
     return out
 
@@ -229,8 +353,11 @@ def _slot(key: profile.Key, value: Any, where: str) -> KeySlot:
         if not fmt.valid(text):
             raise StateError(
                 f"{where}.value",
-                f"does not fit the {fmt.id} format of this key "
-                f"({fmt.min_len}-{fmt.max_len} characters matching {fmt.pattern})",
+                "bad-pin-value",
+                rule=fmt.id,
+                low=fmt.min_len,
+                high=fmt.max_len,
+                pattern=fmt.pattern,
             )
         pin = fmt.normalise(text)
     return KeySlot(pin, left, top)
@@ -241,8 +368,8 @@ def _pins(value: Any, where: str) -> dict[str, KeySlot]:
     for key_id, entry in _object(value, where).items():
         key = profile.KEYS_BY_ID.get(key_id)
         if key is None:
-            known = ", ".join(profile.KEYS_BY_ID)
-            raise StateError(f"{where}.{key_id}", f"unknown key (known: {known})")
+            known = tuple(profile.KEYS_BY_ID)
+            raise StateError(f"{where}.{key_id}", "unknown-key", known=known)
         pins[key_id] = _slot(key, entry, f"{where}.{key_id}")
     return pins
 
@@ -274,16 +401,14 @@ def _certificate(value: Any, where: str, base: Path | None) -> bytes:
     if isinstance(value, bytes | bytearray):
         der = _der_certificate(bytes(value))
         if der is None:
-            raise StateError(where, "not a DER X.509 certificate")
+            raise StateError(where, "not-certificate-der")
         return der
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     if not isinstance(value, str):
-        raise StateError(
-            where, f"must be a file path or base64 DER (a string), not {_type_name(value)}"
-        )
+        raise StateError(where, "bad-certificate-type", got=_type_name(value))
     if not value.strip():
-        raise StateError(where, "must not be empty")
+        raise StateError(where, "empty")
     looks_base64 = _BASE64.fullmatch(value) is not None and len(value) >= 64
     if looks_base64:
         try:
@@ -296,14 +421,20 @@ def _certificate(value: Any, where: str, base: Path | None) -> bytes:
     if base is not None and not path.is_absolute():
         path = base / path
     if looks_base64 and not os.path.exists(path):  # (Path.exists raises on long names)
-        raise StateError(where, "neither base64 DER of a certificate nor a certificate file")
+        raise StateError(where, "not-certificate-text")
     try:
-        raw = path.read_bytes()
+        raw = jsonfile.read_regular(path, MAX_CERTIFICATE_BYTES)
     except OSError as exc:
-        raise StateError(where, f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+        strerror = exc.strerror or str(exc)
+        raise StateError(
+            where, "cannot-read-certificate", file=str(path), errno=exc.errno, strerror=strerror
+        ) from None
+    except jsonfile.FileProblem as exc:
+        code = "certificate-not-regular" if exc.code == "not-regular" else "certificate-too-large"
+        raise StateError(where, code, file=str(path), **exc.params) from None
     der = _file_certificate(raw)
     if der is None:
-        raise StateError(where, f"{str(path)!r} is not a certificate (PEM or DER)")
+        raise StateError(where, "not-certificate-file", file=str(path))
     return der
 
 
@@ -312,7 +443,7 @@ def _certificates(value: Any, where: str, base: Path | None) -> dict[str, bytes]
     for name, given in _object(value, where).items():
         at = f"{where}.{name}"
         if name not in CERT_NAMES:
-            raise StateError(at, f"unknown certificate (known: {', '.join(CERT_NAMES)})")
+            raise StateError(at, "unknown-certificate", known=CERT_NAMES)
         out[name] = _certificate(given, at, base)
     return {name: out[name] for name in CERT_NAMES if name in out}
 
@@ -441,11 +572,7 @@ def _require_complete(
     for name, default in layout.items():
         path = _join(where, name)
         if name not in doc and name not in optional:
-            raise StateError(
-                path,
-                "missing: a state file with 'format' holds every field "
-                "(leave 'format' out to give only the fields that change)",
-            )
+            raise StateError(path, "missing-field")
         if isinstance(default, dict) and default and isinstance(doc[name], dict):
             _require_complete(doc[name], default, path, frozenset())
 
@@ -458,18 +585,18 @@ def parse(value: Any, base: Path | None = None) -> CardState:
     doc = _object(value, "")
     _no_unknown(doc, (*HEADER, *_names(CardState)), "")
     if "format" in doc and doc["format"] != STATE_FORMAT:
-        raise StateError("format", f"must be {STATE_FORMAT!r}")
+        raise StateError("format", "bad-format", expected=STATE_FORMAT)
     if "version" in doc and doc["version"] != STATE_VERSION:
-        raise StateError("version", f"unsupported version (this jpkitool reads {STATE_VERSION})")
+        raise StateError("version", "bad-version", supported=STATE_VERSION)
     if "format" in doc:
         later = frozenset(name for name, c in CODECS[CardState].items() if c.later)
         _require_complete(doc, to_document(CardState()), "", later)
     s = CardState()
     _read_fields(s, doc, "", base)
     if s.cert_issued <= s.holder.birth_date:
-        raise StateError("cert_issued", "must be after holder.birth_date")
+        raise StateError("cert_issued", "not-after", other="holder.birth_date")
     if s.card_expiry <= s.cert_issued:
-        raise StateError("card_expiry", "must be after cert_issued")
+        raise StateError("card_expiry", "not-after", other="cert_issued")
     return s
 
 
@@ -479,12 +606,13 @@ def dumps(state: CardState) -> str:
 
 
 def loads(text: str, base: Path | None = None) -> CardState:
-    """A state from a state file's text (``base`` as in :func:`parse`)."""
+    """A state from a state file's text (``base`` as in :func:`parse`); a leading byte
+    order mark is ignored, a key given twice in one object is refused."""
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        doc = jsonfile.loads(text.removeprefix("\ufeff"))
+    except jsonfile.FileProblem as exc:
         raise StateError(
-            f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}"
+            "", "bad-json" if exc.code == "syntax" else exc.code, **exc.params
         ) from None
     return parse(doc, base)
 
@@ -516,15 +644,19 @@ def build_state(
 
 
 def load_state(path: str | os.PathLike[str]) -> CardState:
-    """Read a state file; :class:`StateError` names the file and the bad field."""
+    """Read a state file; :class:`StateError` names the file and the bad field. The
+    file must be a regular one of at most :data:`MAX_STATE_BYTES` (checked before
+    reading: a FIFO is not waited on)."""
     try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StateError("", f"cannot read: {exc}", path=path) from None
-    try:
+        text = jsonfile.decode(jsonfile.read_regular(path, MAX_STATE_BYTES))
         return loads(text, Path(path).parent)
+    except OSError as exc:
+        strerror = exc.strerror or str(exc)
+        raise StateError("", "cannot-read", path=path, errno=exc.errno, strerror=strerror) from None
+    except jsonfile.FileProblem as exc:
+        raise StateError("", exc.code, path=path, **exc.params) from None
     except StateError as exc:
-        raise StateError(exc.field, exc.reason, path=path) from None
+        raise StateError(exc.field, exc.code, path=path, **exc.params) from None
 
 
 def save_state(state: CardState, path: str | os.PathLike[str]) -> None:

@@ -38,26 +38,8 @@ from ...retries import read_retries
 from ..advice import advice
 from ..context import AppContext
 from ..failures import ExitWith, UsageFailure, classify, pin_name
+from ..pinkind import PinKind
 from ..pinprompt import PinPrompter
-
-KIND_CHOICES = list(profile.USER_PIN_NAMES)
-
-
-class PinKind(click.ParamType):  # type: ignore[type-arg]  # generic since click 8.2
-    """A PIN kind. A value that is not one is never repeated in the error: it may be a
-    PIN typed on the command line by mistake."""
-
-    name = "kind"
-
-    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
-        return "[" + "|".join(KIND_CHOICES) + "]"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        text = str(value).lower()
-        if text in KIND_CHOICES:
-            return text
-        self.fail(t("usage.not_a_kind"), param, ctx)
-
 
 KEY_CHOICES = [k.id for k in profile.JUKI_PIN.keys]
 

@@ -1,4 +1,5 @@
-"""``jpkitool retries``: every PIN's remaining tries, without spending one."""
+"""``jpkitool retries [PINS]...``: the remaining tries of every PIN (or of the PINs
+named), without spending one."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ...retries import PinStatus, RetriesReport, read_retries
 from ..advice import advice, advice_json
 from ..context import AppContext
 from ..failures import Exit, finish, sw_text
+from ..pinkind import PinKind
 from ..table import render
 
 
@@ -93,10 +95,12 @@ def to_json(report: RetriesReport) -> dict[str, Any]:
 
 
 @click.command("retries")
+@click.argument("pins", nargs=-1, type=PinKind(), metavar="[PINS]...")
 @click.pass_obj
-def command(app: AppContext) -> None:
+def command(app: AppContext, pins: tuple[str, ...]) -> None:
     with app.card() as card:
-        report = read_retries(card)
+        # Named PINs: those alone, without the 照合番号; none named: every counter.
+        report = read_retries(card, pins) if pins else read_retries(card)
     if app.options.json:
         app.emit_json(to_json(report))
     else:

@@ -1,0 +1,30 @@
+"""The ``jpkitool`` console script: a bare ``--version`` is answered before click is
+imported (importing click costs about as much as starting Python); everything else
+goes to :func:`jpki.cli.main.main`."""
+
+from __future__ import annotations
+
+import sys
+
+from .. import __version__
+
+#: The arguments answered here, and the line click's ``version_option`` prints for them
+#: (in English whatever the language: click fixes its message when the option is made).
+VERSION_ARGS = (["--version"], ["-V"])
+VERSION_LINE = f"jpkitool, version {__version__}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit status."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args in VERSION_ARGS:
+        sys.stdout.write(VERSION_LINE + "\n")
+        return 0
+    from .main import main as run_click
+
+    return run_click(args)
+
+
+def run() -> None:
+    """Console-script entry point (``python -m jpki``)."""
+    sys.exit(main())
