@@ -366,22 +366,6 @@ def test_read_only_commands_never_write_the_state_file(
     )
 
 
-@pytest.mark.skipif(
-    sys.platform == "win32" or os.geteuid() == 0, reason="POSIX permissions, not as root"
-)
-def test_read_only_commands_work_in_a_read_only_folder(tmp_path: Path) -> None:
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    path = folder / "card.json"
-    path.write_text('{"pins": {"auth": {"remaining": 1}}}\n', "utf-8")
-    folder.chmod(0o555)
-    try:
-        for command in READ_ONLY:
-            assert state_run(path, *command).code in (0, 6), command
-    finally:
-        folder.chmod(0o755)
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 def test_a_changing_command_keeps_the_state_file_mode(tmp_path: Path) -> None:
     path = tmp_path / "card.json"
