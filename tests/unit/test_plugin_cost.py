@@ -23,11 +23,6 @@ import pytest
 HEAVY = ("cryptography", "jpki.emulator", "smartcard")
 FIXTURES = ("jpki_pcscd", "serve_card", "serve_virtual_card", "virtual_card_reader")
 
-ROOT_IS_HEAVY = (
-    "`import jpki` itself (src/jpki/__init__.py) imports cryptography, and every "
-    "jpki.* module imports that package first; make its imports lazy to pass"
-)
-
 
 def _heavy(modules: set[str]) -> list[str]:
     return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
@@ -71,12 +66,10 @@ def test_importing_the_plugin_loads_nothing_heavy() -> None:
     loaded = _modules_after(f"import {_plugin_module()}")
     assert "pytest" in loaded
     assert {"jpki.emulator.card", "jpki.emulator.certs"}.isdisjoint(loaded)
-    assert not [m for m in _heavy(loaded) if not m.startswith("cryptography")]
+    assert _heavy(loaded) == []
     # What the plugin adds on top of the jpki package itself: nothing heavy, ever.
     assert _heavy(loaded - _root_modules()) == []
-    if "cryptography" in loaded and "cryptography" in _root_modules():
-        pytest.xfail(ROOT_IS_HEAVY)
-    assert "cryptography" not in loaded
+    assert "cryptography" not in loaded and "asn1crypto" not in loaded
 
 
 def test_shims_keep_old_imports_working() -> None:
@@ -126,7 +119,5 @@ def test_pytest_run_without_the_fixtures_loads_nothing_heavy(tmp_path: Path, opt
     assert record["plugin"] == _plugin_module()
     loaded = set(record["modules"])
     assert {"jpki.emulator.card", "jpki.emulator.certs"}.isdisjoint(loaded)
-    assert not [m for m in _heavy(loaded) if not m.startswith("cryptography")]
-    if "cryptography" in loaded and "cryptography" in _root_modules():
-        pytest.xfail(ROOT_IS_HEAVY)
-    assert "cryptography" not in loaded
+    assert _heavy(loaded) == []
+    assert "cryptography" not in loaded and "asn1crypto" not in loaded
