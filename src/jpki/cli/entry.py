@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     if args in VERSION_ARGS:
         sys.stdout.write(VERSION_LINE + "\n")
         return 0
+    from . import prefetch
+
+    prefetch.start(args)  # a plain `retries` reads the card while click loads
     from .main import main as run_click
 
     return run_click(args)
