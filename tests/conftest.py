@@ -8,11 +8,28 @@ plugin, :mod:`jpki.emulator.pytest_plugin`. The pcscd-backed tests are marked
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from jpki.emulator.pcscd import PcscdInstance
+
+# Hypothesis profiles. "ci", the default: hypothesis's own 100 examples per test and
+# no deadline (a shared 2-core machine makes timings noisy); the fuzz tests take their
+# own smaller count from tests/fuzz/budget.py. "fuzz": 10,000 examples per fuzz test
+# (tests/fuzz/, README "Fuzzing"). Chosen with --hypothesis-profile=NAME, else with
+# the HYPOTHESIS_PROFILE environment variable.
+settings.register_profile("ci", deadline=None, print_blob=True)
+settings.register_profile(
+    "fuzz",
+    max_examples=10_000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 _outcomes: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0}
 

@@ -12,6 +12,10 @@ unsigned 32-bit values (:func:`_code`): pyscard gives them as the platform's
 from __future__ import annotations
 
 import contextlib
+import math
+import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -310,26 +314,138 @@ def wait_for_card(
             looked = True
 
 
+#: Seconds one call on a card connection (an exchange, a transaction, a reset) may
+#: take before it is given up. pcsc-lite's client waits for pcscd without a limit,
+#: and so does vpcd for its card (seen with pcsc-lite 1.9.9, vsmartcard-vpcd 3.3: a
+#: card that answers after 100 s makes SCardTransmit return after 100 s); a reader
+#: driver's own limit (CCID: the card's waiting time) may come first. The commands
+#: of this tool take well under a second on a card.
+DEFAULT_TIMEOUT = 20.0
+#: How long :meth:`PcscTransport.close` waits for a call still under way.
+_CLOSE_GRACE = 2.0
+
+
+def card_timeout() -> float:
+    """``JPKITOOL_CARD_TIMEOUT`` when it is a number of seconds from 0.1 to 3600, else
+    :data:`DEFAULT_TIMEOUT` (any other value is ignored)."""
+    try:
+        value = float(os.environ.get("JPKITOOL_CARD_TIMEOUT", ""))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return value if math.isfinite(value) and 0.1 <= value <= 3600 else DEFAULT_TIMEOUT
+
+
+class _Overrun(Exception):
+    """A PC/SC call did not return in time; it goes on in the worker thread."""
+
+
+class _Job:
+    def __init__(self, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.func = func
+        self.args = args
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self.func(*self.args)
+        except BaseException as exc:  # handed to the caller
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+class _Worker:
+    """One daemon thread making every PC/SC call of a connection, so that the caller
+    can stop waiting for one (a deadline, Ctrl-C). A call that overran is left to
+    run: being a daemon, the thread never keeps the process alive, and no later
+    call is queued behind it (:attr:`abandoned`)."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._last: _Job | None = None
+        self.abandoned = False
+        threading.Thread(target=self._run, name=name, daemon=True).start()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job.run()
+
+    def call(self, timeout: float, func: Callable[..., Any], *args: Any) -> Any:
+        """``func(*args)`` on the worker; :class:`_Overrun` after ``timeout`` seconds."""
+        last = self._last
+        if self.abandoned or (last is not None and not last.done.wait(timeout)):
+            self.abandoned = True
+            raise _Overrun
+        job = self._last = _Job(func, args)
+        self._jobs.put(job)
+        if not job.done.wait(timeout):  # Ctrl-C raises here and leaves the job running
+            self.abandoned = True
+            raise _Overrun
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+
+#: Codes of a failed call on an open connection after which the card or the service
+#: is looked at (:meth:`PcscTransport._diagnose`).
+_LOOK_AFTER = _AMBIGUOUS | frozenset(
+    _code(c) for c in (sc.SCARD_E_NO_SERVICE, sc.SCARD_E_SERVICE_STOPPED, sc.SCARD_E_INVALID_HANDLE)
+)
+#: ``SCardStatus`` answers meaning this process lost pcscd (stopped, or restarted).
+_SERVICE_GONE = frozenset(
+    _code(c)
+    for c in (
+        sc.SCARD_E_NO_SERVICE,
+        sc.SCARD_E_SERVICE_STOPPED,
+        sc.SCARD_F_COMM_ERROR,
+        sc.SCARD_E_INVALID_HANDLE,
+    )
+)
+
+
 class PcscTransport(BaseTransport):
     """A connection to the card in one reader.
 
     Shared by default, so other programs keep working; ``close`` leaves the card
     powered (``SCARD_LEAVE_CARD``) for the same reason, unless :meth:`request_reset`
     asked for ``SCARD_RESET_CARD`` at the end of the transaction or connection.
+
+    Every call is bounded by ``timeout`` seconds (:func:`card_timeout` when None):
+    an exchange the card does not answer in time raises :class:`CardUnresponsiveError`,
+    a transaction another program holds that long :class:`ReaderBusyError`, and the
+    connection is not used again (pcscd resets the card when this process ends).
     """
 
-    def __init__(self, reader: str, *, exclusive: bool = False) -> None:
+    def __init__(
+        self, reader: str, *, exclusive: bool = False, timeout: float | None = None
+    ) -> None:
         self._name = reader
         self._share = sc.SCARD_SHARE_EXCLUSIVE if exclusive else sc.SCARD_SHARE_SHARED
         self._protocols = sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1
         self._card: Any = None
-        rv, self._ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)
-        if not _is(rv, sc.SCARD_S_SUCCESS):
-            raise error_for(rv, "connecting to the PC/SC service")
+        self._ctx: Any = None
+        self.timeout = card_timeout() if timeout is None else timeout
+        self._worker = _Worker(f"pcsc {reader}")
         try:
-            rv, card, self._protocol = sc.SCardConnect(
-                self._ctx, reader, self._share, self._protocols
-            )
+            try:
+                rv, self._ctx = self._call(sc.SCardEstablishContext, sc.SCARD_SCOPE_USER)
+            except _Overrun:
+                raise self._overrun(
+                    ServiceUnavailableError, "connecting to the PC/SC service", "pcscd"
+                ) from None
+            if not _is(rv, sc.SCARD_S_SUCCESS):
+                raise error_for(rv, "connecting to the PC/SC service")
+            try:
+                rv, card, self._protocol = self._call(
+                    sc.SCardConnect, self._ctx, reader, self._share, self._protocols
+                )
+            except _Overrun:
+                raise self._connect_overrun() from None
             _check(rv, "connecting to the card", reader)
             self._card = card
             self._read_atr()
@@ -337,55 +453,113 @@ class PcscTransport(BaseTransport):
             self.close()
             raise
 
+    # -- calls with a deadline ---------------------------------------------------
+
+    def _call(self, func: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+        return self._worker.call(self.timeout if timeout is None else timeout, func, *args)
+
+    def _overrun(
+        self, cls: type[TransportError], what: str, party: str = "the card"
+    ) -> TransportError:
+        err = cls(f"{what} ({self._name}): {party} did not answer within {self.timeout:g} s")
+        err.code = _code(sc.SCARD_E_TIMEOUT)  # type: ignore[attr-defined]
+        err.reader = self._name  # type: ignore[attr-defined]
+        err.timeout = self.timeout  # type: ignore[attr-defined]
+        return err
+
+    def _connect_overrun(self) -> TransportError:
+        """pcscd holds a connection back while another program's transaction lasts; a
+        reader nobody uses points at the card instead (no answer to the reset)."""
+        with contextlib.suppress(TransportError):
+            with _context() as ctx:
+                rv, states = sc.SCardGetStatusChange(ctx, 0, [(self._name, sc.SCARD_STATE_UNAWARE)])
+            if _is(rv, sc.SCARD_S_SUCCESS) and states and states[0][1] & sc.SCARD_STATE_INUSE:
+                return self._overrun(
+                    ReaderBusyError, "connecting to the card", "another program's transaction"
+                )
+        return self._overrun(CardUnresponsiveError, "connecting to the card")
+
+    def _session_check(self, rv: int, what: str) -> None:
+        """``_check`` for calls on the open connection: pcscd gone now means it stopped."""
+        if _is(rv, sc.SCARD_E_NO_SERVICE):
+            rv = sc.SCARD_E_SERVICE_STOPPED
+        _check(rv, what, self._name)
+
     def _read_atr(self) -> None:
-        rv, _reader, _state, _protocol, atr = sc.SCardStatus(self._card)
+        try:
+            rv, _reader, _state, _protocol, atr = self._call(sc.SCardStatus, self._card)
+        except _Overrun:
+            raise self._overrun(CardUnresponsiveError, "reading the card status") from None
         _check(rv, "reading the card status", self._name)
         self._atr = bytes(atr)
 
     def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
         if self._card is None:
             raise TransportError(f"the connection to {self._name} is closed")
-        rv, response = sc.SCardTransmit(self._card, self._protocol, list(apdu))
-        if _code(rv) in _AMBIGUOUS and self._card_gone():
-            rv = sc.SCARD_W_REMOVED_CARD
-        _check(rv, "exchanging with the card", self._name)
+        try:
+            rv, response = self._call(sc.SCardTransmit, self._card, self._protocol, list(apdu))
+        except _Overrun:
+            raise self._overrun(CardUnresponsiveError, "exchanging with the card") from None
+        if _code(rv) in _LOOK_AFTER:
+            rv = self._diagnose(rv)
+        self._session_check(rv, "exchanging with the card")
         if len(response) < 2:
             # Seen with vpcd when the card leaves mid-exchange: success, no status word.
-            gone = self._card_gone()
-            lost = sc.SCARD_W_REMOVED_CARD if gone else sc.SCARD_W_UNRESPONSIVE_CARD
+            lost = self._diagnose(sc.SCARD_W_UNRESPONSIVE_CARD)
             raise error_for(lost, "exchanging with the card", self._name)
         return bytes(response)
 
-    def _card_gone(self, wait: float = 2.0) -> bool:
-        """After a failed exchange: whether the card left (pcscd polls presence)."""
+    def _diagnose(self, rv: int, wait: float = 2.0) -> int:
+        """After a failed exchange: ``SCARD_W_REMOVED_CARD`` if the card left (pcscd
+        polls presence), ``SCARD_E_SERVICE_STOPPED`` if pcscd went away, else ``rv``."""
         deadline = time.monotonic() + wait
         while True:
-            rv, _reader, state, _protocol, _atr = sc.SCardStatus(self._card)
-            if _is(rv, sc.SCARD_W_REMOVED_CARD, sc.SCARD_E_NO_SMARTCARD):
-                return True
-            if _is(rv, sc.SCARD_S_SUCCESS) and not state & SCARD_PRESENT:
-                return True
+            try:
+                status, _reader, state, _protocol, _atr = self._call(
+                    sc.SCardStatus, self._card, timeout=min(self.timeout, wait)
+                )
+            except _Overrun:
+                return rv
+            if _is(status, sc.SCARD_W_REMOVED_CARD, sc.SCARD_E_NO_SMARTCARD):
+                return int(sc.SCARD_W_REMOVED_CARD)
+            if _is(status, sc.SCARD_S_SUCCESS) and not state & SCARD_PRESENT:
+                return int(sc.SCARD_W_REMOVED_CARD)
+            if _code(status) in _SERVICE_GONE:
+                return int(sc.SCARD_E_SERVICE_STOPPED)
             if time.monotonic() >= deadline:
-                return False
+                return rv
             time.sleep(0.05)
 
     def reconnect(self) -> None:
-        rv, self._protocol = sc.SCardReconnect(
-            self._card, self._share, self._protocols, sc.SCARD_RESET_CARD
-        )
-        _check(rv, "resetting the card", self._name)
+        try:
+            rv, self._protocol = self._call(
+                sc.SCardReconnect, self._card, self._share, self._protocols, sc.SCARD_RESET_CARD
+            )
+        except _Overrun:
+            raise self._overrun(CardUnresponsiveError, "resetting the card") from None
+        self._session_check(rv, "resetting the card")
         self._read_atr()
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        rv = sc.SCardBeginTransaction(self._card)
-        _check(rv, "starting a transaction", self._name)
+        try:
+            rv = self._call(sc.SCardBeginTransaction, self._card)
+        except _Overrun:
+            raise self._overrun(
+                ReaderBusyError, "starting a transaction", "another program's transaction"
+            ) from None
+        self._session_check(rv, "starting a transaction")
         try:
             yield
         finally:
-            if self._card is not None:
+            if self._card is not None and not self._worker.abandoned:
                 disposition = self._disposition()
-                rv = sc.SCardEndTransaction(self._card, disposition)
+                try:
+                    rv = self._call(
+                        sc.SCardEndTransaction, self._card, disposition, timeout=_CLOSE_GRACE
+                    )
+                except _Overrun:
+                    rv = sc.SCARD_E_TIMEOUT
                 if disposition == sc.SCARD_RESET_CARD and not _is(rv, sc.SCARD_S_SUCCESS):
                     self.reset_pending = True  # not done: close() resets (or unpowers)
 
@@ -401,14 +575,25 @@ class PcscTransport(BaseTransport):
         return self._transaction()
 
     def close(self) -> None:
-        if self._card is not None:
-            disposition = self._disposition()
-            rv = sc.SCardDisconnect(self._card, disposition)
-            if disposition == sc.SCARD_RESET_CARD and not _is(rv, sc.SCARD_S_SUCCESS):
-                # The reset did not happen: power the card off instead, so that it is
-                # never left verified for the next program.
-                sc.SCardDisconnect(self._card, sc.SCARD_UNPOWER_CARD)
-            self._card = None
-        if getattr(self, "_ctx", None) is not None:
-            sc.SCardReleaseContext(self._ctx)
-            self._ctx = None
+        """Disconnect and release the context; a call that overran is not waited for
+        (the connection goes when the process ends, and pcscd resets the card)."""
+        try:
+            if self._card is not None:
+                self._disconnect()
+            if self._ctx is not None:
+                self._call(sc.SCardReleaseContext, self._ctx, timeout=_CLOSE_GRACE)
+        except _Overrun:
+            pass
+        finally:
+            self._card = self._ctx = None
+            if not self._worker.abandoned:
+                self._worker.stop()
+
+    def _disconnect(self) -> None:
+        card, disposition = self._card, self._disposition()
+        self._card = None
+        rv = self._call(sc.SCardDisconnect, card, disposition, timeout=_CLOSE_GRACE)
+        if disposition == sc.SCARD_RESET_CARD and not _is(rv, sc.SCARD_S_SUCCESS):
+            # The reset did not happen: power the card off instead, so that it is
+            # never left verified for the next program.
+            self._call(sc.SCardDisconnect, card, sc.SCARD_UNPOWER_CARD, timeout=_CLOSE_GRACE)

@@ -3,7 +3,8 @@
 The file holds a header line, then one line per exchange::
 
     {"format": "jpkitool-session", "version": 1, "tool": "...", "created": "...Z",
-     "reader": "...", "atr": "3B...", "redacted": [...], "origin": null}
+     "reader": "...", "atr": "3B...", "redacted": [...], "origin": null,
+     "personal": false}
     {"i": 0, "command": "00A4040C0A...", "response": "9000", "ms": 12.3}
 
 An exchange the reader failed (the card removed, unresponsive, the reader taken:
@@ -12,9 +13,14 @@ a response, and a replay raises that error again at that point. Other transport
 errors are not written.
 
 Command data fields are hidden as ``XX`` by the rule of :mod:`apdu.redact`.
-Responses are kept as they are, except those the caller marks personal (the sign
-certificate: name, address), written as ``XX`` per byte and the status word; such a
-session does not replay. Other responses may still hold data about the card, so the
+Responses are kept as they are, except personal data: the data of responses the
+caller marks personal (:meth:`apdu.BaseTransport.hide_responses`), and the bytes a
+card's rule (``personal``, an :class:`apdu.redact.PersonalRule`) calls personal, are
+written as ``XX`` per byte before the status word, so the length stays and a replay
+answers :data:`apdu.redact.FILLER` in their place. The header's ``redacted`` lists
+what is hidden and ``personal`` is false. With ``keep_personal`` every response is
+written as it came (``"personal": true``; the list no longer names response data).
+Other responses may still hold data about the card, so the
 file is created readable by its owner only. Every line is
 flushed at once, so a crash leaves all completed exchanges readable. With
 ``replace=False`` an existing file is refused (code ``exists``, or
@@ -33,7 +39,16 @@ from typing import IO, Any
 
 from .errors import SessionFileError, TransportError, fault_code
 from .jsonfile import file_kind
-from .redact import REDACTED, hidden_response, redact_command
+from .redact import (
+    HIDDEN_RESPONSES,
+    REDACTED_COMMANDS,
+    PersonalRule,
+    ResponseRedactor,
+    Span,
+    all_data,
+    hide_response,
+    redact_command,
+)
 from .transport import BaseTransport, TransportWrapper
 
 #: ``format`` value of a session file's header.
@@ -49,6 +64,8 @@ class RecordingTransport(TransportWrapper):
     card; ``None`` for a real reader). Errors of ``inner`` propagate; a fault of
     :data:`apdu.errors.FAULTS` is marked in the file first. ``replace``: an existing
     file is replaced (True) or refused with :class:`SessionFileError` (False).
+    ``personal``: the card's rule of which response bytes are personal (without one,
+    only the responses the caller marks are hidden); ``keep_personal``: hide none.
     """
 
     def __init__(
@@ -59,9 +76,17 @@ class RecordingTransport(TransportWrapper):
         tool_version: str = "",
         origin: str | None = None,
         replace: bool = True,
+        personal: PersonalRule | None = None,
+        keep_personal: bool = False,
     ) -> None:
         super().__init__(inner)
         self.path = os.fspath(path)
+        self.keep_personal = keep_personal
+        self._redactor = None if personal is None or keep_personal else ResponseRedactor(personal)
+        redacted = list(REDACTED_COMMANDS)
+        if not keep_personal:
+            redacted.append(HIDDEN_RESPONSES)
+            redacted += personal.description if personal is not None else ()
         self._index = 0
         self._closed = False
         self._failure: OSError | None = None
@@ -73,8 +98,9 @@ class RecordingTransport(TransportWrapper):
             "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "reader": inner.name,
             "atr": inner.atr.hex().upper(),
-            "redacted": list(REDACTED),
+            "redacted": redacted,
             "origin": origin,
+            "personal": keep_personal,
         }
         try:
             self._write(self.header)
@@ -115,7 +141,7 @@ class RecordingTransport(TransportWrapper):
         if self._failure is not None:
             raise self._cannot_write(self._failure)
         try:
-            self._file.write(json.dumps(obj) + "\n")
+            self._file.write(json.dumps(obj, ensure_ascii=False) + "\n")
             self._file.flush()
         except OSError as exc:
             self._failure = exc
@@ -133,6 +159,8 @@ class RecordingTransport(TransportWrapper):
             response = bytes(self.inner.transmit(apdu, secret=secret))
         except TransportError as exc:
             fault = fault_code(exc)
+            if fault is not None and self._redactor is not None:
+                self._redactor.forget()  # the card may be another one now
             if fault is not None:
                 ms = round((time.perf_counter() - start) * 1000, 1)
                 with contextlib.suppress(SessionFileError):  # the fault matters more
@@ -140,10 +168,22 @@ class RecordingTransport(TransportWrapper):
                 self._index += 1
             raise
         ms = round((time.perf_counter() - start) * 1000, 1)
-        answer = hidden_response(response) if self.hiding else response.hex().upper()
+        answer = hide_response(response, self._hidden(apdu, response))
         self._write({"i": self._index, "command": command, "response": answer, "ms": ms})
         self._index += 1
         return response
+
+    def _hidden(self, apdu: bytes, response: bytes) -> tuple[Span, ...]:
+        """The spans of the response's data to write as ``XX``."""
+        if self.keep_personal:
+            return ()
+        spans = self._redactor.hidden(apdu, response) if self._redactor is not None else ()
+        return all_data(response) if self.hiding else spans
+
+    def reconnect(self) -> None:
+        if self._redactor is not None:
+            self._redactor.forget()
+        self.inner.reconnect()
 
     def close(self) -> None:
         """Close the file, then ``inner``; a second call does nothing."""

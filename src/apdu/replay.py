@@ -2,8 +2,10 @@
 
 Each command sent must equal the next recorded one (``XX`` placeholders match
 any byte); the answer is the recorded response, or, on a line with ``fault``, the
-transport error the recording met (:data:`apdu.errors.FAULTS`). The file is checked
-completely when it is opened, so a corrupted file fails before the first exchange.
+transport error the recording met (:data:`apdu.errors.FAULTS`). Response bytes the
+recording hid as personal (``XX``) are answered as :data:`apdu.redact.FILLER` each
+(``2A``, ``*``): same length, so the exchange goes on, but no personal value. The
+file is checked completely when it is opened, so a corrupted file fails before the first exchange.
 It must be a regular file of at most :data:`MAX_SESSION_BYTES`; a leading UTF-8 byte
 order mark is ignored.
 """
@@ -26,7 +28,7 @@ from .errors import (
     TransportError,
 )
 from .recording import SESSION_FORMAT, SESSION_VERSION
-from .redact import PLACEHOLDER, parse_pattern, pattern_matches, redact_command
+from .redact import PLACEHOLDER, parse_pattern, parse_response, pattern_matches, redact_command
 from .transport import BaseTransport
 
 #: Largest session file read (a recording of one command is at most some 100 KB).
@@ -39,6 +41,8 @@ class _Exchange:
     pattern: tuple[int | None, ...]
     response: bytes
     fault: Fault | None = None
+    #: Bytes of the response the recording hid (answered as filler).
+    hidden: int = 0
 
 
 class ReplayTransport(BaseTransport):
@@ -64,6 +68,11 @@ class ReplayTransport(BaseTransport):
     def total(self) -> int:
         """Number of recorded exchanges."""
         return len(self._exchanges)
+
+    @property
+    def hidden(self) -> int:
+        """Number of response bytes the recording hid as personal (replayed as filler)."""
+        return sum(e.hidden for e in self._exchanges)
 
     @property
     def remaining(self) -> int:
@@ -239,13 +248,14 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
         if not isinstance(fault, str) or fault not in FAULTS:
             raise _LineError("bad-fault", value=fault, known=tuple(FAULTS))
         data = b""
+        hidden = 0
     else:
         response = obj["response"]
         if not isinstance(response, str):
             raise _LineError("not-string", key="response")
-        try:
-            data = bytes.fromhex(_strict_hex(response))
-        except ValueError:
+        try:  # hex, or XX where the recording hid personal data (not in the status word)
+            data, hidden = parse_response(response)
+        except EncodingError:
             raise _LineError("not-hex", key="response") from None
         if len(data) < 2:
             raise _LineError("response-too-short")
@@ -253,7 +263,7 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
         ms = obj["ms"]
         if not isinstance(ms, int | float) or isinstance(ms, bool) or not math.isfinite(ms):
             raise _LineError("not-number", key="ms")
-    return _Exchange(command.upper(), pattern, data, fault)
+    return _Exchange(command.upper(), pattern, data, fault, hidden)
 
 
 def _is_int(value: object) -> bool:

@@ -5,6 +5,13 @@ One line per command and one per response::
     > 00 20 00 80 04 XX XX XX XX
     < 63 C2  (63C2: verification failed, 2 tries left)  4.1 ms
 
+Personal response data is never shown: a response the caller marks personal, or
+whose data a card's rule (``personal``: :class:`apdu.redact.PersonalRule`) calls
+personal in full, as ``<n bytes of personal data hidden>``; the bytes the rule calls
+personal in a response of which it keeps the rest, as ``XX`` each::
+
+    < 01 1C XX XX ... XX 32 30 33 34 30 34 31 30 90 00  (9000: normal processing)  0.2 ms
+
 An error of the inner transport is shown as ``! <error>`` and re-raised.
 """
 
@@ -12,9 +19,18 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from typing import TextIO
 
-from .redact import redact_command
+from .redact import (
+    PersonalRule,
+    ResponseRedactor,
+    Span,
+    all_data,
+    clean_spans,
+    hide_response,
+    redact_command,
+)
 from .status import describe
 from .transport import BaseTransport, TransportWrapper
 
@@ -29,11 +45,14 @@ def format_command(apdu: bytes, secret: bool = False) -> str:
     return "> " + spaced(redact_command(apdu, secret)[0])
 
 
-def format_response(response: bytes, ms: float, hidden: bool = False) -> str:
+def format_response(
+    response: bytes, ms: float, hidden: bool = False, spans: Sequence[Span] = ()
+) -> str:
     """The trace line of a response (without newline); ``hidden``: personal data, whose
-    length alone is shown."""
-    text = spaced(response.hex().upper())
-    if hidden and len(response) > 2:
+    length alone is shown; ``spans``: personal bytes of the data, shown as ``XX``."""
+    text = spaced(hide_response(response, spans))
+    whole = all_data(response)
+    if (hidden or clean_spans(spans, len(response) - 2) == whole) and whole:
         status = spaced(response[-2:].hex().upper())
         text = f"<{len(response) - 2} bytes of personal data hidden> {status}"
     if len(response) < 2:
@@ -45,9 +64,16 @@ def format_response(response: bytes, ms: float, hidden: bool = False) -> str:
 class TracingTransport(TransportWrapper):
     """Forwards to ``inner`` and writes each exchange to ``stream`` (default: stderr)."""
 
-    def __init__(self, inner: BaseTransport, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        inner: BaseTransport,
+        stream: TextIO | None = None,
+        *,
+        personal: PersonalRule | None = None,
+    ) -> None:
         super().__init__(inner)
         self._stream = stream
+        self._redactor = None if personal is None else ResponseRedactor(personal)
 
     def _emit(self, line: str) -> None:
         stream = self._stream if self._stream is not None else sys.stderr
@@ -63,5 +89,12 @@ class TracingTransport(TransportWrapper):
         except Exception as exc:
             self._emit(f"! {type(exc).__name__}: {exc}")
             raise
-        self._emit(format_response(response, (time.perf_counter() - start) * 1000, self.hiding))
+        spans = self._redactor.hidden(apdu, response) if self._redactor is not None else ()
+        ms = (time.perf_counter() - start) * 1000
+        self._emit(format_response(response, ms, self.hiding, spans))
         return response
+
+    def reconnect(self) -> None:
+        if self._redactor is not None:
+            self._redactor.forget()
+        self.inner.reconnect()

@@ -33,6 +33,7 @@ from apdu import (
     ServiceUnavailableError,
     TransportError,
 )
+from apdu.redact import FILLER
 
 from . import profile
 from .errors import CardError, NotMyNumberCardError, PermitError
@@ -290,13 +291,15 @@ class MyNumberCard:
         Raises :class:`CardError` when the card refuses, and
         :class:`jpki.certificate.CertificateError` for a truncated file or an
         impossible DER length. ``personal``: the file holds personal data (the sign
-        certificate), kept out of APDU traces and recordings.
+        certificate), kept out of APDU traces and recordings; when the answer is all
+        filler, it comes from a recording that hid it: :class:`CertificateError` with
+        code ``hidden``.
         """
         hide = self.transport.hide_responses() if personal else contextlib.nullcontext()
         with hide:
-            return self._read_der(app, fid, what)
+            return self._read_der(app, fid, what, personal)
 
-    def _read_der(self, app: Application, fid: int, what: str) -> bytes:
+    def _read_der(self, app: Application, fid: int, what: str, personal: bool = False) -> bytes:
         from .certificate import CertificateError, der_length
 
         resp = self.select_app(app)
@@ -308,6 +311,11 @@ class MyNumberCard:
             raise CertificateError(what, "the file is empty", "empty")
         if not resp.ok and resp.sw != SW.END_OF_FILE:
             raise CardError("READ BINARY", resp.sw)
+        if personal and resp.data and resp.data.count(FILLER) == len(resp.data):
+            # A replay's filler for bytes the recording hid: a certificate starts with 30.
+            raise CertificateError(
+                what, "personal data the replayed recording does not hold", "hidden"
+            )
         data = bytearray(resp.data)
         want = der_length(bytes(data[:6]), what)
         if want > len(data) and want > MAX_OFFSET + SHORT_MAX:

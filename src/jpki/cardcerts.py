@@ -28,7 +28,7 @@ from . import profile
 from .card import MyNumberCard
 from .certificate import CertificateError, CertificateInfo, parse_certificate
 from .errors import CardError, PinAbsentError, PinRequestError
-from .jst import JST, days_left, iso_utc
+from .jst import JST, days_left, iso_utc, jst_ordinal
 from .pinops import PinCommandResult, plan_verify, run_plan
 
 if TYPE_CHECKING:
@@ -274,8 +274,15 @@ def end_of_day_jst(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59), JST).astimezone(dt.UTC)
 
 
-def _years_later(when: dt.datetime, years: int) -> dt.date:
-    day = when.astimezone(JST).date()
+def _years_later(when: dt.datetime, years: int) -> dt.date | None:
+    """``when``'s JST date ``years`` later; ``None`` past year 9999 (a notAfter of
+    99991231235959Z: RFC 5280's "no well-defined expiration date")."""
+    ordinal = jst_ordinal(when)
+    if ordinal > dt.date.max.toordinal():
+        return None
+    day = dt.date.fromordinal(ordinal)
+    if day.year + years > dt.MAXYEAR:
+        return None
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February

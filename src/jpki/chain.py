@@ -40,7 +40,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from .certificate import CertificateError, CertificateInfo, parse_certificate
-from .jst import JST
+from .jst import jst_ordinal
 from .roots import ROOTS, JlisRoot
 
 
@@ -137,8 +137,8 @@ def _unpinned_match(root: JlisRoot, ca: CertificateInfo) -> bool:
     return (
         ca.subject == root.subject
         and ca.serial == root.serial
-        and ca.not_before.astimezone(JST).date() == root.not_before
-        and ca.not_after.astimezone(JST).date() == root.not_after
+        and jst_ordinal(ca.not_before) == root.not_before.toordinal()
+        and jst_ordinal(ca.not_after) == root.not_after.toordinal()  # no overflow at 9999
     )
 
 

@@ -21,7 +21,7 @@ so one entry never spends more than one try. The caller holds the transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -55,8 +55,9 @@ class Outcome(StrEnum):
     LOCKED = "locked"
     #: The card refused the CHANGE (or VERIFY) with an unexpected status word.
     FAILED = "failed"
-    #: The exchange broke off (card removed, reader error): whether the key changed is
-    #: not known; check it with ``verify-pin``.
+    #: The VERIFY or CHANGE was sent and its answer never came (card removed, no answer,
+    #: pcscd gone): whether a try was spent, or the key changed, is not known
+    #: (:attr:`KeyResult.interrupted_at`); ``retries`` shows the count without a try.
     INTERRUPTED = "interrupted"
     NOT_TRIED = "not-tried"
 
@@ -71,6 +72,9 @@ class KeyResult:
     after: KeyStatus | None = None
     #: Status word of the VERIFY or CHANGE that decided the outcome.
     sw: int | None = None
+    #: With :attr:`Outcome.INTERRUPTED`: ``verify`` (the VERIFY's answer never came) or
+    #: ``change`` (the VERIFY answered ``9000``, the CHANGE's answer never came).
+    interrupted_at: str | None = None
 
     @property
     def done(self) -> bool:
@@ -92,6 +96,7 @@ class KeyResult:
             "outcome": self.outcome.value,
             "done": self.done,
             "sw": None if self.sw is None else f"{self.sw:04X}",
+            "interrupted_at": self.interrupted_at,
             "before": self.before.to_dict(),
             "after": None if self.after is None else self.after.to_dict(),
         }
@@ -158,6 +163,16 @@ class PinCommandResult:
     @property
     def not_done(self) -> tuple[Pin, ...]:
         return tuple(p.pin for p in self.pins if not p.done)
+
+    @property
+    def interrupted(self) -> tuple[KeyResult, ...]:
+        """Keys whose VERIFY or CHANGE went unanswered: their fate is not known."""
+        return tuple(k for p in self.pins for k in p.keys if k.outcome is Outcome.INTERRUPTED)
+
+    @property
+    def pin_sent(self) -> bool:
+        """Whether any PIN value was handed to the card."""
+        return any(k.outcome is not Outcome.NOT_TRIED for p in self.pins for k in p.keys)
 
     def __repr__(self) -> str:
         pins = ", ".join(p._brief() for p in self.pins)
@@ -366,8 +381,8 @@ def run_plan(card: MyNumberCard, plan: PinPlan, *, force: bool = False) -> PinCo
                 key_result, failure = _one_key(
                     card, pin, status, plan.currents[pin.id], plan.new, force
                 )
-            except Exception as exc:  # what was done before must still be reported
-                key_result, failure = KeyResult(status.key, status, Outcome.INTERRUPTED), exc
+            except Exception as exc:  # no permit: nothing was sent for this key
+                key_result, failure = KeyResult(status.key, status, Outcome.NOT_TRIED), exc
             done.append(key_result)
         results.append(PinResult(pin, tuple(done)))
     result = PinCommandResult(
@@ -391,23 +406,45 @@ def _one_key(
     current: bytes,
     new: bytes | None,
     force: bool,
-) -> tuple[KeyResult, JpkiError | None]:
+) -> tuple[KeyResult, Exception | None]:
+    """VERIFY (and CHANGE) one key. An exchange that fails is returned as the failure,
+    with what is known: the permit tells whether the VERIFY or CHANGE was handed to
+    the card (its answer lost: :attr:`Outcome.INTERRUPTED`) or never sent."""
     key = status.key
     permit = card.permit(status, force=force)
-    answer: ResponseAPDU = card.verify(permit, current)
+    try:
+        answer: ResponseAPDU = card.verify(permit, current)
+    except Exception as exc:
+        if permit.verifies_left:  # failed before the VERIFY (SELECT EF): no try spent
+            return KeyResult(key, status, Outcome.NOT_TRIED), exc
+        return KeyResult(key, status, Outcome.INTERRUPTED, interrupted_at="verify"), exc
     if not answer.ok:
         error = attempt_error(pin, key, answer.sw)
         # The answer to a wrong VERIFY carries the count: no second query needed.
         after = interpret_query(key, answer) if answer.retries_left is not None else None
         return KeyResult(key, status, _outcome_of(error), after, answer.sw), error
     if new is None:
-        return KeyResult(key, status, Outcome.VERIFIED, card.query_key(key), answer.sw), None
-    answer = card.change(permit, new)
+        return _counted(card, KeyResult(key, status, Outcome.VERIFIED, None, answer.sw))
+    try:
+        answer = card.change(permit, new)
+    except Exception as exc:
+        if permit.changes_left:  # the CHANGE was not sent: verified, not changed
+            return KeyResult(key, status, Outcome.FAILED, None, answer.sw), exc
+        return KeyResult(key, status, Outcome.INTERRUPTED, interrupted_at="change"), exc
     if not answer.ok:
         return KeyResult(key, status, Outcome.FAILED, None, answer.sw), CardError(
             "CHANGE", answer.sw
         )
-    return KeyResult(key, status, Outcome.CHANGED, card.query_key(key), answer.sw), None
+    return _counted(card, KeyResult(key, status, Outcome.CHANGED, None, answer.sw))
+
+
+def _counted(card: MyNumberCard, result: KeyResult) -> tuple[KeyResult, Exception | None]:
+    """``result`` with the counter read again; when that read fails, the result stands
+    (the VERIFY or CHANGE was answered) without ``after``, and the failure is returned."""
+    try:
+        return replace(result, after=card.query_key(result.key)), None
+    except Exception as exc:
+        return result, exc
 
 
 def change_pin(

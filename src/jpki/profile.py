@@ -23,6 +23,9 @@ class Application:
     name_ja: str
     name_en: str
     source: str
+    #: Every file of it is personal data (the card's face, the photo): responses read
+    #: while it is selected are hidden in traces and recordings, whatever the file.
+    personal: bool = False
 
 
 JPKI = Application(
@@ -41,6 +44,9 @@ SURFACE = Application(
     "券面事項確認AP",
     "card-surface confirmation",
     "myna-rs, jpki-rs, myna-card",
+    # Its files (the card face, the photo: docs/card.md §2) are named by no source
+    # precisely enough for the table; jpkitool never reads them.
+    personal=True,
 )
 JUKI = Application(
     "juki", bytes.fromhex("D3921000310001010401"), "住基AP", "resident registry", "myna-card"
@@ -55,6 +61,20 @@ APPLICATIONS_BY_ID = {a.id: a for a in APPLICATIONS}
 
 
 @dataclass(frozen=True)
+class PersonalBytes:
+    """The bytes of a file's content (of record 1 for a record file) that are personal
+    data, where the rest is not: those alone are hidden in traces and recordings."""
+
+    #: ``(start, end)`` ranges of the content, ``end`` excluded.
+    spans: tuple[tuple[int, int], ...]
+    #: What the ranges hold, in a recording's header.
+    what: str
+    #: The layout the ranges describe begins with these bytes; content that does not
+    #: (another layout, a later piece read by offset) is hidden whole.
+    prefix: bytes = b""
+
+
+@dataclass(frozen=True)
 class DataFile:
     """An elementary file holding data (``00 A4 02 0C 02 <FID>``)."""
 
@@ -65,6 +85,9 @@ class DataFile:
     description: str
     #: Holds personal data (name, address, ...): kept out of traces and recordings.
     personal: bool = False
+    #: Only these bytes of it are personal (the rest is needed, e.g. a date): kept out
+    #: of traces and recordings while the rest is shown.
+    personal_bytes: PersonalBytes | None = None
     #: Keys (ids) of which one must be verified to read it (myna-card: A opens 0001,
     #: B opens 0002 of the 券面事項入力補助AP).
     guarded_by: tuple[str, ...] = ()
@@ -83,7 +106,7 @@ SIGN_CERT = DataFile(
     JPKI,
     0x0001,
     "sign PIN",
-    "sign certificate (personal data)",
+    "sign certificate: name, address, birth date, sex",
     personal=True,
     guarded_by=("sign",),
 )
@@ -99,6 +122,13 @@ CARD_RECORD = DataFile(
     "free",
     "record: 01 1C, serial(15), municipality(5), expiry",
     record=True,
+    # The serial number and the municipality code are personal; the expiry is what
+    # `info` and `expiry` need (docs/card.md §3: myna-card, myna-rs).
+    personal_bytes=PersonalBytes(
+        ((2, 2 + 15), (2 + 15, 2 + 15 + 5)),
+        "the card serial number and the municipality code (the expiry date is kept)",
+        prefix=bytes([0x01, 0x1C]),
+    ),
 )
 CARDINFO_MYNUMBER = DataFile(
     "cardinfo-mynumber",
@@ -114,7 +144,7 @@ CARDINFO_ATTRS = DataFile(
     CARDINFO,
     0x0002,
     "cardinfo PIN",
-    "name etc.",
+    "name, address, birth date, sex",
     personal=True,
     guarded_by=("cardinfo", "cardinfo-b"),
 )

@@ -42,11 +42,14 @@ class SessionSpec:
     - ``replay``: a recorded session file to play back instead of a card.
     - ``record``: a new session file to record the exchanges to (secrets redacted);
       an existing file is refused (:class:`apdu.SessionFileError`, code ``exists``).
-    - ``trace``: write each exchange to standard error (True) or to a text stream.
+      Personal data is written as ``XX`` per byte (:mod:`jpki.personal`) unless
+      ``record_personal``, which needs ``record``.
+    - ``trace``: write each exchange to standard error (True) or to a text stream;
+      personal data is never shown there.
     - ``transaction``: the whole session is one PC/SC transaction.
 
     ``replay`` excludes ``reader``, ``emulator`` and ``record``; ``emulator``
-    excludes ``reader`` (:class:`ValueError`).
+    excludes ``reader``; ``record_personal`` needs ``record`` (:class:`ValueError`).
     """
 
     reader: str | None = None
@@ -55,10 +58,13 @@ class SessionSpec:
     emulator: bool | CardState | str | os.PathLike[str] = False
     replay: str | os.PathLike[str] | None = None
     record: str | os.PathLike[str] | None = None
+    record_personal: bool = False
     trace: bool | TextIO = False
     transaction: bool = True
 
     def __post_init__(self) -> None:
+        if self.record_personal and self.record is None:
+            raise ValueError("record_personal needs record")
         if self.replay is not None and (
             self.uses_emulator or self.reader or self.record is not None
         ):
@@ -157,6 +163,10 @@ def state_file(path: str | os.PathLike[str]) -> tuple[CardState, Callable[[], No
 
 def _wrap(base: BaseTransport, spec: SessionSpec) -> BaseTransport:
     transport = base
+    if spec.record is None and not spec.trace:
+        return transport
+    from .personal import RULE
+
     if spec.record is not None:
         from apdu.recording import RecordingTransport
 
@@ -168,11 +178,13 @@ def _wrap(base: BaseTransport, spec: SessionSpec) -> BaseTransport:
             tool_version=f"jpkitool {__version__}",
             origin="emulator" if spec.uses_emulator else None,
             replace=False,
+            personal=RULE,
+            keep_personal=spec.record_personal,
         )
     if spec.trace:
         from apdu.trace import TracingTransport
 
         # True: standard error as it is when each line is written (not now).
         stream = None if isinstance(spec.trace, bool) else spec.trace
-        transport = TracingTransport(transport, stream)
+        transport = TracingTransport(transport, stream, personal=RULE)
     return transport

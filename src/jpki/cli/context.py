@@ -40,6 +40,8 @@ class Options:
     lang: str = "en"
     verbose: bool = False
     record: Path | None = None
+    #: ``--record-personal``: the recording keeps personal data in the clear.
+    record_personal: bool = False
     replay: Path | None = None
     emulator: bool = False
     emulator_state: Path | None = None
@@ -59,6 +61,8 @@ class AppContext:
             raise UsageFailure("usage.emulator_reader_conflict")
         if options.emulator_state and not options.emulator:
             raise UsageFailure("usage.state_needs_emulator")
+        if options.record_personal and not options.record:
+            raise UsageFailure("usage.record_personal_needs_record")
         self._now = parse_now(options.now) if options.now is not None else None
         #: stdout carries data (``cert export``): messages go to stderr.
         self.stdout_is_data = False
@@ -96,6 +100,7 @@ class AppContext:
             emulator=opts.emulator_state if opts.emulator_state else opts.emulator,
             replay=opts.replay,
             record=opts.record,
+            record_personal=opts.record_personal,
             trace=opts.verbose,
             transaction=transaction,
         )

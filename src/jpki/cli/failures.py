@@ -179,6 +179,21 @@ def _state_failure(exc: StateError) -> Failure:
     )
 
 
+#: PC/SC ``SCARD_E_SERVICE_STOPPED``: :mod:`apdu.pcsc` gives it to a
+#: :class:`apdu.ServiceUnavailableError` when pcscd went away during the session.
+SERVICE_STOPPED = 0x8010001E
+
+
+def _stopped(exc: BaseException) -> bool:
+    return getattr(exc, "code", None) == SERVICE_STOPPED
+
+
+def _timeout(exc: BaseException) -> str | None:
+    """The seconds an exchange was given before :mod:`apdu.pcsc` gave it up, as text."""
+    seconds = getattr(exc, "timeout", None)
+    return f"{seconds:g}" if isinstance(seconds, int | float) else None
+
+
 def classify(exc: BaseException) -> Failure:
     """Map an exception to its code, exit status and message in the current language."""
     # Lazy imports keep optional parts optional.
@@ -195,7 +210,8 @@ def classify(exc: BaseException) -> Failure:
                 "no-pcsc-library", Exit.NO_CARD, t("error.no_pcsc_library", detail=str(exc))
             )
         case ae.ServiceUnavailableError():
-            return Failure("no-service", Exit.NO_CARD, t("error.no_service"))
+            key = "error.service_stopped" if _stopped(exc) else "error.no_service"
+            return Failure("no-service", Exit.NO_CARD, t(key))
         case je.AmbiguousCardError():
             return Failure(
                 "ambiguous-reader",
@@ -215,8 +231,16 @@ def classify(exc: BaseException) -> Failure:
         case ae.CardRemovedError():
             return Failure("card-removed", Exit.NO_CARD, t("error.card_removed"))
         case ae.ReaderBusyError():
+            seconds = _timeout(exc)
+            if seconds is not None:  # another program's transaction outlasted the timeout
+                message = t("error.reader_held", seconds=seconds)
+                return Failure("reader-busy", Exit.ERROR, message)
             return Failure("reader-busy", Exit.ERROR, t("error.reader_busy"))
         case ae.CardUnresponsiveError():
+            seconds = _timeout(exc)
+            if seconds is not None:
+                message = t("error.no_answer", seconds=seconds)
+                return Failure("card-unresponsive", Exit.ERROR, message)
             return Failure("card-unresponsive", Exit.ERROR, t("error.unresponsive"))
         case ae.SessionFileError():
             where = exc.path if exc.line is None else f"{exc.path}:{exc.line}"

@@ -54,6 +54,7 @@ COMMANDS = {
     "--record",
     type=click.Path(dir_okay=False, path_type=Path),
 )
+@click.option("--record-personal", is_flag=True)
 @click.option(
     "--replay",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -84,6 +85,7 @@ def cli(ctx: click.Context, /, **kwargs: Any) -> None:
         lang=lang,
         verbose=kwargs["verbose"],
         record=kwargs["record"],
+        record_personal=kwargs["record_personal"],
         replay=kwargs["replay"],
         emulator=kwargs["emulator"],
         emulator_state=kwargs["emulator_state"],

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -378,7 +379,7 @@ def _der_certificate(der: bytes) -> bytes | None:
     """``der`` if it is exactly one DER X.509 certificate, else None."""
     try:
         x509.load_der_x509_certificate(der)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):  # InvalidVersion is not a ValueError
         return None
     return der
 
@@ -389,7 +390,7 @@ def _file_certificate(raw: bytes) -> bytes | None:
         return _der_certificate(raw)
     try:
         return x509.load_pem_x509_certificate(raw).public_bytes(Encoding.DER)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         return None
 
 
@@ -417,17 +418,20 @@ def _certificate(value: Any, where: str, base: Path | None) -> bytes:
             der = None
         if der is not None:
             return der
-    path = Path(value).expanduser()
+    path = Path(value)
+    with contextlib.suppress(RuntimeError):  # ~user of no known user: the name as it is
+        path = path.expanduser()
     if base is not None and not path.is_absolute():
         path = base / path
     if looks_base64 and not os.path.exists(path):  # (Path.exists raises on long names)
         raise StateError(where, "not-certificate-text")
     try:
         raw = jsonfile.read_regular(path, MAX_CERTIFICATE_BYTES)
-    except OSError as exc:
-        strerror = exc.strerror or str(exc)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        errno = getattr(exc, "errno", None)
+        strerror = getattr(exc, "strerror", None) or str(exc)
         raise StateError(
-            where, "cannot-read-certificate", file=str(path), errno=exc.errno, strerror=strerror
+            where, "cannot-read-certificate", file=str(path), errno=errno, strerror=strerror
         ) from None
     except jsonfile.FileProblem as exc:
         code = "certificate-not-regular" if exc.code == "not-regular" else "certificate-too-large"

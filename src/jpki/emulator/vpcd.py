@@ -5,7 +5,8 @@ format (seen on vsmartcard-vpcd 3.3 with pcsc-lite 1.9.9): a 2-byte big-endian
 length, then the payload. A 1-byte payload is a control — ``00`` power off,
 ``01`` power on, ``02`` reset, ``04`` get ATR (answered with the ATR) — anything
 longer is a command APDU, answered with the response APDU. Closing the socket
-is what pcscd sees as the card being removed.
+is what pcscd sees as the card being removed; a card's ``process`` does that by
+raising :class:`CardPulled` (fault injection, :mod:`jpki.emulator.faults`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
-from typing import Protocol
+from typing import Literal, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,16 @@ class Card(Protocol):
 
 class BridgeError(Exception):
     """The bridge could not reach pcscd's vpcd port in time."""
+
+
+class CardPulled(Exception):
+    """Raised by a card's ``process`` to take the card out mid-exchange: the bridge
+    drops the connection without answering and stays out until :meth:`VpcdBridge.connect`."""
+
+
+#: What :class:`VpcdBridge` reports: ``waiting`` (vpcd cannot be reached; said once
+#: until it connects) and ``connected``.
+BridgeEvent = Literal["waiting", "connected"]
 
 
 def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
@@ -66,10 +78,17 @@ def _quick_ack(sock: socket.socket) -> None:
 class VpcdBridge:
     """Serves ``card`` on pcscd's vpcd port; ``card`` may be replaced at any time."""
 
-    def __init__(self, card: Card, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        card: Card,
+        port: int,
+        host: str = "127.0.0.1",
+        on_event: Callable[[BridgeEvent], None] | None = None,
+    ) -> None:
         self.card = card
         self.port = port
         self.host = host
+        self.on_event = on_event
         self._sock: socket.socket | None = None
         self._stop = threading.Event()
         self._connected = threading.Event()
@@ -96,7 +115,12 @@ class VpcdBridge:
                     atr = self.card.atr
                     sock.sendall(struct.pack(">H", len(atr)) + atr)
                 continue
-            response = self.card.process(payload)
+            try:
+                response = self.card.process(payload)
+            except CardPulled:
+                log.info("card pulled out mid-exchange")
+                self._paused.set()
+                return
             sock.sendall(struct.pack(">H", len(response)) + response)
 
     def _connect(self) -> socket.socket | None:
@@ -121,12 +145,14 @@ class VpcdBridge:
             if sock is None:
                 if not waiting_said:
                     log.info("waiting for pcscd's vpcd at %s:%d", self.host, self.port)
+                    self._report("waiting")
                     waiting_said = True
                 self._stop.wait(delay)
                 delay = min(delay * 2, 2.0)
                 continue
             delay, waiting_said = 0.05, False
             log.info("connected to vpcd at %s:%d", self.host, self.port)
+            self._report("connected")
             with self._lock:
                 self._sock = sock
             self._connected.set()
@@ -141,6 +167,10 @@ class VpcdBridge:
                 sock.close()
             if self._paused.is_set():
                 self._paused.wait_clear(self._stop)
+
+    def _report(self, event: BridgeEvent) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
 
     # -- control from tests ---------------------------------------------------
 
@@ -208,15 +238,21 @@ class _Flag:
                 self._cond.wait(0.1)
 
 
-def serve(card: Card, port: int, host: str = "127.0.0.1") -> None:
-    """Serve ``card`` until SIGINT or SIGTERM (the ``emulator serve`` command)."""
+def serve(
+    card: Card,
+    port: int,
+    host: str = "127.0.0.1",
+    on_event: Callable[[BridgeEvent], None] | None = None,
+) -> None:
+    """Serve ``card`` until SIGINT or SIGTERM (the ``emulator serve`` command),
+    reconnecting whenever vpcd goes away; ``on_event`` hears of it (:data:`BridgeEvent`)."""
     stop = threading.Event()
 
     def handler(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    bridge = VpcdBridge(card, port, host)
+    bridge = VpcdBridge(card, port, host, on_event)
     thread = threading.Thread(target=bridge.serve_forever, args=(stop,), daemon=True)
     thread.start()
     try:

@@ -35,7 +35,7 @@ from ...cardcerts import (
 from ...certificate import CertificateInfo
 from ...chain import ChainResult, ChainStatus, check_chain
 from ...i18n import t, tn
-from ...jst import JST, days_left, iso_utc
+from ...jst import days_left, iso_utc, jst_text
 from ...pinops import PinPlan
 from ..context import AppContext
 from ..failures import Exit, UsageFailure, finish
@@ -50,7 +50,7 @@ STATE_EXIT = {
 
 
 def both_zones(when: dt.datetime) -> str:
-    jst = when.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
+    jst = jst_text(when)  # (astimezone overflows past 9999-12-31T15:00Z)
     utc = when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
     return f"{jst} JST ({utc} UTC)"
 

@@ -37,9 +37,15 @@ def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -
     # Saved only if the card changed: a partial file nothing touched stays as written.
     state, save = state_file(state_path) if state_path else (CardState.default(), None)
     card = VirtualCard(state)
-    app.note(t("emulator.serving", host=host, port=vpcd_port))
+
+    def report(event: str) -> None:
+        # Only once connected is the card served; until then, and after pcscd went
+        # away, the bridge retries and says so once.
+        key = "emulator.serving" if event == "connected" else "emulator.waiting"
+        app.note(t(key, host=host, port=vpcd_port))
+
     try:
-        serve_vpcd(card, vpcd_port, host)
+        serve_vpcd(card, vpcd_port, host, report)
     finally:
         if save is not None:
             save()

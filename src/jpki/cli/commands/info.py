@@ -10,7 +10,7 @@ import click
 from ...cardcerts import WARN_DAYS, ExpiryState, end_of_day_jst, expiry_state
 from ...i18n import get_language, t, tn
 from ...info import CardInfo, read_info
-from ...jst import JST, days_left, iso_utc
+from ...jst import days_left, iso_utc, jst_text
 from ..context import AppContext
 from ..failures import Exit, finish
 
@@ -51,7 +51,7 @@ def render_text(info: CardInfo, now: dt.datetime, status: Exit) -> list[str]:
     if info.auth_not_after is None:
         lines.append(t("info.auth_expiry_unknown"))
     else:
-        end = info.auth_not_after.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
+        end = jst_text(info.auth_not_after)
         days = days_left(info.auth_not_after, now)
         key = "info.auth_expired" if days < 0 else "info.auth_expiry"
         lines.append(tn(key, abs(days), when=end, days=abs(days)))

@@ -7,12 +7,14 @@ the last try or a count they cannot trust unless ``--force`` is given (see
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, NoReturn
 
 import click
 
-from apdu import SW
+from apdu import SW, TransportError
 
 from ... import profile
 from ...card import MyNumberCard
@@ -37,7 +39,7 @@ from ...profile import Pin
 from ...retries import read_retries
 from ..advice import advice
 from ..context import AppContext
-from ..failures import ExitWith, UsageFailure, classify, pin_name
+from ..failures import ExitWith, UsageFailure, classify, key_name, pin_name
 from ..pinkind import PinKind
 from ..pinprompt import PinPrompter
 
@@ -84,10 +86,18 @@ def result_lines(result: PinCommandResult) -> list[str]:
         interrupted = [k for k in p.keys if k.outcome is Outcome.INTERRUPTED]
         if p.done:
             after = tuple(k.after for k in p.keys if k.after is not None)
-            lines.append(t(f"pins.{op}.done", pin=name, count=counts_text(after, after=True)))
+            if len(after) < len(p.keys):  # the count after could not be read
+                lines.append(t(f"pins.{op}.done_uncounted", pin=name))
+            else:
+                count = counts_text(after, after=True)
+                lines.append(t(f"pins.{op}.done", pin=name, count=count))
         elif interrupted:
+            if any(k.done for k in p.keys):
+                done = _apps(k for k in p.keys if k.done)
+                lines.append(t(f"pins.{op}.done_keys", pin=name, done=done))
+            stage = "change" if interrupted[0].interrupted_at == "change" else "interrupted"
             keys = _apps(interrupted)
-            lines.append(t(f"pins.{op}.interrupted", pin=name, keys=keys, kind=p.pin.no))
+            lines.append(t(f"pins.{op}.{stage}", pin=name, keys=keys, kind=p.pin.no))
         elif p.partly_done:
             done = _apps(k for k in p.keys if k.done)
             not_done = _apps(k for k in p.keys if not k.done)
@@ -120,6 +130,8 @@ def _status(status: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _key(key: dict[str, Any]) -> dict[str, Any]:
     entry = {name: key[name] for name in KEY_FIELDS}
+    if key["outcome"] == Outcome.INTERRUPTED:
+        entry["interrupted_at"] = key["interrupted_at"]
     entry.update(before=_status(key["before"]), after=_status(key["after"]))
     return entry
 
@@ -145,12 +157,35 @@ def _locked_guidance(card: MyNumberCard) -> list[str]:
         return []
 
 
-def report_failure(app: AppContext, card: MyNumberCard | None, exc: Exception) -> NoReturn:
-    """The partial result, the one-line error and, for a locked PIN, the guidance."""
+def fault_note(operation: str, result: PinCommandResult | None) -> str:
+    """After a fault (card removed, no answer, pcscd gone, reader taken): what became
+    of the PINs, as far as this tool can know."""
+    if result is None or not result.pin_sent:
+        return t(f"pins.fault.none.{operation}")
+    if not result.interrupted:
+        return t(f"pins.fault.rest.{operation}")
+    key = result.interrupted[0]
+    pin = profile.PIN_OF_KEY[key.key.id]
+    stage = "verify" if operation == "verify" else f"change_{key.interrupted_at}"
+    return t(f"pins.fault.unknown.{stage}", pin=key_name(pin.id, key.key.id), kind=pin.no)
+
+
+def report_failure(
+    app: AppContext, card: MyNumberCard | None, exc: Exception, operation: str | None = None
+) -> NoReturn:
+    """The partial result, the one-line error and, for a locked PIN, the guidance.
+
+    After a transport fault, ``operation`` (``change``/``verify``) adds to the error
+    line whether a PIN was sent, a try spent or a PIN changed (:func:`fault_note`).
+    """
     failure = classify(exc)
     result = getattr(exc, "result", None)
     if not isinstance(result, PinCommandResult):
         result = None
+    fault = operation is not None and isinstance(exc, TransportError)
+    if fault and operation is not None:
+        sep = " " if failure.message[-1:].isascii() else ""  # none after a Japanese 。
+        failure = replace(failure, message=failure.message + sep + fault_note(operation, result))
     guidance = (
         _locked_guidance(card)
         if card is not None and isinstance(exc, PinLockedError) and not app.options.json
@@ -161,6 +196,8 @@ def report_failure(app: AppContext, card: MyNumberCard | None, exc: Exception) -
         remaining = getattr(exc, "remaining", None)
         if isinstance(remaining, int):
             error["remaining"] = remaining
+        if fault:
+            error["pin_sent"] = result is not None and result.pin_sent
         app.emit_json({"error": error, **(result_json(result) if result else {})})
     else:
         say = app.note if app.stdout_is_data else app.echo
@@ -234,12 +271,24 @@ def change_command(
                                 allow_weak=allow_weak, keys=keys)  # fmt: skip
     if plan.warnings and not app.options.json:
         app.note("\n".join(warning_lines(plan.warnings)))
-    with app.card() as card:
+    with contextlib.ExitStack() as stack:
+        card = open_card(app, stack, "change")
         try:
             result = run_plan(card, plan, force=force)
         except Exception as exc:
-            report_failure(app, card, exc)
+            report_failure(app, card, exc, "change")
     show_result(app, result)
+
+
+def open_card(
+    app: AppContext, stack: contextlib.ExitStack, operation: str, transaction: bool = True
+) -> MyNumberCard:
+    """The card session, entered on ``stack``; a failure to open it (no card, reader
+    taken, no answer) is reported with "no PIN was sent"."""
+    try:
+        return stack.enter_context(app.card(transaction=transaction))
+    except Exception as exc:
+        report_failure(app, None, exc, operation)
 
 
 # -- verify-pin -------------------------------------------------------------------
@@ -263,13 +312,14 @@ def verify_command(
     if len(kind) != 1:  # never echo the extra word: it may be a PIN
         raise UsageFailure("usage.one_kind")
     (pin,) = resolve_pins(kind)
-    with app.card(transaction=False) as card:
+    with contextlib.ExitStack() as stack:
+        card = open_card(app, stack, "verify", transaction=False)
         plan = ask_checked(app, card, pin, keys, force)
         try:
             with card.transaction():
                 result = run_plan(card, plan, force=force)
         except Exception as exc:
-            report_failure(app, card, exc)
+            report_failure(app, card, exc, "verify")
     show_result(app, result)
 
 
@@ -288,7 +338,7 @@ def ask_checked(
             counters = read_counters(card, (pin,), chosen)
         counters.first_refusal(force)
     except Exception as exc:
-        report_failure(app, card, exc)
+        report_failure(app, card, exc, "verify")
     if not app.options.json:
         app.note("\n".join(before_lines(counters, pin)))
     value = PinPrompter().ask(t("pins.prompt.current", pin=label(pin)))

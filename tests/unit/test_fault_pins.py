@@ -1,0 +1,239 @@
+"""change-pin and verify-pin broken off at every APDU, in process on the virtual card:
+what the result and the error line say of each key is checked against the card.
+
+Every position, three faults (card removed, no answer, pcscd stopped), the card
+having carried the command out or not, for one key, ③'s two keys and three PINs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import apdu
+from apdu import FunctionTransport
+from cli_runner import jpkitool_inprocess as run
+from jpki import change_pin, verify_pin
+from jpki.card import MyNumberCard
+from jpki.cli.commands.pins import fault_note
+from jpki.cli.failures import Exit
+from jpki.emulator import VirtualCard, build_state
+from jpki.i18n import get_language, set_language
+from jpki.pinops import Outcome, PinCommandResult
+
+OLD, NEW = "1234", "5039"
+MAX = {"auth": 3, "juki": 3, "juki-common": 3, "cardinfo": 3}
+
+
+def stopped() -> apdu.ServiceUnavailableError:
+    err = apdu.ServiceUnavailableError("pcscd stopped")
+    err.code = 0x8010001E  # type: ignore[attr-defined]
+    return err
+
+
+def no_answer() -> apdu.CardUnresponsiveError:
+    err = apdu.CardUnresponsiveError("no answer")
+    err.timeout = 20.0  # type: ignore[attr-defined]
+    return err
+
+
+FAULTS = {
+    "removed": lambda: apdu.CardRemovedError("pulled out"),
+    "no-answer": no_answer,
+    "pcscd-stopped": stopped,
+}
+#: (operation, PINs): what is run at every position.
+RUNS = [
+    ("change", ("auth",)),
+    ("change", ("juki",)),
+    ("change", ("auth", "juki", "cardinfo")),
+    ("verify", ("auth",)),
+    ("verify", ("juki",)),
+]
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    before = get_language()
+    set_language("en")
+    yield
+    set_language(before)
+
+
+class Broken:
+    """The virtual card behind a transport that fails at APDU ``at`` (after the card
+    carried it out, when ``answered``)."""
+
+    def __init__(self, at: int = 0, fault: str = "removed", answered: bool = False) -> None:
+        self.state = build_state()
+        self.card = VirtualCard(self.state)
+        self.card.power_on()
+        self.at, self.fault, self.answered = at, fault, answered
+        self.count = 0
+        self.session = MyNumberCard(FunctionTransport(self._send))
+
+    def _send(self, command: bytes) -> bytes:
+        self.count += 1
+        if self.count == self.at:
+            if self.answered:
+                self.card.process(command)
+            raise FAULTS[self.fault]()
+        return self.card.process(command)
+
+    def run(self, operation: str, pins: tuple[str, ...]) -> PinCommandResult | None:
+        """The result, or the one attached to the fault (None: it came before any key)."""
+        try:
+            if operation == "change":
+                return change_pin(self.session, list(pins), OLD, NEW)
+            return verify_pin(self.session, pins[0], OLD)
+        except apdu.TransportError as exc:
+            result = getattr(exc, "result", None)
+            assert result is None or isinstance(result, PinCommandResult)
+            return result
+
+
+def apdus(operation: str, pins: tuple[str, ...]) -> int:
+    broken = Broken()
+    assert broken.run(operation, pins) is not None
+    return broken.count
+
+
+CASES = [
+    (operation, pins, k, fault, answered)
+    for operation, pins in RUNS
+    for k in range(1, apdus(operation, pins) + 1)
+    for fault in FAULTS
+    for answered in (False, True)
+]
+
+
+@pytest.mark.parametrize(("operation", "pins", "k", "fault", "answered"), CASES)
+def test_what_is_said_is_what_the_card_holds(
+    operation: str, pins: tuple[str, ...], k: int, fault: str, answered: bool
+) -> None:
+    broken = Broken(k, fault, answered)
+    result = broken.run(operation, pins)
+    keys = {key.key.id: key for p in (result.pins if result else ()) for key in p.keys}
+    cards = broken.state.pins
+    note = fault_note(operation, result)
+    if result is None or not result.pin_sent:
+        assert note.startswith("No PIN was sent")
+    elif result.interrupted:
+        assert "is not known" in note and "run jpkitool retries" in note
+    else:
+        assert note.startswith("Only what is shown as")
+    for key_id, held in cards.items():
+        if key_id not in MAX:
+            continue
+        key = keys.get(key_id)
+        outcome = key.outcome if key is not None else Outcome.NOT_TRIED
+        where = (key_id, outcome, key.interrupted_at if key else None)
+        if outcome is Outcome.NOT_TRIED:
+            assert (held.value, held.remaining) == (OLD, MAX[key_id]), where
+        elif outcome in (Outcome.CHANGED, Outcome.VERIFIED):
+            changed = outcome is Outcome.CHANGED
+            assert (held.value, held.remaining) == (NEW if changed else OLD, 3), where
+            if key is not None and key.after is None:  # only its count read again failed
+                assert k == broken.count, where
+        else:
+            assert outcome is Outcome.INTERRUPTED and key is not None, where
+            assert held.remaining == 3, where  # the right PIN, even when the card got it
+            if key.interrupted_at == "verify" or not answered:
+                assert held.value == OLD, where  # CHANGE never sent, or never got
+            else:
+                assert key.interrupted_at == "change" and held.value == NEW, where
+    if result is not None:
+        # Only the key at the fault can be unknown; nothing after it was tried.
+        assert len(result.interrupted) <= 1
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def card(tmp_path: Path) -> list[str]:
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps({"pins": {}}), "utf-8")
+    return ["--emulator", "--emulator-state", str(path)]
+
+
+def held(tmp_path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((tmp_path / "card.json").read_text("utf-8"))
+    return doc["pins"]
+
+
+def break_at(monkeypatch: pytest.MonkeyPatch, k: int, fault: str, answered: bool = False) -> None:
+    real = VirtualCard.process
+    count = {"n": 0}
+
+    def process(self: VirtualCard, command: bytes) -> bytes:
+        count["n"] += 1
+        if count["n"] == k:
+            if answered:
+                real(self, command)
+            raise FAULTS[fault]()
+        return real(self, command)
+
+    monkeypatch.setattr(VirtualCard, "process", process)
+
+
+def test_the_second_key_of_3_broken_off_during_its_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """③: 住基AP changed, the 共通カードAP change sent and unanswered: both said."""
+    # SELECT JPKI, token, 2 counters (each with its SELECT AP), then per key
+    # SELECT AP, SELECT EF, VERIFY, CHANGE, counter: the second CHANGE is APDU 15.
+    break_at(monkeypatch, 15, "removed", answered=True)
+    r = run("--lang", "en", *card(tmp_path), "change-pin", "3", input="1234\n5039\n5039\n")
+    assert r.code == Exit.NO_CARD, r.err
+    out = r.out.splitlines()
+    assert out[0] == "③ resident-registry PIN: changed on 住基AP."
+    assert "broke off at 共通カードAP during the change" in out[1]
+    (error,) = [line for line in r.err.splitlines() if line.startswith("jpkitool:")]
+    assert "Whether ③ resident-registry PIN (共通カードAP) was changed is not known" in error
+    assert "jpkitool retries 3, then jpkitool verify-pin 3" in error
+    pins = held(tmp_path)
+    assert pins["juki"]["value"] == pins["juki-common"]["value"] == NEW
+
+
+@pytest.mark.parametrize(
+    ("k", "pin_sent", "outcome", "interrupted_at"),
+    [(3, False, None, None), (4, False, "not-tried", None), (5, True, "interrupted", "verify"),
+     (6, True, "interrupted", "change"), (7, True, "changed", None)],
+)  # fmt: skip
+def test_json_says_whether_the_pin_was_sent(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    k: int,
+    pin_sent: bool,
+    outcome: str | None,
+    interrupted_at: str | None,
+) -> None:
+    break_at(monkeypatch, k, "no-answer")
+    r = run("--json", *card(tmp_path), "change-pin", "2", input="1234\n5039\n5039\n")
+    assert r.code == Exit.ERROR
+    doc = r.json
+    assert doc["error"]["code"] == "card-unresponsive"
+    assert doc["error"]["pin_sent"] is pin_sent
+    if outcome is None:
+        assert "pins" not in doc
+        return
+    (key,) = doc["pins"][0]["keys"]
+    assert key["outcome"] == outcome
+    assert key.get("interrupted_at") == interrupted_at
+
+
+def test_japanese_error_line_has_no_space_after_the_full_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    break_at(monkeypatch, 2, "pcscd-stopped")
+    r = run("--lang", "ja", *card(tmp_path), "verify-pin", "2", input="1234\n")
+    assert r.code == Exit.NO_CARD
+    assert r.err.strip() == (
+        "jpkitool: 操作の途中で PC/SC サービス（pcscd）が停止しました。もう一度起動して"
+        "（Debian/Ubuntu: sudo systemctl start pcscd）、やり直してください。"
+        "暗証番号は送っていません。残り回数は減っていません。"
+    )
