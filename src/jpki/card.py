@@ -71,10 +71,12 @@ def parse_card_record(raw: bytes) -> CardRecord:
     body = raw[2 : 2 + raw[1]] if len(raw) >= 2 and raw[0] == 0x01 else raw
     text = body.decode("ascii", "replace")
     expiry: dt.date | None
-    try:
-        expiry = dt.datetime.strptime(text[20:28], "%Y%m%d").date()
-    except ValueError:
-        expiry = None
+    digits = text[20:28]
+    expiry = None
+    # Eight ASCII digits or no date (strptime would take "2034041" as 2034-04-01).
+    if len(digits) == 8 and digits.isascii() and digits.isdigit():
+        with contextlib.suppress(ValueError):
+            expiry = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     return CardRecord(text[:15], text[15:20], expiry, bytes(raw))
 
 

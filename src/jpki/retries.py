@@ -54,7 +54,10 @@ class PinStatus:
 
     @property
     def sw(self) -> int:
-        """Status word of the key that decided the state."""
+        """Status word of the key that decided the state (and the count shown)."""
+        for k in self.keys:
+            if k.state is self.state and k.remaining == self.remaining:
+                return k.sw
         for k in self.keys:
             if k.state is self.state:
                 return k.sw

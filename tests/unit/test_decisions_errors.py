@@ -1,0 +1,113 @@
+"""What a library user sees of an error: its message (``print(e)`` in the README) and
+the fields a program branches on. No message ever holds a PIN value.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import apdu
+from jpki import errors as je
+from jpki.certificate import CertificateError
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (je.NotMyNumberCardError(), "not a My Number card"),
+        (je.NotMyNumberCardError(0x6A82), "not a My Number card (SELECT JPKI answered 6A82)"),
+        (je.CardError("READ BINARY", 0x6F00), "READ BINARY: card answered 6F00"),
+        (je.PinFormatError("auth", "digits4"), "auth: value does not match digits4"),
+        (je.WeakPinError("auth", "sequence"), "auth: new value too easy to guess (sequence)"),
+        (je.PinRequestError("mixed-formats"), "mixed-formats"),
+        (je.PinRequestError("unknown-kind", "9"), "unknown-kind: 9"),
+        (je.WrongPinError("auth", 2), "auth: wrong PIN, 2 tries left"),
+        (je.WrongPinError("auth", 1), "auth: wrong PIN, 1 try left"),
+        (je.WrongPinError("sign", 0), "sign: wrong PIN, 0 tries left"),
+        (je.PinLockedError("juki", "juki-common"), "juki: PIN locked"),
+        (
+            je.SpendRefusedError("auth", "auth", "last-try", 0x63C1),
+            "auth: refused to spend a try (last-try, card answered 63C1)",
+        ),
+        (je.PinAbsentError("sign", "no-sign-certificate"), "sign: no such PIN on this card "
+         "(no-sign-certificate)"),
+        (je.AmbiguousCardError(["A", "B"]), "several readers hold a card: A, B"),
+        (CertificateError("auth", "the file is empty", "empty"), "auth: the file is empty"),
+        (CertificateError("x.der", "two\nlines"), "x.der: two lines"),
+    ],
+)  # fmt: skip
+def test_messages(error: Exception, message: str) -> None:
+    assert str(error) == message
+
+
+def test_fields_a_program_branches_on() -> None:
+    e = je.NotMyNumberCardError(0x6A82)
+    assert e.sw == 0x6A82 and je.NotMyNumberCardError().sw is None
+    c = je.CardError("SELECT EF", 0x6A82)
+    assert (c.operation, c.sw) == ("SELECT EF", 0x6A82)
+    f = je.PinFormatError("sign", "sign-password")
+    assert (f.pin_id, f.rule) == ("sign", "sign-password")
+    w = je.WeakPinError("auth", "repeated")
+    assert (w.pin_id, w.weakness) == ("auth", "repeated")
+    r = je.PinRequestError("unknown-key", "juki-x")
+    assert (r.reason, r.detail) == ("unknown-key", "juki-x")
+    assert je.PinRequestError("no-kind").detail == ""
+    wrong = je.WrongPinError("juki", 2, "juki-common")
+    assert (wrong.pin_id, wrong.key_id, wrong.remaining, wrong.attempts_remaining) == (
+        "juki",
+        "juki-common",
+        2,
+        2,
+    )
+    assert je.WrongPinError("auth", 2).key_id == "auth"
+    locked = je.PinLockedError("auth")
+    assert (locked.pin_id, locked.key_id, locked.just_locked, locked.remaining) == (
+        "auth",
+        "auth",
+        False,
+        0,
+    )
+    assert je.PinLockedError("juki", "juki-common", just_locked=True).just_locked is True
+    refused = je.SpendRefusedError("juki", "juki-common", "untrusted", 0x9000)
+    assert (refused.pin_id, refused.key_id, refused.reason, refused.sw) == (
+        "juki",
+        "juki-common",
+        "untrusted",
+        0x9000,
+    )
+    absent = je.PinAbsentError("auth", "no-reference-data", 0x6A88)
+    assert (absent.pin_id, absent.reason, absent.sw) == ("auth", "no-reference-data", 0x6A88)
+    assert je.PinAbsentError("auth", "smartphone").sw is None
+    assert je.AmbiguousCardError(["A", "B"]).readers == ["A", "B"]
+    cert = CertificateError("auth", "x")
+    assert (cert.what, cert.reason, cert.code) == ("auth", "x", "not-x509")
+    assert CertificateError("auth", "x", "pem").code == "pem"
+
+
+@pytest.mark.parametrize(
+    "original",
+    [
+        apdu.NoCardError("no card in A"),
+        apdu.CardRemovedError("gone"),
+        apdu.ReaderBusyError("busy"),
+        apdu.ReplayMismatchError(3, "00A4", "00B0"),
+    ],
+)
+def test_reader_errors_are_jpki_errors_and_still_their_own_kind(
+    original: Exception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(je, "_READER_ERRORS", {})  # the classes made afresh
+    wrapped = je.as_jpki_error(original)  # type: ignore[arg-type]
+    assert isinstance(wrapped, je.ReaderError) and isinstance(wrapped, je.JpkiError)
+    assert isinstance(wrapped, type(original))
+    assert type(wrapped).__name__ == type(original).__name__
+    assert type(wrapped).__doc__ == type(original).__doc__
+    assert str(wrapped) == str(original) and wrapped.args == original.args
+    assert wrapped.__dict__ == original.__dict__
+    # one class per kind: ``except`` clauses and isinstance checks agree across calls
+    assert type(je.as_jpki_error(original)) is type(wrapped)  # type: ignore[arg-type]
+
+
+def test_a_jpki_error_is_not_wrapped_again() -> None:
+    wrapped = je.as_jpki_error(apdu.NoCardError("x"))
+    assert je.as_jpki_error(wrapped) is wrapped  # type: ignore[arg-type]

@@ -1,0 +1,336 @@
+"""PIN commands: what is refused before the card, which PIN an error names, what each
+key's outcome is, and what ``--json`` says about it. On the virtual card, with a
+scripted answer where the virtual card would not give one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from apdu import FunctionTransport
+from jpki import profile
+from jpki.card import MyNumberCard
+from jpki.emulator import CardState, VirtualCard, build_state
+from jpki.errors import (
+    CardError,
+    PinAbsentError,
+    PinFormatError,
+    PinLockedError,
+    PinRequestError,
+    SpendRefusedError,
+    WeakPinError,
+    WrongPinError,
+)
+from jpki.keystatus import KeyState
+from jpki.pinops import (
+    Outcome,
+    attempt_error,
+    change_pin,
+    check_new_value,
+    encode_value,
+    plan_change,
+    plan_verify,
+    read_counters,
+    resolve_keys,
+    resolve_pins,
+    run_plan,
+    verify_pin,
+)
+
+Answer = Callable[[bytes], bytes | None]
+
+
+def session(state: CardState | None = None, answer: Answer | None = None) -> MyNumberCard:
+    """The virtual card; ``answer`` may reply to an APDU instead of it (None: let it)."""
+    card = VirtualCard(state if state is not None else build_state())
+    card.power_on()
+
+    def send(apdu: bytes) -> bytes:
+        if answer is not None:
+            scripted = answer(apdu)
+            if scripted is not None:
+                return scripted
+        return card.process(apdu)
+
+    return MyNumberCard(FunctionTransport(send, "virtual"))
+
+
+def is_change(apdu: bytes) -> bool:
+    return apdu[1] in (0x24, 0x32)
+
+
+def is_verify_with_data(apdu: bytes) -> bool:
+    return apdu[1] == 0x20 and len(apdu) > 5
+
+
+# -- refused before the card ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["9", "5", "pin", "cardinfo-a", "surface-b", ""])
+def test_an_unknown_kind_is_named(kind: str) -> None:
+    with pytest.raises(PinRequestError) as caught:
+        resolve_pins([kind])
+    assert (caught.value.reason, caught.value.detail) == ("unknown-kind", kind)
+
+
+def test_a_check_number_is_no_user_pin_even_as_an_object() -> None:
+    with pytest.raises(PinRequestError) as caught:
+        resolve_pins([profile.CARDINFO_A])
+    assert caught.value.reason == "unknown-kind"
+
+
+def test_kinds_by_number_or_name_once_each_in_order() -> None:
+    assert resolve_pins(["4", "AUTH", "2", profile.SIGN]) == (
+        profile.SIGN,
+        profile.AUTH,
+        profile.CARDINFO_PIN,
+    )
+    with pytest.raises(PinRequestError) as caught:
+        resolve_pins([])
+    assert caught.value.reason == "no-kind"
+
+
+def test_keys_only_for_juki_and_only_its_own() -> None:
+    assert resolve_keys([profile.JUKI_PIN], ["juki-common"]) == {"juki": (profile.COMMON_KEY,)}
+    assert resolve_keys([profile.AUTH], None) == {"auth": (profile.AUTH_KEY,)}
+    with pytest.raises(PinRequestError) as caught:
+        resolve_keys([profile.JUKI_PIN], ["juki", "juki-x"])
+    assert (caught.value.reason, caught.value.detail) == ("unknown-key", "juki-x")
+    with pytest.raises(PinRequestError) as caught:
+        resolve_keys([profile.AUTH], ["auth"])
+    assert caught.value.reason == "key-needs-juki"
+
+
+@pytest.mark.parametrize(
+    ("pin", "value", "sent"),
+    [
+        (profile.AUTH, "0123", b"0123"),
+        (profile.SIGN, "abc123", b"ABC123"),
+        (profile.SIGN, "Ab12Cd34Ef56Gh78", b"AB12CD34EF56GH78"),
+    ],
+)
+def test_a_value_is_sent_as_ascii(pin: profile.Pin, value: str, sent: bytes) -> None:
+    assert encode_value(pin, value) == sent
+
+
+@pytest.mark.parametrize(
+    ("pin", "value"),
+    [
+        (profile.AUTH, "123"),
+        (profile.AUTH, "12345"),
+        (profile.AUTH, "12a4"),
+        (profile.AUTH, "１２３４"),
+        (profile.SIGN, "ABCDEF"),
+        (profile.SIGN, "123456"),
+        (profile.SIGN, "AB12"),
+        (profile.SIGN, "A" * 16 + "1"),
+        (profile.SIGN, "ÄBC123"),
+    ],
+)
+def test_a_value_of_the_wrong_format_names_the_pin_and_rule(pin: profile.Pin, value: str) -> None:
+    with pytest.raises(PinFormatError) as caught:
+        encode_value(pin, value)
+    assert (caught.value.pin_id, caught.value.rule) == (pin.id, pin.format.id)
+    assert value not in str(caught.value)
+
+
+def test_a_weak_new_value_names_the_pin_and_the_weakness() -> None:
+    with pytest.raises(WeakPinError) as caught:
+        check_new_value([profile.JUKI_PIN, profile.CARDINFO_PIN], "1212", False)
+    assert (caught.value.pin_id, caught.value.weakness) == ("juki", "pattern")
+    assert check_new_value([profile.AUTH], "3434", True) == (b"3434", ())
+    assert check_new_value([profile.AUTH], "1225", False) == (b"1225", ("date-like",))
+    with pytest.raises(PinRequestError) as caught:
+        check_new_value([profile.SIGN, profile.AUTH], "5039", False)
+    assert caught.value.reason == "mixed-formats"
+
+
+def test_a_weak_value_is_refused_unless_allowed() -> None:
+    with pytest.raises(WeakPinError):
+        plan_change("auth", "1234", "1111")
+    assert plan_change("auth", "1234", "1111", allow_weak=True).new == b"1111"
+
+
+def test_a_current_value_for_each_pin_or_the_missing_one_is_named() -> None:
+    plan = plan_change(["2", "4"], {"auth": "1234", "cardinfo": "4321"}, "5039")
+    assert plan.currents == {"auth": b"1234", "cardinfo": b"4321"}
+    with pytest.raises(PinRequestError) as caught:
+        plan_change(["2", "3", "4"], {"auth": "1234", "cardinfo": "4321"}, "5039")
+    assert (caught.value.reason, caught.value.detail) == ("missing-current", "juki")
+
+
+# -- refused before a try is spent ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "pins", "reason"),
+    [
+        ({"token": "android"}, ("cardinfo", "auth"), "smartphone"),
+        ({"token": "iphone"}, ("juki",), "smartphone"),
+        ({"token": "juki-card"}, ("juki",), "juki-card"),
+    ],
+)
+def test_a_token_without_the_pins_names_the_first_pin_asked(
+    changes: dict[str, str], pins: tuple[str, ...], reason: str
+) -> None:
+    card = session(build_state(**changes))
+    with pytest.raises(PinAbsentError) as caught:
+        read_counters(card, resolve_pins(pins))
+    assert (caught.value.pin_id, caught.value.reason) == (resolve_pins(pins)[0].id, reason)
+
+
+def test_no_sign_certificate_names_the_sign_pin() -> None:
+    card = session(build_state(sign_certificate=False))
+    with pytest.raises(PinAbsentError) as caught:
+        read_counters(card, (profile.SIGN, profile.AUTH))
+    assert (caught.value.pin_id, caught.value.reason) == ("sign", "no-sign-certificate")
+
+
+def test_counters_of_every_key_of_the_pins_by_default() -> None:
+    card = session(build_state(remaining={"juki-common": 2}))
+    counters = read_counters(card, (profile.AUTH, profile.JUKI_PIN))
+    assert counters.reader == "virtual"
+    assert {pin: [(s.key.id, s.remaining) for s in st] for pin, st in counters.keys.items()} == {
+        "auth": [("auth", 3)],
+        "juki": [("juki", 3), ("juki-common", 2)],
+    }
+
+
+def test_the_last_try_is_not_spent_by_default() -> None:
+    state = build_state(remaining={"auth": 1})
+    with pytest.raises(SpendRefusedError):
+        run_plan(session(state), plan_verify("auth", "1234"))
+    with pytest.raises(SpendRefusedError):
+        verify_pin(session(state), "auth", "1234")
+    assert state.pins["auth"].remaining == 1
+    assert run_plan(session(state), plan_verify("auth", "1234"), force=True).done
+
+
+# -- what a rejected VERIFY means --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sw", "error", "fields"),
+    [
+        (0x63C2, WrongPinError, {"pin_id": "juki", "key_id": "juki-common", "remaining": 2}),
+        (0x63C1, WrongPinError, {"pin_id": "juki", "key_id": "juki-common", "remaining": 1}),
+        (0x63C0, PinLockedError, {"pin_id": "juki", "key_id": "juki-common", "just_locked": True}),
+        (0x6983, PinLockedError, {"pin_id": "juki", "key_id": "juki-common", "just_locked": True}),
+        (0x6984, PinLockedError, {"pin_id": "juki", "key_id": "juki-common", "just_locked": True}),
+        (0x6F00, CardError, {"operation": "VERIFY", "sw": 0x6F00}),
+        (0x6300, CardError, {"operation": "VERIFY", "sw": 0x6300}),
+        (0x6A80, CardError, {"operation": "VERIFY", "sw": 0x6A80}),
+    ],
+)
+def test_attempt_error(sw: int, error: type[Exception], fields: dict[str, object]) -> None:
+    e = attempt_error(profile.JUKI_PIN, profile.COMMON_KEY, sw)
+    assert type(e) is error
+    assert {name: getattr(e, name) for name in fields} == fields
+
+
+@pytest.mark.parametrize(
+    ("sw", "outcome", "after"),
+    [
+        (b"\x63\xc1", Outcome.WRONG, (1, KeyState.LAST_TRY)),
+        (b"\x63\xc0", Outcome.LOCKED, (0, KeyState.LOCKED)),
+        (b"\x69\x83", Outcome.LOCKED, None),
+        (b"\x6f\x00", Outcome.FAILED, None),
+    ],
+)
+def test_the_count_after_a_rejected_verify_comes_from_its_answer(
+    sw: bytes, outcome: Outcome, after: tuple[int, KeyState] | None
+) -> None:
+    card = session(answer=lambda apdu: sw if is_verify_with_data(apdu) else None)
+    with pytest.raises(Exception) as caught:
+        verify_pin(card, "auth", "1234")
+    result = caught.value.result  # type: ignore[attr-defined]
+    key = result.pins[0].keys[0]
+    assert key.outcome is outcome and key.sw == int.from_bytes(sw, "big")
+    got = None if key.after is None else (key.after.remaining, key.after.state)
+    assert got == after
+
+
+def test_a_change_the_card_refuses_is_reported_failed() -> None:
+    card = session(answer=lambda apdu: b"\x6a\x80" if is_change(apdu) else None)
+    with pytest.raises(CardError) as caught:
+        change_pin(card, "auth", "1234", "5039")
+    assert (caught.value.operation, caught.value.sw) == ("CHANGE", 0x6A80)
+    key = caught.value.result.pins[0].keys[0]  # type: ignore[attr-defined]
+    assert (key.key, key.outcome, key.after, key.sw) == (
+        profile.AUTH_KEY,
+        Outcome.FAILED,
+        None,
+        0x6A80,
+    )
+    assert key.before.remaining == 3 and key.before.key is profile.AUTH_KEY
+
+
+def test_keys_after_the_first_failure_are_not_tried_and_listed() -> None:
+    state = build_state()
+    with pytest.raises(WrongPinError) as caught:
+        change_pin(session(state), ["2", "3", "4"], {"auth": "9999", "juki": "1234",
+                   "cardinfo": "1234"}, "5039")  # fmt: skip
+    result = caught.value.result
+    assert [(k.key.id, k.outcome) for p in result.pins for k in p.keys] == [  # type: ignore[attr-defined]
+        ("auth", Outcome.WRONG),
+        ("juki", Outcome.NOT_TRIED),
+        ("juki-common", Outcome.NOT_TRIED),
+        ("cardinfo", Outcome.NOT_TRIED),
+    ]
+    assert state.pins["juki"].value == "1234" and state.pins["juki-common"].remaining == 3
+
+
+def test_a_broken_exchange_keeps_the_count_read_before() -> None:
+    from apdu import CardRemovedError
+
+    def removed(apdu: bytes) -> bytes | None:
+        if is_change(apdu):
+            raise CardRemovedError("card removed")
+        return None
+
+    with pytest.raises(CardRemovedError) as caught:
+        change_pin(session(answer=removed), "auth", "1234", "5039")
+    key = caught.value.result.pins[0].keys[0]  # type: ignore[attr-defined]
+    assert key.outcome is Outcome.INTERRUPTED
+    assert key.before is not None and key.before.remaining == 3
+
+
+def test_verify_one_key_of_juki() -> None:
+    result = verify_pin(session(), "juki", "1234", keys=["juki-common"])
+    assert [k.key.id for k in result.pins[0].keys] == ["juki-common"]
+    assert result.done == (profile.JUKI_PIN,)
+
+
+# -- what --json and repr say ------------------------------------------------------------
+
+
+def test_json_of_a_change_that_stopped_half_way() -> None:
+    state = build_state()
+    state.pins["juki-common"].value = "4321"
+    with pytest.raises(WrongPinError) as caught:
+        change_pin(session(state), "juki", "1234", "5039")
+    d = caught.value.result.to_dict()  # type: ignore[attr-defined]
+    pin = d["pins"][0]
+    assert (pin["id"], pin["no"], pin["done"], pin["partly_done"]) == ("juki", 3, False, True)
+    assert [(k["id"], k["outcome"], k["done"]) for k in pin["keys"]] == [
+        ("juki", "changed", True),
+        ("juki-common", "wrong", False),
+    ]
+    assert (d["changed"], d["not_changed"]) == ([], ["juki"])
+
+
+def test_json_of_a_verification() -> None:
+    d = verify_pin(session(), "auth", "1234").to_dict()
+    assert (d["operation"], d["verified"], d["not_verified"]) == ("verify", ["auth"], [])
+    key = d["pins"][0]["keys"][0]
+    assert (key["outcome"], key["done"], key["sw"]) == ("verified", True, "9000")
+
+
+def test_repr_shows_the_date_warning() -> None:
+    result = change_pin(session(), "auth", "1234", "1225")
+    assert result.warnings == ("date-like",)
+    assert repr(result).endswith("pins=[auth changed], apdus=7, warnings=['date-like'])")
+    plain = change_pin(session(), "auth", "1234", "5039")
+    assert repr(plain).endswith("pins=[auth changed], apdus=7)")
