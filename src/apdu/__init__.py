@@ -30,8 +30,6 @@ from .transport import ApduChannel, BaseTransport, FunctionTransport, Transport,
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from .recording import SESSION_FORMAT, SESSION_VERSION, RecordingTransport
     from .replay import ReplayTransport
     from .trace import TracingTransport
@@ -47,7 +45,8 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
+    """A lazily loaded name (PEP 562): recording, replay and tracing on first use."""
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

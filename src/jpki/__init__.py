@@ -10,11 +10,11 @@ certificates and when things expire.
 
 from __future__ import annotations
 
+from .lazy import lazy_names
+
 # Not ``typing.TYPE_CHECKING``: importing typing costs every command a few ms.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from .api import open_card, open_emulator, open_transport
     from .card import CardRecord, KeyState, KeyStatus, MyNumberCard
     from .cardcerts import (
@@ -76,19 +76,7 @@ _LAZY = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __version__ = "0.1.0"
