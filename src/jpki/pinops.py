@@ -43,7 +43,7 @@ from .keystatus import KeyStatus, interpret_query
 from .permit import refuse
 from .pinpolicy import check_new_pin
 from .profile import Key, Pin, Token
-from .retries import count_text
+from .retries import count_text, named_pins
 
 
 class Outcome(StrEnum):
@@ -204,16 +204,9 @@ class PinCommandResult:
 
 
 def resolve_pins(kinds: Iterable[str | Pin]) -> tuple[Pin, ...]:
-    """The PINs named (``sign|auth|juki|cardinfo`` or ``1``-``4``), once each, in order ①-④."""
-    found: set[str] = set()
-    for kind in kinds:
-        pin = kind if isinstance(kind, Pin) else profile.USER_PIN_NAMES.get(str(kind).lower())
-        if pin is None or pin not in profile.USER_PINS:
-            raise PinRequestError("unknown-kind", str(kind))
-        found.add(pin.id)
-    if not found:
-        raise PinRequestError("no-kind")
-    return tuple(p for p in profile.USER_PINS if p.id in found)
+    """The PINs named (``sign|auth|juki|cardinfo``, ``1``-``4`` or ``①``-``④``), once
+    each, in order ①-④; anything else raises :class:`PinRequestError`."""
+    return named_pins(list(kinds), among=profile.USER_PINS)
 
 
 def resolve_keys(pins: Sequence[Pin], key_ids: Sequence[str] | None) -> dict[str, tuple[Key, ...]]:

@@ -162,24 +162,28 @@ PIN_NUMBERS: dict[str, Pin] = {
 }
 
 
-def named_pins(pins: str | Pin | Iterable[str | Pin] | None = None) -> tuple[Pin, ...]:
+def named_pins(
+    pins: str | Pin | Iterable[str | Pin] | None = None,
+    among: tuple[Pin, ...] = profile.PINS,
+) -> tuple[Pin, ...]:
     """The PINs named, once each, in the card's order (①-④, then the 照合番号); all of
-    them for ``None``. A name is a PIN id (``sign``, ``cardinfo-a``, ...), ``1``-``4`` or
-    ``①``-``④``; anything else, or none at all, raises :class:`PinRequestError`."""
+    ``among`` for ``None``. A name is a PIN id (``sign``, ``cardinfo-a``, ...), ``1``-``4``
+    or ``①``-``④``; a PIN not in ``among``, anything else, or none at all raises
+    :class:`PinRequestError`."""
     if pins is None:
-        return profile.PINS
+        return among
     wanted: set[str] = set()
     for name in (pins,) if isinstance(pins, str | Pin) else pins:
         pin: Pin | None = name if isinstance(name, Pin) else None
         if isinstance(name, str):
             key = name.lower()
             pin = profile.PINS_BY_ID.get(key) or PIN_NUMBERS.get(key)
-        if pin is None or pin not in profile.PINS:
+        if pin is None or pin not in among:
             raise PinRequestError("unknown-kind", str(name))
         wanted.add(pin.id)
     if not wanted:
         raise PinRequestError("no-kind")
-    return tuple(p for p in profile.PINS if p.id in wanted)
+    return tuple(p for p in among if p.id in wanted)
 
 
 def read_retries(
