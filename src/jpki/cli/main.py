@@ -160,8 +160,21 @@ def _early_options(argv: list[str]) -> tuple[bool, str]:
     return as_json, lang
 
 
+def tolerant_streams() -> None:
+    """A terminal in Shift_JIS or EUC-JP has no ① (and others we print): such a
+    character comes out as ``?`` instead of ending the command with an error."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding in ("utf8", "utf_8"):
+            continue
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return (and, as a script, exit with) the exit status."""
+    tolerant_streams()
     args = hoist_global_options(sys.argv[1:] if argv is None else list(argv))
     as_json, lang = _early_options(args)
     set_language(lang)
