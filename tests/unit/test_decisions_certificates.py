@@ -319,8 +319,8 @@ def card_with(fid: int, content: bytes) -> MyNumberCard:
     return MyNumberCard(FunctionTransport(Filler(fid, content)), extended=False)
 
 
-def test_a_broken_certificate_file_names_the_certificate() -> None:
-    broken = CERTS.auth[:4] + b"\x02\x01\x05" * 10
+@pytest.mark.parametrize("broken", [CERTS.auth[:4] + b"\x02\x01\x05" * 10, b"\x30\x03\x02\x01\x05"])
+def test_a_broken_certificate_file_names_the_certificate(broken: bytes) -> None:
     with pytest.raises(CertificateError) as caught:
         read_certificate(card_with(profile.AUTH_CERT.fid, broken), "auth")
     assert caught.value.what == "auth"
@@ -415,6 +415,8 @@ NOT_DATE = "notAfter is not a representable date"
         (cert()[:-5], NOT_DER),  # truncated inside the notAfter
         (cert(tail=ALG)[: -len(ALG)], NOT_DER),  # the outer length reaches past the end
         (b"\x30\x80" + cert()[2:], NOT_DER),  # indefinite length
+        (b"\x30\x80" + cert()[2:] + bytes(130), NOT_DER),  # ... with 128 bytes after it
+        (cert(b"\x17\x20" + b"291231145959Z"), NOT_DER),  # notAfter runs past the end
         (b"\x30\x85\x00\x00\x00\x00" + bytes([len(cert()) - 2]) + cert()[2:], NOT_DER),
         (b"\x30\x82\x00", NOT_DER),  # length bytes cut off
         (cert(tlv(0x17, b"")), NOT_TIME),  # an empty time, the last bytes of the file
@@ -439,6 +441,18 @@ def test_not_after_refuses_what_is_not_a_certificate(der: bytes, reason: str) ->
     with pytest.raises(CertificateError) as caught:
         not_after(der)
     assert caught.value.what == "certificate"
+
+
+def test_a_malformed_version_or_not_before_names_the_certificate() -> None:
+    bad_version = tlv(SEQ, tlv(SEQ, b"\xa0\x05\x02\x01"))
+    bad_before = tlv(
+        SEQ,
+        tlv(SEQ, tlv(INT, b"\x05") + ALG + NAME + tlv(SEQ, b"\x17\x84\x00\x00\x00\x30")),
+    )
+    for der in (bad_version, bad_before):
+        with pytest.raises(CertificateError) as caught:
+            not_after(der, "auth-file")
+        assert (caught.value.what, caught.value.reason) == ("auth-file", NOT_DER)
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -544,6 +558,32 @@ def test_times_are_utc_and_days_are_japan_days_on_any_machine() -> None:
     assert iso_utc(dt.datetime(2030, 1, 1, 9, tzinfo=JST)) == "2030-01-01T00:00:00Z"
     end = end_of_day_jst(dt.date(2034, 4, 10))
     assert end.utcoffset() == dt.timedelta(0) and iso_utc(end) == "2034-04-10T14:59:59Z"
+
+
+@pytest.mark.usefixtures("far_from_japan")
+@pytest.mark.parametrize(
+    ("when", "text"),
+    [
+        (dt.datetime(2029, 4, 10, 14, 59, 59, tzinfo=UTC), "2029-04-10 23:59:59"),
+        (dt.datetime(2029, 4, 10, 15, 0, 0, tzinfo=UTC), "2029-04-11 00:00:00"),
+        (dt.datetime(2029, 4, 10, 0, 1, 0, tzinfo=UTC), "2029-04-10 09:01:00"),
+        (dt.datetime(2029, 4, 10, 9, 1, 2, tzinfo=JST), "2029-04-10 09:01:02"),
+        (dt.datetime(9999, 12, 31, 0, 0, 0, tzinfo=UTC), "9999-12-31 09:00:00"),
+        (dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "10000-01-01 08:59:59"),
+    ],
+)
+def test_times_in_japan_as_shown(when: dt.datetime, text: str) -> None:
+    from jpki.jst import jst_text
+
+    assert jst_text(when) == text
+
+
+@pytest.mark.parametrize("function", ["jst_text", "jst_ordinal"])
+def test_a_time_without_a_zone_is_refused(function: str) -> None:
+    import jpki.jst
+
+    with pytest.raises(ValueError, match=r"^when must be timezone-aware$"):
+        getattr(jpki.jst, function)(dt.datetime(2029, 4, 10))
 
 
 @pytest.mark.usefixtures("far_from_japan")

@@ -324,3 +324,55 @@ def test_report_to_dict_and_repr() -> None:
     assert "juki 2/3 usable" in text and text.endswith("apdus=15)")
     differ = RetriesReport("r", Token.CARD, (juki(0x63C3, 0x63C2),), 1)
     assert "juki 2/3 usable (keys differ)" in repr(differ)
+
+
+# -- which PINs a report holds, and what it cost ----------------------------------------------
+
+
+def test_pins_by_id_number_or_circled_number_in_the_cards_order() -> None:
+    from jpki.retries import named_pins
+
+    assert named_pins(None) == profile.PINS
+    assert named_pins(["surface-b", "③", "1", "AUTH"]) == (
+        profile.SIGN,
+        profile.AUTH,
+        profile.JUKI_PIN,
+        profile.SURFACE_B,
+    )
+    assert named_pins("4") == (profile.CARDINFO_PIN,)
+    assert named_pins(profile.CARDINFO_A) == (profile.CARDINFO_A,)
+
+
+@pytest.mark.parametrize("name", ["5", "⑤", "pin", "", "juki-common"])
+def test_a_name_that_is_no_pin_is_named_back(name: str) -> None:
+    from jpki.errors import PinRequestError
+    from jpki.retries import named_pins
+
+    with pytest.raises(PinRequestError) as caught:
+        named_pins([name])
+    assert (caught.value.reason, caught.value.detail) == ("unknown-kind", name)
+
+
+def test_a_pin_of_another_table_is_refused() -> None:
+    from jpki.errors import PinRequestError
+    from jpki.retries import named_pins
+
+    other = profile.Pin("other", None, (profile.CARDINFO_BLOCKED_KEY,), "", "")
+    with pytest.raises(PinRequestError) as caught:
+        named_pins([other])
+    assert caught.value.reason == "unknown-kind"
+    with pytest.raises(PinRequestError) as caught:
+        named_pins([])
+    assert caught.value.reason == "no-kind"
+
+
+def test_each_report_counts_its_own_apdus() -> None:
+    from jpki import open_emulator
+    from jpki.retries import read_retries
+
+    with open_emulator() as card:
+        first = read_retries(card)
+        second = read_retries(card, ["auth"])
+    assert first.apdus == 15
+    assert 0 < second.apdus < first.apdus
+    assert [p.id for p in second.pins] == ["auth"]

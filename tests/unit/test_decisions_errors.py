@@ -4,6 +4,8 @@ the fields a program branches on. No message ever holds a PIN value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 import apdu
@@ -12,32 +14,41 @@ from jpki.certificate import CertificateError
 
 
 @pytest.mark.parametrize(
-    ("error", "message"),
+    ("make", "message"),
     [
-        (je.NotMyNumberCardError(), "not a My Number card"),
-        (je.NotMyNumberCardError(0x6A82), "not a My Number card (SELECT JPKI answered 6A82)"),
-        (je.CardError("READ BINARY", 0x6F00), "READ BINARY: card answered 6F00"),
-        (je.PinFormatError("auth", "digits4"), "auth: value does not match digits4"),
-        (je.WeakPinError("auth", "sequence"), "auth: new value too easy to guess (sequence)"),
-        (je.PinRequestError("mixed-formats"), "mixed-formats"),
-        (je.PinRequestError("unknown-kind", "9"), "unknown-kind: 9"),
-        (je.WrongPinError("auth", 2), "auth: wrong PIN, 2 tries left"),
-        (je.WrongPinError("auth", 1), "auth: wrong PIN, 1 try left"),
-        (je.WrongPinError("sign", 0), "sign: wrong PIN, 0 tries left"),
-        (je.PinLockedError("juki", "juki-common"), "juki: PIN locked"),
+        (lambda: je.NotMyNumberCardError(), "not a My Number card"),
         (
-            je.SpendRefusedError("auth", "auth", "last-try", 0x63C1),
+            lambda: je.NotMyNumberCardError(0x6A82),
+            "not a My Number card (SELECT JPKI answered 6A82)",
+        ),
+        (lambda: je.CardError("READ BINARY", 0x6F00), "READ BINARY: card answered 6F00"),
+        (lambda: je.PinFormatError("auth", "digits4"), "auth: value does not match digits4"),
+        (
+            lambda: je.WeakPinError("auth", "sequence"),
+            "auth: new value too easy to guess (sequence)",
+        ),
+        (lambda: je.PinRequestError("mixed-formats"), "mixed-formats"),
+        (lambda: je.PinRequestError("unknown-kind", "9"), "unknown-kind: 9"),
+        (lambda: je.WrongPinError("auth", 2), "auth: wrong PIN, 2 tries left"),
+        (lambda: je.WrongPinError("auth", 1), "auth: wrong PIN, 1 try left"),
+        (lambda: je.WrongPinError("sign", 0), "sign: wrong PIN, 0 tries left"),
+        (lambda: je.PinLockedError("juki", "juki-common"), "juki: PIN locked"),
+        (
+            lambda: je.SpendRefusedError("auth", "auth", "last-try", 0x63C1),
             "auth: refused to spend a try (last-try, card answered 63C1)",
         ),
-        (je.PinAbsentError("sign", "no-sign-certificate"), "sign: no such PIN on this card "
-         "(no-sign-certificate)"),
-        (je.AmbiguousCardError(["A", "B"]), "several readers hold a card: A, B"),
-        (CertificateError("auth", "the file is empty", "empty"), "auth: the file is empty"),
-        (CertificateError("x.der", "two\nlines"), "x.der: two lines"),
+        (
+            lambda: je.PinAbsentError("sign", "no-sign-certificate"),
+            "sign: no such PIN on this card (no-sign-certificate)",
+        ),
+        (lambda: je.AmbiguousCardError(["A", "B"]), "several readers hold a card: A, B"),
+        (lambda: CertificateError("auth", "the file is empty", "empty"), "auth: the file is empty"),
+        (lambda: CertificateError("x.der", "two\nlines"), "x.der: two lines"),
     ],
-)  # fmt: skip
-def test_messages(error: Exception, message: str) -> None:
-    assert str(error) == message
+)
+def test_messages(make: Callable[[], Exception], message: str) -> None:
+    """Made inside the test, so that the code under test runs in it."""
+    assert str(make()) == message
 
 
 def test_fields_a_program_branches_on() -> None:

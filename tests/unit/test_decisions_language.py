@@ -165,3 +165,27 @@ def test_dir_lists_the_lazy_names() -> None:
     names = dir(jpki)
     assert set(jpki.__all__) <= set(names)
     assert names == sorted(names)
+
+
+def test_only_the_two_languages_can_be_chosen() -> None:
+    before = i18n.get_language()
+    with pytest.raises(ValueError, match=r"^unsupported language 'fr'$"):
+        i18n.set_language("fr")
+    assert i18n.get_language() == before
+
+
+def test_lazy_names_import_on_first_use_and_keep_the_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The helper itself (``jpki`` made its own at import time)."""
+    from jpki.lazy import lazy_names
+    from jpki.retries import read_retries
+
+    monkeypatch.delitem(jpki.__dict__, "read_retries", raising=False)
+    getattr_, dir_ = lazy_names("jpki", {"read_retries": "retries"})
+    assert getattr_("read_retries") is read_retries
+    assert jpki.__dict__["read_retries"] is read_retries
+    with pytest.raises(AttributeError, match=r"^module 'jpki' has no attribute 'info'$"):
+        getattr_("info")
+    names = dir_()
+    assert "read_retries" in names and "__version__" in names and names == sorted(names)

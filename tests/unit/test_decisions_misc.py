@@ -96,6 +96,8 @@ def test_conflicting_session_options_are_named() -> None:
         SessionSpec(replay="s.jsonl", emulator=True)
     with pytest.raises(ValueError, match=r"^emulator excludes reader$"):
         SessionSpec(emulator=True, reader="0")
+    with pytest.raises(ValueError, match=r"^record_personal needs record$"):
+        SessionSpec(emulator=True, record_personal=True)
 
 
 def header_of(path: Path) -> dict[str, object]:

@@ -159,6 +159,24 @@ def test_one_change_after_a_correct_verify_and_it_is_counted() -> None:
     assert permit.changes_left == 0
 
 
+def test_a_refused_change_leaves_the_verification_as_it_was() -> None:
+    inner = Card()
+    card = MyNumberCard(inner)
+    card.require_jpki()
+    permit = card.permit(card.query_key(AUTH))
+    assert card.verify(permit, b"1234").ok
+    assert card.change(permit, b"12").sw == 0x6A80  # a value the card refuses
+    assert permit.verified is True and permit.changes_left == 0
+
+
+def test_commands_without_pin_data_pass_the_guard_whatever_their_data() -> None:
+    inner = Card()
+    card = MyNumberCard(inner)
+    select = bytes.fromhex("00A4040C0AD392F000260100000001")
+    assert card.transport.transmit(select)[-2:] == b"\x90\x00"
+    assert inner.sent[-1] == select
+
+
 def test_another_key_is_named_in_the_refusal() -> None:
     card, permit, _ = granted()
     with (

@@ -334,3 +334,113 @@ def test_repr_shows_the_date_warning() -> None:
     assert repr(result).endswith("pins=[auth changed], apdus=7, warnings=['date-like'])")
     plain = change_pin(session(), "auth", "1234", "5039")
     assert repr(plain).endswith("pins=[auth changed], apdus=7)")
+
+
+# -- an exchange that breaks off: what is known about the key ---------------------------------
+
+
+def raising_on(test: Callable[[bytes], bool], error: Exception) -> Answer:
+    def answer(apdu: bytes) -> bytes | None:
+        if test(apdu):
+            raise error
+        return None
+
+    return answer
+
+
+def test_a_key_whose_ef_cannot_be_selected_was_not_tried() -> None:
+    state = build_state()
+
+    def select_ef_refused(apdu: bytes) -> bytes | None:
+        return b"\x6a\x82" if apdu[1] == 0xA4 and apdu[2] == 0x02 else None
+
+    with pytest.raises(CardError) as caught:
+        verify_pin(session(state, select_ef_refused), "auth", "1234")
+    assert (caught.value.operation, caught.value.sw) == ("SELECT EF", 0x6A82)
+    key = caught.value.result.pins[0].keys[0]  # type: ignore[attr-defined]
+    assert (key.outcome, key.interrupted_at, key.after) == (Outcome.NOT_TRIED, None, None)
+    assert state.pins["auth"].remaining == 3
+
+
+def test_a_verify_whose_answer_never_came_is_interrupted_at_the_verify() -> None:
+    from apdu import CardRemovedError
+
+    removed = raising_on(is_verify_with_data, CardRemovedError("removed"))
+    with pytest.raises(CardRemovedError) as caught:
+        change_pin(session(answer=removed), "auth", "1234", "5039")
+    key = caught.value.result.pins[0].keys[0]  # type: ignore[attr-defined]
+    assert (key.outcome, key.interrupted_at) == (Outcome.INTERRUPTED, "verify")
+    assert key.to_dict()["interrupted_at"] == "verify"
+
+
+def test_a_change_whose_answer_never_came_is_interrupted_at_the_change() -> None:
+    from apdu import CardRemovedError
+
+    removed = raising_on(is_change, CardRemovedError("removed"))
+    with pytest.raises(CardRemovedError) as caught:
+        change_pin(session(answer=removed), "auth", "1234", "5039")
+    key = caught.value.result.pins[0].keys[0]  # type: ignore[attr-defined]
+    assert (key.outcome, key.interrupted_at) == (Outcome.INTERRUPTED, "change")
+
+
+def test_a_change_that_could_not_be_sent_is_verified_not_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state = build_state()
+
+    def unsendable(self: MyNumberCard, permit: object, new: bytes) -> None:
+        raise RuntimeError("not sent")
+
+    monkeypatch.setattr(MyNumberCard, "change", unsendable)
+    with pytest.raises(RuntimeError) as caught:
+        change_pin(session(state), "auth", "1234", "5039")
+    key = caught.value.result.pins[0].keys[0]  # type: ignore[attr-defined]
+    assert (key.key, key.outcome, key.after, key.sw, key.interrupted_at) == (
+        profile.AUTH_KEY,
+        Outcome.FAILED,
+        None,
+        0x9000,
+        None,
+    )
+    assert key.before.remaining == 3 and state.pins["auth"].value == "1234"
+
+
+def test_a_count_that_cannot_be_read_again_leaves_the_change_reported() -> None:
+    from apdu import CardUnresponsiveError
+
+    state = build_state()
+    changed = False
+
+    def after_the_change(apdu: bytes) -> bytes | None:
+        nonlocal changed
+        if is_change(apdu):
+            changed = True
+        elif changed and apdu[1] == 0x20:
+            raise CardUnresponsiveError("mute")
+        return None
+
+    with pytest.raises(CardUnresponsiveError) as caught:
+        change_pin(session(state, after_the_change), "auth", "1234", "5039")
+    key = caught.value.result.pins[0].keys[0]  # type: ignore[attr-defined]
+    assert (key.outcome, key.after, key.sw) == (Outcome.CHANGED, None, 0x9000)
+    assert caught.value.result.done == (profile.AUTH,)  # type: ignore[attr-defined]
+    assert state.pins["auth"].value == "5039"
+
+
+def test_a_key_refused_its_permit_is_not_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jpki.errors import PermitError
+
+    def no_permit(self: MyNumberCard, status: object, *, force: bool = False) -> None:
+        raise PermitError("no")
+
+    monkeypatch.setattr(MyNumberCard, "permit", no_permit)
+    with pytest.raises(PermitError) as caught:
+        change_pin(session(), ["2", "3"], "1234", "5039")
+    result = caught.value.result  # type: ignore[attr-defined]
+    assert [(k.key.id, k.outcome) for p in result.pins for k in p.keys] == [
+        ("auth", Outcome.NOT_TRIED),
+        ("juki", Outcome.NOT_TRIED),
+        ("juki-common", Outcome.NOT_TRIED),
+    ]
+    first = result.pins[0].keys[0]
+    assert first.before is not None and first.before.key is profile.AUTH_KEY

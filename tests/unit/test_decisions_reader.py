@@ -41,6 +41,8 @@ class Pcsc:
         self.opened: list[str] = []
         self.waits: list[tuple[str | None, float]] = []
         self.closed: list[str] = []
+        #: The reader a card arrives in while waiting.
+        self.arrive = "Arrived"
         monkeypatch.setattr(pcsc, "list_readers", lambda: list(readers))
         monkeypatch.setattr(
             pcsc,
@@ -73,7 +75,7 @@ class Pcsc:
         self.waits.append((reader, timeout))
         if on_wait is not None:
             on_wait()
-        return reader or "Arrived"
+        return reader or self.arrive
 
 
 class _Named(BaseTransport):
@@ -132,7 +134,7 @@ def test_a_card_that_does_not_answer_is_not_a_my_number_card(
 
 def test_no_reader(monkeypatch: pytest.MonkeyPatch) -> None:
     Pcsc(monkeypatch, {})
-    with pytest.raises(NoReaderError, match="no smart-card reader found"):
+    with pytest.raises(NoReaderError, match=r"^no smart-card reader found$"):
         connect.choose_reader()
 
 
@@ -164,8 +166,11 @@ def test_a_named_reader_is_used_as_named(monkeypatch: pytest.MonkeyPatch) -> Non
     assert connect.choose_reader("acr39") == "ACS ACR39U"
     assert connect.choose_reader("0") == "Sony RC-S380"  # its card is not looked at
     assert fake.waits == [] and fake.opened == []
-    assert connect.choose_reader("rc-s380", wait=3.0) == "Sony RC-S380"
-    assert fake.waits == [("Sony RC-S380", 3.0)]
+    told: list[bool] = []
+    assert connect.choose_reader("rc-s380", wait=3.0, on_wait=lambda: told.append(True)) == (
+        "Sony RC-S380"
+    )
+    assert fake.waits == [("Sony RC-S380", 3.0)] and told == [True]
 
 
 def test_a_named_reader_that_is_not_there(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,6 +184,22 @@ def test_connect_opens_the_chosen_reader(monkeypatch: pytest.MonkeyPatch) -> Non
     transport = connect.connect()
     assert transport.name == "B" and fake.opened == ["B"]
     assert connect.connect("A").name == "A"
+
+
+def test_connect_waits_as_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = Pcsc(monkeypatch, {"A": None})
+    fake.arrive = "A"
+    told: list[bool] = []
+    assert connect.connect(wait=7.5, on_wait=lambda: told.append(True)).name == "A"
+    assert fake.waits == [(None, 7.5)] and told == [True]
+
+
+def test_asking_whether_a_card_is_a_my_number_card_sends_one_select(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    Pcsc(monkeypatch, {"B": MY_NUMBER})
+    assert connect.probe_reader("B") == connect.Probe(True, None)
+    assert connect.probe_reader("B", token=True) == connect.Probe(True, Token.CARD)
 
 
 def test_probe_a_my_number_card_and_its_token() -> None:

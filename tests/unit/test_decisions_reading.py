@@ -61,6 +61,7 @@ class EF:
         sfi_read_answer: bytes | None = None,
         no_current_ef_once: bool = False,
         answers: dict[int, bytes] | None = None,
+        fail_at: int | None = None,
     ) -> None:
         self.content = content
         self.extended, self.reader, self.error = extended, reader, error
@@ -69,6 +70,7 @@ class EF:
         self.sfi, self.sfi_read_answer = sfi, sfi_read_answer
         self.no_current_ef_once = no_current_ef_once
         self.answers = answers or {}
+        self.fail_at = fail_at
         self.current: int | None = None
         self.sent: list[bytes] = []
 
@@ -101,6 +103,8 @@ class EF:
         elif self.no_current_ef_once:
             self.no_current_ef_once = False
             return b"\x69\x86"
+        if offset == self.fail_at and not by_sfi:
+            raise self.error("the reader lost the card's answer")
         if offset in self.answers:
             return self.answers[offset]
         if offset >= len(self.content):
@@ -129,7 +133,7 @@ def failure(ef: EF, what: str = "auth", *, extended: bool = True) -> Certificate
 
 def test_a_large_file_in_one_extended_read() -> None:
     big = der_long(40000)
-    ef = EF(big + b"\xff" * 10)
+    ef = EF(big)  # exactly the object, no filler: nothing left to ask for
     assert read(ef) == big
     assert len(ef.reads()) == 1
 
@@ -197,6 +201,12 @@ def test_a_short_read_the_reader_fails_is_that_error() -> None:
         card.read_ef(profile.JPKI, AUTH.fid, "auth")
 
 
+def test_a_short_chunk_the_reader_fails_is_that_error() -> None:
+    ef = EF(DER, extended=False, fail_at=256)
+    with pytest.raises(CardUnresponsiveError):
+        read(ef, extended=False)
+
+
 def test_no_current_ef_selects_it_and_asks_again() -> None:
     ef = EF(DER, extended=False, no_current_ef_once=True)
     assert read(ef, extended=False) == DER
@@ -209,6 +219,76 @@ def test_the_end_of_file_answer_with_data_is_data() -> None:
     assert read(ef) == DER
     ef = EF(DER, extended=False, eof=True)
     assert read(ef, extended=False) == DER
+
+
+def test_a_session_without_extended_length_never_asks_it() -> None:
+    ef = EF(DER)
+    card = MyNumberCard(FunctionTransport(ef), extended=False)
+    assert (card.extended, card.channel.extended) == (False, False)
+    assert card.read_ef(profile.JPKI, AUTH.fid, "auth") == DER
+    assert all(len(a) == 5 for a in ef.reads())
+    fresh = MyNumberCard(FunctionTransport(ef))
+    assert (fresh.extended, fresh.channel.extended) == (None, True)
+
+
+def test_personal_files_are_read_with_responses_hidden() -> None:
+    hiding: list[bool] = []
+    ef = EF(DER)
+
+    def card(apdu: bytes) -> bytes:
+        if apdu[1] == 0xB0:
+            hiding.append(transport.hiding)
+        return ef(apdu)
+
+    transport = FunctionTransport(card)
+    session = MyNumberCard(transport)
+    session.read_ef(profile.JPKI, AUTH.fid, "auth")
+    session.read_ef(profile.JPKI, profile.SIGN_CERT.fid, "sign", personal=True)
+    assert hiding == [False, True]
+    assert transport.hiding is False
+
+
+def test_a_personal_file_a_recording_hid_is_said_to_be_hidden() -> None:
+    ef = EF(b"\x2a" * 900)  # what a replay answers for bytes the recording hid
+    card = MyNumberCard(FunctionTransport(ef))
+    with pytest.raises(CertificateError) as caught:
+        card.read_ef(profile.JPKI, profile.SIGN_CERT.fid, "sign", personal=True)
+    e = caught.value
+    assert (e.what, e.code, e.reason) == (
+        "sign",
+        "hidden",
+        "personal data the replayed recording does not hold",
+    )
+
+
+def test_an_ef_read_without_a_name_is_called_ef() -> None:
+    card = MyNumberCard(FunctionTransport(EF(b"\x31\x00")))
+    with pytest.raises(CertificateError) as caught:
+        card.read_ef(profile.JPKI, AUTH.fid)
+    assert caught.value.what == "EF"
+
+
+def test_an_application_that_failed_to_select_is_selected_again() -> None:
+    answers = [b"\x6a\x82", b"\x90\x00", b"\x90\x00"]
+    sent: list[bytes] = []
+
+    def card(apdu: bytes) -> bytes:
+        sent.append(apdu)
+        return answers.pop(0)
+
+    session = MyNumberCard(FunctionTransport(card))
+    assert not session.select_app(profile.JPKI).ok
+    assert session.select_app(profile.JPKI).ok
+    assert session.select_app(profile.JPKI).ok  # selected now: not sent again
+    assert len(sent) == 2
+
+
+def test_a_token_label_shorter_than_asked_is_read() -> None:
+    ef = EF(b"JPKIAPICCTOKEN2", eof=True)
+    card = MyNumberCard(FunctionTransport(ef))
+    assert card.read_token() is Token.CARD
+    refused = MyNumberCard(FunctionTransport(EF(b"", beyond=b"\x6a\x82")))
+    assert refused.read_token() is Token.UNKNOWN
 
 
 # -- files that cannot be read whole -------------------------------------------------------
@@ -412,6 +492,8 @@ RECORD_BODY = b"123456789012345" + b"13101" + b"20340410"
         (b"\x01\x10" + RECORD_BODY, ("123456789012345", "1", None)),
         (b"\x01", ("\x01", "", None)),
         (b"", ("", "", None)),
+        (b"\x01\x1c", ("", "", None)),  # the tag and length, no record
+        (RECORD_BODY + b"9", ("123456789012345", "13101", dt.date(2034, 4, 10))),
     ],
 )
 def test_the_card_record(raw: bytes, record: tuple[str, str, dt.date | None]) -> None:
