@@ -189,3 +189,16 @@ def test_lazy_names_import_on_first_use_and_keep_the_value(
         getattr_("info")
     names = dir_()
     assert "read_retries" in names and "__version__" in names and names == sorted(names)
+
+
+def test_lazy_names_import_from_the_named_submodule() -> None:
+    """A name only the helper's table holds comes from its submodule, not the package."""
+    from jpki.keystatus import interpret_query
+    from jpki.lazy import lazy_names
+
+    assert "interpret_query" not in jpki._LAZY
+    getattr_, _ = lazy_names("jpki", {"interpret_query": "keystatus"})
+    try:
+        assert getattr_("interpret_query") is interpret_query
+    finally:
+        jpki.__dict__.pop("interpret_query", None)

@@ -216,3 +216,28 @@ def test_an_interrupted_write_removes_the_temporary_file(
 )
 def test_sign_values_holding_a_date(value: str, date_like: bool) -> None:
     assert check_new_pin(profile.SIGN, value).date_like is date_like
+
+
+# -- what recordings and traces hide --------------------------------------------------------
+
+
+def test_what_is_hidden_ends_with_the_fail_closed_rule() -> None:
+    from jpki.personal import RULE, description
+
+    lines = description()
+    assert lines[-1] == (
+        "response data of any file jpkitool does not know, or read where the selected "
+        "application or file is not known"
+    )
+    assert list(RULE.description) == list(lines)
+    assert lines[0].startswith("response data of 公的個人認証AP (JPKI) EF 0001 (sign certificate")
+    assert "record 1, bytes 3-17, 18-22" in lines[1]  # serial and municipality, not the date
+
+
+def test_nothing_to_hide_in_an_empty_answer() -> None:
+    from apdu.redact import FileRead
+    from jpki.personal import personal_spans
+
+    unknown = FileRead(aid=None, fid=None, sfi=None, record=False, offset=0)
+    assert personal_spans(unknown, b"") == ()
+    assert personal_spans(unknown, b"\x01\x02") == ((0, 2),)
