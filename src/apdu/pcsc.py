@@ -542,12 +542,21 @@ class PcscTransport(BaseTransport):
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        try:
-            rv = self._call(sc.SCardBeginTransaction, self._card)
-        except _Overrun:
-            raise self._overrun(
-                ReaderBusyError, "starting a transaction", "another program's transaction"
-            ) from None
+        rv = self._begin()
+        if _is(rv, sc.SCARD_W_RESET_CARD):
+            # Another program reset the card (its PIN command ended) while this one
+            # waited to begin: nothing of this transaction was sent yet. Take note of
+            # the reset (SCardReconnect, leaving the card) and begin again; whatever
+            # the session knew of the card's state is forgotten at every transaction.
+            try:
+                rv, self._protocol = self._call(
+                    sc.SCardReconnect, self._card, self._share, self._protocols,
+                    sc.SCARD_LEAVE_CARD,
+                )  # fmt: skip
+            except _Overrun:
+                raise self._overrun(CardUnresponsiveError, "reconnecting") from None
+            self._session_check(rv, "reconnecting after another program's reset")
+            rv = self._begin()
         self._session_check(rv, "starting a transaction")
         try:
             yield
@@ -569,6 +578,14 @@ class PcscTransport(BaseTransport):
             self.reset_pending = False
             return int(sc.SCARD_RESET_CARD)
         return int(sc.SCARD_LEAVE_CARD)
+
+    def _begin(self) -> int:
+        try:
+            return int(self._call(sc.SCardBeginTransaction, self._card))
+        except _Overrun:
+            raise self._overrun(
+                ReaderBusyError, "starting a transaction", "another program's transaction"
+            ) from None
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive access (SCardBeginTransaction) around several exchanges."""

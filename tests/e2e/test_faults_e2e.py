@@ -204,11 +204,12 @@ class Slots:
         card = FaultyCard(VirtualCard(build_state()), kind, at, **options)
         bridge = VpcdBridge(card, self.pcscd.port + slot).start()
         try:
-            yield self.pcscd.wait_for_card(slot), card
+            # Patient: after a stall, pcscd may take a while to see the next card.
+            yield self.pcscd.wait_for_card(slot, timeout=30), card
         finally:
             card.release()  # a stalled card answers, so that pcscd lets go of the reader
             bridge.stop()
-            self.pcscd.wait_for_no_card(slot)
+            self.pcscd.wait_for_no_card(slot, timeout=30)
             self.free.put(slot)
 
 

@@ -249,3 +249,37 @@ def test_a_worker_left_behind_takes_no_more_calls() -> None:
     with pytest.raises(ZeroDivisionError):
         other.call(1, lambda: 1 / 0)
     other.stop()
+
+
+def test_a_reset_by_another_program_before_the_transaction_is_taken_in_stride(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another program's PIN command ended with a reset while this one waited to
+    begin: reconnect (leaving the card) and begin again; nothing was sent before."""
+    fake = FakePcsc()
+    fake.install(monkeypatch)
+    answers = iter([sc.SCARD_W_RESET_CARD, OK])
+    reconnects: list[int] = []
+
+    def begin(card: Any) -> Any:
+        fake._enter("SCardBeginTransaction")
+        return next(answers)
+
+    def reconnect(card: Any, share: Any, protocols: Any, init: int) -> Any:
+        reconnects.append(init)
+        return OK, 2
+
+    monkeypatch.setattr(sc, "SCardBeginTransaction", begin)
+    monkeypatch.setattr(sc, "SCardReconnect", reconnect)
+    with PcscTransport(READER, timeout=5) as transport, transport.transaction():
+        assert transport.transmit(b"\x00\xa4\x04\x0c") == b"\x90\x00"
+    assert reconnects == [sc.SCARD_LEAVE_CARD]
+    assert fake.calls.count("SCardBeginTransaction") == 2
+    # A reset seen again right after is an error, not a loop.
+    answers = iter([sc.SCARD_W_RESET_CARD, sc.SCARD_W_RESET_CARD])
+    with (
+        PcscTransport(READER, timeout=5) as transport,
+        pytest.raises(CardRemovedError),
+        transport.transaction(),
+    ):
+        pass
