@@ -448,7 +448,7 @@ class PcscTransport(BaseTransport):
                 raise self._connect_overrun() from None
             _check(rv, "connecting to the card", reader)
             self._card = card
-            self._read_atr()
+            self._read_atr(at_connect=True)
         except BaseException:
             self.close()
             raise
@@ -485,13 +485,33 @@ class PcscTransport(BaseTransport):
             rv = sc.SCARD_E_SERVICE_STOPPED
         _check(rv, what, self._name)
 
-    def _read_atr(self) -> None:
+    def _status(self) -> tuple[int, bytes]:
         try:
             rv, _reader, _state, _protocol, atr = self._call(sc.SCardStatus, self._card)
         except _Overrun:
             raise self._overrun(CardUnresponsiveError, "reading the card status") from None
+        return int(rv), bytes(atr)
+
+    def _read_atr(self, *, at_connect: bool = False) -> None:
+        rv, atr = self._status()
+        if at_connect and _is(rv, sc.SCARD_W_RESET_CARD):
+            # Another program's reset landed between our connect and this call
+            # (seen with pcscd when the connect waited for that program's
+            # transaction): nothing was sent yet, so take note and carry on.
+            self._take_reset()
+            rv, atr = self._status()
         _check(rv, "reading the card status", self._name)
-        self._atr = bytes(atr)
+        self._atr = atr
+
+    def _take_reset(self) -> None:
+        """Acknowledge another program's reset (SCardReconnect, leaving the card)."""
+        try:
+            rv, self._protocol = self._call(
+                sc.SCardReconnect, self._card, self._share, self._protocols, sc.SCARD_LEAVE_CARD
+            )
+        except _Overrun:
+            raise self._overrun(CardUnresponsiveError, "reconnecting") from None
+        self._session_check(rv, "reconnecting after another program's reset")
 
     def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
         if self._card is None:
@@ -548,14 +568,7 @@ class PcscTransport(BaseTransport):
             # waited to begin: nothing of this transaction was sent yet. Take note of
             # the reset (SCardReconnect, leaving the card) and begin again; whatever
             # the session knew of the card's state is forgotten at every transaction.
-            try:
-                rv, self._protocol = self._call(
-                    sc.SCardReconnect, self._card, self._share, self._protocols,
-                    sc.SCARD_LEAVE_CARD,
-                )  # fmt: skip
-            except _Overrun:
-                raise self._overrun(CardUnresponsiveError, "reconnecting") from None
-            self._session_check(rv, "reconnecting after another program's reset")
+            self._take_reset()
             rv = self._begin()
         self._session_check(rv, "starting a transaction")
         try:

@@ -283,3 +283,35 @@ def test_a_reset_by_another_program_before_the_transaction_is_taken_in_stride(
         transport.transaction(),
     ):
         pass
+
+
+def test_a_reset_by_another_program_right_after_connecting_is_taken_in_stride(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pcscd let the connect through when another program's transaction ended with a
+    reset, and the first status call reports that reset (seen in the concurrency
+    tests): reconnect (leaving the card) and read the status again."""
+    fake = FakePcsc()
+    fake.install(monkeypatch)
+    answers = iter([sc.SCARD_W_RESET_CARD, OK])
+    reconnects: list[int] = []
+
+    def status(card: Any) -> Any:
+        fake._enter("SCardStatus")
+        return next(answers), READER, pcsc.SCARD_PRESENT | 0x20, 2, [0x3B, 0x00]
+
+    def reconnect(card: Any, share: Any, protocols: Any, init: int) -> Any:
+        reconnects.append(init)
+        return OK, 2
+
+    monkeypatch.setattr(sc, "SCardStatus", status)
+    monkeypatch.setattr(sc, "SCardReconnect", reconnect)
+    with PcscTransport(READER, timeout=5) as transport:
+        assert transport.atr == bytes([0x3B, 0x00])
+    assert reconnects == [sc.SCARD_LEAVE_CARD]
+    assert fake.calls.count("SCardStatus") == 2
+    # Twice in a row is an error, not a loop; a reset later (after exchanges) is
+    # never taken in stride by the status call.
+    answers = iter([sc.SCARD_W_RESET_CARD, sc.SCARD_W_RESET_CARD])
+    with pytest.raises(CardRemovedError):
+        PcscTransport(READER, timeout=5)
