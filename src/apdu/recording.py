@@ -9,8 +9,9 @@ The file holds a header line, then one line per exchange::
 
 An exchange the reader failed (the card removed, unresponsive, the reader taken:
 :data:`apdu.errors.FAULTS`) is written with ``"fault": "card-removed"`` instead of
-a response, and a replay raises that error again at that point. Other transport
-errors are not written.
+a response, and a replay raises that error again at that point, with the PC/SC
+return code (``"code"``) and the seconds the exchange was given (``"timeout"``) when
+the error carried them, so it reads as it did. Other transport errors are not written.
 
 Command data fields are hidden as ``XX`` by the rule of :mod:`apdu.redact`.
 Responses are kept as they are, except personal data: the data of responses the
@@ -37,7 +38,7 @@ import time
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from .errors import SessionFileError, TransportError, fault_code
+from .errors import SessionFileError, TransportError, fault_code, fault_details
 from .jsonfile import file_kind
 from .redact import (
     HIDDEN_RESPONSES,
@@ -163,8 +164,10 @@ class RecordingTransport(TransportWrapper):
                 self._redactor.forget()  # the card may be another one now
             if fault is not None:
                 ms = round((time.perf_counter() - start) * 1000, 1)
+                line = {"i": self._index, "command": command, "fault": fault, "ms": ms}
+                line.update(fault_details(exc))
                 with contextlib.suppress(SessionFileError):  # the fault matters more
-                    self._write({"i": self._index, "command": command, "fault": fault, "ms": ms})
+                    self._write(line)
                 self._index += 1
             raise
         ms = round((time.perf_counter() - start) * 1000, 1)

@@ -43,6 +43,8 @@ class _Exchange:
     fault: Fault | None = None
     #: Bytes of the response the recording hid (answered as filler).
     hidden: int = 0
+    #: The fault's PC/SC return code and timeout as recorded (``code``, ``timeout``).
+    details: tuple[tuple[str, int | float], ...] = ()
 
 
 class ReplayTransport(BaseTransport):
@@ -92,7 +94,10 @@ class ReplayTransport(BaseTransport):
             raise ReplayMismatchError(index, exchange.command, shown)
         self._next += 1
         if exchange.fault is not None:
-            raise FAULTS[exchange.fault](f"exchange {index}: recorded fault {exchange.fault}")
+            err = FAULTS[exchange.fault](f"exchange {index}: recorded fault {exchange.fault}")
+            for name, value in exchange.details:
+                setattr(err, name, value)
+            raise err
         return exchange.response
 
     def close(self, strict: bool = True) -> None:
@@ -249,6 +254,7 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
             raise _LineError("bad-fault", value=fault, known=tuple(FAULTS))
         data = b""
         hidden = 0
+        details = _fault_details(obj)
     else:
         response = obj["response"]
         if not isinstance(response, str):
@@ -259,11 +265,31 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
             raise _LineError("not-hex", key="response") from None
         if len(data) < 2:
             raise _LineError("response-too-short")
-    if "ms" in obj:
-        ms = obj["ms"]
-        if not isinstance(ms, int | float) or isinstance(ms, bool) or not math.isfinite(ms):
-            raise _LineError("not-number", key="ms")
-    return _Exchange(command.upper(), pattern, data, fault, hidden)
+        details = ()
+    if "ms" in obj and not _is_number(obj["ms"]):
+        raise _LineError("not-number", key="ms")
+    return _Exchange(command.upper(), pattern, data, fault, hidden, details)
+
+
+def _fault_details(obj: dict[str, Any]) -> tuple[tuple[str, int | float], ...]:
+    """A fault line's optional ``code`` (a PC/SC return code) and ``timeout``
+    (seconds, positive), as :func:`apdu.errors.fault_details` wrote them."""
+    details: list[tuple[str, int | float]] = []
+    if "code" in obj:
+        code = obj["code"]
+        if not _is_int(code) or not 0 <= code <= 0xFFFFFFFF:
+            raise _LineError("not-int", key="code")
+        details.append(("code", code))
+    if "timeout" in obj:
+        timeout = obj["timeout"]
+        if not _is_number(timeout) or timeout <= 0:
+            raise _LineError("not-number", key="timeout")
+        details.append(("timeout", timeout))
+    return tuple(details)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _is_int(value: object) -> bool:

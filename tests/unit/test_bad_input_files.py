@@ -14,11 +14,20 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import apdu
-from apdu import CardRemovedError, RecordingTransport, ReplayTransport, SessionFileError
+from apdu import (
+    CardRemovedError,
+    CardUnresponsiveError,
+    ReaderBusyError,
+    RecordingTransport,
+    ReplayTransport,
+    ServiceUnavailableError,
+    SessionFileError,
+)
 from apdu.replay import MAX_SESSION_BYTES
 from cli_runner import Run
 from cli_runner import jpkitool_inprocess as run
@@ -307,6 +316,13 @@ def test_a_fault_line_is_checked_like_any_other(tmp_path: Path) -> None:
         ({"i": 2, "command": "00A4040C", "fault": "melted"}, "unknown fault 'melted'"),
         ({"i": 2, "command": "00A4040C", "fault": ["x"]}, "unknown fault"),
         ({"i": 2, "command": "00A4040C", "fault": "no-card", "response": "9000"}, "not both"),
+        ({"i": 2, "command": "00A4040C", "fault": "no-card", "code": "x"}, "'code'"),
+        ({"i": 2, "command": "00A4040C", "fault": "no-card", "code": -1}, "'code'"),
+        ({"i": 2, "command": "00A4040C", "fault": "no-card", "code": 2**32}, "'code'"),
+        ({"i": 2, "command": "00A4040C", "fault": "no-card", "code": True}, "'code'"),
+        ({"i": 2, "command": "00A4040C", "fault": "no-card", "timeout": 0}, "'timeout'"),
+        ({"i": 2, "command": "00A4040C", "fault": "no-card", "timeout": "5"}, "'timeout'"),
+        ({"i": 2, "command": "00A4040C", "fault": "no-card", "timeout": -3}, "'timeout'"),
     ]:
         path.write_text("\n".join([*lines, json.dumps(line)]) + "\n", "utf-8")
         with pytest.raises(SessionFileError) as caught:
@@ -335,6 +351,79 @@ def test_every_fault_is_recorded_and_raised_again(tmp_path: Path) -> None:
             replay.transmit(bytes.fromhex("00B0000000"))
         assert fault_code(caught.value) == code and replay.remaining == 0
         replay.close()
+
+
+def make_error(cls: type[Exception], **attrs: Any) -> Exception:
+    err = cls("failed")
+    for name, value in attrs.items():
+        setattr(err, name, value)
+    return err
+
+
+def fault_replayed(tmp_path: Path, exc: Exception, *args: str) -> Any:
+    """Record ``retries`` meeting ``exc`` at its third exchange, replay it with ``args``."""
+    path = tmp_path / "fault.jsonl"
+    seen = [0]
+
+    def failing(command: bytes) -> bytes:
+        seen[0] += 1
+        if seen[0] == 3:
+            raise exc
+        return b"\x90\x00"
+
+    with RecordingTransport(apdu.FunctionTransport(failing), path) as rec:
+        for _ in range(2):
+            rec.transmit(bytes.fromhex("00A4040C00"))
+        with pytest.raises(type(exc)):
+            rec.transmit(bytes.fromhex("00B0000000"))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("exc", "details"),
+    [
+        (make_error(CardUnresponsiveError, timeout=7.5, code=0x8010000A),
+         {"timeout": 7.5, "code": 0x8010000A}),
+        (make_error(ServiceUnavailableError, code=0x8010001E), {"code": 0x8010001E}),
+        (make_error(ReaderBusyError, timeout=20), {"timeout": 20}),
+        (make_error(CardRemovedError, timeout=float("nan"), code="x"), {}),
+        (make_error(CardRemovedError, timeout=True, code=True), {}),
+    ],
+)  # fmt: skip
+def test_a_fault_keeps_its_code_and_timeout_through_a_recording(
+    tmp_path: Path, exc: Exception, details: dict[str, Any]
+) -> None:
+    path = fault_replayed(tmp_path, exc)
+    line = json.loads(path.read_text("utf-8").splitlines()[-1])
+    assert {k: line[k] for k in ("code", "timeout") if k in line} == details
+    replay = ReplayTransport(path)
+    for _ in range(2):
+        replay.transmit(bytes.fromhex("00A4040C00"))
+    with pytest.raises(type(exc)) as caught:
+        replay.transmit(bytes.fromhex("00B0000000"))
+    for name, value in details.items():
+        assert getattr(caught.value, name) == value
+    for name in {"code", "timeout"} - set(details):
+        assert not hasattr(caught.value, name)
+
+
+def test_a_replayed_fault_reads_as_the_recorded_one(tmp_path: Path) -> None:
+    """A timeout names its seconds and a stopped pcscd is 'stopped', not 'not running',
+    on replay as on the reader."""
+    cases = [
+        (make_error(CardUnresponsiveError, timeout=7.5, code=0x8010000A), "7.5 s"),
+        (make_error(ServiceUnavailableError, code=0x8010001E), "stopped"),
+    ]
+    for exc, words in cases:
+        path = fault_replayed(tmp_path, exc)
+        replay = ReplayTransport(path)
+        for _ in range(2):
+            replay.transmit(bytes.fromhex("00A4040C00"))
+        with pytest.raises(type(exc)) as caught:
+            replay.transmit(bytes.fromhex("00B0000000"))
+        set_language("en")
+        assert words in classify(caught.value).message
+        assert classify(caught.value).message == classify(exc).message
 
 
 # -- read-only commands leave the state file alone ------------------------------------
