@@ -16,13 +16,15 @@ never used for the exit status.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from apdu import SW
+from apdu import SW, TransportError
 
 from . import profile
 from .card import MyNumberCard
@@ -141,8 +143,22 @@ def read_certificate(
     card.require_jpki()
     verified = _sign_needs_pin(card, kind, sign_pin, force)
     file = profile.CERTIFICATES[kind]
-    der = card.read_ef(file.app, file.fid, kind, personal=file.personal)
+    with after_verify(verified):
+        der = card.read_ef(file.app, file.fid, kind, personal=file.personal)
     return CardCertificate(kind, parse_certificate(der, kind), verified)
+
+
+@contextlib.contextmanager
+def after_verify(verified: PinCommandResult | None) -> Iterator[None]:
+    """A transport fault raised inside, after ① was verified, carries that
+    verification as ``error.result`` (as :func:`jpki.verify_pin`'s faults do), so the
+    caller can say that ① was sent and found correct: no try was spent."""
+    try:
+        yield
+    except TransportError as exc:
+        if verified is not None and getattr(exc, "result", None) is None:
+            exc.result = verified  # type: ignore[attr-defined]
+        raise
 
 
 #: Certificates :func:`read_not_after` reads: those free to read on a card.
@@ -244,7 +260,8 @@ def read_chain(
     from .chain import check_chain
 
     user = read_certificate(card, kind, sign_pin=sign_pin, force=force)
-    ca = read_certificate(card, profile.CA_OF[kind])
+    with after_verify(user.verified):
+        ca = read_certificate(card, profile.CA_OF[kind])
     return CertificateChain(user, ca, check_chain(user.info.der, ca.info.der, now))
 
 

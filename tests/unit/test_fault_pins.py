@@ -237,3 +237,57 @@ def test_japanese_error_line_has_no_space_after_the_full_stop(
         "（Debian/Ubuntu: sudo systemctl start pcscd）、やり直してください。"
         "暗証番号は送っていません。残り回数は減っていません。"
     )
+
+
+# -- certificate commands that verify ① ----------------------------------------------------
+
+SIGN_OLD = "ABC123"
+SIGN_COMMANDS = [("cert", "show", "sign"), ("expiry", "--sign"), ("cert", "export", "sign")]
+
+
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every command the virtual card processes, in order."""
+    real = VirtualCard.process
+    seen: list[bytes] = []
+
+    def process(self: VirtualCard, command: bytes) -> bytes:
+        seen.append(bytes(command))
+        return real(self, command)
+
+    monkeypatch.setattr(VirtualCard, "process", process)
+    return seen
+
+
+@pytest.mark.parametrize("args", SIGN_COMMANDS)
+def test_a_fault_in_a_command_that_verifies_the_sign_pin_says_what_became_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    """At every APDU: before the VERIFY 'no PIN was sent', at it 'not known', after it
+    'only what is shown as correct was checked' with ① untouched on the card."""
+    out = ["-o", str(tmp_path / "c.pem")] if args[1:2] == ("export",) else []
+    with monkeypatch.context() as m:
+        seen = counted(m)
+        whole = run("--lang", "en", *card(tmp_path), *args, *out, input=SIGN_OLD + "\n")
+    assert whole.code == 0, whole.err
+    verify_at = next(i for i, c in enumerate(seen, 1) if c[1] == 0x20 and len(c) > 5)
+    for k in range(1, len(seen) + 1):
+        for answered in (False, True):
+            (tmp_path / "c.pem").unlink(missing_ok=True)
+            with monkeypatch.context() as m:
+                break_at(m, k, "removed", answered)
+                r = run("--lang", "en", *card(tmp_path), *args, *out, input=SIGN_OLD + "\n")
+            where = (k, answered, r.err)
+            assert r.code == Exit.NO_CARD, where
+            (error,) = [line for line in r.err.splitlines() if line.startswith("jpkitool:")]
+            if k < verify_at:  # before ① is asked nothing is said of it; after, it is
+                sent = error.endswith("No PIN was sent: no try was spent.")
+                assert sent or (k < verify_at - 1 and error.endswith("retry.")), where
+            elif k == verify_at:
+                assert "Whether a try of ① signature PIN was spent is not known" in error, where
+            else:
+                assert error.endswith(
+                    "Only what is shown as correct was checked; no try was spent."
+                ), where
+                assert "correct" in r.out, where
+            sign = held(tmp_path).get("sign")  # written only when the card changed
+            assert sign is None or (sign["value"], sign["remaining"]) == (SIGN_OLD, 5), where

@@ -81,8 +81,8 @@ def certificate_session(
         try:
             with card.transaction():
                 yield card, plan
-        except Exception as exc:
-            report_failure(app, card, exc)
+        except Exception as exc:  # with ① in play, say whether it was sent
+            report_failure(app, card, exc, None if plan is None else "verify")
 
 
 def sign_value(plan: PinPlan | None) -> str | None:
