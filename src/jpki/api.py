@@ -48,6 +48,7 @@ def open_card(
     *,
     wait: float | None = None,
     on_wait: Callable[[], None] | None = None,
+    timeout: float | None = None,
     emulator: bool | CardState | str | os.PathLike[str] = False,
     replay: str | os.PathLike[str] | None = None,
     record: str | os.PathLike[str] | None = None,
@@ -60,7 +61,8 @@ def open_card(
     for conflicting options and :class:`jpki.emulator.StateError` (a ValueError) for
     a bad state file.
 
-    The options are those of :class:`jpki.session.SessionSpec`: ``emulator`` (True,
+    The options are those of :class:`jpki.session.SessionSpec`: ``timeout`` (seconds
+    a PC/SC call may take; default 20 or ``JPKITOOL_CARD_TIMEOUT``), ``emulator`` (True,
     a CardState, or a state file saved back only when changed), ``replay``,
     ``record``, ``trace``, ``transaction``.
     """
@@ -68,6 +70,7 @@ def open_card(
         reader=reader,
         wait=wait,
         on_wait=on_wait,
+        timeout=timeout,
         emulator=emulator,
         replay=replay,
         record=record,

@@ -45,18 +45,19 @@ def probe(transport: BaseTransport, *, token: bool = False) -> Probe:
     return Probe(True, card.read_token() if token else None)
 
 
-def probe_reader(reader: str, *, token: bool = False) -> Probe:
-    """:func:`probe` of the card in ``reader``, over a brief shared connection."""
+def probe_reader(reader: str, *, token: bool = False, timeout: float | None = None) -> Probe:
+    """:func:`probe` of the card in ``reader``, over a brief shared connection
+    (``timeout``: as :class:`apdu.pcsc.PcscTransport` takes it)."""
     from apdu.pcsc import PcscTransport
 
-    with PcscTransport(reader) as transport:
+    with PcscTransport(reader, timeout=timeout) as transport:
         return probe(transport, token=token)
 
 
-def answers_as_my_number(reader: str) -> bool:
+def answers_as_my_number(reader: str, timeout: float | None = None) -> bool:
     """Whether the card in ``reader`` selects the JPKI application (an error: no)."""
     try:
-        return probe_reader(reader).my_number
+        return probe_reader(reader, timeout=timeout).my_number
     except TransportError:
         return False
 
@@ -66,8 +67,10 @@ def choose_reader(
     *,
     wait: float | None = None,
     on_wait: Callable[[], None] | None = None,
+    timeout: float | None = None,
 ) -> str:
-    """The name of the reader to use (see module docstring)."""
+    """The name of the reader to use (see module docstring); ``timeout`` bounds each
+    probe of a card, as :class:`apdu.pcsc.PcscTransport` takes it."""
     from apdu import pcsc
 
     names = pcsc.list_readers()
@@ -85,7 +88,7 @@ def choose_reader(
         raise NoCardError("no card in " + ", ".join(names))
     if len(with_card) == 1:
         return with_card[0]
-    mine = [name for name in with_card if answers_as_my_number(name)]
+    mine = [name for name in with_card if answers_as_my_number(name, timeout)]
     if len(mine) == 1:
         return mine[0]
     raise AmbiguousCardError(mine or with_card)
@@ -96,8 +99,11 @@ def connect(
     *,
     wait: float | None = None,
     on_wait: Callable[[], None] | None = None,
+    timeout: float | None = None,
 ) -> PcscTransport:
-    """Connect (shared) to the chosen reader's card."""
+    """Connect (shared) to the chosen reader's card; ``timeout`` bounds every PC/SC
+    call (None: :func:`apdu.pcsc.card_timeout`)."""
     from apdu.pcsc import PcscTransport
 
-    return PcscTransport(choose_reader(reader, wait=wait, on_wait=on_wait))
+    name = choose_reader(reader, wait=wait, on_wait=on_wait, timeout=timeout)
+    return PcscTransport(name, timeout=timeout)

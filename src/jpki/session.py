@@ -35,7 +35,8 @@ class SessionSpec:
 
     - ``reader``: a reader index or part of its name; None: found automatically
       (:func:`jpki.connect.choose_reader`). ``wait``: seconds to wait for a card;
-      ``on_wait`` is called once if waiting starts. Real readers only.
+      ``on_wait`` is called once if waiting starts. ``timeout``: seconds a PC/SC call
+      may take (None: :func:`apdu.pcsc.card_timeout`). Real readers only.
     - ``emulator``: the built-in virtual card: True (default card), a
       :class:`jpki.emulator.CardState` (used as is, changes visible to the caller),
       or the path of a state file (read if it exists, saved only when changed).
@@ -55,6 +56,7 @@ class SessionSpec:
     reader: str | None = None
     wait: float | None = None
     on_wait: Callable[[], None] | None = None
+    timeout: float | None = None
     emulator: bool | CardState | str | os.PathLike[str] = False
     replay: str | os.PathLike[str] | None = None
     record: str | os.PathLike[str] | None = None
@@ -126,7 +128,10 @@ def _base(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
         return ReplayTransport(spec.replay), _nothing
     if spec.uses_emulator:
         return _emulator(spec)
-    return connect.connect(spec.reader, wait=spec.wait, on_wait=spec.on_wait), _nothing
+    transport = connect.connect(
+        spec.reader, wait=spec.wait, on_wait=spec.on_wait, timeout=spec.timeout
+    )
+    return transport, _nothing
 
 
 def _emulator(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:

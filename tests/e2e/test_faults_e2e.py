@@ -2,7 +2,8 @@
 virtual card (:class:`jpki.emulator.faults.FaultyCard`).
 
 Kinds: the card removed (vpcd connection dropped), the card not answering (a stall
-longer than the tool's timeout, ``JPKITOOL_CARD_TIMEOUT`` = :data:`TIMEOUT` here),
+longer than the tool's timeout, ``--timeout`` = :data:`TIMEOUT` here; one case sets
+``JPKITOOL_CARD_TIMEOUT`` instead),
 pcscd stopped (a private pcscd per case, stopped when the APDU arrives), another
 program holding the card (exclusive connection, or a transaction), and another
 program trying to take the card exclusively while a command runs.
@@ -105,8 +106,8 @@ def run_tool(
     command = COMMANDS[name]
     given = command.answers if answers is None else answers
     start = time.monotonic()
-    run = jpkitool("--lang", "en", "--reader", reader, *extra, *command.args,
-                   env={**env, "JPKITOOL_CARD_TIMEOUT": str(TIMEOUT)},
+    run = jpkitool("--lang", "en", "--reader", reader, "--timeout", str(TIMEOUT), *extra,
+                   *command.args, env=env,
                    input="".join(a + "\n" for a in given))  # fmt: skip
     return Timed(run, time.monotonic() - start)
 

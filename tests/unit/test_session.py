@@ -121,13 +121,16 @@ def test_reader_session_and_the_transaction_flag(spy: SpyTransport) -> None:
 
     with open_session(SessionSpec(reader="acr", wait=2.0, on_wait=on_wait)) as transport:
         assert transport is spy and spy.transactions == 1
-    assert spy.seen == [("acr", {"wait": 2.0, "on_wait": on_wait})]  # type: ignore[attr-defined]
+    seen = [("acr", {"wait": 2.0, "on_wait": on_wait, "timeout": None})]
+    assert spy.seen == seen  # type: ignore[attr-defined]
     assert spy.closed == 1
     with open_session(SessionSpec(transaction=False)) as transport:
         assert spy.transactions == 1
     assert spy.closed == 2
     with jpki.open_card() as card:
         assert card.transport.name == "spy reader" and spy.transactions == 2
+    with jpki.open_card(timeout=7.5):
+        assert spy.seen[-1][1]["timeout"] == 7.5  # type: ignore[attr-defined]
 
 
 def test_a_failure_to_start_recording_closes_the_card(spy: SpyTransport, tmp_path: Path) -> None:

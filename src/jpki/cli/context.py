@@ -46,6 +46,8 @@ class Options:
     emulator: bool = False
     emulator_state: Path | None = None
     wait: float | None = None
+    #: ``--timeout``: seconds an exchange with the card may take (None: the default).
+    timeout: float | None = None
     #: ``--now``: an ISO 8601 time to take as now (tests, replays).
     now: str | None = None
 
@@ -97,6 +99,7 @@ class AppContext:
             reader=opts.reader,
             wait=opts.wait,
             on_wait=self._on_wait,
+            timeout=opts.timeout,
             emulator=opts.emulator_state if opts.emulator_state else opts.emulator,
             replay=opts.replay,
             record=opts.record,

@@ -70,6 +70,11 @@ COMMANDS = {
     metavar="SECONDS",
 )
 @click.option(
+    "--timeout",
+    type=Seconds(minimum=0.1),
+    metavar="SECONDS",
+)
+@click.option(
     "--now",
     metavar="ISO8601",
     hidden=True,
@@ -90,6 +95,7 @@ def cli(ctx: click.Context, /, **kwargs: Any) -> None:
         emulator=kwargs["emulator"],
         emulator_state=kwargs["emulator_state"],
         wait=kwargs["wait"],
+        timeout=kwargs["timeout"],
         now=kwargs["now"],
     )
     ctx.obj = AppContext(options)

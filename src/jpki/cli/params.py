@@ -13,10 +13,13 @@ MAX_WAIT = 3600.0
 
 
 class Seconds(click.ParamType):  # type: ignore[type-arg]
-    """A finite number of seconds from 0 to ``MAX_WAIT`` (click's FloatRange lets
-    ``nan`` through, and ``inf`` would wait forever)."""
+    """A finite number of seconds from ``minimum`` to ``MAX_WAIT`` (click's FloatRange
+    lets ``nan`` through, and ``inf`` would wait forever)."""
 
     name = "seconds"
+
+    def __init__(self, minimum: float = 0.0) -> None:
+        self.minimum = minimum
 
     def convert(
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
@@ -25,6 +28,7 @@ class Seconds(click.ParamType):  # type: ignore[type-arg]
             seconds = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             seconds = math.nan
-        if not math.isfinite(seconds) or not 0 <= seconds <= MAX_WAIT:
-            self.fail(t("usage.seconds", value=value, max=int(MAX_WAIT)), param, ctx)
+        if not math.isfinite(seconds) or not self.minimum <= seconds <= MAX_WAIT:
+            shown = {"min": f"{self.minimum:g}", "max": f"{MAX_WAIT:g}"}
+            self.fail(t("usage.seconds", value=value, **shown), param, ctx)
         return seconds

@@ -42,7 +42,7 @@ def current_platform(name: str | None = None) -> str:
     return "windows" if name.startswith(("win", "cygwin")) else "debian"
 
 
-def walk(reader: str | None) -> list[Check]:
+def walk(reader: str | None, timeout: float | None = None) -> list[Check]:
     """Run the checks in order, stopping at the first that fails."""
     checks: list[Check] = []
     try:
@@ -70,7 +70,7 @@ def walk(reader: str | None) -> list[Check]:
     answering = []
     for state in with_card:
         try:
-            if connect.probe_reader(state.name).my_number:
+            if connect.probe_reader(state.name, timeout=timeout).my_number:
                 answering.append(state.name)
         except ReaderBusyError:
             busy = Check("jpki", False, t("doctor.busy", reader=state.name), Exit.ERROR, "busy")
@@ -101,7 +101,7 @@ def command(app: AppContext) -> None:
     if app.options.emulator or app.options.replay:
         checks = walk_transport(app)
     else:
-        checks = walk(app.options.reader)
+        checks = walk(app.options.reader, app.options.timeout)
     failed = next((c for c in checks if not c.ok), None)
     if app.options.json:
         doc: dict[str, Any] = {

@@ -29,7 +29,7 @@ class ReaderReport:
     error: str | None = None
 
 
-def scan() -> list[ReaderReport]:
+def scan(timeout: float | None = None) -> list[ReaderReport]:
     from apdu import pcsc
 
     out = []
@@ -38,7 +38,7 @@ def scan() -> list[ReaderReport]:
             out.append(ReaderReport(state.index, state.name, False, b"", None, None))
             continue
         try:
-            found = connect.probe_reader(state.name, token=True)
+            found = connect.probe_reader(state.name, token=True, timeout=timeout)
             out.append(
                 ReaderReport(state.index, state.name, True, state.atr, found.my_number, found.token)
             )
@@ -65,7 +65,7 @@ def command(app: AppContext) -> None:
                 ReaderReport(0, transport.name, True, transport.atr, found.my_number, found.token)
             ]
     else:
-        reports = scan()
+        reports = scan(app.options.timeout)
     if app.options.json:
         app.emit_json({"readers": [_json(r) for r in reports]})
         return
