@@ -92,6 +92,16 @@ def detect_language(
     return (_language_of(ui) if ui else None) or "en"
 
 
+def first_apple_language(out: str) -> str | None:
+    """The first tag of ``defaults read -g AppleLanguages`` (a property list array,
+    ``("ja-JP", "en-US")``), or None when it names none."""
+    for item in out.strip().removeprefix("(").removesuffix(")").split(","):
+        tag = item.strip().strip('"').strip()
+        if tag and all(part.isascii() and part.isalnum() for part in tag.split("-")):
+            return tag
+    return None
+
+
 def system_ui_language() -> str | None:
     """The desktop's language where the environment does not carry it (Windows, macOS)."""
     if sys.platform not in ("win32", "darwin"):
@@ -112,8 +122,7 @@ def system_ui_language() -> str | None:
                 timeout=2,
                 check=False,
             ).stdout
-            first = out.replace("(", " ").replace('"', " ").replace(",", " ").split()
-            return first[0] if first else None
+            return first_apple_language(out)
     except (OSError, subprocess.SubprocessError, AttributeError, ValueError):
         return None
     return None

@@ -21,10 +21,10 @@ from e2e.test_emulator_serve_e2e import pkcs15_tool
 from jpki import profile
 from jpki.emulator import VirtualCard, build_state
 from jpki.emulator.certs import certificates
+from realdata import REALDATA
 
 pytestmark = pytest.mark.pcscd
 
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 #: J-LIS auth root, generation 1 (docs/card.md §8).
 AUTH_GEN1_SHA256 = (
     "4D:CF:C4:CA:0A:AF:9F:B2:A3:08:1B:3F:0C:99:1C:32:"

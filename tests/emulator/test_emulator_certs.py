@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -20,8 +19,8 @@ from jpki.emulator.certs import (
     nth_birthday_after,
     utf8_string,
 )
+from realdata import REALDATA
 
-REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 JPKI = bytes.fromhex("D392F000260100000001")
 D = dt.date
 

@@ -31,10 +31,9 @@ from jpki.emulator import (
     save_state,
 )
 from jpki.emulator.certs import private_key
+from realdata import REALDATA
 
 from .conversation import JPKI, talk
-
-REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 
 
 def real(name: str) -> Path:

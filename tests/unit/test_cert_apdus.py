@@ -23,8 +23,8 @@ from jpki.cardcerts import not_after
 from jpki.certificate import CertificateError, parse_certificate
 from jpki.emulator import build_state
 from jpki.emulator.certs import certificates
+from realdata import REALDATA
 
-REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 REAL_AUTH = REALDATA / "auth-cert-real.cer"
 NOW = "2026-01-01T00:00:00Z"
 NO_EXTENDED = {"no_extended": True}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-from pathlib import Path
 
 import pytest
 from asn1crypto import pem
@@ -25,9 +24,9 @@ from jpki.certificate import (
 from jpki.emulator import CardState
 from jpki.emulator import certs as emulator_certs
 from jpki.errors import JpkiError
+from realdata import REALDATA
 from tzinfos import NoOffset
 
-REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 UTC = dt.UTC
 
 #: The real auth certificate's facts (openssl x509 -text on realdata/auth-cert-real.cer).

@@ -20,10 +20,9 @@ from jpki.chain import ChainResult, ChainStatus, RootMatch, check_chain, match_r
 from jpki.emulator import CardState
 from jpki.emulator import certs as emulator_certs
 from jpki.roots import ROOTS, SUBJECTS, JlisRoot
+from realdata import REALDATA
 from tzinfos import NoOffset
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-REALDATA = SHARED / "realdata"
 #: The project's own description of the card, with its roots table (docs/card.md).
 CARD_DOC = Path(__file__).resolve().parents[2] / "docs" / "card.md"
 UTC = dt.UTC

@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from asn1crypto import pem
@@ -39,25 +38,15 @@ from jpki.emulator.certs import certificates
 from jpki.errors import PinAbsentError, PinRequestError, SpendRefusedError
 from jpki.jst import iso_utc
 from jpki.roots import JlisRoot
+from realdata import REALDATA
 
 UTC = dt.UTC
 JST = dt.timezone(dt.timedelta(hours=9))
 CERTS = certificates(build_state())
 
 
-def _find_realdata() -> Path | None:
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "realdata"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-REALDATA = _find_realdata()
-
-
 def realdata(name: str) -> bytes:
-    if REALDATA is None:
+    if not REALDATA.is_dir():
         pytest.skip("shared/realdata absent")
     data = (REALDATA / name).read_bytes()
     if data.startswith(b"-----"):

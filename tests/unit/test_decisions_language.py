@@ -76,6 +76,12 @@ MULTILINE = '(\n    "ja-JP",\n    "en-JP"\n)\n'
         ("(ja,en)", "ja"),
         ('("ja-JP","en")', "ja-JP"),
         ("", None),
+        ("(\n)\n", None),
+        ("()", None),
+        ('(\n    "",\n    "en"\n)', "en"),
+        ("(\n    zh-Hant-TW\n)", "zh-Hant-TW"),
+        ('("(", ")")', None),
+        ("(ja-JP; rm)", None),
     ],
 )
 def test_macos_first_preferred_language(
