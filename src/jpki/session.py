@@ -16,7 +16,6 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from apdu import ApduError, BaseTransport
@@ -153,6 +152,8 @@ def state_file(path: str | os.PathLike[str]) -> tuple[CardState, Callable[[], No
     and a function that writes it back only if it changed since: a partial file that
     nothing changed stays as the user wrote it, and a missing one is not created.
     A bad file raises :class:`jpki.emulator.StateError`."""
+    from pathlib import Path  # here: pathlib costs ~5 ms at start, and a reader needs none
+
     from .emulator import CardState, load_state, save_state
 
     file = Path(path)

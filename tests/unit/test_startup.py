@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import click
@@ -212,3 +213,64 @@ def test_a_table_entry_that_is_not_a_command_is_refused() -> None:
     table = LazyCommands({"bad": "jpki.cli.main:COMMANDS"})
     with pytest.raises(TypeError):
         table["bad"]
+
+
+class Ended(Exception):
+    """How the fake exits below end the run."""
+
+
+def run_entry(monkeypatch: pytest.MonkeyPatch, code: int, *, flush_fails: bool = False,
+              coverage: bool = False) -> tuple[str, int]:  # fmt: skip
+    """Which exit :func:`jpki.cli.entry.run` took for a command returning ``code``."""
+    from jpki.cli import entry
+
+    def os_exit(status: int) -> None:
+        raise Ended("os._exit", status)
+
+    def sys_exit(status: int) -> None:
+        raise Ended("sys.exit", status)
+
+    class Stream(io.StringIO):
+        def flush(self) -> None:
+            if flush_fails:
+                raise BrokenPipeError(32, "Broken pipe")
+            flushed.append(True)
+
+    flushed: list[bool] = []
+    monkeypatch.setattr(entry, "main", lambda: code)
+    monkeypatch.setattr(entry.os, "_exit", os_exit)
+    monkeypatch.setattr(entry.sys, "exit", sys_exit)
+    monkeypatch.setattr(entry.sys, "stdout", Stream())
+    monkeypatch.setattr(entry.sys, "stderr", Stream())
+    if coverage:
+        monkeypatch.setitem(sys.modules, "coverage", types.ModuleType("coverage"))
+    else:
+        monkeypatch.delitem(sys.modules, "coverage", raising=False)
+    with pytest.raises(Ended) as ended:
+        entry.run()
+    how, status = ended.value.args
+    if how == "os._exit":
+        assert flushed == [True, True], "both streams flushed before leaving"
+    return how, status
+
+
+@pytest.mark.parametrize("code", [0, 1, 2, 4, 8])
+def test_the_console_script_ends_at_once_with_the_commands_status(
+    monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    assert run_entry(monkeypatch, code) == ("os._exit", code)
+
+
+def test_a_failed_flush_or_coverage_takes_the_normal_way_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert run_entry(monkeypatch, 3, flush_fails=True) == ("sys.exit", 3)
+    assert run_entry(monkeypatch, 5, coverage=True) == ("sys.exit", 5)
+
+
+def test_the_installed_script_goes_through_run() -> None:
+    """The console script must call ``run`` (which ends the process), not ``main``."""
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"] == {"jpkitool": "jpki.cli.entry:run"}
