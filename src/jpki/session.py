@@ -144,7 +144,7 @@ def _emulator(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
         state = CardState.default()
     else:
         state = emulator
-    return EmulatorTransport(VirtualCard(state)), save
+    return EmulatorTransport(VirtualCard(state, prepare=False)), save
 
 
 def state_file(path: str | os.PathLike[str]) -> tuple[CardState, Callable[[], None]]:

@@ -98,6 +98,16 @@ def test_retries_loads_no_crypto_no_emulator_no_pyscard() -> None:
     assert commands == ["jpki.cli.commands.retries"]
 
 
+@pytest.mark.parametrize("args", [["retries"], ["retries", "1", "2"], ["info"]])
+def test_the_virtual_card_loads_no_certificate_code_unless_one_is_read(args: list[str]) -> None:
+    """``--emulator retries`` builds no certificate: cryptography and asn1crypto cost
+    more than the rest of the command; ``info`` reads the auth certificate, so it does."""
+    status, loaded = modules_after("--emulator", *args)
+    assert status == 0
+    crypto = _matching(loaded, (*CRYPTO, "jpki.emulator.certs"))
+    assert (crypto != []) is (args == ["info"]), crypto
+
+
 def test_retries_of_some_pins_loads_no_crypto_either(tmp_path: Path) -> None:
     session = tmp_path / "retries-1-2.jsonl"
     recorded = jpkitool_inprocess("--emulator", "--record", str(session), "retries", "1", "2")

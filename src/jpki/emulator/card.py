@@ -62,7 +62,6 @@ from apdu import INS, SW, CommandAPDU, EncodingError, ResponseAPDU, redact_comma
 
 from .. import profile
 from ..profile import Application, Change, DataFile, Key, Token
-from .certs import certificates
 from .files import ef_image
 from .state import CardState
 
@@ -95,7 +94,11 @@ def _more(n: int) -> int:
 class VirtualCard:
     """A My Number card in memory. ``state`` is mutated as PINs are tried and changed."""
 
-    def __init__(self, state: CardState) -> None:
+    def __init__(self, state: CardState, *, prepare: bool = True) -> None:
+        """``prepare``: build the certificates now (cached), so that the first READ
+        BINARY of one answers at once, as a served card must; a session in this
+        process that may never read one (``--emulator retries``) passes False and
+        loads no certificate code unless a certificate is read."""
         self.state = state
         self._lock = threading.Lock()
         self._app: Application | None = None
@@ -103,8 +106,10 @@ class VirtualCard:
         self._verified: set[str] = set()
         self._pending: bytes | None = None
         self._pending_sw: int = SW.OK
-        # Build the certificates now (cached), so the first READ BINARY is not slow.
-        certificates(state)
+        if prepare:
+            from .certs import certificates
+
+            certificates(state)
         self._handlers: dict[int, Callable[[CommandAPDU], ResponseAPDU]] = {
             INS.SELECT: self._select,
             INS.READ_BINARY: self._read_binary,

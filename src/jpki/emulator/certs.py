@@ -46,6 +46,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from .files import GIVEN_FIELDS
+
 if TYPE_CHECKING:
     from .state import CardState
 
@@ -362,10 +364,6 @@ def _sign_cert(s: CertSubject) -> bytes:
         [x509.OtherName(oid, utf8_string(value)) for oid, value in holder_attributes(s)]
     )
     return _user_cert(s, "sign", subject, [(_key_usage(non_repudiation=True), True), (san, False)])
-
-
-#: ``CardState.certificates`` key -> :class:`Certificates` field.
-GIVEN_FIELDS = {"auth": "auth", "auth-ca": "auth_ca", "sign": "sign", "sign-ca": "sign_ca"}
 
 
 @functools.lru_cache(maxsize=32)

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 
 from .. import profile
 from ..profile import DataFile
-from .certs import GIVEN_FIELDS, certificates
 
 if TYPE_CHECKING:
     from .state import CardState
@@ -53,6 +52,8 @@ BIRTH_DATE_TAG = b"\xdf\x24"
 SEX_TAG = b"\xdf\x25"
 
 #: Certificate EF -> field of :class:`.certs.Certificates`.
+#: ``CardState.certificates`` key -> :class:`jpki.emulator.certs.Certificates` field.
+GIVEN_FIELDS = {"auth": "auth", "auth-ca": "auth_ca", "sign": "sign", "sign-ca": "sign_ca"}
 _CERT_FIELD = {profile.CERTIFICATES[name]: attr for name, attr in GIVEN_FIELDS.items()}
 
 
@@ -115,6 +116,8 @@ def attributes_ef(state: CardState) -> bytes:
 def ef_image(f: DataFile, state: CardState) -> bytes:
     """The whole content of data file ``f`` on a card in ``state``."""
     if f in _CERT_FIELD:
+        from .certs import certificates  # here: cryptography loads only when needed
+
         der: bytes = getattr(certificates(state), _CERT_FIELD[f])
         return cert_ef(der, state.cert_filler)
     if f is profile.TOKEN_INFO:
