@@ -505,13 +505,16 @@ class PcscTransport(BaseTransport):
 
     def _take_reset(self) -> None:
         """Acknowledge another program's reset (SCardReconnect, leaving the card)."""
+        self._reconnect(sc.SCARD_LEAVE_CARD, "reconnecting after another program's reset")
+
+    def _reconnect(self, disposition: int, what: str) -> None:
         try:
             rv, self._protocol = self._call(
-                sc.SCardReconnect, self._card, self._share, self._protocols, sc.SCARD_LEAVE_CARD
+                sc.SCardReconnect, self._card, self._share, self._protocols, disposition
             )
         except _Overrun:
-            raise self._overrun(CardUnresponsiveError, "reconnecting") from None
-        self._session_check(rv, "reconnecting after another program's reset")
+            raise self._overrun(CardUnresponsiveError, what) from None
+        self._session_check(rv, what)
 
     def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
         if self._card is None:
@@ -551,13 +554,7 @@ class PcscTransport(BaseTransport):
             time.sleep(0.05)
 
     def reconnect(self) -> None:
-        try:
-            rv, self._protocol = self._call(
-                sc.SCardReconnect, self._card, self._share, self._protocols, sc.SCARD_RESET_CARD
-            )
-        except _Overrun:
-            raise self._overrun(CardUnresponsiveError, "resetting the card") from None
-        self._session_check(rv, "resetting the card")
+        self._reconnect(sc.SCARD_RESET_CARD, "resetting the card")
         self._read_atr()
 
     @contextlib.contextmanager
