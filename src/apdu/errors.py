@@ -6,6 +6,7 @@ that the CLI can turn it into one line and an exit status.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any, Literal
 
@@ -214,8 +215,9 @@ def fault_details(exc: BaseException) -> dict[str, Any]:
     timeout = getattr(exc, "timeout", None)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float):
         return details
-    if math.isfinite(timeout) and timeout > 0:
-        details["timeout"] = timeout
+    with contextlib.suppress(OverflowError):  # an int no float holds
+        if math.isfinite(timeout) and timeout > 0:
+            details["timeout"] = timeout
     return details
 
 

@@ -12,7 +12,6 @@ unsigned 32-bit values (:func:`_code`): pyscard gives them as the platform's
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import queue
 import threading
@@ -32,7 +31,7 @@ from .errors import (
     ServiceUnavailableError,
     TransportError,
 )
-from .transport import BaseTransport
+from .transport import BaseTransport, valid_timeout
 
 try:
     from smartcard import scard as sc
@@ -326,13 +325,14 @@ _CLOSE_GRACE = 2.0
 
 
 def card_timeout() -> float:
-    """``JPKITOOL_CARD_TIMEOUT`` when it is a number of seconds from 0.1 to 3600, else
-    :data:`DEFAULT_TIMEOUT` (any other value is ignored)."""
+    """``JPKITOOL_CARD_TIMEOUT`` when it is a number of seconds from 0.1 to 3600
+    (:func:`apdu.transport.valid_timeout`), else :data:`DEFAULT_TIMEOUT` (any other
+    value is ignored)."""
     try:
         value = float(os.environ.get("JPKITOOL_CARD_TIMEOUT", ""))
     except ValueError:
         return DEFAULT_TIMEOUT
-    return value if math.isfinite(value) and 0.1 <= value <= 3600 else DEFAULT_TIMEOUT
+    return value if valid_timeout(value) else DEFAULT_TIMEOUT
 
 
 class _Overrun(Exception):
@@ -424,6 +424,8 @@ class PcscTransport(BaseTransport):
     def __init__(
         self, reader: str, *, exclusive: bool = False, timeout: float | None = None
     ) -> None:
+        if timeout is not None and not valid_timeout(timeout):
+            raise ValueError(f"timeout must be seconds from 0.1 to 3600, not {timeout!r}")
         self._name = reader
         self._share = sc.SCARD_SHARE_EXCLUSIVE if exclusive else sc.SCARD_SHARE_SHARED
         self._protocols = sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1

@@ -9,6 +9,7 @@ transparently to callers.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
 from typing import Protocol, Self, runtime_checkable
 
@@ -181,3 +182,19 @@ class ApduChannel:
                 )
             data += response.data
         return ResponseAPDU(bytes(data), response.sw)
+
+
+#: The seconds a transport may be given for one call (``timeout`` of a PC/SC
+#: connection): below 0.1 no card answers, above an hour is a mistake.
+MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 3600.0
+
+
+def valid_timeout(value: object) -> bool:
+    """Whether ``value`` is a number of seconds from :data:`MIN_TIMEOUT` to
+    :data:`MAX_TIMEOUT`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value) and MIN_TIMEOUT <= value <= MAX_TIMEOUT
+    except OverflowError:
+        return False

@@ -15,9 +15,9 @@ this class sends is refused by its guard if it carries PIN data.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from apdu import (
     EXTENDED_MAX,
@@ -40,9 +40,6 @@ from .errors import CardError, NotMyNumberCardError, PermitError
 from .keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
 from .permit import PinGuard, SpendPermit, refuse
 from .profile import Application, Key, Token
-
-if TYPE_CHECKING:
-    import datetime as dt
 
 #: The largest offset READ BINARY can name in P1-P2.
 MAX_OFFSET = 0x7FFF
@@ -73,8 +70,6 @@ def parse_card_record(raw: bytes) -> CardRecord:
     """Parse ``01 1C`` + serial(15) + municipality(5) + expiry ``YYYYMMDD``."""
     body = raw[2 : 2 + raw[1]] if len(raw) >= 2 and raw[0] == 0x01 else raw
     text = body.decode("ascii", "replace")
-    import datetime as dt  # here: only the 共通カードAP record needs it
-
     expiry: dt.date | None
     digits = text[20:28]
     expiry = None

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from apdu import ApduError, BaseTransport
+from apdu.transport import valid_timeout
 
 from . import connect
 
@@ -72,6 +73,8 @@ class SessionSpec:
             raise ValueError("replay excludes reader, emulator and record")
         if self.uses_emulator and self.reader:
             raise ValueError("emulator excludes reader")
+        if self.timeout is not None and not valid_timeout(self.timeout):
+            raise ValueError(f"timeout must be seconds from 0.1 to 3600, not {self.timeout!r}")
 
     @property
     def uses_emulator(self) -> bool:
@@ -144,7 +147,10 @@ def _emulator(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
         state = CardState.default()
     else:
         state = emulator
-    return EmulatorTransport(VirtualCard(state, prepare=False)), save
+    # The built-in card's certificates are built only when one is read (cryptography
+    # costs more than --emulator retries itself); a given state's are built now, so
+    # that one they cannot be made from fails before any PIN is asked.
+    return EmulatorTransport(VirtualCard(state, prepare=emulator is not True)), save
 
 
 def state_file(path: str | os.PathLike[str]) -> tuple[CardState, Callable[[], None]]:

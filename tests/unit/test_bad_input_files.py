@@ -323,6 +323,8 @@ def test_a_fault_line_is_checked_like_any_other(tmp_path: Path) -> None:
         ({"i": 2, "command": "00A4040C", "fault": "no-card", "timeout": 0}, "'timeout'"),
         ({"i": 2, "command": "00A4040C", "fault": "no-card", "timeout": "5"}, "'timeout'"),
         ({"i": 2, "command": "00A4040C", "fault": "no-card", "timeout": -3}, "'timeout'"),
+        ({"i": 2, "command": "00A4040C", "fault": "no-card", "timeout": 10**400}, "'timeout'"),
+        ({"i": 2, "command": "00A4040C", "response": "9000", "ms": 10**400}, "'ms'"),
     ]:
         path.write_text("\n".join([*lines, json.dumps(line)]) + "\n", "utf-8")
         with pytest.raises(SessionFileError) as caught:

@@ -315,3 +315,14 @@ def test_a_reset_by_another_program_right_after_connecting_is_taken_in_stride(
     answers = iter([sc.SCARD_W_RESET_CARD, sc.SCARD_W_RESET_CARD])
     with pytest.raises(CardRemovedError):
         PcscTransport(READER, timeout=5)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, 3601, float("inf"), float("nan")])
+def test_a_connection_refuses_a_timeout_out_of_range(
+    monkeypatch: pytest.MonkeyPatch, timeout: float
+) -> None:
+    fake = FakePcsc()
+    fake.install(monkeypatch)
+    with pytest.raises(ValueError, match="timeout"):
+        PcscTransport(READER, timeout=timeout)
+    assert fake.calls == []  # refused before any PC/SC call

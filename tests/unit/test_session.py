@@ -154,6 +154,37 @@ def test_conflicting_options_are_refused() -> None:
     assert SessionSpec(emulator=True, reader="").uses_emulator  # as the CLI: no reader given
 
 
+@pytest.mark.parametrize("timeout", [0, 0.05, -1, 3601, float("inf"), float("nan"), True, "5"])
+def test_a_timeout_out_of_range_is_refused(timeout: object) -> None:
+    """As the CLI's --timeout: 0.1 to 3600 seconds (inf would overflow a wait, 0 would
+    fail every call at once)."""
+    with pytest.raises(ValueError, match="timeout"):
+        SessionSpec(reader="0", timeout=timeout)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="timeout"):
+        jpki.open_card("0", timeout=timeout).__enter__()  # type: ignore[arg-type]
+    for fine in (0.1, 20, 3600):
+        assert SessionSpec(reader="0", timeout=fine).timeout == fine
+
+
+def test_only_the_built_in_virtual_card_builds_its_certificates_late(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--emulator`` alone: built when one is read; a given state: built at once,
+    so a state they cannot be made from fails before any PIN is asked."""
+    prepared: list[bool] = []
+    real = VirtualCard.__init__
+
+    def init(self: VirtualCard, state: Any, *, prepare: bool = True) -> None:
+        prepared.append(prepare)
+        real(self, state, prepare=prepare)
+
+    monkeypatch.setattr(VirtualCard, "__init__", init)
+    for emulator in (True, CardState.default()):
+        with open_session(SessionSpec(emulator=emulator)):
+            pass
+    assert prepared == [False, True]
+
+
 # -- the state file -----------------------------------------------------------------
 
 

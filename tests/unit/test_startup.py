@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 import types
@@ -230,7 +231,7 @@ class Ended(Exception):
 
 
 def run_entry(monkeypatch: pytest.MonkeyPatch, code: int, *, flush_fails: bool = False,
-              coverage: bool = False) -> tuple[str, int]:  # fmt: skip
+              coverage: bool = False, closed: bool = False) -> tuple[str, int]:  # fmt: skip
     """Which exit :func:`jpki.cli.entry.run` took for a command returning ``code``."""
     from jpki.cli import entry
 
@@ -250,7 +251,7 @@ def run_entry(monkeypatch: pytest.MonkeyPatch, code: int, *, flush_fails: bool =
     monkeypatch.setattr(entry, "main", lambda: code)
     monkeypatch.setattr(entry.os, "_exit", os_exit)
     monkeypatch.setattr(entry.sys, "exit", sys_exit)
-    monkeypatch.setattr(entry.sys, "stdout", Stream())
+    monkeypatch.setattr(entry.sys, "stdout", None if closed else Stream())
     monkeypatch.setattr(entry.sys, "stderr", Stream())
     if coverage:
         monkeypatch.setitem(sys.modules, "coverage", types.ModuleType("coverage"))
@@ -259,8 +260,8 @@ def run_entry(monkeypatch: pytest.MonkeyPatch, code: int, *, flush_fails: bool =
     with pytest.raises(Ended) as ended:
         entry.run()
     how, status = ended.value.args
-    if how == "os._exit":
-        assert flushed == [True, True], "both streams flushed before leaving"
+    if how == "os._exit" and not flush_fails:
+        assert flushed == [True] * (1 if closed else 2), "every open stream flushed"
     return how, status
 
 
@@ -271,11 +272,24 @@ def test_the_console_script_ends_at_once_with_the_commands_status(
     assert run_entry(monkeypatch, code) == ("os._exit", code)
 
 
-def test_a_failed_flush_or_coverage_takes_the_normal_way_out(
+def test_a_closed_or_broken_stream_keeps_the_commands_status(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert run_entry(monkeypatch, 3, flush_fails=True) == ("sys.exit", 3)
+    """``jpkitool retries >&-`` (no stdout at all) and a reader gone from the pipe
+    end as the command did, with no traceback; under coverage, the normal way out."""
+    assert run_entry(monkeypatch, 3, flush_fails=True) == ("os._exit", 3)
+    assert run_entry(monkeypatch, 0, closed=True) == ("os._exit", 0)
     assert run_entry(monkeypatch, 5, coverage=True) == ("sys.exit", 5)
+
+
+@pytest.mark.parametrize("closed", ["1", "2"])
+def test_the_console_script_with_a_closed_stream_ends_quietly(closed: str) -> None:
+    """Through a real process started with the descriptor closed (``>&-``, ``2>&-``):
+    Python then has no such stream (None)."""
+    command = f"{shlex.quote(sys.executable)} -m jpki --emulator retries {closed}>&-"
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
 
 
 def test_the_installed_script_goes_through_run() -> None:

@@ -4,6 +4,7 @@ goes to :func:`jpki.cli.main.main`."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -35,15 +36,15 @@ def run() -> None:
     Once the output is flushed the process ends at once (``os._exit``): the
     interpreter's own tear-down (module clean-up, collection) adds about 17 ms to
     every command and does nothing for us, since every file and card connection was
-    closed by the command. A failed flush, or coverage measuring us, takes the
-    normal way out.
+    closed by the command. A stream that is closed (None) or cannot be flushed (a
+    reader that went away) loses what it had left, as it would at a normal exit, and
+    the status stays the command's. Under coverage the normal way out is taken.
     """
     code = main()
     if "coverage" in sys.modules:
         sys.exit(code)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.flush()
     os._exit(code)
