@@ -50,7 +50,9 @@ def probe_reader(reader: str, *, token: bool = False, timeout: float | None = No
     (``timeout``: as :class:`apdu.pcsc.PcscTransport` takes it)."""
     from apdu.pcsc import PcscTransport
 
-    with PcscTransport(reader, timeout=timeout) as transport:
+    # In a transaction: a reset by another program (its PIN command ending) between
+    # the connect and the SELECT is then taken in stride, as by any session.
+    with PcscTransport(reader, timeout=timeout) as transport, transport.transaction():
         return probe(transport, token=token)
 
 
