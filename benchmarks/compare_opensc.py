@@ -91,8 +91,8 @@ def main() -> int:
     state = CardState.default()
     state.latency_ms = args.latency_ms
     card = CountingCard(state)
-    out = Path(tempfile.mkdtemp(prefix="jpkitool-bench-")) / "auth.der"
-    with PcscdInstance() as pcscd:
+    with tempfile.TemporaryDirectory(prefix="jpkitool-bench-") as tmp, PcscdInstance() as pcscd:
+        out = Path(tmp) / "auth.der"
         bridge = VpcdBridge(card, pcscd.port).start()
         try:
             reader = pcscd.wait_for_card(0)

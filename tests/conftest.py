@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from jpki.emulator.pcscd import PcscdInstance
+from outcomes import FAILED
 
 # Hypothesis profiles. "ci", the default: hypothesis's own 100 examples per test and
 # no deadline (a shared 2-core machine makes timings noisy); the fuzz tests take their
@@ -38,6 +39,14 @@ _outcomes: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0}
 def pcsc_env(jpki_pcscd: PcscdInstance) -> dict[str, str]:
     """Environment for a subprocess talking to the test pcscd."""
     return dict(jpki_pcscd.env)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
+    """Note a failed set-up or call on the test (:func:`outcomes.failed`)."""
+    outcome = yield
+    if outcome.get_result().failed:
+        item.stash[FAILED] = True
 
 
 def pytest_runtest_logreport(report: Any) -> None:

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cli_runner import Run, jpkitool
 from jpki.emulator import build_state, certificates
 from jpki.emulator.pcscd import PcscdInstance
+from outcomes import failed
 
 pytestmark = pytest.mark.pcscd
 
@@ -32,14 +33,14 @@ READER = "Virtual PCD 00 00"
 
 
 @pytest.fixture
-def own_pcscd(jpki_pcscd: PcscdInstance) -> Iterator[PcscdInstance]:
+def own_pcscd(jpki_pcscd: PcscdInstance, request: pytest.FixtureRequest) -> Iterator[PcscdInstance]:
     if not jpki_pcscd.private:
         pytest.skip("a second pcscd needs mount namespaces")
     instance = PcscdInstance().start()
     try:
         yield instance
     finally:
-        instance.stop()
+        instance.close(keep=failed(request))
 
 
 def wait_for(env: dict[str, str], present: bool, timeout: float = 20) -> Run:

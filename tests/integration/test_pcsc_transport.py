@@ -21,6 +21,7 @@ from apdu import (
 )
 from apdu.pcsc import AmbiguousReaderError, PcscTransport
 from jpki.emulator.pcscd import PcscdInstance
+from jpki.testing.pcscd import another_pcscd
 
 pytestmark = pytest.mark.pcscd
 
@@ -225,8 +226,7 @@ def test_pcscd_stopping_during_the_wait_is_service_unavailable(jpki_pcscd: Pcscd
 
     if not jpki_pcscd.private:
         pytest.skip("a second pcscd needs mount namespaces")
-    other = PcscdInstance().start()
-    try:
+    with another_pcscd() as other:
         proc = subprocess.Popen(
             [sys.executable, "-c", WAIT_CHILD],
             stdout=subprocess.PIPE,
@@ -237,7 +237,6 @@ def test_pcscd_stopping_during_the_wait_is_service_unavailable(jpki_pcscd: Pcscd
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "waiting"
         time.sleep(0.3)  # inside the blocking SCardGetStatusChange
-    finally:
         other.stop()
     t0 = time.monotonic()
     out, err = proc.communicate(timeout=30)
@@ -295,11 +294,8 @@ def test_pcscd_not_running_is_service_unavailable(tmp_path) -> None:
 def test_pcscd_without_readers_is_no_reader(jpki_pcscd: PcscdInstance) -> None:
     if not jpki_pcscd.private:
         pytest.skip("a second pcscd needs mount namespaces")
-    empty = PcscdInstance(readers=False).start()
-    try:
+    with another_pcscd(readers=False) as empty:
         proc_out = _child(empty.env)
-    finally:
-        empty.stop()
     assert proc_out == "no-reader"
 
 

@@ -15,6 +15,7 @@ when a card is first waited for); :mod:`jpki.emulator.pcscd` re-exports this mod
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -96,10 +98,16 @@ def _ns_prefix() -> list[str]:
 
 
 class PcscdInstance:
-    """One pcscd; ``readers=False`` gives a pcscd with no reader at all."""
+    """One pcscd; ``readers=False`` gives a pcscd with no reader at all.
+
+    Its socket, configuration and log live in a temporary folder (or ``sockdir``):
+    :meth:`close` stops pcscd and removes the folder it made, unless asked to keep it
+    (the log of a failed test); ``with`` keeps it only when the block raised.
+    """
 
     def __init__(self, *, readers: bool = True, sockdir: str | None = None) -> None:
         self.readers = readers
+        self._made_dir = sockdir is None
         self.dir = Path(sockdir or tempfile.mkdtemp(prefix="jpkitool-pcscd-"))
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port_pair() if readers else 0
@@ -203,6 +211,12 @@ class PcscdInstance:
                 self.proc.wait(5)
         self.proc = None
 
+    def close(self, keep: bool = False) -> None:
+        """Stop pcscd; remove the folder this instance made unless ``keep``."""
+        self.stop()
+        if self._made_dir and not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
     def __enter__(self) -> PcscdInstance:
         self.start()
         os.environ.update(self.env)
@@ -214,4 +228,19 @@ class PcscdInstance:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        self.close(keep=exc_type is not None)
+
+
+@contextlib.contextmanager
+def another_pcscd(*, readers: bool = True) -> Iterator[PcscdInstance]:
+    """A further pcscd, started, for one block: closed at the end, its folder kept
+    only when the block raised. Unlike ``with PcscdInstance()``, this process's
+    environment is left alone (it keeps talking to the first pcscd)."""
+    instance = PcscdInstance(readers=readers)
+    try:
+        instance.start()
+        yield instance
+    except BaseException:
+        instance.close(keep=True)
+        raise
+    instance.close()

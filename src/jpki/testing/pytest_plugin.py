@@ -44,14 +44,16 @@ ServeVirtualCard = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
-def jpki_pcscd() -> Iterator[PcscdInstance]:
-    """A private pcscd with two vpcd readers for the whole test session."""
+def jpki_pcscd(request: pytest.FixtureRequest) -> Iterator[PcscdInstance]:
+    """A private pcscd with two vpcd readers for the whole test session; its folder
+    (socket, log) is removed at the end unless a test failed."""
     from .pcscd import HarnessError, PcscdInstance
 
     instance = PcscdInstance()
     try:
         instance.start()
     except HarnessError as exc:
+        instance.close()  # the message carries the log's tail
         if os.environ.get("CI"):
             pytest.fail(f"cannot start the test pcscd on CI: {exc}")
         pytest.skip(f"cannot start a test pcscd: {exc}")
@@ -60,7 +62,7 @@ def jpki_pcscd() -> Iterator[PcscdInstance]:
     try:
         yield instance
     finally:
-        instance.stop()
+        instance.close(keep=request.session.testsfailed > 0)
 
 
 @pytest.fixture
