@@ -39,6 +39,8 @@ class Pcsc:
 
         self.readers = readers
         self.opened: list[str] = []
+        #: The ``timeout`` each connection was opened with.
+        self.timeouts: list[float | None] = []
         self.waits: list[tuple[str | None, float]] = []
         self.closed: list[str] = []
         #: The reader a card arrives in while waiting.
@@ -55,8 +57,9 @@ class Pcsc:
         monkeypatch.setattr(pcsc, "PcscTransport", self.transport)
         monkeypatch.setattr(pcsc, "wait_for_card", self.wait_for_card)
 
-    def transport(self, name: str, **_: Any) -> BaseTransport:
+    def transport(self, name: str, *, timeout: float | None = None) -> BaseTransport:
         self.opened.append(name)
+        self.timeouts.append(timeout)
         kind = self.readers[name]
         if kind == MY_NUMBER:
             inner: BaseTransport = EmulatorTransport(VirtualCard(CardState.default()))
@@ -234,3 +237,23 @@ def test_probe_reader_raises_transport_errors_that_answers_swallows(
 
     monkeypatch.setattr(pcsc, "PcscTransport", removed)
     assert connect.answers_as_my_number("A") is False
+
+
+def test_the_timeout_asked_for_is_given_to_every_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--timeout``: the connection used, and every probe made to choose it."""
+    fake = Pcsc(monkeypatch, {"A": OTHER, "B": MY_NUMBER})
+    assert connect.connect(timeout=7.5).name == "B"
+    assert fake.opened == ["A", "B", "B"] and fake.timeouts == [7.5, 7.5, 7.5]
+    fake.timeouts.clear()
+    assert connect.choose_reader(timeout=2.5) == "B" and fake.timeouts == [2.5, 2.5]
+    fake.timeouts.clear()
+    assert connect.probe_reader("B", timeout=3).my_number
+    assert connect.answers_as_my_number("A", 4) is False
+    assert connect.connect("A", timeout=5).name == "A"
+    assert fake.timeouts == [3, 4, 5]
+    fake.timeouts.clear()
+    connect.connect()
+    connect.probe_reader("B")
+    assert fake.timeouts == [None, None, None, None]  # the default (JPKITOOL_CARD_TIMEOUT, 20 s)
