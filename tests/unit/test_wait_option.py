@@ -10,30 +10,36 @@ from cli_runner import jpkitool_inprocess as run
 from jpki.cli.failures import Exit
 from jpki.cli.params import MAX_WAIT
 
+#: Each option, values it refuses, and the range it names.
+BAD = [
+    ("--wait", v, "0", "0〜3600")
+    for v in ["nan", "NaN", "inf", "-inf", "1e20", "-1", "3600.5", "abc", ""]
+] + [
+    ("--timeout", v, "0.1", "0.1〜3600")
+    for v in ["nan", "inf", "1e20", "0", "0.05", "-1", "3601", "abc"]
+]
 
-@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e20", "-1", "3600.5", "abc", ""])
-def test_a_wait_that_is_not_a_bounded_number_is_a_usage_error(value: str) -> None:
-    for lang, words in (("en", "is not a number of seconds from 0 to 3600"),
-                        ("ja", "0〜3600 の秒数ではありません")):  # fmt: skip
-        r = run("--lang", lang, "--wait", value, "--emulator", "retries")
+
+@pytest.mark.parametrize(("option", "value", "low", "ja_range"), BAD)
+def test_seconds_that_are_not_a_bounded_number_are_a_usage_error(
+    option: str, value: str, low: str, ja_range: str
+) -> None:
+    for lang, words in (("en", f"is not a number of seconds from {low} to 3600"),
+                        ("ja", f"{ja_range} の秒数ではありません")):  # fmt: skip
+        r = run("--lang", lang, option, value, "--emulator", "retries")
         assert r.code == Exit.USAGE and words in r.err, r.err
         assert len(r.err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("value", ["0", "2.5", "3600"])
-def test_a_bounded_wait_is_taken(value: str) -> None:
-    r = run("--lang", "en", "--wait", value, "--emulator", "retries")
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--wait", "0"), ("--wait", "2.5"), ("--wait", "3600"),
+     ("--timeout", "0.1"), ("--timeout", "20"), ("--timeout", "3600")],
+)  # fmt: skip
+def test_bounded_seconds_are_taken(option: str, value: str) -> None:
+    r = run("--lang", "en", option, value, "--emulator", "retries")
     assert r.code == Exit.OK, r.err
     assert MAX_WAIT == 3600
-
-
-@pytest.mark.parametrize("value", ["nan", "inf", "1e20", "0", "0.05", "-1", "3601", "abc"])
-def test_a_timeout_that_is_not_a_bounded_number_is_a_usage_error(value: str) -> None:
-    for lang, words in (("en", "is not a number of seconds from 0.1 to 3600"),
-                        ("ja", "0.1〜3600 の秒数ではありません")):  # fmt: skip
-        r = run("--lang", lang, "--timeout", value, "--emulator", "retries")
-        assert r.code == Exit.USAGE and words in r.err, r.err
-        assert len(r.err.strip().splitlines()) == 1
 
 
 def test_the_timeout_reaches_the_reader_connection(monkeypatch: pytest.MonkeyPatch) -> None:
