@@ -35,6 +35,8 @@ def test_close_removes_the_folder_it_made(no_pcscd: list[str]) -> None:
     kept = PcscdInstance().start()
     kept.close(keep=True)
     assert (kept.dir / "pcscd.log").read_text() == "pcscd log\n"
+    kept.close()  # this test leaves nothing behind either
+    assert not kept.dir.exists()
 
 
 def test_a_folder_given_is_never_removed(no_pcscd: list[str], tmp_path: Path) -> None:
@@ -53,6 +55,7 @@ def test_with_keeps_the_log_only_when_the_block_raised(
     with pytest.raises(RuntimeError), PcscdInstance() as failing:
         raise RuntimeError("a test failed")
     assert (failing.dir / "pcscd.log").exists()
+    failing.close()
 
 
 def test_another_pcscd_closes_and_leaves_the_environment(
@@ -65,6 +68,7 @@ def test_another_pcscd_closes_and_leaves_the_environment(
     with pytest.raises(RuntimeError), another_pcscd() as failing:
         raise RuntimeError("a test failed")
     assert (failing.dir / "pcscd.log").exists() and no_pcscd.count("stop") == 2
+    failing.close()
 
 
 def test_a_pcscd_that_does_not_start_leaves_its_folder_only_for_its_log(
