@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from asn1crypto import pem
@@ -31,7 +32,7 @@ from jpki.cardcerts import (
     read_expiry,
     read_not_after,
 )
-from jpki.certificate import CertificateError, parse_certificate, readable_name
+from jpki.certificate import CertificateError, CertificateInfo, parse_certificate, readable_name
 from jpki.chain import ChainResult, ChainStatus, RootMatch, check_chain, match_root
 from jpki.emulator import build_state
 from jpki.emulator.certs import certificates
@@ -481,15 +482,17 @@ def test_a_name_value_that_is_not_a_string_is_shown_as_hex() -> None:
     assert readable_name(asn1_x509.Name.load(der)) == "1.2.3.4=#0402ABCD"
 
 
-def test_an_ec_key_size_is_a_whole_number_of_bits() -> None:
+def ec_self_signed(curve: Any, common_name: str, *extensions: Any) -> CertificateInfo:
+    """A self-signed certificate on an EC key of ``curve``, parsed; ``extensions``
+    are added as non-critical."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    key = ec.generate_private_key(ec.SECP384R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "EC")])
-    built = (
+    key = ec.generate_private_key(curve)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -497,21 +500,26 @@ def test_an_ec_key_size_is_a_whole_number_of_bits() -> None:
         .serial_number(1)
         .not_valid_before(dt.datetime(2024, 1, 1, tzinfo=UTC))
         .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=UTC))
-        .sign(key, hashes.SHA256())
     )
-    info = parse_certificate(built.public_bytes(serialization.Encoding.DER))
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
+    built = builder.sign(key, hashes.SHA256())
+    return parse_certificate(built.public_bytes(serialization.Encoding.DER))
+
+
+def test_an_ec_key_size_is_a_whole_number_of_bits() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    info = ec_self_signed(ec.SECP384R1(), "EC")
     assert (info.key_type, info.key_bits) == ("EC", 384)
     assert json.dumps(CardCertificate("x", info).to_dict()["key"]) == '{"type": "EC", "bits": 384}'
 
 
 def test_a_personal_entry_after_other_entries_is_still_read() -> None:
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID, ObjectIdentifier
+    from cryptography.x509.oid import ObjectIdentifier
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "S")])
     utf8 = tlv(0x0C, "架空 太郎".encode())
     san = x509.SubjectAlternativeName(
         [
@@ -520,18 +528,7 @@ def test_a_personal_entry_after_other_entries_is_still_read() -> None:
             x509.OtherName(ObjectIdentifier("1.2.392.200149.8.5.5.1"), utf8),
         ]
     )
-    built = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(dt.datetime(2024, 1, 1, tzinfo=UTC))
-        .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=UTC))
-        .add_extension(san, critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    info = parse_certificate(built.public_bytes(serialization.Encoding.DER))
+    info = ec_self_signed(ec.SECP256R1(), "S", san)
     assert info.personal is not None and info.personal.name == "架空 太郎"
 
 

@@ -362,25 +362,20 @@ def test_a_key_whose_ef_cannot_be_selected_was_not_tried() -> None:
     assert state.pins["auth"].remaining == 3
 
 
-def test_a_verify_whose_answer_never_came_is_interrupted_at_the_verify() -> None:
+@pytest.mark.parametrize(
+    ("lost", "stage"), [(is_verify_with_data, "verify"), (is_change, "change")]
+)
+def test_a_command_whose_answer_never_came_is_interrupted_there(
+    lost: Callable[[bytes], bool], stage: str
+) -> None:
     from apdu import CardRemovedError
 
-    removed = raising_on(is_verify_with_data, CardRemovedError("removed"))
+    removed = raising_on(lost, CardRemovedError("removed"))
     with pytest.raises(CardRemovedError) as caught:
         change_pin(session(answer=removed), "auth", "1234", "5039")
     key = caught.value.result.pins[0].keys[0]  # type: ignore[attr-defined]
-    assert (key.outcome, key.interrupted_at) == (Outcome.INTERRUPTED, "verify")
-    assert key.to_dict()["interrupted_at"] == "verify"
-
-
-def test_a_change_whose_answer_never_came_is_interrupted_at_the_change() -> None:
-    from apdu import CardRemovedError
-
-    removed = raising_on(is_change, CardRemovedError("removed"))
-    with pytest.raises(CardRemovedError) as caught:
-        change_pin(session(answer=removed), "auth", "1234", "5039")
-    key = caught.value.result.pins[0].keys[0]  # type: ignore[attr-defined]
-    assert (key.outcome, key.interrupted_at) == (Outcome.INTERRUPTED, "change")
+    assert (key.outcome, key.interrupted_at) == (Outcome.INTERRUPTED, stage)
+    assert key.to_dict()["interrupted_at"] == stage
 
 
 def test_a_change_that_could_not_be_sent_is_verified_not_changed(
