@@ -6,8 +6,6 @@ that the CLI can turn it into one line and an exit status.
 
 from __future__ import annotations
 
-import contextlib
-import math
 from typing import Any, Literal
 
 
@@ -202,23 +200,6 @@ FAULTS: dict[Fault, type[TransportError]] = {
     "reader-busy": ReaderBusyError,
     "no-service": ServiceUnavailableError,
 }
-
-
-def fault_details(exc: BaseException) -> dict[str, Any]:
-    """What a recording keeps of a fault besides its kind: the PC/SC return code
-    (``code``, e.g. pcscd stopped rather than not running) and the seconds the call
-    was given (``timeout``), each when ``exc`` carries it."""
-    details: dict[str, Any] = {}
-    code = getattr(exc, "code", None)
-    if isinstance(code, int) and not isinstance(code, bool) and 0 <= code <= 0xFFFFFFFF:
-        details["code"] = code
-    timeout = getattr(exc, "timeout", None)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-        return details
-    with contextlib.suppress(OverflowError):  # an int no float holds
-        if math.isfinite(timeout) and timeout > 0:
-            details["timeout"] = timeout
-    return details
 
 
 def fault_code(exc: BaseException) -> Fault | None:

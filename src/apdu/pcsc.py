@@ -31,7 +31,7 @@ from .errors import (
     ServiceUnavailableError,
     TransportError,
 )
-from .transport import BaseTransport, valid_timeout
+from .transport import BaseTransport, check_timeout, valid_timeout
 
 try:
     from smartcard import scard as sc
@@ -424,8 +424,7 @@ class PcscTransport(BaseTransport):
     def __init__(
         self, reader: str, *, exclusive: bool = False, timeout: float | None = None
     ) -> None:
-        if timeout is not None and not valid_timeout(timeout):
-            raise ValueError(f"timeout must be seconds from 0.1 to 3600, not {timeout!r}")
+        check_timeout(timeout)
         self._name = reader
         self._share = sc.SCARD_SHARE_EXCLUSIVE if exclusive else sc.SCARD_SHARE_SHARED
         self._protocols = sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1

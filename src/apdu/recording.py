@@ -38,7 +38,7 @@ import time
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from .errors import SessionFileError, TransportError, fault_code, fault_details
+from .errors import SessionFileError, TransportError, fault_code
 from .jsonfile import file_kind
 from .redact import (
     HIDDEN_RESPONSES,
@@ -50,7 +50,7 @@ from .redact import (
     hide_response,
     redact_command,
 )
-from .transport import BaseTransport, TransportWrapper
+from .transport import BaseTransport, TransportWrapper, finite_number
 
 #: ``format`` value of a session file's header.
 SESSION_FORMAT = "jpkitool-session"
@@ -199,3 +199,17 @@ class RecordingTransport(TransportWrapper):
             raise self._cannot_write(exc) from exc
         finally:
             self.inner.close()
+
+
+def fault_details(exc: BaseException) -> dict[str, Any]:
+    """What a recording keeps of a fault besides its kind: the PC/SC return code
+    (``code``, e.g. pcscd stopped rather than not running) and the seconds the call
+    was given (``timeout``), each when ``exc`` carries it."""
+    details: dict[str, Any] = {}
+    code = getattr(exc, "code", None)
+    if isinstance(code, int) and not isinstance(code, bool) and 0 <= code <= 0xFFFFFFFF:
+        details["code"] = code
+    timeout = getattr(exc, "timeout", None)
+    if finite_number(timeout) and timeout > 0:  # type: ignore[operator]
+        details["timeout"] = timeout
+    return details

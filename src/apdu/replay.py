@@ -12,7 +12,6 @@ order mark is ignored.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,7 @@ from .errors import (
 )
 from .recording import SESSION_FORMAT, SESSION_VERSION
 from .redact import PLACEHOLDER, parse_pattern, parse_response, pattern_matches, redact_command
-from .transport import BaseTransport
+from .transport import BaseTransport, finite_number
 
 #: Largest session file read (a recording of one command is at most some 100 KB).
 MAX_SESSION_BYTES = 16 * 1024 * 1024
@@ -266,14 +265,14 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
         if len(data) < 2:
             raise _LineError("response-too-short")
         details = ()
-    if "ms" in obj and not _is_number(obj["ms"]):
+    if "ms" in obj and not finite_number(obj["ms"]):
         raise _LineError("not-number", key="ms")
     return _Exchange(command.upper(), pattern, data, fault, hidden, details)
 
 
 def _fault_details(obj: dict[str, Any]) -> tuple[tuple[str, int | float], ...]:
     """A fault line's optional ``code`` (a PC/SC return code) and ``timeout``
-    (seconds, positive), as :func:`apdu.errors.fault_details` wrote them."""
+    (seconds, positive), as :func:`apdu.recording.fault_details` wrote them."""
     details: list[tuple[str, int | float]] = []
     if "code" in obj:
         code = obj["code"]
@@ -282,20 +281,10 @@ def _fault_details(obj: dict[str, Any]) -> tuple[tuple[str, int | float], ...]:
         details.append(("code", code))
     if "timeout" in obj:
         timeout = obj["timeout"]
-        if not _is_number(timeout) or timeout <= 0:
+        if not finite_number(timeout) or timeout <= 0:
             raise _LineError("not-number", key="timeout")
         details.append(("timeout", timeout))
     return tuple(details)
-
-
-def _is_number(value: object) -> bool:
-    """A finite JSON number (an integer of 400 digits is not: no float holds it)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
 
 
 def _is_int(value: object) -> bool:

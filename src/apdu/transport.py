@@ -189,12 +189,26 @@ class ApduChannel:
 MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 3600.0
 
 
-def valid_timeout(value: object) -> bool:
-    """Whether ``value`` is a number of seconds from :data:`MIN_TIMEOUT` to
-    :data:`MAX_TIMEOUT`."""
+def finite_number(value: object) -> bool:
+    """Whether ``value`` is a finite int or float, not a bool (an int of 400 digits is
+    not: no float holds it)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
     try:
-        return math.isfinite(value) and MIN_TIMEOUT <= value <= MAX_TIMEOUT
+        return math.isfinite(value)
     except OverflowError:
         return False
+
+
+def valid_timeout(value: object) -> bool:
+    """Whether ``value`` is a number of seconds from :data:`MIN_TIMEOUT` to
+    :data:`MAX_TIMEOUT`."""
+    return finite_number(value) and MIN_TIMEOUT <= value <= MAX_TIMEOUT  # type: ignore[operator]
+
+
+def check_timeout(value: float | None) -> None:
+    """Raise :class:`ValueError` unless ``value`` is None or :func:`valid_timeout`."""
+    if value is not None and not valid_timeout(value):
+        raise ValueError(
+            f"timeout must be seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}, not {value!r}"
+        )

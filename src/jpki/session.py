@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from apdu import ApduError, BaseTransport
-from apdu.transport import valid_timeout
+from apdu.transport import check_timeout
 
 from . import connect
 
@@ -73,8 +73,7 @@ class SessionSpec:
             raise ValueError("replay excludes reader, emulator and record")
         if self.uses_emulator and self.reader:
             raise ValueError("emulator excludes reader")
-        if self.timeout is not None and not valid_timeout(self.timeout):
-            raise ValueError(f"timeout must be seconds from 0.1 to 3600, not {self.timeout!r}")
+        check_timeout(self.timeout)
 
     @property
     def uses_emulator(self) -> bool:

@@ -51,9 +51,9 @@ ADDRESS_TAG = b"\xdf\x23"
 BIRTH_DATE_TAG = b"\xdf\x24"
 SEX_TAG = b"\xdf\x25"
 
-#: Certificate EF -> field of :class:`.certs.Certificates`.
 #: ``CardState.certificates`` key -> :class:`jpki.emulator.certs.Certificates` field.
 GIVEN_FIELDS = {"auth": "auth", "auth-ca": "auth_ca", "sign": "sign", "sign-ca": "sign_ca"}
+#: Certificate EF -> field of :class:`.certs.Certificates`.
 _CERT_FIELD = {profile.CERTIFICATES[name]: attr for name, attr in GIVEN_FIELDS.items()}
 
 
