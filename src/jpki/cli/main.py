@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from apdu.transport import MIN_TIMEOUT
+
 from .. import __version__
 from ..i18n import LANGUAGES, detect_language, set_language, t, use_for_click
 from .context import AppContext, Options
@@ -71,7 +73,7 @@ COMMANDS = {
 )
 @click.option(
     "--timeout",
-    type=Seconds(minimum=0.1),
+    type=Seconds(minimum=MIN_TIMEOUT),
     metavar="SECONDS",
 )
 @click.option(
