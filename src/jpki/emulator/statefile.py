@@ -34,7 +34,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
-import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -47,6 +46,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from apdu import jsonfile
 from apdu.errors import english
+from apdu.transport import finite_number
 
 from .. import profile
 from ..atomicfile import write_whole
@@ -291,12 +291,7 @@ def _sex(value: Any, where: str) -> str:
 
 
 def _latency(value: Any, where: str) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or not 0 <= value <= 60_000
-    ):
+    if not finite_number(value) or not 0 <= value <= 60_000:
         raise StateError(where, "bad-latency", low=0, high=60_000)
     return float(value)
 
