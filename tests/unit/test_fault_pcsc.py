@@ -41,6 +41,8 @@ class FakePcsc:
         self.block = block
         self.answers = answers
         self.calls: list[str] = []
+        #: The disposition of each SCardReconnect.
+        self.reconnects: list[int] = []
         self.threads: set[int] = set()
         self.released = threading.Event()
 
@@ -53,6 +55,10 @@ class FakePcsc:
 
     def release(self) -> None:
         self.released.set()
+
+    def _reconnect(self, card: Any, share: Any, protocols: Any, init: int) -> Any:
+        self.reconnects.append(init)
+        return self._enter("SCardReconnect"), 2
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         def status(card: Any) -> Any:
@@ -68,7 +74,7 @@ class FakePcsc:
             "SCardBeginTransaction": lambda card: self._enter("SCardBeginTransaction"),
             "SCardEndTransaction": lambda card, d: self._enter("SCardEndTransaction"),
             "SCardDisconnect": lambda card, d: self._enter("SCardDisconnect"),
-            "SCardReconnect": lambda card, s, p, d: (self._enter("SCardReconnect"), 2),
+            "SCardReconnect": self._reconnect,
             "SCardGetStatusChange": lambda ctx, ms, q: (
                 OK,
                 [(READER, self.answers.get("reader_state", sc.SCARD_STATE_PRESENT), [])],
@@ -259,21 +265,15 @@ def test_a_reset_by_another_program_before_the_transaction_is_taken_in_stride(
     fake = FakePcsc()
     fake.install(monkeypatch)
     answers = iter([sc.SCARD_W_RESET_CARD, OK])
-    reconnects: list[int] = []
 
     def begin(card: Any) -> Any:
         fake._enter("SCardBeginTransaction")
         return next(answers)
 
-    def reconnect(card: Any, share: Any, protocols: Any, init: int) -> Any:
-        reconnects.append(init)
-        return OK, 2
-
     monkeypatch.setattr(sc, "SCardBeginTransaction", begin)
-    monkeypatch.setattr(sc, "SCardReconnect", reconnect)
     with PcscTransport(READER, timeout=5) as transport, transport.transaction():
         assert transport.transmit(b"\x00\xa4\x04\x0c") == b"\x90\x00"
-    assert reconnects == [sc.SCARD_LEAVE_CARD]
+    assert fake.reconnects == [sc.SCARD_LEAVE_CARD]
     assert fake.calls.count("SCardBeginTransaction") == 2
     # A reset seen again right after is an error, not a loop.
     answers = iter([sc.SCARD_W_RESET_CARD, sc.SCARD_W_RESET_CARD])
@@ -294,21 +294,15 @@ def test_a_reset_by_another_program_right_after_connecting_is_taken_in_stride(
     fake = FakePcsc()
     fake.install(monkeypatch)
     answers = iter([sc.SCARD_W_RESET_CARD, OK])
-    reconnects: list[int] = []
 
     def status(card: Any) -> Any:
         fake._enter("SCardStatus")
         return next(answers), READER, pcsc.SCARD_PRESENT | 0x20, 2, [0x3B, 0x00]
 
-    def reconnect(card: Any, share: Any, protocols: Any, init: int) -> Any:
-        reconnects.append(init)
-        return OK, 2
-
     monkeypatch.setattr(sc, "SCardStatus", status)
-    monkeypatch.setattr(sc, "SCardReconnect", reconnect)
     with PcscTransport(READER, timeout=5) as transport:
         assert transport.atr == bytes([0x3B, 0x00])
-    assert reconnects == [sc.SCARD_LEAVE_CARD]
+    assert fake.reconnects == [sc.SCARD_LEAVE_CARD]
     assert fake.calls.count("SCardStatus") == 2
     # Twice in a row is an error, not a loop; a reset later (after exchanges) is
     # never taken in stride by the status call.
