@@ -66,9 +66,6 @@ SessionReason = Literal[
     "too-large",
     "empty-file",
     "utf16",
-    "cannot-write",
-    "exists",
-    "exists-not-regular",
     "not-utf8",
     "empty-line",
     "bad-json",
@@ -102,9 +99,6 @@ SESSION_REASONS: dict[SessionReason, str] = {
     "too-large": "{size} bytes, more than the {limit} a session file may have",
     "empty-file": "empty file",
     "utf16": "UTF-16 text: save it as UTF-8",
-    "cannot-write": "cannot write: {strerror}",
-    "exists": "already exists: recording would replace it (delete it or choose another name)",
-    "exists-not-regular": "already exists and is not a regular file ({kind}): record to a new file",
     "not-utf8": "not UTF-8 text",
     "empty-line": "empty line",
     "bad-json": "not valid JSON ({detail}, column {column})",
@@ -129,11 +123,6 @@ SESSION_REASONS: dict[SessionReason, str] = {
     "response-and-fault": "a line holds 'response' or 'fault', not both",
     "other": "{reason}",
 }
-
-#: The reasons met when writing a recording (the others are met when reading one).
-WRITE_REASONS: frozenset[SessionReason] = frozenset(
-    {"cannot-write", "exists", "exists-not-regular"}
-)
 
 
 def english(template: str, params: dict[str, Any]) -> str:

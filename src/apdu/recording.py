@@ -23,9 +23,11 @@ what is hidden and ``personal`` is false. With ``keep_personal`` every response 
 written as it came (``"personal": true``; the list no longer names response data).
 Other responses may still hold data about the card, so the
 file is created readable by its owner only. Every line is
-flushed at once, so a crash leaves all completed exchanges readable. With
-``replace=False`` an existing file is refused (code ``exists``, or
-``exists-not-regular`` for a device or a FIFO) instead of being replaced.
+flushed at once, so a crash leaves all completed exchanges readable. Where the
+file may be (standard output, a device or a FIFO written in place; an existing
+file only with ``overwrite``) is :func:`apdu.outfile.check`'s rule. A recording
+that cannot be written is removed, so that nothing half-written blocks the next
+run; one that ends with any other error is kept.
 """
 
 from __future__ import annotations
@@ -33,13 +35,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import stat
 import time
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from .errors import SessionFileError, TransportError, fault_code
-from .jsonfile import file_kind
+from .errors import TransportError, fault_code
+from .outfile import OutputError, cannot_write, open_lines
 from .redact import (
     HIDDEN_RESPONSES,
     REDACTED_COMMANDS,
@@ -63,8 +64,9 @@ class RecordingTransport(TransportWrapper):
 
     ``origin`` marks where the session came from (``"emulator"`` for the virtual
     card; ``None`` for a real reader). Errors of ``inner`` propagate; a fault of
-    :data:`apdu.errors.FAULTS` is marked in the file first. ``replace``: an existing
-    file is replaced (True) or refused with :class:`SessionFileError` (False).
+    :data:`apdu.errors.FAULTS` is marked in the file first. ``overwrite``: an existing
+    regular file is replaced (True) or refused (False); a file that cannot be
+    written raises :class:`apdu.outfile.OutputError` and is removed.
     ``personal``: the card's rule of which response bytes are personal (without one,
     only the responses the caller marks are hidden); ``keep_personal``: hide none.
     """
@@ -76,7 +78,7 @@ class RecordingTransport(TransportWrapper):
         *,
         tool_version: str = "",
         origin: str | None = None,
-        replace: bool = True,
+        overwrite: bool = False,
         personal: PersonalRule | None = None,
         keep_personal: bool = False,
     ) -> None:
@@ -91,7 +93,8 @@ class RecordingTransport(TransportWrapper):
         self._index = 0
         self._closed = False
         self._failure: OSError | None = None
-        self._file: IO[str] = self._open(replace)
+        self._file: IO[str]
+        self._file, self._started = open_lines(self.path, overwrite=overwrite)
         self.header: dict[str, Any] = {
             "format": SESSION_FORMAT,
             "version": SESSION_VERSION,
@@ -106,31 +109,17 @@ class RecordingTransport(TransportWrapper):
         try:
             self._write(self.header)
         except BaseException:
-            with contextlib.suppress(OSError):
-                self._file.close()
+            self._give_up()
             raise
 
-    def _open(self, replace: bool) -> IO[str]:
-        mode = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
-        try:
-            fd = os.open(self.path, mode | getattr(os, "O_BINARY", 0), 0o600)
-        except FileExistsError:
-            try:
-                kind = os.stat(self.path).st_mode
-            except OSError:
-                kind = stat.S_IFREG
-            if stat.S_ISREG(kind):
-                raise SessionFileError(self.path, None, "exists") from None
-            raise SessionFileError(
-                self.path, None, "exists-not-regular", kind=file_kind(kind)
-            ) from None
-        except OSError as exc:
-            raise self._cannot_write(exc) from exc
-        return open(fd, "w", encoding="utf-8", newline="\n")
-
-    def _cannot_write(self, exc: OSError) -> SessionFileError:
-        strerror = exc.strerror or str(exc)
-        return SessionFileError(self.path, None, "cannot-write", errno=exc.errno, strerror=strerror)
+    def _give_up(self) -> None:
+        """Close the file and remove what was started of it (not a stream)."""
+        with contextlib.suppress(OSError):
+            self._file.close()
+        if self._started is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._started)
+            self._started = None
 
     @property
     def count(self) -> int:
@@ -138,17 +127,17 @@ class RecordingTransport(TransportWrapper):
         return self._index
 
     def _write(self, obj: dict[str, Any]) -> None:
-        """Write one line. A failure closes the file: later writes fail the same way."""
+        """Write one line. A failure closes and removes the file: later writes fail the
+        same way."""
         if self._failure is not None:
-            raise self._cannot_write(self._failure)
+            raise cannot_write(self.path, self._failure)
         try:
             self._file.write(json.dumps(obj, ensure_ascii=False) + "\n")
             self._file.flush()
         except OSError as exc:
             self._failure = exc
-            with contextlib.suppress(OSError):
-                self._file.close()
-            raise self._cannot_write(exc) from exc
+            self._give_up()
+            raise cannot_write(self.path, exc) from exc
 
     def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
         if self._closed:
@@ -166,7 +155,7 @@ class RecordingTransport(TransportWrapper):
                 ms = round((time.perf_counter() - start) * 1000, 1)
                 line = {"i": self._index, "command": command, "fault": fault, "ms": ms}
                 line.update(fault_details(exc))
-                with contextlib.suppress(SessionFileError):  # the fault matters more
+                with contextlib.suppress(OutputError):  # the fault matters more
                     self._write(line)
                 self._index += 1
             raise
@@ -194,9 +183,11 @@ class RecordingTransport(TransportWrapper):
             return
         self._closed = True
         try:
-            self._file.close()
+            if self._failure is None:
+                self._file.close()
         except OSError as exc:
-            raise self._cannot_write(exc) from exc
+            self._give_up()
+            raise cannot_write(self.path, exc) from exc
         finally:
             self.inner.close()
 

@@ -42,9 +42,11 @@ class SessionSpec:
       or the path of a state file (read if it exists, saved only when changed).
     - ``replay``: a recorded session file to play back instead of a card.
     - ``record``: a new session file to record the exchanges to (secrets redacted);
-      an existing file is refused (:class:`apdu.SessionFileError`, code ``exists``).
+      an existing file is refused (:class:`apdu.outfile.OutputError`, code ``exists``).
       Personal data is written as ``XX`` per byte (:mod:`jpki.personal`) unless
-      ``record_personal``, which needs ``record``.
+      ``record_personal``, which needs ``record``. ``overwrite``: an existing regular
+      file at ``record`` is replaced instead (:func:`apdu.outfile.check` says what
+      else may be written: standard output, a device, a FIFO).
     - ``trace``: write each exchange to standard error (True) or to a text stream;
       personal data is never shown there.
     - ``transaction``: the whole session is one PC/SC transaction.
@@ -61,6 +63,7 @@ class SessionSpec:
     replay: str | os.PathLike[str] | None = None
     record: str | os.PathLike[str] | None = None
     record_personal: bool = False
+    overwrite: bool = False
     trace: bool | TextIO = False
     transaction: bool = True
 
@@ -156,13 +159,20 @@ def state_file(path: str | os.PathLike[str]) -> tuple[CardState, Callable[[], No
     """The virtual card's state in ``path`` (the default card when there is no file),
     and a function that writes it back only if it changed since: a partial file that
     nothing changed stays as the user wrote it, and a missing one is not created.
-    A bad file raises :class:`jpki.emulator.StateError`."""
+    A bad file raises :class:`jpki.emulator.StateError`; a path no state file can be
+    written to (a link to nothing, no folder) :class:`apdu.outfile.OutputError`."""
     from pathlib import Path  # here: pathlib costs ~5 ms at start, and a reader needs none
 
     from .emulator import CardState, load_state, save_state
 
     file = Path(path)
-    state = load_state(file) if file.exists() else CardState.default()
+    if file.exists():
+        state = load_state(file)  # a device, a FIFO or a folder is refused there
+    else:  # a new file: its folder must take it, and a link to nothing is refused
+        from apdu.outfile import check
+
+        check(file, streams=False, overwrite=False)
+        state = CardState.default()
     before = state.to_json()
 
     def save() -> None:
@@ -188,7 +198,7 @@ def _wrap(base: BaseTransport, spec: SessionSpec) -> BaseTransport:
             spec.record,
             tool_version=f"jpkitool {__version__}",
             origin="emulator" if spec.uses_emulator else None,
-            replace=False,
+            overwrite=spec.overwrite,
             personal=RULE,
             keep_personal=spec.record_personal,
         )

@@ -16,9 +16,9 @@ from apdu import (
     ApduChannel,
     BaseTransport,
     CommandAPDU,
-    SessionFileError,
     TransportError,
 )
+from apdu.outfile import OutputError
 from apdu.recording import RecordingTransport
 
 ATR = bytes.fromhex("3BE000FF8131FE4514")
@@ -146,19 +146,22 @@ def test_file_is_private(tmp_path: Path) -> None:
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
 
 
-def test_existing_file_is_replaced(tmp_path: Path) -> None:
+def test_existing_file_is_replaced_only_when_asked(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text("old content that is much longer than a header line\n" * 100)
-    RecordingTransport(Card(), path).close()
+    with pytest.raises(OutputError) as info:
+        RecordingTransport(Card(), path)
+    assert info.value.code == "exists" and len(path.read_text().splitlines()) == 100
+    RecordingTransport(Card(), path, overwrite=True).close()
     assert len(lines(path)) == 1
 
 
 def test_unwritable_path(tmp_path: Path) -> None:
     path = tmp_path / "missing-dir" / "s.jsonl"
     card = Card()
-    with pytest.raises(SessionFileError) as info:
+    with pytest.raises(OutputError) as info:
         RecordingTransport(card, path)
-    assert info.value.path == str(path)
+    assert (info.value.path, info.value.code) == (str(path), "no-folder")
 
 
 def test_inner_errors_propagate_unrecorded(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from apdu import (
     ServiceUnavailableError,
     SessionFileError,
 )
+from apdu.outfile import OutputError
 from apdu.replay import MAX_SESSION_BYTES
 from cli_runner import Run
 from cli_runner import jpkitool_inprocess as run
@@ -209,11 +210,11 @@ def test_record_refuses_an_existing_file(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text("mine\n", "utf-8")
     r = run("--lang", "en", "--emulator", "--record", str(path), "retries")
-    one_line(r, 2, f"cannot record the session to {path}", "delete it or choose another name")
+    one_line(r, 2, f"cannot write {path}", "already exists (--overwrite replaces it)")
     ja = run("--lang", "ja", "--emulator", "--record", str(path), "retries")
-    one_line(ja, 2, str(path), "削除するか、別の名前を指定してください")
+    one_line(ja, 2, str(path), "ファイルがすでにあります（置き換えるには --overwrite）")
     js = run("--json", "--emulator", "--record", str(path), "retries")
-    assert js.code == 2 and js.json["error"]["code"] == "session-file"
+    assert js.code == 2 and js.json["error"]["code"] == "output-file"
     assert path.read_text("utf-8") == "mine\n"
 
 
@@ -228,8 +229,8 @@ def test_record_to_dev_full_is_one_clear_line() -> None:
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_disk_while_recording_names_the_file() -> None:
     card = EmulatorTransport(VirtualCard(CardState()))
-    with pytest.raises(SessionFileError) as caught:
-        RecordingTransport(card, "/dev/full")  # the library may replace; the write fails
+    with pytest.raises(OutputError) as caught:
+        RecordingTransport(card, "/dev/full")  # a device is written in place; that fails
     exc = caught.value
     assert exc.code == "cannot-write" and exc.params["errno"] == errno.ENOSPC
     set_language("ja")
@@ -238,9 +239,7 @@ def test_a_full_disk_while_recording_names_the_file() -> None:
     finally:
         set_language("en")
     assert failure.exit == 2
-    assert failure.message == (
-        "セッションを /dev/full に記録できません: 書き込めません（ディスクの空き容量が足りません）"
-    )
+    assert failure.message == ("/dev/full に書き込めません: ディスクの空き容量が足りません")
 
 
 def test_a_write_error_in_the_middle_of_a_session_is_the_only_error(
@@ -266,10 +265,11 @@ def test_a_write_error_in_the_middle_of_a_session_is_the_only_error(
 
     rec._file.close()
     monkeypatch.setattr(rec, "_file", Full())
-    with pytest.raises(SessionFileError) as caught:
+    with pytest.raises(OutputError) as caught:
         rec.transmit(bytes.fromhex("00A4040C0AD392F000260100000001"))
     assert caught.value.code == "cannot-write" and caught.value.params["errno"] == errno.ENOSPC
-    with pytest.raises(SessionFileError) as again:
+    assert not (tmp_path / "s.jsonl").exists()  # nothing half-written is left behind
+    with pytest.raises(OutputError) as again:
         rec.transmit(bytes.fromhex("00A4040C0AD392F000260100000001"))
     assert again.value.params == caught.value.params  # the same reason, not "closed"
     rec.close()  # the file is already closed: no second error
@@ -364,6 +364,7 @@ def make_error(cls: type[Exception], **attrs: Any) -> Exception:
 
 def fault_replayed(tmp_path: Path, exc: Exception, *args: str) -> Any:
     """Record ``retries`` meeting ``exc`` at its third exchange, replay it with ``args``."""
+    tmp_path.mkdir(exist_ok=True)
     path = tmp_path / "fault.jsonl"
     seen = [0]
 
@@ -416,8 +417,8 @@ def test_a_replayed_fault_reads_as_the_recorded_one(tmp_path: Path) -> None:
         (make_error(CardUnresponsiveError, timeout=7.5, code=0x8010000A), "7.5 s"),
         (make_error(ServiceUnavailableError, code=0x8010001E), "stopped"),
     ]
-    for exc, words in cases:
-        path = fault_replayed(tmp_path, exc)
+    for n, (exc, words) in enumerate(cases):
+        path = fault_replayed(tmp_path / str(n), exc)
         replay = ReplayTransport(path)
         for _ in range(2):
             replay.transmit(bytes.fromhex("00A4040C00"))

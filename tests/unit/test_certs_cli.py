@@ -48,7 +48,7 @@ def test_a_ca_certificate_gets_its_own_chain_status(kind: str) -> None:
 
 def test_export_to_a_missing_folder_is_refused_before_the_card(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "auth.pem"
-    for lang, words in (("en", "cannot write"), ("ja", "書き出せません")):
+    for lang, words in (("en", "cannot write"), ("ja", "書き込めません")):
         r = run("--lang", lang, "-v", "--emulator", "cert", "export", "sign", "-o", str(target))
         assert r.code == Exit.USAGE and words in r.err
         assert "> " not in r.err and "tries left" not in r.err  # no APDU, no PIN asked

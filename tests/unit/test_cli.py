@@ -50,7 +50,8 @@ def test_emulator_state_file_drives_the_answers(tmp_path: Path) -> None:
     state = tmp_path / "card.json"
     assert run("emulator", "init-state", str(state)).code == 0
     again = run("--lang", "en", "emulator", "init-state", str(state))
-    assert again.code == 2 and "--force" in again.err
+    assert again.code == 2 and "--overwrite" in again.err
+    assert run("emulator", "init-state", str(state), "--overwrite").code == 0
     doc = json.loads(state.read_text("utf-8"))
     doc["pins"]["sign"]["remaining"] = 0
     state.write_text(json.dumps(doc), "utf-8")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from apdu import FunctionTransport
+from apdu.outfile import OutputError, write_whole
 from jpki import profile
-from jpki.atomicfile import write_whole
 from jpki.certificate import CertificateError, der_length
 from jpki.i18n import _language_of, detect_language
 from jpki.pinpolicy import check_new_pin
@@ -167,9 +167,9 @@ def test_a_failure_leaves_no_temporary_file_even_when_its_removal_fails_too(
 
     monkeypatch.setattr(os, "replace", refuse)
     monkeypatch.setattr(os, "unlink", unlink)
-    with pytest.raises(PermissionError) as caught:
+    with pytest.raises(OutputError) as caught:
         write_whole(target, b"{}")
-    assert (caught.value.errno, caught.value.filename) == (errno.EACCES, str(target))
+    assert (caught.value.params["errno"], caught.value.path) == (errno.EACCES, str(target))
     assert len(removed) == 1 and list(tmp_path.iterdir()) == []
 
 
@@ -180,10 +180,10 @@ def test_an_error_without_a_system_message_keeps_its_own(
         raise OSError("the file system said no")
 
     monkeypatch.setattr(os, "replace", odd)
-    with pytest.raises(OSError) as caught:
+    with pytest.raises(OutputError) as caught:
         write_whole(tmp_path / "x", b"")
-    assert caught.value.strerror == "the file system said no"
-    assert caught.value.filename == str(tmp_path / "x")
+    assert caught.value.params["strerror"] == "the file system said no"
+    assert caught.value.path == str(tmp_path / "x")
 
 
 def test_an_interrupted_write_removes_the_temporary_file(

@@ -15,10 +15,10 @@ import pytest
 
 import apdu
 from apdu import jsonfile
-from apdu.errors import FAULTS, SESSION_REASONS, WRITE_REASONS, Fault, SessionReason
+from apdu.errors import FAULTS, SESSION_REASONS, Fault, SessionReason
+from apdu.outfile import OutputError, OutputReason, write_whole
 from catalogues import catalogue
 from jpki import profile
-from jpki.atomicfile import write_whole
 from jpki.cli.failures import OS_REASONS, Failure, classify
 from jpki.emulator import StateError
 from jpki.emulator.statefile import STATE_REASONS, StateReason
@@ -93,9 +93,20 @@ def english_words(message: str, *identifiers: str) -> list[str]:
 
 def test_every_session_reason_has_english_and_both_catalogues() -> None:
     codes = set(get_args(SessionReason))
-    assert codes == set(SESSION_REASONS) and codes >= WRITE_REASONS
+    assert codes == set(SESSION_REASONS)
     for lang in ("en", "ja"):
         assert {f"sessionreason.{c}" for c in codes} <= set(catalogue(lang)), lang
+
+
+@pytest.mark.parametrize("code", get_args(OutputReason))
+def test_an_output_error_is_one_line_in_both_languages(ja: None, code: OutputReason) -> None:
+    exc = OutputError("/I/out.pem", code, **sample_params("", f"outputreason.{code}"))
+    failure = render(exc)
+    assert failure.code == "output-file" and failure.exit == 2
+    assert failure.message.startswith("/I/out.pem に書き込めません: ")
+    assert english_words(failure.message, "--overwrite") == [], failure.message
+    set_language("en")
+    assert render(exc).message.startswith("cannot write /I/out.pem: ")
 
 
 def test_every_state_reason_has_english_and_both_catalogues() -> None:
@@ -218,17 +229,18 @@ def test_an_atomic_write_error_names_the_target(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("os.fsync", full)
-    with pytest.raises(OSError) as caught:
+    with pytest.raises(OutputError) as caught:
         write_whole(target, b"{}")
-    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
-    assert caught.value.filename2 is None
+    assert caught.value.code == "cannot-write" and caught.value.path == str(target)
+    assert caught.value.params["errno"] == errno.ENOSPC
     assert list(tmp_path.iterdir()) == []  # the temporary file is gone
     set_language("ja")
     try:
-        message = classify(caught.value).message
+        failure = classify(caught.value)
     finally:
         set_language("en")
-    assert str(target) in message and ".tmp" not in message and "ディスクの空き容量" in message
+    assert failure.exit == 2
+    assert failure.message == f"{target} に書き込めません: ディスクの空き容量が足りません"
 
 
 def test_a_failed_rename_names_the_target_not_the_temporary_file(
@@ -240,17 +252,17 @@ def test_a_failed_rename_names_the_target_not_the_temporary_file(
         raise PermissionError(errno.EACCES, "Permission denied", src, dst)
 
     monkeypatch.setattr("os.replace", refuse)
-    with pytest.raises(PermissionError) as caught:
+    with pytest.raises(OutputError) as caught:
         write_whole(target, b"{}")
-    assert (caught.value.filename, caught.value.filename2) == (str(target), None)
+    assert caught.value.path == str(target) and caught.value.params["errno"] == errno.EACCES
     assert "tmp" not in classify(caught.value).message.replace(str(tmp_path), "")
 
 
 def test_a_missing_folder_names_the_target(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "card.json"
-    with pytest.raises(FileNotFoundError) as caught:
+    with pytest.raises(OutputError) as caught:
         write_whole(target, b"{}")
-    assert caught.value.filename == str(target)
+    assert (caught.value.path, caught.value.code) == (str(target), "no-folder")
 
 
 def test_a_state_that_cannot_be_saved_names_the_state_file(
@@ -267,8 +279,8 @@ def test_a_state_that_cannot_be_saved_names_the_state_file(
     monkeypatch.setattr("os.fsync", full)
     r = run("--lang", "ja", "--emulator", "--emulator-state", str(path), "verify-pin", "2",
             input="9999\n")  # fmt: skip
-    assert r.code == 1
-    assert f"{path} を使えません: ディスクの空き容量が足りません" in r.err
+    assert r.code == 2
+    assert f"{path} に書き込めません: ディスクの空き容量が足りません" in r.err
     assert ".tmp" not in r.err and "Errno" not in r.err and "No space" not in r.err
     assert path.read_text("utf-8") == "{}"
 
@@ -283,7 +295,7 @@ def test_atomic_write_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> 
     write_whole(target, b"1")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600  # a new file: the owner's only
     target.chmod(0o644)
-    write_whole(target, b"2")
+    write_whole(target, b"2", overwrite=True)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644 and target.read_bytes() == b"2"
 
 

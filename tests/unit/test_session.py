@@ -15,6 +15,7 @@ import pytest
 import apdu
 import jpki
 from apdu import BaseTransport, FunctionTransport, RecordingTransport, TracingTransport
+from apdu.outfile import OutputError
 from apdu.replay import ReplayTransport
 from cli_runner import jpkitool_inprocess as run
 from jpki import connect
@@ -135,7 +136,7 @@ def test_reader_session_and_the_transaction_flag(spy: SpyTransport) -> None:
 
 def test_a_failure_to_start_recording_closes_the_card(spy: SpyTransport, tmp_path: Path) -> None:
     with (
-        pytest.raises(apdu.SessionFileError),
+        pytest.raises(OutputError),
         open_session(SessionSpec(record=tmp_path / "missing" / "s.jsonl")),
     ):
         pass

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from apdu import BaseTransport
+from apdu import BaseTransport, outfile
 
 from ..card import MyNumberCard
 from ..i18n import t
@@ -39,9 +39,12 @@ class Options:
     json: bool = False
     lang: str = "en"
     verbose: bool = False
-    record: Path | None = None
+    record: str | None = None
     #: ``--record-personal``: the recording keeps personal data in the clear.
     record_personal: bool = False
+    #: ``--overwrite``: an existing regular file named by ``--record``, ``cert export
+    #: -o`` or ``emulator init-state`` is replaced.
+    overwrite: bool = False
     replay: Path | None = None
     emulator: bool = False
     emulator_state: Path | None = None
@@ -65,6 +68,8 @@ class AppContext:
             raise UsageFailure("usage.state_needs_emulator")
         if options.record_personal and not options.record:
             raise UsageFailure("usage.record_personal_needs_record")
+        if options.record is not None:  # before the card, and before any PIN is asked
+            outfile.check(options.record, streams=True, overwrite=options.overwrite)
         self._now = parse_now(options.now) if options.now is not None else None
         #: stdout carries data (``cert export``): messages go to stderr.
         self.stdout_is_data = False
@@ -104,6 +109,7 @@ class AppContext:
             replay=opts.replay,
             record=opts.record,
             record_personal=opts.record_personal,
+            overwrite=opts.overwrite,
             trace=opts.verbose,
             transaction=transaction,
         )

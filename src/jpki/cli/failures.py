@@ -15,6 +15,7 @@ import click
 
 import apdu
 from apdu import errors as ae
+from apdu.outfile import OutputError
 
 from .. import errors as je
 from .. import profile
@@ -244,9 +245,13 @@ def classify(exc: BaseException) -> Failure:
             return Failure("card-unresponsive", Exit.ERROR, t("error.unresponsive"))
         case ae.SessionFileError():
             where = exc.path if exc.line is None else f"{exc.path}:{exc.line}"
-            key = "error.session_record" if exc.code in ae.WRITE_REASONS else "error.session_file"
             reason = reason_text("sessionreason", exc.code, exc.params)
-            return Failure("session-file", Exit.USAGE, t(key, where=where, reason=reason))
+            message = t("error.session_file", where=where, reason=reason)
+            return Failure("session-file", Exit.USAGE, message)
+        case OutputError():
+            reason = reason_text("outputreason", exc.code, exc.params)
+            message = t("error.output", path=exc.path, reason=reason)
+            return Failure("output-file", Exit.USAGE, message)
         case ae.ReplayMismatchError():
             return Failure(
                 "replay-mismatch",

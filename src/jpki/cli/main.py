@@ -52,11 +52,9 @@ COMMANDS = {
     type=click.Choice(LANGUAGES),
 )
 @click.option("-v", "--verbose", is_flag=True)
-@click.option(
-    "--record",
-    type=click.Path(dir_okay=False, path_type=Path),
-)
+@click.option("--record", metavar="PATH")
 @click.option("--record-personal", is_flag=True)
+@click.option("--overwrite", is_flag=True)
 @click.option(
     "--replay",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -93,6 +91,7 @@ def cli(ctx: click.Context, /, **kwargs: Any) -> None:
         verbose=kwargs["verbose"],
         record=kwargs["record"],
         record_personal=kwargs["record_personal"],
+        overwrite=kwargs["overwrite"],
         replay=kwargs["replay"],
         emulator=kwargs["emulator"],
         emulator_state=kwargs["emulator_state"],

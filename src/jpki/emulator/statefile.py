@@ -46,10 +46,10 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from apdu import jsonfile
 from apdu.errors import english
+from apdu.outfile import write_whole
 from apdu.transport import finite_number
 
 from .. import profile
-from ..atomicfile import write_whole
 from ..profile import Token
 from .state import (
     CERT_NAMES,
@@ -659,5 +659,6 @@ def load_state(path: str | os.PathLike[str]) -> CardState:
 
 
 def save_state(state: CardState, path: str | os.PathLike[str]) -> None:
-    """Write ``state`` as JSON atomically (temporary file in the same directory, then rename)."""
-    write_whole(path, dumps(state).encode("utf-8"))
+    """Write ``state`` as JSON whole or not at all, over a regular file or as a new one
+    (:func:`apdu.outfile.check`: a device, a FIFO or a link to nothing is refused)."""
+    write_whole(path, dumps(state).encode("utf-8"), streams=False, overwrite=True)

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import click
 
+from apdu import outfile
+
 from ... import profile
-from ...atomicfile import write_whole
 from ...card import MyNumberCard
 from ...cardcerts import (
     KINDS,
@@ -38,7 +37,7 @@ from ...i18n import t, tn
 from ...jst import days_left, iso_utc, jst_text
 from ...pinops import PinPlan
 from ..context import AppContext
-from ..failures import Exit, UsageFailure, finish
+from ..failures import Exit, finish
 from .pins import ask_checked, force_option, report_failure
 
 STATE_EXIT = {
@@ -232,31 +231,26 @@ def encode(info: CertificateInfo, form: str) -> bytes:
     return x509.load_der_x509_certificate(info.der).public_bytes(Encoding.PEM)
 
 
-def check_writable(path: Path) -> None:
-    """The folder of ``path`` exists and can be written: checked before the card."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageFailure("usage.output_folder", path=str(path))
-
-
 @cert_group.command("export")
 @kind_argument
 @click.option(
     "--format", "form", type=click.Choice(["pem", "der"]), default="pem", show_default=True
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", metavar="PATH")
 @force_option
 @click.pass_obj
-def export_command(app: AppContext, kind: str, form: str, output: Path | None, force: bool) -> None:
-    if output is not None:
-        check_writable(output)  # before the card, and before asking ①
-    else:
+def export_command(app: AppContext, kind: str, form: str, output: str | None, force: bool) -> None:
+    # Where the file may go is decided before the card, and before asking ①.
+    overwrite = app.options.overwrite
+    target = None if output is None else outfile.check(output, streams=True, overwrite=overwrite)
+    if target is None or target.path == outfile.STDOUT:
+        output = None
         app.stdout_is_data = True  # messages about a failure go to stderr
     with certificate_session(app, kind == "sign", force) as (card, plan):
         cert = read_certificate(card, kind, sign_pin=sign_value(plan), force=force)
     data = encode(cert.info, form)
     if output is not None:
-        write_whole(output, data)
+        outfile.write_whole(output, data, overwrite=overwrite)
         if not app.options.json:
             app.note(tn("cert.written", len(data), path=str(output), bytes=len(data)))
         else:

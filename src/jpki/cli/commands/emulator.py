@@ -53,13 +53,13 @@ def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -
 
 
 @command.command("init-state")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True)
+@click.argument("path")
 @click.pass_obj
-def init_state(app: AppContext, path: Path, force: bool) -> None:
+def init_state(app: AppContext, path: str) -> None:
+    from apdu.outfile import check
+
     from ...emulator import CardState, save_state
 
-    if path.exists() and not force:
-        raise click.UsageError(t("emulator.exists", path=str(path)))
+    check(path, streams=False, overwrite=app.options.overwrite)  # before the work
     save_state(CardState.default(), path)
     app.note(t("emulator.written", path=str(path)))
