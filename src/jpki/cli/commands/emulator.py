@@ -8,6 +8,7 @@ import click
 
 from ...i18n import t
 from ..context import AppContext
+from ..failures import UsageFailure
 
 
 @click.group("emulator")
@@ -60,6 +61,6 @@ def init_state(app: AppContext, path: Path, force: bool) -> None:
     from ...emulator import CardState, save_state
 
     if path.exists() and not force:
-        raise click.UsageError(t("emulator.exists", path=str(path)))
+        raise UsageFailure("emulator.exists", path=str(path))
     save_state(CardState.default(), path)
     app.note(t("emulator.written", path=str(path)))
