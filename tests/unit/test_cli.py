@@ -110,7 +110,7 @@ def test_serve_with_a_bad_state_file(tmp_path: Path) -> None:
         (["--verbos", "retries"], "'--verbose'", "'--verbose', '--version' のことですか"),
         (
             ["--wait", "-1", "retries"],
-            "Invalid value for '--wait'",
+            "invalid value for '--wait'",
             "'--wait' の値が正しくありません",
         ),
         (["--wait"], "'--wait' requires an argument", "'--wait' には値を 1 個指定してください"),

@@ -24,11 +24,13 @@ BAD = [
 def test_seconds_that_are_not_a_bounded_number_are_a_usage_error(
     option: str, value: str, low: str, ja_range: str
 ) -> None:
-    for lang, words in (("en", f"is not a number of seconds from {low} to 3600"),
-                        ("ja", f"{ja_range} の秒数ではありません")):  # fmt: skip
+    for lang, words in (
+        ("en", f"'{option}': a number of seconds from {low} to 3600"),
+        ("ja", f"'{option}' の値が正しくありません: {ja_range} の秒数"),
+    ):
         r = run("--lang", lang, option, value, "--emulator", "retries")
         assert r.code == Exit.USAGE and words in r.err, r.err
-        assert len(r.err.strip().splitlines()) == 1
+        assert len(r.err.strip().splitlines()) == 1 and f"'{value}'" not in r.err
 
 
 @pytest.mark.parametrize(

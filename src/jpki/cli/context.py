@@ -30,7 +30,7 @@ def parse_now(text: str) -> dt.datetime:
         # Far enough from the ends of the calendar for JST dates and day counts.
         return (when.astimezone(dt.UTC) + dt.timedelta(days=2)) - dt.timedelta(days=2)
     except (ValueError, OverflowError):
-        raise UsageFailure("usage.bad_now", value=text) from None
+        raise UsageFailure("usage.bad_now") from None
 
 
 @dataclass

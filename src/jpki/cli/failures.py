@@ -20,6 +20,8 @@ from apdu.outfile import OutputError
 from .. import errors as je
 from .. import profile
 from ..i18n import has, t, tn
+from .params import Seconds
+from .pinkind import PinKind
 
 if TYPE_CHECKING:
     from ..emulator.statefile import StateError
@@ -332,9 +334,72 @@ def classify(exc: BaseException) -> Failure:
     return Failure("unexpected", Exit.ERROR, t("error.unexpected", detail=detail))
 
 
+#: What click (>= 8.4) raises for a command name it does not know.
+NO_SUCH_COMMAND: type[click.UsageError] = getattr(
+    click.exceptions, "NoSuchCommand", type("NeverRaised", (click.UsageError,), {})
+)
+
+
 def usage_detail(exc: click.UsageError) -> str:
-    """click's message for a usage error: click words it, our catalogue translates it
-    (see :func:`jpki.i18n.use_for_click`). A missing command also lists the commands."""
+    """A usage error in one line of the current language that repeats no word the user
+    typed, for any word in the wrong place may be a PIN; paths are repeated.
+
+    The message is rebuilt from the error's type and parameter: an extra argument is
+    "unexpected"; a refused value names its parameter and what it takes
+    (:func:`_bad_value`); an unknown option or command is named only when the name
+    cannot be a PIN (:func:`_named`). The names in click's other errors (an option
+    given no value or one it does not take, a missing argument) are its own. Our
+    own usage errors are :class:`UsageFailure`, so a plain :class:`click.UsageError`
+    is click's: a missing command, an unknown one (click < 8.4), an extra argument.
+    """
+    if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter):
+        return _bad_value(exc)
+    if isinstance(exc, click.NoSuchOption):
+        return _named(exc, exc.option_name, "usage.unknown_option")
+    if isinstance(exc, NO_SUCH_COMMAND):
+        return _named(exc, getattr(exc, "command_name", ""), "usage.unknown_command")
+    if type(exc) is not click.UsageError:  # a missing choice's list is on lines
+        return " ".join(exc.format_message().split())
     if exc.message == gettext.gettext("Missing command."):
         return t("usage.missing_command")
+    if exc.ctx is not None and isinstance(exc.ctx.command, click.Group):
+        return t("usage.unknown_command")
+    return t("usage.extra_argument")
+
+
+def _named(exc: click.UsageError, name: str, otherwise: str) -> str:
+    """click's message naming an unknown option or command (``--pin`` of
+    ``--pin=1234``, ``retires``) when the name has no digit, else ``otherwise``.
+
+    Every PIN and password the card takes has a digit (:mod:`jpki.profile`; ①'s
+    needs one), so a name without one cannot be a PIN, and ``--1234``, ``-1234``,
+    ``AB12CD34`` are not repeated. A short option is never named: click names
+    one letter of what was typed (``-AB12CD34`` gives ``-A``).
+    """
+    short = name.startswith("-") and not name.startswith("--")
+    if short or any(c.isdigit() for c in name):
+        return t(otherwise)
     return exc.format_message()
+
+
+def _bad_value(exc: click.BadParameter) -> str:
+    """What a refused value's parameter takes (click's own message for a path)."""
+    param = exc.param  # click sets it while parsing
+    if param is None:
+        return t("usage.not_taken")
+    kind = param.type
+    if isinstance(kind, click.Path):
+        return exc.format_message()
+    if isinstance(kind, click.Choice):
+        takes = t("usage.choice", choices=", ".join(map(str, kind.choices)))
+    elif isinstance(kind, click.IntRange) and kind.min is not None:
+        key = "usage.at_least" if kind.max is None else "usage.between"
+        takes = t(key, min=kind.min, max=kind.max)
+    elif isinstance(kind, PinKind | Seconds):  # their messages never hold the value
+        takes = exc.message
+    else:
+        takes = t("usage.not_taken")
+    name = (
+        max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+    )
+    return t("usage.bad_value", param=name, takes=takes)

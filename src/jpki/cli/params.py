@@ -30,5 +30,5 @@ class Seconds(click.ParamType):  # type: ignore[type-arg]
             seconds = math.nan
         if not math.isfinite(seconds) or not self.minimum <= seconds <= MAX_WAIT:
             shown = {"min": f"{self.minimum:g}", "max": f"{MAX_WAIT:g}"}
-            self.fail(t("usage.seconds", value=value, **shown), param, ctx)
+            self.fail(t("usage.seconds", **shown), param, ctx)  # never the value
         return seconds
