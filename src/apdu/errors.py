@@ -88,6 +88,7 @@ SessionReason = Literal[
     "response-too-short",
     "bad-fault",
     "response-and-fault",
+    "bad-power",
     "other",
 ]
 
@@ -121,6 +122,7 @@ SESSION_REASONS: dict[SessionReason, str] = {
     "response-too-short": "'response' is shorter than a status word",
     "bad-fault": "unknown fault {value!r} (known: {known})",
     "response-and-fault": "a line holds 'response' or 'fault', not both",
+    "bad-power": "a power line says 'power': 'cycle' and holds no command or response",
     "other": "{reason}",
 }
 

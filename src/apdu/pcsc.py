@@ -412,8 +412,10 @@ class PcscTransport(BaseTransport):
     """A connection to the card in one reader.
 
     Shared by default, so other programs keep working; ``close`` leaves the card
-    powered (``SCARD_LEAVE_CARD``) for the same reason, unless :meth:`request_reset`
-    asked for ``SCARD_RESET_CARD`` at the end of the transaction or connection.
+    powered (``SCARD_LEAVE_CARD``) for the same reason, unless :meth:`request_unpower`
+    asked for ``SCARD_UNPOWER_CARD`` at the end of the transaction or connection
+    (and no :meth:`power_cycle` did it since). A warm reset (``SCARD_RESET_CARD``)
+    is never asked for: it leaves a My Number card verified (myna-card, measured).
 
     Every call is bounded by ``timeout`` seconds (:func:`card_timeout` when None):
     an exchange the card does not answer in time raises :class:`CardUnresponsiveError`,
@@ -554,8 +556,12 @@ class PcscTransport(BaseTransport):
                 return rv
             time.sleep(0.05)
 
-    def reconnect(self) -> None:
-        self._reconnect(sc.SCARD_RESET_CARD, "resetting the card")
+    def power_cycle(self) -> None:
+        """``SCardReconnect`` with ``SCARD_UNPOWER_CARD``: pcsc-lite powers the card down
+        and up again (``winscard.c``), keeps this handle's transaction, and tells every
+        other handle ``SCARD_W_RESET_CARD``."""
+        self._reconnect(sc.SCARD_UNPOWER_CARD, "removing the card's power")
+        self.unpower_pending = False
         self._read_atr()
 
     @contextlib.contextmanager
@@ -580,14 +586,15 @@ class PcscTransport(BaseTransport):
                     )
                 except _Overrun:
                     rv = sc.SCARD_E_TIMEOUT
-                if disposition == sc.SCARD_RESET_CARD and not _is(rv, sc.SCARD_S_SUCCESS):
-                    self.reset_pending = True  # not done: close() resets (or unpowers)
+                if disposition == sc.SCARD_UNPOWER_CARD and not _is(rv, sc.SCARD_S_SUCCESS):
+                    self.unpower_pending = True  # not done: close() unpowers
 
     def _disposition(self) -> int:
-        """``SCARD_RESET_CARD`` once after :meth:`request_reset`, else ``SCARD_LEAVE_CARD``."""
-        if self.reset_pending:
-            self.reset_pending = False
-            return int(sc.SCARD_RESET_CARD)
+        """``SCARD_UNPOWER_CARD`` once after :meth:`request_unpower`, else
+        ``SCARD_LEAVE_CARD``."""
+        if self.unpower_pending:
+            self.unpower_pending = False
+            return int(sc.SCARD_UNPOWER_CARD)
         return int(sc.SCARD_LEAVE_CARD)
 
     def _begin(self) -> int:
@@ -620,8 +627,4 @@ class PcscTransport(BaseTransport):
     def _disconnect(self) -> None:
         card, disposition = self._card, self._disposition()
         self._card = None
-        rv = self._call(sc.SCardDisconnect, card, disposition, timeout=_CLOSE_GRACE)
-        if disposition == sc.SCARD_RESET_CARD and not _is(rv, sc.SCARD_S_SUCCESS):
-            # The reset did not happen: power the card off instead, so that it is
-            # never left verified for the next program.
-            self._call(sc.SCardDisconnect, card, sc.SCARD_UNPOWER_CARD, timeout=_CLOSE_GRACE)
+        self._call(sc.SCardDisconnect, card, disposition, timeout=_CLOSE_GRACE)

@@ -6,6 +6,10 @@ The file holds a header line, then one line per exchange::
      "reader": "...", "atr": "3B...", "redacted": [...], "origin": null,
      "personal": false}
     {"i": 0, "command": "00A4040C0A...", "response": "9000", "ms": 12.3}
+    {"i": 1, "power": "cycle", "ms": 80.2}
+
+The second form marks a power cycle (:meth:`apdu.BaseTransport.power_cycle`): the
+card's power removed and restored between two exchanges.
 
 An exchange the reader failed (the card removed, unresponsive, the reader taken:
 :data:`apdu.errors.FAULTS`) is written with ``"fault": "card-removed"`` instead of
@@ -172,10 +176,29 @@ class RecordingTransport(TransportWrapper):
         spans = self._redactor.hidden(apdu, response) if self._redactor is not None else ()
         return all_data(response) if self.hiding else spans
 
-    def reconnect(self) -> None:
+    def power_cycle(self) -> None:
+        """Cycle the card's power and write ``{"i": N, "power": "cycle", "ms": ...}``
+        (with ``fault`` when it failed with one of :data:`apdu.errors.FAULTS`)."""
+        if self._closed:
+            raise TransportError("the session recording is closed")
         if self._redactor is not None:
             self._redactor.forget()
-        self.inner.reconnect()
+        line: dict[str, Any] = {"i": self._index, "power": "cycle"}
+        start = time.perf_counter()
+        try:
+            self.inner.power_cycle()
+        except TransportError as exc:
+            fault = fault_code(exc)
+            if fault is not None:
+                line.update(fault=fault, ms=round((time.perf_counter() - start) * 1000, 1))
+                line.update(fault_details(exc))
+                with contextlib.suppress(OutputError):  # the fault matters more
+                    self._write(line)
+                self._index += 1
+            raise
+        line["ms"] = round((time.perf_counter() - start) * 1000, 1)
+        self._write(line)
+        self._index += 1
 
     def close(self) -> None:
         """Close the file, then ``inner``; a second call does nothing."""

@@ -2,7 +2,9 @@
 
 Each command sent must equal the next recorded one (``XX`` placeholders match
 any byte); the answer is the recorded response, or, on a line with ``fault``, the
-transport error the recording met (:data:`apdu.errors.FAULTS`). Response bytes the
+transport error the recording met (:data:`apdu.errors.FAULTS`). A power cycle
+(:meth:`apdu.BaseTransport.power_cycle`) must meet a ``"power": "cycle"`` line, in
+its place among the exchanges. Response bytes the
 recording hid as personal (``XX``) are answered as :data:`apdu.redact.FILLER` each
 (``2A``, ``*``): same length, so the exchange goes on, but no personal value. The
 file is checked completely when it is opened, so a corrupted file fails before the first exchange.
@@ -44,6 +46,12 @@ class _Exchange:
     hidden: int = 0
     #: The fault's PC/SC return code and timeout as recorded (``code``, ``timeout``).
     details: tuple[tuple[str, int | float], ...] = ()
+    #: A power cycle, not a command.
+    power: bool = False
+
+
+#: How a replay names a power cycle where a command was recorded, or the reverse.
+POWER_CYCLE = "power cycle"
 
 
 class ReplayTransport(BaseTransport):
@@ -88,16 +96,23 @@ class ReplayTransport(BaseTransport):
         if index >= len(self._exchanges):
             raise ReplayMismatchError(index, None, redact_command(actual, secret)[0])
         exchange = self._exchanges[index]
-        if not pattern_matches(exchange.pattern, actual):
+        if exchange.power or not pattern_matches(exchange.pattern, actual):
             shown = _mask_like(redact_command(actual, secret)[0], exchange.pattern)
-            raise ReplayMismatchError(index, exchange.command, shown)
+            raise ReplayMismatchError(index, _expected(exchange), shown)
         self._next += 1
-        if exchange.fault is not None:
-            err = FAULTS[exchange.fault](f"exchange {index}: recorded fault {exchange.fault}")
-            for name, value in exchange.details:
-                setattr(err, name, value)
-            raise err
+        _raise_fault(exchange, index)
         return exchange.response
+
+    def power_cycle(self) -> None:
+        if self._closed:
+            raise TransportError("the session replay is closed")
+        index = self._next
+        if index >= len(self._exchanges) or not self._exchanges[index].power:
+            expected = _expected(self._exchanges[index]) if index < len(self._exchanges) else None
+            raise ReplayMismatchError(index, expected, POWER_CYCLE)
+        self._next += 1
+        self.unpower_pending = False
+        _raise_fault(self._exchanges[index], index)
 
     def close(self, strict: bool = True) -> None:
         """End the replay; with ``strict``, raise :class:`ReplayLeftoverError` if exchanges
@@ -111,6 +126,18 @@ class ReplayTransport(BaseTransport):
     def __exit__(self, *exc: object) -> None:
         # Left-over exchanges matter only when the block itself succeeded.
         self.close(strict=not exc or exc[0] is None)
+
+
+def _expected(exchange: _Exchange) -> str:
+    return POWER_CYCLE if exchange.power else exchange.command
+
+
+def _raise_fault(exchange: _Exchange, index: int) -> None:
+    if exchange.fault is not None:
+        err = FAULTS[exchange.fault](f"exchange {index}: recorded fault {exchange.fault}")
+        for name, value in exchange.details:
+            setattr(err, name, value)
+        raise err
 
 
 def _mask_like(text: str, pattern: tuple[int | None, ...]) -> str:
@@ -229,6 +256,8 @@ def _check_header(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
+    if "power" in obj:
+        return _check_power(obj, index)
     fault = obj.get("fault")
     for key in ("i", "command", "fault" if "fault" in obj else "response"):
         if key not in obj:
@@ -268,6 +297,25 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
     if "ms" in obj and not finite_number(obj["ms"]):
         raise _LineError("not-number", key="ms")
     return _Exchange(command.upper(), pattern, data, fault, hidden, details)
+
+
+def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
+    """A ``{"i": N, "power": "cycle"}`` line (``fault``, ``ms`` as on an exchange)."""
+    if "i" not in obj:
+        raise _LineError("missing-key", key="i")
+    if not _is_int(obj["i"]):
+        raise _LineError("not-int", key="i")
+    if obj["i"] != index:
+        raise _LineError("bad-index", index=obj["i"], expected=index)
+    if obj["power"] != "cycle" or "command" in obj or "response" in obj:
+        raise _LineError("bad-power")
+    fault = obj.get("fault")
+    if "fault" in obj and (not isinstance(fault, str) or fault not in FAULTS):
+        raise _LineError("bad-fault", value=fault, known=tuple(FAULTS))
+    if "ms" in obj and not finite_number(obj["ms"]):
+        raise _LineError("not-number", key="ms")
+    details = _fault_details(obj) if fault is not None else ()
+    return _Exchange(POWER_CYCLE, (), b"", fault, 0, details, power=True)
 
 
 def _fault_details(obj: dict[str, Any]) -> tuple[tuple[str, int | float], ...]:

@@ -94,7 +94,12 @@ class TracingTransport(TransportWrapper):
         self._emit(format_response(response, ms, self.hiding, spans))
         return response
 
-    def reconnect(self) -> None:
+    def power_cycle(self) -> None:
         if self._redactor is not None:
             self._redactor.forget()
-        self.inner.reconnect()
+        self._emit("~ power removed and restored")
+        try:
+            self.inner.power_cycle()
+        except Exception as exc:
+            self._emit(f"! {type(exc).__name__}: {exc}")
+            raise

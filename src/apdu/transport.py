@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol, Self, runtime_checkable
 
 from .command import SHORT_MAX, CommandAPDU
-from .errors import EncodingError
+from .errors import EncodingError, TransportError
 from .response import ResponseAPDU
 
 
@@ -36,8 +36,8 @@ class BaseTransport:
 
     _name: str = ""
     _atr: bytes = b""
-    #: Set by :meth:`request_reset`; cleared once the card has been reset.
-    reset_pending: bool = False
+    #: Set by :meth:`request_unpower`; cleared once the card's power was removed.
+    unpower_pending: bool = False
     #: Inside :meth:`hide_responses`: response data is personal.
     hiding: bool = False
 
@@ -57,16 +57,20 @@ class BaseTransport:
     def close(self) -> None:
         """Release the card; a second call does nothing."""
 
-    def reconnect(self) -> None:
-        """Reset the connection to the card (volatile card state is lost)."""
+    def power_cycle(self) -> None:
+        """Remove the card's power and restore it (a cold reset), inside the current
+        transaction: the only reset that clears a My Number card's security state
+        (myna-card, measured on a card; a warm reset does not). A pending
+        :meth:`request_unpower` is then done. Raises :class:`TransportError` where
+        the card's power cannot be cycled."""
+        raise TransportError(f"{type(self).__name__} cannot cycle the card's power")
 
-    def request_reset(self) -> None:
-        """Reset the card when the current transaction ends, or else when the connection does.
-
-        After a PIN was verified, this leaves the card unverified for the next
-        program sharing the reader. Where there is no card to reset, nothing happens.
-        """
-        self.reset_pending = True
+    def request_unpower(self) -> None:
+        """Remove the card's power when the current transaction ends, or else when the
+        connection does, unless :meth:`power_cycle` did it first: the safety net that
+        leaves the card unverified for the next program if a command stops before its
+        own ending. Where there is no card, nothing happens."""
+        self.unpower_pending = True
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive access around several exchanges (a no-op where meaningless)."""
@@ -112,11 +116,11 @@ class TransportWrapper(BaseTransport):
     def close(self) -> None:
         self.inner.close()
 
-    def reconnect(self) -> None:
-        self.inner.reconnect()
+    def power_cycle(self) -> None:
+        self.inner.power_cycle()
 
-    def request_reset(self) -> None:
-        self.inner.request_reset()
+    def request_unpower(self) -> None:
+        self.inner.request_unpower()
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         return self.inner.transaction()

@@ -199,7 +199,7 @@ class MyNumberCard:
         refuse(status, force)
         del self._fresh[key.id]  # one permit per reading
         self.permits_issued += 1
-        self.transport.request_reset()
+        self.transport.request_unpower()  # the safety net, should the ending not run
         permit = SpendPermit(key, status)
         self._permits.append(permit)
         return permit

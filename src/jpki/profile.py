@@ -59,6 +59,23 @@ COMMON = Application(
 APPLICATIONS: tuple[Application, ...] = (JPKI, CARDINFO, SURFACE, JUKI, COMMON)
 APPLICATIONS_BY_ID = {a.id: a for a in APPLICATIONS}
 
+#: The GlobalPlatform issuer security domain, selected to leave the application whose
+#: key a PIN command verified: selecting a different application clears that
+#: application's security state, re-selecting the same one does not (myna-sign
+#: selects this on exit, asserted in its card tests; myna-card cites JICSAP 5.1.3;
+#: answered ``9000`` in myna-card's examples). Not one of :data:`APPLICATIONS`.
+ISD = Application(
+    "isd",
+    bytes.fromhex("A0000001510000"),
+    "カード発行者セキュリティドメイン",
+    "issuer security domain",
+    "myna-sign, myna-card",
+)
+#: Sent once after the card's power is cycled, its answer ignored: the first command
+#: after power returns was answered ``6F00`` on the card myna-card measured
+#: (``transport/pcsc.rs``, which sends these four bytes).
+THROWAWAY = bytes.fromhex("00A40000")
+
 
 @dataclass(frozen=True)
 class PersonalBytes:
@@ -383,6 +400,13 @@ USER_PIN_NAMES: dict[str, Pin] = {
     **{p.id: p for p in USER_PINS},
     **{str(p.no): p for p in USER_PINS},
 }
+
+#: The file whose first byte, read without a PIN, proves a key no longer verified
+#: (``6982`` expected; it is read only when the key is not verified): ① the sign
+#: certificate (OpenSC issue #3169, opensc/OpenSC#3: "Security status not satisfied"
+#: without ①), ④ the 券面事項入力補助AP's basic four facts (myna-card). ② and ③ have
+#: no harmless proof (② would need a signature with the auth key).
+PROOF_FILES: dict[str, DataFile] = {"sign": SIGN_CERT, "cardinfo": CARDINFO_ATTRS}
 
 #: Circled numbers used by municipal pages.
 CIRCLED = {1: "①", 2: "②", 3: "③", 4: "④"}

@@ -10,6 +10,7 @@ import pytest
 
 from apdu import (
     ApduChannel,
+    CardRemovedError,
     CommandAPDU,
     FunctionTransport,
     ReplayLeftoverError,
@@ -63,8 +64,77 @@ def test_happy_path(session: Path) -> None:
     assert replay.transmit(bytes.fromhex("002000800439393939"), secret=True) == b"\x90\x00"
     assert replay.transmit(bytes.fromhex("00B0000004")) == bytes.fromhex("308206219000")
     assert replay.remaining == 0
-    replay.reconnect()
     replay.close()
+
+
+class Powered(FunctionTransport):
+    """A scripted card whose power can be cycled (``cycles`` counts them)."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        super().__init__(lambda apdu: b"\x90\x00", name="R")
+        self.cycles = 0
+        self.fail = fail
+
+    def power_cycle(self) -> None:
+        self.cycles += 1
+        if self.fail is not None:
+            raise self.fail
+
+
+def test_a_power_cycle_is_recorded_and_replayed_in_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    inner = Powered()
+    with RecordingTransport(inner, path) as rec:
+        rec.transmit(bytes.fromhex("00A4040C00"))
+        rec.power_cycle()
+        rec.transmit(bytes.fromhex("00A40000"))
+    assert inner.cycles == 1
+    lines = [json.loads(line) for line in path.read_text().splitlines()[1:]]
+    assert [set(line) for line in lines] == [
+        {"i", "command", "response", "ms"},
+        {"i", "power", "ms"},
+        {"i", "command", "response", "ms"},
+    ]
+    assert lines[1]["power"] == "cycle" and lines[1]["i"] == 1
+    with ReplayTransport(path) as replay:
+        replay.transmit(bytes.fromhex("00A4040C00"))
+        with pytest.raises(ReplayMismatchError) as early:
+            replay.transmit(bytes.fromhex("00A40000"))  # the power cycle was recorded here
+        assert (early.value.index, early.value.expected) == (1, "power cycle")
+        replay.power_cycle()
+        with pytest.raises(ReplayMismatchError) as late:
+            replay.power_cycle()  # a command was recorded here
+        assert (late.value.expected, late.value.actual) == ("00A40000", "power cycle")
+        replay.transmit(bytes.fromhex("00A40000"))
+        with pytest.raises(ReplayMismatchError) as after:
+            replay.power_cycle()
+        assert after.value.expected is None
+
+
+def test_a_power_cycle_that_failed_replays_its_fault(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    rec = RecordingTransport(Powered(CardRemovedError("gone")), path)
+    with pytest.raises(CardRemovedError):
+        rec.power_cycle()
+    rec.close()
+    line = json.loads(path.read_text().splitlines()[1])
+    assert (line["power"], line["fault"]) == ("cycle", "card-removed")
+    with ReplayTransport(path) as replay, pytest.raises(CardRemovedError):
+        replay.power_cycle()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"i": 0, "power": "off"},
+        {"i": 0, "power": "cycle", "command": "00A40000"},
+        {"i": 0, "power": "cycle", "response": "9000"},
+    ],
+)
+def test_a_bad_power_line_is_refused(tmp_path: Path, line: dict[str, Any]) -> None:
+    with pytest.raises(SessionFileError) as info:
+        ReplayTransport(write(tmp_path / "s.jsonl", HEADER, line))
+    assert (info.value.code, info.value.line) == ("bad-power", 2)
 
 
 def test_through_a_channel(session: Path) -> None:

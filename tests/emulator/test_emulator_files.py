@@ -420,6 +420,7 @@ def test_sign_certificate_needs_the_sign_password(card: VirtualCard) -> None:
         < 30 82 90 00
         """,
     )
+    card.power_off()
     card.power_on()
     talk(card, f"> 00 A4 04 0C 0A {JPKI}\n< 90 00\n> 00 B0 81 00 02\n< 69 82")
 

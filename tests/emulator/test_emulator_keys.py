@@ -337,26 +337,57 @@ def test_keys_without_a_change_command_6985(card: VirtualCard) -> None:
     )
 
 
-def test_verified_flags_end_with_power_on_and_with_select_application(card: VirtualCard) -> None:
-    talk(
-        card,
-        f"""
-        > 00 A4 04 0C 0A {JPKI}
-        < 90 00
-        > 00 A4 02 0C 02 00 18
-        < 90 00
-        > 00 20 00 80 {PIN_1234}
-        < 90 00
-        > 00 A4 04 0C 0A {JPKI}
-        < 90 00
-        > 00 24 01 98 {PIN_9999}
-        < 69 82
-        > 00 20 00 98 {PIN_1234}
-        < 90 00
-        """,
-    )
+ISD = "07 A0 00 00 01 51 00 00"
+#: ① verified: the first byte of the sign certificate (30); not: 6982.
+READ_SIGN = "> 00 B0 81 00 01\n< {}"
+VERIFY_SIGN = f"> 00 20 00 9B {SIGN_ABC123}\n< 90 00"
+
+
+def sign_readable(card: VirtualCard) -> bool:
+    """Whether the sign certificate can be read after selecting JPKI (① verified)."""
+    channel = ApduChannel(EmulatorTransport(card))
+    assert channel.send(CommandAPDU(0, 0xA4, 4, 0x0C, h(JPKI))).ok
+    return channel.send(CommandAPDU(0, 0xB0, 0x81, 0, le=1)).ok
+
+
+def test_the_security_state_survives_what_the_reports_say_it_survives(card: VirtualCard) -> None:
+    """A warm reset, a second program connecting and a re-SELECT of the same application
+    keep ① verified (myna-card, measured on a card; myna-sign); only removing power
+    and selecting another application (the ISD included) clear it."""
+    talk(card, f"> 00 A4 04 0C 0A {JPKI}\n< 90 00\n{VERIFY_SIGN}\n> 00 A4 04 0C 0A {JPKI}\n< 90 00")
+    talk(card, READ_SIGN.format("30 90 00"))
+    card.warm_reset()
+    assert card.selected_app is None and sign_readable(card)
+    assert sign_readable(card)  # a second program connecting does not touch the power
+    talk(card, f"> 00 A4 04 0C 0A {CARDINFO}\n< 90 00")
+    assert not sign_readable(card)  # another application was selected
+    talk(card, f"{VERIFY_SIGN}\n> 00 A4 04 0C {ISD}\n< 90 00\n> 00 A4 02 0C 02 00 01\n< 6A 82")
+    assert not sign_readable(card)  # the ISD answers 9000, holds no file, and clears it
+    talk(card, VERIFY_SIGN)
+    card.power_off()
     card.power_on()
-    talk(card, f"> 00 A4 04 0C 0A {JPKI}\n< 90 00\n> 00 24 01 98 {PIN_9999}\n< 69 82")
+    assert not sign_readable(card) and card.verified == frozenset()
+
+
+def test_a_sticky_card_keeps_the_verified_state_whatever_happens() -> None:
+    card = make(quirks={"sticky_verified": True})
+    talk(card, f"> 00 A4 04 0C 0A {JPKI}\n< 90 00\n{VERIFY_SIGN}\n> 00 A4 04 0C {ISD}\n< 90 00")
+    card.power_off()
+    card.power_on()
+    assert sign_readable(card) and card.verified == {"sign"}
+
+
+def test_quirk_power_up_6f00_answers_the_first_command_after_a_power_cycle() -> None:
+    card = make(quirks={"power_up_6f00": True})  # the first power-up does not arm it
+    talk(card, f"> 00 A4 04 0C 0A {JPKI}\n< 90 00")
+    card.power_off()
+    card.power_on()
+    talk(card, f"> 00 A4 00 00\n< 6F 00\n> 00 A4 04 0C 0A {JPKI}\n< 90 00")
+    plain = make()
+    talk(plain, f"> 00 A4 04 0C 0A {JPKI}\n< 90 00")
+    plain.power_off()
+    plain.power_on()
+    talk(plain, f"> 00 A4 04 0C 0A {JPKI}\n< 90 00")
 
 
 # -- quirks -----------------------------------------------------------------------

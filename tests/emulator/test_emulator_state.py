@@ -245,6 +245,8 @@ def test_the_file_keeps_its_layout() -> None:
         "no_sfi",
         "get_response",
         "answer_override",
+        "power_up_6f00",
+        "sticky_verified",
     ]
     assert list(doc["pins"]) == [k.id for k in profile.KEYS]
     assert list(doc["pins"]["auth"]) == ["value", "remaining", "max"]

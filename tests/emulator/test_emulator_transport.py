@@ -27,7 +27,7 @@ def test_transport_basics() -> None:
     assert t.transmit(h(JPKI)) == h("90 00")
     assert t.transmit(h("00 20 00 98 04 31 32 33 34"), secret=True) == h("90 00")
     assert t.transmit(h("00 24 01 98 04 35 36 37 38")) == h("90 00")
-    t.reconnect()  # cold reset: the application and the verified flag are gone
+    t.power_cycle()  # power removed: the application and the verified flag are gone
     assert t.transmit(h("00 24 01 98 04 31 32 33 34")) == h("6A 88")
     assert t.transmit(h(JPKI)) == h("90 00")
     assert t.transmit(h("00 24 01 98 04 31 32 33 34")) == h("69 82")

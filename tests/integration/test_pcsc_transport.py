@@ -35,10 +35,18 @@ class EchoCard:
 
     def __init__(self) -> None:
         self.powered = 0
+        self.resets = 0
+        self.unpowered = 0
         self.seen: list[bytes] = []
 
     def power_on(self) -> None:
         self.powered += 1
+
+    def power_off(self) -> None:
+        self.unpowered += 1
+
+    def warm_reset(self) -> None:
+        self.resets += 1
 
     def process(self, apdu: bytes) -> bytes:
         self.seen.append(apdu)
@@ -299,14 +307,15 @@ def test_pcscd_without_readers_is_no_reader(jpki_pcscd: PcscdInstance) -> None:
     assert proc_out == "no-reader"
 
 
-def test_reconnect_resets_the_card_and_keeps_working(serve_card) -> None:
+def test_a_power_cycle_unpowers_the_card_and_keeps_working(serve_card) -> None:
     card = EchoCard()
     name = serve_card(card)
-    with PcscTransport(name) as transport:
+    with PcscTransport(name) as transport, transport.transaction():
         assert transport.transmit(bytes.fromhex("00A4040C00")) == b"\x90\x00"
-        before = card.powered
-        transport.reconnect()
-        assert card.powered > before  # vpcd passed the reset on to the card
+        before, off, resets = card.powered, card.unpowered, card.resets
+        transport.power_cycle()  # inside the transaction: pcsc-lite keeps it
+        # vpcd passed power off and on (not a warm reset) on to the card
+        assert (card.powered > before, card.unpowered > off, card.resets) == (True, True, resets)
         assert transport.atr == ATR
         assert transport.transmit(bytes.fromhex("00A4040C00")) == b"\x90\x00"
     # closed: a second close does nothing, a transmit is a typed error

@@ -192,10 +192,10 @@ def test_no_permit_when_refused(changes: dict[str, Any], error: type[Exception])
     with pytest.raises(error):
         card.permit(card.query_key(AUTH))
     assert card.permits_issued == 0
-    assert not spy.reset_pending
+    assert not spy.unpower_pending
 
 
-def test_a_permit_makes_the_card_reset_when_the_transaction_ends() -> None:
+def test_a_permit_makes_the_card_unpowered_when_the_transaction_ends() -> None:
     card_model = VirtualCard(build_state())
     transport = EmulatorTransport(card_model)
     card = MyNumberCard(transport)
@@ -204,9 +204,9 @@ def test_a_permit_makes_the_card_reset_when_the_transaction_ends() -> None:
         permit = card.permit(card.query_key(profile.SIGN_KEY))
         assert card.verify(permit, b"ABC123").ok
         assert card_model._verified == {"sign"}
-        assert transport.reset_pending
+        assert transport.unpower_pending
     assert card_model._verified == set()
-    assert not transport.reset_pending
+    assert not transport.unpower_pending
 
 
 def test_reading_alone_leaves_the_card_as_it_was() -> None:
@@ -216,8 +216,8 @@ def test_reading_alone_leaves_the_card_as_it_was() -> None:
     with card.transaction():
         card.require_jpki()
         card.query_key(AUTH)
-    assert card_model.selected_app is profile.JPKI  # no reset: selection kept
-    assert not transport.reset_pending
+    assert card_model.selected_app is profile.JPKI  # no power cycle: selection kept
+    assert not transport.unpower_pending
 
 
 # -- read-only commands never obtain a permit --------------------------------------

@@ -14,8 +14,13 @@ Emulator only:
 - SELECT P2 ``00`` answers like ``0C``: no FCI. A DF name of 5 bytes or more that
   prefixes a present application's AID selects the first such application in
   :data:`jpki.profile.APPLICATIONS` order; shorter ones answer ``6A82``. A failed
-  SELECT leaves the selection as it was. Any SELECT AP clears the current EF and
-  every verified flag.
+  SELECT leaves the selection as it was. Any SELECT AP clears the current EF.
+- The security state (docs/card.md §4b): a verified key stays verified through a
+  warm reset, a disconnect and reconnect, and a re-SELECT of its own application
+  (myna-card measured the first two on a card; myna-sign relies on the third);
+  the SELECT of a different application (the GlobalPlatform ISD
+  ``A0 00 00 01 51 00 00`` included, which answers ``9000`` and holds no file)
+  and removing power clear it (myna-sign, myna-card).
 - SELECT EF with no application selected answers ``6A82``. The private-key EFs
   (``0017``, ``001A``) are not modelled (``6A82``).
 - READ BINARY or VERIFY ``P2=80`` with no current EF: ``6986``. READ BINARY on a
@@ -106,6 +111,11 @@ class VirtualCard:
         self._verified: set[str] = set()
         self._pending: bytes | None = None
         self._pending_sw: int = SW.OK
+        self._powered = False
+        #: Commands were answered since the last power-up (arms ``power_up_6f00``).
+        self._served = False
+        self._armed = False
+        self._answer_6f00 = False
         if prepare:
             from .certs import certificates
 
@@ -127,18 +137,56 @@ class VirtualCard:
         return self.state.atr_bytes
 
     def power_on(self) -> None:
-        """Cold reset: forget the selection, verified flags and pending response data."""
+        """Power the card up (nothing happens when it is powered): no selection, no
+        verified key. With the ``power_up_6f00`` quirk, after a power-off that ended
+        a session which sent commands, the first command answers ``6F00``."""
         with self._lock:
-            self._app = None
-            self._ef = None
+            if self._powered:
+                return
+            self._powered = True
+            self._forget_selection()
+            self._served = False
+            self._answer_6f00 = self._armed and self.state.quirks.power_up_6f00
+            self._armed = False
+
+    def power_off(self) -> None:
+        """Remove the card's power: the verified keys are forgotten (the only thing
+        that does so besides selecting another application; myna-card)."""
+        with self._lock:
+            self._powered = False
+            self._forget_selection()
+            self._clear_verified()
+            self._armed = self._served
+
+    def warm_reset(self) -> None:
+        """A warm reset (``SCARD_RESET_CARD``): the selection is gone, the verified keys
+        stay verified (myna-card, measured on a card)."""
+        with self._lock:
+            self._forget_selection()
+
+    def _forget_selection(self) -> None:
+        self._app = None
+        self._ef = None
+        self._pending = None
+
+    def _clear_verified(self) -> None:
+        if not self.state.quirks.sticky_verified:
             self._verified.clear()
-            self._pending = None
+
+    @property
+    def verified(self) -> frozenset[str]:
+        """The keys verified now (for tests)."""
+        return frozenset(self._verified)
 
     def process(self, apdu: bytes) -> bytes:
         """Answer one command APDU (after the state's latency). Never raises."""
         if self.state.latency_ms > 0:
             time.sleep(self.state.latency_ms / 1000)
         with self._lock:
+            self._served = True
+            if self._answer_6f00:
+                self._answer_6f00 = False
+                return _r(SW.NO_PRECISE_DIAGNOSIS).to_bytes()
             try:
                 resp = self._dispatch(bytes(apdu))
             except Exception:  # a bug in the emulator, not the caller
@@ -244,15 +292,16 @@ class VirtualCard:
     def _select_app(self, name: bytes) -> ResponseAPDU:
         if len(name) > 16:
             return _r(SW.WRONG_LENGTH)
-        apps = self._present_apps()
+        apps = [*self._present_apps(), profile.ISD]
         app = next((a for a in apps if a.aid == name), None)
         if app is None and len(name) >= 5:
             app = next((a for a in apps if a.aid.startswith(name)), None)
         if app is None:
             return _r(SW.FILE_NOT_FOUND)
+        if not self.state.quirks.sticky_verified:  # another application's keys: cleared
+            self._verified = {k for k in self._verified if profile.KEYS_BY_ID[k].app is app}
         self._app = app
         self._ef = None
-        self._verified.clear()
         return _r(SW.OK)
 
     # -- READ BINARY / READ RECORD --------------------------------------------------

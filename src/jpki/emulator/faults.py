@@ -70,6 +70,12 @@ class FaultyCard:
     def power_on(self) -> None:
         self.card.power_on()
 
+    def power_off(self) -> None:
+        self.card.power_off()
+
+    def warm_reset(self) -> None:
+        self.card.warm_reset()
+
     def release(self) -> None:
         """End a stall (and any stall to come): the card answers ``6F00``."""
         self._released.set()

@@ -150,6 +150,11 @@ class Quirks:
       comes with GET RESPONSE ``00 C0 00 00 xx`` in chunks of at most 256 bytes.
     - ``answer_override``: key id -> status word (4 hex digits) the query returns,
       to simulate a card answering something unexpected.
+    - ``power_up_6f00``: the first command after the card's power came back answers
+      ``6F00`` (the card myna-card measured, after ``SCARD_UNPOWER_CARD``); only a
+      power-up after a session that sent commands arms it (emulator only).
+    - ``sticky_verified``: a faulty card: a verified key stays verified through a
+      power cycle and the SELECT of another application (a test switch).
     """
 
     verified_query_9000: bool = False
@@ -158,6 +163,8 @@ class Quirks:
     no_sfi: bool = False
     get_response: bool = False
     answer_override: dict[str, str] = field(default_factory=dict)
+    power_up_6f00: bool = False
+    sticky_verified: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return _to_dict(self)

@@ -560,6 +560,8 @@ CODECS: dict[type[Any], dict[str, Codec]] = {
         "no_sfi": _FLAG,
         "get_response": _FLAG,
         "answer_override": Codec(_plain(_answer_override), dict),
+        "power_up_6f00": _FLAG,
+        "sticky_verified": _FLAG,
     },
 }
 

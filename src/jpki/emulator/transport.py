@@ -17,7 +17,9 @@ NAME = "jpkitool virtual card"
 
 
 class EmulatorTransport(BaseTransport):
-    """``transmit`` -> ``card.process``; powers the card on at creation and on reconnect."""
+    """``transmit`` -> ``card.process``. Connecting powers the card up if it is not (a
+    second transport to the same card is a second program sharing it); the end of a
+    transaction or connection after :meth:`request_unpower` powers it down."""
 
     def __init__(self, card: VirtualCard) -> None:
         self.card = card
@@ -34,14 +36,17 @@ class EmulatorTransport(BaseTransport):
             raise TransportError("the virtual card's transport is closed")
         return self.card.process(bytes(apdu))
 
-    def reconnect(self) -> None:
-        """Cold reset of the card (selection and verified flags are lost)."""
-        self._closed = False
+    def power_cycle(self) -> None:
+        if self._closed:
+            raise TransportError("the virtual card's transport is closed")
+        self.card.power_off()
         self.card.power_on()
+        self.unpower_pending = False
 
     def _reset_if_asked(self) -> None:
-        if self.reset_pending:
-            self.reset_pending = False
+        if self.unpower_pending:
+            self.unpower_pending = False
+            self.card.power_off()  # as pcscd: the next connection powers it up
             self.card.power_on()
 
     @contextlib.contextmanager
@@ -52,7 +57,7 @@ class EmulatorTransport(BaseTransport):
             self._reset_if_asked()
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
-        """No exclusivity to take; resets the card at the end after :meth:`request_reset`."""
+        """No exclusivity to take; unpowers the card at the end after :meth:`request_unpower`."""
         return self._transaction()
 
     def close(self) -> None:

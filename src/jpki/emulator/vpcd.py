@@ -35,6 +35,10 @@ class Card(Protocol):
 
     def power_on(self) -> None: ...
 
+    def power_off(self) -> None: ...
+
+    def warm_reset(self) -> None: ...
+
     def process(self, apdu: bytes) -> bytes: ...
 
 
@@ -109,8 +113,12 @@ class VpcdBridge:
                 return
             if length == 1:
                 control = payload[0]
-                if control in (POWER_ON, RESET):
+                if control == POWER_ON:
                     self.card.power_on()
+                elif control == POWER_OFF:
+                    self.card.power_off()
+                elif control == RESET:
+                    self.card.warm_reset()
                 elif control == GET_ATR:
                     atr = self.card.atr
                     sock.sendall(struct.pack(">H", len(atr)) + atr)
