@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 
 from apdu import (
     EXTENDED_MAX,
@@ -39,7 +40,7 @@ from . import profile
 from .errors import CardError, NotMyNumberCardError, PermitError
 from .keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
 from .permit import PinGuard, SpendPermit, refuse
-from .profile import Application, Key, Token
+from .profile import Application, DataFile, Key, Token
 
 #: The largest offset READ BINARY can name in P1-P2.
 MAX_OFFSET = 0x7FFF
@@ -47,6 +48,7 @@ MAX_OFFSET = 0x7FFF
 _FATAL = (CardRemovedError, NoCardError, ReaderBusyError, ServiceUnavailableError)
 
 __all__ = [
+    "CardLeft",
     "CardRecord",
     "KeyState",
     "KeyStatus",
@@ -80,6 +82,19 @@ def parse_card_record(raw: bytes) -> CardRecord:
     return CardRecord(text[:15], text[15:20], expiry, bytes(raw))
 
 
+class CardLeft(StrEnum):
+    """What a command that verified a PIN left on the card
+    (:meth:`MyNumberCard.leave_unverified`)."""
+
+    #: Cleared, and a read that needs the key was refused (``6982``): proven.
+    PROVEN_CLEAR = "proven-clear"
+    #: Another application selected or the power cycled, with no harmless proof (② ③)
+    #: or a proof that could not run.
+    CLEARED_UNPROVEN = "cleared-unproven"
+    #: A proof read answered ``9000``, or neither step took effect: take the card out.
+    MAY_BE_VERIFIED = "may-be-verified"
+
+
 class MyNumberCard:
     """Operations on a My Number card over any transport."""
 
@@ -98,6 +113,8 @@ class MyNumberCard:
         #: How many permits to spend a try this session granted (read-only commands: 0).
         self.permits_issued = 0
         self._permits: list[SpendPermit] = []
+        #: What the last :meth:`leave_unverified` left (None: none ran in this session).
+        self.card_left: CardLeft | None = None
 
     @property
     def apdu_count(self) -> int:
@@ -381,3 +398,67 @@ class MyNumberCard:
         if not resp.ok:
             return None
         return parse_card_record(resp.data)
+
+    # -- leaving the card unverified --------------------------------------------
+
+    def leave_unverified(self, keys: Iterable[Key]) -> CardLeft:
+        """End a command that sent a VERIFY with data for ``keys``, inside the same
+        transaction (docs/card.md §4b): (a) select an application other than theirs
+        (the ISD, else another of the card's; myna-sign), (b) cycle the card's power
+        (the only reset that clears it; myna-card, measured), (c) send one throwaway
+        command for the ``6F00`` some cards answer first after power returns
+        (myna-card), (d) for ① and ④ read one byte of a file their key opens
+        (:data:`jpki.profile.PROOF_FILES`): ``6982`` proves the key closed. Transport
+        errors are taken as the step not done; nothing is raised but an interrupt.
+        """
+        keys = tuple(keys)
+        pins = {profile.PIN_OF_KEY[k.id].id for k in keys if k.id in profile.PIN_OF_KEY}
+        left = self._leave_applications({k.app for k in keys})
+        try:
+            self.transport.power_cycle()
+            cycled = True
+        except TransportError:
+            cycled = False
+        self.forget_selection()
+        if cycled:
+            with contextlib.suppress(TransportError):  # its answer does not matter
+                self.send(CommandAPDU.parse(profile.THROWAWAY))
+        proven = sorted(pins & set(profile.PROOF_FILES))
+        proofs = [self._closed(profile.PROOF_FILES[p]) for p in proven]
+        self.forget_selection()
+        if False in proofs or not (left or cycled):
+            self.card_left = CardLeft.MAY_BE_VERIFIED
+        elif pins and len(proven) == len(pins) and all(proofs):
+            self.card_left = CardLeft.PROVEN_CLEAR
+        else:
+            self.card_left = CardLeft.CLEARED_UNPROVEN
+        return self.card_left
+
+    def _leave_applications(self, apps: set[Application]) -> bool:
+        """Select the ISD, else the first other application the card has: whether one
+        answered ``9000``."""
+        self._app = None  # always sent, whatever the session thinks is selected
+        for app in (profile.ISD, *profile.APPLICATIONS):
+            if app in apps:
+                continue
+            try:
+                if self.select_app(app).ok:
+                    return True
+            except TransportError:
+                return False
+        return False
+
+    def _closed(self, file: DataFile) -> bool | None:
+        """Whether one byte of ``file`` is refused with ``6982`` (True), read (False: its
+        key is verified), or the read could not tell (None). The byte is discarded and
+        kept out of traces and recordings."""
+        try:
+            with self.transport.hide_responses():
+                if not self.select_app(file.app).ok:
+                    return None
+                resp = self._read_first(file.fid, 1)
+        except TransportError:
+            return None
+        if resp.sw == SW.SECURITY_STATUS_NOT_SATISFIED:
+            return True
+        return False if resp.ok else None

@@ -17,6 +17,7 @@ never used for the exit status.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -127,7 +128,7 @@ def _sign_needs_pin(
         return None
     if sign_pin is None:
         raise PinRequestError("missing-current", profile.SIGN.id)
-    return run_plan(card, plan_verify(profile.SIGN, sign_pin), force=force)
+    return run_plan(card, plan_verify(profile.SIGN, sign_pin), force=force, leave=False)
 
 
 def read_certificate(
@@ -135,8 +136,9 @@ def read_certificate(
 ) -> CardCertificate:
     """Read and parse ``auth``, ``auth-ca``, ``sign`` or ``sign-ca``.
 
-    ``sign`` verifies ``sign_pin`` first (inside the caller's transaction; the card
-    is reset when it ends) with the guards of :func:`jpki.verify_pin`.
+    ``sign`` verifies ``sign_pin`` first (inside the caller's transaction) with the
+    guards of :func:`jpki.verify_pin`, reads, then leaves the card unverified
+    (:meth:`MyNumberCard.leave_unverified`; ``verified.card_left`` says how).
     """
     if kind not in profile.CERTIFICATES:
         raise PinRequestError("unknown-certificate", kind)
@@ -144,8 +146,23 @@ def read_certificate(
     verified = _sign_needs_pin(card, kind, sign_pin, force)
     file = profile.CERTIFICATES[kind]
     with after_verify(verified):
-        der = card.read_ef(file.app, file.fid, kind, personal=file.personal)
+        try:
+            der = card.read_ef(file.app, file.fid, kind, personal=file.personal)
+        except TransportError:
+            raise  # a fault: the transport removes the card's power at the end
+        except Exception:
+            if verified is not None:
+                card.leave_unverified([profile.SIGN_KEY])
+            raise
+    if verified is not None:
+        verified = _left(card, verified)
     return CardCertificate(kind, parse_certificate(der, kind), verified)
+
+
+def _left(card: MyNumberCard, verified: PinCommandResult) -> PinCommandResult:
+    """``verified`` once the card was left unverified (the sign key's ending)."""
+    card_left = card.leave_unverified([profile.SIGN_KEY])
+    return dataclasses.replace(verified, card_left=card_left)
 
 
 @contextlib.contextmanager

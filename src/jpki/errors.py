@@ -86,6 +86,18 @@ class WrongPinError(JpkiError):
         return self.remaining
 
 
+class ChangeUnconfirmedError(JpkiError):
+    """The card answered the CHANGE with ``9000`` but refused the new value when it was
+    verified right after: the old value may still be the valid one. ``remaining``:
+    the tries left after that refusal (None when the card did not say)."""
+
+    def __init__(self, pin_id: str, key_id: str, remaining: int | None) -> None:
+        super().__init__(f"{pin_id}: the card did not accept the new PIN after the change")
+        self.pin_id = pin_id
+        self.key_id = key_id
+        self.remaining = remaining
+
+
 class PinLockedError(JpkiError):
     """The PIN is locked (blocked) on the card.
 

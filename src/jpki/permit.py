@@ -11,9 +11,13 @@ is being used, before a byte is sent. A permit:
   read without spending a try in the same transaction, and only when
   :func:`refusal` finds no reason to refuse;
 - admits one VERIFY with data for its key (one try at most), then one CHANGE
-  (``00 24`` or ``80 32``) and only after that VERIFY answered ``9000``;
-- asks the transport to reset the card when the transaction ends, so the next
-  program finds the card unverified.
+  (``00 24`` or ``80 32``) and only after that VERIFY answered ``9000``, then one
+  VERIFY of the new value and only after that CHANGE answered ``9000`` (the change
+  confirmed on the card; the correct VERIFY before it reset the counter, so a change
+  the card took costs nothing);
+- asks the transport to remove the card's power when the transaction ends, the
+  safety net should the command not reach its own ending
+  (:meth:`jpki.card.MyNumberCard.leave_unverified`).
 """
 
 from __future__ import annotations
@@ -98,6 +102,8 @@ class SpendPermit:
     verifies_left: int = 1
     verified: bool = False
     changes_left: int = 1
+    changed: bool = False
+    confirms_left: int = 1
     open: bool = field(default=True)
 
 
@@ -130,9 +136,12 @@ class PinGuard(TransportWrapper):
         if p2 not in (0x80, permit.key.sfi_p2):
             raise PermitError(f"the permit is for key {permit.key.id}, not P2 {p2:02X}")
         if ins == profile.INS_VERIFY and cla == 0x00:
-            if permit.verifies_left < 1:
+            if permit.verifies_left >= 1:
+                permit.verifies_left -= 1
+            elif permit.changed and permit.confirms_left >= 1:
+                permit.confirms_left -= 1
+            else:
                 raise PermitError("a permit spends at most one try")
-            permit.verifies_left -= 1
             return
         if ins in _CHANGE_INS:
             if not permit.verified or permit.changes_left < 1:
@@ -148,6 +157,10 @@ class PinGuard(TransportWrapper):
             self._admit(apdu)
         response = self.inner.transmit(apdu, secret=secret)
         permit = self._permit
-        if carries_pin and permit is not None and apdu[1] == profile.INS_VERIFY:
-            permit.verified = response[-2:] == b"\x90\x00"
+        if carries_pin and permit is not None:
+            ok = response[-2:] == b"\x90\x00"
+            if apdu[1] == profile.INS_VERIFY:
+                permit.verified = ok
+            else:
+                permit.changed = ok
         return response

@@ -11,8 +11,12 @@ virtual card):
 3. every key's counter is read without spending a try, and every key is checked
    by :func:`jpki.permit.refuse` before the first VERIFY with data;
 4. per key: SELECT EF, VERIFY the current value, CHANGE with the new value only
-   (``00 24 01 80`` for ①②④, JICSAP ``80 32 00 80`` for ③'s two keys), then
-   the counter is read again (``9000`` right after the VERIFY is success).
+   (``00 24 01 80`` for ①②④, JICSAP ``80 32 00 80`` for ③'s two keys), VERIFY
+   the new value once (the change confirmed on the card), then the counter is read
+   again (``9000`` right after the VERIFY is success);
+5. the card is left unverified, in the same transaction
+   (:meth:`jpki.card.MyNumberCard.leave_unverified`): the result says how
+   (:attr:`PinCommandResult.card_left`).
 
 The first wrong current value stops the command: the keys after it are not tried,
 so one entry never spends more than one try. The caller holds the transaction.
@@ -25,12 +29,13 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from apdu import SW, ResponseAPDU
+from apdu import SW, ResponseAPDU, TransportError
 
 from . import profile
-from .card import MyNumberCard
+from .card import CardLeft, MyNumberCard
 from .errors import (
     CardError,
+    ChangeUnconfirmedError,
     JpkiError,
     PinAbsentError,
     PinFormatError,
@@ -55,6 +60,9 @@ class Outcome(StrEnum):
     LOCKED = "locked"
     #: The card refused the CHANGE (or VERIFY) with an unexpected status word.
     FAILED = "failed"
+    #: The CHANGE answered ``9000`` but the VERIFY of the new value right after was
+    #: refused: the old value may still be the valid one.
+    UNCONFIRMED = "unconfirmed"
     #: The VERIFY or CHANGE was sent and its answer never came (card removed, no answer,
     #: pcscd gone): whether a try was spent, or the key changed, is not known
     #: (:attr:`KeyResult.interrupted_at`); ``retries`` shows the count without a try.
@@ -73,8 +81,12 @@ class KeyResult:
     #: Status word of the VERIFY or CHANGE that decided the outcome.
     sw: int | None = None
     #: With :attr:`Outcome.INTERRUPTED`: ``verify`` (the VERIFY's answer never came) or
-    #: ``change`` (the VERIFY answered ``9000``, the CHANGE's answer never came).
+    #: ``change`` (the VERIFY answered ``9000``, the CHANGE's answer never came); with
+    #: :attr:`Outcome.CHANGED`: ``confirm`` (the VERIFY of the new value went unanswered).
     interrupted_at: str | None = None
+    #: After a CHANGE: whether the card accepted the new value when it was verified
+    #: right after (None: no CHANGE answered ``9000``, or the VERIFY's answer was lost).
+    confirmed: bool | None = None
 
     @property
     def done(self) -> bool:
@@ -97,6 +109,7 @@ class KeyResult:
             "done": self.done,
             "sw": None if self.sw is None else f"{self.sw:04X}",
             "interrupted_at": self.interrupted_at,
+            "confirmed": self.confirmed,
             "before": self.before.to_dict(),
             "after": None if self.after is None else self.after.to_dict(),
         }
@@ -155,6 +168,9 @@ class PinCommandResult:
     apdus: int
     #: ``date-like`` when the new value looks like a date (accepted with a warning).
     warnings: tuple[str, ...] = ()
+    #: How the card was left (None: no PIN value was sent, or a fault cut the command
+    #: short before its ending; the transport then removes the card's power).
+    card_left: CardLeft | None = None
 
     @property
     def done(self) -> tuple[Pin, ...]:
@@ -166,8 +182,9 @@ class PinCommandResult:
 
     @property
     def interrupted(self) -> tuple[KeyResult, ...]:
-        """Keys whose VERIFY or CHANGE went unanswered: their fate is not known."""
-        return tuple(k for p in self.pins for k in p.keys if k.outcome is Outcome.INTERRUPTED)
+        """Keys whose VERIFY or CHANGE went unanswered, or changed keys whose VERIFY of
+        the new value did (``interrupted_at``): their fate is not known."""
+        return tuple(k for p in self.pins for k in p.keys if k.interrupted_at is not None)
 
     @property
     def pin_sent(self) -> bool:
@@ -188,6 +205,10 @@ class PinCommandResult:
         done, not_done = ("changed", "not_changed")
         if self.operation != "change":
             done, not_done = ("verified", "not_verified")
+        confirmed = {}
+        if self.operation == "change":  # every key the card took was confirmed on it
+            keys = [k.confirmed for p in self.pins for k in p.keys if k.confirmed is not None]
+            confirmed["confirmed"] = bool(keys) and all(keys)
         return {
             "operation": self.operation,
             "reader": self.reader,
@@ -196,6 +217,8 @@ class PinCommandResult:
             done: [p.id for p in self.done],
             not_done: [p.id for p in self.not_done],
             "warnings": list(self.warnings),
+            **confirmed,
+            "card_left": None if self.card_left is None else self.card_left.value,
             "apdus": self.apdus,
         }
 
@@ -357,8 +380,14 @@ def plan_verify(pin: str | Pin, value: str, *, keys: Sequence[str] | None = None
     return PinPlan("verify", targets, resolve_keys(targets, keys), _currents(targets, value))
 
 
-def run_plan(card: MyNumberCard, plan: PinPlan, *, force: bool = False) -> PinCommandResult:
-    """Carry out a checked plan on the card (inside the caller's transaction)."""
+def run_plan(
+    card: MyNumberCard, plan: PinPlan, *, force: bool = False, leave: bool = True
+) -> PinCommandResult:
+    """Carry out a checked plan on the card (inside the caller's transaction), and
+    when a PIN value was sent, leave the card unverified (``leave``; a caller that
+    reads with the verified key first passes False and calls
+    :meth:`MyNumberCard.leave_unverified` itself). A transport fault skips the
+    ending: the transport removes the card's power when the transaction ends."""
     start = card.apdu_count
     counters = read_counters(card, plan.pins, plan.keys)
     counters.first_refusal(force)
@@ -378,6 +407,10 @@ def run_plan(card: MyNumberCard, plan: PinPlan, *, force: bool = False) -> PinCo
                 key_result, failure = KeyResult(status.key, status, Outcome.NOT_TRIED), exc
             done.append(key_result)
         results.append(PinResult(pin, tuple(done)))
+    sent = [k.key for p in results for k in p.keys if k.outcome is not Outcome.NOT_TRIED]
+    card_left = None
+    if sent and leave and not isinstance(failure, TransportError):
+        card_left = card.leave_unverified(sent)
     result = PinCommandResult(
         plan.operation,
         counters.reader,
@@ -385,6 +418,7 @@ def run_plan(card: MyNumberCard, plan: PinPlan, *, force: bool = False) -> PinCo
         tuple(results),
         card.apdu_count - start,
         plan.warnings,
+        card_left,
     )
     if failure is not None:
         failure.result = result  # type: ignore[attr-defined]  # JpkiError has it; others get it
@@ -428,7 +462,19 @@ def _one_key(
         return KeyResult(key, status, Outcome.FAILED, None, answer.sw), CardError(
             "CHANGE", answer.sw
         )
-    return _counted(card, KeyResult(key, status, Outcome.CHANGED, None, answer.sw))
+    changed = KeyResult(key, status, Outcome.CHANGED, None, answer.sw)
+    try:
+        confirm = card.verify(permit, new)  # once; never again by itself
+    except Exception as exc:
+        if permit.confirms_left:  # not sent (SELECT EF failed): changed, not confirmed
+            return changed, exc
+        return replace(changed, interrupted_at="confirm"), exc
+    if not confirm.ok:
+        after = interpret_query(key, confirm) if confirm.retries_left is not None else None
+        unconfirmed = replace(changed, outcome=Outcome.UNCONFIRMED, after=after, sw=confirm.sw)
+        error = ChangeUnconfirmedError(pin.id, key.id, None if after is None else after.remaining)
+        return replace(unconfirmed, confirmed=False), error
+    return _counted(card, replace(changed, confirmed=True))
 
 
 def _counted(card: MyNumberCard, result: KeyResult) -> tuple[KeyResult, Exception | None]:

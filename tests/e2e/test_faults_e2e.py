@@ -59,12 +59,19 @@ class Command:
     answers: tuple[str, ...]
     #: APDUs the virtual card receives when nothing goes wrong.
     apdus: int
+    #: Of them, those before the ending that leaves the card unverified (SELECT of the
+    #: ISD, the power cycle, a throwaway command; ② has no proof read).
+    work: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.work:
+            object.__setattr__(self, "work", self.apdus)
 
 
 COMMANDS = {
     "retries": Command(("retries",), (), 15),
-    "change-pin": Command(("change-pin", "2"), (OLD, NEW, NEW), 7),
-    "verify-pin": Command(("verify-pin", "2"), (OLD,), 9),
+    "change-pin": Command(("change-pin", "2"), (OLD, NEW, NEW), 11, work=9),
+    "verify-pin": Command(("verify-pin", "2"), (OLD,), 11, work=9),
     "cert-show": Command(("cert", "show", "auth"), (), 3),
     "expiry": Command(("expiry",), (), 4),
 }
@@ -72,7 +79,8 @@ PIN_COMMANDS = ("change-pin", "verify-pin")
 
 
 def every(name: str) -> list[tuple[str, int]]:
-    return [(name, k) for k in range(1, COMMANDS[name].apdus + 1)]
+    """Every position of the command's work (a fault there ends the command)."""
+    return [(name, k) for k in range(1, COMMANDS[name].work + 1)]
 
 
 def some(name: str) -> list[tuple[str, int]]:
@@ -129,13 +137,16 @@ def error_line(timed: Timed, status: int, *words: str) -> str:
 
 def stage(card: FaultyCard, k: int) -> str:
     """What the k-th APDU was for a PIN: ``before`` any PIN was sent, the ``verify`` or
-    ``change`` carrying it, or ``after`` the PIN was answered."""
+    ``change`` carrying it, the ``confirm`` (the VERIFY of the new value after a CHANGE),
+    or ``after`` the PIN was answered."""
 
     def carries_pin(apdu: bytes) -> bool:
         return (apdu[1] == 0x20 and len(apdu) > 5) or (apdu[1] in (0x24, 0x32) and len(apdu) > 4)
 
     apdu = card.seen[k - 1]
     if carries_pin(apdu):
+        if apdu[1] == 0x20 and any(a[1] in (0x24, 0x32) for a in card.seen[: k - 1]):
+            return "confirm"
         return "verify" if apdu[1] == 0x20 else "change"
     return "after" if any(carries_pin(a) for a in card.seen[: k - 1]) else "before"
 
@@ -147,6 +158,7 @@ TOLD = {
     "run jpkitool retries 2",
     ("change-pin", "change"): "was changed is not known (its current PIN was correct: no try "
     "was lost): run jpkitool retries 2, then jpkitool verify-pin 2",
+    ("change-pin", "confirm"): "was changed, but whether the card took the new PIN is not known",
     ("change-pin", "after"): "Only what is shown as changed was changed; no try was spent.",
     ("verify-pin", "before"): "No PIN was sent: no try was spent.",
     ("verify-pin", "verify"): "is not known: run jpkitool retries 2",
@@ -169,6 +181,8 @@ def assert_truthful(name: str, card: FaultyCard, k: int, line: str, out: str) ->
         assert (auth.value, auth.remaining) == (OLD, 3)
     if where == "change" and not card.answered:
         assert auth.value == OLD
+    if where == "confirm":  # the CHANGE answered 9000: changed, no try lost
+        assert (auth.value, auth.remaining) == (NEW, 3)
 
 
 def assert_untouched(card: FaultyCard) -> None:
@@ -263,6 +277,32 @@ def test_card_removed(slots: Slots, pcsc_env: dict[str, str], name: str) -> None
             assert_truthful(name, card, k, line, timed.run.out)
 
     each(every(name), check)
+
+
+@pytest.mark.parametrize("kind", [FaultKind.REMOVE, FaultKind.STALL])
+def test_a_fault_in_the_ending_is_what_the_card_was_left_as(
+    slots: Slots, pcsc_env: dict[str, str], kind: FaultKind
+) -> None:
+    """The work was done: a fault while leaving the card unverified ends the command
+    with its result and how the card was left (exit 9: take it out), never an error,
+    never a claim that it is clear."""
+
+    def check(name: str, k: int) -> None:
+        with slots.card(kind, k) as (reader, card):
+            timed = run_tool(reader, pcsc_env, name)
+        run = timed.run
+        assert run.code in (Exit.OK, Exit.MAY_BE_VERIFIED), (run.code, run.err)
+        assert "jpkitool:" not in run.err and "no verified state remains" not in run.out
+        assert ("take it out of the reader" in run.out) == (run.code == Exit.MAY_BE_VERIFIED)
+        assert "was cleared" in run.out or run.code == Exit.MAY_BE_VERIFIED
+        assert timed.seconds < BOUND, timed.seconds
+        auth = card.card.state.pins["auth"]  # type: ignore[attr-defined]
+        assert (auth.value, auth.remaining) == ((NEW if name == "change-pin" else OLD), 3)
+
+    ending = [
+        (n, k) for n in PIN_COMMANDS for k in range(COMMANDS[n].work + 1, COMMANDS[n].apdus + 1)
+    ]
+    each(ending, check)
 
 
 def test_card_removed_after_carrying_out_the_pin_command(

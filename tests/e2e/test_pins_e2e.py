@@ -63,7 +63,7 @@ def test_change_auth_in_three_ways(served: Any, pcsc_env: dict[str, str]) -> Non
               answers=("5039", "7046", "7046"))  # fmt: skip
     assert en.code == 0 and "changed. Tries left: 3/3." in en.out
     js = tool(reader, pcsc_env, "--json", "change-pin", "2", answers=("7046", "8264", "8264"))
-    assert js.code == 0 and js.json["changed"] == ["auth"] and js.json["apdus"] == 7
+    assert js.code == 0 and js.json["changed"] == ["auth"] and js.json["apdus"] == 11
     assert pins["auth"].value == "8264"
     # The new PIN verifies, the old one does not (and that costs one try).
     assert tool(reader, pcsc_env, "verify-pin", "2", answers=("8264",)).code == 0
@@ -199,23 +199,17 @@ class Watcher:
         self.proc.wait(30)
 
 
-def test_after_verify_pin_another_program_finds_the_card_not_verified(
+def test_a_read_only_command_leaves_a_verified_card_as_it_was(
     served: Any, pcsc_env: dict[str, str]
 ) -> None:
+    """Controls for the other program test below: a card verified and left so (LEAVE_CARD)
+    stays verified, and a command that sends no PIN does not touch its power."""
     reader, _card = served()
     watcher = Watcher(reader, {**pcsc_env})
     try:
         assert watcher.read() == "6A82"  # no application selected yet
-        # Control: verified and left so (SCARD_LEAVE_CARD), the card stays verified.
         assert watcher.read(verify_first=True) == "9000"
         assert watcher.read() == "9000"
-        r = tool(reader, pcsc_env, "--lang", "en", "verify-pin", "1", answers=("ABC123",))
-        assert r.code == 0, r.err
-        assert watcher.read() == "reset 6A82"  # reset: no application selected, not verified
-        c = tool(reader, pcsc_env, "change-pin", "1", answers=("ABC123", "K7Q2M9X", "K7Q2M9X"))
-        assert c.code == 0, c.err
-        assert watcher.read() == "reset 6A82"
-        # A read-only command leaves the card as it was (no reset).
         watcher.read(verify_first=True)
         assert tool(reader, pcsc_env, "retries").code == 0
         assert watcher.read() != "reset 6A82"
@@ -252,3 +246,75 @@ def test_no_pin_byte_in_any_output(served: Any, pcsc_env: dict[str, str], tmp_pa
         text = r.out + r.err + recorded
         leaked = [form for value in secrets for form in hex_forms(value) if form in text]
         assert leaked == [], leaked
+
+
+# -- the next program finds the card unverified ----------------------------------------
+
+#: A second PC/SC program, connected (shared) before jpkitool runs and held throughout:
+#: pcscd powers an idle card down, so one that connects only afterwards proves nothing.
+#: On "go" it takes note of the reset jpkitool's power cycle caused, then tries to read
+#: one byte of a file the PIN guards and prints the status word.
+OTHER_PROGRAM = """
+import sys
+from smartcard import scard as sc
+
+reader, aid, p1 = sys.argv[1], bytes.fromhex(sys.argv[2]), int(sys.argv[3], 16)
+_, ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)
+rv, card, proto = sc.SCardConnect(ctx, reader, sc.SCARD_SHARE_SHARED, sc.SCARD_PROTOCOL_T1)
+assert rv == sc.SCARD_S_SUCCESS, hex(rv)
+print("ready", flush=True)
+sys.stdin.readline()
+select = [0x00, 0xA4, 0x04, 0x0C, len(aid), *aid]
+rv, answer = sc.SCardTransmit(card, proto, select)
+if rv == sc.SCARD_W_RESET_CARD:
+    print("reset", flush=True)
+    rv, proto = sc.SCardReconnect(card, sc.SCARD_SHARE_SHARED, sc.SCARD_PROTOCOL_T1,
+                                  sc.SCARD_LEAVE_CARD)
+    rv, answer = sc.SCardTransmit(card, proto, select)
+assert rv == sc.SCARD_S_SUCCESS and answer[-2:] == [0x90, 0x00], (hex(rv), answer)
+rv, answer = sc.SCardTransmit(card, proto, [0x00, 0xB0, p1, 0x00, 0x01])
+print(bytes(answer[-2:]).hex().upper(), flush=True)
+sc.SCardDisconnect(card, sc.SCARD_LEAVE_CARD)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "answers", "file"),
+    [
+        (("verify-pin", "1"), ("ABC123",), "sign"),
+        (("verify-pin", "4"), ("1234",), "cardinfo"),
+        (("change-pin", "1"), ("ABC123", "K7M2Q9", "K7M2Q9"), "sign"),
+    ],
+    ids=["verify-pin-1", "verify-pin-4", "change-pin-1"],
+)
+def test_another_program_connected_throughout_finds_the_card_unverified(
+    served: Any, pcsc_env: dict[str, str], args: tuple[str, ...], answers: tuple[str, ...],
+    file: str,
+) -> None:  # fmt: skip
+    """Before: the ending was a warm reset, which leaves such a card verified, and this
+    other program read the sign certificate without ①."""
+    from jpki import profile
+
+    guarded = profile.PROOF_FILES[file]
+    reader, card = served()
+    other = subprocess.Popen(
+        [sys.executable, "-c", OTHER_PROGRAM, reader, guarded.app.aid.hex(),
+         f"{0x80 | guarded.fid:02X}"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=pcsc_env,
+    )  # fmt: skip
+    try:
+        assert other.stdout is not None and other.stdin is not None
+        assert other.stdout.readline().strip() == "ready"
+        r = tool(reader, pcsc_env, "--json", *args, answers=answers)
+        assert r.code == 0, r.err
+        assert r.json["card_left"] == "proven-clear"
+        other.stdin.write("go\n")
+        other.stdin.flush()
+        out, err = other.communicate(timeout=60)
+    finally:
+        other.kill()
+    said = out.split()
+    assert other.returncode == 0, err
+    assert said == ["reset", "6982"], (said, err)  # the power cycle reached it; no key open
+    assert card.verified == frozenset()

@@ -247,6 +247,7 @@ def test_the_file_keeps_its_layout() -> None:
         "answer_override",
         "power_up_6f00",
         "sticky_verified",
+        "change_not_kept",
     ]
     assert list(doc["pins"]) == [k.id for k in profile.KEYS]
     assert list(doc["pins"]["auth"]) == ["value", "remaining", "max"]

@@ -80,7 +80,8 @@ PIN_SESSIONS = [n for n in NAMES if n.startswith(("change-pin-", "verify-pin-"))
 @pytest.mark.parametrize("name", PIN_SESSIONS)
 def test_recorded_pin_sessions_hold_no_pin(name: str) -> None:
     lines = (SESSIONS / f"{name}.jsonl").read_text("utf-8").splitlines()
-    commands = [json.loads(line)["command"] for line in lines[1:]]
+    exchanges = [json.loads(line) for line in lines[1:]]
+    commands = [e["command"] for e in exchanges if "power" not in e]
     carrying = [c for c in commands if c[2:4] in ("20", "24", "32") and len(c) > 8]
     for c in carrying:
         lc = int(c[8:10], 16)

@@ -35,15 +35,22 @@ def test_change_auth_text_json_and_state(tmp_path: Path) -> None:
     opts = card(tmp_path)
     en = run("--lang", "en", *opts, "change-pin", "2", input=lines("1234", "5039", "5039"))
     assert en.code == Exit.OK, en.err
-    assert en.out.strip() == "② user-authentication PIN: changed. Tries left: 3/3."
+    assert en.out.splitlines() == [
+        "② user-authentication PIN: changed. Tries left: 3/3.",
+        "The card was cleared (another application selected, its power removed and restored),"
+        " but this was not proven on the card: no harmless check exists for ② and ③, or the"
+        " check could not run.",
+    ]
     assert state(tmp_path)["auth"]["value"] == "5039"
     js = run("--json", *opts, "change-pin", "auth", input=lines("5039", "7046", "7046"))
     assert js.code == Exit.OK
     doc = js.json
     assert doc["operation"] == "change" and doc["changed"] == ["auth"]
-    assert doc["not_changed"] == [] and doc["apdus"] == 7
+    # 7, the confirm (SELECT EF, VERIFY), the ending (SELECT ISD, throwaway)
+    assert doc["not_changed"] == [] and doc["apdus"] == 11
+    assert (doc["confirmed"], doc["card_left"]) == (True, "cleared-unproven")
     (key,) = doc["pins"][0]["keys"]
-    assert key["outcome"] == "changed" and key["sw"] == "9000"
+    assert key["outcome"] == "changed" and key["sw"] == "9000" and key["confirmed"] is True
     assert key["before"] == {"remaining": 3, "state": "usable", "sw": "63C3"}
     assert key["after"] == {"remaining": 3, "state": "usable", "sw": "63C3"}
     ja = run("--lang", "ja", *opts, "change-pin", "2", input=lines("7046", "5039", "5039"))
@@ -156,7 +163,7 @@ def test_verify_pin_shows_the_count_first_and_exits_by_outcome(tmp_path: Path) -
     assert ok.code == 0, ok.err
     assert ok.err.splitlines()[0] == "① signature PIN: tries left 3/5."
     assert "spends one try" in ok.err
-    assert "correct. Tries left: 5/5." in ok.out and "reset" in ok.out
+    assert "correct. Tries left: 5/5." in ok.out and "no verified state remains" in ok.out
     wrong = run("--json", *opts, "verify-pin", "1", input=lines("ZZZ999"))
     assert wrong.code == Exit.WRONG_PIN and wrong.err == ""
     assert wrong.json["error"]["remaining"] == 4 and wrong.json["not_verified"] == ["sign"]

@@ -8,7 +8,7 @@ import pytest
 
 from apdu import FunctionTransport
 from jpki import change_pin, profile, verify_pin
-from jpki.card import MyNumberCard
+from jpki.card import CardLeft, MyNumberCard
 from jpki.emulator import CardState, VirtualCard, build_state
 from jpki.errors import (
     CardError,
@@ -70,9 +70,12 @@ def test_change_auth_apdu_by_apdu() -> None:
         "00A4020C020018",  # SELECT EF ②
         "00200080" + "04" + b"1234".hex().upper(),  # VERIFY current
         "00240180" + "04" + b"5039".hex().upper(),  # CHANGE REFERENCE DATA, new only
+        "00A4020C020018",  # SELECT EF ② again
+        "00200080" + "04" + b"5039".hex().upper(),  # VERIFY new: the change confirmed
         "00200098",  # counter again
+        "00A4040C07A0000001510000",  # SELECT the ISD: JPKI left (this card has no power)
     ]
-    assert result.apdus == 7
+    assert result.apdus == 10 and result.card_left is CardLeft.CLEARED_UNPROVEN
     assert s.value("auth") == "5039" and s.left("auth") == 3
     assert [p.id for p in result.done] == ["auth"]
     (key,) = result.pins[0].keys
@@ -354,6 +357,7 @@ def test_apdus_of_change_pin_2_3_4() -> None:
     s = Session()
     result = change_pin(s.session, ["2", "3", "4"], "1234", "5039")
     # token + 4 counters (with 4 SELECT AP), then per key SELECT AP + SELECT EF +
-    # VERIFY + CHANGE + counter: the figure README gives.
-    assert result.apdus == len(s.sent) == 29
-    assert len(s.verifies_with_data()) == 4
+    # VERIFY + CHANGE + SELECT EF + VERIFY new + counter, then SELECT ISD and ④'s
+    # proof (SELECT AP, READ BINARY 1 byte; this scripted card has no power to cycle)
+    assert result.apdus == len(s.sent) == 40
+    assert len(s.verifies_with_data()) == 8  # the current value, then the new one, per key

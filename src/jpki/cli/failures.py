@@ -39,6 +39,7 @@ class Exit(IntEnum):
     EXPIRING = 6  # expiring within the warning window
     EXPIRED = 7
     REFUSED = 8  # a PIN command refused to spend the last try or a try on an untrusted count
+    MAY_BE_VERIFIED = 9  # done, but the card may be left verified: take it out
 
 
 class ExitWith(Exception):
@@ -299,6 +300,12 @@ def classify(exc: BaseException) -> Failure:
                 Exit.WRONG_PIN,
                 t("error.wrong_pin", pin=key_name(exc.pin_id, exc.key_id), remaining=exc.remaining),
             )
+        case je.ChangeUnconfirmedError():
+            remaining = "-" if exc.remaining is None else str(exc.remaining)
+            message = t(
+                "error.unconfirmed", pin=key_name(exc.pin_id, exc.key_id), remaining=remaining
+            )
+            return Failure("unconfirmed", Exit.ERROR, message)
         case je.PinLockedError():
             key = "error.pins.just_locked" if exc.just_locked else "error.pin_locked"
             return Failure("pin-locked", Exit.LOCKED, t(key, pin=key_name(exc.pin_id, exc.key_id)))

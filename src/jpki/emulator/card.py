@@ -437,7 +437,8 @@ class VirtualCard:
             return _r(SW.INCORRECT_DATA)
         if not key.format.valid(text) or key.format.normalise(text) != text:
             return _r(SW.INCORRECT_DATA)
-        slot.value = text
+        if not self.state.quirks.change_not_kept:
+            slot.value = text
         return _r(SW.OK)
 
     # -- GET RESPONSE ----------------------------------------------------------------

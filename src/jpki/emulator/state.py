@@ -155,6 +155,8 @@ class Quirks:
       power-up after a session that sent commands arms it (emulator only).
     - ``sticky_verified``: a faulty card: a verified key stays verified through a
       power cycle and the SELECT of another application (a test switch).
+    - ``change_not_kept``: a faulty card: CHANGE answers ``9000`` but the key keeps
+      its old value (a test switch).
     """
 
     verified_query_9000: bool = False
@@ -165,6 +167,7 @@ class Quirks:
     answer_override: dict[str, str] = field(default_factory=dict)
     power_up_6f00: bool = False
     sticky_verified: bool = False
+    change_not_kept: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return _to_dict(self)

@@ -562,6 +562,7 @@ CODECS: dict[type[Any], dict[str, Codec]] = {
         "answer_override": Codec(_plain(_answer_override), dict),
         "power_up_6f00": _FLAG,
         "sticky_verified": _FLAG,
+        "change_not_kept": _FLAG,
     },
 }
 

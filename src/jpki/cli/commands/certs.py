@@ -38,7 +38,7 @@ from ...jst import days_left, iso_utc, jst_text
 from ...pinops import PinPlan
 from ..context import AppContext
 from ..failures import Exit, finish
-from .pins import ask_checked, force_option, report_failure
+from .pins import ask_checked, card_left_lines, finish_left, force_option, report_failure
 
 STATE_EXIT = {
     ExpiryState.OK: Exit.OK,
@@ -82,6 +82,15 @@ def certificate_session(
                 yield card, plan
         except Exception as exc:  # with ① in play, say whether it was sent
             report_failure(app, card, exc, None if plan is None else "verify")
+
+
+def left_json(card: MyNumberCard) -> dict[str, str]:
+    """``card_left`` when ① was sent: how the card was left."""
+    return {} if card.card_left is None else {"card_left": card.card_left.value}
+
+
+def left_lines(card: MyNumberCard) -> list[str]:
+    return card_left_lines(card.card_left)
 
 
 def sign_value(plan: PinPlan | None) -> str | None:
@@ -214,9 +223,10 @@ def show_command(app: AppContext, kind: str, show_personal: bool, force: bool) -
             cert = read_certificate(card, kind)
             result = check_chain(cert.info.der, cert.info.der, now)
     if app.options.json:
-        app.emit_json(cert_json(cert, result, now, show_personal))
+        app.emit_json({**cert_json(cert, result, now, show_personal), **left_json(card)})
     else:
-        app.echo("\n".join(show_lines(cert, result, now, show_personal)))
+        app.echo("\n".join([*show_lines(cert, result, now, show_personal), *left_lines(card)]))
+    finish_left(card.card_left)
 
 
 # -- cert export ----------------------------------------------------------------------
@@ -254,13 +264,17 @@ def export_command(app: AppContext, kind: str, form: str, output: str | None, fo
         if not app.options.json:
             app.note(tn("cert.written", len(data), path=str(output), bytes=len(data)))
         else:
-            app.emit_json({"kind": kind, "format": form, "path": str(output), "bytes": len(data)})
-        return
-    if app.options.json:
-        app.emit_json({"kind": kind, "format": form, "pem": encode(cert.info, "pem").decode()})
-        return
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+            written = {"kind": kind, "format": form, "path": str(output), "bytes": len(data)}
+            app.emit_json({**written, **left_json(card)})
+    elif app.options.json:
+        pem = encode(cert.info, "pem").decode()
+        app.emit_json({"kind": kind, "format": form, "pem": pem, **left_json(card)})
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    if not app.options.json and card.card_left is not None:
+        app.note("\n".join(left_lines(card)))
+    finish_left(card.card_left)
 
 
 # -- expiry ---------------------------------------------------------------------------
@@ -317,7 +331,8 @@ def expiry_command(app: AppContext, with_sign: bool, warn_days: int, force: bool
             card, now, warn_days, sign=with_sign, sign_pin=sign_value(plan), force=force
         )
     if app.options.json:
-        app.emit_json(expiry_json(report))
+        app.emit_json({**expiry_json(report), **left_json(card)})
     else:
-        app.echo("\n".join(expiry_lines(report, with_sign)))
+        app.echo("\n".join([*expiry_lines(report, with_sign), *left_lines(card)]))
+    finish_left(card.card_left)
     finish(STATE_EXIT[report.worst])

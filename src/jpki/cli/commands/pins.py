@@ -2,7 +2,8 @@
 
 Both read the counter first without spending a try, refuse a locked PIN, and refuse
 the last try or a count they cannot trust unless ``--force`` is given (see
-:mod:`jpki.permit`). The card is reset when they end, so it is not left verified.
+:mod:`jpki.permit`). They end by leaving the card unverified and say how
+(:meth:`jpki.card.MyNumberCard.leave_unverified`); exit 9 when it may not be.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import click
 from apdu import SW, TransportError
 
 from ... import profile
-from ...card import MyNumberCard
+from ...card import CardLeft, MyNumberCard
 from ...errors import PinLockedError, PinRequestError
 from ...i18n import t
 from ...keystatus import KeyStatus
@@ -39,7 +40,7 @@ from ...profile import Pin
 from ...retries import read_retries
 from ..advice import advice
 from ..context import AppContext
-from ..failures import ExitWith, UsageFailure, classify, key_name, pin_name
+from ..failures import Exit, ExitWith, UsageFailure, classify, key_name, pin_name
 from ..pinkind import PinKind
 from ..pinprompt import PinPrompter
 
@@ -120,7 +121,7 @@ def warning_lines(warnings: tuple[str, ...]) -> list[str]:
 
 #: ``change-pin``/``verify-pin --json``: a projection of :meth:`PinCommandResult.to_dict`.
 PIN_FIELDS = ("id", "no", "done")
-KEY_FIELDS = ("id", "application", "outcome", "sw")
+KEY_FIELDS = ("id", "application", "outcome", "sw", "confirmed")
 STATUS_FIELDS = ("remaining", "state", "sw")
 
 
@@ -130,7 +131,7 @@ def _status(status: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _key(key: dict[str, Any]) -> dict[str, Any]:
     entry = {name: key[name] for name in KEY_FIELDS}
-    if key["outcome"] == Outcome.INTERRUPTED:
+    if key["interrupted_at"] is not None:
         entry["interrupted_at"] = key["interrupted_at"]
     entry.update(before=_status(key["before"]), after=_status(key["after"]))
     return entry
@@ -204,6 +205,8 @@ def report_failure(
         if result is not None:
             say("\n".join(result_lines(result)))
         click.echo(f"jpkitool: {failure.message}", err=True)
+        if result is not None and result.card_left is CardLeft.MAY_BE_VERIFIED:
+            click.echo(t(f"card_left.{result.card_left}"), err=True)
         if guidance:
             say("\n".join(guidance))
     raise ExitWith(failure.exit)
@@ -212,11 +215,21 @@ def report_failure(
 def show_result(app: AppContext, result: PinCommandResult) -> None:
     if app.options.json:
         app.emit_json(result_json(result))
-        return
-    lines = result_lines(result)
-    if result.operation == "verify":
-        lines.append(t("pins.reset_note"))
-    app.echo("\n".join(lines))
+    else:
+        app.echo("\n".join([*result_lines(result), *card_left_lines(result.card_left)]))
+    finish_left(result.card_left)
+
+
+def card_left_lines(card_left: CardLeft | None) -> list[str]:
+    """How the card was left after a PIN was sent: proven clear, cleared without a
+    proof, or possibly verified (then: take the card out)."""
+    return [] if card_left is None else [t(f"card_left.{card_left}")]
+
+
+def finish_left(card_left: CardLeft | None) -> None:
+    """Exit 9 when a command that otherwise succeeded may have left the card verified."""
+    if card_left is CardLeft.MAY_BE_VERIFIED:
+        raise ExitWith(Exit.MAY_BE_VERIFIED)
 
 
 # -- change-pin -------------------------------------------------------------------
