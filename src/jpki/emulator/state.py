@@ -150,6 +150,10 @@ class Quirks:
       comes with GET RESPONSE ``00 C0 00 00 xx`` in chunks of at most 256 bytes.
     - ``answer_override``: key id -> status word (4 hex digits) the query returns,
       to simulate a card answering something unexpected.
+    - ``short_query_9000``: the query by short EF identifier (``00 20 00 (80|FID)``,
+      no data) answers ``9000`` on every key, while SELECT EF + ``00 20 00 80`` counts
+      as usual: the short form has one source and no card trace (docs/card.md §4), so
+      a card may answer it so (emulator only).
     """
 
     verified_query_9000: bool = False
@@ -158,6 +162,7 @@ class Quirks:
     no_sfi: bool = False
     get_response: bool = False
     answer_override: dict[str, str] = field(default_factory=dict)
+    short_query_9000: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return _to_dict(self)
