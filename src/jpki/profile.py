@@ -334,8 +334,11 @@ class Pin:
 
 SIGN = Pin("sign", 1, (SIGN_KEY,), "署名用電子証明書の暗証番号", "signature PIN")
 AUTH = Pin("auth", 2, (AUTH_KEY,), "利用者証明用電子証明書の暗証番号", "user-authentication PIN")
+#: ③'s keys in the order they are queried, verified and changed: the 共通カードAP's first,
+#: the one more sources know (its record is read by myna-card and myna-rs), then the
+#: 住基AP's (myna-card only); the first wrong value stops before the second key.
 JUKI_PIN = Pin(
-    "juki", 3, (JUKI_KEY, COMMON_KEY), "住民基本台帳用の暗証番号", "resident-registry PIN"
+    "juki", 3, (COMMON_KEY, JUKI_KEY), "住民基本台帳用の暗証番号", "resident-registry PIN"
 )
 CARDINFO_PIN = Pin(
     "cardinfo", 4, (CARDINFO_KEY,), "券面事項入力補助用の暗証番号", "card-info input-support PIN"

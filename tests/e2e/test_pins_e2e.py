@@ -137,14 +137,17 @@ def test_last_try_is_refused_without_force(served: Any, pcsc_env: dict[str, str]
 def test_partial_change_and_key_finishes_it(served: Any, pcsc_env: dict[str, str]) -> None:
     reader, card = served()
     pins = card.state.pins
-    pins["juki-common"].value = "4321"
+    pins["juki"].value = "4321"  # ③'s second key, after the 共通カードAP's
     r = tool(reader, pcsc_env, "--json", "change-pin", "2", "3", "4", "--same-current",
              answers=("1234", "5039", "5039"))  # fmt: skip
     assert r.code == 3
     assert r.json["changed"] == ["auth"] and r.json["not_changed"] == ["juki", "cardinfo"]
     juki = r.json["pins"][1]["keys"]
-    assert [k["outcome"] for k in juki] == ["changed", "wrong"]
-    en = tool(reader, pcsc_env, "--lang", "en", "change-pin", "3", "--key", "juki-common",
+    assert [(k["id"], k["outcome"]) for k in juki] == [
+        ("juki-common", "changed"),
+        ("juki", "wrong"),
+    ]
+    en = tool(reader, pcsc_env, "--lang", "en", "change-pin", "3", "--key", "juki",
               answers=("4321", "5039", "5039"))  # fmt: skip
     assert en.code == 0, en.err
     assert pins["juki"].value == pins["juki-common"].value == "5039"

@@ -132,11 +132,11 @@ def test_juki_keys_at_different_counts(serve_virtual_card: Serve, pcsc_env: dict
     ja, en, js = three_ways(reader, pcsc_env)
     assert (ja.code, en.code, js.code) == (0, 0, 0)
     assert "2/3" in row(ja.out, "③")
-    assert "住基AP は残り 3 回、共通カードAP は残り 2 回" in ja.out
-    assert "住基AP has 3 tries left, 共通カードAP has 2" in en.out
+    assert "共通カードAP は残り 2 回、住基AP は残り 3 回" in ja.out
+    assert "共通カードAP has 2 tries left, 住基AP has 3" in en.out
     juki = pins(js)["juki"]
     assert juki["remaining"] == 2 and juki["keys_differ"] is True
-    assert [(k["id"], k["remaining"]) for k in juki["keys"]] == [("juki", 3), ("juki-common", 2)]
+    assert [(k["id"], k["remaining"]) for k in juki["keys"]] == [("juki-common", 2), ("juki", 3)]
 
 
 def test_unexpected_answer_is_unknown(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:

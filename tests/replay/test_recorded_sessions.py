@@ -98,7 +98,7 @@ def test_a_pin_session_replays_in_text_too() -> None:
     )  # fmt: skip
     assert run.code == 3
     assert "② 利用者証明用電子証明書の暗証番号: 変更しました" in run.out
-    assert "--key juki-common" in run.out and "共通カードAP" in run.err
+    assert "--key juki" in run.out and "住基AP" in run.err
 
 
 def test_library_replay_in_text_mode() -> None:

@@ -194,8 +194,29 @@ def test_counters_of_every_key_of_the_pins_by_default() -> None:
     assert counters.reader == "virtual"
     assert {pin: [(s.key.id, s.remaining) for s in st] for pin, st in counters.keys.items()} == {
         "auth": [("auth", 3)],
-        "juki": [("juki", 3), ("juki-common", 2)],
+        "juki": [("juki-common", 2), ("juki", 3)],  # 共通カードAP first: more sources
     }
+
+
+def test_the_common_card_key_of_3_goes_first() -> None:
+    """③: the 共通カードAP key (more sources) is queried and verified before the 住基AP
+    key (myna-card alone); a wrong value stops before the 住基AP key is tried."""
+    assert profile.JUKI_PIN.keys == (profile.COMMON_KEY, profile.JUKI_KEY)
+    sent: list[bytes] = []
+
+    def spy(apdu: bytes) -> None:
+        sent.append(apdu)
+
+    state = build_state()
+    state.pins["juki-common"].value = "4321"
+    with pytest.raises(WrongPinError) as caught:
+        verify_pin(session(state, spy), "3", "1234")
+    aids = {profile.COMMON.aid: "common", profile.JUKI.aid: "juki"}
+    selected = [aids[a[5:]] for a in sent if a[1:3] == b"\xa4\x04" and a[5:] in aids]
+    # the counters (common, then juki), then the VERIFY of the common key alone
+    assert selected == ["common", "juki", "common"]
+    assert [a for a in sent if is_verify_with_data(a)] == [bytes.fromhex("002000800431323334")]
+    assert caught.value.key_id == "juki-common" and state.pins["juki"].remaining == 3
 
 
 def test_the_last_try_is_not_spent_by_default() -> None:
@@ -275,8 +296,8 @@ def test_keys_after_the_first_failure_are_not_tried_and_listed() -> None:
     result = caught.value.result
     assert [(k.key.id, k.outcome) for p in result.pins for k in p.keys] == [  # type: ignore[attr-defined]
         ("auth", Outcome.WRONG),
-        ("juki", Outcome.NOT_TRIED),
         ("juki-common", Outcome.NOT_TRIED),
+        ("juki", Outcome.NOT_TRIED),
         ("cardinfo", Outcome.NOT_TRIED),
     ]
     assert state.pins["juki"].value == "1234" and state.pins["juki-common"].remaining == 3
@@ -308,15 +329,15 @@ def test_verify_one_key_of_juki() -> None:
 
 def test_json_of_a_change_that_stopped_half_way() -> None:
     state = build_state()
-    state.pins["juki-common"].value = "4321"
+    state.pins["juki"].value = "4321"  # the 住基AP key, changed second
     with pytest.raises(WrongPinError) as caught:
         change_pin(session(state), "juki", "1234", "5039")
     d = caught.value.result.to_dict()  # type: ignore[attr-defined]
     pin = d["pins"][0]
     assert (pin["id"], pin["no"], pin["done"], pin["partly_done"]) == ("juki", 3, False, True)
     assert [(k["id"], k["outcome"], k["done"]) for k in pin["keys"]] == [
-        ("juki", "changed", True),
-        ("juki-common", "wrong", False),
+        ("juki-common", "changed", True),
+        ("juki", "wrong", False),
     ]
     assert (d["changed"], d["not_changed"]) == ([], ["juki"])
 
@@ -434,8 +455,8 @@ def test_a_key_refused_its_permit_is_not_tried(monkeypatch: pytest.MonkeyPatch) 
     result = caught.value.result  # type: ignore[attr-defined]
     assert [(k.key.id, k.outcome) for p in result.pins for k in p.keys] == [
         ("auth", Outcome.NOT_TRIED),
-        ("juki", Outcome.NOT_TRIED),
         ("juki-common", Outcome.NOT_TRIED),
+        ("juki", Outcome.NOT_TRIED),
     ]
     first = result.pins[0].keys[0]
     assert first.before is not None and first.before.key is profile.AUTH_KEY

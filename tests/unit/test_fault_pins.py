@@ -183,17 +183,17 @@ def break_at(monkeypatch: pytest.MonkeyPatch, k: int, fault: str, answered: bool
 def test_the_second_key_of_3_broken_off_during_its_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """③: 住基AP changed, the 共通カードAP change sent and unanswered: both said."""
+    """③: 共通カードAP changed, the 住基AP change sent and unanswered: both said."""
     # SELECT JPKI, token, 2 counters (each with its SELECT AP), then per key
     # SELECT AP, SELECT EF, VERIFY, CHANGE, counter: the second CHANGE is APDU 15.
     break_at(monkeypatch, 15, "removed", answered=True)
     r = run("--lang", "en", *card(tmp_path), "change-pin", "3", input="1234\n5039\n5039\n")
     assert r.code == Exit.NO_CARD, r.err
     out = r.out.splitlines()
-    assert out[0] == "③ resident-registry PIN: changed on 住基AP."
-    assert "broke off at 共通カードAP during the change" in out[1]
+    assert out[0] == "③ resident-registry PIN: changed on 共通カードAP."
+    assert "broke off at 住基AP during the change" in out[1]
     (error,) = [line for line in r.err.splitlines() if line.startswith("jpkitool:")]
-    assert "Whether ③ resident-registry PIN (共通カードAP) was changed is not known" in error
+    assert "Whether ③ resident-registry PIN (住基AP) was changed is not known" in error
     assert "jpkitool retries 3, then jpkitool verify-pin 3" in error
     pins = held(tmp_path)
     assert pins["juki"]["value"] == pins["juki-common"]["value"] == NEW

@@ -163,34 +163,34 @@ def test_verify_pin_shows_the_count_first_and_exits_by_outcome(tmp_path: Path) -
 
 
 def test_verify_juki_reports_each_key(tmp_path: Path) -> None:
-    opts = card(tmp_path, **{"juki-common": {"value": "4321"}})
+    opts = card(tmp_path, juki={"value": "4321"})
     r = run("--json", *opts, "verify-pin", "3", input=lines("1234"))
     assert r.code == Exit.WRONG_PIN
     keys = r.json["pins"][0]["keys"]
     assert [(k["id"], k["outcome"]) for k in keys] == [
-        ("juki", "verified"),
-        ("juki-common", "wrong"),
+        ("juki-common", "verified"),  # 共通カードAP first
+        ("juki", "wrong"),
     ]
-    assert "共通カードAP" in r.json["error"]["message"]
+    assert "住基AP" in r.json["error"]["message"]
 
 
 def test_partial_change_is_reported_and_key_finishes_it(tmp_path: Path) -> None:
-    opts = card(tmp_path, **{"juki-common": {"value": "4321"}})
+    opts = card(tmp_path, juki={"value": "4321"})
     r = run("--lang", "en", *opts, "change-pin", "2", "3", "4", "--same-current",
             input=lines("1234", "5039", "5039"))  # fmt: skip
     assert r.code == Exit.WRONG_PIN
     out = r.out.splitlines()
     assert out[0] == "② user-authentication PIN: changed. Tries left: 3/3."
     assert out[1].startswith(
-        "③ resident-registry PIN: changed on 住基AP only; NOT changed on 共通カードAP"
+        "③ resident-registry PIN: changed on 共通カードAP only; NOT changed on 住基AP"
     )
     assert out[2] == "④ card-info input-support PIN: not changed."
-    assert "jpkitool change-pin 3 --key juki-common" in out[3]
-    js_opts = card(tmp_path / "..", **{"juki-common": {"value": "4321"}})
+    assert "jpkitool change-pin 3 --key juki" in out[3]
+    js_opts = card(tmp_path / "..", juki={"value": "4321"})
     js = run("--json", *js_opts, "change-pin", "2", "3", "4", "--same-current",
              input=lines("1234", "5039", "5039"))  # fmt: skip
     assert js.json["changed"] == ["auth"] and js.json["not_changed"] == ["juki", "cardinfo"]
-    finish = run(*opts, "change-pin", "3", "--key", "juki-common",
+    finish = run(*opts, "change-pin", "3", "--key", "juki",
                  input=lines("4321", "5039", "5039"))  # fmt: skip
     assert finish.code == 0, finish.err
     pins = state(tmp_path)
@@ -332,4 +332,4 @@ def test_a_broken_exchange_still_reports_what_was_changed(
     assert r.code == Exit.NO_CARD
     assert "removed" in r.err
     assert "whether it changed is NOT known" in r.out and "verify-pin 3" in r.out
-    assert state(tmp_path)["juki"]["value"] == "5039"
+    assert state(tmp_path)["juki-common"]["value"] == "5039"  # the first key changed

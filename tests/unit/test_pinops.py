@@ -205,26 +205,26 @@ def test_locked_is_refused_even_with_force() -> None:
 
 def test_several_kinds_stop_at_the_first_wrong_current_pin() -> None:
     s = Session()
-    s.state.pins["juki-common"].value = "4321"
+    s.state.pins["juki"].value = "4321"  # ③'s second key (住基AP)
     with pytest.raises(WrongPinError) as err:
         change_pin(s.session, ["4", "3", "2"], "1234", "5039")
-    assert (err.value.pin_id, err.value.key_id) == ("juki", "juki-common")
+    assert (err.value.pin_id, err.value.key_id) == ("juki", "juki")
     result = err.value.result
     assert isinstance(result, PinCommandResult)
     outcomes = {k.key.id: k.outcome for p in result.pins for k in p.keys}
     assert outcomes == {
         "auth": Outcome.CHANGED,
-        "juki": Outcome.CHANGED,
-        "juki-common": Outcome.WRONG,
+        "juki-common": Outcome.CHANGED,
+        "juki": Outcome.WRONG,
         "cardinfo": Outcome.NOT_TRIED,
     }
     assert [p.id for p in result.done] == ["auth"]
     assert result.pins[1].partly_done
-    assert s.value("juki") == "5039" and s.value("juki-common") == "4321"
-    assert s.value("cardinfo") == "1234" and s.left("juki-common") == 2
+    assert s.value("juki-common") == "5039" and s.value("juki") == "4321"
+    assert s.value("cardinfo") == "1234" and s.left("juki") == 2
     # --key finishes ③.
-    change_pin(s.session, "3", "4321", "5039", keys=["juki-common"])
-    assert s.value("juki-common") == "5039"
+    change_pin(s.session, "3", "4321", "5039", keys=["juki"])
+    assert s.value("juki") == "5039"
 
 
 def test_several_kinds_with_a_current_value_each() -> None:
@@ -282,13 +282,16 @@ def test_verify_juki_reports_each_key_and_stops_at_the_first_wrong() -> None:
     s = Session()
     result = verify_pin(s.session, "3", "1234")
     assert [k.outcome for k in result.pins[0].keys] == [Outcome.VERIFIED, Outcome.VERIFIED]
-    s.state.pins["juki"].value = "4321"
+    s.state.pins["juki-common"].value = "4321"  # the first key tried: 共通カードAP
     with pytest.raises(WrongPinError) as err:
         verify_pin(s.session, "3", "1234")
     result = err.value.result
     assert isinstance(result, PinCommandResult)
-    assert [k.outcome for k in result.pins[0].keys] == [Outcome.WRONG, Outcome.NOT_TRIED]
-    assert s.left("juki") == 2 and s.left("juki-common") == 3
+    assert [(k.key.id, k.outcome) for k in result.pins[0].keys] == [
+        ("juki-common", Outcome.WRONG),
+        ("juki", Outcome.NOT_TRIED),
+    ]
+    assert s.left("juki-common") == 2 and s.left("juki") == 3
 
 
 def test_verify_correct_restores_the_count() -> None:
