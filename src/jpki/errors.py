@@ -62,7 +62,9 @@ class PinRequestError(JpkiError):
 
     ``reason``: ``unknown-kind``, ``mixed-formats``, ``key-needs-juki``,
     ``unknown-key``, ``no-kind``, ``mismatch`` (the two new entries differ),
-    ``missing-current``.
+    ``missing-current``, ``experimental`` (a change of ③, whose command rests on one
+    public source never seen on a card, without ``experimental=True``; ``detail``
+    is the PIN id).
     """
 
     def __init__(self, reason: str, detail: str = "") -> None:

@@ -5,7 +5,8 @@ change command untested; nothing here was seen on a physical card, only on the
 virtual card):
 
 1. values are checked against the PIN's format (and a new value against
-   :mod:`jpki.pinpolicy`) before the card is touched;
+   :mod:`jpki.pinpolicy`) before the card is touched, and a change of ③ is refused
+   unless asked for as experimental (:func:`check_experimental`);
 2. SELECT JPKI, read the token label (smartphone and old 住基 tokens are refused),
    for ① read EF ``0008`` (no sign certificate: refused);
 3. every key's counter is read without spending a try, and every key is checked
@@ -222,6 +223,17 @@ def resolve_keys(pins: Sequence[Pin], key_ids: Sequence[str] | None) -> dict[str
     return {profile.JUKI_PIN.id: tuple(k for k in profile.JUKI_PIN.keys if k.id in key_ids)}
 
 
+def check_experimental(keys: Mapping[str, tuple[Key, ...]], experimental: bool) -> None:
+    """Refuse a change by a command that rests on one public source never seen run on a
+    card (:attr:`jpki.profile.Change.experimental`: ③'s JICSAP CHANGE KEY) unless
+    ``experimental``: :class:`PinRequestError` ``experimental``, before the card."""
+    if experimental:
+        return
+    for pin_id, pin_keys in keys.items():
+        if any(k.change.experimental for k in pin_keys):
+            raise PinRequestError("experimental", pin_id)
+
+
 def encode_value(pin: Pin, value: str) -> bytes:
     """The value as sent (ASCII; ① upper-cased), or :class:`PinFormatError` (value not kept)."""
     if not isinstance(value, str) or not pin.format.valid(value):
@@ -342,10 +354,12 @@ def plan_change(
     *,
     allow_weak: bool = False,
     keys: Sequence[str] | None = None,
+    experimental: bool = False,
 ) -> PinPlan:
     """Check a change before the card is touched (see :func:`change_pin`)."""
     targets = resolve_pins([pins] if isinstance(pins, str | Pin) else pins)
     chosen = resolve_keys(targets, keys)
+    check_experimental(chosen, experimental)
     encoded_new, warnings = check_new_value(targets, new, allow_weak)
     currents = _currents(targets, current)
     return PinPlan("change", targets, chosen, currents, encoded_new, warnings)
@@ -449,18 +463,24 @@ def change_pin(
     force: bool = False,
     allow_weak: bool = False,
     keys: Sequence[str] | None = None,
+    experimental: bool = False,
 ) -> PinCommandResult:
     """Change one or more of ①-④ to ``new`` (②③④ may share it; ① alone).
 
     ``current`` is one value for all, or a value per PIN id. ``keys`` picks ③'s
-    keys (``juki``, ``juki-common``). Raises :class:`PinFormatError`,
-    :class:`WeakPinError` or :class:`PinRequestError` before the card is touched;
+    keys (``juki-common``, ``juki``). ③ is changed only with ``experimental``: its
+    command, JICSAP CHANGE KEY, has one public source (myna-card, mock tests only) and
+    was never seen run on a card; the municipal office changes it. Raises
+    :class:`PinFormatError`, :class:`WeakPinError` or :class:`PinRequestError`
+    (``experimental`` among its reasons) before the card is touched;
     :class:`PinAbsentError`, :class:`PinLockedError` or :class:`SpendRefusedError`
     before any try is spent; :class:`WrongPinError` (``remaining``) or
     :class:`PinLockedError` (``just_locked``) when the card rejects the current value,
     with ``error.result`` telling what was changed before.
     """
-    plan = plan_change(pins, current, new, allow_weak=allow_weak, keys=keys)
+    plan = plan_change(
+        pins, current, new, allow_weak=allow_weak, keys=keys, experimental=experimental
+    )
     return run_plan(card, plan, force=force)
 
 

@@ -223,6 +223,13 @@ class Change(Enum):
     def p1(self) -> int:
         return int(self.value[2])
 
+    @property
+    def experimental(self) -> bool:
+        """Rests on one public source never seen run on a card: JICSAP CHANGE KEY, sent
+        by myna-card alone and only in its mock tests (docs/card.md §7). ③ is changed at
+        the municipal office; jpkitool sends it only when asked to (``experimental``)."""
+        return self is Change.JICSAP_CHANGE_KEY
+
 
 @dataclass(frozen=True)
 class PinFormat:

@@ -157,8 +157,32 @@ def test_a_current_value_for_each_pin_or_the_missing_one_is_named() -> None:
     plan = plan_change(["2", "4"], {"auth": "1234", "cardinfo": "4321"}, "5039")
     assert plan.currents == {"auth": b"1234", "cardinfo": b"4321"}
     with pytest.raises(PinRequestError) as caught:
-        plan_change(["2", "3", "4"], {"auth": "1234", "cardinfo": "4321"}, "5039")
+        plan_change(
+            ["2", "3", "4"], {"auth": "1234", "cardinfo": "4321"}, "5039", experimental=True
+        )
     assert (caught.value.reason, caught.value.detail) == ("missing-current", "juki")
+
+
+@pytest.mark.parametrize(
+    ("pins", "keys"),
+    [("3", None), ("juki", ["juki"]), ("juki", ["juki-common"]), (["2", "3", "4"], None)],
+)
+def test_a_change_of_3_needs_experimental(pins: str | list[str], keys: list[str] | None) -> None:
+    """③'s JICSAP CHANGE KEY rests on one public source (myna-card, mock tests only): no
+    plan without ``experimental=True``, and :func:`change_pin` sends nothing."""
+    with pytest.raises(PinRequestError) as caught:
+        plan_change(pins, "1234", "5039", keys=keys)
+    assert (caught.value.reason, caught.value.detail) == ("experimental", "juki")
+    assert plan_change(pins, "1234", "5039", keys=keys, experimental=True).pins
+    sent: list[bytes] = []
+    with pytest.raises(PinRequestError):
+        change_pin(session(answer=lambda a: sent.append(a)), pins, "1234", "5039", keys=keys)
+    assert sent == []
+
+
+def test_only_the_jicsap_change_key_is_experimental() -> None:
+    assert [k.id for k in profile.KEYS if k.change.experimental] == ["juki", "juki-common"]
+    assert plan_change(["2", "4"], "1234", "5039").pins == (profile.AUTH, profile.CARDINFO_PIN)
 
 
 # -- refused before a try is spent ------------------------------------------------------------
@@ -292,7 +316,7 @@ def test_keys_after_the_first_failure_are_not_tried_and_listed() -> None:
     state = build_state()
     with pytest.raises(WrongPinError) as caught:
         change_pin(session(state), ["2", "3", "4"], {"auth": "9999", "juki": "1234",
-                   "cardinfo": "1234"}, "5039")  # fmt: skip
+                   "cardinfo": "1234"}, "5039", experimental=True)  # fmt: skip
     result = caught.value.result
     assert [(k.key.id, k.outcome) for p in result.pins for k in p.keys] == [  # type: ignore[attr-defined]
         ("auth", Outcome.WRONG),
@@ -331,7 +355,7 @@ def test_json_of_a_change_that_stopped_half_way() -> None:
     state = build_state()
     state.pins["juki"].value = "4321"  # the 住基AP key, changed second
     with pytest.raises(WrongPinError) as caught:
-        change_pin(session(state), "juki", "1234", "5039")
+        change_pin(session(state), "juki", "1234", "5039", experimental=True)
     d = caught.value.result.to_dict()  # type: ignore[attr-defined]
     pin = d["pins"][0]
     assert (pin["id"], pin["no"], pin["done"], pin["partly_done"]) == ("juki", 3, False, True)
@@ -451,7 +475,7 @@ def test_a_key_refused_its_permit_is_not_tried(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(MyNumberCard, "permit", no_permit)
     with pytest.raises(PermitError) as caught:
-        change_pin(session(), ["2", "3"], "1234", "5039")
+        change_pin(session(), ["2", "3"], "1234", "5039", experimental=True)
     result = caught.value.result  # type: ignore[attr-defined]
     assert [(k.key.id, k.outcome) for p in result.pins for k in p.keys] == [
         ("auth", Outcome.NOT_TRIED),

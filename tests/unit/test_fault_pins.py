@@ -88,7 +88,7 @@ class Broken:
         """The result, or the one attached to the fault (None: it came before any key)."""
         try:
             if operation == "change":
-                return change_pin(self.session, list(pins), OLD, NEW)
+                return change_pin(self.session, list(pins), OLD, NEW, experimental=True)
             return verify_pin(self.session, pins[0], OLD)
         except apdu.TransportError as exc:
             result = getattr(exc, "result", None)
@@ -187,7 +187,8 @@ def test_the_second_key_of_3_broken_off_during_its_change(
     # SELECT JPKI, token, 2 counters (each with its SELECT AP), then per key
     # SELECT AP, SELECT EF, VERIFY, CHANGE, counter: the second CHANGE is APDU 15.
     break_at(monkeypatch, 15, "removed", answered=True)
-    r = run("--lang", "en", *card(tmp_path), "change-pin", "3", input="1234\n5039\n5039\n")
+    r = run("--lang", "en", *card(tmp_path), "change-pin", "3", "--experimental",
+            input="1234\n5039\n5039\n")  # fmt: skip
     assert r.code == Exit.NO_CARD, r.err
     out = r.out.splitlines()
     assert out[0] == "③ resident-registry PIN: changed on 共通カードAP."

@@ -150,7 +150,7 @@ def test_pin_and_key_status_reprs() -> None:
 
 def test_change_result_is_short_and_plain() -> None:
     with open_emulator() as card:
-        result = jpki.change_pin(card, ["2", "3"], "1234", "5039")
+        result = jpki.change_pin(card, ["2", "3"], "1234", "5039", experimental=True)
     text = assert_short(result)
     assert text == (
         "PinCommandResult(operation='change', reader='jpkitool virtual card', token='card', "
@@ -191,7 +191,7 @@ def test_the_result_of_a_wrong_pin_is_short_and_plain() -> None:
 
 
 def test_a_plan_shows_ids_and_no_values() -> None:
-    text = assert_short(plan_change("juki", "8264", "7049"))
+    text = assert_short(plan_change("juki", "8264", "7049", experimental=True))
     assert text == (
         "PinPlan(operation='change', pins=['juki'], keys={'juki': ['juki-common', 'juki']}, "
         "warnings=())"

@@ -92,7 +92,7 @@ def test_change_with_a_card_that_answers_9000_after_verify() -> None:
 
 def test_change_juki_changes_both_keys_with_jicsap_change_key() -> None:
     s = Session()
-    result = change_pin(s.session, "juki", "1234", "5039")
+    result = change_pin(s.session, "juki", "1234", "5039", experimental=True)
     assert s.value("juki") == "5039" and s.value("juki-common") == "5039"
     changes = [a for a in s.sent if a.startswith(("8032", "0024"))]
     assert changes == ["80320080" + "04" + b"5039".hex().upper()] * 2
@@ -197,7 +197,7 @@ def test_untrusted_counts_are_refused_without_force(answer: str) -> None:
 def test_locked_is_refused_even_with_force() -> None:
     s = Session(remaining={"cardinfo": 0})
     with pytest.raises(PinLockedError) as err:
-        change_pin(s.session, ["2", "3", "4"], "1234", "5039", force=True)
+        change_pin(s.session, ["2", "3", "4"], "1234", "5039", force=True, experimental=True)
     assert not err.value.just_locked
     assert s.verifies_with_data() == []  # ② was not changed either: all checked first
     assert s.value("auth") == "1234"
@@ -207,7 +207,7 @@ def test_several_kinds_stop_at_the_first_wrong_current_pin() -> None:
     s = Session()
     s.state.pins["juki"].value = "4321"  # ③'s second key (住基AP)
     with pytest.raises(WrongPinError) as err:
-        change_pin(s.session, ["4", "3", "2"], "1234", "5039")
+        change_pin(s.session, ["4", "3", "2"], "1234", "5039", experimental=True)
     assert (err.value.pin_id, err.value.key_id) == ("juki", "juki")
     result = err.value.result
     assert isinstance(result, PinCommandResult)
@@ -223,7 +223,7 @@ def test_several_kinds_stop_at_the_first_wrong_current_pin() -> None:
     assert s.value("juki-common") == "5039" and s.value("juki") == "4321"
     assert s.value("cardinfo") == "1234" and s.left("juki") == 2
     # --key finishes ③.
-    change_pin(s.session, "3", "4321", "5039", keys=["juki"])
+    change_pin(s.session, "3", "4321", "5039", keys=["juki"], experimental=True)
     assert s.value("juki") == "5039"
 
 
@@ -355,7 +355,7 @@ def test_what_a_rejected_verify_means(
 
 def test_apdus_of_change_pin_2_3_4() -> None:
     s = Session()
-    result = change_pin(s.session, ["2", "3", "4"], "1234", "5039")
+    result = change_pin(s.session, ["2", "3", "4"], "1234", "5039", experimental=True)
     # token + 4 counters (with 4 SELECT AP), then per key SELECT AP + SELECT EF +
     # VERIFY + CHANGE + counter: the figure README gives.
     assert result.apdus == len(s.sent) == 29

@@ -27,6 +27,7 @@ from ...pinops import (
     Outcome,
     PinCommandResult,
     PinPlan,
+    check_experimental,
     check_one_format,
     plan_change,
     plan_verify,
@@ -108,6 +109,8 @@ def result_lines(result: PinCommandResult) -> list[str]:
         left = [k.key.id for k in p.keys if not k.done]
         if op == "change" and p.partly_done and len(left) == 1:
             command = f"jpkitool change-pin {p.pin.no} --key {left[0]}"
+            if any(k.change.experimental for k in p.pin.keys):
+                command += " --experimental"
             lines.append(t("pins.finish", command=command))
     return lines
 
@@ -255,6 +258,7 @@ key_option = click.option(
 @click.option("--allow-weak", is_flag=True)
 @click.option("--same-current", is_flag=True)
 @key_option
+@click.option("--experimental", is_flag=True)
 @click.pass_obj
 def change_command(
     app: AppContext,
@@ -263,12 +267,14 @@ def change_command(
     allow_weak: bool,
     same_current: bool,
     keys: tuple[str, ...],
+    experimental: bool,
 ) -> None:
     pins = resolve_pins(kinds)
-    resolve_keys(pins, keys)
+    check_experimental(resolve_keys(pins, keys), experimental)  # before any prompt
     check_one_format(pins)
     plan: PinPlan = plan_change(pins, *ask_change(PinPrompter(), pins, same_current),
-                                allow_weak=allow_weak, keys=keys)  # fmt: skip
+                                allow_weak=allow_weak, keys=keys,
+                                experimental=experimental)  # fmt: skip
     if plan.warnings and not app.options.json:
         app.note("\n".join(warning_lines(plan.warnings)))
     with contextlib.ExitStack() as stack:
