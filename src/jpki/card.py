@@ -198,17 +198,20 @@ class MyNumberCard:
 
     # -- spending a try (only with a permit) -----------------------------------
 
-    def permit(self, status: KeyStatus, *, force: bool = False) -> SpendPermit:
+    def permit(
+        self, status: KeyStatus, *, force: bool = False, accept_unknown_count: bool = False
+    ) -> SpendPermit:
         """Leave to spend one try of ``status.key``.
 
         ``status`` must be the key's latest counter read by :meth:`query_key` in this
-        transaction. Raises the error of :func:`jpki.permit.refuse` when it refuses (``force``
-        lifts the refusal of the last try and of untrusted counts only).
+        transaction. Raises the error of :func:`jpki.permit.refuse` when it refuses
+        (``force`` lifts the refusal of the last try only, ``accept_unknown_count`` that
+        of an untrusted count only).
         """
         key = status.key
         if self._fresh.get(key.id) is not status:
             raise PermitError(f"{key.id}: read the counter in this transaction first")
-        refuse(status, force)
+        refuse(status, force, accept_unknown_count)
         del self._fresh[key.id]  # one permit per reading
         self.permits_issued += 1
         self.transport.request_reset()

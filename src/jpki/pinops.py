@@ -280,11 +280,12 @@ class Counters:
     token: Token
     keys: dict[str, tuple[KeyStatus, ...]]
 
-    def first_refusal(self, force: bool) -> None:
-        """Raise the refusal of the first key that may not be tried (see :func:`refuse`)."""
+    def first_refusal(self, force: bool, accept_unknown_count: bool = False) -> None:
+        """Raise the refusal of the first key that may not be tried (see :func:`refuse`:
+        ``force`` lifts the last try's, ``accept_unknown_count`` an untrusted count's)."""
         for statuses in self.keys.values():
             for status in statuses:
-                refuse(status, force)
+                refuse(status, force, accept_unknown_count)
 
 
 def read_counters(
@@ -371,11 +372,13 @@ def plan_verify(pin: str | Pin, value: str, *, keys: Sequence[str] | None = None
     return PinPlan("verify", targets, resolve_keys(targets, keys), _currents(targets, value))
 
 
-def run_plan(card: MyNumberCard, plan: PinPlan, *, force: bool = False) -> PinCommandResult:
+def run_plan(
+    card: MyNumberCard, plan: PinPlan, *, force: bool = False, accept_unknown_count: bool = False
+) -> PinCommandResult:
     """Carry out a checked plan on the card (inside the caller's transaction)."""
     start = card.apdu_count
     counters = read_counters(card, plan.pins, plan.keys)
-    counters.first_refusal(force)
+    counters.first_refusal(force, accept_unknown_count)
     failure: Exception | None = None
     results: list[PinResult] = []
     for pin in plan.pins:
@@ -386,7 +389,7 @@ def run_plan(card: MyNumberCard, plan: PinPlan, *, force: bool = False) -> PinCo
                 continue
             try:
                 key_result, failure = _one_key(
-                    card, pin, status, plan.currents[pin.id], plan.new, force
+                    card, pin, status, plan.currents[pin.id], plan.new, force, accept_unknown_count
                 )
             except Exception as exc:  # no permit: nothing was sent for this key
                 key_result, failure = KeyResult(status.key, status, Outcome.NOT_TRIED), exc
@@ -413,12 +416,13 @@ def _one_key(
     current: bytes,
     new: bytes | None,
     force: bool,
+    accept_unknown_count: bool,
 ) -> tuple[KeyResult, Exception | None]:
     """VERIFY (and CHANGE) one key. An exchange that fails is returned as the failure,
     with what is known: the permit tells whether the VERIFY or CHANGE was handed to
     the card (its answer lost: :attr:`Outcome.INTERRUPTED`) or never sent."""
     key = status.key
-    permit = card.permit(status, force=force)
+    permit = card.permit(status, force=force, accept_unknown_count=accept_unknown_count)
     try:
         answer: ResponseAPDU = card.verify(permit, current)
     except Exception as exc:
@@ -461,6 +465,7 @@ def change_pin(
     new: str,
     *,
     force: bool = False,
+    accept_unknown_count: bool = False,
     allow_weak: bool = False,
     keys: Sequence[str] | None = None,
     experimental: bool = False,
@@ -474,14 +479,16 @@ def change_pin(
     :class:`PinFormatError`, :class:`WeakPinError` or :class:`PinRequestError`
     (``experimental`` among its reasons) before the card is touched;
     :class:`PinAbsentError`, :class:`PinLockedError` or :class:`SpendRefusedError`
-    before any try is spent; :class:`WrongPinError` (``remaining``) or
-    :class:`PinLockedError` (``just_locked``) when the card rejects the current value,
+    before any try is spent (``force`` lifts the refusal of the last try alone,
+    ``accept_unknown_count`` that of a count the card did not report reliably alone);
+    :class:`WrongPinError` (``remaining``) or :class:`PinLockedError` (``just_locked``)
+    when the card rejects the current value,
     with ``error.result`` telling what was changed before.
     """
     plan = plan_change(
         pins, current, new, allow_weak=allow_weak, keys=keys, experimental=experimental
     )
-    return run_plan(card, plan, force=force)
+    return run_plan(card, plan, force=force, accept_unknown_count=accept_unknown_count)
 
 
 def verify_pin(
@@ -490,6 +497,7 @@ def verify_pin(
     value: str,
     *,
     force: bool = False,
+    accept_unknown_count: bool = False,
     keys: Sequence[str] | None = None,
 ) -> PinCommandResult:
     """Check ``value`` against one of ①-④ (③: both keys, stopping at the first wrong).
@@ -497,4 +505,5 @@ def verify_pin(
     Errors as for :func:`change_pin`. A correct VERIFY resets the count; the card is
     reset when the caller's transaction ends, so it is not left verified.
     """
-    return run_plan(card, plan_verify(pin, value, keys=keys), force=force)
+    plan = plan_verify(pin, value, keys=keys)
+    return run_plan(card, plan, force=force, accept_unknown_count=accept_unknown_count)

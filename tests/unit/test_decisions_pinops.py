@@ -470,7 +470,7 @@ def test_a_count_that_cannot_be_read_again_leaves_the_change_reported() -> None:
 def test_a_key_refused_its_permit_is_not_tried(monkeypatch: pytest.MonkeyPatch) -> None:
     from jpki.errors import PermitError
 
-    def no_permit(self: MyNumberCard, status: object, *, force: bool = False) -> None:
+    def no_permit(self: MyNumberCard, status: object, **overrides: bool) -> None:
         raise PermitError("no")
 
     monkeypatch.setattr(MyNumberCard, "permit", no_permit)

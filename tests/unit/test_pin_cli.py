@@ -294,9 +294,13 @@ def test_untrusted_count_is_refused_before_asking(tmp_path: Path) -> None:
     assert "tries left" not in r.err  # no count line, no prompt
     forced = run("--lang", "en", "--emulator", "--emulator-state", str(path), "verify-pin", "2",
                  "--force", input=lines("1234"))  # fmt: skip
-    assert forced.code == 0, forced.err
+    assert forced.code == Exit.REFUSED  # --force lifts the last try's refusal alone
+    assert "--accept-unknown-count" in forced.err
+    accepted = run("--lang", "en", "--emulator", "--emulator-state", str(path), "verify-pin",
+                   "2", "--accept-unknown-count", input=lines("1234"))  # fmt: skip
+    assert accepted.code == 0, accepted.err
     assert (
-        forced.err.splitlines()[0]
+        accepted.err.splitlines()[0]
         == "② user-authentication PIN: tries left unknown (card answered 9000)."
     )
 
