@@ -146,7 +146,9 @@ def test_unexpected_answer_is_unknown(serve_virtual_card: Serve, pcsc_env: dict[
     assert "不明" in row(ja.out, "②") and "6A88" in row(ja.out, "②")
     assert "参照データがありません" in row(ja.out, "②")
     assert "unknown" in row(en.out, "② User") and "6A88" in row(en.out, "② User")
-    assert "does not guess" in en.out
+    # 6A88: the card has no such key, and no option makes verify-pin try it
+    assert "no such key" in en.out and "whatever option" in en.out
+    assert [g["code"] for g in js.json["guidance"]] == ["absent", "face-auth"]
     auth = pins(js)["auth"]
     assert auth["remaining"] is None and auth["locked"] is None
     assert auth["state"] == "unknown" and auth["sw"] == "6A88"

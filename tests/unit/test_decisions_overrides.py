@@ -181,3 +181,30 @@ def test_every_command_with_force_has_accept_unknown_count_and_help_tells_them_a
     assert r.code == 0
     text = " ".join(r.out.split())
     assert "--force" in text and "--accept-unknown-count" in text
+
+
+# -- what retries advises, and that it is true ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "flag"),
+    [("9000", "unknown", "--accept-unknown-count"), ("6300", "unknown", "--accept-unknown-count"),
+     ("6A82", "absent", None), ("6A88", "absent", None)],
+)  # fmt: skip
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_retries_advises_the_flag_that_lets_verify_pin_try(
+    tmp_path: Path, answer: str, code: str, flag: str | None, lang: str
+) -> None:
+    """The advice for ② names the flag that makes verify-pin try it, or none when none
+    does: with that flag (or every flag) verify-pin tries it, or still refuses."""
+    state = {"quirks": {"answer_override": {"auth": answer}}}
+    opts = options(tmp_path, state, lang)
+    js = run(*opts, "--json", "retries")
+    advice = [g for g in js.json["guidance"] if g["code"] in ("unknown", "absent")]
+    assert [(g["code"], g["pins"]) for g in advice] == [(code, ["auth"])]
+    text = advice[0]["text"]
+    assert ("--accept-unknown-count" in text) is (flag is not None)
+    assert ("add --force" if lang == "en" else "--force を付け") not in text
+    given = [flag] if flag else ["--force", "--accept-unknown-count"]
+    tried = run(*opts, "verify-pin", "2", *given, input="1234\n")
+    assert tried.code == (Exit.OK if flag else Exit.ERROR), tried.err
