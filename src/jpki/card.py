@@ -163,9 +163,9 @@ class MyNumberCard:
         Sends ``00 20 00 (80|FID)`` first, a form one source uses (myna-card, in unit
         tests), unless the session learnt that the card does not count that way. Any
         answer to it that is not a count (:func:`jpki.keystatus.is_count_answer`),
-        ``9000`` included, is asked again in the form eight sources use, SELECT EF +
-        ``00 20 00 80``, whose answer stands as it is (``9000`` there: verified in this
-        session, count not given, untrusted).
+        ``9000`` included, is asked again in the form all sources use (docs/card.md §5),
+        SELECT EF + ``00 20 00 80``, whose answer stands as it is (``9000`` there:
+        verified in this session, count not given, untrusted).
 
         What the session learns: a count answered to the short form, that the card takes
         it (:attr:`sfi` ``True``); a count answered to the long form after the short form

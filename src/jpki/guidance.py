@@ -13,13 +13,13 @@
   weekends and holidays 9:30-17:30, not over the new year (seed 000).
 
 :func:`recovery_routes` decides which routes fit the card's state and
-:func:`guidance` returns everything as typed codes. Where a PIN command would refuse a
-PIN, the advice follows the refusal :func:`jpki.permit.refusal` would give, so that it
-names the flag that lifts it: ``--force`` for the last try (``do-not-guess``),
+:func:`guidance` returns everything as typed codes; the CLI renders them in the
+user's language (:mod:`jpki.cli.advice`). Where a PIN command would refuse a PIN, the
+advice follows the refusal :func:`jpki.permit.refusal` would give, so that it names
+the flag that lifts it: ``--force`` for the last try (``do-not-guess``),
 ``--accept-unknown-count`` for a count the card did not report reliably
-(``unknown``), and none for a key the card does not have (``absent``); the CLI renders them in the
-user's language (:mod:`jpki.cli.advice`). Nothing here touches the card or reads
-the language.
+(``unknown``), and none for a key the card does not have (``absent``). Nothing here
+touches the card or reads the language.
 """
 
 from __future__ import annotations
@@ -124,8 +124,8 @@ def guidance(report: RetriesReport) -> tuple[Advice, ...]:
     locked = tuple(p.id for p in report.pins if p.state is KeyState.LOCKED)
     last = tuple(p.id for p in report.pins if p.state is KeyState.LAST_TRY)
     unknown = [p for p in report.pins if p.state is KeyState.UNKNOWN]
-    untrusted = tuple(p.id for p in unknown if not _absent(p))
     absent = [p for p in unknown if _absent(p)]
+    untrusted = tuple(p.id for p in unknown if p not in absent)
     if locked:
         out.append(Advice(Code.LOCKED, locked))
         out += [Advice(_ROUTE_CODES[route]) for route in recovery_routes(report)]

@@ -482,8 +482,8 @@ def change_pin(
     before any try is spent (``force`` lifts the refusal of the last try alone,
     ``accept_unknown_count`` that of a count the card did not report reliably alone);
     :class:`WrongPinError` (``remaining``) or :class:`PinLockedError` (``just_locked``)
-    when the card rejects the current value,
-    with ``error.result`` telling what was changed before.
+    when the card rejects the current value, with ``error.result`` telling what was
+    changed before.
     """
     plan = plan_change(
         pins, current, new, allow_weak=allow_weak, keys=keys, experimental=experimental

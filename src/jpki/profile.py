@@ -338,6 +338,11 @@ class Pin:
     def format(self) -> PinFormat:
         return self.keys[0].format
 
+    @property
+    def experimental_change(self) -> bool:
+        """Changing it needs ``experimental`` (:attr:`Change.experimental`: ③)."""
+        return any(k.change.experimental for k in self.keys)
+
 
 SIGN = Pin("sign", 1, (SIGN_KEY,), "署名用電子証明書の暗証番号", "signature PIN")
 AUTH = Pin("auth", 2, (AUTH_KEY,), "利用者証明用電子証明書の暗証番号", "user-authentication PIN")

@@ -182,6 +182,7 @@ def test_a_change_of_3_needs_experimental(pins: str | list[str], keys: list[str]
 
 def test_only_the_jicsap_change_key_is_experimental() -> None:
     assert [k.id for k in profile.KEYS if k.change.experimental] == ["juki", "juki-common"]
+    assert [p.id for p in profile.USER_PINS if p.experimental_change] == ["juki"]
     assert plan_change(["2", "4"], "1234", "5039").pins == (profile.AUTH, profile.CARDINFO_PIN)
 
 

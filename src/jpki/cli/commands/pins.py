@@ -110,7 +110,7 @@ def result_lines(result: PinCommandResult) -> list[str]:
         left = [k.key.id for k in p.keys if not k.done]
         if op == "change" and p.partly_done and len(left) == 1:
             command = f"jpkitool change-pin {p.pin.no} --key {left[0]}"
-            if any(k.change.experimental for k in p.pin.keys):
+            if p.pin.experimental_change:
                 command += " --experimental"
             lines.append(t("pins.finish", command=command))
     return lines
