@@ -5,7 +5,9 @@ Runs only for a kind whose current PIN you put in its variable, e.g.
 ``JPKITOOL_HW_PIN_AUTH=....`` (``_SIGN``, ``_AUTH``, ``_JUKI``, ``_CARDINFO``), and
 only when that PIN's counter is full, so a mistake can cost at most one try of
 several. If changing back fails, the temporary value is printed so that you can
-change it back with ``jpkitool change-pin``.
+change it back with ``jpkitool change-pin``. ③ is changed with ``experimental=True``:
+its command (JICSAP CHANGE KEY) has one public source and was never seen run on a
+card, so giving ``JPKITOOL_HW_PIN_JUKI`` is asking to try it.
 """
 
 from __future__ import annotations
@@ -45,19 +47,23 @@ def test_change_and_change_back(hw_reader: str, kind: str) -> None:
     if before.remaining != pin.max_tries:
         pytest.skip(f"{kind}: counter not full ({before.remaining}); not risking a try")
     temp = temporary_value(pin)
+    experimental = pin.experimental_change
     with jpki.open_card(hw_reader) as card:
-        result = jpki.change_pin(card, kind, current, temp)
+        result = jpki.change_pin(card, kind, current, temp, experimental=experimental)
     assert [p.id for p in result.done] == [kind]
     print(f"{kind}: change-pin took {result.apdus} APDUs")
     try:
         with jpki.open_card(hw_reader) as card:
             jpki.verify_pin(card, kind, temp)
         with jpki.open_card(hw_reader) as card:
-            back = jpki.change_pin(card, kind, temp, current, allow_weak=True)
+            back = jpki.change_pin(
+                card, kind, temp, current, allow_weak=True, experimental=experimental
+            )
         assert [p.id for p in back.done] == [kind]
     except Exception:
+        flag = " --experimental" if experimental else ""
         print(f"\n!!! {kind} is now the temporary value {temp}: change it back with "
-              f"'jpkitool change-pin {pin.no}' !!!")  # fmt: skip
+              f"'jpkitool change-pin {pin.no}{flag}' !!!")  # fmt: skip
         raise
     with jpki.open_card(hw_reader) as card:
         after = read_retries(card).pin(kind)

@@ -3,9 +3,11 @@
 The card's identifiers all come from :mod:`jpki.profile`. The session remembers
 the selected application so that it is never selected twice in a row, and learns
 whether the card takes the short-EF-identifier forms (``00 20 00 (80|FID)``,
-``00 B0 (80|SFI) ...``), seen on real cards only by myna-card and jsapdu; when a
-card answers such a form with anything but what it asked, the session falls back
-to SELECT EF and stays there.
+``00 B0 (80|SFI) ...``), used only by myna-card (in unit tests) and jsapdu; when a
+card answers such a form with anything but what it asked (for a counter query:
+anything but a count, ``9000`` included), the session asks again with SELECT EF
+and the plain form, and once that answers where the short form did not, stays
+with SELECT EF.
 
 PIN data reaches the card only through :meth:`MyNumberCard.verify` and
 :meth:`MyNumberCard.change`, under a permit (:mod:`jpki.permit`); everything else
@@ -175,8 +177,18 @@ class MyNumberCard:
     def query_key(self, key: Key) -> KeyStatus:
         """The key's remaining tries via VERIFY without data: never spends a try.
 
-        Sends ``00 20 00 (80|FID)`` first; when the card answers that with anything
-        but a count, falls back to SELECT EF + ``00 20 00 80``.
+        Sends ``00 20 00 (80|FID)`` first, a form one source uses (myna-card, in unit
+        tests), unless the session learnt that the card does not count that way. Any
+        answer to it that is not a count (:func:`jpki.keystatus.is_count_answer`),
+        ``9000`` included, is asked again in the form all sources use (docs/card.md §5),
+        SELECT EF + ``00 20 00 80``, whose answer stands as it is (``9000`` there:
+        verified in this session, count not given, untrusted).
+
+        What the session learns: a count answered to the short form, that the card takes
+        it (:attr:`sfi` ``True``); a count answered to the long form after the short form
+        gave none, that it does not (``False``, from then on SELECT EF straight away, for
+        reads too); no count either way (``9000`` twice, errors) teaches nothing, so a
+        ``9000`` to the short form never makes the session trust that form.
         """
         resp = self.select_app(key.app)
         if not resp.ok:
@@ -188,7 +200,7 @@ class MyNumberCard:
                 return self._remember(interpret_query(key, resp))
         sel = self.select_ef(key.fid)
         if not sel.ok:
-            # The key form failed too: report what the card said to the direct form.
+            # The long form cannot be asked: report what the card said to the short form.
             return KeyStatus(
                 key, resp.sw if self.sfi is not False else sel.sw, None, KeyState.UNKNOWN
             )
@@ -203,17 +215,20 @@ class MyNumberCard:
 
     # -- spending a try (only with a permit) -----------------------------------
 
-    def permit(self, status: KeyStatus, *, force: bool = False) -> SpendPermit:
+    def permit(
+        self, status: KeyStatus, *, force: bool = False, accept_unknown_count: bool = False
+    ) -> SpendPermit:
         """Leave to spend one try of ``status.key``.
 
         ``status`` must be the key's latest counter read by :meth:`query_key` in this
-        transaction. Raises the error of :func:`jpki.permit.refuse` when it refuses (``force``
-        lifts the refusal of the last try and of untrusted counts only).
+        transaction. Raises the error of :func:`jpki.permit.refuse` when it refuses
+        (``force`` lifts the refusal of the last try only, ``accept_unknown_count`` that
+        of an untrusted count only).
         """
         key = status.key
         if self._fresh.get(key.id) is not status:
             raise PermitError(f"{key.id}: read the counter in this transaction first")
-        refuse(status, force)
+        refuse(status, force, accept_unknown_count)
         del self._fresh[key.id]  # one permit per reading
         self.permits_issued += 1
         self.transport.request_unpower()  # the safety net, should the ending not run

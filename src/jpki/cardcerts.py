@@ -117,7 +117,7 @@ class CardCertificate:
 
 
 def _sign_needs_pin(
-    card: MyNumberCard, kind: str, sign_pin: str | None, force: bool
+    card: MyNumberCard, kind: str, sign_pin: str | None, force: bool, accept_unknown_count: bool
 ) -> PinCommandResult | None:
     if kind not in ("sign", "sign-ca"):
         return None
@@ -128,22 +128,30 @@ def _sign_needs_pin(
         return None
     if sign_pin is None:
         raise PinRequestError("missing-current", profile.SIGN.id)
-    return run_plan(card, plan_verify(profile.SIGN, sign_pin), force=force, leave=False)
+    plan = plan_verify(profile.SIGN, sign_pin)
+    return run_plan(card, plan, force=force, accept_unknown_count=accept_unknown_count, leave=False)
 
 
 def read_certificate(
-    card: MyNumberCard, kind: str, *, sign_pin: str | None = None, force: bool = False
+    card: MyNumberCard,
+    kind: str,
+    *,
+    sign_pin: str | None = None,
+    force: bool = False,
+    accept_unknown_count: bool = False,
 ) -> CardCertificate:
     """Read and parse ``auth``, ``auth-ca``, ``sign`` or ``sign-ca``.
 
     ``sign`` verifies ``sign_pin`` first (inside the caller's transaction) with the
-    guards of :func:`jpki.verify_pin`, reads, then leaves the card unverified
-    (:meth:`MyNumberCard.leave_unverified`; ``verified.card_left`` says how).
+    guards of :func:`jpki.verify_pin` (``force`` spends ①'s last try,
+    ``accept_unknown_count`` a try on a count the card did not report reliably),
+    reads, then leaves the card unverified (:meth:`MyNumberCard.leave_unverified`;
+    ``verified.card_left`` says how).
     """
     if kind not in profile.CERTIFICATES:
         raise PinRequestError("unknown-certificate", kind)
     card.require_jpki()
-    verified = _sign_needs_pin(card, kind, sign_pin, force)
+    verified = _sign_needs_pin(card, kind, sign_pin, force, accept_unknown_count)
     file = profile.CERTIFICATES[kind]
     with after_verify(verified):
         try:
@@ -272,11 +280,15 @@ def read_chain(
     *,
     sign_pin: str | None = None,
     force: bool = False,
+    accept_unknown_count: bool = False,
 ) -> CertificateChain:
-    """Read a user certificate (``auth`` or ``sign``) and its CA; check the chain at ``now``."""
+    """Read a user certificate (``auth`` or ``sign``) and its CA; check the chain at ``now``
+    (``sign``: ① verified as :func:`read_certificate` does)."""
     from .chain import check_chain
 
-    user = read_certificate(card, kind, sign_pin=sign_pin, force=force)
+    user = read_certificate(
+        card, kind, sign_pin=sign_pin, force=force, accept_unknown_count=accept_unknown_count
+    )
     with after_verify(user.verified):
         ca = read_certificate(card, profile.CA_OF[kind])
     return CertificateChain(user, ca, check_chain(user.info.der, ca.info.der, now))
@@ -421,9 +433,11 @@ def read_expiry(
     sign: bool = False,
     sign_pin: str | None = None,
     force: bool = False,
+    accept_unknown_count: bool = False,
 ) -> ExpiryReport:
     """The card's expiry (no PIN), the auth certificate's (no PIN) and, with ``sign``,
-    the sign certificate's (needs ① as ``sign_pin``)."""
+    the sign certificate's (needs ① as ``sign_pin``; ``force`` and
+    ``accept_unknown_count`` as in :func:`read_certificate`)."""
     card.require_jpki()
     try:
         auth_end: dt.datetime | None = read_certificate(card, "auth").info.not_after
@@ -443,6 +457,12 @@ def read_expiry(
         if card.sign_certificate_present() is False:
             items.append(ExpiryItem("sign", None, None, ExpiryState.UNKNOWN, absent=True))
         else:
-            cert = read_certificate(card, "sign", sign_pin=sign_pin, force=force)
+            cert = read_certificate(
+                card,
+                "sign",
+                sign_pin=sign_pin,
+                force=force,
+                accept_unknown_count=accept_unknown_count,
+            )
             items.append(expiry_item("sign", cert.info.not_after, now, warn_days))
     return ExpiryReport(card.transport.name, now, warn_days, tuple(items))

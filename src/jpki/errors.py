@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from apdu import ApduError
 
 
@@ -62,7 +65,9 @@ class PinRequestError(JpkiError):
 
     ``reason``: ``unknown-kind``, ``mixed-formats``, ``key-needs-juki``,
     ``unknown-key``, ``no-kind``, ``mismatch`` (the two new entries differ),
-    ``missing-current``.
+    ``missing-current``, ``experimental`` (a change of ③, whose command rests on one
+    public source never seen on a card, without ``experimental=True``; ``detail``
+    is the PIN id).
     """
 
     def __init__(self, reason: str, detail: str = "") -> None:
@@ -118,8 +123,16 @@ class SpendRefusedError(JpkiError):
     """A try was not spent: the count is at its last try, or cannot be trusted.
 
     ``reason``: ``last-try`` or ``untrusted`` (see :func:`jpki.permit.refusal`);
-    ``force`` overrides. Nothing carrying a PIN was sent.
+    ``lifted_by``: the keyword that lifts it, and it alone (:data:`LIFTED_BY`): ``force``
+    for the last try, ``accept_unknown_count`` for an untrusted count; the command-line
+    flag is the same with dashes. Nothing carrying a PIN was sent.
     """
+
+    #: The keyword that lifts each reason (``verify_pin``, ``change_pin``, ...).
+    LIFTED_BY: ClassVar[Mapping[str, str]] = {
+        "last-try": "force",
+        "untrusted": "accept_unknown_count",
+    }
 
     def __init__(self, pin_id: str, key_id: str, reason: str, sw: int) -> None:
         super().__init__(f"{pin_id}: refused to spend a try ({reason}, card answered {sw:04X})")
@@ -127,6 +140,7 @@ class SpendRefusedError(JpkiError):
         self.key_id = key_id
         self.reason = reason
         self.sw = sw
+        self.lifted_by = self.LIFTED_BY.get(reason, "")
 
 
 class PinAbsentError(JpkiError):

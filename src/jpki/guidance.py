@@ -14,8 +14,12 @@
 
 :func:`recovery_routes` decides which routes fit the card's state and
 :func:`guidance` returns everything as typed codes; the CLI renders them in the
-user's language (:mod:`jpki.cli.advice`). Nothing here touches the card or reads
-the language.
+user's language (:mod:`jpki.cli.advice`). Where a PIN command would refuse a PIN, the
+advice follows the refusal :func:`jpki.permit.refusal` would give, so that it names
+the flag that lifts it: ``--force`` for the last try (``do-not-guess``),
+``--accept-unknown-count`` for a count the card did not report reliably
+(``unknown``), and none for a key the card does not have (``absent``). Nothing here
+touches the card or reads the language.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from enum import StrEnum
 from apdu import SW
 
 from .card import KeyState
+from .permit import Refusal, refusal
 from .profile import Token
-from .retries import RetriesReport
+from .retries import PinStatus, RetriesReport
 
 #: States in which a PIN is known to work, so it can open a kiosk reset of the other.
 _WORKING = (KeyState.USABLE, KeyState.LAST_TRY)
@@ -46,7 +51,8 @@ class Code(StrEnum):
     HELPLINE = "helpline"  # マイナンバー総合フリーダイヤル, with its hours
     LAST_TRY = "last-try"  # this PIN has one try left
     DO_NOT_GUESS = "do-not-guess"  # a correct entry resets it; do not guess
-    UNKNOWN = "unknown"  # no count jpkitool can trust for these PINs
+    UNKNOWN = "unknown"  # no count jpkitool can trust: --accept-unknown-count
+    ABSENT = "absent"  # the card has no such key (6A82/6A88): no flag helps
     FACE_AUTH = "face-auth"  # a face-authentication card has no ②
 
 
@@ -100,12 +106,26 @@ def recovery_routes(report: RetriesReport) -> tuple[str, ...]:
     return tuple(routes)
 
 
+def _absent(pin: PinStatus) -> bool:
+    """Whether a PIN command would refuse ``pin`` whatever flag is given: one of its keys
+    is one the card does not have (:attr:`jpki.permit.Refusal.ABSENT`)."""
+    return any(refusal(k) is Refusal.ABSENT for k in pin.keys)
+
+
 def guidance(report: RetriesReport) -> tuple[Advice, ...]:
-    """What to do about locked PINs, PINs at their last try and unknown answers, in order."""
+    """What to do about locked PINs, PINs at their last try and unknown answers, in order.
+
+    A PIN without a count is ``unknown`` when the count cannot be trusted
+    (``--accept-unknown-count`` lets a PIN command try it) and ``absent`` when the card
+    has no such key (``6A82``/``6A88``: no flag helps; the face-authentication line
+    follows for ②).
+    """
     out: list[Advice] = []
     locked = tuple(p.id for p in report.pins if p.state is KeyState.LOCKED)
     last = tuple(p.id for p in report.pins if p.state is KeyState.LAST_TRY)
     unknown = [p for p in report.pins if p.state is KeyState.UNKNOWN]
+    absent = [p for p in unknown if _absent(p)]
+    untrusted = tuple(p.id for p in unknown if p not in absent)
     if locked:
         out.append(Advice(Code.LOCKED, locked))
         out += [Advice(_ROUTE_CODES[route]) for route in recovery_routes(report)]
@@ -113,9 +133,11 @@ def guidance(report: RetriesReport) -> tuple[Advice, ...]:
     out += [Advice(Code.LAST_TRY, (pin_id,)) for pin_id in last]
     if last:
         out.append(Advice(Code.DO_NOT_GUESS))
-    if unknown:
-        out.append(Advice(Code.UNKNOWN, tuple(p.id for p in unknown)))
+    if untrusted:
+        out.append(Advice(Code.UNKNOWN, untrusted))
+    if absent:
+        out.append(Advice(Code.ABSENT, tuple(p.id for p in absent)))
         # A face-authentication card's ② (no public trace; the emulator answers 6A88).
-        if any(p.id == "auth" and p.sw == SW.REFERENCE_DATA_NOT_FOUND for p in unknown):
+        if any(p.id == "auth" and p.sw == SW.REFERENCE_DATA_NOT_FOUND for p in absent):
             out.append(Advice(Code.FACE_AUTH))
     return tuple(out)

@@ -90,9 +90,12 @@ def interpret_query(key: Key, resp: ResponseAPDU) -> KeyStatus:
 
 
 def is_count_answer(resp: ResponseAPDU) -> bool:
+    """Whether a query answer says how many tries are left: ``63Cx`` (``63C0`` blocked),
+    ``6984``/``6983`` (blocked) or ``6300`` (no limit). ``9000`` is not one: it says the
+    key is verified and not how many tries it has (:meth:`jpki.card.MyNumberCard.query_key`
+    asks a ``9000`` to the short form again in the long form)."""
     return resp.retries_left is not None or resp.sw in (
         SW.REFERENCE_DATA_NOT_USABLE,
         SW.AUTH_METHOD_BLOCKED,
-        SW.OK,
         SW.VERIFY_FAILED_NO_COUNTER,
     )

@@ -9,7 +9,8 @@ is being used, before a byte is sent. A permit:
 
 - is granted only by :meth:`jpki.card.MyNumberCard.permit`, from a key's counter
   read without spending a try in the same transaction, and only when
-  :func:`refusal` finds no reason to refuse;
+  :func:`refusal` finds no reason to refuse (``force`` lifts the refusal of the
+  last try alone, ``accept_unknown_count`` that of an untrusted count alone);
 - admits one VERIFY with data for its key (one try at most), then one CHANGE
   (``00 24`` or ``80 32``) and only after that VERIFY answered ``9000``, then one
   VERIFY of the new value and only after that CHANGE answered ``9000`` (the change
@@ -52,28 +53,29 @@ class Refusal(StrEnum):
 ABSENT_SW = frozenset({SW.FILE_NOT_FOUND, SW.REFERENCE_DATA_NOT_FOUND})
 
 
-def refusal(status: KeyStatus, force: bool = False) -> Refusal | None:
+def refusal(
+    status: KeyStatus, force: bool = False, accept_unknown_count: bool = False
+) -> Refusal | None:
     """Why no try may be spent on ``status.key`` (``None``: go ahead).
 
-    Locked and absent keys are refused even with ``force``; the last try and an
-    untrusted count only without it.
+    Locked and absent keys are refused whatever is given. ``force`` lifts the refusal
+    of the last try and nothing else; ``accept_unknown_count`` that of an untrusted
+    count and nothing else, so reaching for one never lifts the other's guard.
     """
     if status.state is KeyState.LOCKED:
         return Refusal.LOCKED
     if status.sw in ABSENT_SW:
         return Refusal.ABSENT
-    if force:
-        return None
-    if status.state is KeyState.LAST_TRY:
+    if status.state is KeyState.LAST_TRY and not force:
         return Refusal.LAST_TRY
-    if status.state is KeyState.UNKNOWN:
+    if status.state is KeyState.UNKNOWN and not accept_unknown_count:
         return Refusal.UNTRUSTED
     return None
 
 
-def refuse(status: KeyStatus, force: bool = False) -> None:
+def refuse(status: KeyStatus, force: bool = False, accept_unknown_count: bool = False) -> None:
     """Raise the error for :func:`refusal` of ``status`` (nothing when it is ``None``)."""
-    error = refusal_error(status, refusal(status, force))
+    error = refusal_error(status, refusal(status, force, accept_unknown_count))
     if error is not None:
         raise error
 

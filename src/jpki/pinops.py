@@ -5,7 +5,8 @@ change command untested; nothing here was seen on a physical card, only on the
 virtual card):
 
 1. values are checked against the PIN's format (and a new value against
-   :mod:`jpki.pinpolicy`) before the card is touched;
+   :mod:`jpki.pinpolicy`) before the card is touched, and a change of ③ is refused
+   unless asked for as experimental (:func:`check_experimental`);
 2. SELECT JPKI, read the token label (smartphone and old 住基 tokens are refused),
    for ① read EF ``0008`` (no sign certificate: refused);
 3. every key's counter is read without spending a try, and every key is checked
@@ -245,6 +246,17 @@ def resolve_keys(pins: Sequence[Pin], key_ids: Sequence[str] | None) -> dict[str
     return {profile.JUKI_PIN.id: tuple(k for k in profile.JUKI_PIN.keys if k.id in key_ids)}
 
 
+def check_experimental(keys: Mapping[str, tuple[Key, ...]], experimental: bool) -> None:
+    """Refuse a change by a command that rests on one public source never seen run on a
+    card (:attr:`jpki.profile.Change.experimental`: ③'s JICSAP CHANGE KEY) unless
+    ``experimental``: :class:`PinRequestError` ``experimental``, before the card."""
+    if experimental:
+        return
+    for pin_id, pin_keys in keys.items():
+        if any(k.change.experimental for k in pin_keys):
+            raise PinRequestError("experimental", pin_id)
+
+
 def encode_value(pin: Pin, value: str) -> bytes:
     """The value as sent (ASCII; ① upper-cased), or :class:`PinFormatError` (value not kept)."""
     if not isinstance(value, str) or not pin.format.valid(value):
@@ -291,11 +303,12 @@ class Counters:
     token: Token
     keys: dict[str, tuple[KeyStatus, ...]]
 
-    def first_refusal(self, force: bool) -> None:
-        """Raise the refusal of the first key that may not be tried (see :func:`refuse`)."""
+    def first_refusal(self, force: bool, accept_unknown_count: bool = False) -> None:
+        """Raise the refusal of the first key that may not be tried (see :func:`refuse`:
+        ``force`` lifts the last try's, ``accept_unknown_count`` an untrusted count's)."""
         for statuses in self.keys.values():
             for status in statuses:
-                refuse(status, force)
+                refuse(status, force, accept_unknown_count)
 
 
 def read_counters(
@@ -365,10 +378,12 @@ def plan_change(
     *,
     allow_weak: bool = False,
     keys: Sequence[str] | None = None,
+    experimental: bool = False,
 ) -> PinPlan:
     """Check a change before the card is touched (see :func:`change_pin`)."""
     targets = resolve_pins([pins] if isinstance(pins, str | Pin) else pins)
     chosen = resolve_keys(targets, keys)
+    check_experimental(chosen, experimental)
     encoded_new, warnings = check_new_value(targets, new, allow_weak)
     currents = _currents(targets, current)
     return PinPlan("change", targets, chosen, currents, encoded_new, warnings)
@@ -381,7 +396,12 @@ def plan_verify(pin: str | Pin, value: str, *, keys: Sequence[str] | None = None
 
 
 def run_plan(
-    card: MyNumberCard, plan: PinPlan, *, force: bool = False, leave: bool = True
+    card: MyNumberCard,
+    plan: PinPlan,
+    *,
+    force: bool = False,
+    accept_unknown_count: bool = False,
+    leave: bool = True,
 ) -> PinCommandResult:
     """Carry out a checked plan on the card (inside the caller's transaction), and
     when a PIN value was sent, leave the card unverified (``leave``; a caller that
@@ -390,7 +410,7 @@ def run_plan(
     ending: the transport removes the card's power when the transaction ends."""
     start = card.apdu_count
     counters = read_counters(card, plan.pins, plan.keys)
-    counters.first_refusal(force)
+    counters.first_refusal(force, accept_unknown_count)
     failure: Exception | None = None
     results: list[PinResult] = []
     for pin in plan.pins:
@@ -401,7 +421,7 @@ def run_plan(
                 continue
             try:
                 key_result, failure = _one_key(
-                    card, pin, status, plan.currents[pin.id], plan.new, force
+                    card, pin, status, plan.currents[pin.id], plan.new, force, accept_unknown_count
                 )
             except Exception as exc:  # no permit: nothing was sent for this key
                 key_result, failure = KeyResult(status.key, status, Outcome.NOT_TRIED), exc
@@ -433,12 +453,13 @@ def _one_key(
     current: bytes,
     new: bytes | None,
     force: bool,
+    accept_unknown_count: bool,
 ) -> tuple[KeyResult, Exception | None]:
     """VERIFY (and CHANGE) one key. An exchange that fails is returned as the failure,
     with what is known: the permit tells whether the VERIFY or CHANGE was handed to
     the card (its answer lost: :attr:`Outcome.INTERRUPTED`) or never sent."""
     key = status.key
-    permit = card.permit(status, force=force)
+    permit = card.permit(status, force=force, accept_unknown_count=accept_unknown_count)
     try:
         answer: ResponseAPDU = card.verify(permit, current)
     except Exception as exc:
@@ -493,21 +514,30 @@ def change_pin(
     new: str,
     *,
     force: bool = False,
+    accept_unknown_count: bool = False,
     allow_weak: bool = False,
     keys: Sequence[str] | None = None,
+    experimental: bool = False,
 ) -> PinCommandResult:
     """Change one or more of ①-④ to ``new`` (②③④ may share it; ① alone).
 
     ``current`` is one value for all, or a value per PIN id. ``keys`` picks ③'s
-    keys (``juki``, ``juki-common``). Raises :class:`PinFormatError`,
-    :class:`WeakPinError` or :class:`PinRequestError` before the card is touched;
+    keys (``juki-common``, ``juki``). ③ is changed only with ``experimental``: its
+    command, JICSAP CHANGE KEY, has one public source (myna-card, mock tests only) and
+    was never seen run on a card; the municipal office changes it. Raises
+    :class:`PinFormatError`, :class:`WeakPinError` or :class:`PinRequestError`
+    (``experimental`` among its reasons) before the card is touched;
     :class:`PinAbsentError`, :class:`PinLockedError` or :class:`SpendRefusedError`
-    before any try is spent; :class:`WrongPinError` (``remaining``) or
-    :class:`PinLockedError` (``just_locked``) when the card rejects the current value,
-    with ``error.result`` telling what was changed before.
+    before any try is spent (``force`` lifts the refusal of the last try alone,
+    ``accept_unknown_count`` that of a count the card did not report reliably alone);
+    :class:`WrongPinError` (``remaining``) or :class:`PinLockedError` (``just_locked``)
+    when the card rejects the current value, with ``error.result`` telling what was
+    changed before.
     """
-    plan = plan_change(pins, current, new, allow_weak=allow_weak, keys=keys)
-    return run_plan(card, plan, force=force)
+    plan = plan_change(
+        pins, current, new, allow_weak=allow_weak, keys=keys, experimental=experimental
+    )
+    return run_plan(card, plan, force=force, accept_unknown_count=accept_unknown_count)
 
 
 def verify_pin(
@@ -516,6 +546,7 @@ def verify_pin(
     value: str,
     *,
     force: bool = False,
+    accept_unknown_count: bool = False,
     keys: Sequence[str] | None = None,
 ) -> PinCommandResult:
     """Check ``value`` against one of ①-④ (③: both keys, stopping at the first wrong).
@@ -523,4 +554,5 @@ def verify_pin(
     Errors as for :func:`change_pin`. A correct VERIFY resets the count; the card is
     reset when the caller's transaction ends, so it is not left verified.
     """
-    return run_plan(card, plan_verify(pin, value, keys=keys), force=force)
+    plan = plan_verify(pin, value, keys=keys)
+    return run_plan(card, plan, force=force, accept_unknown_count=accept_unknown_count)

@@ -240,6 +240,13 @@ class Change(Enum):
     def p1(self) -> int:
         return int(self.value[2])
 
+    @property
+    def experimental(self) -> bool:
+        """Rests on one public source never seen run on a card: JICSAP CHANGE KEY, sent
+        by myna-card alone and only in its mock tests (docs/card.md §7). ③ is changed at
+        the municipal office; jpkitool sends it only when asked to (``experimental``)."""
+        return self is Change.JICSAP_CHANGE_KEY
+
 
 @dataclass(frozen=True)
 class PinFormat:
@@ -348,11 +355,19 @@ class Pin:
     def format(self) -> PinFormat:
         return self.keys[0].format
 
+    @property
+    def experimental_change(self) -> bool:
+        """Changing it needs ``experimental`` (:attr:`Change.experimental`: ③)."""
+        return any(k.change.experimental for k in self.keys)
+
 
 SIGN = Pin("sign", 1, (SIGN_KEY,), "署名用電子証明書の暗証番号", "signature PIN")
 AUTH = Pin("auth", 2, (AUTH_KEY,), "利用者証明用電子証明書の暗証番号", "user-authentication PIN")
+#: ③'s keys in the order they are queried, verified and changed: the 共通カードAP's first,
+#: the one more sources know (its record is read by myna-card and myna-rs), then the
+#: 住基AP's (myna-card only); the first wrong value stops before the second key.
 JUKI_PIN = Pin(
-    "juki", 3, (JUKI_KEY, COMMON_KEY), "住民基本台帳用の暗証番号", "resident-registry PIN"
+    "juki", 3, (COMMON_KEY, JUKI_KEY), "住民基本台帳用の暗証番号", "resident-registry PIN"
 )
 CARDINFO_PIN = Pin(
     "cardinfo", 4, (CARDINFO_KEY,), "券面事項入力補助用の暗証番号", "card-info input-support PIN"

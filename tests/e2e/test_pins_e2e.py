@@ -82,7 +82,8 @@ def test_change_with_the_verified_query_9000_quirk(served: Any, pcsc_env: dict[s
 def test_change_juki_and_sign_in_lower_case(served: Any, pcsc_env: dict[str, str]) -> None:
     reader, card = served()
     pins = card.state.pins
-    r = tool(reader, pcsc_env, "--lang", "en", "change-pin", "3", answers=("1234", "5039", "5039"))
+    r = tool(reader, pcsc_env, "--lang", "en", "change-pin", "3", "--experimental",
+             answers=("1234", "5039", "5039"))  # fmt: skip
     assert r.code == 0, r.err
     assert pins["juki"].value == pins["juki-common"].value == "5039"
     assert sum(1 for a in card.seen if a[:2] == b"\x80\x32") == 2
@@ -111,6 +112,7 @@ def test_wrong_current_pin_spends_exactly_one_try(served: Any, pcsc_env: dict[st
         ("2", "1234", "1234"),
         ("1", "ABC123", "abcdef"),
         ("1", "ABC123", "ABC123"),
+        ("3", "1234", "5039"),  # ③ without --experimental: refused before the prompts
     ],
 )
 def test_malformed_or_weak_new_pin_sends_nothing(
@@ -137,15 +139,18 @@ def test_last_try_is_refused_without_force(served: Any, pcsc_env: dict[str, str]
 def test_partial_change_and_key_finishes_it(served: Any, pcsc_env: dict[str, str]) -> None:
     reader, card = served()
     pins = card.state.pins
-    pins["juki-common"].value = "4321"
+    pins["juki"].value = "4321"  # ③'s second key, after the 共通カードAP's
     r = tool(reader, pcsc_env, "--json", "change-pin", "2", "3", "4", "--same-current",
-             answers=("1234", "5039", "5039"))  # fmt: skip
+             "--experimental", answers=("1234", "5039", "5039"))  # fmt: skip
     assert r.code == 3
     assert r.json["changed"] == ["auth"] and r.json["not_changed"] == ["juki", "cardinfo"]
     juki = r.json["pins"][1]["keys"]
-    assert [k["outcome"] for k in juki] == ["changed", "wrong"]
-    en = tool(reader, pcsc_env, "--lang", "en", "change-pin", "3", "--key", "juki-common",
-              answers=("4321", "5039", "5039"))  # fmt: skip
+    assert [(k["id"], k["outcome"]) for k in juki] == [
+        ("juki-common", "changed"),
+        ("juki", "wrong"),
+    ]
+    en = tool(reader, pcsc_env, "--lang", "en", "change-pin", "3", "--key", "juki",
+              "--experimental", answers=("4321", "5039", "5039"))  # fmt: skip
     assert en.code == 0, en.err
     assert pins["juki"].value == pins["juki-common"].value == "5039"
     assert pins["cardinfo"].value == "1234"

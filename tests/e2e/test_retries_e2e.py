@@ -132,11 +132,11 @@ def test_juki_keys_at_different_counts(serve_virtual_card: Serve, pcsc_env: dict
     ja, en, js = three_ways(reader, pcsc_env)
     assert (ja.code, en.code, js.code) == (0, 0, 0)
     assert "2/3" in row(ja.out, "③")
-    assert "住基AP は残り 3 回、共通カードAP は残り 2 回" in ja.out
-    assert "住基AP has 3 tries left, 共通カードAP has 2" in en.out
+    assert "共通カードAP は残り 2 回、住基AP は残り 3 回" in ja.out
+    assert "共通カードAP has 2 tries left, 住基AP has 3" in en.out
     juki = pins(js)["juki"]
     assert juki["remaining"] == 2 and juki["keys_differ"] is True
-    assert [(k["id"], k["remaining"]) for k in juki["keys"]] == [("juki", 3), ("juki-common", 2)]
+    assert [(k["id"], k["remaining"]) for k in juki["keys"]] == [("juki-common", 2), ("juki", 3)]
 
 
 def test_unexpected_answer_is_unknown(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
@@ -146,7 +146,9 @@ def test_unexpected_answer_is_unknown(serve_virtual_card: Serve, pcsc_env: dict[
     assert "不明" in row(ja.out, "②") and "6A88" in row(ja.out, "②")
     assert "参照データがありません" in row(ja.out, "②")
     assert "unknown" in row(en.out, "② User") and "6A88" in row(en.out, "② User")
-    assert "does not guess" in en.out
+    # 6A88: the card has no such key, and no option makes verify-pin try it
+    assert "no such key" in en.out and "whatever option" in en.out
+    assert [g["code"] for g in js.json["guidance"]] == ["absent", "face-auth"]
     auth = pins(js)["auth"]
     assert auth["remaining"] is None and auth["locked"] is None
     assert auth["state"] == "unknown" and auth["sw"] == "6A88"

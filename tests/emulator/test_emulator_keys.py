@@ -412,6 +412,30 @@ def test_quirk_verified_query_9000() -> None:
     )
 
 
+def test_quirk_short_query_9000() -> None:
+    """The short query form answers 9000 on every key; the long form counts."""
+    card = make(quirks={"short_query_9000": True}, pins={"sign": {"remaining": 2}})
+    talk(
+        card,
+        f"""
+        > 00 A4 04 0C 0A {JPKI}
+        < 90 00
+        > 00 20 00 9B
+        < 90 00
+        > 00 20 00 98
+        < 90 00
+        > 00 A4 02 0C 02 00 1B
+        < 90 00
+        > 00 20 00 80
+        < 63 C2
+        > 00 A4 02 0C 02 00 18
+        < 90 00
+        > 00 20 00 80
+        < 63 C3
+        """,
+    )
+
+
 def test_quirk_blocked_query_6984() -> None:
     card = make(quirks={"blocked_query_6984": True}, pins={"sign": {"remaining": 0}})
     talk(

@@ -123,6 +123,24 @@ def test_complete_file_with_a_missing_field_names_it(
     assert load_state(path).card_expiry.year == 2034
 
 
+@pytest.mark.parametrize(
+    "drop",
+    [("certificates",), ("cert_filler",), ("quirks", "short_query_9000")],
+)
+def test_complete_file_written_before_a_later_field_takes_its_default(
+    tmp_path: Path, drop: tuple[str, ...]
+) -> None:
+    """Fields added after version 1 files were written may be absent from a complete one."""
+    doc = CardState.default().to_dict()
+    inner = doc
+    for name in drop[:-1]:
+        inner = inner[name]
+    del inner[drop[-1]]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc), "utf-8")
+    assert load_state(path) == CardState.default()
+
+
 def test_max_without_remaining_is_clamped() -> None:
     s = CardState.from_dict({"pins": {"auth": {"max": 2}}})
     assert (s.pins["auth"].remaining, s.pins["auth"].max) == (2, 2)
@@ -248,6 +266,7 @@ def test_the_file_keeps_its_layout() -> None:
         "power_up_6f00",
         "sticky_verified",
         "change_not_kept",
+        "short_query_9000",
     ]
     assert list(doc["pins"]) == [k.id for k in profile.KEYS]
     assert list(doc["pins"]["auth"]) == ["value", "remaining", "max"]

@@ -219,7 +219,8 @@ def _verify(card: MyNumberCard, pin: Any) -> None:
 
 def _change(card: MyNumberCard, pin: Any) -> None:
     new = "XYZ789" if pin == "sign" else "2580"
-    result = jpki.change_pin(card, pin, "ABC123" if pin == "sign" else "1234", new)
+    current = "ABC123" if pin == "sign" else "1234"
+    result = jpki.change_pin(card, pin, current, new, experimental=True)
     json.dumps(result.to_dict())
     assert repr(result)
 

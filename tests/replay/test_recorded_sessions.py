@@ -95,11 +95,12 @@ def test_recorded_pin_sessions_hold_no_pin(name: str) -> None:
 def test_a_pin_session_replays_in_text_too() -> None:
     run = jpkitool_inprocess(
         "--lang", "ja", "--replay", str(SESSIONS / "change-pin-2-3-4-partial.jsonl"),
-        "change-pin", "2", "3", "4", "--same-current", input="0000\n7046\n7046\n",
+        "change-pin", "2", "3", "4", "--same-current", "--experimental",
+        input="0000\n7046\n7046\n",
     )  # fmt: skip
     assert run.code == 3
     assert "② 利用者証明用電子証明書の暗証番号: 変更しました" in run.out
-    assert "--key juki-common" in run.out and "共通カードAP" in run.err
+    assert "--key juki" in run.out and "住基AP" in run.err
 
 
 def test_library_replay_in_text_mode() -> None:

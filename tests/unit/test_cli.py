@@ -63,6 +63,27 @@ def test_emulator_state_file_drives_the_answers(tmp_path: Path) -> None:
     }  # fmt: skip
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_card_answering_9000_to_the_short_query_form_is_counted_by_the_long_form(
+    tmp_path: Path, lang: str
+) -> None:
+    """The virtual card's quirk ``short_query_9000``: ``retries`` shows every count (asked
+    again with SELECT EF + 00 20 00 80), none of them unknown."""
+    state = tmp_path / "card.json"
+    quirk = {"quirks": {"short_query_9000": True}}
+    state.write_text(json.dumps({**quirk, "pins": {"sign": {"remaining": 2}}}), "utf-8")
+    text = run("--lang", lang, "--emulator", "--emulator-state", str(state), "retries")
+    assert text.code == Exit.OK, text.err
+    rows = text.out.splitlines()[2:10]
+    assert [row.split()[-2] for row in rows] == [
+        "2/5", "3/3", "3/3", "3/3", "10/?", "10/10", "10/?", "10/?",
+    ]  # fmt: skip
+    assert ("unknown" if lang == "en" else "不明") not in text.out
+    js = run("--json", "--emulator", "--emulator-state", str(state), "retries")
+    assert [p["state"] for p in js.json["pins"]] == ["usable"] * 8
+    assert [p["sw"] for p in js.json["pins"][:2]] == ["63C2", "63C3"]
+
+
 @pytest.mark.parametrize(
     ("content", "field"),
     [

@@ -34,6 +34,9 @@ def pins(**remaining: int) -> dict[str, Any]:
     return {"pins": {k.replace("_", "-"): {"remaining": v} for k, v in remaining.items()}}
 
 
+UNTRUSTED_AUTH = {"quirks": {"answer_override": {"auth": "9000"}}}
+
+
 @pytest.mark.parametrize(
     ("state", "args", "stdin", "status"),
     [
@@ -46,7 +49,8 @@ def pins(**remaining: int) -> dict[str, Any]:
         (pins(cardinfo=0), ["retries"], "", Exit.LOCKED),
         (pins(cardinfo_b=0), ["retries"], "", Exit.OK),
         # verify-pin: 0 right, 3 wrong with tries left, 4 locked (before or by this try),
-        # 8 the last try or an untrusted count without --force, 2 bad format, 1 absent
+        # 8 the last try without --force, an untrusted count without --accept-unknown-count
+        # (each flag lifts its own refusal only), 2 bad format, 1 absent
         ({}, ["verify-pin", "auth"], "1234\n", Exit.OK),
         ({}, ["verify-pin", "auth"], "9999\n", Exit.WRONG_PIN),
         (pins(auth=0), ["verify-pin", "auth"], "1234\n", Exit.LOCKED),
@@ -55,6 +59,9 @@ def pins(**remaining: int) -> dict[str, Any]:
         (pins(auth=1), ["verify-pin", "auth", "--force"], "1234\n", Exit.OK),
         ({"quirks": {"answer_override": {"auth": "9000"}}}, ["verify-pin", "2"], "1234\n", 8),
         ({"quirks": {"answer_override": {"auth": "6300"}}}, ["verify-pin", "2"], "1234\n", 8),
+        (UNTRUSTED_AUTH, ["verify-pin", "2", "--force"], "1234\n", Exit.REFUSED),
+        (UNTRUSTED_AUTH, ["verify-pin", "2", "--accept-unknown-count"], "1234\n", Exit.OK),
+        (pins(auth=1), ["verify-pin", "2", "--accept-unknown-count"], "1234\n", Exit.REFUSED),
         ({}, ["verify-pin", "auth"], "12345\n", Exit.USAGE),
         ({"sign_certificate": False}, ["verify-pin", "sign"], "ABC123\n", Exit.ERROR),
         ({"token": "android"}, ["verify-pin", "auth"], "1234\n", Exit.ERROR),

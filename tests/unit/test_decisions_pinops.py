@@ -157,8 +157,33 @@ def test_a_current_value_for_each_pin_or_the_missing_one_is_named() -> None:
     plan = plan_change(["2", "4"], {"auth": "1234", "cardinfo": "4321"}, "5039")
     assert plan.currents == {"auth": b"1234", "cardinfo": b"4321"}
     with pytest.raises(PinRequestError) as caught:
-        plan_change(["2", "3", "4"], {"auth": "1234", "cardinfo": "4321"}, "5039")
+        plan_change(
+            ["2", "3", "4"], {"auth": "1234", "cardinfo": "4321"}, "5039", experimental=True
+        )
     assert (caught.value.reason, caught.value.detail) == ("missing-current", "juki")
+
+
+@pytest.mark.parametrize(
+    ("pins", "keys"),
+    [("3", None), ("juki", ["juki"]), ("juki", ["juki-common"]), (["2", "3", "4"], None)],
+)
+def test_a_change_of_3_needs_experimental(pins: str | list[str], keys: list[str] | None) -> None:
+    """③'s JICSAP CHANGE KEY rests on one public source (myna-card, mock tests only): no
+    plan without ``experimental=True``, and :func:`change_pin` sends nothing."""
+    with pytest.raises(PinRequestError) as caught:
+        plan_change(pins, "1234", "5039", keys=keys)
+    assert (caught.value.reason, caught.value.detail) == ("experimental", "juki")
+    assert plan_change(pins, "1234", "5039", keys=keys, experimental=True).pins
+    sent: list[bytes] = []
+    with pytest.raises(PinRequestError):
+        change_pin(session(answer=lambda a: sent.append(a)), pins, "1234", "5039", keys=keys)
+    assert sent == []
+
+
+def test_only_the_jicsap_change_key_is_experimental() -> None:
+    assert [k.id for k in profile.KEYS if k.change.experimental] == ["juki", "juki-common"]
+    assert [p.id for p in profile.USER_PINS if p.experimental_change] == ["juki"]
+    assert plan_change(["2", "4"], "1234", "5039").pins == (profile.AUTH, profile.CARDINFO_PIN)
 
 
 # -- refused before a try is spent ------------------------------------------------------------
@@ -194,8 +219,29 @@ def test_counters_of_every_key_of_the_pins_by_default() -> None:
     assert counters.reader == "virtual"
     assert {pin: [(s.key.id, s.remaining) for s in st] for pin, st in counters.keys.items()} == {
         "auth": [("auth", 3)],
-        "juki": [("juki", 3), ("juki-common", 2)],
+        "juki": [("juki-common", 2), ("juki", 3)],  # 共通カードAP first: more sources
     }
+
+
+def test_the_common_card_key_of_3_goes_first() -> None:
+    """③: the 共通カードAP key (more sources) is queried and verified before the 住基AP
+    key (myna-card alone); a wrong value stops before the 住基AP key is tried."""
+    assert profile.JUKI_PIN.keys == (profile.COMMON_KEY, profile.JUKI_KEY)
+    sent: list[bytes] = []
+
+    def spy(apdu: bytes) -> None:
+        sent.append(apdu)
+
+    state = build_state()
+    state.pins["juki-common"].value = "4321"
+    with pytest.raises(WrongPinError) as caught:
+        verify_pin(session(state, spy), "3", "1234")
+    aids = {profile.COMMON.aid: "common", profile.JUKI.aid: "juki"}
+    selected = [aids[a[5:]] for a in sent if a[1:3] == b"\xa4\x04" and a[5:] in aids]
+    # the counters (common, then juki), then the VERIFY of the common key alone
+    assert selected == ["common", "juki", "common"]
+    assert [a for a in sent if is_verify_with_data(a)] == [bytes.fromhex("002000800431323334")]
+    assert caught.value.key_id == "juki-common" and state.pins["juki"].remaining == 3
 
 
 def test_the_last_try_is_not_spent_by_default() -> None:
@@ -271,12 +317,12 @@ def test_keys_after_the_first_failure_are_not_tried_and_listed() -> None:
     state = build_state()
     with pytest.raises(WrongPinError) as caught:
         change_pin(session(state), ["2", "3", "4"], {"auth": "9999", "juki": "1234",
-                   "cardinfo": "1234"}, "5039")  # fmt: skip
+                   "cardinfo": "1234"}, "5039", experimental=True)  # fmt: skip
     result = caught.value.result
     assert [(k.key.id, k.outcome) for p in result.pins for k in p.keys] == [  # type: ignore[attr-defined]
         ("auth", Outcome.WRONG),
-        ("juki", Outcome.NOT_TRIED),
         ("juki-common", Outcome.NOT_TRIED),
+        ("juki", Outcome.NOT_TRIED),
         ("cardinfo", Outcome.NOT_TRIED),
     ]
     assert state.pins["juki"].value == "1234" and state.pins["juki-common"].remaining == 3
@@ -308,15 +354,15 @@ def test_verify_one_key_of_juki() -> None:
 
 def test_json_of_a_change_that_stopped_half_way() -> None:
     state = build_state()
-    state.pins["juki-common"].value = "4321"
+    state.pins["juki"].value = "4321"  # the 住基AP key, changed second
     with pytest.raises(WrongPinError) as caught:
-        change_pin(session(state), "juki", "1234", "5039")
+        change_pin(session(state), "juki", "1234", "5039", experimental=True)
     d = caught.value.result.to_dict()  # type: ignore[attr-defined]
     pin = d["pins"][0]
     assert (pin["id"], pin["no"], pin["done"], pin["partly_done"]) == ("juki", 3, False, True)
     assert [(k["id"], k["outcome"], k["done"]) for k in pin["keys"]] == [
-        ("juki", "changed", True),
-        ("juki-common", "wrong", False),
+        ("juki-common", "changed", True),
+        ("juki", "wrong", False),
     ]
     assert (d["changed"], d["not_changed"]) == ([], ["juki"])
 
@@ -427,17 +473,17 @@ def test_a_count_that_cannot_be_read_again_leaves_the_change_reported() -> None:
 def test_a_key_refused_its_permit_is_not_tried(monkeypatch: pytest.MonkeyPatch) -> None:
     from jpki.errors import PermitError
 
-    def no_permit(self: MyNumberCard, status: object, *, force: bool = False) -> None:
+    def no_permit(self: MyNumberCard, status: object, **overrides: bool) -> None:
         raise PermitError("no")
 
     monkeypatch.setattr(MyNumberCard, "permit", no_permit)
     with pytest.raises(PermitError) as caught:
-        change_pin(session(), ["2", "3"], "1234", "5039")
+        change_pin(session(), ["2", "3"], "1234", "5039", experimental=True)
     result = caught.value.result  # type: ignore[attr-defined]
     assert [(k.key.id, k.outcome) for p in result.pins for k in p.keys] == [
         ("auth", Outcome.NOT_TRIED),
-        ("juki", Outcome.NOT_TRIED),
         ("juki-common", Outcome.NOT_TRIED),
+        ("juki", Outcome.NOT_TRIED),
     ]
     first = result.pins[0].keys[0]
     assert first.before is not None and first.before.key is profile.AUTH_KEY

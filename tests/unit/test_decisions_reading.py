@@ -13,7 +13,7 @@ from apdu import CardRemovedError, CardUnresponsiveError, FunctionTransport, Tra
 from jpki import profile
 from jpki.card import CardRecord, MyNumberCard, parse_card_record
 from jpki.certificate import CertificateError
-from jpki.emulator import VirtualCard, build_state
+from jpki.emulator import EmulatorTransport, VirtualCard, build_state
 from jpki.emulator.certs import certificates
 from jpki.errors import CardError
 from jpki.info import read_info
@@ -453,6 +453,102 @@ def test_a_key_that_answers_no_count_either_way_teaches_nothing() -> None:
     status = card.query_key(profile.AUTH_KEY)
     assert (status.state, status.sw) == (KeyState.UNKNOWN, 0x6A88)
     assert card.sfi is None
+
+
+# Any answer to the short form that is not a count is asked again in the long form: the
+# short form has one source (myna-card's unit tests), SELECT EF + 00 20 00 80 has eight.
+
+SELECT_AP, SHORT, SELECT_EF, LONG = "select-ap", "short", "select-ef", "long"
+
+
+def forms(sent: list[bytes]) -> list[str]:
+    """The APDUs of a query, by what they are."""
+    names = {0x04: SELECT_AP, 0x02: SELECT_EF}
+    return [names[a[2]] if a[1] == 0xA4 else LONG if a[3] == 0x80 else SHORT for a in sent]
+
+
+@pytest.mark.parametrize("sw", [b"\x90\x00", b"\x6a\x86", b"\x69\x82", b"\x6d\x00", b"\x6f\x00"])
+def test_an_answer_to_the_short_form_that_is_no_count_is_asked_again_in_the_long_form(
+    sw: bytes,
+) -> None:
+    """9000 included: the long form's count is what the key reports."""
+    keys = Keys({"auth": sw}, {"auth": b"\x63\xc2"})
+    card = MyNumberCard(FunctionTransport(keys))
+    status = card.query_key(profile.AUTH_KEY)
+    assert (status.remaining, status.state, status.sw, status.note) == (
+        2,
+        KeyState.USABLE,
+        0x63C2,
+        None,
+    )
+    assert forms(keys.sent) == [SELECT_AP, SHORT, SELECT_EF, LONG]
+    assert card.sfi is False  # the long form counted where the short one did not
+
+
+@pytest.mark.parametrize("sw", [0x63C3, 0x63C1, 0x63C0, 0x6984, 0x6983, 0x6300, 0x63C9])
+def test_a_count_answered_to_the_short_form_stands(sw: int) -> None:
+    """63Cx (above the maximum too: what the card counts, judged untrusted later),
+    blocked, no limit: no second query."""
+    keys = Keys({"auth": sw.to_bytes(2, "big")}, {})
+    card = MyNumberCard(FunctionTransport(keys))
+    assert card.query_key(profile.AUTH_KEY).sw == sw
+    assert forms(keys.sent) == [SELECT_AP, SHORT]
+    assert card.sfi is True
+
+
+def test_9000_to_both_forms_is_verified_and_teaches_nothing() -> None:
+    """The long form's 9000 stays what it was: verified in this session, count not given
+    (untrusted). The session learns nothing: the short form is tried on the next key."""
+    keys = Keys({"auth": b"\x90\x00", "sign": b"\x63\xc5"}, {"auth": b"\x90\x00"})
+    card = MyNumberCard(FunctionTransport(keys))
+    status = card.query_key(profile.AUTH_KEY)
+    assert (status.remaining, status.state, status.sw, status.note) == (
+        None,
+        KeyState.UNKNOWN,
+        0x9000,
+        "verified",
+    )
+    assert forms(keys.sent) == [SELECT_AP, SHORT, SELECT_EF, LONG]
+    assert card.sfi is None
+    keys.sent.clear()
+    assert card.query_key(profile.SIGN_KEY).remaining == 5
+    assert forms(keys.sent) == [SHORT] and card.sfi is True
+
+
+def test_9000_to_the_short_form_never_makes_the_session_trust_it() -> None:
+    """A 9000 is no count: the session does not learn that the short form works."""
+    keys = Keys({"auth": b"\x90\x00"}, {"auth": b"\x6a\x88"})
+    card = MyNumberCard(FunctionTransport(keys))
+    assert card.query_key(profile.AUTH_KEY).sw == 0x6A88
+    assert card.sfi is None
+
+
+def test_a_session_that_took_the_short_form_asks_a_9000_again_for_that_key_alone() -> None:
+    keys = Keys(
+        {"sign": b"\x63\xc5", "auth": b"\x90\x00"},
+        {"auth": b"\x63\xc3"},
+    )
+    card = MyNumberCard(FunctionTransport(keys))
+    card.query_key(profile.SIGN_KEY)
+    keys.sent.clear()
+    assert card.query_key(profile.AUTH_KEY).remaining == 3
+    assert forms(keys.sent) == [SHORT, SELECT_EF, LONG]
+    assert card.sfi is True  # one key's 9000 does not undo what the others showed
+
+
+def test_a_card_that_answers_9000_to_the_short_form_is_counted_by_the_long_form() -> None:
+    """The virtual card's quirk ``short_query_9000``: every key's count, read through the
+    long form after the first key taught the session to go there straight away."""
+    state = build_state(remaining={"sign": 2, "juki": 1}, quirks={"short_query_9000": True})
+    card = MyNumberCard(EmulatorTransport(VirtualCard(state, prepare=False)))
+    keys = (profile.SIGN_KEY, profile.AUTH_KEY, profile.JUKI_KEY)
+    counts = {k.id: card.query_key(k) for k in keys}
+    assert {k: (s.remaining, s.state) for k, s in counts.items()} == {
+        "sign": (2, KeyState.USABLE),
+        "auth": (3, KeyState.USABLE),
+        "juki": (1, KeyState.LAST_TRY),
+    }
+    assert card.sfi is False
 
 
 @pytest.mark.parametrize(("learnt", "sw"), [(None, 0x6A86), (False, 0x6A82)])

@@ -179,7 +179,8 @@ def test_auth_locked_sign_unknown_text_no_kiosk(lang: str) -> None:
     r = report(auth=LOCKED, sign=UNKNOWN)
     assert offered(r, lang) == {"office", "guardian"}
     assert "JPKI暗証番号リセットアプリ" not in text(r)
-    assert t("guidance.unknown", pins=t("pin.sign.short")) in advice(r)
+    # (6A88 on ①: the card has no sign key, e.g. issued under 15: no flag helps)
+    assert t("guidance.absent", pins=t("pin.sign.short")) in advice(r)
 
 
 def test_cardinfo_locked_text_no_kiosk(lang: str) -> None:
@@ -226,9 +227,9 @@ def test_last_try_points_to_verify_and_change_pin(lang: str) -> None:
 
 
 def test_unknown_auth_keeps_the_face_auth_line(lang: str) -> None:
-    lines = advice(report(auth=UNKNOWN))
+    lines = advice(report(auth=UNKNOWN))  # 6A88: no such key, as on a face-auth card
     assert lines == [
-        t("guidance.unknown", pins=t("pin.auth.short")),
+        t("guidance.absent", pins=t("pin.auth.short")),
         t("guidance.face_auth"),
     ]
 

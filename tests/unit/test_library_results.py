@@ -126,9 +126,9 @@ def test_pin_and_key_status_reprs() -> None:
     assert_short(juki, 250)
     assert repr(juki) == (
         "PinStatus(id='juki', no=3, remaining=1, max_tries=3, state='last-try', sw='63C1', "
-        "keys=[juki 3/3 usable, juki-common 1/3 last-try], keys_differ=True)"
+        "keys=[juki-common 1/3 last-try, juki 3/3 usable], keys_differ=True)"
     )
-    assert repr(juki.keys[1]) == (
+    assert repr(juki.keys[0]) == (
         "KeyStatus(key='juki-common', remaining=1, max_tries=3, state='last-try', sw='63C1')"
     )
     auth = report.pin("auth")
@@ -150,15 +150,15 @@ def test_pin_and_key_status_reprs() -> None:
 
 def test_change_result_is_short_and_plain() -> None:
     with open_emulator() as card:
-        result = jpki.change_pin(card, ["2", "3"], "1234", "5039")
+        result = jpki.change_pin(card, ["2", "3"], "1234", "5039", experimental=True)
     text = assert_short(result)
     assert text == (
         "PinCommandResult(operation='change', reader='jpkitool virtual card', token='card', "
-        f"pins=[auth changed, juki (juki changed, juki-common changed)], apdus={result.apdus})"
+        f"pins=[auth changed, juki (juki-common changed, juki changed)], apdus={result.apdus})"
     )
     assert "1234" not in text and "5039" not in text
     assert repr(result.pins[1]) == (
-        "PinResult(pin='juki', done=True, keys=[juki changed, juki-common changed])"
+        "PinResult(pin='juki', done=True, keys=[juki-common changed, juki changed])"
     )
     assert repr(result.pins[0].keys[0]) == (
         "KeyResult(key='auth', outcome='changed', sw='9000', before=3/3 usable, after=3/3 usable)"
@@ -176,11 +176,12 @@ def test_the_result_of_a_wrong_pin_is_short_and_plain() -> None:
     result = err.value.result
     assert isinstance(result, jpki.PinCommandResult)
     text = assert_short(result)
-    assert "pins=[juki (juki wrong, juki-common not-tried)]" in text
+    assert "pins=[juki (juki-common wrong, juki not-tried)]" in text
     assert "9999" not in text
     key = result.pins[0].keys[0]
     assert repr(key) == (
-        "KeyResult(key='juki', outcome='wrong', sw='63C2', before=3/3 usable, after=2/3 usable)"
+        "KeyResult(key='juki-common', outcome='wrong', sw='63C2', before=3/3 usable, "
+        "after=2/3 usable)"
     )
     assert repr(result.pins[0].keys[1]).endswith("sw=None, before=3/3 usable, after=None)")
     data = assert_plain(result.to_dict())
@@ -190,9 +191,9 @@ def test_the_result_of_a_wrong_pin_is_short_and_plain() -> None:
 
 
 def test_a_plan_shows_ids_and_no_values() -> None:
-    text = assert_short(plan_change("juki", "8264", "7049"))
+    text = assert_short(plan_change("juki", "8264", "7049", experimental=True))
     assert text == (
-        "PinPlan(operation='change', pins=['juki'], keys={'juki': ['juki', 'juki-common']}, "
+        "PinPlan(operation='change', pins=['juki'], keys={'juki': ['juki-common', 'juki']}, "
         "warnings=())"
     )
 

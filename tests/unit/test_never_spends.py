@@ -21,7 +21,14 @@ from jpki.info import read_info
 from jpki.retries import read_retries
 
 KEYS = [k for k in profile.KEYS if k.id != profile.CARDINFO_BLOCKED_KEY.id]
-QUIRKS = ["verified_query_9000", "blocked_query_6984", "no_extended", "no_sfi", "get_response"]
+QUIRKS = [
+    "verified_query_9000",
+    "blocked_query_6984",
+    "no_extended",
+    "no_sfi",
+    "get_response",
+    "short_query_9000",
+]
 ODD_ANSWERS = ["6A88", "6A82", "6982", "6F00", "6300", "9000", "6984"]
 
 

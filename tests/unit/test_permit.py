@@ -45,7 +45,7 @@ def status(state: KeyState, sw: int, remaining: int | None = None) -> KeyStatus:
         (status(LOCKED, 0x63C0, 0), True, Refusal.LOCKED),  # force never unlocks
         (status(LOCKED, 0x6984, 0), True, Refusal.LOCKED),
         (status(UNKNOWN, 0x9000), False, Refusal.UNTRUSTED),
-        (status(UNKNOWN, 0x9000), True, None),
+        (status(UNKNOWN, 0x9000), True, Refusal.UNTRUSTED),  # force: the last try only
         (status(UNKNOWN, 0x63C9), False, Refusal.UNTRUSTED),
         (status(UNKNOWN, 0x6300), False, Refusal.UNTRUSTED),
         (status(UNKNOWN, 0x6F00), False, Refusal.UNTRUSTED),
@@ -56,6 +56,26 @@ def status(state: KeyState, sw: int, remaining: int | None = None) -> KeyStatus:
 )
 def test_refusal(st: KeyStatus, force: bool, expected: Refusal | None) -> None:
     assert refusal(st, force) is expected
+
+
+@pytest.mark.parametrize(
+    ("st", "expected"),
+    [
+        (status(UNKNOWN, 0x9000), None),
+        (status(UNKNOWN, 0x63C9), None),
+        (status(UNKNOWN, 0x6300), None),
+        (status(UNKNOWN, 0x6F00), None),
+        (status(LAST, 0x63C1, 1), Refusal.LAST_TRY),  # not its refusal to lift
+        (status(LOCKED, 0x63C0, 0), Refusal.LOCKED),
+        (status(UNKNOWN, 0x6A88), Refusal.ABSENT),  # no count to accept: no key at all
+        (status(USABLE, 0x63C3, 3), None),
+    ],
+)
+def test_accept_unknown_count_lifts_the_untrusted_refusal_alone(
+    st: KeyStatus, expected: Refusal | None
+) -> None:
+    assert refusal(st, accept_unknown_count=True) is expected
+    assert refusal(st, True, True) is (None if expected is Refusal.LAST_TRY else expected)
 
 
 # -- the guard ---------------------------------------------------------------------
@@ -239,9 +259,15 @@ def test_every_read_only_command_never_obtains_a_permit(
     granted_to: list[str] = []
     original = MyNumberCard.permit
 
-    def counting(self: MyNumberCard, st: KeyStatus, *, force: bool = False) -> Any:
+    def counting(
+        self: MyNumberCard,
+        st: KeyStatus,
+        *,
+        force: bool = False,
+        accept_unknown_count: bool = False,
+    ) -> Any:
         granted_to.append(st.key.id)
-        return original(self, st, force=force)
+        return original(self, st, force=force, accept_unknown_count=accept_unknown_count)
 
     monkeypatch.setattr(MyNumberCard, "permit", counting)
     read_only = sorted(set(cli.commands) - PIN_COMMANDS - NO_CARD_SESSION)

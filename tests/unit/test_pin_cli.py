@@ -170,34 +170,34 @@ def test_verify_pin_shows_the_count_first_and_exits_by_outcome(tmp_path: Path) -
 
 
 def test_verify_juki_reports_each_key(tmp_path: Path) -> None:
-    opts = card(tmp_path, **{"juki-common": {"value": "4321"}})
+    opts = card(tmp_path, juki={"value": "4321"})
     r = run("--json", *opts, "verify-pin", "3", input=lines("1234"))
     assert r.code == Exit.WRONG_PIN
     keys = r.json["pins"][0]["keys"]
     assert [(k["id"], k["outcome"]) for k in keys] == [
-        ("juki", "verified"),
-        ("juki-common", "wrong"),
+        ("juki-common", "verified"),  # 共通カードAP first
+        ("juki", "wrong"),
     ]
-    assert "共通カードAP" in r.json["error"]["message"]
+    assert "住基AP" in r.json["error"]["message"]
 
 
 def test_partial_change_is_reported_and_key_finishes_it(tmp_path: Path) -> None:
-    opts = card(tmp_path, **{"juki-common": {"value": "4321"}})
+    opts = card(tmp_path, juki={"value": "4321"})
     r = run("--lang", "en", *opts, "change-pin", "2", "3", "4", "--same-current",
-            input=lines("1234", "5039", "5039"))  # fmt: skip
+            "--experimental", input=lines("1234", "5039", "5039"))  # fmt: skip
     assert r.code == Exit.WRONG_PIN
     out = r.out.splitlines()
     assert out[0] == "② user-authentication PIN: changed. Tries left: 3/3."
     assert out[1].startswith(
-        "③ resident-registry PIN: changed on 住基AP only; NOT changed on 共通カードAP"
+        "③ resident-registry PIN: changed on 共通カードAP only; NOT changed on 住基AP"
     )
     assert out[2] == "④ card-info input-support PIN: not changed."
-    assert "jpkitool change-pin 3 --key juki-common" in out[3]
-    js_opts = card(tmp_path / "..", **{"juki-common": {"value": "4321"}})
+    assert "jpkitool change-pin 3 --key juki --experimental" in out[3]
+    js_opts = card(tmp_path / "..", juki={"value": "4321"})
     js = run("--json", *js_opts, "change-pin", "2", "3", "4", "--same-current",
-             input=lines("1234", "5039", "5039"))  # fmt: skip
+             "--experimental", input=lines("1234", "5039", "5039"))  # fmt: skip
     assert js.json["changed"] == ["auth"] and js.json["not_changed"] == ["juki", "cardinfo"]
-    finish = run(*opts, "change-pin", "3", "--key", "juki-common",
+    finish = run(*opts, "change-pin", "3", "--key", "juki", "--experimental",
                  input=lines("4321", "5039", "5039"))  # fmt: skip
     assert finish.code == 0, finish.err
     pins = state(tmp_path)
@@ -301,9 +301,13 @@ def test_untrusted_count_is_refused_before_asking(tmp_path: Path) -> None:
     assert "tries left" not in r.err  # no count line, no prompt
     forced = run("--lang", "en", "--emulator", "--emulator-state", str(path), "verify-pin", "2",
                  "--force", input=lines("1234"))  # fmt: skip
-    assert forced.code == 0, forced.err
+    assert forced.code == Exit.REFUSED  # --force lifts the last try's refusal alone
+    assert "--accept-unknown-count" in forced.err
+    accepted = run("--lang", "en", "--emulator", "--emulator-state", str(path), "verify-pin",
+                   "2", "--accept-unknown-count", input=lines("1234"))  # fmt: skip
+    assert accepted.code == 0, accepted.err
     assert (
-        forced.err.splitlines()[0]
+        accepted.err.splitlines()[0]
         == "② user-authentication PIN: tries left unknown (card answered 9000)."
     )
 
@@ -334,9 +338,80 @@ def test_a_broken_exchange_still_reports_what_was_changed(
         return real(self, apdu_bytes)
 
     monkeypatch.setattr(VirtualCard, "process", process)
-    r = run("--lang", "en", *card(tmp_path), "change-pin", "3",
+    r = run("--lang", "en", *card(tmp_path), "change-pin", "3", "--experimental",
             input=lines("1234", "5039", "5039"))  # fmt: skip
     assert r.code == Exit.NO_CARD
     assert "removed" in r.err
     assert "whether it changed is NOT known" in r.out and "verify-pin 3" in r.out
-    assert state(tmp_path)["juki"]["value"] == "5039"
+    assert state(tmp_path)["juki-common"]["value"] == "5039"  # the first key changed
+
+
+# -- ③ is changed only with --experimental --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["change-pin", "3"],
+        ["change-pin", "juki", "--key", "juki"],
+        ["change-pin", "2", "3", "4", "--same-current"],
+        ["change-pin", "4", "③"],
+    ],
+)
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("--experimental", "one public source", "never been seen", "municipal office")),
+        (
+            "ja",
+            (
+                "--experimental",
+                "情報源は1つだけ",
+                "実際のカードで動いた例は知られていません",
+                "窓口",
+            ),
+        ),
+    ],
+)
+def test_changing_3_without_experimental_is_refused_before_any_prompt_or_apdu(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    lang: str,
+    words: tuple[str, ...],
+) -> None:
+    """JICSAP CHANGE KEY has one public source (myna-card, mock tests only): exit 2 with
+    one line saying why, before a PIN is asked (stdin is empty and never read) and with
+    no APDU sent (the -v trace is empty, the card saw nothing)."""
+    from jpki.cli.pinprompt import PinPrompter
+    from jpki.emulator.card import VirtualCard
+
+    asked: list[str] = []
+    seen: list[bytes] = []
+    monkeypatch.setattr(PinPrompter, "ask", lambda self, label: asked.append(label) or "")
+    real = VirtualCard.process
+    monkeypatch.setattr(VirtualCard, "process", lambda self, a: seen.append(a) or real(self, a))
+    r = run("-v", "--lang", lang, *card(tmp_path), *args, input="")
+    assert r.code == Exit.USAGE
+    assert (asked, seen, r.out) == ([], [], "")
+    (line,) = r.err.splitlines()
+    assert line.startswith("jpkitool: ") and all(w in line for w in words), line
+    js = run("--json", *card(tmp_path), *args, input="")
+    assert js.code == Exit.USAGE and js.json["error"]["code"] == "usage"
+    assert (asked, seen) == ([], [])
+
+
+def test_changing_3_with_experimental_changes_both_keys(tmp_path: Path) -> None:
+    opts = card(tmp_path)
+    r = run("--lang", "en", *opts, "change-pin", "3", "--experimental",
+            input=lines("1234", "5039", "5039"))  # fmt: skip
+    assert r.code == Exit.OK, r.err
+    pins = state(tmp_path)
+    assert pins["juki-common"]["value"] == pins["juki"]["value"] == "5039"
+
+
+def test_experimental_is_not_needed_for_the_other_pins_nor_for_verifying_3(tmp_path: Path) -> None:
+    opts = card(tmp_path)
+    assert run(*opts, "change-pin", "2", "4", "--same-current",
+               input=lines("1234", "5039", "5039")).code == Exit.OK  # fmt: skip
+    assert run(*opts, "verify-pin", "3", input=lines("1234")).code == Exit.OK

@@ -95,7 +95,7 @@ def test_change_with_a_card_that_answers_9000_after_verify() -> None:
 
 def test_change_juki_changes_both_keys_with_jicsap_change_key() -> None:
     s = Session()
-    result = change_pin(s.session, "juki", "1234", "5039")
+    result = change_pin(s.session, "juki", "1234", "5039", experimental=True)
     assert s.value("juki") == "5039" and s.value("juki-common") == "5039"
     changes = [a for a in s.sent if a.startswith(("8032", "0024"))]
     assert changes == ["80320080" + "04" + b"5039".hex().upper()] * 2
@@ -200,7 +200,7 @@ def test_untrusted_counts_are_refused_without_force(answer: str) -> None:
 def test_locked_is_refused_even_with_force() -> None:
     s = Session(remaining={"cardinfo": 0})
     with pytest.raises(PinLockedError) as err:
-        change_pin(s.session, ["2", "3", "4"], "1234", "5039", force=True)
+        change_pin(s.session, ["2", "3", "4"], "1234", "5039", force=True, experimental=True)
     assert not err.value.just_locked
     assert s.verifies_with_data() == []  # ② was not changed either: all checked first
     assert s.value("auth") == "1234"
@@ -208,26 +208,26 @@ def test_locked_is_refused_even_with_force() -> None:
 
 def test_several_kinds_stop_at_the_first_wrong_current_pin() -> None:
     s = Session()
-    s.state.pins["juki-common"].value = "4321"
+    s.state.pins["juki"].value = "4321"  # ③'s second key (住基AP)
     with pytest.raises(WrongPinError) as err:
-        change_pin(s.session, ["4", "3", "2"], "1234", "5039")
-    assert (err.value.pin_id, err.value.key_id) == ("juki", "juki-common")
+        change_pin(s.session, ["4", "3", "2"], "1234", "5039", experimental=True)
+    assert (err.value.pin_id, err.value.key_id) == ("juki", "juki")
     result = err.value.result
     assert isinstance(result, PinCommandResult)
     outcomes = {k.key.id: k.outcome for p in result.pins for k in p.keys}
     assert outcomes == {
         "auth": Outcome.CHANGED,
-        "juki": Outcome.CHANGED,
-        "juki-common": Outcome.WRONG,
+        "juki-common": Outcome.CHANGED,
+        "juki": Outcome.WRONG,
         "cardinfo": Outcome.NOT_TRIED,
     }
     assert [p.id for p in result.done] == ["auth"]
     assert result.pins[1].partly_done
-    assert s.value("juki") == "5039" and s.value("juki-common") == "4321"
-    assert s.value("cardinfo") == "1234" and s.left("juki-common") == 2
+    assert s.value("juki-common") == "5039" and s.value("juki") == "4321"
+    assert s.value("cardinfo") == "1234" and s.left("juki") == 2
     # --key finishes ③.
-    change_pin(s.session, "3", "4321", "5039", keys=["juki-common"])
-    assert s.value("juki-common") == "5039"
+    change_pin(s.session, "3", "4321", "5039", keys=["juki"], experimental=True)
+    assert s.value("juki") == "5039"
 
 
 def test_several_kinds_with_a_current_value_each() -> None:
@@ -285,13 +285,16 @@ def test_verify_juki_reports_each_key_and_stops_at_the_first_wrong() -> None:
     s = Session()
     result = verify_pin(s.session, "3", "1234")
     assert [k.outcome for k in result.pins[0].keys] == [Outcome.VERIFIED, Outcome.VERIFIED]
-    s.state.pins["juki"].value = "4321"
+    s.state.pins["juki-common"].value = "4321"  # the first key tried: 共通カードAP
     with pytest.raises(WrongPinError) as err:
         verify_pin(s.session, "3", "1234")
     result = err.value.result
     assert isinstance(result, PinCommandResult)
-    assert [k.outcome for k in result.pins[0].keys] == [Outcome.WRONG, Outcome.NOT_TRIED]
-    assert s.left("juki") == 2 and s.left("juki-common") == 3
+    assert [(k.key.id, k.outcome) for k in result.pins[0].keys] == [
+        ("juki-common", Outcome.WRONG),
+        ("juki", Outcome.NOT_TRIED),
+    ]
+    assert s.left("juki-common") == 2 and s.left("juki") == 3
 
 
 def test_verify_correct_restores_the_count() -> None:
@@ -355,7 +358,7 @@ def test_what_a_rejected_verify_means(
 
 def test_apdus_of_change_pin_2_3_4() -> None:
     s = Session()
-    result = change_pin(s.session, ["2", "3", "4"], "1234", "5039")
+    result = change_pin(s.session, ["2", "3", "4"], "1234", "5039", experimental=True)
     # token + 4 counters (with 4 SELECT AP), then per key SELECT AP + SELECT EF +
     # VERIFY + CHANGE + SELECT EF + VERIFY new + counter, then SELECT ISD and ④'s
     # proof (SELECT AP, READ BINARY 1 byte; this scripted card has no power to cycle)

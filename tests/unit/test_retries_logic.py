@@ -142,7 +142,7 @@ def test_juki_two_keys_show_the_lower_and_say_they_differ() -> None:
     assert juki.remaining == 1
     assert juki.state is KeyState.LAST_TRY
     assert juki.keys_differ
-    assert [k.remaining for k in juki.keys] == [3, 1]
+    assert [(k.key.id, k.remaining) for k in juki.keys] == [("juki-common", 1), ("juki", 3)]
 
 
 @pytest.mark.parametrize("sw", ["6A88", "6D00", "6F00", "6700"])

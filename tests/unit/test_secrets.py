@@ -22,7 +22,7 @@ WRONG = "9517"
 ASKING = {
     "change-pin 1": (["change-pin", "1"], [SIGN, NEW["sign"], NEW["sign"]]),
     "change-pin 2": (["change-pin", "2"], [AUTH, NEW["auth"], NEW["auth"]]),
-    "change-pin 3": (["change-pin", "3"], [JUKI, NEW["juki"], NEW["juki"]]),
+    "change-pin 3": (["change-pin", "3", "--experimental"], [JUKI, NEW["juki"], NEW["juki"]]),
     "change-pin 4": (["change-pin", "4"], [CARDINFO, NEW["cardinfo"], NEW["cardinfo"]]),
     "change-pin wrong": (["change-pin", "2"], [WRONG, NEW["auth"], NEW["auth"]]),
     "verify-pin 1": (["verify-pin", "1"], [SIGN]),

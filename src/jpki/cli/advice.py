@@ -21,6 +21,7 @@ KEYS: dict[Code, str] = {
     Code.LAST_TRY: "guidance.last_try",
     Code.DO_NOT_GUESS: "guidance.last_try_protect",
     Code.UNKNOWN: "guidance.unknown",
+    Code.ABSENT: "guidance.absent",
     Code.FACE_AUTH: "guidance.face_auth",
 }
 

@@ -292,7 +292,9 @@ def classify(exc: BaseException) -> Failure:
                 t("error.pins.weak", pin=pin_name(exc.pin_id), why=t(f"weakness.{exc.weakness}")),
             )
         case je.PinRequestError():
-            message = t(f"error.pins.request.{exc.reason}", detail=exc.detail)
+            message = t(
+                f"error.pins.request.{exc.reason}", detail=exc.detail, pin=pin_name(exc.detail)
+            )
             return Failure("usage", Exit.USAGE, message)
         case je.WrongPinError():
             return Failure(

@@ -393,6 +393,8 @@ class VirtualCard:
             override = quirks.answer_override.get(key.id)
             if override is not None:
                 return _r(int(override, 16))
+            if quirks.short_query_9000 and cmd.p2 != 0x80:
+                return _r(SW.OK)
             if self._no_reference_data(key):
                 return _r(SW.REFERENCE_DATA_NOT_FOUND)
             if slot.blocked:

@@ -157,6 +157,10 @@ class Quirks:
       power cycle and the SELECT of another application (a test switch).
     - ``change_not_kept``: a faulty card: CHANGE answers ``9000`` but the key keeps
       its old value (a test switch).
+    - ``short_query_9000``: the query by short EF identifier (``00 20 00 (80|FID)``,
+      no data) answers ``9000`` on every key, while SELECT EF + ``00 20 00 80`` counts
+      as usual: the short form has one source and no card trace (docs/card.md §4), so
+      a card may answer it so (emulator only).
     """
 
     verified_query_9000: bool = False
@@ -168,6 +172,7 @@ class Quirks:
     power_up_6f00: bool = False
     sticky_verified: bool = False
     change_not_kept: bool = False
+    short_query_9000: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return _to_dict(self)

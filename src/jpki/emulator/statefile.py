@@ -9,8 +9,9 @@ field it is given, naming the field in the :class:`StateError`.
 Two kinds of file: a complete state, marked by its ``format`` field (what
 ``save_state`` and ``jpkitool emulator init-state`` write), must hold every field,
 and a missing one is named; a file without ``format`` gives only the fields that
-change, the rest keeping their defaults. ``certificates`` and ``cert_filler`` came
-later: a complete file without them takes their defaults.
+change, the rest keeping their defaults. ``certificates``, ``cert_filler`` and
+``quirks.short_query_9000`` came later: a complete file without them takes their
+defaults.
 
 Certificates: ``certificates`` maps ``auth``, ``auth-ca``, ``sign``, ``sign-ca`` to
 a certificate the card serves instead of the generated one (that EF only). In a
@@ -518,6 +519,8 @@ def _record(cls: type[Any]) -> Codec:
 
 
 _FLAG = Codec(_plain(_bool))
+#: A flag a complete file written before it existed may lack.
+_LATER_FLAG = Codec(_plain(_bool), later=True)
 _TEXT = Codec(_plain(_nonempty))
 _DATE = Codec(_plain(_date), dt.date.isoformat)
 
@@ -560,11 +563,21 @@ CODECS: dict[type[Any], dict[str, Codec]] = {
         "no_sfi": _FLAG,
         "get_response": _FLAG,
         "answer_override": Codec(_plain(_answer_override), dict),
-        "power_up_6f00": _FLAG,
-        "sticky_verified": _FLAG,
-        "change_not_kept": _FLAG,
+        "power_up_6f00": _LATER_FLAG,
+        "sticky_verified": _LATER_FLAG,
+        "change_not_kept": _LATER_FLAG,
+        "short_query_9000": _LATER_FLAG,
     },
 }
+
+#: The records nested in a state, by field: a complete file may lack their ``later``
+#: fields too.
+RECORDS: dict[str, type[Any]] = {"holder": Holder, "quirks": Quirks}
+
+
+def _later(cls: type[Any]) -> frozenset[str]:
+    """The fields of ``cls`` a complete file may lack (:attr:`Codec.later`)."""
+    return frozenset(name for name, c in CODECS.get(cls, {}).items() if c.later)
 
 
 def _require_complete(
@@ -575,8 +588,9 @@ def _require_complete(
         path = _join(where, name)
         if name not in doc and name not in optional:
             raise StateError(path, "missing-field")
-        if isinstance(default, dict) and default and isinstance(doc[name], dict):
-            _require_complete(doc[name], default, path, frozenset())
+        if isinstance(default, dict) and default and isinstance(doc.get(name), dict):
+            record = RECORDS.get(path)
+            _require_complete(doc[name], default, path, _later(record) if record else frozenset())
 
 
 def parse(value: Any, base: Path | None = None) -> CardState:
@@ -591,8 +605,7 @@ def parse(value: Any, base: Path | None = None) -> CardState:
     if "version" in doc and doc["version"] != STATE_VERSION:
         raise StateError("version", "bad-version", supported=STATE_VERSION)
     if "format" in doc:
-        later = frozenset(name for name, c in CODECS[CardState].items() if c.later)
-        _require_complete(doc, to_document(CardState()), "", later)
+        _require_complete(doc, to_document(CardState()), "", _later(CardState))
     s = CardState()
     _read_fields(s, doc, "", base)
     if s.cert_issued <= s.holder.birth_date:

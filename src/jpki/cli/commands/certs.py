@@ -38,7 +38,14 @@ from ...jst import days_left, iso_utc, jst_text
 from ...pinops import PinPlan
 from ..context import AppContext
 from ..failures import Exit, finish
-from .pins import ask_checked, card_left_lines, finish_left, force_option, report_failure
+from .pins import (
+    accept_unknown_count_option,
+    ask_checked,
+    card_left_lines,
+    finish_left,
+    force_option,
+    report_failure,
+)
 
 STATE_EXIT = {
     ExpiryState.OK: Exit.OK,
@@ -65,10 +72,15 @@ def days_text(left: int) -> str:
 
 @contextlib.contextmanager
 def certificate_session(
-    app: AppContext, needs_sign: bool, force: bool, absent_ok: bool = False
+    app: AppContext,
+    needs_sign: bool,
+    force: bool,
+    accept_unknown_count: bool,
+    absent_ok: bool = False,
 ) -> Iterator[tuple[MyNumberCard, PinPlan | None]]:
     """The card in one transaction, and for the sign certificate ① asked first as
-    verify-pin asks it. ``absent_ok``: a card without sign certificate asks nothing."""
+    verify-pin asks it (with its ``--force`` and ``--accept-unknown-count``).
+    ``absent_ok``: a card without sign certificate asks nothing."""
     with app.card(transaction=False) as card:
         plan: PinPlan | None = None
         if needs_sign and absent_ok:
@@ -76,7 +88,7 @@ def certificate_session(
                 card.require_jpki()
                 needs_sign = card.sign_certificate_present() is not False
         if needs_sign:
-            plan = ask_checked(app, card, profile.SIGN, (), force)
+            plan = ask_checked(app, card, profile.SIGN, (), force, accept_unknown_count)
         try:
             with card.transaction():
                 yield card, plan
@@ -212,12 +224,22 @@ def cert_group() -> None:
 @kind_argument
 @click.option("--show-personal", is_flag=True)
 @force_option
+@accept_unknown_count_option
 @click.pass_obj
-def show_command(app: AppContext, kind: str, show_personal: bool, force: bool) -> None:
+def show_command(
+    app: AppContext, kind: str, show_personal: bool, force: bool, accept_unknown_count: bool
+) -> None:
     now = app.now()
-    with certificate_session(app, kind == "sign", force) as (card, plan):
+    with certificate_session(app, kind == "sign", force, accept_unknown_count) as (card, plan):
         if kind in profile.CA_OF:
-            chain = read_chain(card, kind, now, sign_pin=sign_value(plan), force=force)
+            chain = read_chain(
+                card,
+                kind,
+                now,
+                sign_pin=sign_value(plan),
+                force=force,
+                accept_unknown_count=accept_unknown_count,
+            )
             cert, result = chain.certificate, chain.result
         else:  # a CA certificate: self-signed, and which root it is
             cert = read_certificate(card, kind)
@@ -248,16 +270,30 @@ def encode(info: CertificateInfo, form: str) -> bytes:
 )
 @click.option("-o", "--output", metavar="PATH")
 @force_option
+@accept_unknown_count_option
 @click.pass_obj
-def export_command(app: AppContext, kind: str, form: str, output: str | None, force: bool) -> None:
+def export_command(
+    app: AppContext,
+    kind: str,
+    form: str,
+    output: str | None,
+    force: bool,
+    accept_unknown_count: bool,
+) -> None:
     # Where the file may go is decided before the card, and before asking ①.
     overwrite = app.options.overwrite
     target = None if output is None else outfile.check(output, streams=True, overwrite=overwrite)
     if target is None or target.path == outfile.STDOUT:
         output = None
         app.stdout_is_data = True  # messages about a failure go to stderr
-    with certificate_session(app, kind == "sign", force) as (card, plan):
-        cert = read_certificate(card, kind, sign_pin=sign_value(plan), force=force)
+    with certificate_session(app, kind == "sign", force, accept_unknown_count) as (card, plan):
+        cert = read_certificate(
+            card,
+            kind,
+            sign_pin=sign_value(plan),
+            force=force,
+            accept_unknown_count=accept_unknown_count,
+        )
     data = encode(cert.info, form)
     if output is not None:
         outfile.write_whole(output, data, overwrite=overwrite)
@@ -323,12 +359,24 @@ def expiry_json(report: ExpiryReport) -> dict[str, Any]:
     show_default=True,
 )
 @force_option
+@accept_unknown_count_option
 @click.pass_obj
-def expiry_command(app: AppContext, with_sign: bool, warn_days: int, force: bool) -> None:
+def expiry_command(
+    app: AppContext, with_sign: bool, warn_days: int, force: bool, accept_unknown_count: bool
+) -> None:
     now = app.now()
-    with certificate_session(app, with_sign, force, absent_ok=True) as (card, plan):
+    with certificate_session(app, with_sign, force, accept_unknown_count, absent_ok=True) as (
+        card,
+        plan,
+    ):
         report = read_expiry(
-            card, now, warn_days, sign=with_sign, sign_pin=sign_value(plan), force=force
+            card,
+            now,
+            warn_days,
+            sign=with_sign,
+            sign_pin=sign_value(plan),
+            force=force,
+            accept_unknown_count=accept_unknown_count,
         )
     if app.options.json:
         app.emit_json({**expiry_json(report), **left_json(card)})

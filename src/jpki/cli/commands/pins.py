@@ -1,7 +1,8 @@
 """``jpkitool change-pin`` and ``jpkitool verify-pin``: the two commands that may spend a try.
 
-Both read the counter first without spending a try, refuse a locked PIN, and refuse
-the last try or a count they cannot trust unless ``--force`` is given (see
+Both read the counter first without spending a try, refuse a locked PIN, refuse the
+last try unless ``--force`` and a count they cannot trust unless
+``--accept-unknown-count`` (each flag lifts its own refusal and no other: see
 :mod:`jpki.permit`). They end by leaving the card unverified and say how
 (:meth:`jpki.card.MyNumberCard.leave_unverified`); exit 9 when it may not be.
 """
@@ -28,6 +29,7 @@ from ...pinops import (
     Outcome,
     PinCommandResult,
     PinPlan,
+    check_experimental,
     check_one_format,
     plan_change,
     plan_verify,
@@ -109,6 +111,8 @@ def result_lines(result: PinCommandResult) -> list[str]:
         left = [k.key.id for k in p.keys if not k.done]
         if op == "change" and p.partly_done and len(left) == 1:
             command = f"jpkitool change-pin {p.pin.no} --key {left[0]}"
+            if p.pin.experimental_change:
+                command += " --experimental"
             lines.append(t("pins.finish", command=command))
     return lines
 
@@ -252,8 +256,11 @@ def ask_change(
     return current, new
 
 
-#: Options both commands take (help texts come from the catalogues, ``help.option.*``).
+#: Options both commands take (help texts come from the catalogues, ``help.option.*``):
+#: ``--force`` lifts the refusal of the last try, ``--accept-unknown-count`` that of a
+#: count the card did not report reliably; neither lifts the other's.
 force_option = click.option("--force", is_flag=True)
+accept_unknown_count_option = click.option("--accept-unknown-count", is_flag=True)
 key_option = click.option(
     "--key",
     "keys",
@@ -265,29 +272,34 @@ key_option = click.option(
 @click.command("change-pin")
 @click.argument("kinds", nargs=-1, required=True, type=PinKind(), metavar="KINDS...")
 @force_option
+@accept_unknown_count_option
 @click.option("--allow-weak", is_flag=True)
 @click.option("--same-current", is_flag=True)
 @key_option
+@click.option("--experimental", is_flag=True)
 @click.pass_obj
 def change_command(
     app: AppContext,
     kinds: tuple[str, ...],
     force: bool,
+    accept_unknown_count: bool,
     allow_weak: bool,
     same_current: bool,
     keys: tuple[str, ...],
+    experimental: bool,
 ) -> None:
     pins = resolve_pins(kinds)
-    resolve_keys(pins, keys)
+    check_experimental(resolve_keys(pins, keys), experimental)  # before any prompt
     check_one_format(pins)
     plan: PinPlan = plan_change(pins, *ask_change(PinPrompter(), pins, same_current),
-                                allow_weak=allow_weak, keys=keys)  # fmt: skip
+                                allow_weak=allow_weak, keys=keys,
+                                experimental=experimental)  # fmt: skip
     if plan.warnings and not app.options.json:
         app.note("\n".join(warning_lines(plan.warnings)))
     with contextlib.ExitStack() as stack:
         card = open_card(app, stack, "change")
         try:
-            result = run_plan(card, plan, force=force)
+            result = run_plan(card, plan, force=force, accept_unknown_count=accept_unknown_count)
         except Exception as exc:
             report_failure(app, card, exc, "change")
     show_result(app, result)
@@ -317,30 +329,43 @@ def before_lines(counters: Counters, pin: Pin) -> list[str]:
 @click.command("verify-pin")
 @click.argument("kind", nargs=-1, required=True, type=PinKind(), metavar="KIND")
 @force_option
+@accept_unknown_count_option
 @key_option
 @click.pass_obj
 def verify_command(
-    app: AppContext, kind: tuple[str, ...], force: bool, keys: tuple[str, ...]
+    app: AppContext,
+    kind: tuple[str, ...],
+    force: bool,
+    accept_unknown_count: bool,
+    keys: tuple[str, ...],
 ) -> None:
     if len(kind) != 1:  # never echo the extra word: it may be a PIN
         raise UsageFailure("usage.one_kind")
     (pin,) = resolve_pins(kind)
     with contextlib.ExitStack() as stack:
         card = open_card(app, stack, "verify", transaction=False)
-        plan = ask_checked(app, card, pin, keys, force)
+        plan = ask_checked(app, card, pin, keys, force, accept_unknown_count)
         try:
             with card.transaction():
-                result = run_plan(card, plan, force=force)
+                result = run_plan(
+                    card, plan, force=force, accept_unknown_count=accept_unknown_count
+                )
         except Exception as exc:
             report_failure(app, card, exc, "verify")
     show_result(app, result)
 
 
 def ask_checked(
-    app: AppContext, card: MyNumberCard, pin: Pin, keys: tuple[str, ...], force: bool
+    app: AppContext,
+    card: MyNumberCard,
+    pin: Pin,
+    keys: tuple[str, ...],
+    force: bool,
+    accept_unknown_count: bool,
 ) -> PinPlan:
-    """Read the PIN's counter in a transaction of its own, refuse (locked, last try,
-    untrusted count) or show it, then ask for the value: the checked plan to verify.
+    """Read the PIN's counter in a transaction of its own, refuse (locked, last try
+    unless ``force``, untrusted count unless ``accept_unknown_count``) or show it, then
+    ask for the value: the checked plan to verify.
 
     No transaction stays open while the user types; :func:`run_plan` reads the
     counter again in the next one.
@@ -349,7 +374,7 @@ def ask_checked(
     try:
         with card.transaction():
             counters = read_counters(card, (pin,), chosen)
-        counters.first_refusal(force)
+        counters.first_refusal(force, accept_unknown_count)
     except Exception as exc:
         report_failure(app, card, exc, "verify")
     if not app.options.json:

@@ -50,13 +50,14 @@ def render_text(report: RetriesReport) -> list[str]:
     lines += render(header, rows)
     for p in report.pins:
         if p.keys_differ:
-            a, b = p.keys
+            left = {k.key.id: k.remaining for k in p.keys}
+            common = left[profile.COMMON_KEY.id]
             lines.append(
                 tn(
                     "retries.keys_differ",
-                    a.remaining if a.remaining is not None else 2,
-                    juki=count_text_key(a.remaining),
-                    common=count_text_key(b.remaining),
+                    common if common is not None else 2,
+                    common=count_text_key(common),
+                    juki=count_text_key(left[profile.JUKI_KEY.id]),
                 )
             )
     advice_lines = advice(report)
