@@ -70,7 +70,7 @@ class Command:
 
 COMMANDS = {
     "retries": Command(("retries",), (), 15),
-    "change-pin": Command(("change-pin", "2"), (OLD, NEW, NEW), 11, work=9),
+    "change-pin": Command(("change-pin", "2"), (OLD, NEW, NEW), 14, work=12),
     "verify-pin": Command(("verify-pin", "2"), (OLD,), 11, work=9),
     "cert-show": Command(("cert", "show", "auth"), (), 3),
     "expiry": Command(("expiry",), (), 4),
@@ -93,7 +93,7 @@ def some(name: str) -> list[tuple[str, int]]:
 
 #: The PIN-carrying APDU of each PIN command, for the runs where the card carries it
 #: out and the answer is lost; ``change-pin`` VERIFY is given a wrong PIN there.
-ANSWERED = [("change-pin", 5, WRONG), ("change-pin", 6, OLD), ("verify-pin", 8, WRONG)]
+ANSWERED = [("change-pin", 8, WRONG), ("change-pin", 9, OLD), ("verify-pin", 8, WRONG)]
 
 
 # -- running ------------------------------------------------------------------------

@@ -193,9 +193,9 @@ def test_the_second_key_of_3_broken_off_during_its_change(
 ) -> None:
     """③: 共通カードAP changed, the 住基AP change sent and unanswered: both said."""
     # SELECT JPKI, token, 2 counters (each with its SELECT AP), then per key
-    # SELECT AP, SELECT EF, VERIFY, CHANGE, SELECT EF, VERIFY new, counter: the
-    # second CHANGE is APDU 17.
-    break_at(monkeypatch, 17, "removed", answered=True)
+    # SELECT AP, SELECT EF, VERIFY, CHANGE, SELECT EF, VERIFY new, counter, after the
+    # 6 that read the counters before asking: the second CHANGE is APDU 23.
+    break_at(monkeypatch, 23, "removed", answered=True)
     r = run("--lang", "en", *card(tmp_path), "change-pin", "3", "--experimental",
             input="1234\n5039\n5039\n")  # fmt: skip
     assert r.code == Exit.NO_CARD, r.err
@@ -211,8 +211,10 @@ def test_the_second_key_of_3_broken_off_during_its_change(
 
 @pytest.mark.parametrize(
     ("k", "pin_sent", "outcome", "interrupted_at"),
-    [(3, False, None, None), (4, False, "not-tried", None), (5, True, "interrupted", "verify"),
-     (6, True, "interrupted", "change"), (7, True, "changed", None)],
+    # 1-3 read the count before asking; 4-6 again in the transaction that spends
+    [(6, False, None, None), (7, False, "not-tried", None), (8, True, "interrupted", "verify"),
+     (9, True, "interrupted", "change"), (10, True, "changed", None),
+     (11, True, "changed", "confirm")],
 )  # fmt: skip
 def test_json_says_whether_the_pin_was_sent(
     tmp_path: Path,

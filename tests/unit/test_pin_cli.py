@@ -83,17 +83,18 @@ def test_prompts_read_current_then_new_twice(tmp_path: Path) -> None:
         (["1", "2"], ["ABC123", "K7Q2M9", "K7Q2M9"], Exit.USAGE, "on its own"),
     ],
 )
-def test_rejected_input_sends_no_apdu(
+def test_rejected_input_sends_no_pin(
     tmp_path: Path, kinds: list[str], answers: list[str], code: Exit, words: str
 ) -> None:
+    """The counters are read (and shown) before anything is asked; what is typed is
+    checked before any of it reaches the card."""
     opts = card(tmp_path)
-    record = tmp_path / "session.jsonl"
-    r = run("--lang", "en", "-v", "--record", str(record), *opts, "change-pin", *kinds,
-            input=lines(*answers))  # fmt: skip
+    r = run("--lang", "en", "-v", *opts, "change-pin", *kinds, input=lines(*answers))
     assert r.code == code
-    assert words in r.err and len(r.err.strip().splitlines()) == 1
-    assert "> " not in r.err  # no APDU trace line
-    assert not record.exists()  # the card was not even opened
+    (error,) = [line for line in r.err.splitlines() if line.startswith("jpkitool:")]
+    assert words in error and r.err.rstrip().endswith(error)
+    sent = [line for line in r.err.splitlines() if line.startswith("> ")]
+    assert not [c for c in sent if c.startswith(("> 00 20 00 80 0", "> 00 24", "> 80 32"))]
     assert not (tmp_path / "card.json").read_text("utf-8").count('remaining": 2')
     examples = t("weakness.sequence", lang="en")  # "a run such as 1234 or ABC123"
     for value in set(answers) - {v for v in answers if v in examples}:
@@ -118,7 +119,10 @@ def test_wrong_current_pin(tmp_path: Path) -> None:
     opts = card(tmp_path)
     en = run("--lang", "en", *opts, "change-pin", "2", input=lines("9999", "5039", "5039"))
     assert en.code == Exit.WRONG_PIN
-    assert "wrong PIN; tries left: 2" in en.err and len(en.err.strip().splitlines()) == 1
+    # the count shown before asking (and its warning), then one error line
+    before, warning, error = en.err.strip().splitlines()
+    assert before == "② user-authentication PIN: tries left 3/3." and "spends one try" in warning
+    assert error == "jpkitool: ② user-authentication PIN: wrong PIN; tries left: 2."
     assert state(tmp_path)["auth"] == {"value": "1234", "remaining": 2, "max": 3}
     js = run("--json", *opts, "change-pin", "2", input=lines("9999", "5039", "5039"))
     assert js.code == Exit.WRONG_PIN
@@ -271,8 +275,9 @@ def test_stdin_that_is_not_text_is_one_line_and_leaks_nothing(tmp_path: Path) ->
     )  # fmt: skip
     assert proc.returncode == Exit.USAGE
     err = proc.stderr.decode()
-    assert "not UTF-8 text" in err and len(err.strip().splitlines()) == 1
-    assert "5039" not in err and "12" not in err.split("'")[0]
+    error = err.strip().splitlines()[-1]  # after the count shown before asking
+    assert "not UTF-8 text" in error and error.startswith("jpkitool:")
+    assert "5039" not in err and "12" not in error.split("'")[0]
 
 
 @pytest.mark.parametrize(
@@ -415,3 +420,24 @@ def test_experimental_is_not_needed_for_the_other_pins_nor_for_verifying_3(tmp_p
     assert run(*opts, "change-pin", "2", "4", "--same-current",
                input=lines("1234", "5039", "5039")).code == Exit.OK  # fmt: skip
     assert run(*opts, "verify-pin", "3", input=lines("1234")).code == Exit.OK
+
+
+@pytest.mark.parametrize(
+    ("auth", "code", "words"),
+    [({"remaining": 0}, Exit.LOCKED, "locked"), ({"remaining": 1}, Exit.REFUSED, "ONE try left")],
+)
+def test_change_pin_asks_nothing_a_locked_or_last_try_pin_cannot_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, auth: dict[str, int], code: Exit, words: str
+) -> None:
+    """The counters are read before the prompts: a locked ② (exit 4) or its last try
+    without --force (exit 8) is said before anything is read from standard input."""
+    from jpki.cli.pinprompt import PinPrompter
+
+    def never(*args: object) -> str:
+        raise AssertionError("a prompt was shown")
+
+    monkeypatch.setattr(PinPrompter, "ask", never)
+    r = run("--lang", "en", *card(tmp_path, auth=auth), "change-pin", "2")
+    assert r.code == code, r.err
+    assert words in r.err.splitlines()[-1]
+    assert state(tmp_path)["auth"]["remaining"] == auth["remaining"]

@@ -38,7 +38,7 @@ from ...pinops import (
     resolve_pins,
     run_plan,
 )
-from ...profile import Pin
+from ...profile import Key, Pin
 from ...retries import read_retries
 from ..advice import advice
 from ..context import AppContext
@@ -289,17 +289,23 @@ def change_command(
     experimental: bool,
 ) -> None:
     pins = resolve_pins(kinds)
-    check_experimental(resolve_keys(pins, keys), experimental)  # before any prompt
+    chosen = resolve_keys(pins, keys)
+    check_experimental(chosen, experimental)  # before any prompt
     check_one_format(pins)
-    plan: PinPlan = plan_change(pins, *ask_change(PinPrompter(), pins, same_current),
-                                allow_weak=allow_weak, keys=keys,
-                                experimental=experimental)  # fmt: skip
-    if plan.warnings and not app.options.json:
-        app.note("\n".join(warning_lines(plan.warnings)))
     with contextlib.ExitStack() as stack:
-        card = open_card(app, stack, "change")
+        card = open_card(app, stack, "change", transaction=False)
+        # A locked PIN or a refused last try is said before anything is typed.
+        read_first(app, card, pins, chosen, force, accept_unknown_count, "change")
+        plan: PinPlan = plan_change(pins, *ask_change(PinPrompter(), pins, same_current),
+                                    allow_weak=allow_weak, keys=keys,
+                                    experimental=experimental)  # fmt: skip
+        if plan.warnings and not app.options.json:
+            app.note("\n".join(warning_lines(plan.warnings)))
         try:
-            result = run_plan(card, plan, force=force, accept_unknown_count=accept_unknown_count)
+            with card.transaction():  # the counters are read again before any try
+                result = run_plan(
+                    card, plan, force=force, accept_unknown_count=accept_unknown_count
+                )
         except Exception as exc:
             report_failure(app, card, exc, "change")
     show_result(app, result)
@@ -371,13 +377,30 @@ def ask_checked(
     counter again in the next one.
     """
     chosen = resolve_keys((pin,), keys)
-    try:
-        with card.transaction():
-            counters = read_counters(card, (pin,), chosen)
-        counters.first_refusal(force, accept_unknown_count)
-    except Exception as exc:
-        report_failure(app, card, exc, "verify")
-    if not app.options.json:
-        app.note("\n".join(before_lines(counters, pin)))
+    read_first(app, card, (pin,), chosen, force, accept_unknown_count, "verify")
     value = PinPrompter().ask(t("pins.prompt.current", pin=label(pin)))
     return plan_verify(pin, value, keys=keys)
+
+
+def read_first(
+    app: AppContext,
+    card: MyNumberCard,
+    pins: tuple[Pin, ...],
+    chosen: dict[str, tuple[Key, ...]],
+    force: bool,
+    accept_unknown_count: bool,
+    operation: str,
+) -> Counters:
+    """Read the counters in a transaction of their own (no try spent), refuse (locked,
+    last try unless ``force``, untrusted count unless ``accept_unknown_count``) or
+    show them: all before the user is asked for anything."""
+    try:
+        with card.transaction():
+            counters = read_counters(card, pins, chosen)
+        counters.first_refusal(force, accept_unknown_count)
+    except Exception as exc:
+        report_failure(app, card, exc, operation)
+    if not app.options.json:
+        app.note("\n".join(line for pin in pins for line in before_lines(counters, pin)[:1]))
+        app.note(t("pins.spend_warning"))
+    return counters
