@@ -276,51 +276,56 @@ def probe_pin(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> N
     from .pinops import attempt_error
 
     key = pin.keys[0]
-    proof_file = profile.PROOF_FILES[pin.id]
     permit = card.permit(card.query_key(key))
     stopped: JpkiError | None = None
     try:
         resp = card.verify(permit, value)
         result.verify = sw_hex(resp.sw)
-        if not resp.ok:
-            stopped = attempt_error(pin, key, resp.sw)
-            return
-        send = _Sender(card)
-        transport = card.transport
-        events: dict[str, Callable[[], str | None]] = {
-            "reselect": lambda: _select(card, send, SELECT_JPKI if key.app is profile.JPKI
-                                        else bytes.fromhex("00A4040C0A") + key.app.aid),
-            "warm-reset": lambda: _reset(card, send, transport.warm_reset, result, "warm-reset"),
-            "isd": lambda: _select(card, send, SELECT_ISD),
-            "power-cycle": lambda: _reset(card, send, transport.power_cycle, result,
-                                          "power-cycle"),
-        }  # fmt: skip
-        verified = True
-        for name in PIN_STEPS:
-            if name == "reconnect":
-                result.steps[name] = "not-tested"
-                continue
-            if stopped is not None:
-                result.steps[name] = "not-run"
-                continue
-            if not verified:
-                stopped = _reverify(card, pin, value, result)
-                if stopped is not None:
-                    result.steps[name] = "not-run"
-                    continue
-            if events[name]() is not None:
-                result.steps[name] = "not-possible"
-                verified = True
-                continue
-            answer = _proof(card, proof_file)
-            result.proof[name] = answer
-            result.steps[name] = {"9000": "kept", "6982": "cleared"}.get(answer or "", "unknown")
-            verified = answer == "9000"
+        refused = None if resp.ok else attempt_error(pin, key, resp.sw)
+        stopped = refused or _events(card, pin, value, result)
     finally:
         if result.verify is not None:
             result.card_left = str(card.leave_unverified([key]))
     if stopped is not None:
         raise ProbeStopped(stopped)
+
+
+def _events(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> JpkiError | None:
+    """Each event of :data:`PIN_STEPS` and its proof read, the key verified before each
+    (again when the last event cleared it); the error of a VERIFY that was refused."""
+    key = pin.keys[0]
+    proof_file = profile.PROOF_FILES[pin.id]
+    send = _Sender(card)
+    transport = card.transport
+    select_own = bytes.fromhex("00A4040C") + bytes([len(key.app.aid)]) + key.app.aid
+    events: dict[str, Callable[[], str | None]] = {
+        "reselect": lambda: _select(card, send, select_own),
+        "warm-reset": lambda: _reset(card, send, transport.warm_reset, result, "warm-reset"),
+        "isd": lambda: _select(card, send, SELECT_ISD),
+        "power-cycle": lambda: _reset(card, send, transport.power_cycle, result, "power-cycle"),
+    }
+    stopped: JpkiError | None = None
+    verified = True
+    for name in PIN_STEPS:
+        if name == "reconnect":
+            result.steps[name] = "not-tested"
+            continue
+        if stopped is None and not verified:
+            stopped = _reverify(card, pin, value, result)
+        if stopped is not None:
+            result.steps[name] = "not-run"
+            continue
+        problem = events[name]()
+        if problem is not None:
+            result.steps[name] = "not-possible"
+            result.proof[name] = problem if len(problem) == 4 else None
+            verified = True
+            continue
+        answer = _proof(card, proof_file)
+        result.proof[name] = answer
+        result.steps[name] = {"9000": "kept", "6982": "cleared"}.get(answer or "", "unknown")
+        verified = answer == "9000"
+    return stopped
 
 
 def _select(card: MyNumberCard, send: _Sender, apdu: bytes) -> str | None:
