@@ -122,7 +122,7 @@ SESSION_REASONS: dict[SessionReason, str] = {
     "response-too-short": "'response' is shorter than a status word",
     "bad-fault": "unknown fault {value!r} (known: {known})",
     "response-and-fault": "a line holds 'response' or 'fault', not both",
-    "bad-power": "a power line says 'power': 'cycle' and holds no command or response",
+    "bad-power": "a power line says 'power': 'cycle' or 'reset' and holds no command or response",
     "other": "{reason}",
 }
 

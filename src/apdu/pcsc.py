@@ -564,6 +564,13 @@ class PcscTransport(BaseTransport):
         self.unpower_pending = False
         self._read_atr()
 
+    def warm_reset(self) -> None:
+        """``SCardReconnect`` with ``SCARD_RESET_CARD``: a warm reset, the card kept
+        powered (``doctor --report-with-pin`` only; a pending :meth:`request_unpower`
+        stays pending)."""
+        self._reconnect(sc.SCARD_RESET_CARD, "resetting the card")
+        self._read_atr()
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
         rv = self._begin()

@@ -9,7 +9,8 @@ The file holds a header line, then one line per exchange::
     {"i": 1, "power": "cycle", "ms": 80.2}
 
 The second form marks a power cycle (:meth:`apdu.BaseTransport.power_cycle`): the
-card's power removed and restored between two exchanges.
+card's power removed and restored between two exchanges; ``"power": "reset"`` marks a
+warm reset (:meth:`apdu.BaseTransport.warm_reset`), the card kept powered.
 
 An exchange the reader failed (the card removed, unresponsive, the reader taken:
 :data:`apdu.errors.FAULTS`) is written with ``"fault": "card-removed"`` instead of
@@ -40,6 +41,7 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -179,14 +181,21 @@ class RecordingTransport(TransportWrapper):
     def power_cycle(self) -> None:
         """Cycle the card's power and write ``{"i": N, "power": "cycle", "ms": ...}``
         (with ``fault`` when it failed with one of :data:`apdu.errors.FAULTS`)."""
+        self._power("cycle", self.inner.power_cycle)
+
+    def warm_reset(self) -> None:
+        """Reset the card warm and write ``{"i": N, "power": "reset", "ms": ...}``."""
+        self._power("reset", self.inner.warm_reset)
+
+    def _power(self, kind: str, action: Callable[[], None]) -> None:
         if self._closed:
             raise TransportError("the session recording is closed")
         if self._redactor is not None:
             self._redactor.forget()
-        line: dict[str, Any] = {"i": self._index, "power": "cycle"}
+        line: dict[str, Any] = {"i": self._index, "power": kind}
         start = time.perf_counter()
         try:
-            self.inner.power_cycle()
+            action()
         except TransportError as exc:
             fault = fault_code(exc)
             if fault is not None:

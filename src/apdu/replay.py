@@ -4,7 +4,8 @@ Each command sent must equal the next recorded one (``XX`` placeholders match
 any byte); the answer is the recorded response, or, on a line with ``fault``, the
 transport error the recording met (:data:`apdu.errors.FAULTS`). A power cycle
 (:meth:`apdu.BaseTransport.power_cycle`) must meet a ``"power": "cycle"`` line, in
-its place among the exchanges. Response bytes the
+its place among the exchanges, and a warm reset (:meth:`apdu.BaseTransport.warm_reset`)
+a ``"power": "reset"`` line. Response bytes the
 recording hid as personal (``XX``) are answered as :data:`apdu.redact.FILLER` each
 (``2A``, ``*``): same length, so the exchange goes on, but no personal value. The
 file is checked completely when it is opened, so a corrupted file fails before the first exchange.
@@ -46,12 +47,16 @@ class _Exchange:
     hidden: int = 0
     #: The fault's PC/SC return code and timeout as recorded (``code``, ``timeout``).
     details: tuple[tuple[str, int | float], ...] = ()
-    #: A power cycle, not a command.
-    power: bool = False
+    #: A power cycle or a warm reset (``"cycle"``, ``"reset"``), not a command.
+    power: str | None = None
 
 
 #: How a replay names a power cycle where a command was recorded, or the reverse.
 POWER_CYCLE = "power cycle"
+#: How a replay names a warm reset likewise.
+WARM_RESET = "warm reset"
+#: A power line's ``power`` value -> its name.
+POWER_NAMES = {"cycle": POWER_CYCLE, "reset": WARM_RESET}
 
 
 class ReplayTransport(BaseTransport):
@@ -104,14 +109,20 @@ class ReplayTransport(BaseTransport):
         return exchange.response
 
     def power_cycle(self) -> None:
+        self._power("cycle")
+        self.unpower_pending = False
+
+    def warm_reset(self) -> None:
+        self._power("reset")
+
+    def _power(self, kind: str) -> None:
         if self._closed:
             raise TransportError("the session replay is closed")
         index = self._next
-        if index >= len(self._exchanges) or not self._exchanges[index].power:
+        if index >= len(self._exchanges) or self._exchanges[index].power != kind:
             expected = _expected(self._exchanges[index]) if index < len(self._exchanges) else None
-            raise ReplayMismatchError(index, expected, POWER_CYCLE)
+            raise ReplayMismatchError(index, expected, POWER_NAMES[kind])
         self._next += 1
-        self.unpower_pending = False
         _raise_fault(self._exchanges[index], index)
 
     def close(self, strict: bool = True) -> None:
@@ -129,7 +140,7 @@ class ReplayTransport(BaseTransport):
 
 
 def _expected(exchange: _Exchange) -> str:
-    return POWER_CYCLE if exchange.power else exchange.command
+    return POWER_NAMES[exchange.power] if exchange.power else exchange.command
 
 
 def _raise_fault(exchange: _Exchange, index: int) -> None:
@@ -300,14 +311,14 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
 
 
 def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
-    """A ``{"i": N, "power": "cycle"}`` line (``fault``, ``ms`` as on an exchange)."""
+    """A ``{"i": N, "power": "cycle"|"reset"}`` line (``fault``, ``ms`` as on an exchange)."""
     if "i" not in obj:
         raise _LineError("missing-key", key="i")
     if not _is_int(obj["i"]):
         raise _LineError("not-int", key="i")
     if obj["i"] != index:
         raise _LineError("bad-index", index=obj["i"], expected=index)
-    if obj["power"] != "cycle" or "command" in obj or "response" in obj:
+    if obj["power"] not in POWER_NAMES or "command" in obj or "response" in obj:
         raise _LineError("bad-power")
     fault = obj.get("fault")
     if "fault" in obj and (not isinstance(fault, str) or fault not in FAULTS):
@@ -315,7 +326,8 @@ def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
     if "ms" in obj and not finite_number(obj["ms"]):
         raise _LineError("not-number", key="ms")
     details = _fault_details(obj) if fault is not None else ()
-    return _Exchange(POWER_CYCLE, (), b"", fault, 0, details, power=True)
+    kind = obj["power"]
+    return _Exchange(POWER_NAMES[kind], (), b"", fault, 0, details, power=kind)
 
 
 def _fault_details(obj: dict[str, Any]) -> tuple[tuple[str, int | float], ...]:

@@ -103,3 +103,13 @@ class TracingTransport(TransportWrapper):
         except Exception as exc:
             self._emit(f"! {type(exc).__name__}: {exc}")
             raise
+
+    def warm_reset(self) -> None:
+        if self._redactor is not None:
+            self._redactor.forget()
+        self._emit("~ warm reset")
+        try:
+            self.inner.warm_reset()
+        except Exception as exc:
+            self._emit(f"! {type(exc).__name__}: {exc}")
+            raise

@@ -65,6 +65,14 @@ class BaseTransport:
         the card's power cannot be cycled."""
         raise TransportError(f"{type(self).__name__} cannot cycle the card's power")
 
+    def warm_reset(self) -> None:
+        """Reset the card without removing its power (a warm reset, ``SCARD_RESET_CARD``),
+        inside the current transaction. It does not clear a My Number card's security
+        state (myna-card, measured); only ``jpkitool doctor --report-with-pin`` asks for
+        one, to see whether that holds. Raises :class:`TransportError` where the card
+        cannot be reset so."""
+        raise TransportError(f"{type(self).__name__} cannot reset the card")
+
     def request_unpower(self) -> None:
         """Remove the card's power when the current transaction ends, or else when the
         connection does, unless :meth:`power_cycle` did it first: the safety net that
@@ -118,6 +126,9 @@ class TransportWrapper(BaseTransport):
 
     def power_cycle(self) -> None:
         self.inner.power_cycle()
+
+    def warm_reset(self) -> None:
+        self.inner.warm_reset()
 
     def request_unpower(self) -> None:
         self.inner.request_unpower()

@@ -48,6 +48,8 @@ from .profile import Application, DataFile, Key, Token
 MAX_OFFSET = 0x7FFF
 #: Transport errors that no shorter APDU can help with.
 _FATAL = (CardRemovedError, NoCardError, ReaderBusyError, ServiceUnavailableError)
+#: The same, for other modules.
+FATAL = _FATAL
 
 __all__ = [
     "CardLeft",
@@ -306,6 +308,11 @@ class MyNumberCard:
         if tried_sfi and resp.ok:
             self.sfi = False  # the file is there: it was the short-EF form the card refused
         return resp
+
+    def read_first_byte(self, fid: int) -> ResponseAPDU:
+        """READ BINARY of one byte at offset 0 of EF ``fid`` of the selected application
+        (by SFI when the card takes it): the proof read of a guarded file."""
+        return self._read_first(fid, 1)
 
     def read_small(self, app: Application, fid: int, length: int) -> ResponseAPDU:
         """READ BINARY of the first ``length`` (at most 256) bytes of a free EF, as the

@@ -43,6 +43,11 @@ class EmulatorTransport(BaseTransport):
         self.card.power_on()
         self.unpower_pending = False
 
+    def warm_reset(self) -> None:
+        if self._closed:
+            raise TransportError("the virtual card's transport is closed")
+        self.card.warm_reset()
+
     def _reset_if_asked(self) -> None:
         if self.unpower_pending:
             self.unpower_pending = False

@@ -1,4 +1,12 @@
-"""``jpkitool doctor``: pcscd → readers → card → JPKI application, first missing link named."""
+"""``jpkitool doctor``: pcscd → readers → card → JPKI application, first missing link named.
+
+``doctor --report PATH``: instead, a read-only report of how the card and the reader
+answer (:mod:`jpki.report`, ``docs/reporting.md``), recorded to PATH (the rule of
+:mod:`apdu.outfile`, personal data hidden, PIN bytes always ``XX``) and summed up on
+stdout (on stderr when PATH is ``-``; ``--json`` for a JSON document).
+``--report-with-pin 1|4`` adds the PIN probe, with the count read, refused and the
+value asked as ``verify-pin`` does (:func:`jpki.cli.commands.pins.ask_checked`).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,7 @@ from apdu import PcscLibraryError, ReaderBusyError, ServiceUnavailableError, Tra
 from ... import connect
 from ...i18n import t
 from ..context import AppContext
-from ..failures import Exit, finish
+from ..failures import Exit, UsageFailure, finish
 
 #: The links in order; each has a message and fixes per platform in the catalogues.
 LINKS = ("service", "reader", "card", "jpki")
@@ -96,8 +104,17 @@ def walk_transport(app: AppContext) -> list[Check]:
 
 
 @click.command("doctor")
+@click.option("--report", "report_path", metavar="PATH")
+@click.option("--report-with-pin", "report_pin", type=click.Choice(["1", "4"]))
 @click.pass_obj
-def command(app: AppContext) -> None:
+def command(app: AppContext, report_path: str | None, report_pin: str | None) -> None:
+    if report_path is not None:
+        from . import report as report_command
+
+        report_command.run(app, report_path, report_pin)
+        return
+    if report_pin is not None:
+        raise UsageFailure("usage.report_pin_needs_report")
     if app.options.emulator or app.options.replay:
         checks = walk_transport(app)
     else:

@@ -1,0 +1,158 @@
+"""``jpkitool doctor --report PATH [--report-with-pin 1|4]``: see :mod:`jpki.report`."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import replace
+from typing import Any
+
+import click
+
+from apdu import BaseTransport, outfile
+from apdu.recording import RecordingTransport
+
+from ... import profile
+from ...card import CardLeft, MyNumberCard
+from ...i18n import t
+from ...report import PIN_STEPS, PinProbe, ProbeStopped, Report, probe, probe_pin
+from ...session import open_session
+from ..context import AppContext
+from ..failures import Exit, ExitWith, UsageFailure, classify, pin_name
+
+NONE = "-"
+
+
+def _sw(value: str | None) -> str:
+    return NONE if value is None else value
+
+
+def summary_lines(report: Report, path: str, count: int) -> list[str]:
+    """The summary in the current language, one fact a line."""
+    read = report.read
+    lines = [
+        t("report.written", path=path, count=count),
+        t("report.reader", reader=report.reader),
+        t("report.atr", atr=report.atr or NONE),
+        t("report.jpki", sw=_sw(report.jpki)),
+        t(
+            "report.query",
+            short=_sw(report.query_short),
+            select=_sw(report.query_select),
+            form=t(f"report.form.{report.query_form}"),
+        ),
+        t("report.read_sfi", sw=_sw(read.sfi)),
+        t(
+            "report.read_extended",
+            length=NONE if read.length is None else read.length,
+            verdict=t(
+                f"report.verdict.{read.verdict}",
+                bytes=read.extended_bytes,
+                length=read.length,
+                sw=_sw(read.extended),
+                seen=" ".join(read.seen),
+                error=read.error,
+            ),
+        ),
+        t("report.isd", sw=_sw(report.isd)),
+    ]
+    if report.power_cycle != "done":
+        lines.append(t("report.power.failed", error=report.power_cycle or NONE))
+    elif report.power_6f00:
+        lines.append(t("report.power.6f00", jpki=_sw(report.jpki_after_power)))
+    else:
+        lines.append(
+            t(
+                "report.power.plain",
+                first=_sw(report.after_power),
+                jpki=_sw(report.jpki_after_power),
+            )
+        )
+    if report.pin is not None:
+        lines += pin_lines(report.pin)
+    return lines
+
+
+def pin_lines(result: PinProbe) -> list[str]:
+    name = pin_name(result.pin)
+    if result.verify is None:
+        return [t("report.pin.refused", pin=name)]
+    lines = [t("report.pin.title", pin=name, sw=result.verify, count=result.reverified)]
+    for event in PIN_STEPS if result.verify == "9000" else ():
+        outcome = result.steps.get(event, "not-run")
+        text = t(f"report.step.{outcome}", sw=_sw(result.proof.get(event)))
+        lines.append(t("report.pin.step", event=t(f"report.event.{event}"), result=text))
+    if result.card_left is not None:
+        lines.append(t(f"card_left.{result.card_left}"))
+    return lines
+
+
+def run(app: AppContext, path: str, pin_no: str | None) -> None:
+    """Write the report to ``path``, print the summary; exit as README says."""
+    opts = app.options
+    if opts.record is not None or opts.record_personal:
+        raise UsageFailure("usage.report_record_conflict")
+    if opts.replay is not None:
+        raise UsageFailure("usage.report_replay_conflict")
+    outfile.check(path, streams=True, overwrite=opts.overwrite)  # before the card and the PIN
+    pin = profile.PINS_BY_ID["sign" if pin_no == "1" else "cardinfo"] if pin_no else None
+    spec = replace(app.session_spec(transaction=False), record=path, record_personal=False)
+    failure: Exception | None = None
+    refused: ExitWith | None = None
+    with contextlib.ExitStack() as stack:
+        transport = stack.enter_context(open_session(spec))
+        card = MyNumberCard(transport)
+        with card.transaction():
+            report = probe(card)
+        if pin is not None:
+            report.pin = PinProbe(pin.id)
+            try:
+                failure = _pin_part(app, card, pin, report.pin)
+            except ExitWith as exc:  # verify-pin's refusal, already said (JSON: that alone)
+                if opts.json:
+                    raise
+                refused = exc
+        count = _lines(transport)
+    say = app.note if path in (outfile.STDOUT, "/dev/stdout") else app.echo
+    if opts.json:
+        doc: dict[str, Any] = {"report": path, **report.to_dict()}
+        if failure is not None:
+            error = classify(failure)
+            doc["error"] = {"code": error.code, "message": error.message}
+        app.emit_json(doc)
+    else:
+        say("\n".join(summary_lines(report, path, count)))
+        if failure is not None:
+            click.echo(f"jpkitool: {classify(failure).message}", err=True)
+    if refused is not None:
+        raise refused
+    if failure is not None:
+        raise ExitWith(classify(failure).exit)
+    if report.pin is not None and report.pin.card_left == CardLeft.MAY_BE_VERIFIED:
+        raise ExitWith(Exit.MAY_BE_VERIFIED)
+
+
+def _lines(transport: BaseTransport) -> int:
+    """Lines of the recording so far (its header included)."""
+    while not isinstance(transport, RecordingTransport):
+        inner = getattr(transport, "inner", None)
+        if inner is None:
+            return 0
+        transport = inner
+    return transport.count + 1
+
+
+def _pin_part(
+    app: AppContext, card: MyNumberCard, pin: profile.Pin, result: PinProbe
+) -> Exception | None:
+    """The PIN probe: the count read and refused, the value asked, as verify-pin does
+    (a refusal raises its :class:`ExitWith`, the error already said); the error that
+    stopped the probe, if any."""
+    from .pins import ask_checked
+
+    plan = ask_checked(app, card, pin, (), False)
+    try:
+        with card.transaction():
+            probe_pin(card, pin, plan.currents[pin.id], result)
+    except ProbeStopped as stopped:
+        return stopped.error
+    return None
