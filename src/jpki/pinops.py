@@ -1,4 +1,5 @@
-"""Verifying and changing PINs ①-④: the only code that asks for a permit to spend a try.
+"""Verifying and changing PINs ①-④: with the report's PIN probe (:mod:`jpki.report`),
+the only code that asks for a permit to spend a try.
 
 The sequence (docs/card.md §7; myna-rs, myna-go, myna-card — myna marks its own
 change command untested; nothing here was seen on a physical card, only on the

@@ -75,7 +75,7 @@ def test_a_card_that_takes_everything() -> None:
 @pytest.mark.parametrize(
     ("short", "select", "form"),
     [("63C3", "63C3", "short"), ("6A86", "63C3", "select"), ("6A86", "6A82", "neither"),
-     ("6984", "6984", "short"), ("9000", "63C3", "short")],
+     ("6984", "6984", "short"), ("9000", "63C3", "select")],  # 9000 is no count (§4)
 )  # fmt: skip
 def test_which_counter_query_the_card_answers(short: str, select: str, form: str) -> None:
     assert run({**BASE, "00200098": short, "00200080": select}).query_form == form

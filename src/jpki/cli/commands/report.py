@@ -149,7 +149,7 @@ def _pin_part(
     stopped the probe, if any."""
     from .pins import ask_checked
 
-    plan = ask_checked(app, card, pin, (), False)
+    plan = ask_checked(app, card, pin, (), False, False)
     try:
         with card.transaction():
             probe_pin(card, pin, plan.currents[pin.id], result)
