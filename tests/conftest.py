@@ -35,6 +35,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 _outcomes: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0}
 
 
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Said once, at the top of the run: the tests that read shared/realdata skip."""
+    from realdata import REALDATA
+
+    if REALDATA.is_dir():
+        return None
+    return (
+        f"shared/realdata not found (looked for {REALDATA}): the tests that read the "
+        "J-LIS roots and the real auth certificate skip"
+    )
+
+
 @pytest.fixture
 def pcsc_env(jpki_pcscd: PcscdInstance) -> dict[str, str]:
     """Environment for a subprocess talking to the test pcscd."""

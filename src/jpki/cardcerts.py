@@ -45,6 +45,8 @@ KINDS = tuple(profile.CERTIFICATES)
 #: Default warning window, in days: time to book a visit to the office (the renewal
 #: window itself is not in our sources).
 WARN_DAYS = 90
+#: The largest warning window taken: ten years, a certificate's longest life.
+MAX_WARN_DAYS = 3650
 #: The seeds' rule of thumb: certificate expiry = card expiry − 5 years (adults).
 CARD_MINUS_CERT_YEARS = 5
 

@@ -65,7 +65,8 @@ class PinRequestError(JpkiError):
 
     ``reason``: ``unknown-kind``, ``mixed-formats``, ``key-needs-juki``,
     ``unknown-key``, ``no-kind``, ``mismatch`` (the two new entries differ),
-    ``missing-current``, ``experimental`` (a change of ③, whose command rests on one
+    ``missing-current``, ``same-value`` (the new value is every current one: nothing
+    to change), ``experimental`` (a change of ③, whose command rests on one
     public source never seen on a card, without ``experimental=True``; ``detail``
     is the PIN id).
     """

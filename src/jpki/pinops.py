@@ -387,6 +387,8 @@ def plan_change(
     check_experimental(chosen, experimental)
     encoded_new, warnings = check_new_value(targets, new, allow_weak)
     currents = _currents(targets, current)
+    if all(currents[p.id] == encoded_new for p in targets):
+        raise PinRequestError("same-value")  # nothing to change: no try risked for it
     return PinPlan("change", targets, chosen, currents, encoded_new, warnings)
 
 

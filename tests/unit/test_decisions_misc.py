@@ -241,3 +241,16 @@ def test_nothing_to_hide_in_an_empty_answer() -> None:
     unknown = FileRead(aid=None, fid=None, sfi=None, record=False, offset=0)
     assert personal_spans(unknown, b"") == ()
     assert personal_spans(unknown, b"\x01\x02") == ((0, 2),)
+
+
+def test_a_run_without_shared_realdata_says_so_once_at_the_top(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import conftest
+    import realdata
+
+    monkeypatch.setattr(realdata, "REALDATA", tmp_path / "absent")
+    header = conftest.pytest_report_header(None)  # type: ignore[arg-type]
+    assert header is not None and str(tmp_path / "absent") in header and "skip" in header
+    monkeypatch.setattr(realdata, "REALDATA", tmp_path)
+    assert conftest.pytest_report_header(None) is None  # type: ignore[arg-type]

@@ -441,3 +441,46 @@ def test_change_pin_asks_nothing_a_locked_or_last_try_pin_cannot_use(
     assert r.code == code, r.err
     assert words in r.err.splitlines()[-1]
     assert state(tmp_path)["auth"]["remaining"] == auth["remaining"]
+
+
+def test_the_sign_password_confirmed_in_the_other_case_is_the_same(tmp_path: Path) -> None:
+    """① is sent upper-cased (J-LIS): 'q7xk29pm' then 'Q7XK29PM' is one value."""
+    opts = card(tmp_path)
+    r = run(*opts, "change-pin", "1", input=lines("ABC123", "q7xk29pm", "Q7XK29PM"))
+    assert r.code == 0, r.err
+    assert state(tmp_path)["sign"]["value"] == "Q7XK29PM"
+    differ = run(*opts, "change-pin", "1", input=lines("Q7XK29PM", "q7xk29pm", "Q7XK29PN"))
+    assert differ.code == Exit.USAGE and "differ" in differ.err
+
+
+@pytest.mark.parametrize(
+    ("kinds", "answers"),
+    [(["2"], ["1234", "1234", "1234"]), (["1"], ["ABC123", "abc123", "ABC123"]),
+     (["2", "4"], ["1234", "1234", "1234", "1234"])],
+)  # fmt: skip
+def test_a_new_pin_equal_to_the_current_one_is_refused_before_any_pin_is_sent(
+    tmp_path: Path, kinds: list[str], answers: list[str]
+) -> None:
+    opts = card(tmp_path)
+    for lang, words in (("en", "the same as the current one"), ("ja", "今の暗証番号と同じです")):
+        r = run("--lang", lang, "-v", *opts, "change-pin", *kinds, "--allow-weak",
+                input=lines(*answers))  # fmt: skip
+        assert r.code == Exit.USAGE and words in r.err.splitlines()[-1], r.err
+        assert "> 00 20 00 80 0" not in r.err  # no VERIFY with data
+    # one of two PINs already holds the new value: the other still changes
+    (tmp_path / "m").mkdir(exist_ok=True)
+    held = card(tmp_path / "m", cardinfo={"value": "5039"})
+    mixed = run(*held, "change-pin", "2", "4", input=lines("1234", "5039", "5039", "5039"))
+    assert mixed.code == 0, mixed.err
+
+
+def test_warn_days_is_bounded() -> None:
+    assert run("--emulator", "expiry", "--warn-days", "3650").code in (0, 6, 7)
+    for command in (["expiry"], ["info"]):
+        r = run("--lang", "en", "--emulator", *command, "--warn-days", "99999999999999999999")
+        assert r.code == Exit.USAGE and "from 0 to 3650" in r.err
+
+
+def test_lang_help_names_every_variable_in_the_order_read() -> None:
+    r = run("--lang", "en", "--help")
+    assert "LANGUAGE / LC_ALL / LC_MESSAGES / LANG" in " ".join(r.out.split())

@@ -21,6 +21,7 @@ from ... import profile
 from ...card import MyNumberCard
 from ...cardcerts import (
     KINDS,
+    MAX_WARN_DAYS,
     WARN_DAYS,
     CardCertificate,
     ExpiryItem,
@@ -354,7 +355,7 @@ def expiry_json(report: ExpiryReport) -> dict[str, Any]:
 @click.option("--sign", "with_sign", is_flag=True)
 @click.option(
     "--warn-days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, MAX_WARN_DAYS),
     default=WARN_DAYS,
     show_default=True,
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ...cardcerts import WARN_DAYS, ExpiryState, end_of_day_jst, expiry_state
+from ...cardcerts import MAX_WARN_DAYS, WARN_DAYS, ExpiryState, end_of_day_jst, expiry_state
 from ...i18n import get_language, t, tn
 from ...info import CardInfo, read_info
 from ...jst import days_left, iso_utc, jst_text
@@ -89,7 +89,7 @@ def to_json(info: CardInfo, now: dt.datetime) -> dict[str, Any]:
 @click.command("info")
 @click.option(
     "--warn-days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, MAX_WARN_DAYS),
     default=WARN_DAYS,
     show_default=True,
 )

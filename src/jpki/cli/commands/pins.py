@@ -251,7 +251,8 @@ def ask_change(
         current = {p.id: prompter.ask(t("pins.prompt.current", pin=label(p))) for p in pins}
     new = prompter.ask(t("pins.prompt.new"))
     again = prompter.ask(t("pins.prompt.again"))
-    if new != again:
+    same = pins[0].format.normalise  # ① typed in lower case once, upper case once: the same
+    if same(new) != same(again):
         raise PinRequestError("mismatch")
     return current, new
 
