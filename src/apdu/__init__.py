@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .command import EXTENDED_MAX, SHORT_MAX, CommandAPDU
 from .errors import (
+    AccessDeniedError,
     AmbiguousReaderError,
     ApduError,
     CardRemovedError,
@@ -70,6 +71,7 @@ __all__ = [
     "SHORT_MAX",
     "STATUS_WORDS",
     "SW",
+    "AccessDeniedError",
     "AmbiguousReaderError",
     "ApduChannel",
     "ApduError",

@@ -25,20 +25,36 @@ class ServiceUnavailableError(TransportError):
     """The PC/SC service (pcscd) is not running or cannot be reached."""
 
 
+class AccessDeniedError(ServiceUnavailableError):
+    """The PC/SC service runs but refused this user: pcsc-lite built with polkit allows
+    only a user at the machine's seat by default (not over SSH, nor a service user).
+    pcsc-lite 2.0.1+ answers ``SCARD_W_SECURITY_VIOLATION``; 1.9.9 (Debian 12) closes
+    the connection, which reads as no service while its socket accepts connections."""
+
+
 class PcscLibraryError(ServiceUnavailableError):
     """The PC/SC client library (pyscard, or the libpcsclite it loads) cannot be loaded."""
 
 
 class NoReaderError(TransportError):
-    """No smart-card reader is connected, or none matches the requested name."""
+    """No smart-card reader is connected, or none matches the requested name.
+
+    ``spec``: the name or index asked for (None: no reader at all); ``readers``: the
+    readers there are."""
+
+    def __init__(
+        self, message: str, *, spec: str | None = None, readers: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.spec = spec
+        self.readers = readers
 
 
 class AmbiguousReaderError(NoReaderError):
     """A reader name fragment matches several readers."""
 
     def __init__(self, spec: str, matches: list[str]) -> None:
-        super().__init__(f"{spec!r} matches several readers: {', '.join(matches)}")
-        self.spec = spec
+        super().__init__(f"{spec!r} matches several readers: {', '.join(matches)}", spec=spec)
         self.matches = matches
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import (
+    AccessDeniedError,
     AmbiguousReaderError,
     CardRemovedError,
     CardUnresponsiveError,
@@ -58,6 +60,7 @@ PNP_NOTIFICATION = "\\\\?PnP?\\Notification"
 LOCAL_CONSTANTS: dict[str, str] = {
     "SCARD_PRESENT": "SCardStatus state bit; pyscard has only the SCARD_STATE_* flags",
     "PNP_NOTIFICATION": "pcsc-lite/Windows special reader name; no pyscard constant",
+    "PCSCD_SOCKET": "pcsc-lite's socket path (PCSCLITE_CSOCK_NAME's default); not in pyscard",
 }
 
 _ERRORS: dict[int, tuple[type[TransportError], str]] = {
@@ -79,6 +82,10 @@ _ERRORS: dict[int, tuple[type[TransportError], str]] = {
     _code(sc.SCARD_E_NO_SMARTCARD): (NoCardError, "no card in the reader"),
     _code(sc.SCARD_W_REMOVED_CARD): (CardRemovedError, "the card was removed"),
     _code(sc.SCARD_W_RESET_CARD): (CardRemovedError, "the card was reset by another program"),
+    _code(sc.SCARD_W_SECURITY_VIOLATION): (
+        AccessDeniedError,
+        "the PC/SC service refused this user (polkit)",
+    ),
     _code(sc.SCARD_E_SHARING_VIOLATION): (
         ReaderBusyError,
         "the reader is in use by another program",
@@ -158,11 +165,41 @@ def _context() -> Iterator[Any]:
     except Exception as exc:  # pyscard raises on some platforms
         raise ServiceUnavailableError(f"cannot reach the PC/SC service: {exc}") from None
     if not _is(rv, sc.SCARD_S_SUCCESS):
-        raise error_for(rv, "connecting to the PC/SC service")
+        raise _establish_error(rv)
     try:
         yield ctx
     finally:
         sc.SCardReleaseContext(ctx)
+
+
+def _establish_error(rv: int) -> TransportError:
+    """The error of a failed ``SCardEstablishContext``: pcsc-lite 1.9.9 refuses a user
+    polkit does not allow by closing the connection (no service, or a broken one),
+    while its socket still accepts connections: that is a refusal, not a missing
+    service."""
+    if _is(rv, sc.SCARD_E_NO_SERVICE, sc.SCARD_F_COMM_ERROR):  # no card is involved yet
+        listening = service_listening()
+        rv = sc.SCARD_W_SECURITY_VIOLATION if listening else sc.SCARD_E_NO_SERVICE
+    return error_for(rv, "connecting to the PC/SC service")
+
+
+#: pcsc-lite's socket, unless ``PCSCLITE_CSOCK_NAME`` names another.
+PCSCD_SOCKET = "/run/pcscd/pcscd.comm"
+
+
+def service_listening() -> bool:
+    """Whether pcsc-lite's socket accepts a connection (Linux and the like only)."""
+    path = os.environ.get("PCSCLITE_CSOCK_NAME", PCSCD_SOCKET)
+    family = getattr(socket, "AF_UNIX", None)
+    if family is None:
+        return False
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(path)
+        except OSError:
+            return False
+    return True
 
 
 def _list(ctx: Any) -> list[str]:
@@ -225,7 +262,11 @@ def select_reader(spec: str | None, readers: list[str]) -> str:
         index = int(text)
         if index < len(readers):
             return readers[index]
-        raise NoReaderError(f"no reader with index {index} (readers: {', '.join(readers)})")
+        raise NoReaderError(
+            f"no reader with index {index} (readers: {', '.join(readers)})",
+            spec=spec,
+            readers=tuple(readers),
+        )
     exact = [r for r in readers if r.lower() == text.lower()]
     if exact:
         return exact[0]
@@ -234,7 +275,11 @@ def select_reader(spec: str | None, readers: list[str]) -> str:
         return matches[0]
     if matches:
         raise AmbiguousReaderError(spec, matches)
-    raise NoReaderError(f"no reader matches {spec!r} (readers: {', '.join(readers)})")
+    raise NoReaderError(
+        f"no reader matches {spec!r} (readers: {', '.join(readers)})",
+        spec=spec,
+        readers=tuple(readers),
+    )
 
 
 #: Longest single blocking ``SCardGetStatusChange`` in :func:`wait_for_card`. The
@@ -442,7 +487,7 @@ class PcscTransport(BaseTransport):
                     ServiceUnavailableError, "connecting to the PC/SC service", "pcscd"
                 ) from None
             if not _is(rv, sc.SCARD_S_SUCCESS):
-                raise error_for(rv, "connecting to the PC/SC service")
+                raise _establish_error(rv)
             try:
                 rv, card, self._protocol = self._call(
                     sc.SCardConnect, self._ctx, reader, self._share, self._protocols

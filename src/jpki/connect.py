@@ -86,14 +86,19 @@ def choose_reader(
     with_card = [s.name for s in pcsc.reader_states() if s.card_present] if names else []
     if not with_card:
         if wait:
-            return pcsc.wait_for_card(None, wait, on_wait)
+            try:
+                return pcsc.wait_for_card(None, wait, on_wait)
+            except NoCardError:
+                if not pcsc.list_readers():  # waited for a card with no reader at all
+                    raise NoReaderError("no smart-card reader found") from None
+                raise
         raise NoCardError("no card in " + ", ".join(names))
     if len(with_card) == 1:
         return with_card[0]
     mine = [name for name in with_card if answers_as_my_number(name, timeout)]
     if len(mine) == 1:
         return mine[0]
-    raise AmbiguousCardError(mine or with_card)
+    raise AmbiguousCardError(mine or with_card, my_number=bool(mine))
 
 
 def connect(

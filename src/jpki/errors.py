@@ -166,11 +166,13 @@ class PermitError(JpkiError):
 
 
 class AmbiguousCardError(JpkiError):
-    """Several readers hold a card and no single one is a My Number card."""
+    """Several readers hold a card and no single one is a My Number card: ``readers``
+    hold My Number cards (``my_number``), or cards none of which answers as one."""
 
-    def __init__(self, readers: list[str]) -> None:
+    def __init__(self, readers: list[str], *, my_number: bool = False) -> None:
         super().__init__("several readers hold a card: " + ", ".join(readers))
         self.readers = readers
+        self.my_number = my_number
 
 
 class ReaderError(JpkiError):

@@ -304,7 +304,12 @@ def test_pcscd_without_readers_is_no_reader(jpki_pcscd: PcscdInstance) -> None:
         pytest.skip("a second pcscd needs mount namespaces")
     with another_pcscd(readers=False) as empty:
         proc_out = _child(empty.env)
+        from cli_runner import jpkitool
+
+        waited = jpkitool("--lang", "en", "--wait", "0.5", "retries", env=empty.env)
     assert proc_out == "no-reader"
+    # waiting for a card where there is no reader says there is no reader
+    assert waited.code == 5 and "no smart-card reader found" in waited.err, waited.err
 
 
 def test_a_power_cycle_unpowers_the_card_and_keeps_working(serve_card) -> None:

@@ -257,3 +257,109 @@ def test_the_timeout_asked_for_is_given_to_every_connection(
     connect.connect()
     connect.probe_reader("B")
     assert fake.timeouts == [None, None, None, None]  # the default (JPKITOOL_CARD_TIMEOUT, 20 s)
+
+
+# -- the right message for the situation ----------------------------------------------
+
+
+def said(exc: BaseException, lang: str) -> str:
+    from jpki.cli.failures import classify
+    from jpki.i18n import set_language
+
+    set_language(lang)
+    try:
+        return classify(exc).message
+    finally:
+        set_language("en")
+
+
+def test_waiting_with_no_reader_at_all_says_there_is_no_reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from apdu import pcsc
+
+    Pcsc(monkeypatch, {})
+
+    def no_card(reader: str | None, timeout: float, on_wait: object = None) -> str:
+        raise NoCardError(f"no card inserted within {timeout:g} s")
+
+    monkeypatch.setattr(pcsc, "wait_for_card", no_card)
+    with pytest.raises(NoReaderError) as caught:
+        connect.choose_reader(wait=2)
+    assert said(caught.value, "en").startswith("no smart-card reader found. Connect a reader")
+    assert said(caught.value, "ja").startswith("ICカードリーダーが見つかりません。")
+    Pcsc(monkeypatch, {"Empty": None})  # a reader, no card: still "no card"
+    monkeypatch.setattr(pcsc, "wait_for_card", no_card)
+    with pytest.raises(NoCardError):
+        connect.choose_reader(wait=2)
+
+
+def test_two_my_number_cards_are_said_to_be_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    Pcsc(monkeypatch, {"A": MY_NUMBER, "B": MY_NUMBER})
+    with pytest.raises(AmbiguousCardError) as caught:
+        connect.choose_reader()
+    en, ja = said(caught.value, "en"), said(caught.value, "ja")
+    assert en.startswith("several My Number Cards are inserted (A, B)") and "--reader" in en
+    assert "none" not in en
+    assert ja.startswith("マイナンバーカードが複数入っています（A, B）") and "--reader" in ja
+    Pcsc(monkeypatch, {"A": OTHER, "B": OTHER})
+    with pytest.raises(AmbiguousCardError) as other:
+        connect.choose_reader()
+    assert "none answers as a My Number Card" in said(other.value, "en")
+
+
+@pytest.mark.parametrize(
+    ("spec", "en", "ja"),
+    [
+        ("nosuch", "no reader matches 'nosuch' (readers: R0, R1)",
+         "「nosuch」に当てはまるリーダーがありません"),
+        ("7", "there is no reader 7 (readers: R0, R1)", "リーダー 7 はありません"),
+    ],
+)  # fmt: skip
+def test_a_reader_not_found_is_said_in_the_users_language(spec: str, en: str, ja: str) -> None:
+    from apdu import pcsc
+
+    with pytest.raises(NoReaderError) as caught:
+        pcsc.select_reader(spec, ["R0", "R1"])
+    english, japanese = said(caught.value, "en"), said(caught.value, "ja")
+    assert english.startswith(en) and english.count("no reader") == 1
+    assert japanese.startswith(ja) and not {"no", "reader", "matches"} & set(japanese.split())
+
+
+def test_a_user_pcscd_refuses_is_told_so_not_that_pcscd_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """pcsc-lite 1.9.9 with polkit closes the connection of a user not at the seat:
+    SCardEstablishContext fails as if there were no service, while the socket listens."""
+    import socket
+
+    from smartcard import scard as sc
+
+    from apdu import AccessDeniedError, ServiceUnavailableError, pcsc
+    from jpki.cli.commands.doctor import walk
+
+    path = str(tmp_path / "pcscd.comm")
+    monkeypatch.setenv("PCSCLITE_CSOCK_NAME", path)
+    monkeypatch.setattr(sc, "SCardEstablishContext", lambda scope: (sc.SCARD_F_COMM_ERROR, 0))
+    with pytest.raises(ServiceUnavailableError) as nothing:  # no socket: not running
+        pcsc.list_readers()
+    assert not isinstance(nothing.value, AccessDeniedError)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(path)
+        server.listen(4)
+        with pytest.raises(AccessDeniedError) as caught:
+            pcsc.list_readers()
+        (check,) = walk(None)
+    assert (check.link, check.ok, check.fix_key) == ("service", False, "denied")
+    assert "polkit" in said(caught.value, "en") and "polkit" in said(caught.value, "ja")
+    # pcsc-lite 2.0.1+ says it outright
+    assert isinstance(pcsc.error_for(sc.SCARD_W_SECURITY_VIOLATION, "x"), AccessDeniedError)
+
+
+@pytest.mark.parametrize(("pin", "face"), [("sign", False), ("cardinfo", False), ("auth", True)])
+def test_only_a_missing_2_speaks_of_the_face_authentication_card(pin: str, face: bool) -> None:
+    from jpki.errors import PinAbsentError
+
+    exc = PinAbsentError(pin, "no-reference-data", 0x6A88)
+    assert ("顔認証マイナンバーカード" in said(exc, "en")) is face
+    assert ("顔認証マイナンバーカード" in said(exc, "ja")) is face

@@ -213,15 +213,14 @@ def classify(exc: BaseException) -> Failure:
             return Failure(
                 "no-pcsc-library", Exit.NO_CARD, t("error.no_pcsc_library", detail=str(exc))
             )
+        case ae.AccessDeniedError():
+            return Failure("access-denied", Exit.NO_CARD, t("error.access_denied"))
         case ae.ServiceUnavailableError():
             key = "error.service_stopped" if _stopped(exc) else "error.no_service"
             return Failure("no-service", Exit.NO_CARD, t(key))
         case je.AmbiguousCardError():
-            return Failure(
-                "ambiguous-reader",
-                Exit.USAGE,
-                t("error.ambiguous", readers=", ".join(exc.readers)),
-            )
+            key = "error.several_my_number" if exc.my_number else "error.ambiguous"
+            return Failure("ambiguous-reader", Exit.USAGE, t(key, readers=", ".join(exc.readers)))
         case ae.AmbiguousReaderError():
             return Failure(
                 "ambiguous-reader",
@@ -229,7 +228,14 @@ def classify(exc: BaseException) -> Failure:
                 t("error.ambiguous_reader", spec=exc.spec, readers=", ".join(exc.matches)),
             )
         case ae.NoReaderError():
-            return Failure("no-reader", Exit.NO_CARD, t("error.no_reader", detail=str(exc)))
+            readers = ", ".join(exc.readers)
+            if exc.spec is None:
+                message = t("error.no_reader")
+            elif exc.spec.strip().isdigit():
+                message = t("error.no_reader_index", spec=exc.spec.strip(), readers=readers)
+            else:
+                message = t("error.no_reader_match", spec=exc.spec, readers=readers)
+            return Failure("no-reader", Exit.NO_CARD, message)
         case ae.NoCardError():
             return Failure("no-card", Exit.NO_CARD, t("error.no_card"))
         case ae.CardRemovedError():
@@ -322,7 +328,10 @@ def classify(exc: BaseException) -> Failure:
                 ),
             )
         case je.PinAbsentError():
-            message = t(f"error.pins.absent.{exc.reason}", pin=pin_name(exc.pin_id))
+            key = f"error.pins.absent.{exc.reason}"
+            if exc.reason == "no-reference-data" and exc.pin_id == profile.AUTH.id:
+                key += ".auth"  # only ② is missing on a 顔認証マイナンバーカード
+            message = t(key, pin=pin_name(exc.pin_id))
             return Failure("pin-absent", Exit.ERROR, message)
         case CertificateError():
             kind = t(f"cert.kind.{exc.what}") if has(f"cert.kind.{exc.what}") else exc.what

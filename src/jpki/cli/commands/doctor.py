@@ -16,7 +16,13 @@ from typing import Any
 
 import click
 
-from apdu import PcscLibraryError, ReaderBusyError, ServiceUnavailableError, TransportError
+from apdu import (
+    AccessDeniedError,
+    PcscLibraryError,
+    ReaderBusyError,
+    ServiceUnavailableError,
+    TransportError,
+)
 
 from ... import connect
 from ...i18n import t
@@ -59,6 +65,8 @@ def walk(reader: str | None, timeout: float | None = None) -> list[Check]:
         names = pcsc.list_readers()
     except PcscLibraryError as exc:
         return [Check("service", False, t("doctor.service.no_library", detail=str(exc)))]
+    except AccessDeniedError:
+        return [Check("service", False, t("doctor.service.denied"), fix="denied")]
     except ServiceUnavailableError:
         return [Check("service", False, t("doctor.service.fail"))]
     checks.append(Check("service", True, t("doctor.service.ok")))
