@@ -27,6 +27,7 @@ remove if they cannot be.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -86,27 +87,59 @@ def check(path: str | os.PathLike[str], *, streams: bool, overwrite: bool) -> Ta
         raise OutputError(name, "empty-name")
     if streams and (name == STDOUT or os.path.abspath(name) == "/dev/stdout"):
         return Target(STDOUT, stream=True)
-    real = os.path.realpath(name)
     try:
-        mode = os.stat(real).st_mode
+        mode = os.stat(name).st_mode  # through links, /dev/fd/N included
     except FileNotFoundError:
         if os.path.islink(name):
             raise OutputError(name, "dangling-link") from None
-        folder = os.path.dirname(real)
-        if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+        real = os.path.realpath(name)
+        if not _folder_takes(real):
             raise OutputError(name, "no-folder") from None
         return Target(real)
     except OSError as exc:
         raise cannot_write(name, exc) from None
-    if stat.S_ISREG(mode):
-        if not overwrite:
-            raise OutputError(name, "exists")
-        if not mode & 0o222 or not os.access(real, os.W_OK):
-            raise OutputError(name, "read-only")
-        return Target(real, replaces=True)
     if streams and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
-        return Target(real, stream=True)
-    raise OutputError(name, "not-regular", kind=file_kind(mode))
+        return Target(name, stream=True)  # opened by its own name: >(...) works too
+    if not stat.S_ISREG(mode):
+        raise OutputError(name, "not-regular", kind=file_kind(mode))
+    if not overwrite:
+        raise OutputError(name, "exists")
+    real = os.path.realpath(name)
+    if not mode & 0o222 or not os.access(real, os.W_OK):
+        raise OutputError(name, "read-only")
+    if not _folder_takes(real):  # the new file is renamed over it there
+        raise OutputError(name, "no-folder")
+    return Target(real, replaces=True)
+
+
+def same_target(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether ``a`` and ``b`` name one place to write (standard output, or one file
+    through links): two writers there would mix their bytes."""
+
+    def where(path: str | os.PathLike[str]) -> str:
+        name = os.fspath(path)
+        if name == STDOUT or os.path.abspath(name) == "/dev/stdout":
+            return STDOUT
+        return os.path.realpath(name)
+
+    return where(a) == where(b)
+
+
+def _folder_takes(path: str) -> bool:
+    """Whether the folder of ``path`` exists and a file can be made in it."""
+    folder = os.path.dirname(path)
+    return os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)
+
+
+def write_stdout(data: bytes) -> None:
+    """``data`` on standard output; a closed or broken one is :class:`OutputError`."""
+    try:
+        if sys.stdout is None:
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except OSError as exc:
+        raise cannot_write(STDOUT, exc) from exc
 
 
 def write_whole(
@@ -120,15 +153,17 @@ def write_whole(
     """
     name = os.fspath(path)
     target = check(name, streams=streams, overwrite=overwrite)
+    if target.path == STDOUT:
+        write_stdout(data)
+        return target
     try:
-        if target.path == STDOUT:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        elif target.stream:
+        if target.stream:
             with open(_open(target.path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0)), "wb") as f:
                 f.write(data)
         else:
             _replace(target, data)
+    except FileExistsError:  # made by someone else since the check
+        raise OutputError(name, "exists") from None
     except OSError as exc:
         raise cannot_write(name, exc) from exc
     return target
@@ -150,11 +185,27 @@ def _replace(target: Target, data: bytes) -> None:
             os.fsync(f.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
-        os.replace(tmp, target.path)
+            os.replace(tmp, target.path)
+        else:  # a new file: never over one made since the check
+            _link_new(tmp, target.path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _link_new(tmp: str, path: str) -> None:
+    """Give ``tmp`` the name ``path`` only if nothing has it (``FileExistsError``)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: the narrower check
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
 
 
 def open_lines(path: str | os.PathLike[str], *, overwrite: bool) -> tuple[IO[str], str | None]:
@@ -165,7 +216,7 @@ def open_lines(path: str | os.PathLike[str], *, overwrite: bool) -> tuple[IO[str
     target = check(name, streams=True, overwrite=overwrite)
     try:
         if target.path == STDOUT:
-            fd = os.dup(sys.stdout.fileno())
+            fd = os.dup(1)
         elif target.stream:
             fd = _open(target.path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
         elif target.replaces:

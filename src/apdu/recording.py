@@ -46,7 +46,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from .errors import TransportError, fault_code
-from .outfile import OutputError, cannot_write, open_lines
+from .outfile import cannot_write, open_lines
 from .redact import (
     HIDDEN_RESPONSES,
     REDACTED_COMMANDS,
@@ -117,6 +117,9 @@ class RecordingTransport(TransportWrapper):
         except BaseException:
             self._give_up()
             raise
+        if self._failure is not None:  # nothing reached the card yet: stop here
+            self.inner.close()
+            raise cannot_write(self.path, self._failure)
 
     def _give_up(self) -> None:
         """Close the file and remove what was started of it (not a stream)."""
@@ -133,17 +136,17 @@ class RecordingTransport(TransportWrapper):
         return self._index
 
     def _write(self, obj: dict[str, Any]) -> None:
-        """Write one line. A failure closes and removes the file: later writes fail the
-        same way."""
+        """Write one line. A failure closes and removes the file, and the session goes
+        on unrecorded: the exchange already reached the card, and what it did must
+        still be told; :meth:`close` raises the failure (and so does the header's)."""
         if self._failure is not None:
-            raise cannot_write(self.path, self._failure)
+            return
         try:
             self._file.write(json.dumps(obj, ensure_ascii=False) + "\n")
             self._file.flush()
         except OSError as exc:
             self._failure = exc
             self._give_up()
-            raise cannot_write(self.path, exc) from exc
 
     def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
         if self._closed:
@@ -161,8 +164,7 @@ class RecordingTransport(TransportWrapper):
                 ms = round((time.perf_counter() - start) * 1000, 1)
                 line = {"i": self._index, "command": command, "fault": fault, "ms": ms}
                 line.update(fault_details(exc))
-                with contextlib.suppress(OutputError):  # the fault matters more
-                    self._write(line)
+                self._write(line)
                 self._index += 1
             raise
         ms = round((time.perf_counter() - start) * 1000, 1)
@@ -201,8 +203,7 @@ class RecordingTransport(TransportWrapper):
             if fault is not None:
                 line.update(fault=fault, ms=round((time.perf_counter() - start) * 1000, 1))
                 line.update(fault_details(exc))
-                with contextlib.suppress(OutputError):  # the fault matters more
-                    self._write(line)
+                self._write(line)
                 self._index += 1
             raise
         line["ms"] = round((time.perf_counter() - start) * 1000, 1)
@@ -218,10 +219,12 @@ class RecordingTransport(TransportWrapper):
             if self._failure is None:
                 self._file.close()
         except OSError as exc:
+            self._failure = exc
             self._give_up()
-            raise cannot_write(self.path, exc) from exc
         finally:
             self.inner.close()
+        if self._failure is not None:
+            raise cannot_write(self.path, self._failure)
 
 
 def fault_details(exc: BaseException) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -117,8 +117,10 @@ class MyNumberCard:
         #: How many permits to spend a try this session granted (read-only commands: 0).
         self.permits_issued = 0
         self._permits: list[SpendPermit] = []
-        #: What the last :meth:`leave_unverified` left (None: none ran in this session).
+        #: What the last :meth:`leave_unverified` left (None: none ran in this
+        #: transaction), and which of its steps took effect (``select``, ``power``).
         self.card_left: CardLeft | None = None
+        self.left_steps: tuple[str, ...] = ()
 
     @property
     def apdu_count(self) -> int:
@@ -146,6 +148,7 @@ class MyNumberCard:
         """
         with self.transport.transaction():
             self.forget_selection()
+            self.card_left, self.left_steps = None, ()
             try:
                 yield
             finally:
@@ -430,21 +433,21 @@ class MyNumberCard:
         (the only reset that clears it; myna-card, measured), (c) send one throwaway
         command for the ``6F00`` some cards answer first after power returns
         (myna-card), (d) for ① and ④ read one byte of a file their key opens
-        (:data:`jpki.profile.PROOF_FILES`): ``6982`` proves the key closed. Transport
-        errors are taken as the step not done; nothing is raised but an interrupt.
+        (:data:`jpki.profile.PROOF_FILES`): ``6982`` proves the key closed. A step that
+        fails (a transport error, a recording that cannot be written) is taken as not
+        done; nothing is raised but an interrupt. :attr:`left_steps` says which of (a)
+        and (b) took effect. Unless the card was cleared by both or proven clear, the
+        application is left once more and the transport asked to remove the card's
+        power when the transaction ends (the proof read selected it again).
         """
         keys = tuple(keys)
+        apps = {k.app for k in keys}
         pins = {profile.PIN_OF_KEY[k.id].id for k in keys if k.id in profile.PIN_OF_KEY}
-        left = self._leave_applications({k.app for k in keys})
-        try:
-            self.transport.power_cycle()
-            cycled = True
-        except TransportError:
-            cycled = False
+        left = _done(lambda: self._leave_applications(apps))
+        cycled = _done(self.transport.power_cycle)
         self.forget_selection()
-        if cycled:
-            with contextlib.suppress(TransportError):  # its answer does not matter
-                self.send(CommandAPDU.parse(profile.THROWAWAY))
+        if cycled:  # its answer does not matter
+            _done(lambda: self.send(CommandAPDU.parse(profile.THROWAWAY)))
         proven = sorted(pins & set(profile.PROOF_FILES))
         proofs = [self._closed(profile.PROOF_FILES[p]) for p in proven]
         self.forget_selection()
@@ -454,6 +457,11 @@ class MyNumberCard:
             self.card_left = CardLeft.PROVEN_CLEAR
         else:
             self.card_left = CardLeft.CLEARED_UNPROVEN
+        self.left_steps = tuple(s for s, done in (("select", left), ("power", cycled)) if done)
+        if self.card_left is CardLeft.MAY_BE_VERIFIED or not cycled:
+            _done(lambda: self._leave_applications(apps))
+            self.forget_selection()
+            self.transport.request_unpower()
         return self.card_left
 
     def _leave_applications(self, apps: set[Application]) -> bool:
@@ -461,13 +469,8 @@ class MyNumberCard:
         answered ``9000``."""
         self._app = None  # always sent, whatever the session thinks is selected
         for app in (profile.ISD, *profile.APPLICATIONS):
-            if app in apps:
-                continue
-            try:
-                if self.select_app(app).ok:
-                    return True
-            except TransportError:
-                return False
+            if app not in apps and self.select_app(app).ok:
+                return True
         return False
 
     def _closed(self, file: DataFile) -> bool | None:
@@ -479,8 +482,18 @@ class MyNumberCard:
                 if not self.select_app(file.app).ok:
                     return None
                 resp = self._read_first(file.fid, 1)
-        except TransportError:
+        except Exception:  # a transport error, a recording that cannot be written
             return None
         if resp.sw == SW.SECURITY_STATUS_NOT_SATISFIED:
             return True
         return False if resp.ok else None
+
+
+def _done(step: Callable[[], object]) -> bool:
+    """Run one step of the ending: whether it took effect (it returned True, or
+    returned nothing without raising). Any error but an interrupt is a step not done."""
+    try:
+        outcome = step()
+    except Exception:
+        return False
+    return outcome is not False

@@ -153,17 +153,24 @@ def read_certificate(
     if kind not in profile.CERTIFICATES:
         raise PinRequestError("unknown-certificate", kind)
     card.require_jpki()
-    verified = _sign_needs_pin(card, kind, sign_pin, force, accept_unknown_count)
+    permits = card.permits_issued
+    verified = None
     file = profile.CERTIFICATES[kind]
-    with after_verify(verified):
-        try:
+    try:
+        verified = _sign_needs_pin(card, kind, sign_pin, force, accept_unknown_count)
+        with after_verify(verified):
             der = card.read_ef(file.app, file.fid, kind, personal=file.personal)
-        except TransportError:
-            raise  # a fault: the transport removes the card's power at the end
-        except Exception:
-            if verified is not None:
-                card.leave_unverified([profile.SIGN_KEY])
-            raise
+    except TransportError:
+        raise  # a fault: the transport removes the card's power at the end
+    except Exception as exc:  # a wrong ①, a file that cannot be read: ① was sent
+        if card.permits_issued > permits:
+            left = card.leave_unverified([profile.SIGN_KEY])
+            result = getattr(exc, "result", None)
+            if isinstance(result, PinCommandResult):
+                exc.result = dataclasses.replace(  # type: ignore[attr-defined]
+                    result, card_left=left, left_steps=card.left_steps
+                )
+        raise
     if verified is not None:
         verified = _left(card, verified)
     return CardCertificate(kind, parse_certificate(der, kind), verified)
@@ -172,7 +179,7 @@ def read_certificate(
 def _left(card: MyNumberCard, verified: PinCommandResult) -> PinCommandResult:
     """``verified`` once the card was left unverified (the sign key's ending)."""
     card_left = card.leave_unverified([profile.SIGN_KEY])
-    return dataclasses.replace(verified, card_left=card_left)
+    return dataclasses.replace(verified, card_left=card_left, left_steps=card.left_steps)
 
 
 @contextlib.contextmanager

@@ -173,6 +173,9 @@ class PinCommandResult:
     #: How the card was left (None: no PIN value was sent, or a fault cut the command
     #: short before its ending; the transport then removes the card's power).
     card_left: CardLeft | None = None
+    #: Which steps of the ending took effect: ``select`` (another application),
+    #: ``power`` (the power cycled).
+    left_steps: tuple[str, ...] = ()
 
     @property
     def done(self) -> tuple[Pin, ...]:
@@ -210,7 +213,7 @@ class PinCommandResult:
         confirmed = {}
         if self.operation == "change":  # every key the card took was confirmed on it
             keys = [k.confirmed for p in self.pins for k in p.keys if k.confirmed is not None]
-            confirmed["confirmed"] = bool(keys) and all(keys)
+            confirmed["confirmed"] = all(keys) if keys else None  # None: nothing changed
         return {
             "operation": self.operation,
             "reader": self.reader,
@@ -221,6 +224,7 @@ class PinCommandResult:
             "warnings": list(self.warnings),
             **confirmed,
             "card_left": None if self.card_left is None else self.card_left.value,
+            "card_left_steps": list(self.left_steps),
             "apdus": self.apdus,
         }
 
@@ -442,6 +446,7 @@ def run_plan(
         card.apdu_count - start,
         plan.warnings,
         card_left,
+        card.left_steps if card_left is not None else (),
     )
     if failure is not None:
         failure.result = result  # type: ignore[attr-defined]  # JpkiError has it; others get it

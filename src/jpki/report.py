@@ -125,6 +125,7 @@ class PinProbe:
     first_after: dict[str, str | None] = field(default_factory=dict)
     reverified: int = 0
     card_left: str | None = None
+    left_steps: tuple[str, ...] = ()
 
 
 @dataclass
@@ -286,6 +287,7 @@ def probe_pin(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> N
     finally:
         if result.verify is not None:
             result.card_left = str(card.leave_unverified([key]))
+            result.left_steps = card.left_steps
     if stopped is not None:
         raise ProbeStopped(stopped)
 

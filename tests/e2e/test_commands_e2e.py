@@ -109,8 +109,10 @@ def test_two_my_number_cards_are_ambiguous(
     assert en.code == 2
     assert "Virtual PCD 00 00" in en.err and "Virtual PCD 00 01" in en.err
     assert "--reader" in en.err and len(en.err.strip().splitlines()) == 1
+    assert "several My Number Cards are inserted" in en.err
     ja = jpkitool("--lang", "ja", "retries", env=pcsc_env)
-    assert ja.code == 2 and "--reader で選んでください" in ja.err
+    assert ja.code == 2 and "--reader" in ja.err
+    assert "マイナンバーカードが複数入っています" in ja.err
 
 
 def test_no_card_and_unknown_reader(pcsc_env: dict[str, str], jpki_pcscd: object) -> None:

@@ -172,3 +172,59 @@ def test_a_kept_change_is_confirmed_at_no_cost() -> None:
     (key,) = result.pins[0].keys
     assert key.confirmed is True and key.after is not None and key.after.remaining == 3
     assert result.to_dict()["confirmed"] is True
+
+
+def test_what_is_said_names_only_the_steps_that_took_effect() -> None:
+    """A card whose power cannot be cycled: cleared by the SELECT alone, said so, and
+    the transport asked to remove the power when the transaction ends."""
+    from jpki.cli.commands.pins import card_left_lines
+    from jpki.i18n import set_language
+
+    set_language("en")
+    virtual = VirtualCard(build_state())
+    virtual.power_on()
+    transport = FunctionTransport(virtual.process)
+    card = MyNumberCard(transport)
+    with card.transaction():
+        result = verify_pin(card, "2", "1234")
+    assert (result.card_left, result.left_steps) == (CardLeft.CLEARED_UNPROVEN, ("select",))
+    assert transport.unpower_pending  # the safety net is set again
+    (line,) = card_left_lines(result.card_left, result.left_steps)
+    assert "(another application selected)" in line and "power" not in line
+
+
+def test_a_card_that_may_be_verified_is_left_again_with_the_safety_net_set() -> None:
+    virtual = VirtualCard(build_state(quirks={"sticky_verified": True}))
+    transport = EmulatorTransport(virtual)
+    card = MyNumberCard(transport)
+    with card.transaction():
+        assert verify_pin(card, "1", "ABC123").card_left is CardLeft.MAY_BE_VERIFIED
+        assert transport.unpower_pending  # removed again when the transaction ends
+        assert virtual.selected_app is profile.ISD  # the proof's JPKI left once more
+
+
+def test_a_recording_that_fails_in_the_ending_does_not_hide_the_outcome(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any error of one step of the ending is that step not done, never an escape."""
+    virtual = VirtualCard(build_state())
+    card = MyNumberCard(EmulatorTransport(virtual))
+
+    def broken() -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(card.transport, "power_cycle", broken)
+    with card.transaction():
+        result = verify_pin(card, "2", "1234")
+    assert result.card_left is CardLeft.CLEARED_UNPROVEN and result.left_steps == ("select",)
+
+
+def test_a_wrong_sign_pin_for_the_certificate_is_left_too() -> None:
+    from jpki.errors import WrongPinError
+
+    virtual = VirtualCard(build_state())
+    card = MyNumberCard(EmulatorTransport(virtual))
+    with card.transaction(), pytest.raises(WrongPinError) as caught:
+        read_certificate(card, "sign", sign_pin="WRONG1")
+    result = caught.value.result  # type: ignore[attr-defined]
+    assert result.card_left is CardLeft.PROVEN_CLEAR and card.card_left is CardLeft.PROVEN_CLEAR

@@ -133,13 +133,13 @@ def test_the_temporary_file_is_hidden_beside_the_target(
 ) -> None:
     target = tmp_path / "auth.der"
     renames: list[tuple[str, str]] = []
-    real = os.replace
+    real = os.link  # a new file is linked in (never over one made since the check)
 
     def spy(src: str, dst: object) -> None:
         renames.append((str(src), str(dst)))
         real(src, dst)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(os, "replace", spy)
+    monkeypatch.setattr(os, "link", spy)
     write_whole(target, b"\x30\x00")
     assert target.read_bytes() == b"\x30\x00"
     ((src, dst),) = renames
@@ -165,7 +165,8 @@ def test_a_failure_leaves_no_temporary_file_even_when_its_removal_fails_too(
         real_unlink(path)
         raise FileNotFoundError(errno.ENOENT, "gone already", path)
 
-    monkeypatch.setattr(os, "replace", refuse)
+    monkeypatch.setattr(os, "link", refuse)
+    monkeypatch.setattr(os, "replace", refuse)  # the fallback where links are not made
     monkeypatch.setattr(os, "unlink", unlink)
     with pytest.raises(OutputError) as caught:
         write_whole(target, b"{}")
@@ -179,6 +180,7 @@ def test_an_error_without_a_system_message_keeps_its_own(
     def odd(src: str, dst: object) -> None:
         raise OSError("the file system said no")
 
+    monkeypatch.setattr(os, "link", odd)
     monkeypatch.setattr(os, "replace", odd)
     with pytest.raises(OutputError) as caught:
         write_whole(tmp_path / "x", b"")

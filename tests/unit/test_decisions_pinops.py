@@ -378,10 +378,11 @@ def test_repr_shows_the_date_warning() -> None:
     result = change_pin(session(), "auth", "1234", "1225")
     assert result.warnings == ("date-like",)
     # 7, then the confirm (SELECT EF, VERIFY) and the ending (SELECT ISD, a proof-less
-    # ②: this scripted card cannot cycle its power, so no throwaway)
-    assert repr(result).endswith("pins=[auth changed], apdus=10, warnings=['date-like'])")
+    # ②: this scripted card cannot cycle its power, so no throwaway, and the ISD is
+    # selected once more for the power to be removed when the transaction ends)
+    assert repr(result).endswith("pins=[auth changed], apdus=11, warnings=['date-like'])")
     plain = change_pin(session(), "auth", "1234", "5039")
-    assert repr(plain).endswith("pins=[auth changed], apdus=10)")
+    assert repr(plain).endswith("pins=[auth changed], apdus=11)")
 
 
 # -- an exchange that breaks off: what is known about the key ---------------------------------

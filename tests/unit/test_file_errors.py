@@ -251,6 +251,7 @@ def test_a_failed_rename_names_the_target_not_the_temporary_file(
     def refuse(src: str, dst: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied", src, dst)
 
+    monkeypatch.setattr("os.link", refuse)
     monkeypatch.setattr("os.replace", refuse)
     with pytest.raises(OutputError) as caught:
         write_whole(target, b"{}")

@@ -269,12 +269,12 @@ def on_full_tmpfs(tmp_path: Path, room: int, *args: str) -> tuple[int, str, list
     return int(codes[0]), (tmp_path / "err").read_text(), [*codes[1:], *left]
 
 
-@pytest.mark.parametrize("room", [0, 1200])
 def test_a_recording_on_a_full_disk_leaves_no_file_and_the_rerun_proceeds(
-    tmp_path: Path, room: int
+    tmp_path: Path,
 ) -> None:
-    """room 0: the header cannot be written; 1200: a line in the middle cannot."""
-    code, err, rest = on_full_tmpfs(tmp_path, room, "--emulator", "--record", "DIR/s.jsonl",
+    """The header cannot be written. (A line in the middle cannot: the ``ulimit -f``
+    test below; tmpfs gives a file's first write a whole page.)"""
+    code, err, rest = on_full_tmpfs(tmp_path, 0, "--emulator", "--record", "DIR/s.jsonl",
                                     "retries")  # fmt: skip
     assert code == 2
     first = err.splitlines()[0]
@@ -340,3 +340,52 @@ def test_write_whole_refuses_before_writing(tmp_path: Path) -> None:
     with pytest.raises(OutputError):
         write_whole(existing, b"new")
     assert existing.read_bytes() == b"keep"
+
+
+def test_a_recording_that_fails_mid_pin_command_still_tells_the_outcome(
+    tmp_path: Path,
+) -> None:
+    """The file may hold 1536 bytes (``ulimit -f 3``): the header fits, a later line
+    does not. The VERIFY reached the card: its outcome and how the card was left are
+    said, then that the recording could not be written (exit 2); no file is left."""
+    path = tmp_path / "s.jsonl"
+    script = (
+        f"ulimit -f 3; printf '1234\\n' | {sys.executable} -m jpki --lang en --emulator "
+        f"--record {path} verify-pin 2"
+    )
+    proc = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert "correct" in proc.stdout and "was cleared" in proc.stdout, proc.stdout
+    last = proc.stderr.splitlines()[-1]
+    assert last.startswith("jpkitool: cannot write") and "s.jsonl" in last, proc.stderr
+    assert not path.exists()
+
+
+def test_process_substitution_and_a_closed_stdout(tmp_path: Path) -> None:
+    """``-o >(wc -c)`` names /dev/fd/N, a link to a pipe: written in place. A closed
+    standard output is one line, exit 2, not an unexpected error."""
+    jpki = f"{sys.executable} -m jpki --lang en --emulator"
+    piped = subprocess.run(
+        ["bash", "-c", f"{jpki} cert export auth --format der -o >(wc -c > {tmp_path}/n)"
+         "; code=$?; wait $!; echo $code"],  # $!: the substituted process
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert piped.stdout.split()[-1] == "0", piped.stderr
+    assert int((tmp_path / "n").read_text()) > 500
+    for args in ("cert export auth -o -", "--record - retries"):
+        closed = subprocess.run(["sh", "-c", f"{jpki} {args} >&-"], capture_output=True, text=True)
+        assert closed.returncode == 2, (args, closed.stderr)
+        assert closed.stderr.startswith("jpkitool: cannot write -"), closed.stderr
+
+
+def test_two_outputs_to_one_place_are_refused_before_the_card(tmp_path: Path) -> None:
+    same = str(tmp_path / "x.pem")
+    for args in (
+        ["--record", "-", *EXPORT[:-3], "-o", "-"],
+        ["--record", "/dev/stdout", *EXPORT[:-3]],
+        ["--record", same, *EXPORT, same],
+        ["--json", "--emulator", "doctor", "--report", "-"],
+    ):
+        r = run("--lang", "en", *args)
+        assert r.code == 2 and "two outputs would go to one place" in r.out + r.err, args
+    assert not (tmp_path / "x.pem").exists()

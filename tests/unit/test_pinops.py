@@ -73,9 +73,11 @@ def test_change_auth_apdu_by_apdu() -> None:
         "00A4020C020018",  # SELECT EF ② again
         "00200080" + "04" + b"5039".hex().upper(),  # VERIFY new: the change confirmed
         "00200098",  # counter again
-        "00A4040C07A0000001510000",  # SELECT the ISD: JPKI left (this card has no power)
+        "00A4040C07A0000001510000",  # SELECT the ISD: JPKI left
+        "00A4040C07A0000001510000",  # this card has no power to cycle: left once more
     ]
-    assert result.apdus == 10 and result.card_left is CardLeft.CLEARED_UNPROVEN
+    assert result.apdus == 11 and result.card_left is CardLeft.CLEARED_UNPROVEN
+    assert result.left_steps == ("select",)
     assert s.value("auth") == "5039" and s.left("auth") == 3
     assert [p.id for p in result.done] == ["auth"]
     (key,) = result.pins[0].keys
@@ -361,6 +363,7 @@ def test_apdus_of_change_pin_2_3_4() -> None:
     result = change_pin(s.session, ["2", "3", "4"], "1234", "5039", experimental=True)
     # token + 4 counters (with 4 SELECT AP), then per key SELECT AP + SELECT EF +
     # VERIFY + CHANGE + SELECT EF + VERIFY new + counter, then SELECT ISD and ④'s
-    # proof (SELECT AP, READ BINARY 1 byte; this scripted card has no power to cycle)
-    assert result.apdus == len(s.sent) == 40
+    # proof (SELECT AP, READ BINARY 1 byte; this scripted card has no power to cycle,
+    # so the ISD is selected once more)
+    assert result.apdus == len(s.sent) == 41
     assert len(s.verifies_with_data()) == 8  # the current value, then the new one, per key

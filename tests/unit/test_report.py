@@ -290,3 +290,16 @@ def test_report_refuses_a_replay(tmp_path: Path) -> None:
         "--lang", "en", "--replay", str(path), "doctor", "--report", str(tmp_path / "s.jsonl")
     )
     assert run_.code == 2 and "--replay" in run_.err
+
+
+def test_a_last_try_is_not_used_and_the_advice_fits_the_report(tmp_path: Path) -> None:
+    from cli_runner import jpkitool_inprocess
+
+    state = tmp_path / "card.json"
+    state.write_text('{"pins": {"sign": {"remaining": 1}}}', "utf-8")
+    r = jpkitool_inprocess("--lang", "en", "--emulator", "--emulator-state", str(state),
+                           "doctor", "--report", str(tmp_path / "r.jsonl"),
+                           "--report-with-pin", "1")  # fmt: skip
+    assert r.code == 8
+    assert "jpkitool verify-pin 1 --force" in r.err and "run again with --force" not in r.err
+    assert '"remaining": 1' in state.read_text("utf-8")  # no try spent

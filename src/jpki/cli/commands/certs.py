@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,7 +37,7 @@ from ...i18n import t, tn
 from ...jst import days_left, iso_utc, jst_text
 from ...pinops import PinPlan
 from ..context import AppContext
-from ..failures import Exit, finish
+from ..failures import Exit, UsageFailure, finish
 from .pins import (
     accept_unknown_count_option,
     ask_checked,
@@ -103,7 +102,7 @@ def left_json(card: MyNumberCard) -> dict[str, str]:
 
 
 def left_lines(card: MyNumberCard) -> list[str]:
-    return card_left_lines(card.card_left)
+    return card_left_lines(card.card_left, card.left_steps)
 
 
 def sign_value(plan: PinPlan | None) -> str | None:
@@ -283,6 +282,11 @@ def export_command(
 ) -> None:
     # Where the file may go is decided before the card, and before asking ①.
     overwrite = app.options.overwrite
+    record = app.options.record
+    if record is not None and outfile.same_target(
+        record, outfile.STDOUT if output is None else output
+    ):
+        raise UsageFailure("usage.same_output")  # the recording and the certificate would mix
     target = None if output is None else outfile.check(output, streams=True, overwrite=overwrite)
     if target is None or target.path == outfile.STDOUT:
         output = None
@@ -307,8 +311,7 @@ def export_command(
         pem = encode(cert.info, "pem").decode()
         app.emit_json({"kind": kind, "format": form, "pem": pem, **left_json(card)})
     else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        outfile.write_stdout(data)
     if not app.options.json and card.card_left is not None:
         app.note("\n".join(left_lines(card)))
     finish_left(card.card_left)

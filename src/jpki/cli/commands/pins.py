@@ -210,7 +210,7 @@ def report_failure(
             say("\n".join(result_lines(result)))
         click.echo(f"jpkitool: {failure.message}", err=True)
         if result is not None and result.card_left is CardLeft.MAY_BE_VERIFIED:
-            click.echo(t(f"card_left.{result.card_left}"), err=True)
+            click.echo("\n".join(card_left_lines(result.card_left)), err=True)
         if guidance:
             say("\n".join(guidance))
     raise ExitWith(failure.exit)
@@ -220,14 +220,18 @@ def show_result(app: AppContext, result: PinCommandResult) -> None:
     if app.options.json:
         app.emit_json(result_json(result))
     else:
-        app.echo("\n".join([*result_lines(result), *card_left_lines(result.card_left)]))
+        left = card_left_lines(result.card_left, result.left_steps)
+        app.echo("\n".join([*result_lines(result), *left]))
     finish_left(result.card_left)
 
 
-def card_left_lines(card_left: CardLeft | None) -> list[str]:
+def card_left_lines(card_left: CardLeft | None, steps: tuple[str, ...] = ()) -> list[str]:
     """How the card was left after a PIN was sent: proven clear, cleared without a
     proof, or possibly verified (then: take the card out)."""
-    return [] if card_left is None else [t(f"card_left.{card_left}")]
+    if card_left is None:
+        return []
+    done = t("guidance.list_separator").join(t(f"card_left.step.{s}") for s in steps)
+    return [t(f"card_left.{card_left}", steps=done)]
 
 
 def finish_left(card_left: CardLeft | None) -> None:
@@ -309,7 +313,7 @@ def change_command(
                 )
         except Exception as exc:
             report_failure(app, card, exc, "change")
-    show_result(app, result)
+        show_result(app, result)  # before the session closes: a recording's failure last
 
 
 def open_card(
@@ -359,7 +363,7 @@ def verify_command(
                 )
         except Exception as exc:
             report_failure(app, card, exc, "verify")
-    show_result(app, result)
+        show_result(app, result)  # before the session closes: a recording's failure last
 
 
 def ask_checked(

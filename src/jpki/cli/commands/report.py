@@ -82,7 +82,9 @@ def pin_lines(result: PinProbe) -> list[str]:
         text = t(f"report.step.{outcome}", sw=_sw(result.proof.get(event)))
         lines.append(t("report.pin.step", event=t(f"report.event.{event}"), result=text))
     if result.card_left is not None:
-        lines.append(t(f"card_left.{result.card_left}"))
+        from .pins import card_left_lines
+
+        lines += card_left_lines(CardLeft(result.card_left), result.left_steps)
     return lines
 
 
@@ -94,6 +96,8 @@ def run(app: AppContext, path: str, pin_no: str | None) -> None:
     if opts.replay is not None:
         raise UsageFailure("usage.report_replay_conflict")
     outfile.check(path, streams=True, overwrite=opts.overwrite)  # before the card and the PIN
+    if opts.json and outfile.same_target(path, outfile.STDOUT):
+        raise UsageFailure("usage.same_output")  # the report and the JSON would mix
     pin = profile.PINS_BY_ID["sign" if pin_no == "1" else "cardinfo"] if pin_no else None
     spec = replace(app.session_spec(transaction=False), record=path, record_personal=False)
     failure: Exception | None = None
@@ -147,8 +151,22 @@ def _pin_part(
     """The PIN probe: the count read and refused, the value asked, as verify-pin does
     (a refusal raises its :class:`ExitWith`, the error already said); the error that
     stopped the probe, if any."""
+    from ...keystatus import KeyState
+    from ...pinops import read_counters
     from .pins import ask_checked
 
+    try:  # the report never takes a last try, and has no --force to offer for it
+        with card.transaction():
+            statuses = read_counters(card, (pin,)).keys[pin.id]
+    except Exception:
+        statuses = ()  # ask_checked below meets the same error and says it
+    if any(s.state is KeyState.LAST_TRY for s in statuses):
+        message = t("report.pin.last_try", pin=pin_name(pin.id), no=pin.no)
+        if app.options.json:
+            app.emit_json({"error": {"code": "refused", "message": message}})
+        else:
+            click.echo(f"jpkitool: {message}", err=True)
+        raise ExitWith(Exit.REFUSED)
     plan = ask_checked(app, card, pin, (), False, False)
     try:
         with card.transaction():
