@@ -1,7 +1,13 @@
 """Wrapping text by display width: Japanese (full-width) characters take two terminal
-cells and may break between any two of them; English breaks at spaces. click wraps by
-character count, which lets Japanese help spill past the terminal; :class:`CellFormatter`
-is click's formatter with this wrapping.
+cells; English breaks at spaces. click wraps by character count, which lets Japanese help
+spill past the terminal; :class:`CellFormatter` is click's formatter with this wrapping.
+
+Where a line may break, best first: at a space, or after 。、 (and the like); before an
+opening or after a closing bracket, and where hiragana ends (a particle ends a word,
+``暗証番号を|変更``); then between other wide characters, and last inside a word of
+katakana or kanji. A wide character and a narrow one are never parted (``共通カードAP``,
+``ICカード``, ``数字4桁`` stay whole), and in an English sentence a Japanese name is one
+word. Of the breaks that fit, the best one in the last part of the line is taken.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 import click
@@ -19,21 +26,69 @@ from .table import width
 NO_LINE_START = frozenset("、。，．・：；？！ー）」』】〕〉》”’)]},.:;!?")
 #: No line ends with these.
 NO_LINE_END = frozenset("（「『【〔〈《“‘([{")
+#: A line may well end after these.
+SENTENCE_END = frozenset("、。，．！？")
+CLOSING = frozenset("）」』】〕〉》”’")
+
+#: Unicode name prefixes of the scripts a Japanese word is made of.
+SCRIPTS = (
+    ("HIRAGANA", "hiragana"),
+    ("KATAKANA", "katakana"),
+    ("HALFWIDTH KATAKANA", "katakana"),
+    ("CJK UNIFIED IDEOGRAPH", "kanji"),
+)
+
+#: How good a break is (higher is better).
+SPACE, AFTER_PUNCTUATION = 3, 3
+BETWEEN_WORDS = 2
+BETWEEN_WIDE = 1
+INSIDE_WORD = 0
+#: The part of the line (from its start) a break must leave filled to be preferred.
+FILL = 0.6
 
 
 def _wide(ch: str) -> bool:
     return width(ch) == 2
 
 
-def _pieces(word: str) -> list[str]:
-    """A whitespace-free word cut where a line may break: between wide characters,
-    never before closing or after opening punctuation."""
+def _script(ch: str) -> str:
+    """``hiragana``, ``katakana``, ``kanji`` or ``other`` (by the character's name)."""
+    name = unicodedata.name(ch, "")
+    for prefix, script in SCRIPTS:
+        if name.startswith(prefix):
+            return script
+    return "kanji" if ch in "々〆" else "other"
+
+
+def _rank(before: str, after: str) -> int:
+    """How good a break is between the characters ``before`` and ``after`` (no space)."""
+    if before in SENTENCE_END:
+        return AFTER_PUNCTUATION
+    if before in CLOSING or after in NO_LINE_END:
+        return BETWEEN_WORDS
+    a, b = _script(before), _script(after)
+    if a == "hiragana" and b != "hiragana":
+        return BETWEEN_WORDS
+    if a == b and a in ("katakana", "kanji"):
+        return INSIDE_WORD
+    return BETWEEN_WIDE
+
+
+def _pieces(word: str, japanese: bool = True) -> list[str]:
+    """A whitespace-free word cut where a line may break: between wide characters (in
+    Japanese text), never before closing or after opening punctuation, never between a
+    wide and a narrow character."""
     out: list[str] = []
     for ch in word:
         glue = bool(out) and (
-            ch in NO_LINE_START
+            not japanese
+            or ch in NO_LINE_START
             or out[-1][-1] in NO_LINE_END
-            or not (_wide(ch) or _wide(out[-1][-1]))
+            or not (
+                (_wide(ch) and _wide(out[-1][-1]))
+                or out[-1][-1] in SENTENCE_END | CLOSING  # 、 then a name: (retries、info)
+                or (ch in NO_LINE_END and _wide(ch))
+            )
         )
         if glue:
             out[-1] += ch
@@ -42,11 +97,28 @@ def _pieces(word: str) -> list[str]:
     return out
 
 
-def _tokens(paragraph: str) -> Iterator[tuple[str, bool]]:
-    """``(piece, space_before)`` for every breakable piece of ``paragraph``."""
+def _is_japanese(text: str) -> bool:
+    """Japanese text, as opposed to English with Japanese names in it."""
+    wide = sum(1 for ch in text if _wide(ch))
+    return wide > sum(1 for ch in text if ch.isascii() and ch.isalpha())
+
+
+#: A breakable piece: its text, whether a space comes before it, and how good a break
+#: before it is.
+Token = tuple[str, bool, int]
+
+
+def _tokens(paragraph: str) -> Iterator[Token]:
+    """Every breakable piece of ``paragraph``."""
+    japanese = _is_japanese(paragraph)
     for word in paragraph.split():
-        for i, piece in enumerate(_pieces(word)):
-            yield piece, i == 0
+        previous = ""
+        for i, piece in enumerate(_pieces(word, japanese)):
+            if i:
+                yield piece, False, _rank(previous[-1], piece[0])
+            else:  # in Japanese, a number stays with what it counts (住基AP 3/3)
+                yield piece, True, BETWEEN_WORDS if japanese and piece[0].isdigit() else SPACE
+            previous = piece
 
 
 def wrap_cells(text: str, limit: int, initial_indent: str = "", subsequent_indent: str = "") -> str:
@@ -61,28 +133,43 @@ def wrap_cells(text: str, limit: int, initial_indent: str = "", subsequent_inden
     return "\n".join(out)
 
 
-def _fill(tokens: Iterable[tuple[str, bool]], limit: int, first: str, rest: str) -> list[str]:
+def _join(indent: str, tokens: list[Token]) -> str:
+    return indent + "".join(
+        (" " if space and i else "") + piece for i, (piece, space, _) in enumerate(tokens)
+    )
+
+
+def _break_at(indent: str, line: list[Token], limit: int) -> int:
+    """Where to end ``line`` (too wide): the best break that fits, in the line's last
+    part if it has one there; the first break when none fits."""
+    fits = [k for k in range(1, len(line)) if width(_join(indent, line[:k])) <= limit]
+    if not fits:
+        return 1
+    full = [k for k in fits if width(_join(indent, line[:k])) >= FILL * limit] or fits
+    return max(full, key=lambda k: (line[k][2], k))
+
+
+def _fill(tokens: Iterable[Token], limit: int, first: str, rest: str) -> list[str]:
     lines: list[str] = []
-    line, empty = first, True
-    for piece, space in tokens:
-        add = (" " if space and not empty else "") + piece
-        if not empty and width(line + add) > limit:
-            lines.append(line.rstrip())
-            line, empty = rest + piece, False
-        else:
-            line, empty = line + add, False
-    lines.append(line.rstrip())
+    indent, line = first, []
+    for token in tokens:
+        line.append(token)
+        while len(line) > 1 and width(_join(indent, line)) > limit:
+            k = _break_at(indent, line, limit)
+            lines.append(_join(indent, line[:k]).rstrip())
+            indent, line = rest, line[k:]
+    lines.append(_join(indent, line).rstrip())
     return lines
 
 
-def output_width() -> int | None:
-    """Cells per line for text output: ``COLUMNS`` when set, else the terminal's width
-    when stdout is one; None (no wrapping) for a pipe or a file."""
+def output_width(err: bool = False) -> int | None:
+    """Cells per line for text output (``err``: on stderr): ``COLUMNS`` when set, else
+    the terminal's width when the stream is one; None (no wrapping) for a pipe or a file."""
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
     try:
-        if sys.stdout.isatty():
+        if (sys.stderr if err else sys.stdout).isatty():
             return shutil.get_terminal_size().columns
     except (AttributeError, ValueError, OSError):
         pass
@@ -102,6 +189,11 @@ def wrap_lines(text: str, limit: int | None) -> str:
         indent = line[: len(line) - len(line.lstrip(" "))]
         out.append(wrap_cells(line.strip(), limit, indent, indent + "  "))
     return "\n".join(out)
+
+
+def echo(text: str, err: bool = False) -> None:
+    """``text`` on stdout (or stderr), long lines wrapped as :func:`output_width` says."""
+    click.echo(wrap_lines(text, output_width(err)), err=err)
 
 
 class CellFormatter(click.HelpFormatter):
