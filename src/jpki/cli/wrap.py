@@ -2,12 +2,15 @@
 cells; English breaks at spaces. click wraps by character count, which lets Japanese help
 spill past the terminal; :class:`CellFormatter` is click's formatter with this wrapping.
 
-Where a line may break, best first: at a space, or after 。、 (and the like); before an
-opening or after a closing bracket, and where hiragana ends (a particle ends a word,
-``暗証番号を|変更``); then between other wide characters, and last inside a word of
-katakana or kanji. A wide character and a narrow one are never parted (``共通カードAP``,
-``ICカード``, ``数字4桁`` stay whole), and in an English sentence a Japanese name is one
-word. Of the breaks that fit, the best one in the last part of the line is taken.
+Where a line may break, best first: after 。、 (and the like); at a space (but
+not after a number, ``4 暗証番号のロック``, nor before a particle, ``--force を付けて``,
+and never inside a command, ``jpkitool retries``); before an opening or after a
+closing bracket, and where a particle ends a word (``暗証番号を|変更``); then between
+other wide characters, and last inside a word of one script (``確か|め``). A wide
+character and a narrow one are never parted (``共通カードAP``, ``ICカード`` stay
+whole), and in an English sentence a Japanese name is one word. Of the breaks that
+fit, the best one that leaves the line full enough (:data:`SLACK`) is taken, else the
+best in the line's second half, else the last that fits.
 """
 
 from __future__ import annotations
@@ -38,13 +41,30 @@ SCRIPTS = (
     ("CJK UNIFIED IDEOGRAPH", "kanji"),
 )
 
+#: Hiragana that ends a word: particles (を, には, から), and て, ば of a verb's form.
+PARTICLE_END = frozenset("をにはがでとのもへやかてばら")
+
 #: How good a break is (higher is better).
-SPACE, AFTER_PUNCTUATION = 3, 3
+AFTER_PUNCTUATION = 4
+SPACE = 3
 BETWEEN_WORDS = 2
 BETWEEN_WIDE = 1
 INSIDE_WORD = 0
-#: The part of the line (from its start) a break must leave filled to be preferred.
-FILL = 0.6
+#: Taken only where nothing else fits: inside a command (``jpkitool retries``).
+NEVER = -1
+#: How much of the line a break may leave empty to be preferred to a later, worse one:
+#: a share of the line, or a number of cells, whichever is more (never over half).
+SLACK = {
+    AFTER_PUNCTUATION: (0.3, 16),
+    SPACE: (0.4, 0),
+    BETWEEN_WORDS: (0.0, 20),
+    BETWEEN_WIDE: (0.0, 10),
+}
+
+
+def _slack(rank: int, limit: int) -> float:
+    share, cells = SLACK.get(rank, (0.0, 0))
+    return min(max(share * limit, cells), limit / 2)
 
 
 def _wide(ch: str) -> bool:
@@ -67,29 +87,27 @@ def _rank(before: str, after: str) -> int:
     if before in CLOSING or after in NO_LINE_END:
         return BETWEEN_WORDS
     a, b = _script(before), _script(after)
-    if a == "hiragana" and b != "hiragana":
-        return BETWEEN_WORDS
-    if a == b and a in ("katakana", "kanji"):
+    if a == "hiragana" and b != "hiragana":  # 置き|換え is no break between words
+        return BETWEEN_WORDS if before in PARTICLE_END else BETWEEN_WIDE
+    if a == b and a != "other":  # 確か|め, マイナ|ンバー, かど|うか
         return INSIDE_WORD
     return BETWEEN_WIDE
 
 
 def _pieces(word: str, japanese: bool = True) -> list[str]:
-    """A whitespace-free word cut where a line may break: between wide characters (in
-    Japanese text), never before closing or after opening punctuation, never between a
-    wide and a narrow character."""
+    """A whitespace-free word cut where a line may break: after 、。 and closing
+    brackets, between wide characters (in Japanese text); never before closing or after
+    opening punctuation, never between a wide and a narrow character."""
     out: list[str] = []
     for ch in word:
-        glue = bool(out) and (
-            not japanese
-            or ch in NO_LINE_START
-            or out[-1][-1] in NO_LINE_END
-            or not (
-                (_wide(ch) and _wide(out[-1][-1]))
-                or out[-1][-1] in SENTENCE_END | CLOSING  # 、 then a name: (retries、info)
-                or (ch in NO_LINE_END and _wide(ch))
-            )
+        if not out:
+            out.append(ch)
+            continue
+        before = out[-1][-1]
+        breakable = before in SENTENCE_END | CLOSING or (  # 、 then a name: retries、info
+            japanese and _wide(ch) and (_wide(before) or ch in NO_LINE_END)
         )
+        glue = ch in NO_LINE_START or before in NO_LINE_END or not breakable
         if glue:
             out[-1] += ch
         else:
@@ -111,14 +129,19 @@ Token = tuple[str, bool, int]
 def _tokens(paragraph: str) -> Iterator[Token]:
     """Every breakable piece of ``paragraph``."""
     japanese = _is_japanese(paragraph)
+    last = ""
     for word in paragraph.split():
         previous = ""
         for i, piece in enumerate(_pieces(word, japanese)):
             if i:
                 yield piece, False, _rank(previous[-1], piece[0])
-            else:  # in Japanese, a number stays with what it counts (住基AP 3/3)
-                yield piece, True, BETWEEN_WORDS if japanese and piece[0].isdigit() else SPACE
-            previous = piece
+            elif last == "jpkitool":  # a command to type stays whole
+                yield piece, True, NEVER
+            elif japanese and (last.isdigit() or _script(piece[0]) == "hiragana"):
+                yield piece, True, BETWEEN_WIDE  # 4 暗証番号, --force を付けて
+            else:
+                yield piece, True, SPACE
+            previous = last = piece
 
 
 def wrap_cells(text: str, limit: int, initial_indent: str = "", subsequent_indent: str = "") -> str:
@@ -142,11 +165,14 @@ def _join(indent: str, tokens: list[Token]) -> str:
 def _break_at(indent: str, line: list[Token], limit: int) -> int:
     """Where to end ``line`` (too wide): the best break that fits, in the line's last
     part if it has one there; the first break when none fits."""
-    fits = [k for k in range(1, len(line)) if width(_join(indent, line[:k])) <= limit]
+    breaks = [k for k in range(1, len(line)) if line[k][2] > NEVER]
+    fits = [k for k in breaks if width(_join(indent, line[:k])) <= limit]
     if not fits:
-        return 1
-    full = [k for k in fits if width(_join(indent, line[:k])) >= FILL * limit] or fits
-    return max(full, key=lambda k: (line[k][2], k))
+        return breaks[0] if breaks else 1
+    full = [k for k in fits if limit - width(_join(indent, line[:k])) <= _slack(line[k][2], limit)]
+    # else the best break in the line's second half
+    full = full or [k for k in fits if limit - width(_join(indent, line[:k])) <= limit / 2]
+    return max(full, key=lambda k: (line[k][2], k)) if full else fits[-1]
 
 
 def _fill(tokens: Iterable[Token], limit: int, first: str, rest: str) -> list[str]:
