@@ -47,6 +47,17 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     )
 
 
+@pytest.fixture(autouse=True)
+def no_inherited_columns() -> None:
+    """Importing readline (pdb does) exports ``COLUMNS`` and ``LINES`` behind
+    ``os.environ``'s back, and every subprocess inherited them: jpkitool then wrapped its
+    output at 80 columns where a test expects a pipe's lines. A test that wants a width
+    sets ``COLUMNS`` itself (``monkeypatch.setenv``, or the subprocess's ``env``)."""
+    for name in ("COLUMNS", "LINES"):
+        if name not in os.environ:
+            os.unsetenv(name)
+
+
 @pytest.fixture
 def pcsc_env(jpki_pcscd: PcscdInstance) -> dict[str, str]:
     """Environment for a subprocess talking to the test pcscd."""

@@ -135,7 +135,7 @@ def test_serve_with_a_bad_state_file(tmp_path: Path) -> None:
             "'--wait' の値が正しくありません",
         ),
         (["--wait"], "'--wait' requires an argument", "'--wait' には値を 1 個指定してください"),
-        (["emulator", "init-state"], "Missing argument 'PATH'", "次の引数がありません: 'PATH'"),
+        (["emulator", "init-state"], "Missing argument 'PATH'", "次の引数がありません: 'パス'"),
         (["--emulator"], "a command is missing", "コマンドを指定してください"),
     ],
 )

@@ -12,7 +12,7 @@ import pytest
 from cli_runner import jpkitool_inprocess as run
 from jpki.cli.context import AppContext
 from jpki.cli.failures import Exit
-from jpki.cli.help import walk
+from jpki.cli.help import english_metavar, walk
 from jpki.cli.main import cli
 from jpki.cli.pinkind import PinKind
 from jpki.cli.pinprompt import PinPrompter
@@ -52,12 +52,9 @@ def valid(param: click.Parameter) -> str:
 
 
 def is_path(param: click.Parameter) -> bool:
-    """A file's name: a click path, or text shown as ``PATH`` (the files jpkitool writes,
-    whose rule is :func:`apdu.outfile.check`'s)."""
-    return isinstance(param.type, click.Path) or "PATH" in (
-        param.metavar,
-        param.human_readable_name,
-    )
+    """A file's name: a click path, or text shown as ``PATH`` in English (the files
+    jpkitool writes, whose rule is :func:`apdu.outfile.check`'s)."""
+    return isinstance(param.type, click.Path) or english_metavar(param) == "PATH"
 
 
 def may_repeat(param: click.Parameter) -> bool:
@@ -115,7 +112,7 @@ TOLD = [
     (["info", "7294"], "unexpected extra argument", "余分な引数があります"),
     (["cert", "show", "7294"],
      "invalid value for 'KIND': choose one of auth, auth-ca, sign, sign-ca",
-     "'KIND' の値が正しくありません: auth, auth-ca, sign, sign-ca のどれかを指定してください"),
+     "'種類' の値が正しくありません: auth, auth-ca, sign, sign-ca のどれかを指定してください"),
     (["verify-pin", "--key", "7294", "sign"],
      "invalid value for '--key': choose one of ", "'--key' の値が正しくありません: "),
     (["info", "--warn-days", "AB12CD34"],

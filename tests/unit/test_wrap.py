@@ -103,3 +103,22 @@ def test_output_fits_80_columns(
     monkeypatch.delenv("COLUMNS")  # a pipe: the same words, not wrapped
     piped = run("--lang", lang, *_locked_card(tmp_path), *command)
     assert piped.out.replace("\n", "").replace(" ", "") == r.out.replace("\n", "").replace(" ", "")
+
+
+@pytest.mark.parametrize("limit", range(24, 81))
+def test_names_are_never_broken(limit: int) -> None:
+    """A wide and a narrow character stay together (共通カードAP), a command stays
+    whole, and in an English sentence a Japanese name is one word (issue 17)."""
+    ja = ("③ 住民基本台帳用の暗証番号: 残り回数 共通カードAP 3/3、住基AP 3/3。"
+          "確かめるには jpkitool retries 3 を実行してください。")  # fmt: skip
+    en = "Reset it at the kiosk with the 暗証番号リセットアプリ, or at the 市区町村の窓口."
+    for text, names in ((ja, ["共通カードAP", "住基AP", "jpkitool retries"]),
+                        (en, ["暗証番号リセットアプリ", "市区町村の窓口"])):  # fmt: skip
+        lines = wrap_cells(text, limit).splitlines()
+        assert all(width(line) <= limit for line in lines)
+        assert all(any(name in line for line in lines) for name in names), lines
+
+
+def test_japanese_prefers_breaking_after_punctuation() -> None:
+    text = "処理の途中でカードが取り出されました。もう一度入れてやり直してください。"
+    assert wrap_cells(text, 50).splitlines()[0].endswith("取り出されました。")

@@ -19,7 +19,7 @@ from ..card import MyNumberCard
 from ..i18n import t
 from ..session import SessionSpec, open_session
 from .failures import Exit, UsageFailure, classify
-from .wrap import output_width, wrap_lines
+from .wrap import echo
 
 
 def parse_now(text: str) -> dt.datetime:
@@ -82,14 +82,14 @@ class AppContext:
 
     def echo(self, text: str = "") -> None:
         """Text on stdout, long lines wrapped at the terminal's width (not in a pipe)."""
-        click.echo(wrap_lines(text, output_width()))
+        echo(text)
 
     def emit_json(self, document: dict[str, Any]) -> None:
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
     def note(self, text: str) -> None:
-        """A side remark on stderr (never in JSON output)."""
-        click.echo(text, err=True)
+        """A side remark on stderr (never in JSON output), wrapped as :meth:`echo` is."""
+        echo(text, err=True)
 
     # -- the card -------------------------------------------------------------
 
@@ -137,5 +137,5 @@ class AppContext:
         if self.options.json:
             self.emit_json({"error": {"code": failure.code, "message": failure.message}})
         else:
-            click.echo(f"jpkitool: {failure.message}", err=True)
+            echo(f"jpkitool: {failure.message}", err=True)
         return failure.exit

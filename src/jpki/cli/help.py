@@ -5,12 +5,18 @@ Each command's and option's help is written once, in the catalogues
 click reads ``help`` when it formats the page, so setting the attributes before
 parsing is enough (a command the lazy group imports later is set as it is imported).
 click's own words ("Usage:", "Options", "Show this message and exit.") come from
-click's msgids in our catalogue (:func:`jpki.i18n.use_for_click`).
+click's msgids in our catalogue (:func:`jpki.i18n.use_for_click`); its placeholders
+(``[OPTIONS]``, ``TEXT``, an argument's ``KIND``) from ``help.metavar.<WORD>``.
+
+A command's line in its group's list is the first sentence of its help, whole (click
+would cut it by characters, which leaves a Japanese sentence as ``...``): the
+formatter wraps it by display width.
 """
 
 from __future__ import annotations
 
 import gettext
+import re
 from collections.abc import Iterator
 
 import click
@@ -18,6 +24,50 @@ import click
 from ..i18n import t
 from .lazy import LazyCommands, LazyGroup
 from .wrap import CellContext
+
+#: click's placeholders for a command's options and a group's command, in English.
+OPTIONS_METAVAR = "[OPTIONS]"
+SUBCOMMAND_METAVAR = "COMMAND [ARGS]..."
+#: A placeholder's words: ``TEXT``, ``INTEGER RANGE``, ``KINDS`` of ``KINDS...``.
+_METAVAR_WORD = re.compile(r"[A-Z][A-Z0-9]*(?: [A-Z][A-Z0-9]*)*")
+#: Each parameter's placeholder in English, as first seen (localize sets ``metavar``).
+_ENGLISH_METAVARS: dict[click.Parameter, str | None] = {}
+
+
+def english_metavar(param: click.Parameter) -> str | None:
+    """The placeholder click shows for ``param``, in English: as the code wrote it, else
+    click's own (an option's type name, an argument's name); None where click shows the
+    choices of an option, or nothing (a flag)."""
+    if param in _ENGLISH_METAVARS:
+        return _ENGLISH_METAVARS[param]
+    value = param.metavar
+    if value is None and isinstance(param, click.Option):
+        if not (param.is_flag or param.count or isinstance(param.type, click.Choice)):
+            value = param.type.name.upper()
+    elif value is None and param.name is not None:  # an argument: click's decoration
+        value = param.name.upper()
+        value = value if param.required else f"[{value}]"
+        value = value if param.nargs == 1 else f"{value}..."
+    _ENGLISH_METAVARS[param] = value
+    return value
+
+
+def metavar(english: str) -> str:
+    """A placeholder in the current language (``[OPTIONS]`` -> ``[オプション]``)."""
+    return _METAVAR_WORD.sub(lambda m: t(f"help.metavar.{m.group()}"), english)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text``'s first paragraph: up to a ``。`` or a ``. ``
+    outside brackets (``（KINDS: ... 1〜4。②③④ ...）`` is inside)."""
+    paragraph = " ".join(text.split("\n\n", 1)[0].split())
+    depth = 0
+    for i, ch in enumerate(paragraph):
+        depth += (ch in "（(「") - (ch in "）)」")
+        end = ch == "。" or (ch == "." and paragraph[i + 1 : i + 2] in ("", " "))
+        if end and depth <= 0:
+            return paragraph[: i + 1]
+    return paragraph
 
 
 def walk(
@@ -64,13 +114,22 @@ def localize(root: click.Command) -> None:
             _localize_one(path, sub, names)
             if isinstance(sub, LazyGroup):
                 sub.commands.on_load = lambda name, cmd, at=path: prepare(_child(at, name), cmd)
-                sub.describe = lambda name, at=path: t(f"help.command.{_child(at, name)}")
+                sub.describe = lambda name, at=path: first_sentence(
+                    t(f"help.command.{_child(at, name)}")
+                )
 
     prepare("cli", root)
 
 
 def _localize_one(path: str, command: click.Command, names: list[str]) -> None:
     command.context_class = CellContext  # wrap by display width (Japanese)
+    command.options_metavar = metavar(OPTIONS_METAVAR)
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = metavar(SUBCOMMAND_METAVAR)
+    for param in command.params:
+        english = english_metavar(param)
+        if english is not None:
+            param.metavar = metavar(english)
     # click >= 8.1.8 keeps the help option it made, so its text can be set here.
     help_option = command.get_help_option(click.Context(command, help_option_names=names))
     if help_option is not None:  # click made it once, in the language of that moment
@@ -81,6 +140,6 @@ def _localize_one(path: str, command: click.Command, names: list[str]) -> None:
     for key, option in help_keys(path, command):
         if option is None:
             command.help = t(key)
-            command.short_help = None
+            command.short_help = first_sentence(command.help)
         else:
             option.help = t(key)

@@ -73,7 +73,7 @@ class LazyGroup(click.Group):
     def __init__(self, *args: Any, lazy_commands: Mapping[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands = LazyCommands(lazy_commands)
-        #: The short help of a command not imported yet, by name (set by
+        #: The line of a command not imported yet in the list, by name (set by
         #: :func:`jpki.cli.help.localize`); ``None``: help imports the command to ask it.
         self.describe: Callable[[str], str] | None = None
 
@@ -88,10 +88,7 @@ class LazyGroup(click.Group):
         for name in names:
             command = loaded.get(name)
             if command is None and describe is not None:
-                # click's own shortening, on a stand-in that holds only the text
-                stand_in = click.Command(name)
-                stand_in.help = describe(name)
-                rows.append((name, stand_in.get_short_help_str(limit)))
+                rows.append((name, describe(name)))
                 continue
             command = command or self.get_command(ctx, name)
             if command is not None and not command.hidden:

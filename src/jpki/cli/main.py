@@ -17,6 +17,7 @@ from .failures import Exit, ExitWith, classify, usage_detail
 from .help import localize
 from .lazy import LazyGroup
 from .params import Seconds
+from .wrap import echo
 
 #: What click (>= 8.2) raises for a bare ``jpkitool``; older click prints the help itself.
 NO_ARGS_IS_HELP: type[click.UsageError] = getattr(
@@ -240,7 +241,7 @@ def _report(app: AppContext | None, as_json: bool, code: str, message: str) -> N
 
         click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
     else:
-        click.echo(f"jpkitool: {message}", err=True)
+        echo(f"jpkitool: {message}", err=True)
 
 
 def run() -> None:

@@ -38,6 +38,8 @@ from ...jst import days_left, iso_utc, jst_text
 from ...pinops import PinPlan
 from ..context import AppContext
 from ..failures import Exit, UsageFailure, finish
+from ..table import width
+from ..wrap import output_width
 from .pins import (
     accept_unknown_count_option,
     ask_checked,
@@ -115,24 +117,50 @@ def sign_value(plan: PinPlan | None) -> str | None:
 # -- cert show ------------------------------------------------------------------------
 
 
-def chain_lines(result: ChainResult) -> list[str]:
+def fingerprint_lines(key: str, fp: str, limit: int | None, indent: str = "") -> list[str]:
+    """``key``'s line with the fingerprint ``fp``; where it is too wide for ``limit``,
+    the fingerprint goes below in two lines of hex pairs (the first ends with ``:``)."""
+    line = indent + t(key, value=fp)
+    if limit is None or width(line) <= limit:
+        return [line]
+    pairs = fp.split(":")
+    half = (len(pairs) + 1) // 2
+    return [
+        indent + t(key, value="").rstrip(),
+        f"{indent}  {':'.join(pairs[:half])}:",
+        f"{indent}  {':'.join(pairs[half:])}",
+    ]
+
+
+def chain_lines(result: ChainResult, limit: int | None = None) -> list[str]:
+    """The chain's result, then the CA's fingerprint (a J-LIS root's, or the card's own
+    CA that is none), indented under it."""
     status = result.status
     root = result.root
+    fp: str | None = None
     if status is ChainStatus.JLIS and root is not None:
         key = "cert.chain.j-lis" if root.pinned else "cert.chain.j-lis-unpinned"
-        lines = [
-            t(key, purpose=t(f"cert.purpose.{root.purpose}"), gen=root.generation, fp=root.sha256)
-        ]
+        lines = [t(key, purpose=t(f"cert.purpose.{root.purpose}"), gen=root.generation)]
+        fp = root.sha256
     else:
-        lines = [t(f"cert.chain.{status.value}", fp=result.ca_sha256)]
+        lines = [t(f"cert.chain.{status.value}")]
+        if status is ChainStatus.NOT_JLIS_ROOT:
+            fp = result.ca_sha256
+    if fp:
+        lines += fingerprint_lines("cert.chain.ca_sha256", fp, limit, "  ")
     if result.root_expired:
         lines.append(t("cert.chain.root_expired"))
     return lines
 
 
 def show_lines(
-    cert: CardCertificate, chain: ChainResult | None, now: dt.datetime, show_personal: bool
+    cert: CardCertificate,
+    chain: ChainResult | None,
+    now: dt.datetime,
+    show_personal: bool,
+    limit: int | None = None,
 ) -> list[str]:
+    """``cert show``'s text; ``limit``: the width the fingerprints must fit in."""
     info = cert.info
     left = days_left(info.not_after, now)
     lines = [
@@ -147,10 +175,11 @@ def show_lines(
             days=days_text(left),
         ),
         t("cert.key", type=info.key_type, bits=info.key_bits),
-        t("cert.sha256", value=info.sha256),
+        *fingerprint_lines("cert.sha256", info.sha256, limit),
     ]
     if chain is not None:
-        lines += [t("cert.chain.title")] + ["  " + line for line in chain_lines(chain)]
+        room = None if limit is None else limit - 2
+        lines += [t("cert.chain.title")] + ["  " + line for line in chain_lines(chain, room)]
     if info.personal is not None:
         if show_personal:
             for name, value in personal_fields(info).items():
@@ -247,7 +276,11 @@ def show_command(
     if app.options.json:
         app.emit_json({**cert_json(cert, result, now, show_personal), **left_json(card)})
     else:
-        app.echo("\n".join([*show_lines(cert, result, now, show_personal), *left_lines(card)]))
+        app.echo(
+            "\n".join(
+                [*show_lines(cert, result, now, show_personal, output_width()), *left_lines(card)]
+            )
+        )
     finish_left(card.card_left)
 
 

@@ -45,6 +45,7 @@ from ..context import AppContext
 from ..failures import Exit, ExitWith, UsageFailure, classify, key_name, pin_name
 from ..pinkind import PinKind
 from ..pinprompt import PinPrompter
+from ..wrap import echo
 
 KEY_CHOICES = [k.id for k in profile.JUKI_PIN.keys]
 
@@ -208,9 +209,9 @@ def report_failure(
         say = app.note if app.stdout_is_data else app.echo
         if result is not None:
             say("\n".join(result_lines(result)))
-        click.echo(f"jpkitool: {failure.message}", err=True)
+        echo(f"jpkitool: {failure.message}", err=True)
         if result is not None and result.card_left is CardLeft.MAY_BE_VERIFIED:
-            click.echo("\n".join(card_left_lines(result.card_left)), err=True)
+            echo("\n".join(card_left_lines(result.card_left)), err=True)
         if guidance:
             say("\n".join(guidance))
     raise ExitWith(failure.exit)

@@ -6,8 +6,6 @@ import contextlib
 from dataclasses import replace
 from typing import Any
 
-import click
-
 from apdu import BaseTransport, outfile
 from apdu.recording import RecordingTransport
 
@@ -126,7 +124,7 @@ def run(app: AppContext, path: str, pin_no: str | None) -> None:
     else:
         say("\n".join(summary_lines(report, path, count)))
         if failure is not None:
-            click.echo(f"jpkitool: {classify(failure).message}", err=True)
+            app.note(f"jpkitool: {classify(failure).message}")
     if refused is not None:
         raise refused
     if failure is not None:
@@ -165,7 +163,7 @@ def _pin_part(
         if app.options.json:
             app.emit_json({"error": {"code": "refused", "message": message}})
         else:
-            click.echo(f"jpkitool: {message}", err=True)
+            app.note(f"jpkitool: {message}")
         raise ExitWith(Exit.REFUSED)
     plan = ask_checked(app, card, pin, (), False, False)
     try:
