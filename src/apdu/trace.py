@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from .redact import (
@@ -95,21 +95,18 @@ class TracingTransport(TransportWrapper):
         return response
 
     def power_cycle(self) -> None:
-        if self._redactor is not None:
-            self._redactor.forget()
-        self._emit("~ power removed and restored")
-        try:
-            self.inner.power_cycle()
-        except Exception as exc:
-            self._emit(f"! {type(exc).__name__}: {exc}")
-            raise
+        self._reset("~ power removed and restored", self.inner.power_cycle)
 
     def warm_reset(self) -> None:
+        self._reset("~ warm reset", self.inner.warm_reset)
+
+    def _reset(self, line: str, reset: Callable[[], None]) -> None:
+        """Trace ``line``, then the error of ``reset`` if it fails."""
         if self._redactor is not None:
             self._redactor.forget()
-        self._emit("~ warm reset")
+        self._emit(line)
         try:
-            self.inner.warm_reset()
+            reset()
         except Exception as exc:
             self._emit(f"! {type(exc).__name__}: {exc}")
             raise
