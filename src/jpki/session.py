@@ -155,12 +155,16 @@ def _emulator(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
     return EmulatorTransport(VirtualCard(state, prepare=emulator is not True)), save
 
 
-def state_file(path: str | os.PathLike[str]) -> tuple[CardState, Callable[[], None]]:
+def state_file(
+    path: str | os.PathLike[str], *, writable: bool = False
+) -> tuple[CardState, Callable[[], None]]:
     """The virtual card's state in ``path`` (the default card when there is no file),
-    and a function that writes it back only if it changed since: a partial file that
-    nothing changed stays as the user wrote it, and a missing one is not created.
-    A bad file raises :class:`jpki.emulator.StateError`; a path no state file can be
-    written to (a link to nothing, no folder) :class:`apdu.outfile.OutputError`."""
+    and a function that writes it if it changed since it was read or last written: a
+    partial file that nothing changed stays as the user wrote it, and a missing one
+    is not created. A bad file raises :class:`jpki.emulator.StateError`; a path no
+    state file can be written to (a link to nothing, no folder) and, with
+    ``writable``, an existing file that could not be replaced (read-only, in a folder
+    that cannot be written) :class:`apdu.outfile.OutputError`."""
     from pathlib import Path  # here: pathlib costs ~5 ms at start, and a reader needs none
 
     from .emulator import CardState, load_state, save_state
@@ -168,16 +172,23 @@ def state_file(path: str | os.PathLike[str]) -> tuple[CardState, Callable[[], No
     file = Path(path)
     if file.exists():
         state = load_state(file)  # a device, a FIFO or a folder is refused there
+        if writable:
+            from .emulator.statefile import check_writable
+
+            check_writable(file)
     else:  # a new file: its folder must take it, and a link to nothing is refused
         from apdu.outfile import check
 
         check(file, streams=False, overwrite=False)
         state = CardState.default()
-    before = state.to_json()
+    saved = state.to_json()
 
     def save() -> None:
-        if state.to_json() != before:
+        nonlocal saved
+        now = state.to_json()
+        if now != saved:
             save_state(state, file)
+            saved = now
 
     return state, save
 

@@ -22,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from cli_runner import Run, jpkitool
-from jpki.emulator import build_state, certificates
+from jpki.emulator import build_state, certificates, load_state
 from jpki.emulator.pcscd import PcscdInstance
 from outcomes import failed
 
@@ -85,6 +85,37 @@ def test_serve_restart_and_sigterm(own_pcscd: PcscdInstance, tmp_path: Path) -> 
     assert "virtual card stopped" in err.lower()
     # Only read: the user's partial file is left exactly as written.
     assert state.read_text("utf-8") == written
+
+
+# -- the state file keeps what was served -----------------------------------------
+
+
+def serve_process(pcscd: PcscdInstance, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, **pcscd.env}
+    cmd = [sys.executable, "-m", "jpki", "--lang", "en", "emulator", "serve"]
+    cmd += ["--vpcd-port", str(pcscd.port), *args]
+    return subprocess.Popen(
+        cmd, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+
+
+def test_a_sigkilled_serve_keeps_a_pin_changed_through_pcscd(
+    own_pcscd: PcscdInstance, tmp_path: Path
+) -> None:
+    state = tmp_path / "card.json"
+    state.write_text(json.dumps({"pins": {"sign": {"remaining": 4}}}), "utf-8")
+    proc = serve_process(own_pcscd, "--state", str(state))
+    try:
+        wait_for(own_pcscd.env, present=True, timeout=60)
+        changed = jpkitool("--lang", "en", "--reader", READER, "change-pin", "2",
+                           input="1234\n7391\n7391\n", env=own_pcscd.env)  # fmt: skip
+        assert changed.code == 0 and "changed" in changed.out, changed.out + changed.err
+    finally:
+        proc.kill()  # no chance to save anything at exit
+        proc.communicate(timeout=60)
+    saved = load_state(state)
+    assert (saved.pins["auth"].value, saved.pins["auth"].remaining) == ("7391", 3)
+    assert saved.pins["sign"].remaining == 4
 
 
 # -- OpenSC ------------------------------------------------------------------

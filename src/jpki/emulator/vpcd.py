@@ -80,7 +80,12 @@ def _quick_ack(sock: socket.socket) -> None:
 
 
 class VpcdBridge:
-    """Serves ``card`` on pcscd's vpcd port; ``card`` may be replaced at any time."""
+    """Serves ``card`` on pcscd's vpcd port; ``card`` may be replaced at any time.
+
+    If the card's ``process`` raises anything but :class:`CardPulled` (its state
+    could not be saved), the command is not answered, the connection is closed and
+    serving stops; the error is kept in :attr:`failure` (:func:`serve` raises it).
+    """
 
     def __init__(
         self,
@@ -99,6 +104,8 @@ class VpcdBridge:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._paused = _Flag()
+        #: What the card raised that stopped serving (see the class docstring).
+        self.failure: Exception | None = None
 
     # -- one connection -------------------------------------------------------
 
@@ -143,7 +150,8 @@ class VpcdBridge:
     # -- the serving loop -----------------------------------------------------
 
     def serve_forever(self, stop: threading.Event | None = None) -> None:
-        """Serve until stopped, reconnecting (with backoff) when pcscd goes away."""
+        """Serve until stopped, reconnecting (with backoff) when pcscd goes away, or
+        until the card fails (:attr:`failure`)."""
         if stop is not None:
             self._stop = stop
         delay = 0.05
@@ -168,6 +176,10 @@ class VpcdBridge:
                 self._serve_connection(sock)
             except OSError as exc:
                 log.info("vpcd connection lost: %s", exc)
+            except Exception as exc:  # the card failed: not answered, and serving ends
+                log.info("the card failed, serving stops: %r", exc)
+                self.failure = exc
+                self._stop.set()
             finally:
                 self._connected.clear()
                 with self._lock:
@@ -253,7 +265,8 @@ def serve(
     on_event: Callable[[BridgeEvent], None] | None = None,
 ) -> None:
     """Serve ``card`` until SIGINT or SIGTERM (the ``emulator serve`` command),
-    reconnecting whenever vpcd goes away; ``on_event`` hears of it (:data:`BridgeEvent`)."""
+    reconnecting whenever vpcd goes away; ``on_event`` hears of it (:data:`BridgeEvent`).
+    What the card raised that stopped serving (:attr:`VpcdBridge.failure`) is raised."""
     stop = threading.Event()
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -271,3 +284,5 @@ def serve(
         thread.join(5)
         for s, h in previous.items():
             signal.signal(s, h)
+    if bridge.failure is not None:
+        raise bridge.failure
