@@ -8,6 +8,8 @@ transport stack from it and takes it down again.
 The virtual card's state may be a state file: it is read when it exists (else the
 default card is used) and written back only when the session changed the card, so
 a read-only session leaves a partial file as the user wrote it, and creates none.
+A session that may change the card (``may_change``) checks first that the file can
+be written, so that a try is never spent on a card whose state would then be lost.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ class SessionSpec:
     - ``trace``: write each exchange to standard error (True) or to a text stream;
       personal data is never shown there.
     - ``transaction``: the whole session is one PC/SC transaction.
+    - ``may_change``: the session may change the card (try or change a PIN): a state
+      file given as ``emulator`` must then be one that can be written
+      (:func:`jpki.emulator.statefile.check_writable`), checked as the session opens,
+      before anything is sent (:class:`apdu.outfile.OutputError`).
 
     ``replay`` excludes ``reader``, ``emulator`` and ``record``; ``emulator``
     excludes ``reader``; ``record_personal`` needs ``record`` (:class:`ValueError`).
@@ -66,6 +72,7 @@ class SessionSpec:
     overwrite: bool = False
     trace: bool | TextIO = False
     transaction: bool = True
+    may_change: bool = False
 
     def __post_init__(self) -> None:
         if self.record_personal and self.record is None:
@@ -144,7 +151,7 @@ def _emulator(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
     emulator = spec.emulator
     save = _nothing
     if isinstance(emulator, str | os.PathLike):
-        state, save = state_file(emulator)
+        state, save = state_file(emulator, writable=spec.may_change)
     elif isinstance(emulator, bool):
         state = CardState.default()
     else:

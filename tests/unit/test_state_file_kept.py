@@ -258,3 +258,68 @@ def test_a_change_serve_cannot_save_is_not_answered_and_ends_serving(
     assert "Traceback" not in "".join(err)
     assert f"jpkitool: cannot write {path}: the file is read-only" in err[-1], err
     assert path.read_text("utf-8") == "{}"
+
+
+# -- in-process --emulator-state: a command that may change the card ------------------
+
+
+def state_run(path: Path, *args: str, lang: str = "en", input: str = "") -> Run:
+    return run("--lang", lang, "--emulator", "--emulator-state", str(path), *args, input=input)
+
+
+def changing_commands(tmp_path: Path) -> list[list[str]]:
+    report = str(tmp_path / "report.jsonl")
+    return [
+        ["verify-pin", "2"],
+        ["verify-pin", "1"],
+        ["change-pin", "2"],
+        ["cert", "show", "sign"],
+        ["cert", "export", "sign", "-o", str(tmp_path / "sign.pem")],
+        ["expiry", "--sign"],
+        ["doctor", "--report", report, "--report-with-pin", "1"],
+        ["doctor", "--report", report, "--report-with-pin", "4"],
+    ]
+
+
+def test_a_command_that_may_change_the_card_refuses_a_read_only_state_before_asking(
+    tmp_path: Path,
+) -> None:
+    path = read_only_file(tmp_path)
+    for command in changing_commands(tmp_path):
+        # A wrong PIN on stdin: had it been asked, a try would be spent and lost.
+        r = state_run(path, *command, input="9999\n9999\n1111\n1111\n")
+        one_line(r, 2, str(path), "the file is read-only")
+        ja = state_run(path, *command, lang="ja", input="9999\n")
+        one_line(ja, 2, str(path), "読み取り専用")
+    assert path.read_text("utf-8") == PARTIAL
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.json"]  # no export, no report
+
+
+def test_a_command_that_may_change_the_card_refuses_a_state_it_could_not_replace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = file_in_a_folder_not_writable(tmp_path, monkeypatch)
+    one_line(state_run(path, "verify-pin", "2", input="9999\n"), 2, str(path), "folder")
+    assert path.read_text("utf-8") == PARTIAL
+
+
+def test_read_only_commands_still_read_a_read_only_state_file(tmp_path: Path) -> None:
+    path = read_only_file(tmp_path)
+    r = state_run(path, "--json", "retries")
+    assert r.code == 0, r.err
+    assert {p["id"]: p["remaining"] for p in r.json["pins"]}["sign"] == 4
+    for command in (["info"], ["expiry"], ["cert", "show", "auth"]):
+        r = state_run(path, *command)
+        assert r.code == 0, (command, r.err)
+    report = tmp_path / "report.jsonl"
+    r = state_run(path, "doctor", "--report", str(report))  # no PIN: nothing changes
+    assert r.code == 0, r.err
+    assert path.read_text("utf-8") == PARTIAL
+
+
+def test_a_writable_state_file_still_keeps_a_wrong_try(tmp_path: Path) -> None:
+    path = tmp_path / "card.json"
+    path.write_text(PARTIAL, "utf-8")
+    r = state_run(path, "verify-pin", "2", input="9999\n")
+    assert r.code == 3, r.err
+    assert load_state(path).pins["auth"].remaining == 2
