@@ -46,8 +46,9 @@ def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -
         card, save = VirtualCard(CardState.default()), None
 
     def report(event: str) -> None:
-        # Only once connected is the card served; until then, and after pcscd went
-        # away, the bridge retries and says so once.
+        # "Serving" only once vpcd has spoken to the card; until then (vpcd cannot be
+        # reached, or another card holds the port), and after pcscd went away, the
+        # bridge retries and says so once.
         key = "emulator.serving" if event == "connected" else "emulator.waiting"
         app.note(t(key, host=host, port=vpcd_port))
 
