@@ -47,7 +47,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from apdu import jsonfile
 from apdu.errors import english
-from apdu.outfile import OutputError, check, write_whole
+from apdu.outfile import check, write_whole
 from apdu.transport import finite_number
 
 from .. import profile
@@ -675,14 +675,11 @@ def load_state(path: str | os.PathLike[str]) -> CardState:
 
 
 def check_writable(path: str | os.PathLike[str]) -> None:
-    """Refuse, before any work, a state file :func:`save_state` could not write: the
-    rule of :func:`apdu.outfile.check` for state files (no streams, an existing regular
-    file replaced unless read-only), and the folder must take the temporary file that
-    is renamed over an existing one (``no-folder`` otherwise). :class:`OutputError`."""
-    target = check(path, streams=False, overwrite=True)
-    folder = os.path.dirname(target.path)
-    if target.replaces and not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(os.fspath(path), "no-folder")
+    """Refuse, before any work, a state file :func:`save_state` could not write
+    (:class:`OutputError`): the rule of :func:`apdu.outfile.check` for state files, no
+    streams and an existing regular file replaced (unless it is read-only, or its
+    folder cannot take the new file renamed over it)."""
+    check(path, streams=False, overwrite=True)
 
 
 def save_state(state: CardState, path: str | os.PathLike[str]) -> None:
