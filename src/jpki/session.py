@@ -8,6 +8,8 @@ transport stack from it and takes it down again.
 The virtual card's state may be a state file: it is read when it exists (else the
 default card is used) and written back only when the session changed the card, so
 a read-only session leaves a partial file as the user wrote it, and creates none.
+A session that may change the card (``may_change``) checks first that the file can
+be written, so that a try is never spent on a card whose state would then be lost.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ class SessionSpec:
     - ``trace``: write each exchange to standard error (True) or to a text stream;
       personal data is never shown there.
     - ``transaction``: the whole session is one PC/SC transaction.
+    - ``may_change``: the session may change the card (try or change a PIN): a state
+      file given as ``emulator`` must then be one that can be written
+      (:func:`jpki.emulator.statefile.check_writable`), checked as the session opens,
+      before anything is sent (:class:`apdu.outfile.OutputError`).
 
     ``replay`` excludes ``reader``, ``emulator`` and ``record``; ``emulator``
     excludes ``reader``; ``record_personal`` needs ``record`` (:class:`ValueError`).
@@ -66,6 +72,7 @@ class SessionSpec:
     overwrite: bool = False
     trace: bool | TextIO = False
     transaction: bool = True
+    may_change: bool = False
 
     def __post_init__(self) -> None:
         if self.record_personal and self.record is None:
@@ -144,7 +151,7 @@ def _emulator(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
     emulator = spec.emulator
     save = _nothing
     if isinstance(emulator, str | os.PathLike):
-        state, save = state_file(emulator)
+        state, save = state_file(emulator, writable=spec.may_change)
     elif isinstance(emulator, bool):
         state = CardState.default()
     else:
@@ -155,12 +162,16 @@ def _emulator(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
     return EmulatorTransport(VirtualCard(state, prepare=emulator is not True)), save
 
 
-def state_file(path: str | os.PathLike[str]) -> tuple[CardState, Callable[[], None]]:
+def state_file(
+    path: str | os.PathLike[str], *, writable: bool = False
+) -> tuple[CardState, Callable[[], None]]:
     """The virtual card's state in ``path`` (the default card when there is no file),
-    and a function that writes it back only if it changed since: a partial file that
-    nothing changed stays as the user wrote it, and a missing one is not created.
-    A bad file raises :class:`jpki.emulator.StateError`; a path no state file can be
-    written to (a link to nothing, no folder) :class:`apdu.outfile.OutputError`."""
+    and a function that writes it if it changed since it was read or last written: a
+    partial file that nothing changed stays as the user wrote it, and a missing one
+    is not created. A bad file raises :class:`jpki.emulator.StateError`; a path no
+    state file can be written to (a link to nothing, no folder) and, with
+    ``writable``, an existing file that could not be replaced (read-only, in a folder
+    that cannot be written) :class:`apdu.outfile.OutputError`."""
     from pathlib import Path  # here: pathlib costs ~5 ms at start, and a reader needs none
 
     from .emulator import CardState, load_state, save_state
@@ -168,16 +179,23 @@ def state_file(path: str | os.PathLike[str]) -> tuple[CardState, Callable[[], No
     file = Path(path)
     if file.exists():
         state = load_state(file)  # a device, a FIFO or a folder is refused there
+        if writable:
+            from .emulator.statefile import check_writable
+
+            check_writable(file)
     else:  # a new file: its folder must take it, and a link to nothing is refused
         from apdu.outfile import check
 
         check(file, streams=False, overwrite=False)
         state = CardState.default()
-    before = state.to_json()
+    saved = state.to_json()
 
     def save() -> None:
-        if state.to_json() != before:
+        nonlocal saved
+        now = state.to_json()
+        if now != saved:
             save_state(state, file)
+            saved = now
 
     return state, save
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from cli_runner import Run, jpkitool
-from jpki.emulator import build_state, certificates
+from jpki.emulator import build_state, certificates, load_state
 from jpki.emulator.pcscd import PcscdInstance
 from outcomes import failed
 
@@ -85,6 +87,84 @@ def test_serve_restart_and_sigterm(own_pcscd: PcscdInstance, tmp_path: Path) -> 
     assert "virtual card stopped" in err.lower()
     # Only read: the user's partial file is left exactly as written.
     assert state.read_text("utf-8") == written
+
+
+# -- the state file keeps what was served; one card per vpcd port -----------------
+
+
+def serve_process(pcscd: PcscdInstance, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, **pcscd.env}
+    cmd = [sys.executable, "-m", "jpki", "--lang", "en", "emulator", "serve"]
+    cmd += ["--vpcd-port", str(pcscd.port), *args]
+    return subprocess.Popen(
+        cmd, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+
+
+class Lines:
+    """A process's stderr lines as they come; :meth:`next` waits for one."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        assert proc.stderr is not None
+        stream = proc.stderr
+        threading.Thread(target=lambda: [self.lines.put(x) for x in stream], daemon=True).start()
+
+    def next(self, timeout: float = 60) -> str:
+        return self.lines.get(timeout=timeout)
+
+    def until(self, words: str) -> str:
+        """The first line holding ``words`` (lines before it are skipped)."""
+        while words not in (line := self.next()):
+            pass
+        return line
+
+
+def test_a_sigkilled_serve_keeps_a_pin_changed_through_pcscd(
+    own_pcscd: PcscdInstance, tmp_path: Path
+) -> None:
+    state = tmp_path / "card.json"
+    state.write_text(json.dumps({"pins": {"sign": {"remaining": 4}}}), "utf-8")
+    proc = serve_process(own_pcscd, "--state", str(state))
+    try:
+        wait_for(own_pcscd.env, present=True, timeout=60)
+        changed = jpkitool("--lang", "en", "--reader", READER, "change-pin", "2",
+                           input="1234\n7391\n7391\n", env=own_pcscd.env)  # fmt: skip
+        assert changed.code == 0 and "changed" in changed.out, changed.out + changed.err
+    finally:
+        proc.kill()  # no chance to save anything at exit
+        proc.communicate(timeout=60)
+    saved = load_state(state)
+    assert (saved.pins["auth"].value, saved.pins["auth"].remaining) == ("7391", 3)
+    assert saved.pins["sign"].remaining == 4
+
+
+def test_a_second_serve_on_a_served_port_waits_and_serves_once_the_first_stops(
+    own_pcscd: PcscdInstance,
+) -> None:
+    first = serve_process(own_pcscd)
+    first_lines = Lines(first)
+    second: subprocess.Popen[str] | None = None
+    try:
+        first_lines.until("Serving")  # (a fresh pcscd may open the port a little later)
+        wait_for(own_pcscd.env, present=True, timeout=60)
+        second = serve_process(own_pcscd)
+        second_lines = Lines(second)
+        # vpcd never speaks to a second card on its port: this one says it waits.
+        line = second_lines.next()
+        assert "Waiting for pcscd's vpcd at" in line and "Serving" not in line, line
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=60)
+        assert first.returncode == 0
+        assert "Serving" in second_lines.next()  # vpcd took it once the first left
+        run = wait_for(own_pcscd.env, present=True, timeout=60)
+        assert run.code == 0
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.communicate(timeout=60)
+    assert second is not None and second.returncode == 0
 
 
 # -- OpenSC ------------------------------------------------------------------

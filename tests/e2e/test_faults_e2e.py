@@ -544,7 +544,7 @@ class Lines:
                 return time.monotonic() - start
 
 
-WAITING = "Cannot reach vpcd at 127.0.0.1:"
+WAITING = "Waiting for pcscd's vpcd at 127.0.0.1:"
 SERVING = "Serving the virtual My Number Card"
 
 

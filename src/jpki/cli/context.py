@@ -97,8 +97,9 @@ class AppContext:
         if sys.stderr.isatty():
             click.echo(t("wait.insert_card"), err=True)
 
-    def session_spec(self, transaction: bool = True) -> SessionSpec:
-        """The session the options ask for (the option conflicts were refused above)."""
+    def session_spec(self, transaction: bool = True, may_change: bool = False) -> SessionSpec:
+        """The session the options ask for (the option conflicts were refused above);
+        ``may_change``: the command may try or change a PIN (:class:`SessionSpec`)."""
         opts = self.options
         return SessionSpec(
             reader=opts.reader,
@@ -112,21 +113,26 @@ class AppContext:
             overwrite=opts.overwrite,
             trace=opts.verbose,
             transaction=transaction,
+            may_change=may_change,
         )
 
     @contextlib.contextmanager
-    def transport(self, transaction: bool = True) -> Iterator[BaseTransport]:
+    def transport(
+        self, transaction: bool = True, may_change: bool = False
+    ) -> Iterator[BaseTransport]:
         """The transport the options ask for, wrapped for recording and tracing.
 
         With ``transaction`` the whole session is one PC/SC transaction; without, the
-        command opens its own (:meth:`jpki.card.MyNumberCard.transaction`).
+        command opens its own (:meth:`jpki.card.MyNumberCard.transaction`). A command
+        that may try or change a PIN passes ``may_change``: an ``--emulator-state``
+        file that could not be written is then refused before anything is asked.
         """
-        with open_session(self.session_spec(transaction)) as transport:
+        with open_session(self.session_spec(transaction, may_change)) as transport:
             yield transport
 
     @contextlib.contextmanager
-    def card(self, transaction: bool = True) -> Iterator[MyNumberCard]:
-        with self.transport(transaction) as transport:
+    def card(self, transaction: bool = True, may_change: bool = False) -> Iterator[MyNumberCard]:
+        with self.transport(transaction, may_change) as transport:
             yield MyNumberCard(transport)
 
     # -- failures -------------------------------------------------------------

@@ -97,14 +97,29 @@ def _more(n: int) -> int:
 
 
 class VirtualCard:
-    """A My Number card in memory. ``state`` is mutated as PINs are tried and changed."""
+    """A My Number card in memory. ``state`` is mutated as PINs are tried and changed;
+    :attr:`changes` counts those mutations."""
 
-    def __init__(self, state: CardState, *, prepare: bool = True) -> None:
+    def __init__(
+        self,
+        state: CardState,
+        *,
+        prepare: bool = True,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         """``prepare``: build the certificates now (cached), so that the first READ
         BINARY of one answers at once, as a served card must; a session in this
         process that may never read one (``--emulator retries``) passes False and
-        loads no certificate code unless a certificate is read."""
+        loads no certificate code unless a certificate is read.
+
+        ``on_change``: called after each command that changed ``state`` (a try spent,
+        a counter restored, a PIN changed), before its answer is returned, with the
+        card locked: ``emulator serve --state`` saves the state there. What it raises
+        comes out of :meth:`process` (the command is then not answered)."""
         self.state = state
+        self.on_change = on_change
+        #: Times a command changed ``state`` (cheap to compare: no serialising).
+        self.changes = 0
         self._lock = threading.Lock()
         self._app: Application | None = None
         self._ef: int | None = None
@@ -179,7 +194,8 @@ class VirtualCard:
         return frozenset(self._verified)
 
     def process(self, apdu: bytes) -> bytes:
-        """Answer one command APDU (after the state's latency). Never raises."""
+        """Answer one command APDU (after the state's latency). Never raises, but for
+        what ``on_change`` raises."""
         if self.state.latency_ms > 0:
             time.sleep(self.state.latency_ms / 1000)
         with self._lock:
@@ -187,11 +203,14 @@ class VirtualCard:
             if self._answer_6f00:
                 self._answer_6f00 = False
                 return _r(SW.NO_PRECISE_DIAGNOSIS).to_bytes()
+            before = self.changes
             try:
                 resp = self._dispatch(bytes(apdu))
             except Exception:  # a bug in the emulator, not the caller
                 log.exception("virtual card failed on %s", redact_command(bytes(apdu))[0])
                 resp = _r(SW.NO_PRECISE_DIAGNOSIS)
+            if self.changes != before and self.on_change is not None:
+                self.on_change()
         return resp.to_bytes()
 
     @property
@@ -409,10 +428,13 @@ class VirtualCard:
         if slot.blocked:
             return _r(SW.REFERENCE_DATA_NOT_USABLE)
         if cmd.data == slot.value.encode("utf-8"):
-            slot.remaining = slot.max
+            if slot.remaining != slot.max:
+                slot.remaining = slot.max
+                self.changes += 1
             self._verified.add(key.id)
             return _r(SW.OK)
         slot.remaining -= 1
+        self.changes += 1
         self._verified.discard(key.id)
         return _r(SW.VERIFY_FAILED | slot.remaining)
 
@@ -439,8 +461,9 @@ class VirtualCard:
             return _r(SW.INCORRECT_DATA)
         if not key.format.valid(text) or key.format.normalise(text) != text:
             return _r(SW.INCORRECT_DATA)
-        if not self.state.quirks.change_not_kept:
+        if not self.state.quirks.change_not_kept and slot.value != text:
             slot.value = text
+            self.changes += 1
         return _r(SW.OK)
 
     # -- GET RESPONSE ----------------------------------------------------------------

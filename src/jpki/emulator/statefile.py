@@ -47,7 +47,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from apdu import jsonfile
 from apdu.errors import english
-from apdu.outfile import write_whole
+from apdu.outfile import check, write_whole
 from apdu.transport import finite_number
 
 from .. import profile
@@ -672,6 +672,14 @@ def load_state(path: str | os.PathLike[str]) -> CardState:
         raise StateError("", exc.code, path=path, **exc.params) from None
     except StateError as exc:
         raise StateError(exc.field, exc.code, path=path, **exc.params) from None
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, a state file :func:`save_state` could not write
+    (:class:`OutputError`): the rule of :func:`apdu.outfile.check` for state files, no
+    streams and an existing regular file replaced (unless it is read-only, or its
+    folder cannot take the new file renamed over it)."""
+    check(path, streams=False, overwrite=True)
 
 
 def save_state(state: CardState, path: str | os.PathLike[str]) -> None:

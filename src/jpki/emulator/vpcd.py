@@ -7,6 +7,12 @@ length, then the payload. A 1-byte payload is a control — ``00`` power off,
 longer is a command APDU, answered with the response APDU. Closing the socket
 is what pcscd sees as the card being removed; a card's ``process`` does that by
 raising :class:`CardPulled` (fault injection, :mod:`jpki.emulator.faults`).
+
+vpcd talks to one card per port: a second connection to a port already served is
+accepted (by TCP, into the listen backlog) but vpcd sends it nothing until the
+first card leaves. So a card is served only once vpcd has sent its first bytes (it
+asks for the ATR as soon as pcscd polls the reader), not once the TCP connection
+is made.
 """
 
 from __future__ import annotations
@@ -51,9 +57,14 @@ class CardPulled(Exception):
     drops the connection without answering and stays out until :meth:`VpcdBridge.connect`."""
 
 
-#: What :class:`VpcdBridge` reports: ``waiting`` (vpcd cannot be reached; said once
-#: until it connects) and ``connected``.
+#: What :class:`VpcdBridge` reports: ``waiting`` (vpcd cannot be reached, or has not
+#: spoken within :attr:`VpcdBridge.quiet` seconds of the connection; said once until
+#: connected) and ``connected`` (vpcd sent its first bytes: the card is served).
 BridgeEvent = Literal["waiting", "connected"]
+
+#: Seconds a new connection may stay silent before the bridge says it is waiting
+#: (pcscd polls a vpcd reader every 0.4 s, and vpcd asks for the ATR at once).
+QUIET = 2.0
 
 
 def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
@@ -80,7 +91,12 @@ def _quick_ack(sock: socket.socket) -> None:
 
 
 class VpcdBridge:
-    """Serves ``card`` on pcscd's vpcd port; ``card`` may be replaced at any time."""
+    """Serves ``card`` on pcscd's vpcd port; ``card`` may be replaced at any time.
+
+    If the card's ``process`` raises anything but :class:`CardPulled` (its state
+    could not be saved), the command is not answered, the connection is closed and
+    serving stops; the error is kept in :attr:`failure` (:func:`serve` raises it).
+    """
 
     def __init__(
         self,
@@ -99,10 +115,35 @@ class VpcdBridge:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._paused = _Flag()
+        self._waiting_said = False
+        #: Seconds a new connection may stay silent before ``waiting`` is reported.
+        self.quiet = QUIET
+        #: What the card raised that stopped serving (see the class docstring).
+        self.failure: Exception | None = None
 
     # -- one connection -------------------------------------------------------
 
+    def _first_bytes(self, sock: socket.socket) -> bool:
+        """Wait until vpcd sends something on a new connection (True), saying
+        ``waiting`` if it stays silent for :attr:`quiet` seconds; False if the
+        connection ends first (vpcd went away, or the bridge is stopped)."""
+        heard = _peek(sock, self.quiet)
+        if heard is None:
+            self._say_waiting("connected, but vpcd is silent (another card on this port?)")
+            heard = _peek(sock, None)
+        return bool(heard)
+
+    @property
+    def _at(self) -> tuple[str, int]:
+        return self.host, self.port
+
     def _serve_connection(self, sock: socket.socket) -> None:
+        if not self._first_bytes(sock):
+            return
+        self._waiting_said = False
+        log.info("vpcd at %s:%d is talking to the card", *self._at)
+        self._report("connected")
+        self._connected.set()
         while not self._stop.is_set():
             head = _recv_exact(sock, 2)
             if head is None:
@@ -143,31 +184,30 @@ class VpcdBridge:
     # -- the serving loop -----------------------------------------------------
 
     def serve_forever(self, stop: threading.Event | None = None) -> None:
-        """Serve until stopped, reconnecting (with backoff) when pcscd goes away."""
+        """Serve until stopped, reconnecting (with backoff) when pcscd goes away, or
+        until the card fails (:attr:`failure`)."""
         if stop is not None:
             self._stop = stop
         delay = 0.05
-        waiting_said = False
         while not self._stop.is_set():
             sock = self._connect()
             if sock is None:
-                if not waiting_said:
-                    log.info("waiting for pcscd's vpcd at %s:%d", self.host, self.port)
-                    self._report("waiting")
-                    waiting_said = True
+                self._say_waiting("cannot connect")
                 self._stop.wait(delay)
                 delay = min(delay * 2, 2.0)
                 continue
-            delay, waiting_said = 0.05, False
-            log.info("connected to vpcd at %s:%d", self.host, self.port)
-            self._report("connected")
+            delay = 0.05
+            log.info("connected to vpcd at %s:%d", *self._at)
             with self._lock:
                 self._sock = sock
-            self._connected.set()
             try:
                 self._serve_connection(sock)
             except OSError as exc:
                 log.info("vpcd connection lost: %s", exc)
+            except Exception as exc:  # the card failed: not answered, and serving ends
+                log.info("the card failed, serving stops: %r", exc)
+                self.failure = exc
+                self._stop.set()
             finally:
                 self._connected.clear()
                 with self._lock:
@@ -176,6 +216,13 @@ class VpcdBridge:
             if self._paused.is_set():
                 self._paused.wait_clear(self._stop)
 
+    def _say_waiting(self, why: str) -> None:
+        """Report ``waiting``, once until vpcd talks to the card."""
+        if not self._waiting_said:
+            self._waiting_said = True
+            log.info("waiting for pcscd's vpcd at %s:%d: %s", *self._at, why)
+            self._report("waiting")
+
     def _report(self, event: BridgeEvent) -> None:
         if self.on_event is not None:
             self.on_event(event)
@@ -183,7 +230,7 @@ class VpcdBridge:
     # -- control from tests ---------------------------------------------------
 
     def start(self, timeout: float = 10.0) -> VpcdBridge:
-        """Serve in a daemon thread; return once connected to vpcd."""
+        """Serve in a daemon thread; return once vpcd has spoken to the card."""
         self._stop.clear()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="vpcd")
         self._thread.start()
@@ -221,6 +268,18 @@ class VpcdBridge:
             self._thread = None
 
 
+def _peek(sock: socket.socket, timeout: float | None) -> bool | None:
+    """Whether bytes came (True) or the connection ended (False) within ``timeout``
+    seconds (None: no limit); None if neither did."""
+    sock.settimeout(timeout)
+    try:
+        return bool(sock.recv(1, socket.MSG_PEEK))
+    except (TimeoutError, BlockingIOError):  # (a timeout of 0: non-blocking)
+        return None
+    finally:
+        sock.settimeout(None)
+
+
 class _Flag:
     """A settable flag that can be waited on until cleared."""
 
@@ -253,7 +312,8 @@ def serve(
     on_event: Callable[[BridgeEvent], None] | None = None,
 ) -> None:
     """Serve ``card`` until SIGINT or SIGTERM (the ``emulator serve`` command),
-    reconnecting whenever vpcd goes away; ``on_event`` hears of it (:data:`BridgeEvent`)."""
+    reconnecting whenever vpcd goes away; ``on_event`` hears of it (:data:`BridgeEvent`).
+    What the card raised that stopped serving (:attr:`VpcdBridge.failure`) is raised."""
     stop = threading.Event()
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -271,3 +331,5 @@ def serve(
         thread.join(5)
         for s, h in previous.items():
             signal.signal(s, h)
+    if bridge.failure is not None:
+        raise bridge.failure

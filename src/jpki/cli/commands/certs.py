@@ -83,7 +83,7 @@ def certificate_session(
     """The card in one transaction, and for the sign certificate ① asked first as
     verify-pin asks it (with its ``--force`` and ``--accept-unknown-count``).
     ``absent_ok``: a card without sign certificate asks nothing."""
-    with app.card(transaction=False) as card:
+    with app.card(transaction=False, may_change=needs_sign) as card:
         plan: PinPlan | None = None
         if needs_sign and absent_ok:
             with card.transaction():

@@ -34,21 +34,27 @@ def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -
     from ...emulator.vpcd import serve as serve_vpcd
     from ...session import state_file
 
-    # Saved only if the card changed: a partial file nothing touched stays as written.
-    state, save = state_file(state_path) if state_path else (CardState.default(), None)
-    card = VirtualCard(state)
+    # A state file must be one the card's changes can be saved to, checked before
+    # serving; it is saved after each command that changed the card, before that
+    # command is answered (a SIGKILL loses nothing answered), and only then: a
+    # partial file nothing changed stays as written. A save that fails ends serving
+    # with that command unanswered (the card is taken out).
+    if state_path is not None:
+        state, save = state_file(state_path, writable=True)
+        card = VirtualCard(state, on_change=save)
+    else:
+        card, save = VirtualCard(CardState.default()), None
 
     def report(event: str) -> None:
-        # Only once connected is the card served; until then, and after pcscd went
-        # away, the bridge retries and says so once.
+        # "Serving" only once vpcd has spoken to the card; until then (vpcd cannot be
+        # reached, or another card holds the port), and after pcscd went away, the
+        # bridge retries and says so once.
         key = "emulator.serving" if event == "connected" else "emulator.waiting"
         app.note(t(key, host=host, port=vpcd_port))
 
-    try:
-        serve_vpcd(card, vpcd_port, host, report)
-    finally:
-        if save is not None:
-            save()
+    serve_vpcd(card, vpcd_port, host, report)
+    if save is not None:
+        save()  # (nothing is left to save: every change was saved as it happened)
     app.note(t("emulator.stopped"))
 
 

@@ -321,9 +321,10 @@ def open_card(
     app: AppContext, stack: contextlib.ExitStack, operation: str, transaction: bool = True
 ) -> MyNumberCard:
     """The card session, entered on ``stack``; a failure to open it (no card, reader
-    taken, no answer) is reported with "no PIN was sent"."""
+    taken, no answer, a state file that could not keep the change) is reported with
+    "no PIN was sent"."""
     try:
-        return stack.enter_context(app.card(transaction=transaction))
+        return stack.enter_context(app.card(transaction=transaction, may_change=True))
     except Exception as exc:
         report_failure(app, None, exc, operation)
 

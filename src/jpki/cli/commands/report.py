@@ -97,7 +97,8 @@ def run(app: AppContext, path: str, pin_no: str | None) -> None:
     if opts.json and outfile.same_target(path, outfile.STDOUT):
         raise UsageFailure("usage.same_output")  # the report and the JSON would mix
     pin = profile.PINS_BY_ID["sign" if pin_no == "1" else "cardinfo"] if pin_no else None
-    spec = replace(app.session_spec(transaction=False), record=path, record_personal=False)
+    spec = app.session_spec(transaction=False, may_change=pin is not None)
+    spec = replace(spec, record=path, record_personal=False)
     failure: Exception | None = None
     refused: ExitWith | None = None
     with contextlib.ExitStack() as stack:
