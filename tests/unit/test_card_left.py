@@ -228,3 +228,45 @@ def test_a_wrong_sign_pin_for_the_certificate_is_left_too() -> None:
         read_certificate(card, "sign", sign_pin="WRONG1")
     result = caught.value.result  # type: ignore[attr-defined]
     assert result.card_left is CardLeft.PROVEN_CLEAR and card.card_left is CardLeft.PROVEN_CLEAR
+
+
+# -- the ending's decisions, one by one ------------------------------------------------
+
+
+@pytest.mark.parametrize(("sw", "closed"), [("6982", True), ("9000", False), ("6A82", None)])
+def test_a_proof_read_is_closed_open_or_unknown(sw: str, closed: bool | None) -> None:
+    def answer(apdu: bytes) -> bytes:
+        if apdu[1] == 0xB0:  # the one-byte read
+            return bytes.fromhex(("30" if sw == "9000" else "") + sw)
+        return b"\x90\x00"
+
+    card = MyNumberCard(FunctionTransport(answer))
+    assert card._closed(profile.SIGN_CERT) is closed
+
+
+def test_the_isd_first_else_the_first_application_not_verified() -> None:
+    selected: list[bytes] = []
+
+    def answer(apdu: bytes) -> bytes:
+        selected.append(apdu[5:])
+        return b"\x6a\x82" if apdu[5:] in (profile.ISD.aid, profile.CARDINFO.aid) else b"\x90\x00"
+
+    card = MyNumberCard(FunctionTransport(answer))
+    # ① verified in JPKI: not JPKI again; the ISD and CARDINFO refuse; SURFACE answers
+    assert card._leave_applications({profile.JPKI})
+    assert selected == [profile.ISD.aid, profile.CARDINFO.aid, profile.SURFACE.aid]
+    selected.clear()
+    refuse_all = MyNumberCard(FunctionTransport(lambda apdu: b"\x6a\x82"))
+    assert not refuse_all._leave_applications({profile.JPKI})
+
+
+def test_an_unconfirmed_change_keeps_the_card_answer() -> None:
+    from jpki.errors import ChangeUnconfirmedError
+
+    virtual = VirtualCard(build_state(quirks={"change_not_kept": True}))
+    card = MyNumberCard(EmulatorTransport(virtual))
+    with card.transaction(), pytest.raises(ChangeUnconfirmedError) as caught:
+        change_pin(card, "2", "1234", "5039")
+    (key,) = caught.value.result.pins[0].keys  # type: ignore[attr-defined]
+    assert (key.sw, key.confirmed, key.after.remaining) == (0x63C2, False, 2)
+    assert caught.value.remaining == 2
