@@ -60,3 +60,50 @@ def jpkitool_inprocess(*args: str, input: str = "") -> Run:
         code = main(list(args))
     assert "Traceback" not in err.getvalue(), err.getvalue()
     return Run(code, out.getvalue(), err.getvalue())
+
+
+def serve_process(
+    port: int, *args: str, lang: str = "en", env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """``jpkitool emulator serve`` on vpcd port ``port`` as a user starts it; its
+    stderr is a pipe (read it with :class:`StderrLines`)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    full_env.update(env or {})
+    cmd = [sys.executable, "-m", "jpki", "--lang", lang, "emulator", "serve"]
+    cmd += ["--vpcd-port", str(port), *args]
+    return subprocess.Popen(
+        cmd, env=full_env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+
+
+class StderrLines:
+    """What a process writes to stderr, collected as it comes (the pipe never fills).
+    Every wait gives up after ``patience`` seconds: a limit, never a measure."""
+
+    def __init__(self, proc: subprocess.Popen[str], patience: float = 60.0) -> None:
+        import queue
+        import threading
+
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.patience = patience
+        assert proc.stderr is not None
+        stream = proc.stderr
+        self.thread = threading.Thread(
+            target=lambda: [self.lines.put(x) for x in stream], daemon=True
+        )
+        self.thread.start()
+
+    def next(self) -> str:
+        """The next line, waiting for it."""
+        return self.lines.get(timeout=self.patience)
+
+    def until(self, words: str) -> str:
+        """The first line holding ``words`` (lines before it are skipped)."""
+        while words not in (line := self.next()):
+            pass
+        return line
+
+    def all(self) -> list[str]:
+        """Every line, once the process has ended."""
+        self.thread.join(self.patience)
+        return list(self.lines.queue)

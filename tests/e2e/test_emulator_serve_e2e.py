@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +21,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from cli_runner import Run, jpkitool
+from cli_runner import Run, StderrLines, jpkitool, serve_process
 from jpki.emulator import build_state, certificates, load_state
 from jpki.emulator.pcscd import PcscdInstance
 from outcomes import failed
@@ -92,40 +90,12 @@ def test_serve_restart_and_sigterm(own_pcscd: PcscdInstance, tmp_path: Path) -> 
 # -- the state file keeps what was served; one card per vpcd port -----------------
 
 
-def serve_process(pcscd: PcscdInstance, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, **pcscd.env}
-    cmd = [sys.executable, "-m", "jpki", "--lang", "en", "emulator", "serve"]
-    cmd += ["--vpcd-port", str(pcscd.port), *args]
-    return subprocess.Popen(
-        cmd, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-
-
-class Lines:
-    """A process's stderr lines as they come; :meth:`next` waits for one."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.lines: queue.Queue[str] = queue.Queue()
-        assert proc.stderr is not None
-        stream = proc.stderr
-        threading.Thread(target=lambda: [self.lines.put(x) for x in stream], daemon=True).start()
-
-    def next(self, timeout: float = 60) -> str:
-        return self.lines.get(timeout=timeout)
-
-    def until(self, words: str) -> str:
-        """The first line holding ``words`` (lines before it are skipped)."""
-        while words not in (line := self.next()):
-            pass
-        return line
-
-
 def test_a_sigkilled_serve_keeps_a_pin_changed_through_pcscd(
     own_pcscd: PcscdInstance, tmp_path: Path
 ) -> None:
     state = tmp_path / "card.json"
     state.write_text(json.dumps({"pins": {"sign": {"remaining": 4}}}), "utf-8")
-    proc = serve_process(own_pcscd, "--state", str(state))
+    proc = serve_process(own_pcscd.port, "--state", str(state), env=own_pcscd.env)
     try:
         wait_for(own_pcscd.env, present=True, timeout=60)
         changed = jpkitool("--lang", "en", "--reader", READER, "change-pin", "2",
@@ -142,14 +112,14 @@ def test_a_sigkilled_serve_keeps_a_pin_changed_through_pcscd(
 def test_a_second_serve_on_a_served_port_waits_and_serves_once_the_first_stops(
     own_pcscd: PcscdInstance,
 ) -> None:
-    first = serve_process(own_pcscd)
-    first_lines = Lines(first)
+    first = serve_process(own_pcscd.port, env=own_pcscd.env)
+    first_lines = StderrLines(first)
     second: subprocess.Popen[str] | None = None
     try:
         first_lines.until("Serving")  # (a fresh pcscd may open the port a little later)
         wait_for(own_pcscd.env, present=True, timeout=60)
-        second = serve_process(own_pcscd)
-        second_lines = Lines(second)
+        second = serve_process(own_pcscd.port, env=own_pcscd.env)
+        second_lines = StderrLines(second)
         # vpcd never speaks to a second card on its port: this one says it waits.
         line = second_lines.next()
         assert "Waiting for pcscd's vpcd at" in line and "Serving" not in line, line

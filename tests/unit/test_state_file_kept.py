@@ -13,16 +13,12 @@ here waits for time to pass: each step waits for an answer, a line or an exit.
 from __future__ import annotations
 
 import os
-import queue
-import subprocess
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from cli_runner import Run
+from cli_runner import Run, StderrLines, serve_process
 from cli_runner import jpkitool_inprocess as run
 from fake_vpcd import PATIENCE, FakeVpcd
 from jpki import profile
@@ -177,40 +173,13 @@ def test_serve_refuses_a_state_file_it_could_not_save_before_serving(
 # -- emulator serve --state: saved after every change --------------------------------
 
 
-def serve_process(port: int, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    cmd = [sys.executable, "-m", "jpki", "--lang", "en", "emulator", "serve"]
-    cmd += ["--vpcd-port", str(port), *args]
-    return subprocess.Popen(
-        cmd, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-
-
-class Lines:
-    """What a process writes to stderr, collected as it comes (the pipe never fills)."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.lines: queue.Queue[str] = queue.Queue()
-        assert proc.stderr is not None
-        stream = proc.stderr
-        self.thread = threading.Thread(
-            target=lambda: [self.lines.put(x) for x in stream], daemon=True
-        )
-        self.thread.start()
-
-    def all(self) -> list[str]:
-        """Every line, once the process has ended."""
-        self.thread.join(PATIENCE)
-        return list(self.lines.queue)
-
-
 def test_serve_saves_each_change_before_answering_so_a_sigkill_keeps_it(
     fake: FakeVpcd, tmp_path: Path
 ) -> None:
     path = tmp_path / "card.json"
     path.write_text(PARTIAL, "utf-8")
     proc = serve_process(fake.port, "--state", str(path))
-    lines = Lines(proc)
+    lines = StderrLines(proc)
     try:
         fake.accept()
         fake.atr()
@@ -240,7 +209,7 @@ def test_a_change_serve_cannot_save_is_not_answered_and_ends_serving(
     path = tmp_path / "card.json"
     path.write_text("{}", "utf-8")
     proc = serve_process(fake.port, "--state", str(path))
-    lines = Lines(proc)
+    lines = StderrLines(proc)
     try:
         fake.accept()
         fake.atr()

@@ -9,16 +9,14 @@ step waits for an event or a line, never for time to pass.
 
 from __future__ import annotations
 
-import os
 import queue
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 
 import pytest
 
+from cli_runner import StderrLines, serve_process
 from fake_vpcd import PATIENCE, FakeVpcd
 from jpki.emulator import CardState, VirtualCard
 from jpki.emulator.vpcd import BridgeEvent, VpcdBridge
@@ -112,28 +110,6 @@ def test_start_returns_only_once_vpcd_has_spoken(fake: FakeVpcd) -> None:
 # -- emulator serve, as a user runs it -------------------------------------------------
 
 
-def serve_process(port: int, *args: str, lang: str = "en") -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    cmd = [sys.executable, "-m", "jpki", "--lang", lang, "emulator", "serve"]
-    cmd += ["--vpcd-port", str(port), *args]
-    return subprocess.Popen(
-        cmd, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-
-
-class Lines:
-    """The lines a process writes to stderr, as they come."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.lines: queue.Queue[str] = queue.Queue()
-        assert proc.stderr is not None
-        stream = proc.stderr
-        threading.Thread(target=lambda: [self.lines.put(x) for x in stream], daemon=True).start()
-
-    def next(self) -> str:
-        return self.lines.get(timeout=PATIENCE)
-
-
 @pytest.mark.parametrize(
     ("lang", "waiting", "serving"),
     [
@@ -145,7 +121,7 @@ def test_serve_says_waiting_on_a_silent_vpcd_and_serving_only_once_it_speaks(
     fake: FakeVpcd, lang: str, waiting: str, serving: str
 ) -> None:
     proc = serve_process(fake.port, lang=lang)
-    lines = Lines(proc)
+    lines = StderrLines(proc)
     try:
         fake.accept()
         first = lines.next()
