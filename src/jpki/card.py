@@ -47,9 +47,7 @@ from .profile import Application, DataFile, Key, Token
 #: The largest offset READ BINARY can name in P1-P2.
 MAX_OFFSET = 0x7FFF
 #: Transport errors that no shorter APDU can help with.
-_FATAL = (CardRemovedError, NoCardError, ReaderBusyError, ServiceUnavailableError)
-#: The same, for other modules.
-FATAL = _FATAL
+FATAL = (CardRemovedError, NoCardError, ReaderBusyError, ServiceUnavailableError)
 
 __all__ = [
     "CardLeft",
@@ -284,7 +282,7 @@ class MyNumberCard:
             try:
                 resp = self._read_first_once(fid, le)
             except TransportError as exc:
-                if not extended or isinstance(exc, _FATAL):
+                if not extended or isinstance(exc, FATAL):
                     raise
                 resp = ResponseAPDU(b"", SW.WRONG_LENGTH)
             if not (extended and resp.sw == SW.WRONG_LENGTH):
@@ -392,7 +390,7 @@ class MyNumberCard:
                     self.select_ef(fid)
                     resp = self.send(command)
             except TransportError as exc:
-                if le <= SHORT_MAX or isinstance(exc, _FATAL):
+                if le <= SHORT_MAX or isinstance(exc, FATAL):
                     raise
                 resp = ResponseAPDU(b"", SW.WRONG_LENGTH)
             if le > SHORT_MAX and resp.sw == SW.WRONG_LENGTH:
@@ -481,7 +479,7 @@ class MyNumberCard:
             with self.transport.hide_responses():
                 if not self.select_app(file.app).ok:
                     return None
-                resp = self._read_first(file.fid, 1)
+                resp = self.read_first_byte(file.fid)
         except Exception:  # a transport error, a recording that cannot be written
             return None
         if resp.sw == SW.SECURITY_STATUS_NOT_SATISFIED:
