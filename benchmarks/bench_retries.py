@@ -80,8 +80,8 @@ def main() -> None:
         import os
 
         from apdu.pcsc import PcscTransport
-        from jpki.emulator.pcscd import PcscdInstance
         from jpki.emulator.vpcd import VpcdBridge
+        from pytest_jpkitool.pcscd import PcscdInstance
 
         with PcscdInstance() as pcscd:
             os.environ.update(pcscd.env)

@@ -83,7 +83,7 @@ def served_card() -> Iterator[tuple[str, dict[str, str]]]:
     """A default virtual card in a private pcscd: (reader name, environment)."""
     from jpki.emulator import CardState, VirtualCard
     from jpki.emulator.vpcd import VpcdBridge
-    from jpki.testing.pcscd import PcscdInstance
+    from pytest_jpkitool.pcscd import PcscdInstance
 
     with PcscdInstance() as pcscd:
         bridge = VpcdBridge(VirtualCard(CardState.default()), pcscd.port)

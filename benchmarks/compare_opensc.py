@@ -86,7 +86,7 @@ def main() -> int:
         raise SystemExit("pkcs15-tool is missing (Debian: apt install opensc)")
 
     from jpki.emulator.vpcd import VpcdBridge
-    from jpki.testing.pcscd import PcscdInstance
+    from pytest_jpkitool.pcscd import PcscdInstance
 
     state = CardState.default()
     state.latency_ms = args.latency_ms

@@ -120,7 +120,7 @@ def in_process(sessions: int) -> Soak:
 def through_pcscd(sessions: int, cli_runs: int = 0) -> list[Soak]:
     from jpki.emulator import VirtualCard
     from jpki.emulator.vpcd import VpcdBridge
-    from jpki.testing.pcscd import PcscdInstance
+    from pytest_jpkitool.pcscd import PcscdInstance
 
     with PcscdInstance() as pcscd:
         os.environ.update(pcscd.env)

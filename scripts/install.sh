@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what jpkitool needs on Debian/Ubuntu: the apt packages that are missing,
-# then a virtual environment in .venv with jpkitool and its development tools.
+# then a virtual environment in .venv with jpkitool, its development tools and its
+# test kit (testkit/, the pytest-jpkitool distribution).
 # Idempotent; needs root or sudo only when an apt package is missing.
 set -euo pipefail
 
@@ -39,5 +40,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "install.sh: installing jpkitool into .venv"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -m pip install -q -e ".[dev]" -e ./testkit
 echo "install.sh: done. Try: .venv/bin/jpkitool --emulator retries"

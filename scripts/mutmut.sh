@@ -6,7 +6,7 @@
 #                                       # a survivor is not re-run after a test is added)
 #
 # mutmut ([tool.mutmut] in pyproject.toml) mutates the top-level modules of src/jpki/
-# (not the CLI, the emulator or src/jpki/testing) and runs the fast tests against each
+# (not the CLI or the emulator) and runs the fast tests against each
 # mutant (`pytest -m 'not pcscd'`), one worker at a time. Then this prints the figures
 # (total, killed, survived, timeout, the share caught), the survivors not judged
 # equivalent, and tests/mutmut-equivalent.md, the survivors judged equivalent and why.

@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 
 echo "== ruff"
-.venv/bin/ruff check src tests hwtests benchmarks
-.venv/bin/ruff format --check src tests hwtests benchmarks
+.venv/bin/ruff check src testkit tests hwtests benchmarks
+.venv/bin/ruff format --check src testkit tests hwtests benchmarks
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"

@@ -1,8 +1,9 @@
 """Shared fixtures and the count of pcscd-backed tests.
 
 The pcscd and virtual-card fixtures (``jpki_pcscd``, ``serve_card``,
-``serve_virtual_card``, ``virtual_card_reader``) come from jpkitool's own pytest
-plugin, :mod:`jpki.emulator.pytest_plugin`. The pcscd-backed tests are marked
+``serve_virtual_card``, ``virtual_card_reader``) come from jpkitool's test kit,
+pytest-jpkitool (``testkit/``), loaded because it is installed. The pcscd-backed
+tests are marked
 ``pcscd``; the session ends with a line counting them.
 """
 
@@ -14,8 +15,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from jpki.emulator.pcscd import PcscdInstance
 from outcomes import FAILED
+from pytest_jpkitool.pcscd import PcscdInstance
 
 # Hypothesis profiles. "ci", the default: hypothesis's own 100 examples per test and
 # no deadline (a shared 2-core machine makes timings noisy); the fuzz tests take their

@@ -15,8 +15,8 @@ import pytest
 
 from cli_runner import jpkitool
 from jpki.emulator import CardState, VirtualCard
-from jpki.emulator.pcscd import PcscdInstance
 from jpki.emulator.vpcd import VpcdBridge
+from pytest_jpkitool.pcscd import PcscdInstance
 
 pytestmark = pytest.mark.pcscd
 

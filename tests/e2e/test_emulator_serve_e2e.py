@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from cli_runner import Run, StderrLines, jpkitool, serve_process
 from jpki.emulator import build_state, certificates, load_state
-from jpki.emulator.pcscd import PcscdInstance
 from outcomes import failed
+from pytest_jpkitool.pcscd import PcscdInstance
 
 pytestmark = pytest.mark.pcscd
 
@@ -34,8 +34,6 @@ READER = "Virtual PCD 00 00"
 
 @pytest.fixture
 def own_pcscd(jpki_pcscd: PcscdInstance, request: pytest.FixtureRequest) -> Iterator[PcscdInstance]:
-    if not jpki_pcscd.private:
-        pytest.skip("a second pcscd needs mount namespaces")
     instance = PcscdInstance().start()
     try:
         yield instance

@@ -1,5 +1,5 @@
 """Faults at every APDU position, end to end: subprocess → pyscard → pcscd → vpcd →
-virtual card (:class:`jpki.emulator.faults.FaultyCard`).
+virtual card (:class:`pytest_jpkitool.faults.FaultyCard`).
 
 Kinds: the card removed (vpcd connection dropped), the card not answering (a stall
 longer than the tool's timeout, ``--timeout`` = :data:`TIMEOUT` here; one case sets
@@ -39,10 +39,10 @@ from apdu import ReaderBusyError
 from cli_runner import Run, jpkitool
 from jpki.cli.failures import Exit
 from jpki.emulator import VirtualCard, build_state
-from jpki.emulator.faults import FaultKind, FaultyCard
-from jpki.emulator.pcscd import HarnessError, PcscdInstance
 from jpki.emulator.vpcd import VpcdBridge
 from outcomes import failed
+from pytest_jpkitool.faults import FaultKind, FaultyCard
+from pytest_jpkitool.pcscd import HarnessError, PcscdInstance
 
 pytestmark = pytest.mark.pcscd
 
@@ -484,8 +484,6 @@ def new_pcscd(
 ) -> Iterator[Callable[..., PcscdInstance]]:
     """``new_pcscd(start=True)``: a pcscd of its own (closed at the end, its folder
     kept only if the test failed)."""
-    if not jpki_pcscd.private:
-        pytest.skip("a second pcscd needs mount namespaces")
     made: list[PcscdInstance] = []
 
     def make(start: bool = True) -> PcscdInstance:

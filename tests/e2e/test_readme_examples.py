@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from jpki.emulator import build_state
-from jpki.testing.pcscd import PcscdInstance
-from jpki.testing.pytest_plugin import ServeVirtualCard
+from pytest_jpkitool.pcscd import PcscdInstance
+from pytest_jpkitool.plugin import ServeVirtualCard
 
 pytestmark = pytest.mark.pcscd
 

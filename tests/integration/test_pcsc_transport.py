@@ -20,8 +20,7 @@ from apdu import (
     pcsc,
 )
 from apdu.pcsc import AmbiguousReaderError, PcscTransport
-from jpki.emulator.pcscd import PcscdInstance
-from jpki.testing.pcscd import another_pcscd
+from pytest_jpkitool.pcscd import PcscdInstance, another_pcscd
 
 pytestmark = pytest.mark.pcscd
 
@@ -232,8 +231,6 @@ except ServiceUnavailableError as exc:
 def test_pcscd_stopping_during_the_wait_is_service_unavailable(jpki_pcscd: PcscdInstance) -> None:
     import os
 
-    if not jpki_pcscd.private:
-        pytest.skip("a second pcscd needs mount namespaces")
     with another_pcscd() as other:
         proc = subprocess.Popen(
             [sys.executable, "-c", WAIT_CHILD],
@@ -300,8 +297,6 @@ def test_pcscd_not_running_is_service_unavailable(tmp_path) -> None:
 
 
 def test_pcscd_without_readers_is_no_reader(jpki_pcscd: PcscdInstance) -> None:
-    if not jpki_pcscd.private:
-        pytest.skip("a second pcscd needs mount namespaces")
     with another_pcscd(readers=False) as empty:
         proc_out = _child(empty.env)
         from cli_runner import jpkitool

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jpki.testing import pcscd as harness
-from jpki.testing.pcscd import PcscdInstance, another_pcscd
+from pytest_jpkitool import pcscd as harness
+from pytest_jpkitool.pcscd import PcscdInstance, another_pcscd
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-"""The pytest plugin costs nothing when unused (issue 9, item 6).
+"""The test kit's pytest plugin costs nothing when unused.
 
-Every pytest run in an environment with jpkitool installed loads the plugin named
-by the ``pytest11`` entry point ``jpkitool``. Importing it, or running pytest on
+Every pytest run in an environment with pytest-jpkitool installed loads the plugin
+named by its ``pytest11`` entry point ``jpkitool``. Importing it, or running pytest on
 tests that use none of its fixtures, must not load the virtual card, its
 certificates, ``cryptography`` or pyscard. Each check runs in a fresh interpreter.
 """
@@ -58,8 +58,10 @@ def _root_modules() -> frozenset[str]:
     return frozenset(_modules_after("import jpki"))
 
 
-def test_entry_point_names_the_testing_plugin() -> None:
-    assert _plugin_module() == "jpki.testing.pytest_plugin"
+def test_the_plugin_is_the_test_kits() -> None:
+    (ep,) = [ep for ep in entry_points(group="pytest11") if ep.name == "jpkitool"]
+    assert ep.module == "pytest_jpkitool.plugin"
+    assert ep.dist is not None and ep.dist.name == "pytest-jpkitool"
 
 
 def test_importing_the_plugin_loads_nothing_heavy() -> None:
@@ -70,17 +72,6 @@ def test_importing_the_plugin_loads_nothing_heavy() -> None:
     # What the plugin adds on top of the jpki package itself: nothing heavy, ever.
     assert _heavy(loaded - _root_modules()) == []
     assert "cryptography" not in loaded and "asn1crypto" not in loaded
-
-
-def test_shims_keep_old_imports_working() -> None:
-    from jpki.emulator import pcscd as old_pcscd
-    from jpki.emulator import pytest_plugin as old_plugin
-    from jpki.testing import pcscd, pytest_plugin
-
-    assert old_pcscd.PcscdInstance is pcscd.PcscdInstance
-    assert old_pcscd.HarnessError is pcscd.HarnessError
-    for name in FIXTURES:
-        assert getattr(old_plugin, name) is getattr(pytest_plugin, name)
 
 
 CONFTEST = """

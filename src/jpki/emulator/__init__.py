@@ -7,8 +7,7 @@ JSON with :func:`save_state` and read with :func:`load_state` (:mod:`.statefile`
 public sources are silent are listed in :mod:`jpki.emulator.card`.
 
 The names below are imported on first use (PEP 562), so that importing a light
-submodule (``jpki.emulator.vpcd``, or the old ``jpki.emulator.pcscd`` and
-``jpki.emulator.pytest_plugin`` shims) does not load the card and ``cryptography``.
+submodule (``jpki.emulator.vpcd``) does not load the card and ``cryptography``.
 """
 
 from __future__ import annotations

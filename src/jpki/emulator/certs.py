@@ -20,10 +20,11 @@ certificate's subject is ``C=JP, L=<prefecture>, L=<city>, CN=<serial-like strin
 issue date at 01:00:00Z (10:00 JST); a 29 February birthday falls on 28 February in
 other years; serial numbers and CNs are hashes of the card serial and issue date.
 
-The four RSA keys in ``keys/`` are emulator-only test keys, NOT secret, made by
-:func:`write_keys`. With them and PKCS#1 v1.5 signatures, the certificates are the
-same bytes for the same state; :func:`certificates` caches them. A certificate the
-state gives (``CardState.certificates``) replaces the generated one of that EF.
+The four RSA keys are made at run time, once a process (:func:`private_key`), so no
+private key ships with jpkitool; within a process, the certificates are the same
+bytes for the same state (PKCS#1 v1.5 signatures; :func:`certificates` caches them).
+A certificate the state gives (``CardState.certificates``) replaces the generated
+one of that EF.
 
 Seen on: ``shared/realdata`` (auth certificate layout, dates), a public program
 reading a JPKI test card (SAN); everything else emulator only.
@@ -36,8 +37,6 @@ import datetime as dt
 import functools
 import hashlib
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asn1crypto import core as asn1_core
@@ -51,7 +50,7 @@ from .files import GIVEN_FIELDS
 if TYPE_CHECKING:
     from .state import CardState
 
-#: Key files in ``keys/`` (emulator only, not secret).
+#: The virtual card's keys (made at run time, see :func:`private_key`).
 KEY_NAMES = ("auth-root", "sign-root", "auth-user", "sign-user")
 
 EMULATOR_ORG = "JPKI-EMULATOR"
@@ -124,44 +123,16 @@ def era_birth_date(birth: dt.date) -> str:
 # -- keys -----------------------------------------------------------------------
 
 
-def _key_resource(name: str) -> bytes:
-    return resources.files(__package__).joinpath("keys", f"{name}.pem").read_bytes()
-
-
 @functools.cache
 def private_key(name: str) -> rsa.RSAPrivateKey:
-    """One of the emulator's RSA keys (:data:`KEY_NAMES`).
+    """One of the virtual card's RSA-2048 keys (:data:`KEY_NAMES`), made once a process.
 
-    The files are our own: skipping the RSA consistency check saves ~30 ms a key.
+    No private key ships with jpkitool; these are made at run time (about 50 ms each,
+    and only when a certificate is first needed).
     """
-    key = serialization.load_pem_private_key(
-        _key_resource(name), password=None, unsafe_skip_rsa_key_validation=True
-    )
-    if not isinstance(key, rsa.RSAPrivateKey):  # pragma: no cover - shipped files are RSA
-        raise TypeError(f"keys/{name}.pem is not an RSA key")
-    return key
-
-
-def write_keys(directory: Path | None = None) -> list[Path]:
-    """Generate the four RSA-2048 keys as unencrypted PKCS#8 PEM (how ``keys/`` was made).
-
-    Run ``python -c "from jpki.emulator.certs import write_keys; write_keys()"``;
-    every certificate of the emulator changes afterwards.
-    """
-    target = directory or Path(__file__).resolve().parent / "keys"
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in KEY_NAMES:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        path = target / f"{name}.pem"
-        path.write_bytes(pem)
-        written.append(path)
-    return written
+    if name not in KEY_NAMES:
+        raise KeyError(name)
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 # -- certificates ---------------------------------------------------------------

@@ -6,7 +6,7 @@ length, then the payload. A 1-byte payload is a control — ``00`` power off,
 ``01`` power on, ``02`` reset, ``04`` get ATR (answered with the ATR) — anything
 longer is a command APDU, answered with the response APDU. Closing the socket
 is what pcscd sees as the card being removed; a card's ``process`` does that by
-raising :class:`CardPulled` (fault injection, :mod:`jpki.emulator.faults`).
+raising :class:`CardPulled` (the test kit's fault injection, ``pytest_jpkitool.faults``).
 
 vpcd talks to one card per port: a second connection to a port already served is
 accepted (by TCP, into the listen backlog) but vpcd sends it nothing until the

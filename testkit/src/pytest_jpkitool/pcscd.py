@@ -6,11 +6,11 @@ bound over ``/run/pcscd``; clients reach it with ``PCSCLITE_CSOCK_NAME``. Note
 that libpcsclite reads that variable once per process (it caches the socket
 name), so a process talks to one pcscd for its whole life.
 
-Where namespaces are not available (not root, no user namespaces), a plain
-pcscd is started if none is running, and stopped afterwards.
+Where namespaces are not available (not root, no user namespaces) it refuses to
+start: a test must never reach, or stop, a pcscd it did not start.
 
 Standard library only at import time (``apdu.pcsc``, hence pyscard, is imported
-when a card is first waited for); :mod:`jpki.emulator.pcscd` re-exports this module.
+when a card is first waited for).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from pathlib import Path
 from types import TracebackType
 
 VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
-SYSTEM_SOCKET = Path("/run/pcscd/pcscd.comm")
 
 
 class HarnessError(RuntimeError):
@@ -111,7 +110,6 @@ class PcscdInstance:
         self.dir = Path(sockdir or tempfile.mkdtemp(prefix="jpkitool-pcscd-"))
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port_pair() if readers else 0
-        self.private = False
         self.socket = self.dir / "pcscd.comm"
         self.log = self.dir / "pcscd.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -142,23 +140,14 @@ class PcscdInstance:
             raise HarnessError("pcscd is not installed (apt install pcscd)")
         if self.readers and not Path(VPCD_DRIVER).exists():
             raise HarnessError("the vpcd driver is missing (apt install vsmartcard-vpcd)")
+        if not namespaces_available():
+            raise HarnessError("cannot start a private pcscd: no mount namespace here")
         conf = self._conf()
+        script = (
+            f"mkdir -p /run/pcscd && mount --bind {self.dir} /run/pcscd && exec pcscd -f -c {conf}"
+        )
+        cmd = [*_ns_prefix(), "sh", "-c", script]
         logf = self.log.open("wb")
-        if namespaces_available():
-            self.private = True
-            script = (
-                f"mkdir -p /run/pcscd && mount --bind {self.dir} /run/pcscd && "
-                f"exec pcscd -f -c {conf}"
-            )
-            cmd = [*_ns_prefix(), "sh", "-c", script]
-        elif not _socket_alive(SYSTEM_SOCKET):
-            self.socket = SYSTEM_SOCKET
-            cmd = ["pcscd", "-f", "-c", str(conf)]
-        else:
-            raise HarnessError(
-                "cannot start a private pcscd (no mount namespaces) and a system pcscd "
-                "is already running"
-            )
         self.proc = subprocess.Popen(
             cmd, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True
         )

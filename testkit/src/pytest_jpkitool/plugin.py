@@ -1,7 +1,8 @@
 """pytest fixtures: a private pcscd with the vpcd driver, and virtual cards in its readers.
 
-Installed as a pytest plugin (entry point ``pytest11``), so any project that has
-jpkitool installed can test its PC/SC code against the virtual card::
+Loaded by pytest because pytest-jpkitool is installed (entry point ``pytest11``
+``jpkitool``), so a project that installs it can test its PC/SC code against the
+virtual card::
 
     def test_my_tool(virtual_card_reader):        # "Virtual PCD 00 00", a default card
         ...
@@ -15,9 +16,9 @@ pcscd cannot be started they skip, except with ``CI`` set in the environment,
 where they fail: a CI run must not pass by skipping. libpcsclite reads
 ``PCSCLITE_CSOCK_NAME`` once per process, so the session's pcscd is the one the
 test process talks to; subprocesses get it from
-:attr:`jpki.testing.pcscd.PcscdInstance.env`.
+:attr:`pytest_jpkitool.pcscd.PcscdInstance.env`.
 
-Loaded by every pytest run where jpkitool is installed, so this module imports
+Loaded by every pytest run where the kit is installed, so this module imports
 only pytest and the standard library: the harness, the vpcd bridge and the
 virtual card (with ``cryptography``) are imported by the fixtures that need them,
 when a test first asks for one. ``tests/unit/test_plugin_cost.py`` holds it to that.

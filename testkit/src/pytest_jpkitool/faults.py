@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from enum import StrEnum
 
-from .vpcd import Card, CardPulled
+from jpki.emulator.vpcd import Card, CardPulled
 
 #: What a card answers after a stall or an action, to a program that is long gone.
 NO_DIAGNOSIS = b"\x6f\x00"
