@@ -7,6 +7,8 @@
   not drift with the calendar. A command that could reach a real reader is refused.
 - Every relative link of those pages points at a file that exists and, with
   ``#anchor``, at a heading of it.
+- Every ```json block parses, and docs/json.md's ``retries --json`` example has the
+  fields the command prints, pin by pin.
 - The README stays short, its "Read more" links every docs page, and each page
   starts with a one-line purpose.
 
@@ -16,6 +18,7 @@ In-process, no pcscd.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from dataclasses import dataclass
@@ -268,3 +271,45 @@ def test_every_docs_page_starts_with_a_one_line_purpose(page: Path) -> None:
     assert lines[0].startswith("# ") and lines[1] == ""
     assert lines[2].strip() and not lines[2].startswith(("#", "-", "`", "|")), lines[2]
     assert lines[3] == "", f"{page.name}: the purpose is more than one line"
+
+
+# --- JSON -----------------------------------------------------------------------
+
+
+def json_blocks() -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for page in PAGES:
+        name = page.relative_to(ROOT).as_posix()
+        for lang, line, lines in fenced_blocks(page.read_text(encoding="utf-8"), name):
+            if lang == "json":
+                found.append((f"{name}:{line}", "\n".join(lines)))
+    return found
+
+
+def test_every_json_example_parses() -> None:
+    blocks = json_blocks()
+    assert len(blocks) >= 2
+    for where, text in blocks:
+        try:
+            json.loads(text)
+        except ValueError as e:
+            raise AssertionError(f"{where}: not JSON: {e}") from e
+
+
+def test_the_retries_json_example_has_the_fields_the_command_prints(quiet_env: Path) -> None:
+    """docs/json.md's ``retries --json`` example: the same keys, pin by pin, as the
+    virtual card's real output (values differ: the reader's name, say)."""
+    (example,) = [
+        json.loads(text)
+        for where, text in json_blocks()
+        if where.startswith("docs/json.md") and '"guidance"' in text
+    ]
+    run = jpkitool_inprocess("--emulator", "retries", "--json")
+    assert run.code == 0
+    real = json.loads(run.out)
+    assert set(example) == set(real)
+    pins = {pin["id"]: pin for pin in real["pins"]}
+    for pin in example["pins"]:
+        assert set(pin) == set(pins[pin["id"]]), pin["id"]
+        for key, real_key in zip(pin.get("keys", []), pins[pin["id"]].get("keys", []), strict=True):
+            assert set(key) == set(real_key)
