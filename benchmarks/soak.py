@@ -4,7 +4,7 @@
   (a new PC/SC context, connect, one transaction, read all counters, disconnect),
   against the virtual card served by a private pcscd + vpcd;
 - in process: ``--inprocess N`` (default 10,000) sessions on the virtual card;
-- as a user runs it: ``--cli N`` (default 0; the README's figure used 1,000) runs of
+- as a user runs it: ``--cli N`` (default 0; the figure in docs/testing.md used 1,000) runs of
   ``jpkitool --reader ... retries`` as separate processes through the same pcscd,
   with pcscd's memory and descriptors watched (each run is a new process).
 

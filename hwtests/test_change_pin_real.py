@@ -1,5 +1,6 @@
 """Opt-in: change a PIN on a real card to a temporary value and back. SPENDS NO TRY
-when the PIN you give is right, but it changes your card: read the README first.
+when the PIN you give is right, but it changes your card: read docs/testing.md
+("On a real card") first.
 
 Runs only for a kind whose current PIN you put in its variable, e.g.
 ``JPKITOOL_HW_PIN_AUTH=....`` (``_SIGN``, ``_AUTH``, ``_JUKI``, ``_CARDINFO``), and

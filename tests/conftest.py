@@ -21,7 +21,7 @@ from pytest_jpkitool.pcscd import PcscdInstance
 # Hypothesis profiles. "ci", the default: hypothesis's own 100 examples per test and
 # no deadline (a shared 2-core machine makes timings noisy); the fuzz tests take their
 # own smaller count from tests/fuzz/budget.py. "fuzz": 10,000 examples per fuzz test
-# (tests/fuzz/, README "Fuzzing"). Chosen with --hypothesis-profile=NAME, else with
+# (tests/fuzz/, docs/testing.md, "Fuzzing"). Chosen with --hypothesis-profile=NAME, else with
 # the HYPOTHESIS_PROFILE environment variable.
 settings.register_profile("ci", deadline=None, print_blob=True)
 settings.register_profile(

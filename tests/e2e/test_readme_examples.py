@@ -1,10 +1,11 @@
-"""Every ```python block of README.md runs as written, against the virtual card.
+"""Every ```python block of README.md and of docs/*.md runs as written, against the
+virtual card.
 
 Each block is written to a file and run by a fresh interpreter (a user pasting it
 into a script), talking to the test pcscd, whose first vpcd reader holds a default
 virtual card (``jpki.open_card()`` with no reader picks it: the only reader with a
-card). A block that raises, or a README that gains a block that does not run,
-fails here. No example may spend a try: every counter is as it was afterwards.
+card). A block that raises, or a README or docs page that gains a block that does
+not run, fails here. No example may spend a try: every counter is as it was afterwards.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from pytest_jpkitool.plugin import ServeVirtualCard
 
 pytestmark = pytest.mark.pcscd
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+#: Every page the README sends a reader to; python blocks there are examples too.
+DOCS = sorted((ROOT / "docs").glob("*.md"))
 FENCE = re.compile(r"^```(\w*)\s*$")
 PYTHON = {"python", "python3", "py"}
 
 
-def python_blocks(text: str) -> list[tuple[int, str]]:
+def python_blocks(text: str, name: str = "README.md") -> list[tuple[int, str]]:
     """``(first line number, code)`` of every fenced block tagged python, in order."""
     blocks: list[tuple[int, str]] = []
     lines = text.splitlines()
@@ -43,20 +47,30 @@ def python_blocks(text: str) -> list[tuple[int, str]]:
         while end < len(lines) and lines[end].rstrip() != "```":
             end += 1
         if end == len(lines):
-            raise AssertionError(f"README.md:{i + 1}: code block never closed")
+            raise AssertionError(f"{name}:{i + 1}: code block never closed")
         if match.group(1).lower() in PYTHON:
             blocks.append((start + 1, "\n".join(lines[start:end]) + "\n"))
         i = end + 1
     return blocks
 
 
-BLOCKS = python_blocks(README.read_text(encoding="utf-8"))
+def blocks_of(path: Path) -> list[tuple[str, str]]:
+    """``("README.md:12", code)`` or ``("docs/library.md:40", code)`` for each block."""
+    name = path.relative_to(ROOT).as_posix()
+    text = path.read_text(encoding="utf-8")
+    return [(f"{name}:{line}", code) for line, code in python_blocks(text, name)]
 
 
-def test_the_readme_has_python_examples() -> None:
-    assert len(BLOCKS) >= 3
-    for line, code in BLOCKS:
-        compile(code, f"README.md:{line}", "exec")
+README_BLOCKS = blocks_of(README)
+BLOCKS = README_BLOCKS + [block for page in DOCS for block in blocks_of(page)]
+
+
+def test_the_readme_and_the_library_page_have_python_examples() -> None:
+    assert len(README_BLOCKS) >= 1
+    library = [where for where, _ in BLOCKS if where.startswith("docs/library.md:")]
+    assert len(library) >= 3, library
+    for where, code in BLOCKS:
+        compile(code, where, "exec")
 
 
 def test_the_fence_parser() -> None:
@@ -64,9 +78,7 @@ def test_the_fence_parser() -> None:
     assert python_blocks(text) == [(6, "print(1)\n"), (12, "print(2)\n")]
 
 
-@pytest.mark.parametrize(
-    "code", [code for _, code in BLOCKS], ids=[f"README.md:{line}" for line, _ in BLOCKS]
-)
+@pytest.mark.parametrize("code", [code for _, code in BLOCKS], ids=[where for where, _ in BLOCKS])
 def test_example_runs_as_written(
     code: str,
     serve_virtual_card: ServeVirtualCard,
