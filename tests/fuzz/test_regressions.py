@@ -27,7 +27,7 @@ from cryptography.x509.oid import NameOID
 
 import jpki
 from cli_runner import jpkitool_inprocess as run
-from jpki.cardcerts import _years_later, expiry_item, not_after
+from jpki.cardcerts import _years_later, expiry_item
 from jpki.certificate import parse_certificate
 from jpki.chain import ChainStatus, check_chain
 from jpki.emulator import certificates, statefile
@@ -69,7 +69,6 @@ def _auth_never_expiring() -> bytes:
 def test_expiry_of_a_card_whose_auth_certificate_never_expires() -> None:
     der = _auth_never_expiring()
     assert parse_certificate(der).not_after == NEVER
-    assert not_after(der) == NEVER
     # No 共通カードAP: the card's date is estimated from the auth certificate's.
     state = statefile.build_state(certificates={"auth": der}, applications=["jpki"])
     with jpki.open_emulator(state) as card:
