@@ -30,10 +30,11 @@ from .errors import (
     SessionFileError,
     TransportError,
 )
-from .jsonfile import FileFault, type_fault
+from .jsonfields import choice, in_range, like, typed
+from .jsonfile import FileFault
 from .recording import SESSION_FORMAT, SESSION_VERSION
 from .redact import PLACEHOLDER, parse_pattern, parse_response, pattern_matches, redact_command
-from .transport import BaseTransport, finite_number
+from .transport import BaseTransport
 
 #: Largest session file read (a recording of one command is at most some 100 KB).
 MAX_SESSION_BYTES = 16 * 1024 * 1024
@@ -163,13 +164,14 @@ def _mask_like(text: str, pattern: tuple[int | None, ...]) -> str:
     return "".join(pairs)
 
 
-_HEADER_TYPES: dict[str, tuple[type, ...]] = {
-    "tool": (str,),
-    "created": (str,),
-    "reader": (str,),
-    "atr": (str,),
-    "redacted": (list,),
-    "origin": (str, type(None)),
+#: The header's fields and their types (``origin`` may be null too).
+_HEADER_TYPES: dict[str, type] = {
+    "tool": str,
+    "created": str,
+    "reader": str,
+    "atr": str,
+    "redacted": list,
+    "origin": str,
 }
 
 
@@ -213,9 +215,7 @@ def _json_object(raw: bytes) -> dict[str, Any]:
         raise FileFault("", "utf8") from None
     if not text.strip():
         raise FileFault("", "empty")
-    obj = jsonfile.loads(text)
-    if not isinstance(obj, dict):
-        raise type_fault("", dict)
+    obj: dict[str, Any] = typed(jsonfile.loads(text), "", dict)
     return obj
 
 
@@ -228,10 +228,8 @@ def _require(obj: dict[str, Any], *keys: str) -> None:
 def _hex(obj: dict[str, Any], key: str, parse: Callable[[str], tuple[Any, int]], least: int) -> Any:
     """``obj[key]`` parsed by ``parse`` (value, length in bytes), at least ``least``
     bytes long, else a ``like`` fault."""
-    if not isinstance(obj[key], str):
-        raise type_fault(key, str)
     try:
-        value, length = parse(obj[key])
+        value, length = parse(typed(obj[key], key, str))
     except (EncodingError, ValueError):
         length = -1
     if length < least:
@@ -240,39 +238,31 @@ def _hex(obj: dict[str, Any], key: str, parse: Callable[[str], tuple[Any, int]],
 
 
 def _number(obj: dict[str, Any], key: str, high: int, whole: bool = False) -> None:
-    value = obj.get(key, 0)
-    if not (_is_int(value) if whole else finite_number(value)) or not 0 <= value <= high:
-        raise FileFault(key, "whole" if whole else "number", low=0, high=high)
+    if key in obj:
+        in_range(0, high, whole)(obj[key], key)
 
 
 def _check_header(obj: dict[str, Any]) -> dict[str, Any]:
-    _require(obj, "format")
-    if obj["format"] != SESSION_FORMAT:
-        raise FileFault("format", "choice", choices=(SESSION_FORMAT,))
-    _require(obj, "version")
-    if not _is_int(obj["version"]) or obj["version"] != SESSION_VERSION:
-        raise FileFault("version", "choice", choices=(SESSION_VERSION,))
+    for key, value in (("format", SESSION_FORMAT), ("version", SESSION_VERSION)):
+        _require(obj, key)
+        choice([value])(obj[key], key)
     _require(obj, *_HEADER_TYPES)
-    for key, types in _HEADER_TYPES.items():
-        if not isinstance(obj[key], types):
-            raise type_fault(key, types[0])
+    for key, wanted in _HEADER_TYPES.items():
+        if obj[key] is not None or key != "origin":
+            typed(obj[key], key, wanted)
     for i, item in enumerate(obj["redacted"]):
-        if not isinstance(item, str):
-            raise type_fault(f"redacted[{i}]", str)
-    _hex(obj, "atr", lambda text: (None, len(bytes.fromhex(_strict_hex(text)))), 0)
+        typed(item, f"redacted[{i}]", str)
+    like(r"(?:[0-9A-Fa-f]{2})*", _EXAMPLES["atr"])(obj["atr"], "atr")
     return obj
 
 
 def _check_index(obj: dict[str, Any], index: int) -> None:
     _require(obj, "i")
-    if not _is_int(obj["i"]) or obj["i"] != index:
-        raise FileFault("i", "choice", choices=(index,))
+    choice([index])(obj["i"], "i")
 
 
 def _check_fault(obj: dict[str, Any]) -> Fault | None:
-    fault = obj.get("fault")
-    if "fault" in obj and (not isinstance(fault, str) or fault not in FAULTS):
-        raise FileFault("fault", "choice", choices=tuple(FAULTS))
+    fault: Fault | None = choice(FAULTS)(obj["fault"], "fault") if "fault" in obj else None
     _number(obj, "ms", _MS_MAX)
     return fault
 
@@ -297,8 +287,7 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
 def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
     """A ``{"i": N, "power": "cycle"|"reset"}`` line (``fault``, ``ms`` as on an exchange)."""
     _check_index(obj, index)
-    if not isinstance(obj["power"], str) or obj["power"] not in POWER_NAMES:
-        raise FileFault("power", "choice", choices=tuple(POWER_NAMES))
+    choice(POWER_NAMES)(obj["power"], "power")
     for key in ("command", "response"):
         if key in obj:
             raise FileFault(key, "unknown")
@@ -314,14 +303,3 @@ def _fault_details(obj: dict[str, Any]) -> tuple[tuple[str, int | float], ...]:
     _number(obj, "code", _CODE_MAX, whole=True)
     _number(obj, "timeout", _TIMEOUT_MAX)
     return tuple((key, obj[key]) for key in ("code", "timeout") if key in obj)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _strict_hex(text: str) -> str:
-    """``text`` if it is only hex digits in pairs, else :class:`ValueError`."""
-    if len(text) % 2 or not all(c in "0123456789abcdefABCDEF" for c in text):
-        raise ValueError(text)
-    return text
