@@ -34,7 +34,7 @@ TEXTS: dict[str, tuple[dict[str, Any], str, str]] = {
     "whole": ({"low": 0, "high": 3}, "must be a whole number from 0 to 3",
               "0〜3 の整数でなければなりません"),
     "number": ({"low": 0, "high": 60000}, "must be a number from 0 to 60000",
-               "0〜60000 の数でなければなりません"),
+               "0〜60000 の数値でなければなりません"),
     "choice": ({"choices": ("card", "android")}, "must be one of card, android",
                "card, android のいずれかでなければなりません"),
     "like": ({"example": "6A88"}, "must be written like 6A88", "「6A88」のような形で書きます"),
@@ -117,10 +117,8 @@ def test_each_problem_in_english_and_in_japanese(code: str) -> None:
         set_language("en")
 
 
-@pytest.mark.parametrize("code", sorted(PROBLEMS))
+@pytest.mark.parametrize("code", sorted(set(PROBLEMS) - {"os"}))  # os: the OS's words
 def test_a_template_uses_only_the_parameters_of_its_english(code: str) -> None:
-    if code == "os":
-        return
     for lang in ("en", "ja"):
         (text,) = catalogue(lang)[f"fileproblem.{code}"]
         assert placeholders(text) == placeholders(PROBLEMS[code]), lang
