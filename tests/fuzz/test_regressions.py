@@ -134,11 +134,11 @@ def _v4(der: bytes) -> bytes:
 @pytest.mark.parametrize(
     ("value", "code"),
     [
-        ("a\x00b.pem", "cannot-read-certificate"),
-        ("~no-such-user-jpkitool/auth.pem", "cannot-read-certificate"),
-        (lambda: base64.b64encode(_v4(certificates_auth())).decode(), "not-certificate-text"),
-        (lambda: _v4(certificates_auth()), "not-certificate-der"),
-        ("v6.pem", "not-certificate-file"),
+        ("a\x00b.pem", "os"),
+        ("~no-such-user-jpkitool/auth.pem", "os"),
+        (lambda: base64.b64encode(_v4(certificates_auth())).decode(), "certificate"),
+        (lambda: _v4(certificates_auth()), "certificate"),
+        ("v6.pem", "certificate"),
     ],
 )
 def test_state_file_certificates_that_crashed(tmp_path: Path, value: object, code: str) -> None:
@@ -152,7 +152,7 @@ def test_state_file_certificates_that_crashed(tmp_path: Path, value: object, cod
     with pytest.raises(StateError) as caught:
         statefile.parse({"certificates": {"auth": given}}, tmp_path)
     assert caught.value.code == code
-    assert caught.value.field == "certificates.auth"
+    assert caught.value.field.startswith("certificates.auth")  # (": <path>" once it is read)
 
 
 def certificates_auth() -> bytes:
