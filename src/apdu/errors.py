@@ -20,11 +20,33 @@ class EncodingError(ApduError, ValueError):
 
 
 class TransportError(ApduError):
-    """The exchange with the card failed below the APDU level."""
+    """The exchange with the card failed below the APDU level.
+
+    ``code``: the PC/SC return code that said so, when one did; ``reader``: the
+    reader's name, when known; ``timeout``: the seconds a call was given, when it
+    was given up for taking longer."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        reader: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reader = reader
+        self.timeout = timeout
 
 
 class ServiceUnavailableError(TransportError):
     """The PC/SC service (pcscd) is not running or cannot be reached."""
+
+
+class ServiceStoppedError(ServiceUnavailableError):
+    """The PC/SC service stopped during the session (``SCARD_E_SERVICE_STOPPED``, or
+    its socket broke while a call waited)."""
 
 
 class AccessDeniedError(ServiceUnavailableError):
@@ -45,9 +67,15 @@ class NoReaderError(TransportError):
     readers there are."""
 
     def __init__(
-        self, message: str, *, spec: str | None = None, readers: tuple[str, ...] = ()
+        self,
+        message: str,
+        *,
+        spec: str | None = None,
+        readers: tuple[str, ...] = (),
+        code: int | None = None,
+        reader: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, code=code, reader=reader)
         self.spec = spec
         self.readers = readers
 
@@ -106,7 +134,9 @@ class ReplayLeftoverError(ApduError):
 
 
 #: Transport faults a recording marks and a replay raises again, by code.
-Fault = Literal["card-removed", "no-card", "card-unresponsive", "reader-busy", "no-service"]
+Fault = Literal[
+    "card-removed", "no-card", "card-unresponsive", "reader-busy", "no-service", "service-stopped"
+]
 
 FAULTS: dict[Fault, type[TransportError]] = {
     "card-removed": CardRemovedError,
@@ -114,6 +144,7 @@ FAULTS: dict[Fault, type[TransportError]] = {
     "card-unresponsive": CardUnresponsiveError,
     "reader-busy": ReaderBusyError,
     "no-service": ServiceUnavailableError,
+    "service-stopped": ServiceStoppedError,
 }
 
 

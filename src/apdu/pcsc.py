@@ -30,6 +30,7 @@ from .errors import (
     NoReaderError,
     PcscLibraryError,
     ReaderBusyError,
+    ServiceStoppedError,
     ServiceUnavailableError,
     TransportError,
 )
@@ -69,7 +70,7 @@ _ERRORS: dict[int, tuple[type[TransportError], str]] = {
         "the PC/SC service (pcscd) is not running",
     ),
     _code(sc.SCARD_E_SERVICE_STOPPED): (
-        ServiceUnavailableError,
+        ServiceStoppedError,
         "the PC/SC service (pcscd) stopped",
     ),
     _code(sc.SCARD_E_INVALID_HANDLE): (
@@ -124,10 +125,7 @@ def error_for(rv: int, what: str, reader: str | None = None) -> TransportError:
     code = _code(rv)
     cls, text = _ERRORS.get(code) or (TransportError, _message(rv))
     where = f" ({reader})" if reader else ""
-    err = cls(f"{what}{where}: {text} [0x{code:08X}]")
-    err.code = code  # type: ignore[attr-defined]
-    err.reader = reader  # type: ignore[attr-defined]
-    return err
+    return cls(f"{what}{where}: {text} [0x{code:08X}]", code=code, reader=reader)
 
 
 def _service_error(rv: int, what: str) -> TransportError:
@@ -137,12 +135,9 @@ def _service_error(rv: int, what: str) -> TransportError:
     stopped while a ``SCardGetStatusChange`` was waiting), not a card problem.
     """
     if _is(rv, sc.SCARD_F_COMM_ERROR):
-        err = ServiceUnavailableError(
-            f"{what}: the PC/SC service (pcscd) went away [0x{_code(rv):08X}]"
+        return ServiceStoppedError(
+            f"{what}: the PC/SC service (pcscd) went away [0x{_code(rv):08X}]", code=_code(rv)
         )
-        err.code = _code(rv)  # type: ignore[attr-defined]
-        err.reader = None  # type: ignore[attr-defined]
-        return err
     return error_for(rv, what)
 
 
@@ -509,11 +504,12 @@ class PcscTransport(BaseTransport):
     def _overrun(
         self, cls: type[TransportError], what: str, party: str = "the card"
     ) -> TransportError:
-        err = cls(f"{what} ({self._name}): {party} did not answer within {self.timeout:g} s")
-        err.code = _code(sc.SCARD_E_TIMEOUT)  # type: ignore[attr-defined]
-        err.reader = self._name  # type: ignore[attr-defined]
-        err.timeout = self.timeout  # type: ignore[attr-defined]
-        return err
+        return cls(
+            f"{what} ({self._name}): {party} did not answer within {self.timeout:g} s",
+            code=_code(sc.SCARD_E_TIMEOUT),
+            reader=self._name,
+            timeout=self.timeout,
+        )
 
     def _connect_overrun(self) -> TransportError:
         """pcscd holds a connection back while another program's transaction lasts; a

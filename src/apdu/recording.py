@@ -57,7 +57,7 @@ from .redact import (
     hide_response,
     redact_command,
 )
-from .transport import BaseTransport, TransportWrapper, finite_number
+from .transport import BaseTransport, TransportWrapper
 
 #: ``format`` value of a session file's header.
 SESSION_FORMAT = "jpkitool-session"
@@ -232,10 +232,9 @@ def fault_details(exc: BaseException) -> dict[str, Any]:
     (``code``, e.g. pcscd stopped rather than not running) and the seconds the call
     was given (``timeout``), each when ``exc`` carries it."""
     details: dict[str, Any] = {}
-    code = getattr(exc, "code", None)
-    if isinstance(code, int) and not isinstance(code, bool) and 0 <= code <= 0xFFFFFFFF:
-        details["code"] = code
-    timeout = getattr(exc, "timeout", None)
-    if finite_number(timeout) and timeout > 0:  # type: ignore[operator]
-        details["timeout"] = timeout
+    if isinstance(exc, TransportError):
+        if exc.code is not None:
+            details["code"] = exc.code
+        if exc.timeout is not None:
+            details["timeout"] = exc.timeout
     return details

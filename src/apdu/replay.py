@@ -48,8 +48,9 @@ class _Exchange:
     fault: Fault | None = None
     #: Bytes of the response the recording hid (answered as filler).
     hidden: int = 0
-    #: The fault's PC/SC return code and timeout as recorded (``code``, ``timeout``).
-    details: tuple[tuple[str, int | float], ...] = ()
+    #: The fault's PC/SC return code and timeout, as recorded.
+    code: int | None = None
+    timeout: float | None = None
     #: A power cycle or a warm reset (``"cycle"``, ``"reset"``), not a command.
     power: str | None = None
 
@@ -148,10 +149,11 @@ def _expected(exchange: _Exchange) -> str:
 
 def _raise_fault(exchange: _Exchange, index: int) -> None:
     if exchange.fault is not None:
-        err = FAULTS[exchange.fault](f"exchange {index}: recorded fault {exchange.fault}")
-        for name, value in exchange.details:
-            setattr(err, name, value)
-        raise err
+        raise FAULTS[exchange.fault](
+            f"exchange {index}: recorded fault {exchange.fault}",
+            code=exchange.code,
+            timeout=exchange.timeout,
+        )
 
 
 def _mask_like(text: str, pattern: tuple[int | None, ...]) -> str:
@@ -277,11 +279,12 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
         raise FileFault("response", "unknown")
     fault = _check_fault(obj)
     if fault is not None:
-        data, hidden, details = b"", 0, _fault_details(obj)
+        data, hidden = b"", 0
     else:  # hex, or XX where the recording hid personal data (not in the status word)
         read = lambda text: (r := parse_response(text), len(r[0]))  # noqa: E731
-        (data, hidden), details = _hex(obj, "response", read, 2), ()
-    return _Exchange(obj["command"].upper(), pattern, data, fault, hidden, details)
+        data, hidden = _hex(obj, "response", read, 2)
+    code, timeout = _fault_details(obj) if fault is not None else (None, None)
+    return _Exchange(obj["command"].upper(), pattern, data, fault, hidden, code, timeout)
 
 
 def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
@@ -292,14 +295,14 @@ def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
         if key in obj:
             raise FileFault(key, "unknown")
     fault = _check_fault(obj)
-    details = _fault_details(obj) if fault is not None else ()
+    code, timeout = _fault_details(obj) if fault is not None else (None, None)
     kind = obj["power"]
-    return _Exchange(POWER_NAMES[kind], (), b"", fault, 0, details, power=kind)
+    return _Exchange(POWER_NAMES[kind], (), b"", fault, 0, code, timeout, power=kind)
 
 
-def _fault_details(obj: dict[str, Any]) -> tuple[tuple[str, int | float], ...]:
+def _fault_details(obj: dict[str, Any]) -> tuple[int | None, float | None]:
     """A fault line's optional ``code`` (a PC/SC return code) and ``timeout``
     (seconds), as :func:`apdu.recording.fault_details` wrote them."""
     _number(obj, "code", _CODE_MAX, whole=True)
     _number(obj, "timeout", _TIMEOUT_MAX)
-    return tuple((key, obj[key]) for key in ("code", "timeout") if key in obj)
+    return obj.get("code"), obj.get("timeout")

@@ -19,27 +19,14 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
-from apdu import ApduError, BaseTransport
+from apdu import BaseTransport
 
 from .card import MyNumberCard
-from .errors import JpkiError, as_jpki_error
+from .errors import jpki_errors
 from .session import SessionSpec, closing, open_session
 
 if TYPE_CHECKING:
     from .emulator import CardState
-
-
-@contextlib.contextmanager
-def jpki_errors() -> Iterator[None]:
-    """Inside the block, an :mod:`apdu` error comes out as a :class:`jpki.ReaderError`
-    (still an instance of its own class): everything the library raises is a
-    :class:`jpki.JpkiError`."""
-    try:
-        yield
-    except ApduError as exc:
-        if isinstance(exc, JpkiError):
-            raise
-        raise as_jpki_error(exc) from exc
 
 
 @contextlib.contextmanager

@@ -39,7 +39,7 @@ from apdu import (
 from apdu.redact import FILLER
 
 from . import profile
-from .errors import CardError, NotMyNumberCardError, PermitError
+from .errors import CardError, NotMyNumberCardError, PermitError, jpki_errors
 from .keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
 from .permit import PinGuard, SpendPermit, refuse
 from .profile import Application, DataFile, Key, Token
@@ -125,7 +125,10 @@ class MyNumberCard:
         return self.channel.count
 
     def send(self, command: CommandAPDU) -> ResponseAPDU:
-        return self.channel.send(command)
+        """Every APDU goes through here; a failure below comes out as a
+        :class:`jpki.ReaderError` (a card used after its session ended included)."""
+        with jpki_errors():
+            return self.channel.send(command)
 
     def forget_selection(self) -> None:
         """Forget the selected application and the counters read, and close the permits
@@ -144,7 +147,7 @@ class MyNumberCard:
         Selection and counters read before it are forgotten, and again after it; a
         permit granted inside makes the card reset when it ends.
         """
-        with self.transport.transaction():
+        with jpki_errors(), self.transport.transaction():
             self.forget_selection()
             self.card_left, self.left_steps = None, ()
             try:

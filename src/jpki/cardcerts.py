@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from apdu import SW, TransportError
+from apdu import SW
 
 from . import profile
 from .card import MyNumberCard
 from .certificate import CertificateInfo, parse_certificate
-from .errors import CardError, PinAbsentError, PinRequestError
+from .errors import CardError, JpkiError, PinAbsentError, PinRequestError, ReaderError
 from .jst import JST, days_left, iso_utc, jst_ordinal
 from .pinops import PinCommandResult, plan_verify, run_plan
 
@@ -159,15 +159,14 @@ def read_certificate(
         verified = _sign_needs_pin(card, kind, sign_pin, force, accept_unknown_count)
         with after_verify(verified):
             der = card.read_ef(file.app, file.fid, kind, personal=file.personal)
-    except TransportError:
+    except ReaderError:
         raise  # a fault: the transport removes the card's power at the end
     except Exception as exc:  # a wrong ①, a file that cannot be read: ① was sent
         if card.permits_issued > permits:
             left = card.leave_unverified([profile.SIGN_KEY])
-            result = getattr(exc, "result", None)
-            if isinstance(result, PinCommandResult):
-                exc.result = dataclasses.replace(  # type: ignore[attr-defined]
-                    result, card_left=left, left_steps=card.left_steps
+            if isinstance(exc, JpkiError) and isinstance(exc.result, PinCommandResult):
+                exc.result = dataclasses.replace(
+                    exc.result, card_left=left, left_steps=card.left_steps
                 )
         raise
     if verified is not None:
@@ -188,9 +187,9 @@ def after_verify(verified: PinCommandResult | None) -> Iterator[None]:
     caller can say that ① was sent and found correct: no try was spent."""
     try:
         yield
-    except TransportError as exc:
-        if verified is not None and getattr(exc, "result", None) is None:
-            exc.result = verified  # type: ignore[attr-defined]
+    except ReaderError as exc:
+        if verified is not None and exc.result is None:
+            exc.result = verified
         raise
 
 

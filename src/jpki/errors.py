@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
-from apdu import ApduError
+from apdu import errors as ae
+from apdu.outfile import OutputError as OutputFailure
 
 
 class JpkiError(Exception):
@@ -178,27 +180,110 @@ class AmbiguousCardError(JpkiError):
 class ReaderError(JpkiError):
     """A failure below the card, raised inside :func:`jpki.open_card` and friends: no
     PC/SC service, no reader, no card, card removed, reader busy, a card that does
-    not answer, a recorded session that does not fit.
+    not answer, a recorded session that does not fit, a file that cannot be written.
 
-    Each instance is also an instance of the :mod:`apdu` error it stands for (its
-    class derives from both), so ``except apdu.NoCardError`` keeps working; the
-    original is the ``__cause__``.
+    Each is one of the classes below, also an instance of the :mod:`apdu` error it
+    stands for, so ``except apdu.NoCardError`` keeps working; the original is the
+    ``__cause__``. After a PIN command began, ``result`` says what it did.
     """
 
 
-_READER_ERRORS: dict[type[ApduError], type[ReaderError]] = {}
+# One class per apdu error, declared here: the most specific one stands for an error.
+class ApduError(ReaderError, ae.ApduError):
+    """:class:`apdu.ApduError` (any other)."""
 
 
-def as_jpki_error(exc: ApduError) -> JpkiError:
-    """``exc`` as a :class:`ReaderError` that is also of ``exc``'s own class."""
+class EncodingError(ReaderError, ae.EncodingError):
+    """:class:`apdu.EncodingError`."""
+
+
+class TransportError(ReaderError, ae.TransportError):
+    """:class:`apdu.TransportError`."""
+
+
+class ServiceUnavailableError(ReaderError, ae.ServiceUnavailableError):
+    """:class:`apdu.ServiceUnavailableError`."""
+
+
+class ServiceStoppedError(ReaderError, ae.ServiceStoppedError):
+    """:class:`apdu.ServiceStoppedError`."""
+
+
+class AccessDeniedError(ReaderError, ae.AccessDeniedError):
+    """:class:`apdu.AccessDeniedError`."""
+
+
+class PcscLibraryError(ReaderError, ae.PcscLibraryError):
+    """:class:`apdu.PcscLibraryError`."""
+
+
+class NoReaderError(ReaderError, ae.NoReaderError):
+    """:class:`apdu.NoReaderError`."""
+
+
+class AmbiguousReaderError(ReaderError, ae.AmbiguousReaderError):
+    """:class:`apdu.AmbiguousReaderError`."""
+
+
+class NoCardError(ReaderError, ae.NoCardError):
+    """:class:`apdu.NoCardError`."""
+
+
+class CardRemovedError(ReaderError, ae.CardRemovedError):
+    """:class:`apdu.CardRemovedError`."""
+
+
+class ReaderBusyError(ReaderError, ae.ReaderBusyError):
+    """:class:`apdu.ReaderBusyError`."""
+
+
+class CardUnresponsiveError(ReaderError, ae.CardUnresponsiveError):
+    """:class:`apdu.CardUnresponsiveError`."""
+
+
+class SessionFileError(ReaderError, ae.SessionFileError):
+    """:class:`apdu.SessionFileError`."""
+
+
+class ReplayMismatchError(ReaderError, ae.ReplayMismatchError):
+    """:class:`apdu.ReplayMismatchError`."""
+
+
+class ReplayLeftoverError(ReaderError, ae.ReplayLeftoverError):
+    """:class:`apdu.ReplayLeftoverError`."""
+
+
+class OutputError(ReaderError, OutputFailure):
+    """:class:`apdu.outfile.OutputError`."""
+
+
+_READER_ERRORS: dict[type[ae.ApduError], type[ReaderError]] = {
+    base: cls
+    for cls in ReaderError.__subclasses__()
+    for base in cls.__bases__
+    if base is not ReaderError
+}
+
+
+def as_jpki_error(exc: ae.ApduError) -> JpkiError:
+    """``exc`` as the :class:`ReaderError` of its nearest class above (its fields and
+    message kept)."""
     if isinstance(exc, JpkiError):
         return exc
-    cls = type(exc)
-    wrapped = _READER_ERRORS.get(cls)
-    if wrapped is None:
-        wrapped = type(cls.__name__, (ReaderError, cls), {"__doc__": cls.__doc__})
-        _READER_ERRORS[cls] = wrapped
-    error = Exception.__new__(wrapped)  # no __init__: the original's fields are copied
-    error.__dict__.update(exc.__dict__)
+    cls = next(_READER_ERRORS[c] for c in type(exc).__mro__ if c in _READER_ERRORS)
+    error = cls.__new__(cls, *exc.args)
+    error.__dict__.update(vars(exc))
     error.args = exc.args
     return error
+
+
+@contextlib.contextmanager
+def jpki_errors() -> Iterator[None]:
+    """Inside the block, an :mod:`apdu` error comes out as its :class:`ReaderError`:
+    everything the library raises is a :class:`JpkiError`."""
+    try:
+        yield
+    except ae.ApduError as exc:
+        if isinstance(exc, JpkiError):
+            raise
+        raise as_jpki_error(exc) from exc

@@ -448,8 +448,9 @@ def run_plan(
         card_left,
         card.left_steps if card_left is not None else (),
     )
+    if isinstance(failure, JpkiError):  # the card's errors and ReaderError alike
+        failure.result = result
     if failure is not None:
-        failure.result = result  # type: ignore[attr-defined]  # JpkiError has it; others get it
         raise failure
     return result
 

@@ -25,8 +25,10 @@ from apdu import (
     ReaderBusyError,
     RecordingTransport,
     ReplayTransport,
+    ServiceStoppedError,
     ServiceUnavailableError,
     SessionFileError,
+    TransportError,
 )
 from apdu.outfile import OutputError
 from apdu.replay import MAX_SESSION_BYTES
@@ -369,11 +371,8 @@ def test_every_fault_is_recorded_and_raised_again(tmp_path: Path) -> None:
         replay.close()
 
 
-def make_error(cls: type[Exception], **attrs: Any) -> Exception:
-    err = cls("failed")
-    for name, value in attrs.items():
-        setattr(err, name, value)
-    return err
+def make_error(cls: type[TransportError], **fields: Any) -> Exception:
+    return cls("failed", **fields)
 
 
 def fault_replayed(tmp_path: Path, exc: Exception, *args: str) -> Any:
@@ -401,10 +400,10 @@ def fault_replayed(tmp_path: Path, exc: Exception, *args: str) -> Any:
     [
         (make_error(CardUnresponsiveError, timeout=7.5, code=0x8010000A),
          {"timeout": 7.5, "code": 0x8010000A}),
-        (make_error(ServiceUnavailableError, code=0x8010001E), {"code": 0x8010001E}),
+        (make_error(ServiceStoppedError, code=0x8010001E), {"code": 0x8010001E}),
+        (make_error(ServiceUnavailableError, code=0x8010001D), {"code": 0x8010001D}),
         (make_error(ReaderBusyError, timeout=20), {"timeout": 20}),
-        (make_error(CardRemovedError, timeout=float("nan"), code="x"), {}),
-        (make_error(CardRemovedError, timeout=True, code=True), {}),
+        (make_error(CardRemovedError), {}),
     ],
 )  # fmt: skip
 def test_a_fault_keeps_its_code_and_timeout_through_a_recording(
@@ -421,7 +420,7 @@ def test_a_fault_keeps_its_code_and_timeout_through_a_recording(
     for name, value in details.items():
         assert getattr(caught.value, name) == value
     for name in {"code", "timeout"} - set(details):
-        assert not hasattr(caught.value, name)
+        assert getattr(caught.value, name) is None
 
 
 def test_a_replayed_fault_reads_as_the_recorded_one(tmp_path: Path) -> None:
@@ -429,7 +428,7 @@ def test_a_replayed_fault_reads_as_the_recorded_one(tmp_path: Path) -> None:
     on replay as on the reader."""
     cases = [
         (make_error(CardUnresponsiveError, timeout=7.5, code=0x8010000A), "7.5 s"),
-        (make_error(ServiceUnavailableError, code=0x8010001E), "stopped"),
+        (make_error(ServiceStoppedError, code=0x8010001E), "stopped"),
     ]
     for n, (exc, words) in enumerate(cases):
         path = fault_replayed(tmp_path / str(n), exc)

@@ -104,21 +104,71 @@ def test_fields_a_program_branches_on() -> None:
         apdu.ReplayMismatchError(3, "00A4", "00B0"),
     ],
 )
-def test_reader_errors_are_jpki_errors_and_still_their_own_kind(
-    original: Exception, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(je, "_READER_ERRORS", {})  # the classes made afresh
+def test_reader_errors_are_jpki_errors_and_still_their_own_kind(original: Exception) -> None:
     wrapped = je.as_jpki_error(original)  # type: ignore[arg-type]
     assert isinstance(wrapped, je.ReaderError) and isinstance(wrapped, je.JpkiError)
     assert isinstance(wrapped, type(original))
-    assert type(wrapped).__name__ == type(original).__name__
-    assert type(wrapped).__doc__ == type(original).__doc__
+    assert type(wrapped) is getattr(je, type(original).__name__)  # declared, same name
     assert str(wrapped) == str(original) and wrapped.args == original.args
     assert wrapped.__dict__ == original.__dict__
     # one class per kind: ``except`` clauses and isinstance checks agree across calls
     assert type(je.as_jpki_error(original)) is type(wrapped)  # type: ignore[arg-type]
 
 
+def test_every_apdu_error_has_its_declared_reader_error() -> None:
+    """A new apdu error without its own class here would come out as its parent's."""
+    import apdu.outfile
+
+    def below(cls: type) -> set[type]:
+        return {cls} | {c for sub in cls.__subclasses__() for c in below(sub)}
+
+    apdu_errors = {c for c in below(apdu.ApduError) if c.__module__.startswith("apdu")} | {
+        apdu.outfile.OutputError
+    }
+    assert apdu_errors == set(je._READER_ERRORS)
+    for cls in apdu_errors:
+        assert je._READER_ERRORS[cls].__name__ == cls.__name__
+
+
 def test_a_jpki_error_is_not_wrapped_again() -> None:
     wrapped = je.as_jpki_error(apdu.NoCardError("x"))
     assert je.as_jpki_error(wrapped) is wrapped  # type: ignore[arg-type]
+
+
+def test_a_card_used_after_its_session_raises_a_jpki_error() -> None:
+    """Everything the library raises is a JpkiError: a card kept past its ``with``
+    block included (its transport is closed)."""
+    import jpki
+
+    with jpki.open_emulator() as card:
+        jpki.read_retries(card)
+    with pytest.raises(je.ReaderError) as caught:
+        jpki.read_retries(card)
+    assert isinstance(caught.value, apdu.TransportError)
+    assert isinstance(caught.value.__cause__, apdu.TransportError)
+    assert not isinstance(caught.value.__cause__, je.JpkiError)
+
+
+def test_a_fault_during_a_pin_command_carries_what_it_did() -> None:
+    """A transport fault in the middle of a PIN command is a ReaderError whose
+    ``result`` (declared, not attached) says what was sent."""
+    import jpki
+    from jpki.emulator import VirtualCard, build_state
+
+    card = VirtualCard(build_state())
+    sent: list[bytes] = []
+
+    def answer(command: bytes) -> bytes:
+        sent.append(command)
+        if command[1] == 0x20 and len(command) > 5:  # the VERIFY with data
+            raise apdu.CardRemovedError("pulled out")
+        return card.process(command)
+
+    with (
+        pytest.raises(je.CardRemovedError) as caught,
+        jpki.open_transport(apdu.FunctionTransport(answer)) as session,
+    ):
+        jpki.verify_pin(session, "auth", "1234")
+    result = caught.value.result
+    assert isinstance(result, jpki.PinCommandResult)
+    assert result.pins[0].keys[0].outcome.value == "interrupted"

@@ -15,6 +15,7 @@ from jpki.card import MyNumberCard
 from jpki.emulator import CardState, VirtualCard, build_state
 from jpki.errors import (
     CardError,
+    PermitError,
     PinAbsentError,
     PinFormatError,
     PinLockedError,
@@ -26,6 +27,7 @@ from jpki.errors import (
 from jpki.keystatus import KeyState
 from jpki.pinops import (
     Outcome,
+    PinCommandResult,
     attempt_error,
     change_pin,
     check_new_value,
@@ -433,12 +435,13 @@ def test_a_change_that_could_not_be_sent_is_verified_not_changed(
     state = build_state()
 
     def unsendable(self: MyNumberCard, permit: object, new: bytes) -> None:
-        raise RuntimeError("not sent")
+        raise PermitError("not sent")
 
     monkeypatch.setattr(MyNumberCard, "change", unsendable)
-    with pytest.raises(RuntimeError) as caught:
+    with pytest.raises(PermitError) as caught:
         change_pin(session(state), "auth", "1234", "5039")
-    key = caught.value.result.pins[0].keys[0]  # type: ignore[attr-defined]
+    assert isinstance(caught.value.result, PinCommandResult)
+    key = caught.value.result.pins[0].keys[0]
     assert (key.key, key.outcome, key.after, key.sw, key.interrupted_at) == (
         profile.AUTH_KEY,
         Outcome.FAILED,

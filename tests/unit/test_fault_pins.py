@@ -30,15 +30,11 @@ MAX = {"auth": 3, "juki": 3, "juki-common": 3, "cardinfo": 3}
 
 
 def stopped() -> apdu.ServiceUnavailableError:
-    err = apdu.ServiceUnavailableError("pcscd stopped")
-    err.code = 0x8010001E  # type: ignore[attr-defined]
-    return err
+    return apdu.ServiceStoppedError("pcscd stopped", code=0x8010001E)
 
 
 def no_answer() -> apdu.CardUnresponsiveError:
-    err = apdu.CardUnresponsiveError("no answer")
-    err.timeout = 20.0  # type: ignore[attr-defined]
-    return err
+    return apdu.CardUnresponsiveError("no answer", timeout=20.0)
 
 
 FAULTS = {

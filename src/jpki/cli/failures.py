@@ -158,19 +158,9 @@ def _os_failure(exc: OSError) -> Failure:
     return Failure("os-error", Exit.ERROR, t("error.os", file=exc.filename, reason=reason))
 
 
-#: PC/SC ``SCARD_E_SERVICE_STOPPED``: :mod:`apdu.pcsc` gives it to a
-#: :class:`apdu.ServiceUnavailableError` when pcscd went away during the session.
-SERVICE_STOPPED = 0x8010001E
-
-
-def _stopped(exc: BaseException) -> bool:
-    return getattr(exc, "code", None) == SERVICE_STOPPED
-
-
-def _timeout(exc: BaseException) -> str | None:
+def _timeout(exc: ae.TransportError) -> str | None:
     """The seconds an exchange was given before :mod:`apdu.pcsc` gave it up, as text."""
-    seconds = getattr(exc, "timeout", None)
-    return f"{seconds:g}" if isinstance(seconds, int | float) else None
+    return None if exc.timeout is None else f"{exc.timeout:g}"
 
 
 def classify(exc: BaseException) -> Failure:
@@ -189,9 +179,10 @@ def classify(exc: BaseException) -> Failure:
             )
         case ae.AccessDeniedError():
             return Failure("access-denied", Exit.NO_CARD, t("error.access_denied"))
+        case ae.ServiceStoppedError():
+            return Failure("no-service", Exit.NO_CARD, t("error.service_stopped"))
         case ae.ServiceUnavailableError():
-            key = "error.service_stopped" if _stopped(exc) else "error.no_service"
-            return Failure("no-service", Exit.NO_CARD, t(key))
+            return Failure("no-service", Exit.NO_CARD, t("error.no_service"))
         case je.AmbiguousCardError():
             key = "error.several_my_number" if exc.my_number else "error.ambiguous"
             return Failure("ambiguous-reader", Exit.USAGE, t(key, readers=", ".join(exc.readers)))

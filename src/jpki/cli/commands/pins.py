@@ -20,7 +20,13 @@ from apdu import SW, TransportError
 
 from ... import profile
 from ...card import CardLeft, MyNumberCard
-from ...errors import PinLockedError, PinRequestError
+from ...errors import (
+    ChangeUnconfirmedError,
+    JpkiError,
+    PinLockedError,
+    PinRequestError,
+    WrongPinError,
+)
 from ...i18n import t
 from ...keystatus import KeyStatus
 from ...pinops import (
@@ -185,7 +191,7 @@ def report_failure(
     line whether a PIN was sent, a try spent or a PIN changed (:func:`fault_note`).
     """
     failure = classify(exc)
-    result = getattr(exc, "result", None)
+    result = exc.result if isinstance(exc, JpkiError) else None
     if not isinstance(result, PinCommandResult):
         result = None
     fault = operation is not None and isinstance(exc, TransportError)
@@ -199,9 +205,11 @@ def report_failure(
     )
     if app.options.json:
         error: dict[str, Any] = {"code": failure.code, "message": failure.message}
-        remaining = getattr(exc, "remaining", None)
-        if isinstance(remaining, int):
-            error["remaining"] = remaining
+        if (
+            isinstance(exc, WrongPinError | PinLockedError | ChangeUnconfirmedError)
+            and exc.remaining is not None
+        ):
+            error["remaining"] = exc.remaining
         if fault:
             error["pin_sent"] = result is not None and result.pin_sent
         app.emit_json({"error": error, **(result_json(result) if result else {})})
