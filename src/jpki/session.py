@@ -209,7 +209,7 @@ def _wrap(base: BaseTransport, spec: SessionSpec) -> BaseTransport:
     if spec.record is not None:
         from apdu.recording import RecordingTransport
 
-        from . import __version__
+        from .version import __version__
 
         transport = RecordingTransport(
             transport,
