@@ -16,7 +16,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from outcomes import FAILED
+from pytest_jpkitool.keys import use_emulator_keys
 from pytest_jpkitool.pcscd import PcscdInstance
+
+# The virtual card signs with the test kit's keys: every state's certificates are the
+# same bytes in every run (a random key could put a PIN's digits in a hex dump).
+use_emulator_keys()
 
 # Hypothesis profiles. "ci", the default: hypothesis's own 100 examples per test and
 # no deadline (a shared 2-core machine makes timings noisy); the fuzz tests take their

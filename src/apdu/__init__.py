@@ -5,6 +5,8 @@ Nothing in this package knows about a particular card.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .command import EXTENDED_MAX, SHORT_MAX, CommandAPDU, is_secret
 from .errors import (
     AccessDeniedError,
@@ -29,7 +31,6 @@ from .response import ResponseAPDU
 from .status import STATUS_WORDS, SW, describe
 from .transport import ApduChannel, BaseTransport, FunctionTransport, Transport, TransportWrapper
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .recording import SESSION_FORMAT, SESSION_VERSION, RecordingTransport
     from .replay import ReplayTransport

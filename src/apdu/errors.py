@@ -6,7 +6,9 @@ that the CLI can turn it into one line and an exit status.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
+
+from .jsonfile import FileFault
 
 
 class ApduError(Exception):
@@ -74,104 +76,10 @@ class CardUnresponsiveError(TransportError):
     """The card does not answer (no ATR, or a communication failure)."""
 
 
-#: Why a session file cannot be used (:attr:`SessionFileError.code`).
-SessionReason = Literal[
-    "not-found",
-    "cannot-read",
-    "not-regular",
-    "too-large",
-    "empty-file",
-    "utf16",
-    "not-utf8",
-    "empty-line",
-    "bad-json",
-    "duplicate-key",
-    "too-deep",
-    "number-too-long",
-    "not-object",
-    "no-header",
-    "missing-key",
-    "bad-format",
-    "bad-version",
-    "wrong-type",
-    "redacted-not-strings",
-    "not-hex",
-    "not-int",
-    "not-string",
-    "not-number",
-    "bad-index",
-    "command-too-short",
-    "response-too-short",
-    "bad-fault",
-    "response-and-fault",
-    "bad-power",
-    "other",
-]
-
-#: English text of each reason, formatted with the error's parameters (lists joined).
-SESSION_REASONS: dict[SessionReason, str] = {
-    "not-found": "no such file",
-    "cannot-read": "cannot read: {strerror}",
-    "not-regular": "not a regular file ({kind})",
-    "too-large": "{size} bytes, more than the {limit} a session file may have",
-    "empty-file": "empty file",
-    "utf16": "UTF-16 text: save it as UTF-8",
-    "not-utf8": "not UTF-8 text",
-    "empty-line": "empty line",
-    "bad-json": "not valid JSON ({detail}, column {column})",
-    "duplicate-key": "key {key!r} given twice",
-    "too-deep": "nested too deeply",
-    "number-too-long": "a number with too many digits",
-    "not-object": "not a JSON object",
-    "no-header": "no header: the first line must be the session header",
-    "missing-key": "missing key {key!r}",
-    "bad-format": "format is {value!r}, expected {expected!r}",
-    "bad-version": "unsupported version {version} (this tool reads version {supported})",
-    "wrong-type": "{key!r} has the wrong type",
-    "redacted-not-strings": "'redacted' must be a list of strings",
-    "not-hex": "{key!r} is not hex",
-    "not-int": "{key!r} must be an integer",
-    "not-string": "{key!r} must be a string",
-    "not-number": "{key!r} must be a number",
-    "bad-index": "exchange index {index}, expected {expected}",
-    "command-too-short": "'command' is shorter than a 4-byte header",
-    "response-too-short": "'response' is shorter than a status word",
-    "bad-fault": "unknown fault {value!r} (known: {known})",
-    "response-and-fault": "a line holds 'response' or 'fault', not both",
-    "bad-power": "a power line says 'power': 'cycle' or 'reset' and holds no command or response",
-    "other": "{reason}",
-}
-
-
-def english(template: str, params: dict[str, Any]) -> str:
-    """``template`` formatted with ``params``, lists and tuples joined with commas."""
-    values = {
-        name: ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
-        for name, value in params.items()
-    }
-    return template.format(**values)
-
-
-class SessionFileError(ApduError):
-    """A recorded session file is missing, corrupted, of an unknown format, or cannot
-    be written.
-
-    ``code`` (:data:`SessionReason`) and ``params`` say what is wrong, for messages in
-    any language; ``reason`` says it in English. A ``code`` that is not one of
-    :data:`SessionReason` is taken as an English reason (code ``other``). ``line``:
-    the 1-based line, when one line is at fault.
-    """
-
-    def __init__(self, path: str, line: int | None, code: str, **params: Any) -> None:
-        if code not in SESSION_REASONS:
-            code, params = "other", {"reason": code}
-        self.code: SessionReason = code  # type: ignore[assignment]
-        self.params = params
-        self.reason = english(SESSION_REASONS[self.code], params)
-        where = f"{path}:{line}" if line is not None else path
-        super().__init__(f"{where}: {self.reason}")
-        self.path = path
-        self.line = line
+class SessionFileError(ApduError, FileFault):
+    """A recorded session file is missing or invalid: a :class:`apdu.jsonfile.FileFault`
+    (``path``, ``line``: the 1-based line when one line is at fault, ``field``, ``code``
+    and ``params``)."""
 
 
 class ReplayMismatchError(ApduError):

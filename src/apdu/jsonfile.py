@@ -1,65 +1,112 @@
-"""Reading the small JSON files a user hands to jpkitool (session and state files).
+"""Reading the small JSON files a user hands to jpkitool (session and state files),
+and what can be wrong with them.
 
 :func:`read_regular` refuses, without blocking, anything but a regular file (a FIFO,
 a device, a folder) and a file above a size limit, before reading it.
 :func:`decode` drops a leading UTF-8 byte order mark (Windows Notepad writes one)
-and refuses UTF-16. :func:`loads` refuses a key given twice in one object and
-nesting too deep to parse. Each refusal is a :class:`FileProblem` with a code.
+and refuses any other encoding. :func:`loads` refuses a key given twice in one
+object, and nesting or a number beyond what Python parses, as invalid JSON at the
+place. Each refusal is a :class:`FileFault`: the file, the line, the field and one
+of a few :data:`PROBLEMS`, the same for every file a user gives.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import stat
-from typing import Any, Literal
+import sys
+from typing import Any, Literal, TypeVar
 
 #: A UTF-8 byte order mark.
 BOM = b"\xef\xbb\xbf"
 
-#: Kinds of non-regular file :func:`read_regular` names.
+#: Kinds of non-regular file (:func:`file_kind`).
 FileKind = Literal["directory", "fifo", "device", "socket", "other"]
 
-#: What is wrong with a JSON text's syntax, from :attr:`json.JSONDecodeError.msg`.
-JsonSyntax = Literal[
-    "expecting-value",
-    "expecting-name",
-    "expecting-colon",
-    "expecting-comma",
-    "unterminated-string",
-    "control-character",
-    "bad-escape",
-    "extra-data",
-    "trailing-comma",
-    "other",
-]
+#: What is wrong with a file or one of its fields (:attr:`FileFault.code`).
+Problem = Literal[
+    "missing", "unknown", "twice", "type", "whole", "number", "choice", "like", "empty",
+    "after", "certificate", "pin", "json", "utf8", "size", "not-file", "os",
+]  # fmt: skip
 
-_SYNTAX: tuple[tuple[str, JsonSyntax], ...] = (
-    ("Expecting value", "expecting-value"),
-    ("Expecting property name", "expecting-name"),
-    ("Expecting ':'", "expecting-colon"),
-    ("Expecting ','", "expecting-comma"),
-    ("Unterminated string", "unterminated-string"),
-    ("Invalid control character", "control-character"),
-    ("Invalid \\", "bad-escape"),
-    ("Extra data", "extra-data"),
-    ("Illegal trailing comma", "trailing-comma"),
-)
+#: English text of each problem, formatted with the fault's parameters (lists joined).
+#: ``type``'s ``shape`` is a JSON form (:data:`SHAPES`); ``pin``'s ``rule`` a PIN format
+#: id; ``os``: ``errno`` and the system's ``strerror``.
+PROBLEMS: dict[str, str] = {
+    "missing": "missing",
+    "unknown": "unknown field",
+    "twice": "given twice",
+    "type": "must be of the form {shape}",
+    "whole": "must be a whole number from {low} to {high}",
+    "number": "must be a number from {low} to {high}",
+    "choice": "must be one of {choices}",
+    "like": "must be written like {example}",
+    "empty": "must not be empty",
+    "after": "must be after {other}",
+    "certificate": "not a certificate (a PEM or DER file, or base64 DER)",
+    "pin": "does not fit the key's format ({rule})",
+    "json": "not valid JSON at column {column}",
+    "utf8": "not UTF-8 text: save it as UTF-8",
+    "size": "larger than {limit:,} bytes",
+    "not-file": "not a regular file",
+    "os": "{strerror}",
+}
+
+#: The JSON form of each type a field may need (``type``'s ``shape``).
+SHAPES: dict[type, str] = {dict: "{…}", list: "[…]", str: '"…"', bool: "true/false"}
 
 
-class FileProblem(Exception):
-    """Why a file's content is refused: ``code`` and its ``params``.
+def english(template: str, params: dict[str, Any]) -> str:
+    """``template`` formatted with ``params``, lists and tuples joined with commas."""
+    values = {
+        name: ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
+        for name, value in params.items()
+    }
+    return template.format(**values)
 
-    Codes: ``not-regular`` (``kind``), ``too-large`` (``size``, ``limit``), ``utf16``,
-    ``not-utf8`` (``line``), ``syntax`` (``line``, ``column``, ``problem``, ``detail``:
-    json's own English words), ``duplicate-key`` (``key``), ``too-deep``,
-    ``number-too-long``.
-    """
 
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code, params)
-        self.code = code
-        self.params = params
+class FileFault(Exception):
+    """A file a user gave is refused: ``path`` (None until known), ``line`` (1-based,
+    when one line is at fault), ``field`` (dotted, empty for the file as a whole) and
+    the problem: ``code`` (:data:`Problem`) with its ``params``; ``reason`` says it in
+    English. ``str()`` is ``path:line: field: reason``."""
+
+    def __init__(
+        self,
+        field: str,
+        code: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        **params: Any,
+    ) -> None:
+        if code not in PROBLEMS:
+            raise ValueError(f"unknown file problem {code!r}")
+        self.field, self.code, self.params, self.line = field, code, params, line
+        self.path = os.fspath(path) if path is not None else None
+        self.reason = english(PROBLEMS[code], params)
+        place = f"{self.path}:{line}" if self.path is not None and line is not None else self.path
+        super().__init__(": ".join(part for part in (place, field, self.reason) if part))
+
+    def at(self, cls: type[F], path: str | os.PathLike[str] | None, line: int | None = None) -> F:
+        """The same fault as a ``cls`` in the file ``path`` (at ``line`` if given)."""
+        line = self.line if line is None else line
+        return cls(self.field, self.code, path=path, line=line, **self.params)
+
+
+F = TypeVar("F", bound=FileFault)
+
+
+def os_fault(exc: OSError | ValueError) -> FileFault:
+    """A file that cannot be opened or read (a ValueError: a NUL in its name)."""
+    errno = getattr(exc, "errno", None)
+    return FileFault("", "os", errno=errno, strerror=getattr(exc, "strerror", None) or str(exc))
+
+
+def type_fault(field: str, wanted: type) -> FileFault:
+    return FileFault(field, "type", shape=SHAPES[wanted])
 
 
 def file_kind(mode: int) -> FileKind:
@@ -79,46 +126,51 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
     """The bytes of the regular file ``path`` when it holds at most ``limit`` of them.
 
     Opened without blocking, so a FIFO is refused rather than waited on. Raises
-    :class:`FileProblem` (``not-regular``, ``too-large``) or :class:`OSError`.
+    :class:`FileFault` (``not-file``, ``size``, ``os``), with ``path``.
     """
     flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags | getattr(os, "O_NOCTTY", 0))
+    try:
+        fd = os.open(path, flags | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        raise os_fault(exc).at(FileFault, path) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise FileProblem("not-regular", kind=file_kind(info.st_mode))
+            raise FileFault("", "not-file", path=path, kind=file_kind(info.st_mode))
         if info.st_size > limit:
-            raise FileProblem("too-large", size=info.st_size, limit=limit)
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, limit + 1 - size)
-            if not chunk:
-                break
+            raise FileFault("", "size", path=path, limit=limit)
+        size, chunks = 0, list[bytes]()
+        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):
             chunks.append(chunk)
             size += len(chunk)
+    except OSError as exc:
+        raise os_fault(exc).at(FileFault, path) from None
     finally:
         os.close(fd)
     if size > limit:  # it grew after fstat
-        raise FileProblem("too-large", size=size, limit=limit)
+        raise FileFault("", "size", path=path, limit=limit)
     return b"".join(chunks)
+
+
+def _line(data: bytes | str, end: int) -> int:
+    if isinstance(data, bytes):
+        return data.count(b"\n", 0, end) + 1
+    return data.count("\n", 0, end) + 1
 
 
 def decode(data: bytes) -> str:
     """``data`` as UTF-8 text, a leading byte order mark dropped."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileProblem("utf16")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
+        raise FileFault("", "utf8", line=1)
     data = data.removeprefix(BOM)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FileProblem("not-utf8", line=data.count(b"\n", 0, exc.start) + 1) from None
+        raise FileFault("", "utf8", line=_line(data, exc.start)) from None
 
 
 class _Duplicate(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+    pass
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -130,30 +182,40 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def syntax_problem(message: str) -> JsonSyntax:
-    """The code of a :class:`json.JSONDecodeError` message."""
-    for start, code in _SYNTAX:
-        if message.startswith(start):
-            return code
-    return "other"
+def _json_fault(text: str, index: int) -> FileFault:
+    start = text.rfind("\n", 0, index) + 1
+    return FileFault("", "json", line=_line(text, index), column=index - start + 1)
+
+
+def _too_deep(text: str) -> int:
+    """Where ``text`` is nested deeper than half the recursion limit (strings skipped)."""
+    depth, inside, escaped = 0, False, False
+    for i, c in enumerate(text):
+        if inside:
+            inside, escaped = (escaped or c != '"'), (not escaped and c == "\\")
+        elif c == '"':
+            inside = True
+        elif c in "[{":
+            depth += 1
+            if depth > sys.getrecursionlimit() // 2:
+                return i
+        elif c in "]}":
+            depth -= 1
+    return 0
 
 
 def loads(text: str) -> Any:
-    """Parse JSON ``text``; a key twice in one object or nesting deeper than Python's
-    recursion allows is a :class:`FileProblem`, not a silent choice or a crash."""
+    """Parse JSON ``text``; a key twice in one object (``twice``, the key as field),
+    invalid JSON, nesting deeper than Python's recursion allows or an integer longer
+    than ``int()`` converts (``json`` at the place) are :class:`FileFault`."""
     try:
         return json.loads(text, object_pairs_hook=_unique)
     except _Duplicate as exc:
-        raise FileProblem("duplicate-key", key=exc.key) from None
+        raise FileFault(str(exc.args[0]), "twice") from None
     except json.JSONDecodeError as exc:
-        raise FileProblem(
-            "syntax",
-            line=exc.lineno,
-            column=exc.colno,
-            problem=syntax_problem(exc.msg),
-            detail=exc.msg,
-        ) from None
+        raise _json_fault(text, exc.pos) from None
     except RecursionError:
-        raise FileProblem("too-deep") from None
+        raise _json_fault(text, _too_deep(text)) from None
     except ValueError:  # an integer with more digits than int() converts
-        raise FileProblem("number-too-long") from None
+        digits = re.search(rf"\d{{{sys.get_int_max_str_digits() + 1},}}", text)
+        raise _json_fault(text, digits.start() if digits else 0) from None

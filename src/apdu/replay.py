@@ -16,6 +16,7 @@ order mark is ignored.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +30,11 @@ from .errors import (
     SessionFileError,
     TransportError,
 )
+from .jsonfields import choice, in_range, like, typed
+from .jsonfile import FileFault
 from .recording import SESSION_FORMAT, SESSION_VERSION
 from .redact import PLACEHOLDER, parse_pattern, parse_response, pattern_matches, redact_command
-from .transport import BaseTransport, finite_number
+from .transport import BaseTransport
 
 #: Largest session file read (a recording of one command is at most some 100 KB).
 MAX_SESSION_BYTES = 16 * 1024 * 1024
@@ -161,33 +164,33 @@ def _mask_like(text: str, pattern: tuple[int | None, ...]) -> str:
     return "".join(pairs)
 
 
-_HEADER_TYPES: dict[str, tuple[type, ...]] = {
-    "tool": (str,),
-    "created": (str,),
-    "reader": (str,),
-    "atr": (str,),
-    "redacted": (list,),
-    "origin": (str, type(None)),
+#: The header's fields and their types (``origin`` may be null too).
+_HEADER_TYPES: dict[str, type] = {
+    "tool": str,
+    "created": str,
+    "reader": str,
+    "atr": str,
+    "redacted": list,
+    "origin": str,
 }
+
+
+#: An example of each hex field, for a ``like`` fault.
+_EXAMPLES = {"atr": "3BE000FF8131FE4514", "command": "00A4040C", "response": "9000"}
+#: Bounds of the numbers a line may hold: PC/SC return code, seconds, milliseconds.
+_CODE_MAX, _TIMEOUT_MAX, _MS_MAX = 0xFFFFFFFF, 86_400, 86_400_000
 
 
 def _load(path: str) -> tuple[dict[str, Any], list[_Exchange]]:
     try:
         data = jsonfile.read_regular(path, MAX_SESSION_BYTES)
-    except FileNotFoundError:
-        raise SessionFileError(path, None, "not-found") from None
-    except OSError as exc:
-        strerror = exc.strerror or str(exc)
-        raise SessionFileError(
-            path, None, "cannot-read", errno=exc.errno, strerror=strerror
-        ) from exc
-    except jsonfile.FileProblem as exc:
-        raise SessionFileError(path, None, exc.code, **exc.params) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SessionFileError(path, None, "utf16")
+    except FileFault as exc:
+        raise exc.at(SessionFileError, path) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
+        raise SessionFileError("", "utf8", path=path, line=1)
     data = data.removeprefix(jsonfile.BOM)
     if not data:
-        raise SessionFileError(path, None, "empty-file")
+        raise SessionFileError("", "empty", path=path)
     lines = data.split(b"\n")
     if lines[-1] == b"":
         lines.pop()
@@ -200,131 +203,95 @@ def _load(path: str) -> tuple[dict[str, Any], list[_Exchange]]:
                 header = _check_header(obj)
             else:
                 exchanges.append(_check_exchange(obj, number - 2))
-        except _LineError as exc:
-            raise SessionFileError(path, number, exc.code, **exc.params) from None
+        except FileFault as exc:
+            raise exc.at(SessionFileError, path, number) from None
     return header, exchanges
-
-
-class _LineError(Exception):
-    """One line of the session file is invalid: a :data:`apdu.errors.SessionReason`."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise _LineError("not-utf8") from None
+        raise FileFault("", "utf8") from None
     if not text.strip():
-        raise _LineError("empty-line")
-    try:
-        obj = jsonfile.loads(text)
-    except jsonfile.FileProblem as exc:
-        if exc.code == "syntax":
-            params = exc.params
-            raise _LineError(
-                "bad-json",
-                problem=params["problem"],
-                detail=params["detail"],
-                column=params["column"],
-            ) from None
-        raise _LineError(exc.code, **exc.params) from None
-    if not isinstance(obj, dict):
-        raise _LineError("not-object")
+        raise FileFault("", "empty")
+    obj: dict[str, Any] = typed(jsonfile.loads(text), "", dict)
     return obj
+
+
+def _require(obj: dict[str, Any], *keys: str) -> None:
+    for key in keys:
+        if key not in obj:
+            raise FileFault(key, "missing")
+
+
+def _hex(obj: dict[str, Any], key: str, parse: Callable[[str], tuple[Any, int]], least: int) -> Any:
+    """``obj[key]`` parsed by ``parse`` (value, length in bytes), at least ``least``
+    bytes long, else a ``like`` fault."""
+    try:
+        value, length = parse(typed(obj[key], key, str))
+    except (EncodingError, ValueError):
+        length = -1
+    if length < least:
+        raise FileFault(key, "like", example=_EXAMPLES[key])
+    return value
+
+
+def _number(obj: dict[str, Any], key: str, high: int, whole: bool = False) -> None:
+    if key in obj:
+        in_range(0, high, whole)(obj[key], key)
 
 
 def _check_header(obj: dict[str, Any]) -> dict[str, Any]:
-    if "format" not in obj:
-        if "i" in obj:
-            raise _LineError("no-header")
-        raise _LineError("missing-key", key="format")
-    if obj["format"] != SESSION_FORMAT:
-        raise _LineError("bad-format", value=obj["format"], expected=SESSION_FORMAT)
-    if "version" not in obj:
-        raise _LineError("missing-key", key="version")
-    version = obj["version"]
-    if not _is_int(version):
-        raise _LineError("not-int", key="version")
-    if version != SESSION_VERSION:
-        raise _LineError("bad-version", version=version, supported=SESSION_VERSION)
-    for key, types in _HEADER_TYPES.items():
-        if key not in obj:
-            raise _LineError("missing-key", key=key)
-        if not isinstance(obj[key], types):
-            raise _LineError("wrong-type", key=key)
-    if not all(isinstance(item, str) for item in obj["redacted"]):
-        raise _LineError("redacted-not-strings")
-    try:
-        bytes.fromhex(_strict_hex(obj["atr"]))
-    except ValueError:
-        raise _LineError("not-hex", key="atr") from None
+    for key, value in (("format", SESSION_FORMAT), ("version", SESSION_VERSION)):
+        _require(obj, key)
+        choice([value])(obj[key], key)
+    _require(obj, *_HEADER_TYPES)
+    for key, wanted in _HEADER_TYPES.items():
+        if obj[key] is not None or key != "origin":
+            typed(obj[key], key, wanted)
+    for i, item in enumerate(obj["redacted"]):
+        typed(item, f"redacted[{i}]", str)
+    like(r"(?:[0-9A-Fa-f]{2})*", _EXAMPLES["atr"])(obj["atr"], "atr")
     return obj
+
+
+def _check_index(obj: dict[str, Any], index: int) -> None:
+    _require(obj, "i")
+    choice([index])(obj["i"], "i")
+
+
+def _check_fault(obj: dict[str, Any]) -> Fault | None:
+    fault: Fault | None = choice(FAULTS)(obj["fault"], "fault") if "fault" in obj else None
+    _number(obj, "ms", _MS_MAX)
+    return fault
 
 
 def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
     if "power" in obj:
         return _check_power(obj, index)
-    fault = obj.get("fault")
-    for key in ("i", "command", "fault" if "fault" in obj else "response"):
-        if key not in obj:
-            raise _LineError("missing-key", key=key)
-    if not _is_int(obj["i"]):
-        raise _LineError("not-int", key="i")
-    if obj["i"] != index:
-        raise _LineError("bad-index", index=obj["i"], expected=index)
-    command = obj["command"]
-    if not isinstance(command, str):
-        raise _LineError("not-string", key="command")
-    try:
-        pattern = parse_pattern(command)
-    except EncodingError:
-        raise _LineError("not-hex", key="command") from None
-    if len(pattern) < 4:
-        raise _LineError("command-too-short")
-    if "fault" in obj:
-        if "response" in obj:
-            raise _LineError("response-and-fault")
-        if not isinstance(fault, str) or fault not in FAULTS:
-            raise _LineError("bad-fault", value=fault, known=tuple(FAULTS))
-        data = b""
-        hidden = 0
-        details = _fault_details(obj)
-    else:
-        response = obj["response"]
-        if not isinstance(response, str):
-            raise _LineError("not-string", key="response")
-        try:  # hex, or XX where the recording hid personal data (not in the status word)
-            data, hidden = parse_response(response)
-        except EncodingError:
-            raise _LineError("not-hex", key="response") from None
-        if len(data) < 2:
-            raise _LineError("response-too-short")
-        details = ()
-    if "ms" in obj and not finite_number(obj["ms"]):
-        raise _LineError("not-number", key="ms")
-    return _Exchange(command.upper(), pattern, data, fault, hidden, details)
+    _check_index(obj, index)
+    _require(obj, "command", "fault" if "fault" in obj else "response")
+    pattern = _hex(obj, "command", lambda text: (p := parse_pattern(text), len(p)), 4)
+    if "fault" in obj and "response" in obj:
+        raise FileFault("response", "unknown")
+    fault = _check_fault(obj)
+    if fault is not None:
+        data, hidden, details = b"", 0, _fault_details(obj)
+    else:  # hex, or XX where the recording hid personal data (not in the status word)
+        read = lambda text: (r := parse_response(text), len(r[0]))  # noqa: E731
+        (data, hidden), details = _hex(obj, "response", read, 2), ()
+    return _Exchange(obj["command"].upper(), pattern, data, fault, hidden, details)
 
 
 def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
     """A ``{"i": N, "power": "cycle"|"reset"}`` line (``fault``, ``ms`` as on an exchange)."""
-    if "i" not in obj:
-        raise _LineError("missing-key", key="i")
-    if not _is_int(obj["i"]):
-        raise _LineError("not-int", key="i")
-    if obj["i"] != index:
-        raise _LineError("bad-index", index=obj["i"], expected=index)
-    if obj["power"] not in POWER_NAMES or "command" in obj or "response" in obj:
-        raise _LineError("bad-power")
-    fault = obj.get("fault")
-    if "fault" in obj and (not isinstance(fault, str) or fault not in FAULTS):
-        raise _LineError("bad-fault", value=fault, known=tuple(FAULTS))
-    if "ms" in obj and not finite_number(obj["ms"]):
-        raise _LineError("not-number", key="ms")
+    _check_index(obj, index)
+    choice(POWER_NAMES)(obj["power"], "power")
+    for key in ("command", "response"):
+        if key in obj:
+            raise FileFault(key, "unknown")
+    fault = _check_fault(obj)
     details = _fault_details(obj) if fault is not None else ()
     kind = obj["power"]
     return _Exchange(POWER_NAMES[kind], (), b"", fault, 0, details, power=kind)
@@ -332,27 +299,7 @@ def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
 
 def _fault_details(obj: dict[str, Any]) -> tuple[tuple[str, int | float], ...]:
     """A fault line's optional ``code`` (a PC/SC return code) and ``timeout``
-    (seconds, positive), as :func:`apdu.recording.fault_details` wrote them."""
-    details: list[tuple[str, int | float]] = []
-    if "code" in obj:
-        code = obj["code"]
-        if not _is_int(code) or not 0 <= code <= 0xFFFFFFFF:
-            raise _LineError("not-int", key="code")
-        details.append(("code", code))
-    if "timeout" in obj:
-        timeout = obj["timeout"]
-        if not finite_number(timeout) or timeout <= 0:
-            raise _LineError("not-number", key="timeout")
-        details.append(("timeout", timeout))
-    return tuple(details)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _strict_hex(text: str) -> str:
-    """``text`` if it is only hex digits in pairs, else :class:`ValueError`."""
-    if len(text) % 2 or not all(c in "0123456789abcdefABCDEF" for c in text):
-        raise ValueError(text)
-    return text
+    (seconds), as :func:`apdu.recording.fault_details` wrote them."""
+    _number(obj, "code", _CODE_MAX, whole=True)
+    _number(obj, "timeout", _TIMEOUT_MAX)
+    return tuple((key, obj[key]) for key in ("code", "timeout") if key in obj)

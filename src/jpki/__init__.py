@@ -13,7 +13,8 @@ from __future__ import annotations
 from .lazy import lazy_names
 from .version import __version__ as __version__
 
-# Not ``typing.TYPE_CHECKING``: importing typing costs every command a few ms.
+# Not ``typing.TYPE_CHECKING``: importing typing would cost ``jpkitool --version``
+# about 8 ms of its 16 ms (2026-12-07); every other command imports typing anyway.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .api import open_card, open_emulator, open_transport

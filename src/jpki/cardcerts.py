@@ -29,7 +29,7 @@ from apdu import SW, TransportError
 
 from . import profile
 from .card import MyNumberCard
-from .certificate import CertificateError, CertificateInfo, parse_certificate
+from .certificate import CertificateInfo, parse_certificate
 from .errors import CardError, PinAbsentError, PinRequestError
 from .jst import JST, days_left, iso_utc, jst_ordinal
 from .pinops import PinCommandResult, plan_verify, run_plan
@@ -37,8 +37,7 @@ from .pinops import PinCommandResult, plan_verify, run_plan
 if TYPE_CHECKING:
     from .chain import ChainResult
 
-# asn1crypto (parse_certificate) and cryptography (jpki.chain) are loaded only when a
-# certificate is decoded or a chain checked: ``info`` needs neither (read_not_after).
+# cryptography (jpki.chain) is loaded only when a chain is checked.
 
 #: The names :func:`read_certificate` takes.
 KINDS = tuple(profile.CERTIFICATES)
@@ -197,65 +196,15 @@ def after_verify(verified: PinCommandResult | None) -> Iterator[None]:
 
 #: Certificates :func:`read_not_after` reads: those free to read on a card.
 FREE_KINDS = ("auth", "auth-ca")
-#: DER tags met on the way to a certificate's validity.
-_SEQUENCE, _INTEGER, _VERSION = 0x30, 0x02, 0xA0
-_UTC_TIME, _GENERALIZED_TIME = 0x17, 0x18
 
 
 def read_not_after(card: MyNumberCard, kind: str = "auth") -> dt.datetime:
-    """notAfter of ``auth`` or ``auth-ca``, the rest of the certificate left undecoded
-    (what ``info`` shows; :func:`read_certificate` decodes and checks every field)."""
+    """notAfter of ``auth`` or ``auth-ca`` (what ``info`` shows)."""
     if kind not in FREE_KINDS:
         raise PinRequestError("unknown-certificate", kind)
     card.require_jpki()
     file = profile.CERTIFICATES[kind]
-    return not_after(card.read_ef(file.app, file.fid, kind), kind)
-
-
-def _tlv(der: bytes, pos: int, tag: int | None, what: str) -> tuple[int, int, int]:
-    """``(tag, start, end)`` of the content of the DER object at ``pos``."""
-    if pos + 2 > len(der) or (tag is not None and der[pos] != tag):
-        raise CertificateError(what, "not a DER X.509 certificate")
-    found, first, pos = der[pos], der[pos + 1], pos + 2
-    length = first
-    if first >= 0x80:
-        count = first & 0x7F
-        if not 0 < count <= 4 or pos + count > len(der):
-            raise CertificateError(what, "not a DER X.509 certificate")
-        length, pos = int.from_bytes(der[pos : pos + count], "big"), pos + count
-    if pos + length > len(der):
-        raise CertificateError(what, "not a DER X.509 certificate")
-    return found, pos, pos + length
-
-
-def not_after(der: bytes, what: str = "certificate") -> dt.datetime:
-    """notAfter of the DER certificate ``der`` (UTC), read from its validity alone.
-
-    RFC 5280 times: UTCTime ``YYMMDDHHMMSSZ`` (years 50-99 are 19xx) or GeneralizedTime
-    ``YYYYMMDDHHMMSSZ``. Raises :class:`CertificateError` when the structure up to the
-    validity or the time itself is not that.
-    """
-    _, pos, _ = _tlv(der, 0, _SEQUENCE, what)  # Certificate
-    _, pos, _ = _tlv(der, pos, _SEQUENCE, what)  # TBSCertificate
-    if der[pos : pos + 1] == bytes([_VERSION]):
-        pos = _tlv(der, pos, _VERSION, what)[2]
-    for tag in (_INTEGER, _SEQUENCE, _SEQUENCE):  # serial, signature, issuer
-        pos = _tlv(der, pos, tag, what)[2]
-    _, pos, _ = _tlv(der, pos, _SEQUENCE, what)  # validity
-    pos = _tlv(der, pos, None, what)[2]  # notBefore
-    tag, start, end = _tlv(der, pos, None, what)
-    text = der[start:end].decode("ascii", "replace")
-    digits = {_UTC_TIME: 12, _GENERALIZED_TIME: 14}.get(tag)
-    if digits is None or len(text) != digits + 1 or text[-1] != "Z" or not text[:-1].isdigit():
-        raise CertificateError(what, "notAfter is not a DER UTCTime or GeneralizedTime")
-    year = int(text[: digits - 10])
-    if tag == _UTC_TIME:
-        year += 1900 if year >= 50 else 2000
-    month, day, hour, minute, second = (int(text[i : i + 2]) for i in range(digits - 10, digits, 2))
-    try:
-        return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
-    except ValueError:
-        raise CertificateError(what, "notAfter is not a representable date") from None
+    return parse_certificate(card.read_ef(file.app, file.fid, kind), kind).not_after
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 
-# Not ``typing.TYPE_CHECKING``: importing typing costs every command a few ms.
+# Not ``typing.TYPE_CHECKING``: importing typing would cost ``jpkitool --version``
+# about 8 ms of its 16 ms (2026-12-07); every other command imports typing anyway.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 from typing import Any
@@ -150,17 +151,20 @@ def test_a_power_cycle_that_failed_replays_its_fault(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "line",
+    ("line", "field", "code"),
     [
-        {"i": 0, "power": "off"},
-        {"i": 0, "power": "cycle", "command": "00A40000"},
-        {"i": 0, "power": "cycle", "response": "9000"},
+        ({"i": 0, "power": "off"}, "power", "choice"),
+        ({"i": 0, "power": ["cycle"]}, "power", "choice"),
+        ({"i": 0, "power": "cycle", "command": "00A40000"}, "command", "unknown"),
+        ({"i": 0, "power": "cycle", "response": "9000"}, "response", "unknown"),
     ],
 )
-def test_a_bad_power_line_is_refused(tmp_path: Path, line: dict[str, Any]) -> None:
+def test_a_bad_power_line_is_refused(
+    tmp_path: Path, line: dict[str, Any], field: str, code: str
+) -> None:
     with pytest.raises(SessionFileError) as info:
         ReplayTransport(write(tmp_path / "s.jsonl", HEADER, line))
-    assert (info.value.code, info.value.line) == ("bad-power", 2)
+    assert (info.value.field, info.value.code, info.value.line) == (field, code, 2)
 
 
 def test_through_a_channel(session: Path) -> None:
@@ -296,24 +300,25 @@ def broken(**changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("bad", "reason"),
     [
-        (broken(command=...), "missing key 'command'"),
-        (broken(response=...), "missing key 'response'"),
-        (broken(i=...), "missing key 'i'"),
-        (broken(command="00A4020C02001"), "'command' is not hex"),
-        (broken(command="00A4020C02001G"), "'command' is not hex"),
-        (broken(command="00 A4 02 0C"), "'command' is not hex"),
-        (broken(command="00A402"), "shorter than a 4-byte header"),
-        (broken(command=1234), "'command' must be a string"),
-        (broken(response="90XX"), "'response' is not hex"),
-        (broken(response="900"), "'response' is not hex"),
-        (broken(response="90"), "shorter than a status word"),
-        (broken(response=None), "'response' must be a string"),
-        (broken(i="1"), "'i' must be an integer"),
-        (broken(i=True), "'i' must be an integer"),
-        (broken(i=2), "exchange index 2, expected 1"),
-        (broken(ms="fast"), "'ms' must be a number"),
-        (broken(ms=float("nan")), "'ms' must be a number"),
-        (["not", "an", "object"], "not a JSON object"),
+        (broken(command=...), "command: missing"),
+        (broken(response=...), "response: missing"),
+        (broken(i=...), "i: missing"),
+        (broken(command="00A4020C02001"), "command: must be written like 00A4040C"),
+        (broken(command="00A4020C02001G"), "command: must be written like 00A4040C"),
+        (broken(command="00 A4 02 0C"), "command: must be written like 00A4040C"),
+        (broken(command="00A402"), "command: must be written like 00A4040C"),
+        (broken(command=1234), 'command: must be of the form "…"'),
+        (broken(response="90XX"), "response: must be written like 9000"),
+        (broken(response="900"), "response: must be written like 9000"),
+        (broken(response="90"), "response: must be written like 9000"),
+        (broken(response=None), 'response: must be of the form "…"'),
+        (broken(i="1"), "i: must be one of 1"),
+        (broken(i=True), "i: must be one of 1"),
+        (broken(i=2), "i: must be one of 1"),
+        (broken(ms="fast"), "ms: must be a number from 0 to 86400000"),
+        (broken(ms=float("nan")), "ms: must be a number from 0 to 86400000"),
+        (broken(ms=-1), "ms: must be a number from 0 to 86400000"),
+        (["not", "an", "object"], "must be of the form {…}"),
     ],
 )
 def test_bad_exchange_line(tmp_path: Path, bad: Any, reason: str) -> None:
@@ -322,8 +327,7 @@ def test_bad_exchange_line(tmp_path: Path, bad: Any, reason: str) -> None:
         ReplayTransport(path)
     assert info.value.path == str(path)
     assert info.value.line == 3
-    assert reason in info.value.reason
-    assert str(info.value).startswith(f"{path}:3: ")
+    assert str(info.value) == f"{path}:3: {reason}"
 
 
 def test_truncated_json_line(tmp_path: Path) -> None:
@@ -338,7 +342,7 @@ def test_empty_line_in_the_middle(tmp_path: Path) -> None:
     path = write(tmp_path / "s.jsonl", HEADER, raw_lines=("\n", json.dumps(EXCHANGES[0]) + "\n"))
     with pytest.raises(SessionFileError) as info:
         ReplayTransport(path)
-    assert (info.value.line, info.value.reason) == (2, "empty line")
+    assert (info.value.line, info.value.field, info.value.reason) == (2, "", "must not be empty")
 
 
 def test_not_utf8(tmp_path: Path) -> None:
@@ -352,19 +356,19 @@ def test_not_utf8(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("header", "reason"),
     [
-        ({**HEADER, "version": 2}, "unsupported version 2"),
-        ({**HEADER, "version": "1"}, "'version' must be an integer"),
-        ({**HEADER, "format": "pcsc-trace"}, "format is 'pcsc-trace'"),
-        ({k: v for k, v in HEADER.items() if k != "version"}, "missing key 'version'"),
-        ({k: v for k, v in HEADER.items() if k != "reader"}, "missing key 'reader'"),
-        ({k: v for k, v in HEADER.items() if k != "format"}, "missing key 'format'"),
-        ({**HEADER, "atr": "3BE"}, "'atr' is not hex"),
-        ({**HEADER, "atr": 59}, "'atr' has the wrong type"),
-        ({**HEADER, "redacted": "PINs"}, "'redacted' has the wrong type"),
-        ({**HEADER, "redacted": [1]}, "'redacted' must be a list of strings"),
-        ({**HEADER, "origin": 1}, "'origin' has the wrong type"),
-        (EXCHANGES[0], "no header"),
-        ("jpkitool-session", "not a JSON object"),
+        ({**HEADER, "version": 2}, "version: must be one of 1"),
+        ({**HEADER, "version": "1"}, "version: must be one of 1"),
+        ({**HEADER, "format": "pcsc-trace"}, "format: must be one of jpkitool-session"),
+        ({k: v for k, v in HEADER.items() if k != "version"}, "version: missing"),
+        ({k: v for k, v in HEADER.items() if k != "reader"}, "reader: missing"),
+        ({k: v for k, v in HEADER.items() if k != "format"}, "format: missing"),
+        ({**HEADER, "atr": "3BE"}, "atr: must be written like 3BE000FF8131FE4514"),
+        ({**HEADER, "atr": 59}, 'atr: must be of the form "…"'),
+        ({**HEADER, "redacted": "PINs"}, "redacted: must be of the form […]"),
+        ({**HEADER, "redacted": ["PIN", 1]}, 'redacted[1]: must be of the form "…"'),
+        ({**HEADER, "origin": 1}, 'origin: must be of the form "…"'),
+        (EXCHANGES[0], "format: missing"),
+        ("jpkitool-session", "must be of the form {…}"),
     ],
 )
 def test_bad_header(tmp_path: Path, header: Any, reason: str) -> None:
@@ -372,7 +376,7 @@ def test_bad_header(tmp_path: Path, header: Any, reason: str) -> None:
     with pytest.raises(SessionFileError) as info:
         ReplayTransport(path)
     assert (info.value.path, info.value.line) == (str(path), 1)
-    assert reason in info.value.reason
+    assert str(info.value) == f"{path}:1: {reason}"
 
 
 def test_empty_file(tmp_path: Path) -> None:
@@ -380,25 +384,22 @@ def test_empty_file(tmp_path: Path) -> None:
     path.write_bytes(b"")
     with pytest.raises(SessionFileError) as info:
         ReplayTransport(path)
-    assert info.value.path == str(path)
-    assert "empty" in info.value.reason
+    assert (info.value.path, info.value.line, info.value.code) == (str(path), None, "empty")
 
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nothing.jsonl"
     with pytest.raises(SessionFileError) as info:
         ReplayTransport(path)
-    assert (info.value.path, info.value.line, info.value.reason) == (
-        str(path),
-        None,
-        "no such file",
-    )
+    assert (info.value.path, info.value.line, info.value.code) == (str(path), None, "os")
+    assert info.value.params["errno"] == errno.ENOENT
 
 
 def test_directory(tmp_path: Path) -> None:
     with pytest.raises(SessionFileError) as info:
         ReplayTransport(tmp_path)
-    assert info.value.line is None
+    assert (info.value.line, info.value.code) == (None, "not-file")
+    assert info.value.params == {"kind": "directory"}
 
 
 # -- record, then replay --------------------------------------------------------

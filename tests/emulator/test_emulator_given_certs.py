@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import errno
 import json
 import os
 from pathlib import Path
@@ -389,13 +390,12 @@ def test_bad_path_names_the_field(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.pem"
     with pytest.raises(StateError) as caught:
         build_state(certificates={"auth": str(missing)})
-    assert caught.value.field == "certificates.auth"
-    assert str(caught.value) == (
-        f"certificates.auth: cannot read {str(missing)!r}: No such file or directory"
-    )
+    assert caught.value.field == f"certificates.auth: {missing}"
+    assert (caught.value.code, caught.value.params["errno"]) == ("os", errno.ENOENT)
+    assert str(caught.value) == f"certificates.auth: {missing}: No such file or directory"
     with pytest.raises(StateError) as caught:
         build_state(certificates={"auth": str(tmp_path)})
-    assert str(caught.value).startswith("certificates.auth: cannot read")
+    assert str(caught.value) == f"certificates.auth: {tmp_path}: not a regular file"
 
 
 @pytest.mark.parametrize(
@@ -412,9 +412,9 @@ def test_non_certificate_file_names_the_field(tmp_path: Path, content: bytes) ->
     path.write_bytes(content)
     with pytest.raises(StateError) as caught:
         build_state(certificates={"auth": str(path)})
-    assert caught.value.field == "certificates.auth"
-    assert (
-        str(caught.value) == f"certificates.auth: {str(path)!r} is not a certificate (PEM or DER)"
+    assert (caught.value.field, caught.value.code) == (f"certificates.auth: {path}", "certificate")
+    assert str(caught.value) == (
+        f"certificates.auth: {path}: not a certificate (a PEM or DER file, or base64 DER)"
     )
 
 
@@ -424,8 +424,7 @@ def test_state_file_with_a_bad_certificate_names_file_and_field(tmp_path: Path) 
     with pytest.raises(StateError) as caught:
         load_state(path)
     assert str(caught.value) == (
-        f"{path}: certificates.auth: cannot read "
-        f"{str(tmp_path / 'nowhere.pem')!r}: No such file or directory"
+        f"{path}: certificates.auth: {tmp_path / 'nowhere.pem'}: No such file or directory"
     )
     assert "\n" not in str(caught.value)
 
@@ -435,22 +434,25 @@ def test_base64_that_is_not_a_certificate() -> None:
     with pytest.raises(StateError) as caught:
         CardState.from_dict({"certificates": {"sign": text}})
     assert str(caught.value) == (
-        "certificates.sign: neither base64 DER of a certificate nor a certificate file"
+        "certificates.sign: not a certificate (a PEM or DER file, or base64 DER)"
     )
 
 
 @pytest.mark.parametrize(
     ("given", "message"),
     [
-        ({"certificates": {"auth": b"\x30\x00"}}, "certificates.auth: not a DER X.509"),
-        ({"certificates": {"auth": 3}}, "certificates.auth: must be a file path or base64 DER"),
+        (
+            {"certificates": {"auth": b"\x30\x00"}},
+            "certificates.auth: not a certificate (a PEM or DER file, or base64 DER)",
+        ),
+        ({"certificates": {"auth": 3}}, 'certificates.auth: must be of the form "…"'),
         ({"certificates": {"auth-ca": ""}}, "certificates.auth-ca: must not be empty"),
-        ({"certificates": {"root": "x.pem"}}, "certificates.root: unknown certificate"),
-        ({"certificates": ["auth"]}, "certificates: must be an object, not list"),
-        ({"cert_filler": -1}, "cert_filler: must be null or an integer 0..32767"),
-        ({"cert_filler": 32768}, "cert_filler: must be null or an integer 0..32767"),
-        ({"cert_filler": True}, "cert_filler: must be null or an integer 0..32767"),
-        ({"cert_filler": "300"}, "cert_filler: must be null or an integer 0..32767"),
+        ({"certificates": {"root": "x.pem"}}, "certificates.root: unknown field"),
+        ({"certificates": ["auth"]}, "certificates: must be of the form {…}"),
+        ({"cert_filler": -1}, "cert_filler: must be a whole number from 0 to 32767"),
+        ({"cert_filler": 32768}, "cert_filler: must be a whole number from 0 to 32767"),
+        ({"cert_filler": True}, "cert_filler: must be a whole number from 0 to 32767"),
+        ({"cert_filler": "300"}, "cert_filler: must be a whole number from 0 to 32767"),
     ],
 )
 def test_errors_name_the_field(given: dict[str, Any], message: str) -> None:
@@ -500,9 +502,14 @@ def test_default_state_file_holds_the_new_fields_empty() -> None:
     assert CardState.from_dict(json.loads(json.dumps(doc))) == CardState()
 
 
-def test_complete_file_written_before_these_fields_still_loads(tmp_path: Path) -> None:
+def test_a_complete_file_without_these_fields_is_refused(tmp_path: Path) -> None:
     doc = CardState().to_dict()
     del doc["certificates"], doc["cert_filler"]
     path = tmp_path / "old.json"
+    path.write_text(json.dumps(doc), "utf-8")
+    with pytest.raises(StateError) as caught:
+        load_state(path)
+    assert str(caught.value) == f"{path}: certificates: missing"
+    del doc["format"]  # the fields that change only: fine
     path.write_text(json.dumps(doc), "utf-8")
     assert load_state(path) == CardState()

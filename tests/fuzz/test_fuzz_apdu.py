@@ -28,7 +28,8 @@ from apdu import (
     describe,
     jsonfile,
 )
-from apdu.errors import FAULTS, SESSION_REASONS
+from apdu.errors import FAULTS
+from apdu.jsonfile import PROBLEMS
 from apdu.recording import SESSION_FORMAT, SESSION_VERSION
 from apdu.redact import hidden_span, is_secret, redact_command
 
@@ -140,21 +141,17 @@ def _json_texts() -> st.SearchStrategy[str]:
 @example(b"9" * 5000)
 def test_json_file_decode_and_loads(raw: bytes) -> None:
     """jsonfile.decode + jsonfile.loads (state and session files) of any bytes: a
-    FileProblem with a known code, or a value.
+    FileFault saying where (the line and column, or the key given twice), or a value.
     10,000 cases under the fuzz profile, 300 under ci."""
     try:
         jsonfile.loads(jsonfile.decode(raw))
-    except jsonfile.FileProblem as exc:
-        assert exc.code in {
-            "utf16",
-            "not-utf8",
-            "syntax",
-            "duplicate-key",
-            "too-deep",
-            "number-too-long",
-        }
-        if exc.code == "syntax":
-            assert exc.params["problem"] == jsonfile.syntax_problem(exc.params["detail"])
+    except jsonfile.FileFault as exc:
+        assert exc.code in {"utf8", "json", "twice"}, exc
+        assert (exc.line is not None) == (exc.code != "twice") and exc.path is None
+        if exc.code == "json":
+            assert exc.params["column"] >= 1
+        if exc.code == "twice":
+            assert exc.field
 
 
 # -- session files (--replay) ---------------------------------------------------------
@@ -242,8 +239,8 @@ def test_session_file_loader(session_dir: Path, raw: bytes, extra: bytes) -> Non
     try:
         transport = ReplayTransport(path)
     except SessionFileError as exc:
-        assert exc.code in SESSION_REASONS and exc.code != "other", exc
-        assert str(exc)
+        assert exc.code in PROBLEMS and exc.path == str(path), exc
+        assert str(exc).startswith(str(path))
         return
     assert transport.header["format"] == SESSION_FORMAT
     _replay_everything(transport, _recorded_commands(raw), extra)

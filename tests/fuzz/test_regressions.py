@@ -27,7 +27,7 @@ from cryptography.x509.oid import NameOID
 
 import jpki
 from cli_runner import jpkitool_inprocess as run
-from jpki.cardcerts import _years_later, expiry_item, not_after
+from jpki.cardcerts import _years_later, expiry_item
 from jpki.certificate import parse_certificate
 from jpki.chain import ChainStatus, check_chain
 from jpki.emulator import certificates, statefile
@@ -69,7 +69,6 @@ def _auth_never_expiring() -> bytes:
 def test_expiry_of_a_card_whose_auth_certificate_never_expires() -> None:
     der = _auth_never_expiring()
     assert parse_certificate(der).not_after == NEVER
-    assert not_after(der) == NEVER
     # No 共通カードAP: the card's date is estimated from the auth certificate's.
     state = statefile.build_state(certificates={"auth": der}, applications=["jpki"])
     with jpki.open_emulator(state) as card:
@@ -135,11 +134,11 @@ def _v4(der: bytes) -> bytes:
 @pytest.mark.parametrize(
     ("value", "code"),
     [
-        ("a\x00b.pem", "cannot-read-certificate"),
-        ("~no-such-user-jpkitool/auth.pem", "cannot-read-certificate"),
-        (lambda: base64.b64encode(_v4(certificates_auth())).decode(), "not-certificate-text"),
-        (lambda: _v4(certificates_auth()), "not-certificate-der"),
-        ("v6.pem", "not-certificate-file"),
+        ("a\x00b.pem", "os"),
+        ("~no-such-user-jpkitool/auth.pem", "os"),
+        (lambda: base64.b64encode(_v4(certificates_auth())).decode(), "certificate"),
+        (lambda: _v4(certificates_auth()), "certificate"),
+        ("v6.pem", "certificate"),
     ],
 )
 def test_state_file_certificates_that_crashed(tmp_path: Path, value: object, code: str) -> None:
@@ -153,7 +152,7 @@ def test_state_file_certificates_that_crashed(tmp_path: Path, value: object, cod
     with pytest.raises(StateError) as caught:
         statefile.parse({"certificates": {"auth": given}}, tmp_path)
     assert caught.value.code == code
-    assert caught.value.field == "certificates.auth"
+    assert caught.value.field.startswith("certificates.auth")  # (": <path>" once it is read)
 
 
 def certificates_auth() -> bytes:

@@ -11,7 +11,6 @@ notAfter ``info`` reads without asn1crypto.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,6 @@ from typing import Any
 import pytest
 
 from cli_runner import jpkitool_inprocess as run
-from jpki.cardcerts import not_after
-from jpki.certificate import CertificateError, parse_certificate
 from jpki.emulator import build_state
 from jpki.emulator.certs import certificates
 from realdata import REALDATA
@@ -137,70 +134,3 @@ def test_info_reads_the_auth_certificate_once_per_form(tmp_path: Path) -> None:
     # one read became the refused extended try and the 256-byte chunks
     assert len(no_extended) - len(default) == chunks(AUTH)
     assert extended_reads(no_extended) == 1
-
-
-# -- notAfter without decoding the rest --------------------------------------------------
-
-
-@pytest.mark.parametrize("kind", ["auth", "auth_ca", "sign", "sign_ca"])
-def test_not_after_agrees_with_the_full_parse(kind: str) -> None:
-    der = getattr(GENERATED, kind)
-    assert not_after(der, kind) == parse_certificate(der, kind).not_after
-
-
-@pytest.mark.skipif(not REAL_AUTH.exists(), reason="shared/realdata is not beside the checkout")
-def test_not_after_of_the_real_certificate() -> None:
-    der = REAL_AUTH.read_bytes()
-    assert (
-        not_after(der)
-        == parse_certificate(der).not_after
-        == dt.datetime(2024, 5, 2, 14, 59, 59, tzinfo=dt.UTC)
-    )
-
-
-def _tlv(tag: int, content: bytes) -> bytes:
-    if len(content) < 0x80:
-        return bytes([tag, len(content)]) + content
-    size = len(content).to_bytes(2, "big")
-    return bytes([tag, 0x82]) + size + content
-
-
-def _certificate(time_tag: int, time: bytes, *, version: bool = True) -> bytes:
-    """Just enough of a certificate for :func:`not_after`: its structure up to validity."""
-    validity = _tlv(0x30, _tlv(0x17, b"240601000000Z") + _tlv(time_tag, time))
-    head = _tlv(0xA0, _tlv(0x02, b"\x02")) if version else b""
-    tbs = head + _tlv(0x02, b"\x01") + _tlv(0x30, b"") + _tlv(0x30, b"x" * 200) + validity
-    return _tlv(0x30, _tlv(0x30, tbs) + _tlv(0x30, b"") + _tlv(0x03, b"\x00"))
-
-
-@pytest.mark.parametrize(
-    ("tag", "text", "version", "expected"),
-    [
-        (0x17, b"290410145959Z", True, dt.datetime(2029, 4, 10, 14, 59, 59, tzinfo=dt.UTC)),
-        (0x17, b"991231235959Z", True, dt.datetime(1999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)),
-        (0x17, b"500101000000Z", False, dt.datetime(1950, 1, 1, tzinfo=dt.UTC)),
-        (0x18, b"20500101000000Z", True, dt.datetime(2050, 1, 1, tzinfo=dt.UTC)),
-    ],
-)
-def test_not_after_reads_both_time_forms(
-    tag: int, text: bytes, version: bool, expected: dt.datetime
-) -> None:
-    assert not_after(_certificate(tag, text, version=version)) == expected
-
-
-@pytest.mark.parametrize(
-    "der",
-    [
-        b"",
-        b"\x30\x03\x02\x01\x00",  # no TBSCertificate
-        _certificate(0x17, b"2904101459Z"),  # no seconds
-        _certificate(0x17, b"290410145959+0900"),  # not UTC
-        _certificate(0x18, b"00000101000000Z"),  # year 0
-        _certificate(0x17, b"291310145959Z"),  # month 13
-        _certificate(0x04, b"290410145959Z"),  # not a time
-        _certificate(0x17, b"290410145959Z")[:-40],  # truncated
-    ],
-)
-def test_not_after_refuses_what_is_not_a_der_time(der: bytes) -> None:
-    with pytest.raises(CertificateError):
-        not_after(der, "auth")

@@ -26,7 +26,6 @@ from jpki.cardcerts import (
     ExpiryReport,
     ExpiryState,
     end_of_day_jst,
-    not_after,
     read_certificate,
     read_chain,
     read_expiry,
@@ -114,8 +113,6 @@ def test_the_real_auth_certificate_facts() -> None:
     assert info.not_after == dt.datetime(2024, 5, 2, 14, 59, 59, tzinfo=UTC)
     assert (info.key_type, info.key_bits) == ("RSA", 2048)
     assert info.self_signed is False and info.personal is None
-    # notAfter read alone (what ``info`` shows) agrees with the full parse
-    assert not_after(realdata("auth-cert-real.cer")) == info.not_after
 
 
 # -- roots recognised (a table of one root made here) --------------------------------------
@@ -328,121 +325,16 @@ def test_info_reads_the_auth_certificates_end_alone() -> None:
     assert (caught.value.reason, caught.value.detail) == ("unknown-certificate", "sign")
 
 
-# -- notAfter read alone: every malformed case, named ---------------------------------------
-
-
-def tlv(tag: int, content: bytes, form: int | None = None) -> bytes:
-    """DER TLV; ``form``: the number of length bytes (long form), else the shortest."""
+def tlv(tag: int, content: bytes) -> bytes:
+    """DER TLV, the shortest length form."""
     n = len(content)
-    if form is None:
-        form = 0 if n < 0x80 else (n.bit_length() + 7) // 8
-    if form == 0:
-        return bytes([tag, n]) + content
-    return bytes([tag, 0x80 | form]) + n.to_bytes(form, "big") + content
+    size = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)])
+    if n >= 0x80:
+        size += n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + size + content
 
 
-SEQ, INT, VERSION = 0x30, 0x02, 0xA0
-NAME = tlv(SEQ, tlv(0x31, tlv(SEQ, tlv(0x06, b"\x55\x04\x06") + tlv(0x13, b"JP"))))
-ALG = tlv(SEQ, tlv(0x06, b"\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b") + b"\x05\x00")
-BEFORE = tlv(0x17, b"200101000000Z")
-
-
-def cert(
-    after: bytes = tlv(0x17, b"291231145959Z"),
-    *,
-    version: bool = True,
-    outer_tag: int = SEQ,
-    tbs_tag: int = SEQ,
-    validity_tag: int = SEQ,
-    serial_tag: int = INT,
-    outer_form: int | None = None,
-    tail: bytes = b"",
-) -> bytes:
-    """A certificate skeleton up to the validity (what :func:`not_after` reads)."""
-    head = tlv(VERSION, tlv(INT, b"\x02")) if version else b""
-    tbs = head + tlv(serial_tag, b"\x05") + ALG + NAME + tlv(validity_tag, BEFORE + after)
-    return tlv(outer_tag, tlv(tbs_tag, tbs) + tail, outer_form)
-
-
-def test_not_after_of_a_skeleton_in_every_length_form() -> None:
-    expected = dt.datetime(2029, 12, 31, 14, 59, 59, tzinfo=UTC)
-    assert not_after(cert()) == expected
-    assert not_after(cert(version=False)) == expected  # a v1 certificate has no version
-    for form in (1, 2, 3, 4):
-        assert not_after(cert(outer_form=form, tail=ALG)) == expected
-    assert not_after(CERTS.auth) == parse_certificate(CERTS.auth).not_after
-
-
-@pytest.mark.parametrize(
-    ("value", "when"),
-    [
-        (tlv(0x17, b"491231145959Z"), dt.datetime(2049, 12, 31, 14, 59, 59, tzinfo=UTC)),
-        (tlv(0x17, b"500101000000Z"), dt.datetime(1950, 1, 1, tzinfo=UTC)),
-        (tlv(0x17, b"991231235959Z"), dt.datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC)),
-        (tlv(0x17, b"000229120000Z"), dt.datetime(2000, 2, 29, 12, tzinfo=UTC)),
-        (tlv(0x18, b"20501231145959Z"), dt.datetime(2050, 12, 31, 14, 59, 59, tzinfo=UTC)),
-        (tlv(0x18, b"19491231145959Z"), dt.datetime(1949, 12, 31, 14, 59, 59, tzinfo=UTC)),
-    ],
-)
-def test_utc_time_and_generalized_time(value: bytes, when: dt.datetime) -> None:
-    assert not_after(cert(value)) == when
-
-
-NOT_DER = "not a DER X.509 certificate"
-NOT_TIME = "notAfter is not a DER UTCTime or GeneralizedTime"
-NOT_DATE = "notAfter is not a representable date"
-
-
-@pytest.mark.parametrize(
-    ("der", "reason"),
-    [
-        (b"", NOT_DER),
-        (b"\x30", NOT_DER),
-        (cert(outer_tag=0x31), NOT_DER),
-        (cert(tbs_tag=0x31), NOT_DER),
-        (cert(validity_tag=0x31), NOT_DER),
-        (cert(serial_tag=0x03), NOT_DER),
-        (cert()[:-5], NOT_DER),  # truncated inside the notAfter
-        (cert(tail=ALG)[: -len(ALG)], NOT_DER),  # the outer length reaches past the end
-        (b"\x30\x80" + cert()[2:], NOT_DER),  # indefinite length
-        (b"\x30\x80" + cert()[2:] + bytes(130), NOT_DER),  # ... with 128 bytes after it
-        (cert(b"\x17\x20" + b"291231145959Z"), NOT_DER),  # notAfter runs past the end
-        (b"\x30\x85\x00\x00\x00\x00" + bytes([len(cert()) - 2]) + cert()[2:], NOT_DER),
-        (b"\x30\x82\x00", NOT_DER),  # length bytes cut off
-        (cert(tlv(0x17, b"")), NOT_TIME),  # an empty time, the last bytes of the file
-        (cert(tlv(0x17, b"", form=1)), NOT_TIME),
-        (cert(tlv(0x13, b"291231145959Z")), NOT_TIME),  # a string, not a time
-        (cert(tlv(0x17, b"291231145959")), NOT_TIME),  # no Z
-        (cert(tlv(0x17, b"291231145959X")), NOT_TIME),
-        (cert(tlv(0x17, b"2912311459Z")), NOT_TIME),  # no seconds
-        (cert(tlv(0x17, b"29123114595aZ")), NOT_TIME),
-        (cert(tlv(0x17, b"a91231145959Z")), NOT_TIME),
-        (cert(tlv(0x17, "29123114595９Z".encode())), NOT_TIME),  # not ASCII
-        (cert(tlv(0x18, b"291231145959Z")), NOT_TIME),  # UTCTime digits, Generalized tag
-        (cert(tlv(0x17, b"291331145959Z")), NOT_DATE),
-        (cert(tlv(0x17, b"290230145959Z")), NOT_DATE),
-        (cert(tlv(0x17, b"291231245959Z")), NOT_DATE),
-    ],
-)
-def test_not_after_refuses_what_is_not_a_certificate(der: bytes, reason: str) -> None:
-    with pytest.raises(CertificateError) as caught:
-        not_after(der, "auth-file")
-    assert (caught.value.what, caught.value.reason) == ("auth-file", reason)
-    with pytest.raises(CertificateError) as caught:
-        not_after(der)
-    assert caught.value.what == "certificate"
-
-
-def test_a_malformed_version_or_not_before_names_the_certificate() -> None:
-    bad_version = tlv(SEQ, tlv(SEQ, b"\xa0\x05\x02\x01"))
-    bad_before = tlv(
-        SEQ,
-        tlv(SEQ, tlv(INT, b"\x05") + ALG + NAME + tlv(SEQ, b"\x17\x84\x00\x00\x00\x30")),
-    )
-    for der in (bad_version, bad_before):
-        with pytest.raises(CertificateError) as caught:
-            not_after(der, "auth-file")
-        assert (caught.value.what, caught.value.reason) == ("auth-file", NOT_DER)
+SEQ = 0x30
 
 
 # -- parsing -------------------------------------------------------------------------------

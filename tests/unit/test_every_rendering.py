@@ -47,7 +47,7 @@ JA_ALLOWED = frozenset({
     # standards, formats, protocols and their commands
     "PC", "SC", "ATR", "APDU", "JSON", "Lines", "PEM", "DER", "RSA", "ISO", "JST", "UTC",
     "TCP", "IC", "AP", "EF", "ISD", "CA", "SELECT", "READ", "BINARY", "JICSAP", "CHANGE",
-    "KEY", "SIGTERM",
+    "KEY", "SIGTERM", "UTF", "base64",
     "SHA",
     # names: J-LIS's JPKI, the counters A and B, programs, systems, products, variables
     "JPKI", "J", "LIS", "A", "B", "jpkitool", "pcscd", "vpcd", "Debian", "Ubuntu",
@@ -84,6 +84,7 @@ class Case:
     readers: dict[str, str | None] | None = None  # faked PC/SC: reader -> "card"/"other"/None
     service: bool = True  # False: no pcscd
     fault: str | None = None  # a replayed verify-pin 2 that meets this fault
+    files: dict[str, bytes] = field(default_factory=dict)  # written to {tmp} first
 
 
 def _pins(**remaining: int) -> dict[str, Any]:
@@ -207,10 +208,38 @@ def usage_cases() -> Iterator[Case]:
                           "auth"])  # fmt: skip
     yield Case("replay mismatch", ["--replay", str(SESSIONS / "cert-show-auth.jsonl"), "retries"])
     yield Case("bad state", ["retries"], state={"pins": {"auth": {"remaining": "x"}}})
+    yield from file_fault_cases()
     yield Case("record exists", ["--record", "{tmp}/state.json", "retries"], state=fresh)
     for fault in ("card-removed", "card-unresponsive", "reader-busy", "no-service", "no-card"):
         yield Case(f"fault {fault}", ["verify-pin", "2"], [PINS["auth"]], fault=fault)
     yield Case("fault early", ["verify-pin", "2"], [PINS["auth"]], fault="early")
+
+
+def file_fault_cases() -> Iterator[Case]:
+    """A state or session file with each problem a file can have (fileproblem.*)."""
+    for name, state in {
+        "type": {"applications": "jpki"}, "choice": {"token": "phone"},
+        "like": {"holder": {"birth_date": "1985-13-01"}}, "unknown": {"colour": 1},
+        "missing": {"format": "jpkitool-virtual-card"}, "empty": {"holder": {"name": " "}},
+        "pin": {"pins": {"auth": {"value": "12a4"}}}, "after": {"card_expiry": "2024-01-01"},
+        "number": {"latency_ms": -1}, "no cert file": {"certificates": {"auth": "none.pem"}},
+        "certificate": {"certificates": {"auth": "state.json"}},
+    }.items():  # fmt: skip
+        yield Case(f"bad state {name}", ["retries"], state=state)
+    state = ["--emulator", "--emulator-state", "{tmp}/s.json", "retries"]
+    for name, data in {
+        "json": b'{"pins": ', "twice": b'{"token": "card", "token": "card"}',
+        "utf8": '{"token": "card"}'.encode("utf-16"), "size": b" " * (1024 * 1024 + 1),
+    }.items():  # fmt: skip
+        yield Case(f"bad state {name}", state, files={"s.json": data})
+    yield Case("bad state not-file", ["--emulator", "--emulator-state", "/dev/null", "retries"])
+    lines = (SESSIONS / "retries-fresh.jsonl").read_bytes().splitlines(keepends=True)
+    for name, line in {
+        "whole": b'{"i": 1, "command": "00A4040C", "fault": "no-card", "code": -1}',
+        "choice": b'{"i": 5, "command": "00A4040C", "response": "9000"}',
+    }.items():
+        yield Case(f"bad session {name}", ["--replay", "{tmp}/s.jsonl", "retries"],
+                   files={"s.jsonl": b"".join([*lines[:2], line, b"\n"])})  # fmt: skip
 
 
 def reader_cases() -> Iterator[Case]:
@@ -301,6 +330,8 @@ def render(case: Case, lang: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("COLUMNS", str(COLUMNS))
     monkeypatch.chdir(tmp_path)
     args = [a.replace("{tmp}", str(tmp_path)) for a in case.args]
+    for name, data in case.files.items():
+        (tmp_path / name).write_bytes(data)
     head = ["--lang", lang]
     if case.state is not None:
         state = tmp_path / "state.json"
@@ -357,6 +388,20 @@ def names() -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+def file_names() -> list[str]:
+    """The names a state or session file error may repeat: its fields and the values
+    a field takes."""
+    from apdu.errors import FAULTS
+    from jpki.emulator.statefile import FIELDS
+    from jpki.profile import APPLICATIONS_BY_ID
+
+    found = {part for path in FIELDS for part in path.split(".")}
+    found |= {"card", "android", "iphone", "juki-card", *APPLICATIONS_BY_ID, *FAULTS}
+    found |= {"i", "command", "response", "fault", "code", "timeout", "ms", "power"}
+    found.add("colour")  # the unknown field of a case
+    return sorted(found, key=len, reverse=True)
+
+
 def card_data(text: str) -> str:
     """``text`` without the subject's and issuer's names a certificate carries."""
     return re.sub(r"\b(?:C|O|OU|CN|L|ST)=[^,\n）)]*", " ", text)
@@ -370,6 +415,10 @@ def foreign_words(text: str, lang: str, tmp_path: Path, case: Case) -> list[str]
         pattern = r"\s+".join(map(re.escape, name.split()))
         text = re.sub(rf"(?<![\w.-]){pattern}(?![\w-]|\.\w)", " ", text)
     text = TOKENS.sub(" ", text)
+    if case.name.startswith("bad "):  # the file's field names and the values it takes
+        text = re.sub(
+            rf"(?<![\w-])(?:{'|'.join(map(re.escape, file_names()))})(?![\w-])", " ", text
+        )
     if "readers" in case.args:  # its table wraps a reader's name within its column
         for part in {p for name in names() for p in name.split()}:
             text = re.sub(rf"(?<![\w-]){re.escape(part)}(?![\w-])", " ", text)

@@ -1,12 +1,12 @@
 """Errors about the files a user gives (state, session, OS errors) in the user's
-language: a reason code and its parameters in every error, rendered from the
-catalogue; the temporary file of an atomic write is never named."""
+language: every file fault is ``file[:line][: field]: problem``, the problem one of a
+few templates (``fileproblem.*``) with its parameters; the temporary file of an
+atomic write is never named."""
 
 from __future__ import annotations
 
 import errno
 import re
-import string
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_args
@@ -14,53 +14,46 @@ from typing import Any, get_args
 import pytest
 
 import apdu
-from apdu import jsonfile
-from apdu.errors import FAULTS, SESSION_REASONS, Fault, SessionReason
+from apdu.errors import FAULTS, Fault
+from apdu.jsonfile import PROBLEMS, SHAPES, FileFault, Problem
 from apdu.outfile import OutputError, OutputReason, write_whole
 from catalogues import catalogue
-from jpki import profile
-from jpki.cli.failures import OS_REASONS, Failure, classify
+from jpki.cli.failures import OS_REASONS, Failure, classify, problem_text
 from jpki.emulator import StateError
-from jpki.emulator.statefile import STATE_REASONS, StateReason
 from jpki.i18n import placeholders, set_language
 
 #: ASCII words a Japanese message may hold: names of formats and standards.
-TECHNICAL = {
-    "JSON", "UTF", "DER", "PEM", "YYYY", "MM", "DD", "JIS", "TS", "null", "true",
-    "false", "jpkitool", "FIFO", "base64",
-}  # fmt: skip
+TECHNICAL = {"JSON", "UTF", "DER", "PEM", "null", "true", "false", "jpkitool", "base64"}
 
-#: A value for every parameter an error can carry. Identifiers (kept as given in
-#: both languages) are marked ``I`` and taken out before the words are looked at;
-#: ``detail`` and ``strerror`` are English and must never reach a Japanese message.
-SAMPLES: dict[str, Any] = {
-    "got": "list",
-    "kind": "fifo",
-    "problem": "expecting-value",
-    "rule": "digits4",
-    "errno": errno.ENOSPC,
-    "strerror": "No space left on device",
-    "detail": "Expecting value",
-    "reason": "some English reason",
-    "key": "I-key",
-    "value": "I-value",
-    "expected": "I-expected",
-    "other": "I-other",
-    "file": "/I/cert.pem",
-    "known": ("I-known1", "I-known2"),
-    "choices": ("I-choice1", "I-choice2"),
-    "pattern": "I-pattern",
-    "low": 0,
-    "high": 5,
-    "n": 12,
-    "size": 2_000_000,
-    "limit": 1_048_576,
-    "line": 3,
-    "column": 7,
-    "index": 4,
-    "version": 2,
-    "supported": 1,
-}
+#: Every problem with parameters, and its text in English and in Japanese.
+TEXTS: dict[str, tuple[dict[str, Any], str, str]] = {
+    "missing": ({}, "missing", "ありません"),
+    "unknown": ({}, "unknown field", "不明な項目です"),
+    "twice": ({}, "given twice", "2回書かれています"),
+    "type": ({"shape": SHAPES[dict]}, "must be of the form {…}", "{…} の形でなければなりません"),
+    "whole": ({"low": 0, "high": 3}, "must be a whole number from 0 to 3",
+              "0〜3 の整数でなければなりません"),
+    "number": ({"low": 0, "high": 60000}, "must be a number from 0 to 60000",
+               "0〜60000 の数値でなければなりません"),
+    "choice": ({"choices": ("card", "android")}, "must be one of card, android",
+               "card, android のいずれかでなければなりません"),
+    "like": ({"example": "6A88"}, "must be written like 6A88", "「6A88」のような形で書きます"),
+    "empty": ({}, "must not be empty", "空にはできません"),
+    "after": ({"other": "cert_issued"}, "must be after cert_issued",
+              "cert_issued より後の日付でなければなりません"),
+    "certificate": ({}, "not a certificate (a PEM or DER file, or base64 DER)",
+                    "証明書ではありません（PEM か DER のファイル、"
+                    "または base64 の DER が使えます）"),
+    "pin": ({"rule": "digits4"}, "does not fit the key's format (4 digits)",
+            "この鍵の形式（数字4桁）に合いません"),
+    "json": ({"column": 7}, "not valid JSON at column 7", "7 文字目が JSON として正しくありません"),
+    "utf8": ({}, "not UTF-8 text: save it as UTF-8",
+             "UTF-8 のテキストではありません: UTF-8 で保存し直してください"),
+    "size": ({"limit": 1_048_576}, "larger than 1,048,576 bytes", "1,048,576 バイトを超えています"),
+    "not-file": ({"kind": "fifo"}, "not a regular file", "通常のファイルではありません"),
+    "os": ({"errno": errno.ENOENT, "strerror": "No such file or directory"},
+           "no such file or folder", "ファイルまたはフォルダーがありません"),
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -72,73 +65,20 @@ def ja() -> Iterator[None]:
         set_language("en")
 
 
-def sample_params(template: str, key: str) -> dict[str, Any]:
-    """Values for the parameters the English ``template`` and the catalogue's ``key`` use."""
-    names = placeholders(template) | placeholders(catalogue("en")[key][0])
-    if names & {"strerror", "os"}:
-        names |= {"errno", "strerror"}
-    return {name: SAMPLES[name] for name in names - {"os"}}
-
-
 def english_words(message: str, *identifiers: str) -> list[str]:
     """The ASCII words of ``message`` that are not identifiers, paths or standards."""
+    message = re.sub(r"/I/\S+|「[^」]*」", " ", message)
     for text in identifiers:
         message = message.replace(text, " ")
-    message = re.sub(r"I-[a-z0-9-]+|/I/\S+|「[^」]*」", " ", message)
     return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", message) if w not in TECHNICAL]
 
 
-# -- every code has its messages ---------------------------------------------------
-
-
-def test_every_session_reason_has_english_and_both_catalogues() -> None:
-    codes = set(get_args(SessionReason))
-    assert codes == set(SESSION_REASONS)
-    for lang in ("en", "ja"):
-        assert {f"sessionreason.{c}" for c in codes} <= set(catalogue(lang)), lang
-
-
-@pytest.mark.parametrize("code", get_args(OutputReason))
-def test_an_output_error_is_one_line_in_both_languages(ja: None, code: OutputReason) -> None:
-    exc = OutputError("/I/out.pem", code, **sample_params("", f"outputreason.{code}"))
-    failure = render(exc)
-    assert failure.code == "output-file" and failure.exit == 2
-    assert failure.message.startswith("/I/out.pem に書き込めません: ")
-    assert english_words(failure.message, "--overwrite") == [], failure.message
-    set_language("en")
-    assert render(exc).message.startswith("cannot write /I/out.pem: ")
-
-
-def test_every_state_reason_has_english_and_both_catalogues() -> None:
-    codes = set(get_args(StateReason))
-    assert codes == set(STATE_REASONS)
-    for lang in ("en", "ja"):
-        assert {f"statereason.{c}" for c in codes} <= set(catalogue(lang)), lang
-
-
-def test_every_word_a_reason_names_is_in_both_catalogues() -> None:
-    keys = {
-        *(f"osreason.{name.lower()}" for name in OS_REASONS),
-        "osreason.other",
-        *(f"filekind.{kind}" for kind in get_args(jsonfile.FileKind)),
-        *(f"jsonproblem.{code}" for code in get_args(jsonfile.JsonSyntax)),
-        *(f"jsontype.{name}" for name in ("dict", "list", "str", "int", "float", "bool", "null")),
-        *(f"format.{key.format.id}" for key in profile.KEYS),
-    }
-    for lang in ("en", "ja"):
-        assert keys - set(catalogue(lang)) == set(), lang
-    assert set(FAULTS) == set(get_args(Fault))
-
-
-@pytest.mark.parametrize("code", sorted(SESSION_REASONS))
-def test_a_session_reason_uses_only_the_parameters_it_carries(code: str) -> None:
-    allowed = placeholders(SESSION_REASONS[code]) | {"os"} | set(SAMPLES)
-    for lang in ("en", "ja"):
-        (text,) = catalogue(lang)[f"sessionreason.{code}"]
-        assert placeholders(text) <= allowed
-
-
-# -- Japanese holds no English -----------------------------------------------------
+def names(params: dict[str, Any]) -> list[str]:
+    """The identifiers among a problem's parameters (kept as they are in any language)."""
+    values = [
+        v for value in params.values() for v in (value if isinstance(value, tuple) else [value])
+    ]
+    return [str(v) for v in values if isinstance(v, str) and v.isascii()]
 
 
 def render(exc: BaseException) -> Failure:
@@ -147,50 +87,128 @@ def render(exc: BaseException) -> Failure:
     return failure
 
 
-@pytest.mark.parametrize("code", sorted(SESSION_REASONS))
-def test_a_session_file_error_in_japanese_has_no_english(ja: None, code: SessionReason) -> None:
-    params = sample_params(SESSION_REASONS[code], f"sessionreason.{code}")
-    exc = apdu.SessionFileError("/I/s.jsonl", 2, code, **params)
-    assert exc.code == code and str(exc).startswith("/I/s.jsonl:2: ")
-    failure = render(exc)
-    assert failure.code == "session-file" and failure.exit == 2
-    assert "/I/s.jsonl:2" in failure.message
-    assert english_words(failure.message) == [], failure.message
-    set_language("en")
-    assert "/I/s.jsonl:2" in render(exc).message
+# -- the problems: a few templates ----------------------------------------------------
 
 
-@pytest.mark.parametrize("code", sorted(STATE_REASONS))
-def test_a_state_error_in_japanese_has_no_english(ja: None, code: StateReason) -> None:
-    params = sample_params(STATE_REASONS[code], f"statereason.{code}")
+def test_every_problem_has_its_texts_and_a_test() -> None:
+    assert set(get_args(Problem)) == set(PROBLEMS) == set(TEXTS)
+    for lang in ("en", "ja"):
+        ids = {key for key in catalogue(lang) if key.startswith("fileproblem.")}
+        codes = {f"fileproblem.{code}" for code in PROBLEMS if code != "os"}
+        assert codes <= ids, lang
+        assert len(ids) <= 20, "a few templates, not one per reason"
+    for gone in ("statereason.", "sessionreason.", "jsonproblem.", "jsontype.", "filekind.",
+                 "osreason."):  # fmt: skip
+        assert not [key for key in catalogue("en") if key.startswith(gone)], gone
+    assert set(FAULTS) == set(get_args(Fault))
+
+
+@pytest.mark.parametrize("code", sorted(TEXTS))
+def test_each_problem_in_english_and_in_japanese(code: str) -> None:
+    params, en, ja = TEXTS[code]
+    library = {"os": "No such file or directory", "pin": "does not fit the key's format (digits4)"}
+    assert FileFault("x", code, **params).reason == library.get(code, en)
+    assert problem_text(code, params) == en
+    set_language("ja")
+    try:
+        assert problem_text(code, params) == ja
+        assert english_words(ja, *names(params)) == [], ja
+    finally:
+        set_language("en")
+
+
+@pytest.mark.parametrize("code", sorted(set(PROBLEMS) - {"os"}))  # os: the OS's words
+def test_a_template_uses_only_the_parameters_of_its_english(code: str) -> None:
+    for lang in ("en", "ja"):
+        (text,) = catalogue(lang)[f"fileproblem.{code}"]
+        assert placeholders(text) == placeholders(PROBLEMS[code]), lang
+
+
+def test_an_unknown_problem_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="unknown file problem"):
+        StateError("pins", "bad")
+
+
+@pytest.mark.parametrize("code", sorted(TEXTS))
+def test_a_state_error_is_one_line_naming_file_and_field(ja: None, code: str) -> None:
+    params = TEXTS[code][0]
     exc = StateError("pins.auth.remaining", code, path="/I/card.json", **params)
-    assert exc.code == code and str(exc).startswith("/I/card.json: pins.auth.remaining: ")
+    assert str(exc).startswith("/I/card.json: pins.auth.remaining: ")
     failure = render(exc)
-    assert failure.code == "state-file" and failure.exit == 2
-    assert "/I/card.json: pins.auth.remaining: " in failure.message
-    assert english_words(failure.message, "pins.auth.remaining") == [], failure.message
+    assert (failure.code, failure.exit) == ("state-file", 2)
+    assert failure.message == (
+        f"仮想カードの状態ファイルを使えません: /I/card.json: pins.auth.remaining: {TEXTS[code][2]}"
+    )
+    words = english_words(failure.message, "pins.auth.remaining", *names(params))
+    assert words == [], failure.message
+    set_language("en")
+    assert render(exc).message == (
+        f"cannot use the virtual-card state: /I/card.json: pins.auth.remaining: {TEXTS[code][1]}"
+    )
 
 
-@pytest.mark.parametrize("name", OS_REASONS)
-def test_an_os_error_in_japanese_has_no_english(ja: None, name: str) -> None:
+def test_a_fault_of_a_line_names_it() -> None:
+    exc = StateError("", "json", path="/I/card.json", line=4, column=3)
+    assert str(exc) == "/I/card.json:4: not valid JSON at column 3"
+    assert render(exc).message.endswith(": /I/card.json:4: not valid JSON at column 3")
+    assert render(StateError("", "empty")).message.endswith(": -: must not be empty")
+
+
+@pytest.mark.parametrize("code", sorted(TEXTS))
+def test_a_session_file_error_is_one_line_naming_file_line_and_field(ja: None, code: str) -> None:
+    exc = apdu.SessionFileError("command", code, path="/I/s.jsonl", line=2, **TEXTS[code][0])
+    assert str(exc).startswith("/I/s.jsonl:2: command: ")
+    failure = render(exc)
+    assert (failure.code, failure.exit) == ("session-file", 2)
+    assert (
+        failure.message
+        == f"記録したセッションを使えません: /I/s.jsonl:2: command: {TEXTS[code][2]}"
+    )
+    set_language("en")
+    assert render(exc).message == (
+        f"cannot use the recorded session: /I/s.jsonl:2: command: {TEXTS[code][1]}"
+    )
+
+
+@pytest.mark.parametrize("code", get_args(OutputReason))
+def test_an_output_error_is_one_line_in_both_languages(ja: None, code: OutputReason) -> None:
+    params: dict[str, Any] = {"kind": "fifo"} if code == "not-regular" else {}
+    if code == "cannot-write":
+        params = {"errno": errno.ENOSPC, "strerror": "No space left on device"}
+    exc = OutputError("/I/out.pem", code, **params)
+    failure = render(exc)
+    assert failure.code == "output-file" and failure.exit == 2
+    assert failure.message.startswith("/I/out.pem に書き込めません: ")
+    assert english_words(failure.message, "--overwrite") == [], failure.message
+    set_language("en")
+    assert render(exc).message.startswith("cannot write /I/out.pem: ")
+
+
+# -- OS errors ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(OS_REASONS))
+def test_an_os_error_with_a_message_of_its_own_has_no_english_in_japanese(
+    ja: None, name: str
+) -> None:
     number = getattr(errno, name, None)
     if number is None:
         pytest.skip(f"{name} is not an errno here")
     exc = OSError(number, "Some English words", "/I/card.json")
     failure = render(exc)
     assert failure.code == "os-error" and failure.exit == 1
-    assert "/I/card.json" in failure.message
+    assert "/I/card.json" in failure.message and "Some English" not in failure.message
     assert english_words(failure.message) == [], failure.message
     nameless = render(OSError(number, "Some English words"))
     assert english_words(nameless.message) == [], nameless.message
 
 
-def test_an_unknown_os_error_keeps_the_system_words() -> None:
+def test_any_other_os_error_keeps_the_system_words() -> None:
     exc = OSError(errno.EPROTO, "Protocol error", "/I/card.json")
-    assert "Protocol error" in render(exc).message
+    assert render(exc).message == "cannot use /I/card.json: Protocol error"
     set_language("ja")
     try:
-        assert "Protocol error" in render(exc).message and "/I/card.json" in render(exc).message
+        assert render(exc).message == "/I/card.json を使えません: Protocol error"
     finally:
         set_language("en")
 
@@ -202,17 +220,20 @@ def test_state_errors_from_the_file_name_the_field_in_both_languages(
 
     path = tmp_path / "card.json"
     for content, en_words, ja_words in [
-        ('{"pins": ', "line 1, column 10: a value is expected", "1 行目、10 文字目"),
-        ('{"pins": {"auth": {"remaining": 9}}}', "from 0 to 3", "0〜3 の整数"),
-        ('{"applications": "jpki"}', "must be a list, not a string", "配列でなければ"),
-        ('{"holder": {"birth_date": "1985-13-01"}}', "'1985-13-01'", "「1985-13-01」"),
-        ('{"colour": 1}', "unknown field (known: format, version, atr,", "不明な項目です"),
-    ]:
+        ('{"pins": ', ":1: not valid JSON at column 10", ":1: 10 文字目が JSON"),
+        ('{"pins": {"auth": {"remaining": 9}}}', ": pins.auth.remaining: must be a whole number "
+         "from 0 to 3", ": pins.auth.remaining: 0〜3 の整数"),
+        ('{"applications": "jpki"}', ": applications: must be of the form […]",
+         ": applications: […] の形でなければ"),
+        ('{"holder": {"birth_date": "1985-13-01"}}', "holder.birth_date: must be written like",
+         "「2034-04-10」のような形で書きます"),
+        ('{"colour": 1}', ": colour: unknown field", ": colour: 不明な項目です"),
+    ]:  # fmt: skip
         path.write_text(content, "utf-8")
         for lang, words in (("en", en_words), ("ja", ja_words)):
             r = run("--lang", lang, "--emulator", "--emulator-state", str(path), "retries")
             assert r.code == 2 and r.out == "" and len(r.err.splitlines()) == 1
-            assert str(path) in r.err and words in r.err, r.err
+            assert f"{path}{words}" in r.err if words.startswith(":") else words in r.err, r.err
             if lang == "ja":
                 assert not {"unknown", "field", "must", "invalid", "line"} & set(r.err.split())
 
@@ -298,13 +319,3 @@ def test_atomic_write_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> 
     target.chmod(0o644)
     write_whole(target, b"2", overwrite=True)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644 and target.read_bytes() == b"2"
-
-
-# -- the placeholders stay in step -------------------------------------------------
-
-
-def test_library_english_keeps_its_placeholders_formattable() -> None:
-    for table in (SESSION_REASONS, STATE_REASONS):
-        for template in table.values():
-            names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-            assert names <= set(SAMPLES)

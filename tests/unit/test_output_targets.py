@@ -152,7 +152,7 @@ def test_export_refusals_in_both_languages(tmp_path: Path) -> None:
     read_only.write_bytes(b"keep")
     read_only.chmod(0o444)
     cases = [
-        ([str(tmp_path)], "it is a folder", "通常のファイルではなくフォルダーです"),
+        ([str(tmp_path)], "not a regular file", "通常のファイルではありません"),
         ([str(existing)], "already exists (--overwrite", "ファイルがすでにあります"),
         (["--overwrite", str(read_only)], "read-only", "読み取り専用"),
         ([""], "the file name is empty", "ファイル名が空です"),
@@ -229,7 +229,7 @@ def test_record_through_a_link_and_its_refusals(tmp_path: Path) -> None:
     dangling = tmp_path / "dangling.jsonl"
     dangling.symlink_to(tmp_path / "nowhere.jsonl")
     refused(run(*RECORD, str(dangling), "retries"), "symbolic link")
-    refused(run(*RECORD, str(tmp_path), "retries"), "folder")
+    refused(run(*RECORD, str(tmp_path), "retries"), "not a regular file")
     target.chmod(0o444)
     refused(run("--overwrite", *RECORD, str(target), "retries"), "read-only")
     refused(run(*RECORD, "", "retries"), "empty")
@@ -297,11 +297,11 @@ def test_an_export_on_a_full_disk_is_exit_2(tmp_path: Path) -> None:
 @pytest.mark.skipif(not ROOT, reason="mknod needs root; CI runs as root")
 def test_state_files_refuse_a_device(tmp_path: Path) -> None:
     node = device(tmp_path / "null")
-    refused(run("emulator", "init-state", str(node)), "a device")
-    refused(run("--overwrite", "emulator", "init-state", str(node)), "a device")
+    refused(run("emulator", "init-state", str(node)), "not a regular file")
+    refused(run("--overwrite", "emulator", "init-state", str(node)), "not a regular file")
     r = run("--emulator", "--emulator-state", str(node), "verify-pin", "2", input="1234\n")
-    refused(r, "device")
-    refused(run("emulator", "serve", "--state", str(node)), "device")
+    refused(r, "not a regular file")
+    refused(run("emulator", "serve", "--state", str(node)), "not a regular file")
     assert is_device(node)
 
 
@@ -309,9 +309,9 @@ def test_state_files_refuse_a_fifo_a_folder_and_a_link_to_nothing(
     fifo: tuple[Path, int], tmp_path: Path
 ) -> None:
     path, _ = fifo
-    refused(run("--overwrite", "emulator", "init-state", str(path)), "FIFO")
-    refused(run("--emulator", "--emulator-state", str(path), "retries"), "FIFO")
-    refused(run("emulator", "serve", "--state", str(path)), "FIFO")
+    refused(run("--overwrite", "emulator", "init-state", str(path)), "not a regular file")
+    refused(run("--emulator", "--emulator-state", str(path), "retries"), "not a regular file")
+    refused(run("emulator", "serve", "--state", str(path)), "not a regular file")
     assert stat.S_ISFIFO(os.lstat(path).st_mode)
     dangling = tmp_path / "state.json"
     dangling.symlink_to(tmp_path / "nowhere.json")

@@ -157,7 +157,7 @@ def fifo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (read_only_file, "the file is read-only", "読み取り専用"),
         (file_in_a_folder_not_writable, "folder does not exist or cannot be written", "フォルダー"),
         (new_file_in_a_folder_not_writable, "cannot be written", "書き込めません"),
-        (fifo, "named pipe (FIFO)", "FIFO"),
+        (fifo, "not a regular file", "通常のファイルではありません"),
     ],
 )
 def test_serve_refuses_a_state_file_it_could_not_save_before_serving(

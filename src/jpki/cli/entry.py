@@ -1,10 +1,12 @@
-"""The ``jpkitool`` console script: a bare ``--version`` is answered before click is
-imported (importing click costs about as much as starting Python); everything else
-goes to :func:`jpki.cli.main.main`."""
+"""The ``jpkitool`` console script.
+
+A bare ``--version`` is answered before click is imported: importing click and the
+CLI costs about as much as starting Python. Everything else goes to
+:func:`jpki.cli.main.main`.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
@@ -20,31 +22,33 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
     args = sys.argv[1:] if argv is None else list(argv)
     if args in VERSION_ARGS:
-        sys.stdout.write(VERSION_LINE + "\n")
-        return 0
-    from . import prefetch
-
-    prefetch.start(args)  # a plain `retries` reads the card while click loads
+        try:
+            sys.stdout.write(VERSION_LINE + "\n")
+            sys.stdout.flush()
+            return 0
+        except OSError:
+            pass  # click says it again, and reports the failure in the user's language
     from .main import main as run_click
 
     return run_click(args)
 
 
 def run() -> None:
-    """Console-script entry point (``python -m jpki``).
+    """Console-script entry point (``python -m jpki``): exit with the command's status.
 
-    Once the output is flushed the process ends at once (``os._exit``): the
-    interpreter's own tear-down (module clean-up, collection) adds about 17 ms to
-    every command and does nothing for us, since every file and card connection was
-    closed by the command. A stream that is closed (None) or cannot be flushed (a
-    reader that went away) loses what it had left, as it would at a normal exit, and
-    the status stays the command's. Under coverage the normal way out is taken.
+    Output still buffered that cannot be written (a reader gone from the pipe, a full
+    disk) is dropped, as at any exit, without a traceback and without changing the
+    status: the stream is pointed at ``os.devnull`` (the Python documentation's advice
+    for SIGPIPE), so the interpreter's own flush at exit has nothing to fail on.
     """
     code = main()
-    if "coverage" in sys.modules:
-        sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                stream.flush()
-    os._exit(code)
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+    sys.exit(code)

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import errno
 import gettext
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, cast
 
 import click
 
 import apdu
 from apdu import errors as ae
+from apdu.jsonfile import FileFault
 from apdu.outfile import OutputError
 
 from .. import errors as je
@@ -22,9 +21,6 @@ from .. import profile
 from ..i18n import has, t, tn
 from .params import Seconds
 from .pinkind import PinKind
-
-if TYPE_CHECKING:
-    from ..emulator.statefile import StateError
 
 
 class Exit(IntEnum):
@@ -100,63 +96,59 @@ def _sw(sw: int) -> dict[str, str]:
     return {"sw": f"{sw:04X}", "desc": sw_text(sw)}
 
 
-#: The errno names with a message of their own (``osreason.<name>``); any other
-#: error is ``osreason.other`` with the system's own (English) words.
-OS_REASONS = (
-    "ENOENT",
-    "EACCES",
-    "EPERM",
-    "ENOSPC",
-    "EDQUOT",
-    "EROFS",
-    "EISDIR",
-    "ENOTDIR",
-    "EEXIST",
-    "ENAMETOOLONG",
-    "ELOOP",
-    "EIO",
-    "EFBIG",
-    "EBUSY",
-    "ETXTBSY",
-    "EMFILE",
-    "ENFILE",
-    "ENXIO",
-)
+#: The errno names with a message of their own (``fileproblem.<name>``); any other
+#: error is told in the system's own (English) words.
+OS_REASONS = {"ENOENT": "enoent", "ENOTDIR": "enoent", "EACCES": "eacces", "EPERM": "eacces",
+              "ENOSPC": "enospc", "EDQUOT": "enospc"}  # fmt: skip
 
 
 def os_reason(number: int | None, strerror: str | None = None) -> str:
-    """What an OS error means, in the current language, from its errno."""
+    """What an OS error means, in the current language when its errno has a message."""
     name = errno.errorcode.get(number) if number is not None else None
     if name in OS_REASONS:
-        return t(f"osreason.{name.lower()}")
-    return t("osreason.other", detail=strerror or "-")
+        return t(f"fileproblem.{OS_REASONS[name]}")
+    return strerror or "-"
 
 
-def _word(section: str, value: object) -> str:
-    key = f"{section}.{value}"
-    return t(key) if has(key) else str(value)
+def _joined(value: object) -> object:
+    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
+
+
+def _os(params: Mapping[str, object]) -> str:
+    number = params.get("errno")
+    return os_reason(number if isinstance(number, int) else None, str(params.get("strerror") or ""))
 
 
 def reason_text(section: str, code: str, params: Mapping[str, object]) -> str:
-    """The catalogue's ``<section>.<code>`` formatted with an error's parameters, the
-    words among them in the current language: ``got`` (a JSON type), ``kind`` (of a
-    file), ``problem`` (a JSON syntax error), ``rule`` (a PIN format); ``errno`` gives
-    ``os`` (:func:`os_reason`). Lists are joined with commas."""
-    values: dict[str, object] = {
-        name: ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
-        for name, value in params.items()
-    }
-    for name, words in (("got", "jsontype"), ("kind", "filekind"), ("problem", "jsonproblem")):
-        if name in params:
-            values[name] = _word(words, params[name])
-    if "rule" in params:
-        values["rule"] = _word("format", params["rule"])
+    """The catalogue's ``<section>.<code>`` formatted with an error's parameters; ``errno``
+    gives ``os`` (:func:`os_reason`). Lists are joined with commas."""
+    values = {name: _joined(value) for name, value in params.items()}
     if "errno" in params:
-        number = params["errno"]
-        values["os"] = os_reason(
-            number if isinstance(number, int) else None, str(params.get("strerror") or "")
-        )
+        values["os"] = _os(params)
     return t(f"{section}.{code}").format(**values)
+
+
+def problem_text(code: str, params: Mapping[str, object]) -> str:
+    """A :class:`apdu.jsonfile.FileFault`'s problem in the current language: the
+    catalogue's ``fileproblem.<code>``, a PIN format's ``rule`` by its name, an OS
+    error by :func:`os_reason`."""
+    if code == "os":
+        return _os(params)
+    values = {name: _joined(value) for name, value in params.items()}
+    if "rule" in params:
+        values["rule"] = t(f"format.{params['rule']}")
+    return t(f"fileproblem.{code}").format(**values)
+
+
+def _file_failure(exc: FileFault) -> Failure:
+    """A state or session file refused: ``file[:line][: field]: problem``."""
+    where = (exc.path or "-") + ("" if exc.line is None else f":{exc.line}")
+    where += f": {exc.field}" if exc.field else ""
+    kind = "session-file" if isinstance(exc, ae.SessionFileError) else "state-file"
+    reason = problem_text(exc.code, exc.params)
+    return Failure(
+        kind, Exit.USAGE, t(f"error.{kind.replace('-', '_')}", where=where, reason=reason)
+    )
 
 
 def _os_failure(exc: OSError) -> Failure:
@@ -164,23 +156,6 @@ def _os_failure(exc: OSError) -> Failure:
     if exc.filename is None:
         return Failure("os-error", Exit.ERROR, t("error.os_nofile", reason=reason))
     return Failure("os-error", Exit.ERROR, t("error.os", file=exc.filename, reason=reason))
-
-
-def _state_error(exc: BaseException) -> StateError | None:
-    """``exc`` if it is a state-file error. Its module is looked up, not imported (it
-    loads ``cryptography``): when it was never loaded, nothing raised its error."""
-    module = sys.modules.get("jpki.emulator.statefile")
-    if module is not None and isinstance(exc, module.StateError):
-        return cast("StateError", exc)
-    return None
-
-
-def _state_failure(exc: StateError) -> Failure:
-    location = "".join(f"{part}: " for part in (exc.path, exc.field) if part)
-    reason = reason_text("statereason", exc.code, exc.params)
-    return Failure(
-        "state-file", Exit.USAGE, t("error.state_file", location=location, reason=reason)
-    )
 
 
 #: PC/SC ``SCARD_E_SERVICE_STOPPED``: :mod:`apdu.pcsc` gives it to a
@@ -203,10 +178,9 @@ def classify(exc: BaseException) -> Failure:
     # Lazy imports keep optional parts optional.
     from ..certificate import CertificateError
 
-    state_error = _state_error(exc)
-    if state_error is not None:
-        return _state_failure(state_error)
     match exc:
+        case FileFault():
+            return _file_failure(exc)
         case UsageFailure():
             return Failure("usage", Exit.USAGE, t(exc.key).format(**exc.values))
         case ae.PcscLibraryError():
@@ -252,11 +226,6 @@ def classify(exc: BaseException) -> Failure:
                 message = t("error.no_answer", seconds=seconds)
                 return Failure("card-unresponsive", Exit.ERROR, message)
             return Failure("card-unresponsive", Exit.ERROR, t("error.unresponsive"))
-        case ae.SessionFileError():
-            where = exc.path if exc.line is None else f"{exc.path}:{exc.line}"
-            reason = reason_text("sessionreason", exc.code, exc.params)
-            message = t("error.session_file", where=where, reason=reason)
-            return Failure("session-file", Exit.USAGE, message)
         case OutputError():
             reason = reason_text("outputreason", exc.code, exc.params)
             message = t("error.output", path=exc.path, reason=reason)

@@ -20,9 +20,11 @@ certificate's subject is ``C=JP, L=<prefecture>, L=<city>, CN=<serial-like strin
 issue date at 01:00:00Z (10:00 JST); a 29 February birthday falls on 28 February in
 other years; serial numbers and CNs are hashes of the card serial and issue date.
 
-The four RSA keys are made at run time, once a process (:func:`private_key`), so no
-private key ships with jpkitool; within a process, the certificates are the same
-bytes for the same state (PKCS#1 v1.5 signatures; :func:`certificates` caches them).
+No private key ships with jpkitool. The default state's four certificates are
+shipped (:data:`SHIPPED`, public data, made with the keys the test kit
+pytest-jpkitool holds); for any other state the four RSA keys are made at run time,
+once a process (:func:`private_key`), so its certificates are the same bytes only
+within one process (PKCS#1 v1.5 signatures; :func:`certificates` caches them).
 A certificate the state gives (``CardState.certificates``) replaces the generated
 one of that EF.
 
@@ -32,11 +34,14 @@ reading a JPKI test card (SAN); everything else emulator only.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import re
 from dataclasses import dataclass
+from importlib import resources
 from typing import TYPE_CHECKING
 
 from asn1crypto import core as asn1_core
@@ -48,7 +53,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 if TYPE_CHECKING:
     from .state import CardState
 
-#: The virtual card's keys (made at run time, see :func:`private_key`).
+#: The virtual card's keys (see :func:`private_key`).
 KEY_NAMES = ("auth-root", "sign-root", "auth-user", "sign-user")
 
 EMULATOR_ORG = "JPKI-EMULATOR"
@@ -121,16 +126,19 @@ def era_birth_date(birth: dt.date) -> str:
 # -- keys -----------------------------------------------------------------------
 
 
-@functools.cache
-def private_key(name: str) -> rsa.RSAPrivateKey:
-    """One of the virtual card's RSA-2048 keys (:data:`KEY_NAMES`), made once a process.
+#: The keys made or given so far in this process, by name (:func:`private_key`).
+KEYS: dict[str, rsa.RSAPrivateKey] = {}
 
-    No private key ships with jpkitool; these are made at run time (about 50 ms each,
-    and only when a certificate is first needed).
-    """
+
+def private_key(name: str) -> rsa.RSAPrivateKey:
+    """One of the virtual card's RSA-2048 keys (:data:`KEY_NAMES`), made at run time
+    (about 50 ms each) the first time a certificate of a state other than the default
+    one is needed, unless a test kit put its own in :data:`KEYS` first."""
     if name not in KEY_NAMES:
         raise KeyError(name)
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if name not in KEYS:
+        KEYS[name] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return KEYS[name]
 
 
 # -- certificates ---------------------------------------------------------------
@@ -340,8 +348,21 @@ def _sign_cert(s: CertSubject) -> bytes:
     return _user_cert(s, "sign", subject, [(_key_usage(non_repudiation=True), True), (san, False)])
 
 
+#: The default state's certificates, in :class:`Certificates` order, as PEM.
+SHIPPED = "certificates.pem"
+
+
+@functools.cache
+def shipped() -> Certificates:
+    """The default state's certificates (:data:`SHIPPED`)."""
+    text = resources.files(__package__).joinpath(SHIPPED).read_text("ascii")
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", text, re.S)
+    return Certificates(*(base64.b64decode(block) for block in blocks))
+
+
 @functools.lru_cache(maxsize=32)
-def _certificates(s: CertSubject) -> Certificates:
+def made(s: CertSubject) -> Certificates:
+    """The four certificates for ``s``, signed with :func:`private_key`'s keys."""
     return Certificates(_auth_cert(s), _root("auth"), _sign_cert(s), _root("sign"))
 
 
@@ -354,8 +375,9 @@ def certificates(state: CardState) -> Certificates:
     given = {GIVEN_FIELDS[name]: der for name, der in state.certificates.items()}
     if len(given) == len(GIVEN_FIELDS):
         return Certificates(**given)
-    made = _certificates(CertSubject.of(state))
-    return dataclasses.replace(made, **given) if given else made
+    subject = CertSubject.of(state)
+    ours = shipped() if subject == CertSubject.of(type(state).default()) else made(subject)
+    return dataclasses.replace(ours, **given) if given else ours
 
 
 def certificate(state: CardState, name: str) -> bytes:

@@ -11,7 +11,6 @@ from ... import profile
 from ...card import KeyState
 from ...i18n import t, tn
 from ...retries import PinStatus, RetriesReport, read_retries
-from .. import prefetch
 from ..advice import advice, advice_json
 from ..context import AppContext
 from ..failures import Exit, finish, sw_text
@@ -100,12 +99,9 @@ def to_json(report: RetriesReport) -> dict[str, Any]:
 @click.argument("pins", nargs=-1, type=PinKind(), metavar="[PINS]...")
 @click.pass_obj
 def command(app: AppContext, pins: tuple[str, ...]) -> None:
-    # Read while the CLI loaded (a plain command line), or now.
-    report = prefetch.take(app.options.reader, pins)
-    if report is None:
-        with app.card() as card:
-            # Named PINs: those alone, without the 照合番号; none named: every counter.
-            report = read_retries(card, pins) if pins else read_retries(card)
+    with app.card() as card:
+        # Named PINs: those alone, without the 照合番号; none named: every counter.
+        report = read_retries(card, pins) if pins else read_retries(card)
     if app.options.json:
         app.emit_json(to_json(report))
     else:
