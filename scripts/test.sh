@@ -10,6 +10,8 @@ echo "== ruff"
 .venv/bin/ruff format --check src testkit tests hwtests benchmarks
 echo "== mypy"
 .venv/bin/mypy
+echo "== import contracts"
+.venv/bin/lint-imports
 echo "== pytest"
 status=0
 .venv/bin/pytest "$@" || status=$?

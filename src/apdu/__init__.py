@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .command import EXTENDED_MAX, SHORT_MAX, CommandAPDU
+from .command import EXTENDED_MAX, SHORT_MAX, CommandAPDU, is_secret
 from .errors import (
     AccessDeniedError,
     AmbiguousReaderError,
@@ -27,7 +27,7 @@ from .errors import (
     TransportError,
 )
 from .ins import INS
-from .redact import REDACTED, is_secret, matches, redact_command
+from .redact import REDACTED, matches, redact_command
 from .response import ResponseAPDU
 from .status import STATUS_WORDS, SW, describe
 from .transport import ApduChannel, BaseTransport, FunctionTransport, Transport, TransportWrapper

@@ -11,6 +11,21 @@ SHORT_MAX = 256
 #: Largest Lc / Ne of an extended APDU.
 EXTENDED_MAX = 65536
 
+#: Instructions whose data field is always hidden, in any class.
+SECRET_INS = frozenset({0x20, 0x21, 0x24, 0x25, 0x2C, 0x2D})
+#: Instructions whose data field is hidden in a proprietary class (CLA bit 8 set).
+SECRET_PROPRIETARY_INS = frozenset({0x32})
+
+
+def is_secret(raw: bytes, secret: bool = False) -> bool:
+    """Whether the data field of the encoded command ``raw`` must be hidden."""
+    if secret:
+        return True
+    if len(raw) < 2:
+        return False
+    cla, ins = raw[0], raw[1]
+    return ins in SECRET_INS or (cla & 0x80 != 0 and ins in SECRET_PROPRIETARY_INS)
+
 
 @dataclass(frozen=True)
 class CommandAPDU:
@@ -96,10 +111,8 @@ class CommandAPDU:
         return bytes((self.cla, self.ins, self.p1, self.p2))
 
     def __repr__(self) -> str:
-        """Header, Le and data; the data hidden by :mod:`apdu.redact`'s rule (a VERIFY
+        """Header, Le and data; the data hidden by :func:`is_secret`'s rule (a VERIFY
         built without the secret flag still carries a PIN)."""
-        from .redact import is_secret
-
         hide = is_secret(self.header, self.secret)
         data = f"<{len(self.data)} secret bytes>" if hide else self.data.hex().upper()
         return (

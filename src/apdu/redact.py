@@ -2,7 +2,9 @@
 
 A data field is replaced by ``XX`` per byte (so the length stays visible) when the
 caller marks the command secret, and, as a second line of defence, whatever the
-caller says, for the instructions that carry reference data (PINs):
+caller says, for the instructions that carry reference data (PINs), as
+:func:`apdu.command.is_secret` (the rule :class:`~apdu.command.CommandAPDU`'s ``repr``
+follows too) says:
 
 - VERIFY (INS ``20``/``21``), CHANGE REFERENCE DATA (``24``/``25``) and RESET
   RETRY COUNTER (``2C``/``2D``) in any class (ISO/IEC 7816-4);
@@ -25,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from .command import CommandAPDU
+from .command import CommandAPDU, is_secret
 from .errors import EncodingError
 from .ins import INS
 from .status import SW
@@ -35,11 +37,6 @@ PLACEHOLDER = "XX"
 #: The byte a replay gives for each response byte a recording hid: ``2A`` (``*``),
 #: which no DER certificate starts with.
 FILLER = 0x2A
-
-#: Instructions whose data field is always hidden, in any class.
-SECRET_INS = frozenset({0x20, 0x21, 0x24, 0x25, 0x2C, 0x2D})
-#: Instructions whose data field is hidden in a proprietary class (CLA bit 8 set).
-SECRET_PROPRIETARY_INS = frozenset({0x32})
 
 #: Plain-language list of the command data recordings and traces always hide.
 REDACTED_COMMANDS: tuple[str, ...] = (
@@ -55,16 +52,6 @@ HIDDEN_RESPONSES = (
 )
 #: Plain-language list of what recordings and traces hide (a recording's header).
 REDACTED: tuple[str, ...] = (*REDACTED_COMMANDS, HIDDEN_RESPONSES)
-
-
-def is_secret(raw: bytes, secret: bool = False) -> bool:
-    """Whether the data field of the encoded command ``raw`` must be hidden."""
-    if secret:
-        return True
-    if len(raw) < 2:
-        return False
-    cla, ins = raw[0], raw[1]
-    return ins in SECRET_INS or (cla & 0x80 != 0 and ins in SECRET_PROPRIETARY_INS)
 
 
 def hidden_span(raw: bytes, secret: bool = False) -> tuple[int, int] | None:

@@ -11,6 +11,7 @@ certificates and when things expire.
 from __future__ import annotations
 
 from .lazy import lazy_names
+from .version import __version__ as __version__
 
 # Not ``typing.TYPE_CHECKING``: importing typing would cost ``jpkitool --version``
 # about 8 ms of its 16 ms (2026-12-07); every other command imports typing anyway.
@@ -79,8 +80,6 @@ _LAZY = {
 
 __getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
-
-__version__ = "0.1.0"
 
 __all__ = [
     "PINS",

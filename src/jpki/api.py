@@ -10,6 +10,9 @@ Example::
         print(pin.id, pin.remaining, pin.max_tries, pin.state)
 
 ``open_card`` builds its session with :func:`jpki.session.open_session`, as the CLI does.
+This module and the CLI are the entry points: the only modules outside the virtual
+card's package (:mod:`jpki.emulator`) that import it (:func:`virtual_card_opener`), a
+contract of ``pyproject.toml``.
 """
 
 from __future__ import annotations
@@ -23,10 +26,20 @@ from apdu import BaseTransport
 
 from .card import MyNumberCard
 from .errors import jpki_errors
-from .session import SessionSpec, closing, open_session
+from .session import EmulatorOpener, SessionSpec, closing, open_session
 
 if TYPE_CHECKING:
     from .emulator import CardState
+
+
+def virtual_card_opener(spec: SessionSpec) -> EmulatorOpener | None:
+    """What :func:`jpki.session.open_session` opens ``spec``'s virtual card with; None
+    (the virtual card not imported) when ``spec`` names none."""
+    if not spec.uses_emulator:
+        return None
+    from .emulator.session import open_virtual_card
+
+    return open_virtual_card
 
 
 @contextlib.contextmanager
@@ -64,7 +77,7 @@ def open_card(
         trace=trace,
         transaction=transaction,
     )
-    with jpki_errors(), open_session(spec) as transport:
+    with jpki_errors(), open_session(spec, virtual_card_opener(spec)) as transport:
         yield MyNumberCard(transport)
 
 
@@ -79,5 +92,5 @@ def open_transport(transport: BaseTransport) -> Iterator[MyNumberCard]:
 def open_emulator(state: CardState | None = None) -> Iterator[MyNumberCard]:
     """A session with the built-in virtual card (defaults when ``state`` is None)."""
     spec = SessionSpec(emulator=state if state is not None else True, transaction=False)
-    with jpki_errors(), open_session(spec) as transport:
+    with jpki_errors(), open_session(spec, virtual_card_opener(spec)) as transport:
         yield MyNumberCard(transport)

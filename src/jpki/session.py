@@ -5,11 +5,10 @@ waited for; the built-in virtual card; or a recorded session to replay) and how
 (recording, tracing, one PC/SC transaction). :func:`open_session` builds the
 transport stack from it and takes it down again.
 
-The virtual card's state may be a state file: it is read when it exists (else the
-default card is used) and written back only when the session changed the card, so
-a read-only session leaves a partial file as the user wrote it, and creates none.
-A session that may change the card (``may_change``) checks first that the file can
-be written, so that a try is never spent on a card whose state would then be lost.
+The core does not import the virtual card (a contract of ``pyproject.toml``): a
+session with it is given its opener, :func:`jpki.emulator.session.open_virtual_card`
+(:func:`jpki.api.virtual_card_opener` gives it when a spec asks for the card), which
+reads and saves a state file.
 """
 
 from __future__ import annotations
@@ -18,17 +17,14 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from apdu import ApduError, BaseTransport
 from apdu.transport import check_timeout
 
 from . import connect
 
-if TYPE_CHECKING:
-    from .emulator import CardState
-
-__all__ = ["SessionSpec", "closing", "open_session", "state_file"]
+__all__ = ["EmulatorOpener", "SessionSpec", "closing", "open_session"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +37,8 @@ class SessionSpec:
       may take (None: :func:`apdu.pcsc.card_timeout`). Real readers only.
     - ``emulator``: the built-in virtual card: True (default card), a
       :class:`jpki.emulator.CardState` (used as is, changes visible to the caller),
-      or the path of a state file (read if it exists, saved only when changed).
+      or the path of a state file (read if it exists, saved only when changed);
+      False: none. What it is, only the opener :func:`open_session` is given looks at.
     - ``replay``: a recorded session file to play back instead of a card.
     - ``record``: a new session file to record the exchanges to (secrets redacted);
       an existing file is refused (:class:`apdu.outfile.OutputError`, code ``exists``).
@@ -65,7 +62,7 @@ class SessionSpec:
     wait: float | None = None
     on_wait: Callable[[], None] | None = None
     timeout: float | None = None
-    emulator: bool | CardState | str | os.PathLike[str] = False
+    emulator: object = False
     replay: str | os.PathLike[str] | None = None
     record: str | os.PathLike[str] | None = None
     record_personal: bool = False
@@ -90,6 +87,11 @@ class SessionSpec:
         return self.emulator is not False
 
 
+#: Opens the virtual card a spec names: its transport, and what to call at the end
+#: (saving a state file that changed). :func:`jpki.emulator.session.open_virtual_card`.
+EmulatorOpener = Callable[[SessionSpec], tuple[BaseTransport, Callable[[], None]]]
+
+
 @contextlib.contextmanager
 def closing(transport: BaseTransport) -> Iterator[None]:
     """Close ``transport`` at the end; after a failure, an error of the closing itself
@@ -104,12 +106,17 @@ def closing(transport: BaseTransport) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def open_session(spec: SessionSpec) -> Iterator[BaseTransport]:
+def open_session(
+    spec: SessionSpec, emulator: EmulatorOpener | None = None
+) -> Iterator[BaseTransport]:
     """The transport ``spec`` asks for, wrapped for recording and tracing, inside one
     transaction when asked; closed at the end, the emulator's state file saved if the
     card changed (even after a failure). Errors are the :mod:`apdu` ones as raised;
-    a bad state file raises :class:`jpki.emulator.StateError`."""
-    base, save = _base(spec)
+    a bad state file raises :class:`jpki.emulator.StateError`.
+
+    ``emulator`` opens the virtual card when ``spec`` names one (:class:`ValueError`
+    without it): :func:`jpki.api.virtual_card_opener` gives it."""
+    base, save = _base(spec, emulator)
     try:
         try:
             transport = _wrap(base, spec)
@@ -131,73 +138,22 @@ def _nothing() -> None:
     pass
 
 
-def _base(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
+def _base(
+    spec: SessionSpec, emulator: EmulatorOpener | None
+) -> tuple[BaseTransport, Callable[[], None]]:
     """The innermost transport, and what to call at the end (the state saving)."""
     if spec.replay is not None:
         from apdu.replay import ReplayTransport
 
         return ReplayTransport(spec.replay), _nothing
     if spec.uses_emulator:
-        return _emulator(spec)
+        if emulator is None:
+            raise ValueError("a session with the virtual card needs its opener")
+        return emulator(spec)
     transport = connect.connect(
         spec.reader, wait=spec.wait, on_wait=spec.on_wait, timeout=spec.timeout
     )
     return transport, _nothing
-
-
-def _emulator(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
-    from .emulator import CardState, EmulatorTransport, VirtualCard
-
-    emulator = spec.emulator
-    save = _nothing
-    if isinstance(emulator, str | os.PathLike):
-        state, save = state_file(emulator, writable=spec.may_change)
-    elif isinstance(emulator, bool):
-        state = CardState.default()
-    else:
-        state = emulator
-    # The built-in card's certificates are built only when one is read (cryptography
-    # costs more than --emulator retries itself); a given state's are built now, so
-    # that one they cannot be made from fails before any PIN is asked.
-    return EmulatorTransport(VirtualCard(state, prepare=emulator is not True)), save
-
-
-def state_file(
-    path: str | os.PathLike[str], *, writable: bool = False
-) -> tuple[CardState, Callable[[], None]]:
-    """The virtual card's state in ``path`` (the default card when there is no file),
-    and a function that writes it if it changed since it was read or last written: a
-    partial file that nothing changed stays as the user wrote it, and a missing one
-    is not created. A bad file raises :class:`jpki.emulator.StateError`; a path no
-    state file can be written to (a link to nothing, no folder) and, with
-    ``writable``, an existing file that could not be replaced (read-only, in a folder
-    that cannot be written) :class:`apdu.outfile.OutputError`."""
-    from pathlib import Path  # here: pathlib costs ~5 ms at start, and a reader needs none
-
-    from .emulator import CardState, load_state, save_state
-
-    file = Path(path)
-    if file.exists():
-        state = load_state(file)  # a device, a FIFO or a folder is refused there
-        if writable:
-            from .emulator.statefile import check_writable
-
-            check_writable(file)
-    else:  # a new file: its folder must take it, and a link to nothing is refused
-        from apdu.outfile import check
-
-        check(file, streams=False, overwrite=False)
-        state = CardState.default()
-    saved = state.to_json()
-
-    def save() -> None:
-        nonlocal saved
-        now = state.to_json()
-        if now != saved:
-            save_state(state, file)
-            saved = now
-
-    return state, save
 
 
 def _wrap(base: BaseTransport, spec: SessionSpec) -> BaseTransport:
@@ -209,7 +165,7 @@ def _wrap(base: BaseTransport, spec: SessionSpec) -> BaseTransport:
     if spec.record is not None:
         from apdu.recording import RecordingTransport
 
-        from . import __version__
+        from .version import __version__
 
         transport = RecordingTransport(
             transport,

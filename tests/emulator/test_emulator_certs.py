@@ -19,6 +19,7 @@ from jpki.emulator.certs import (
     nth_birthday_after,
     utf8_string,
 )
+from jpki.emulator.statefile import parse as parse_state
 from realdata import REALDATA
 
 JPKI = bytes.fromhex("D392F000260100000001")
@@ -79,7 +80,7 @@ def test_era_birth_date(birth: dt.date, text: str) -> None:
 
 
 def test_card_certificates_follow_state_dates() -> None:
-    s = CardState.from_dict(
+    s = parse_state(
         {
             "holder": {"birth_date": "2000-02-29"},
             "cert_issued": "2024-06-01",
@@ -89,7 +90,7 @@ def test_card_certificates_follow_state_dates() -> None:
     auth = x509.load_der_x509_certificate(certificates(s).auth)
     assert auth.not_valid_before_utc == dt.datetime(2024, 6, 1, 1, 0, 0, tzinfo=dt.UTC)
     assert auth.not_valid_after_utc == dt.datetime(2029, 2, 28, 14, 59, 59, tzinfo=dt.UTC)
-    capped = CardState.from_dict({"card_expiry": "2026-03-31"})
+    capped = parse_state({"card_expiry": "2026-03-31"})
     sign = x509.load_der_x509_certificate(certificates(capped).sign)
     assert sign.not_valid_after_utc == dt.datetime(2026, 3, 31, 14, 59, 59, tzinfo=dt.UTC)
 
@@ -181,7 +182,7 @@ def test_certificates_are_deterministic_and_follow_the_holder() -> None:
     a = certificates(CardState())
     b = certificates(CardState())
     assert a == b
-    other = certificates(CardState.from_dict({"holder": {"name": "仮名 太郎"}}))
+    other = certificates(parse_state({"holder": {"name": "仮名 太郎"}}))
     assert other.auth == a.auth and other.sign != a.sign and other.sign_ca == a.sign_ca
 
 
@@ -213,7 +214,7 @@ def _read_der(channel: ApduChannel, p1_sfi: int) -> bytes:
 
 @pytest.mark.parametrize("quirks", [{}, {"get_response": True}, {"no_extended": True}])
 def test_certificates_read_over_the_card_parse(quirks: dict[str, bool]) -> None:
-    state = CardState.from_dict({"quirks": quirks})
+    state = parse_state({"quirks": quirks})
     channel = ApduChannel(EmulatorTransport(VirtualCard(state)), extended=False)
     assert channel.send(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, JPKI)).ok
     auth = _read_der(channel, 0x8A)

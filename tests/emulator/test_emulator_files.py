@@ -10,6 +10,7 @@ import pytest
 
 from jpki import profile
 from jpki.emulator import CardState, VirtualCard, files
+from jpki.emulator.statefile import parse as parse_state
 
 from .conversation import CARDINFO, COMMON, JPKI, JUKI, SURFACE, h, talk
 
@@ -342,13 +343,13 @@ def test_classes_instructions_lengths(card: VirtualCard, command: str, answer: s
     ],
 )
 def test_token_label_per_kind(token: str, label: str) -> None:
-    card = VirtualCard(CardState.from_dict({"token": token}))
+    card = VirtualCard(parse_state({"token": token}))
     (data,) = talk(card, f"> 00 A4 04 0C 0A {JPKI}\n< 90 00\n> 00 B0 86 00 20\n< * 90 00")[1:]
     assert data == label.encode().ljust(32, b" ")
 
 
 def test_old_juki_card_has_only_the_jpki_application() -> None:
-    card = VirtualCard(CardState.from_dict({"token": "juki-card"}))
+    card = VirtualCard(parse_state({"token": "juki-card"}))
     talk(
         card,
         f"""
@@ -363,7 +364,7 @@ def test_old_juki_card_has_only_the_jpki_application() -> None:
 
 
 def test_card_without_the_jpki_application() -> None:
-    state = CardState.from_dict({"applications": ["cardinfo", "surface", "juki", "common"]})
+    state = parse_state({"applications": ["cardinfo", "surface", "juki", "common"]})
     talk(
         VirtualCard(state),
         f"""
@@ -378,7 +379,7 @@ def test_card_without_the_jpki_application() -> None:
 
 
 def test_no_sign_certificate() -> None:
-    card = VirtualCard(CardState.from_dict({"sign_certificate": False}))
+    card = VirtualCard(parse_state({"sign_certificate": False}))
     talk(
         card,
         f"""
@@ -426,7 +427,7 @@ def test_sign_certificate_needs_the_sign_password(card: VirtualCard) -> None:
 
 
 def test_smartphone_token_auth_certificate_needs_the_auth_pin() -> None:
-    card = VirtualCard(CardState.from_dict({"token": "android"}))
+    card = VirtualCard(parse_state({"token": "android"}))
     talk(
         card,
         f"""
@@ -512,7 +513,7 @@ def test_tlv_lengths_take_one_to_three_bytes() -> None:
 
 @pytest.mark.parametrize(("address_len", "header"), [(1, 3), (40, 4), (90, 5)])
 def test_attribute_offsets_point_at_their_tlvs(address_len: int, header: int) -> None:
-    state = CardState.from_dict({"holder": {"address": "あ" * address_len}})
+    state = parse_state({"holder": {"address": "あ" * address_len}})
     attrs = files.ef_image(profile.CARDINFO_ATTRS, state)
     assert attrs[:2] == h("FF 20") and attrs[header : header + 3] == h("DF 21 08")
     assert int.from_bytes(attrs[3:header] or attrs[2:3], "big") == len(attrs) - header

@@ -32,6 +32,10 @@ from jpki.emulator import (
     save_state,
 )
 from jpki.emulator.certs import private_key
+from jpki.emulator.statefile import dumps as dumps_state
+from jpki.emulator.statefile import loads as loads_state
+from jpki.emulator.statefile import parse as parse_state
+from jpki.emulator.statefile import to_document
 from realdata import REALDATA
 
 from .conversation import JPKI, talk
@@ -373,7 +377,7 @@ def test_state_file_round_trip_keeps_the_certificates_as_base64(tmp_path: Path) 
     assert str(REALDATA) not in path.read_text("utf-8")  # DER, never a path
     again = load_state(path)
     assert again == state and list(again.certificates) == ["auth", "auth-ca"]
-    assert CardState.from_json(state.to_json()) == state
+    assert loads_state(dumps_state(state)) == state
 
 
 def test_repr_leaves_the_certificates_out() -> None:
@@ -432,7 +436,7 @@ def test_state_file_with_a_bad_certificate_names_file_and_field(tmp_path: Path) 
 def test_base64_that_is_not_a_certificate() -> None:
     text = base64.b64encode(b"\x30\x82\x01\x00" + bytes(256)).decode("ascii")
     with pytest.raises(StateError) as caught:
-        CardState.from_dict({"certificates": {"sign": text}})
+        parse_state({"certificates": {"sign": text}})
     assert str(caught.value) == (
         "certificates.sign: not a certificate (a PEM or DER file, or base64 DER)"
     )
@@ -497,13 +501,13 @@ def test_defaults_serve_the_generated_certificates_padded_to_2048() -> None:
 
 
 def test_default_state_file_holds_the_new_fields_empty() -> None:
-    doc = CardState().to_dict()
+    doc = to_document(CardState())
     assert doc["certificates"] == {} and doc["cert_filler"] is None
-    assert CardState.from_dict(json.loads(json.dumps(doc))) == CardState()
+    assert parse_state(json.loads(json.dumps(doc))) == CardState()
 
 
 def test_a_complete_file_without_these_fields_is_refused(tmp_path: Path) -> None:
-    doc = CardState().to_dict()
+    doc = to_document(CardState())
     del doc["certificates"], doc["cert_filler"]
     path = tmp_path / "old.json"
     path.write_text(json.dumps(doc), "utf-8")

@@ -13,6 +13,7 @@ import pytest
 from apdu import ApduChannel, CommandAPDU
 from jpki.card import KeyState, MyNumberCard
 from jpki.emulator import CardState, EmulatorTransport, VirtualCard
+from jpki.emulator.statefile import parse as parse_state
 from jpki.info import read_info
 from jpki.retries import read_retries
 
@@ -24,7 +25,7 @@ SIGN_ABC123 = "06 41 42 43 31 32 33"
 
 
 def make(**doc: Any) -> VirtualCard:
-    card = VirtualCard(CardState.from_dict(doc))
+    card = VirtualCard(parse_state(doc))
     card.power_on()
     return card
 
@@ -612,9 +613,7 @@ def _retries(state: CardState) -> dict[str, tuple[int | None, KeyState]]:
 
 
 def test_read_retries_over_the_emulator() -> None:
-    got = _retries(
-        CardState.from_dict({"pins": {"sign": {"remaining": 2}, "auth": {"remaining": 1}}})
-    )
+    got = _retries(parse_state({"pins": {"sign": {"remaining": 2}, "auth": {"remaining": 1}}}))
     assert got["sign"] == (2, KeyState.USABLE)
     assert got["auth"] == (1, KeyState.LAST_TRY)
     assert got["juki"] == (3, KeyState.USABLE)
@@ -622,9 +621,9 @@ def test_read_retries_over_the_emulator() -> None:
 
 
 def test_read_retries_same_with_and_without_sfi() -> None:
-    plain = _retries(CardState.from_dict({"pins": {"juki-common": {"remaining": 1}}}))
+    plain = _retries(parse_state({"pins": {"juki-common": {"remaining": 1}}}))
     no_sfi = _retries(
-        CardState.from_dict({"pins": {"juki-common": {"remaining": 1}}, "quirks": {"no_sfi": True}})
+        parse_state({"pins": {"juki-common": {"remaining": 1}}, "quirks": {"no_sfi": True}})
     )
     assert plain == no_sfi and plain["juki"] == (1, KeyState.LAST_TRY)
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from apdu import BaseTransport, TransportError
 from jpki.emulator import CardState, EmulatorTransport, VirtualCard
+from jpki.emulator.statefile import parse as parse_state
 
 JPKI = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"
 
@@ -19,7 +20,7 @@ def h(text: str) -> bytes:
 
 
 def test_transport_basics() -> None:
-    card = VirtualCard(CardState.from_dict({"atr": "3B DA 13 FF 81 31 FB 46 80 12 39 2F"}))
+    card = VirtualCard(parse_state({"atr": "3B DA 13 FF 81 31 FB 46 80 12 39 2F"}))
     t = EmulatorTransport(card)
     assert isinstance(t, BaseTransport)
     assert t.name == "jpkitool virtual card"
@@ -48,7 +49,7 @@ def test_default_atr() -> None:
 
 
 def test_latency_applies_to_every_apdu() -> None:
-    card = VirtualCard(CardState.from_dict({"latency_ms": 15}))
+    card = VirtualCard(parse_state({"latency_ms": 15}))
     start = time.perf_counter()
     for _ in range(3):
         card.process(h(JPKI))
@@ -58,7 +59,7 @@ def test_latency_applies_to_every_apdu() -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.binary(max_size=300), st.sampled_from([{}, {"get_response": True}, {"no_sfi": True}]))
 def test_any_bytes_get_a_response(raw: bytes, quirks: dict[str, bool]) -> None:
-    card = VirtualCard(CardState.from_dict({"quirks": quirks}))
+    card = VirtualCard(parse_state({"quirks": quirks}))
     card.process(h(JPKI))
     resp = card.process(raw)
     assert len(resp) >= 2 and resp[-2:] != h("6F 00")
@@ -75,7 +76,7 @@ def test_any_bytes_get_a_response(raw: bytes, quirks: dict[str, bool]) -> None:
 def test_well_formed_commands_never_fail_inside(
     cla: int, ins: int, p1: int, p2: int, data: bytes
 ) -> None:
-    card = VirtualCard(CardState.from_dict({"quirks": {"get_response": True}}))
+    card = VirtualCard(parse_state({"quirks": {"get_response": True}}))
     card.process(h(JPKI))
     body = bytes([len(data)]) + data if data else b""
     for raw in (bytes([cla, ins, p1, p2]) + body, bytes([cla, ins, p1, p2]) + body + b"\x00"):

@@ -21,6 +21,7 @@ from jpki.card import MyNumberCard
 from jpki.cli.failures import Exit
 from jpki.emulator import build_state
 from jpki.emulator.certs import certificates
+from jpki.emulator.session import open_virtual_card
 from jpki.session import SessionSpec, open_session
 
 SESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "sessions"
@@ -164,7 +165,7 @@ def read_cardinfo(card: MyNumberCard) -> tuple[bytes, bytes]:
 def test_a_cardinfo_read_is_hidden_unless_record_personal(tmp_path: Path, keep: bool) -> None:
     path, trace = tmp_path / "cardinfo.jsonl", io.StringIO()
     spec = SessionSpec(emulator=build_state(), record=path, record_personal=keep, trace=trace)
-    with open_session(spec) as transport:
+    with open_session(spec, open_virtual_card) as transport:
         number, attrs = read_cardinfo(MyNumberCard(transport))
     assert STATE.my_number.encode() in number  # the library got the data itself
     assert STATE.holder.name.encode() in attrs

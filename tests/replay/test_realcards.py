@@ -27,7 +27,8 @@ import pytest
 from apdu import ReplayTransport
 from apdu.redact import parse_pattern
 from jpki import profile
-from jpki.emulator import CardState, VirtualCard
+from jpki.emulator import VirtualCard
+from jpki.emulator.statefile import parse as parse_state
 from jpki.profile import Application, Key
 
 REALCARDS = Path(__file__).resolve().parent.parent / "fixtures" / "realcards"
@@ -59,7 +60,7 @@ def replay_on_virtual_card(path: Path) -> list[tuple[int, str, str]]:
     """Send the file's commands to a virtual card; the exchanges whose answer differs:
     ``(i, recorded, virtual card's)``."""
     header, lines = load(path)
-    state = CardState.from_dict(header.get("virtual_card", {}))
+    state = parse_state(header.get("virtual_card", {}))
     card = VirtualCard(state)
     card.power_on()
     app: Application | None = None

@@ -16,6 +16,7 @@ from apdu import FunctionTransport
 from apdu.outfile import OutputError, write_whole
 from jpki import profile
 from jpki.certificate import CertificateError, der_length
+from jpki.emulator.session import open_virtual_card
 from jpki.i18n import _language_of, detect_language
 from jpki.pinpolicy import check_new_pin
 from jpki.session import SessionSpec, open_session
@@ -120,8 +121,8 @@ def test_a_recording_of_a_reader_does_not_claim_the_virtual_card(
         transport.transmit(bytes.fromhex("00A4040C0AD392F000260100000001"))
     assert header_of(path)["origin"] is None and header_of(path)["reader"] == "Reader A"
     virtual = tmp_path / "virtual.jsonl"
-    with open_session(SessionSpec(emulator=True, record=virtual)) as transport:
-        transport.transmit(bytes.fromhex("00A4040C0AD392F000260100000001"))
+    with open_session(SessionSpec(emulator=True, record=virtual), open_virtual_card) as t:
+        t.transmit(bytes.fromhex("00A4040C0AD392F000260100000001"))
     assert header_of(virtual)["origin"] == "emulator"
 
 

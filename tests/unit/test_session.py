@@ -19,8 +19,10 @@ from apdu.outfile import OutputError
 from apdu.replay import ReplayTransport
 from cli_runner import jpkitool_inprocess as run
 from jpki import connect
+from jpki.api import virtual_card_opener
 from jpki.emulator import CardState, EmulatorTransport, StateError, VirtualCard
-from jpki.session import SessionSpec, open_session, state_file
+from jpki.emulator.session import open_virtual_card, state_file
+from jpki.session import SessionSpec, open_session
 
 SESSIONS = Path(__file__).resolve().parents[1] / "fixtures" / "sessions"
 PARTIAL = '{"pins": {"auth": {"remaining": 1}}}\n'
@@ -69,10 +71,21 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> SpyTransport:
 
 
 def test_emulator_session_is_the_virtual_card() -> None:
-    with open_session(SessionSpec(emulator=True)) as transport:
+    with open_session(SessionSpec(emulator=True), open_virtual_card) as transport:
         assert isinstance(transport, EmulatorTransport)
         report = jpki.read_retries(jpki.MyNumberCard(transport))
     assert report.reader == "jpkitool virtual card" and report.pin("sign").remaining == 5
+
+
+def test_the_core_opens_the_virtual_card_only_with_the_opener_it_is_given() -> None:
+    """jpki.session does not import the virtual card: the entry points hand it the
+    opener (jpki.api.virtual_card_opener), which imports the card only when asked."""
+    with pytest.raises(ValueError, match="opener"), open_session(SessionSpec(emulator=True)):
+        pass
+    assert virtual_card_opener(SessionSpec(emulator=True)) is open_virtual_card
+    assert virtual_card_opener(SessionSpec(replay="x.jsonl")) is None
+    with pytest.raises(TypeError, match="not a virtual card"):
+        open_virtual_card(SessionSpec(emulator=42))
 
 
 def test_an_emulator_state_object_is_used_as_is() -> None:
@@ -97,7 +110,9 @@ def test_replay_session_plays_the_file_and_checks_left_overs() -> None:
 def test_record_and_trace_wrap_the_card(tmp_path: Path) -> None:
     record = tmp_path / "s.jsonl"
     trace = io.StringIO()
-    with open_session(SessionSpec(emulator=True, record=record, trace=trace)) as transport:
+    with open_session(
+        SessionSpec(emulator=True, record=record, trace=trace), open_virtual_card
+    ) as transport:
         assert isinstance(transport, TracingTransport)
         assert isinstance(transport.inner, RecordingTransport)
         assert isinstance(transport.inner.inner, EmulatorTransport)
@@ -111,7 +126,7 @@ def test_record_and_trace_wrap_the_card(tmp_path: Path) -> None:
 
 
 def test_trace_true_writes_to_stderr_at_the_time(capsys: pytest.CaptureFixture[str]) -> None:
-    with open_session(SessionSpec(emulator=True, trace=True)) as transport:
+    with open_session(SessionSpec(emulator=True, trace=True), open_virtual_card) as transport:
         connect.probe(transport)
     assert "> 00 A4 04 0C" in capsys.readouterr().err
 
@@ -181,7 +196,7 @@ def test_only_the_built_in_virtual_card_builds_its_certificates_late(
 
     monkeypatch.setattr(VirtualCard, "__init__", init)
     for emulator in (True, CardState.default()):
-        with open_session(SessionSpec(emulator=emulator)):
+        with open_session(SessionSpec(emulator=emulator), open_virtual_card):
             pass
     assert prepared == [False, True]
 
@@ -192,11 +207,11 @@ def test_only_the_built_in_virtual_card_builds_its_certificates_late(
 def test_state_saved_only_when_changed(tmp_path: Path) -> None:
     path = tmp_path / "card.json"
     path.write_text(PARTIAL, "utf-8")
-    with open_session(SessionSpec(emulator=path)) as transport:
+    with open_session(SessionSpec(emulator=path), open_virtual_card) as transport:
         report = jpki.read_retries(jpki.MyNumberCard(transport))
     assert report.pin("auth").remaining == 1
     assert path.read_text("utf-8") == PARTIAL  # read-only: the partial file as written
-    with open_session(SessionSpec(emulator=str(path))) as transport:
+    with open_session(SessionSpec(emulator=str(path)), open_virtual_card) as transport:
         jpki.verify_pin(jpki.MyNumberCard(transport), "auth", "1234", force=True)
     saved = json.loads(path.read_text("utf-8"))
     assert saved["format"] == "jpkitool-virtual-card" and saved["pins"]["auth"]["remaining"] == 3

@@ -1,4 +1,5 @@
-from jpki.cli.table import render, width
+from jpki.cli.cells import width
+from jpki.cli.table import render
 
 
 def test_width_counts_full_width_as_two() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cli_runner import jpkitool_inprocess as run
-from jpki.cli.table import width
+from jpki.cli.cells import width
 from jpki.cli.wrap import wrap_cells
 
 

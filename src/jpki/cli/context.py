@@ -15,6 +15,7 @@ import click
 
 from apdu import BaseTransport, outfile
 
+from ..api import virtual_card_opener
 from ..card import MyNumberCard
 from ..i18n import t
 from ..session import SessionSpec, open_session
@@ -127,7 +128,8 @@ class AppContext:
         that may try or change a PIN passes ``may_change``: an ``--emulator-state``
         file that could not be written is then refused before anything is asked.
         """
-        with open_session(self.session_spec(transaction, may_change)) as transport:
+        spec = self.session_spec(transaction, may_change)
+        with open_session(spec, virtual_card_opener(spec)) as transport:
             yield transport
 
     @contextlib.contextmanager

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
-
-def width(text: str) -> int:
-    """Display width in terminal cells (East Asian wide and full-width count 2)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+from .cells import width
+from .wrap import wrap_cells
 
 
 def pad(text: str, cells: int) -> str:
@@ -38,8 +35,6 @@ def render(
 ) -> list[str]:
     """Lines of a left-aligned table, header first. With ``limit``, cells too wide
     for it wrap within their column (by display width, words kept whole)."""
-    from .wrap import wrap_cells
-
     all_rows = [list(header), *[list(r) for r in rows]]
     cols = max(len(r) for r in all_rows)
     widths = [max(width(r[i]) for r in all_rows if i < len(r)) for i in range(cols)]

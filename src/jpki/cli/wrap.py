@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 
 import click
 
-from .table import width
+from .cells import width
 
 #: No line starts with these (JIS X 4051 line-start prohibition, the common subset).
 NO_LINE_START = frozenset("、。，．・：；？！ー）」』】〕〉》”’)]},.:;!?")

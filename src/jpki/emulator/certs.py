@@ -50,8 +50,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from .files import GIVEN_FIELDS
-
 if TYPE_CHECKING:
     from .state import CardState
 
@@ -184,6 +182,11 @@ class Certificates:
     auth_ca: bytes
     sign: bytes
     sign_ca: bytes
+
+
+#: Certificate name (:data:`jpki.profile.CERTIFICATES`, ``CardState.certificates``
+#: keys) -> field of :class:`Certificates`.
+GIVEN_FIELDS = {"auth": "auth", "auth-ca": "auth_ca", "sign": "sign", "sign-ca": "sign_ca"}
 
 
 def utf8_string(text: str) -> bytes:
@@ -375,3 +378,9 @@ def certificates(state: CardState) -> Certificates:
     subject = CertSubject.of(state)
     ours = shipped() if subject == CertSubject.of(type(state).default()) else made(subject)
     return dataclasses.replace(ours, **given) if given else ours
+
+
+def certificate(state: CardState, name: str) -> bytes:
+    """The DER of the card's certificate ``name`` (a key of :data:`GIVEN_FIELDS`)."""
+    der: bytes = getattr(certificates(state), GIVEN_FIELDS[name])
+    return der

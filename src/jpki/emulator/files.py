@@ -51,10 +51,8 @@ ADDRESS_TAG = b"\xdf\x23"
 BIRTH_DATE_TAG = b"\xdf\x24"
 SEX_TAG = b"\xdf\x25"
 
-#: ``CardState.certificates`` key -> :class:`jpki.emulator.certs.Certificates` field.
-GIVEN_FIELDS = {"auth": "auth", "auth-ca": "auth_ca", "sign": "sign", "sign-ca": "sign_ca"}
-#: Certificate EF -> field of :class:`.certs.Certificates`.
-_CERT_FIELD = {profile.CERTIFICATES[name]: attr for name, attr in GIVEN_FIELDS.items()}
+#: Certificate EF -> its name (:data:`jpki.profile.CERTIFICATES`, ``CardState.certificates``).
+_CERT_NAME = {ef: name for name, ef in profile.CERTIFICATES.items()}
 
 
 def tlv(tag: bytes, value: bytes) -> bytes:
@@ -115,11 +113,10 @@ def attributes_ef(state: CardState) -> bytes:
 
 def ef_image(f: DataFile, state: CardState) -> bytes:
     """The whole content of data file ``f`` on a card in ``state``."""
-    if f in _CERT_FIELD:
-        from .certs import certificates  # here: cryptography loads only when needed
+    if f in _CERT_NAME:
+        from .certs import certificate  # here: cryptography loads only when needed
 
-        der: bytes = getattr(certificates(state), _CERT_FIELD[f])
-        return cert_ef(der, state.cert_filler)
+        return cert_ef(certificate(state, _CERT_NAME[f]), state.cert_filler)
     if f is profile.TOKEN_INFO:
         return token_ef(state.token)
     if f is profile.CERT_FLAGS:

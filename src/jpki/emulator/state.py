@@ -20,20 +20,10 @@ Seen on: emulator only (the defaults follow the formats of docs/card.md §1, §3
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from .. import profile
 from ..profile import Token
-
-if TYPE_CHECKING:
-    from .statefile import STATE_FORMAT as STATE_FORMAT
-    from .statefile import STATE_VERSION as STATE_VERSION
-    from .statefile import StateError as StateError
-    from .statefile import build_state as build_state
-    from .statefile import load_state as load_state
-    from .statefile import save_state as save_state
 
 #: Maximum tries the emulator uses when the profile does not know it (emulator only).
 UNKNOWN_MAX = 10
@@ -81,12 +71,6 @@ def key_max(key: profile.Key) -> int:
     return key.max_tries if key.max_tries is not None else UNKNOWN_MAX
 
 
-def _to_dict(obj: Any) -> dict[str, Any]:
-    from .statefile import to_document
-
-    return to_document(obj)
-
-
 @dataclass
 class KeySlot:
     """One key's reference data and counter. ``repr`` hides the value."""
@@ -98,9 +82,6 @@ class KeySlot:
     @property
     def blocked(self) -> bool:
         return self.remaining == 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return _to_dict(self)
 
 
 def default_slot(key: profile.Key) -> KeySlot:
@@ -131,9 +112,6 @@ class Holder:
     address: str = "東京都千代田区架空町一丁目２番３号"
     prefecture_en: str = "Tokyo-to"
     city_en: str = "Chiyoda-ku"
-
-    def to_dict(self) -> dict[str, Any]:
-        return _to_dict(self)
 
 
 @dataclass
@@ -173,9 +151,6 @@ class Quirks:
     sticky_verified: bool = False
     change_not_kept: bool = False
     short_query_9000: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return _to_dict(self)
 
 
 @dataclass
@@ -229,40 +204,3 @@ class CardState:
         if key.id not in self.pins:
             self.pins[key.id] = default_slot(key)
         return self.pins[key.id]
-
-    # -- the state file (jpki.emulator.statefile) ----------------------------------
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict, the layout of the state file."""
-        return _to_dict(self)
-
-    @classmethod
-    def from_dict(cls, doc: Any) -> CardState:
-        """Build from a (possibly partial) dict; raise ``StateError`` on any bad field."""
-        from .statefile import parse
-
-        return parse(doc)
-
-    def to_json(self) -> str:
-        from .statefile import dumps
-
-        return dumps(self)
-
-    @classmethod
-    def from_json(cls, text: str) -> CardState:
-        """Parse a state file's text (certificate paths relative to the current directory)."""
-        from .statefile import loads
-
-        return loads(text)
-
-
-#: Names defined in :mod:`.statefile`, still importable from here.
-_MOVED = frozenset(
-    {"STATE_FORMAT", "STATE_VERSION", "StateError", "build_state", "load_state", "save_state"}
-)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(".statefile", __package__), name)

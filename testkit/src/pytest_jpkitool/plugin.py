@@ -95,7 +95,7 @@ def serve_virtual_card(serve_card: ServeCard) -> ServeVirtualCard:
     ``answer``, ``quirks``, state-file fields).
     """
     from jpki.emulator.card import VirtualCard
-    from jpki.emulator.state import build_state
+    from jpki.emulator.statefile import build_state
 
     def serve(state: CardState | None = None, slot: int = 0, **changes: Any) -> str:
         if state is None:

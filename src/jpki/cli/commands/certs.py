@@ -36,9 +36,9 @@ from ...chain import ChainResult, ChainStatus, check_chain
 from ...i18n import t, tn
 from ...jst import days_left, iso_utc, jst_text
 from ...pinops import PinPlan
+from ..cells import width
 from ..context import AppContext
 from ..failures import Exit, UsageFailure, finish
-from ..table import width
 from ..wrap import output_width
 from .pins import (
     accept_unknown_count_option,

@@ -31,8 +31,8 @@ def command() -> None:
 @click.pass_obj
 def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -> None:
     from ...emulator import CardState, VirtualCard
+    from ...emulator.session import state_file
     from ...emulator.vpcd import serve as serve_vpcd
-    from ...session import state_file
 
     # A state file must be one the card's changes can be saved to, checked before
     # serving; it is saved after each command that changed the card, before that

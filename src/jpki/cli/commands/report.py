@@ -10,6 +10,7 @@ from apdu import BaseTransport, outfile
 from apdu.recording import RecordingTransport
 
 from ... import profile
+from ...api import virtual_card_opener
 from ...card import CardLeft, MyNumberCard
 from ...i18n import t
 from ...report import PIN_STEPS, PinProbe, ProbeStopped, Report, probe, probe_pin
@@ -102,7 +103,7 @@ def run(app: AppContext, path: str, pin_no: str | None) -> None:
     failure: Exception | None = None
     refused: ExitWith | None = None
     with contextlib.ExitStack() as stack:
-        transport = stack.enter_context(open_session(spec))
+        transport = stack.enter_context(open_session(spec, virtual_card_opener(spec)))
         card = MyNumberCard(transport)
         with card.transaction():
             report = probe(card)
