@@ -30,7 +30,7 @@ from .ins import INS
 from .redact import REDACTED, matches, redact_command
 from .response import ResponseAPDU
 from .status import STATUS_WORDS, SW, describe
-from .transport import ApduChannel, BaseTransport, FunctionTransport, Transport, TransportWrapper
+from .transport import ApduChannel, BaseTransport, FunctionTransport, TransportWrapper
 
 if TYPE_CHECKING:
     from .recording import SESSION_FORMAT, SESSION_VERSION, RecordingTransport
@@ -96,7 +96,6 @@ __all__ = [
     "ServiceUnavailableError",
     "SessionFileError",
     "TracingTransport",
-    "Transport",
     "TransportError",
     "TransportWrapper",
     "describe",

@@ -288,17 +288,14 @@ def wait_for_card(
     reader: str | None,
     timeout: float,
     on_wait: Callable[[], None] | None = None,
-    poll: float = 0.2,
 ) -> str:
     """Block until a card is present (in ``reader``, or any reader); return the reader.
 
     One PC/SC context for the whole wait: pcscd wakes the blocking
     ``SCardGetStatusChange`` when a card is inserted or a reader comes or goes
     (:data:`PNP_NOTIFICATION`). ``on_wait`` is called once, when the first look
-    finds no card. After ``timeout`` seconds: :class:`NoCardError`. ``poll`` is
-    accepted for compatibility and unused: nothing polls.
+    finds no card. After ``timeout`` seconds: :class:`NoCardError`.
     """
-    del poll
     deadline = time.monotonic() + timeout
     looked = False
     use_pnp = True

@@ -147,11 +147,6 @@ def hide_response(response: bytes, spans: Sequence[Span] = ()) -> str:
     return "".join(out) + data[at:].hex().upper() + response[-2:].hex().upper()
 
 
-def hidden_response(response: bytes) -> str:
-    """A response whose data is personal: ``XX`` per data byte, then the status word."""
-    return hide_response(response, all_data(response))
-
-
 def parse_response(text: str) -> tuple[bytes, int]:
     """The bytes of a recorded response, :data:`FILLER` for each ``XX`` (data only,
     never the status word), and how many bytes were ``XX``.

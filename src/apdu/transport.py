@@ -1,7 +1,7 @@
 """The transport interface and the APDU channel on top of it.
 
-A :class:`Transport` has one job: send the bytes of a command APDU, return the
-bytes of the response. :class:`ApduChannel` adds ISO 7816-4 conveniences on top:
+A transport (:class:`BaseTransport`) has one job: send the bytes of a command APDU,
+return the bytes of the response. :class:`ApduChannel` adds ISO 7816-4 conveniences on top:
 ``61xx`` is answered with GET RESPONSE and ``6Cxx`` resends with the right Le,
 transparently to callers.
 """
@@ -11,24 +11,11 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable, Iterator
-from typing import Protocol, Self, runtime_checkable
+from typing import Self
 
 from .command import SHORT_MAX, CommandAPDU
 from .errors import EncodingError, TransportError
 from .response import ResponseAPDU
-
-
-@runtime_checkable
-class Transport(Protocol):
-    """Sends command bytes to a card and returns the response bytes.
-
-    ``secret`` tells wrappers (recording, tracing) that the command's data field
-    is a secret; the card itself never sees the flag.
-    """
-
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes: ...
-
-    def close(self) -> None: ...
 
 
 class BaseTransport:

@@ -64,17 +64,6 @@ class Advice:
     pins: tuple[str, ...] = ()
 
 
-#: Route keys of :func:`recovery_routes` -> codes.
-_ROUTE_CODES = {
-    "office": Code.OFFICE,
-    "guardian": Code.GUARDIAN,
-    "kiosk": Code.KIOSK_SIGN,
-    "kiosk_auth": Code.KIOSK_AUTH,
-    "kiosk_needs_one": Code.KIOSK_NEEDS_ONE,
-    "smartphone": Code.SMARTPHONE,
-}
-
-
 def _state(report: RetriesReport, pin_id: str) -> KeyState | None:
     """The state of ``pin_id``, or None when the report does not hold it."""
     for p in report.pins:
@@ -83,26 +72,26 @@ def _state(report: RetriesReport, pin_id: str) -> KeyState | None:
     return None
 
 
-def recovery_routes(report: RetriesReport) -> tuple[str, ...]:
-    """Keys (under ``guidance.``) of the recovery routes for the locked PINs, in print order.
+def recovery_routes(report: RetriesReport) -> tuple[Code, ...]:
+    """The recovery routes for the locked PINs, in print order.
 
     Empty when nothing is locked. A smartphone token: ``smartphone`` only. A card:
-    ``office`` and ``guardian``, then ``kiosk`` (① locked, ② working),
-    ``kiosk_auth`` (② locked, ① working) or ``kiosk_needs_one`` (both locked).
+    ``office`` and ``guardian``, then ``kiosk-sign`` (① locked, ② working),
+    ``kiosk-auth`` (② locked, ① working) or ``kiosk-needs-one`` (both locked).
     ② or ① unknown or absent opens no kiosk route; ③ and ④ never do.
     """
     if not any(p.state is KeyState.LOCKED for p in report.pins):
         return ()
     if report.token in (Token.ANDROID, Token.IPHONE):
-        return ("smartphone",)
-    routes = ["office", "guardian"]
+        return (Code.SMARTPHONE,)
+    routes = [Code.OFFICE, Code.GUARDIAN]
     sign, auth = _state(report, "sign"), _state(report, "auth")
     if sign is KeyState.LOCKED and auth is KeyState.LOCKED:
-        routes.append("kiosk_needs_one")
+        routes.append(Code.KIOSK_NEEDS_ONE)
     elif sign is KeyState.LOCKED and auth in _WORKING:
-        routes.append("kiosk")
+        routes.append(Code.KIOSK_SIGN)
     elif auth is KeyState.LOCKED and sign in _WORKING:
-        routes.append("kiosk_auth")
+        routes.append(Code.KIOSK_AUTH)
     return tuple(routes)
 
 
@@ -128,7 +117,7 @@ def guidance(report: RetriesReport) -> tuple[Advice, ...]:
     untrusted = tuple(p.id for p in unknown if p not in absent)
     if locked:
         out.append(Advice(Code.LOCKED, locked))
-        out += [Advice(_ROUTE_CODES[route]) for route in recovery_routes(report)]
+        out += [Advice(route) for route in recovery_routes(report)]
         out.append(Advice(Code.HELPLINE))
     out += [Advice(Code.LAST_TRY, (pin_id,)) for pin_id in last]
     if last:

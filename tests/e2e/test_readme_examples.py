@@ -11,13 +11,13 @@ not run, fails here. No example may spend a try: every counter is as it was afte
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from docblocks import fenced_blocks
 from jpki.emulator import build_state
 from pytest_jpkitool.pcscd import PcscdInstance
 from pytest_jpkitool.plugin import ServeVirtualCard
@@ -28,30 +28,16 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 #: Every page the README sends a reader to; python blocks there are examples too.
 DOCS = sorted((ROOT / "docs").glob("*.md"))
-FENCE = re.compile(r"^```(\w*)\s*$")
 PYTHON = {"python", "python3", "py"}
 
 
 def python_blocks(text: str, name: str = "README.md") -> list[tuple[int, str]]:
     """``(first line number, code)`` of every fenced block tagged python, in order."""
-    blocks: list[tuple[int, str]] = []
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        match = FENCE.match(lines[i])
-        if match is None:
-            i += 1
-            continue
-        start = i + 1
-        end = start
-        while end < len(lines) and lines[end].rstrip() != "```":
-            end += 1
-        if end == len(lines):
-            raise AssertionError(f"{name}:{i + 1}: code block never closed")
-        if match.group(1).lower() in PYTHON:
-            blocks.append((start + 1, "\n".join(lines[start:end]) + "\n"))
-        i = end + 1
-    return blocks
+    return [
+        (line, "\n".join(lines) + "\n")
+        for lang, line, lines in fenced_blocks(text, name)
+        if lang in PYTHON
+    ]
 
 
 def blocks_of(path: Path) -> list[tuple[str, str]]:

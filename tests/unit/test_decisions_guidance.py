@@ -70,11 +70,11 @@ def expected_routes(token: Token, sign: KeyState | str, auth: KeyState | str, ot
     working = (USABLE, LAST)
     extra: tuple[str, ...] = ()
     if sign is LOCKED and auth is LOCKED:
-        extra = ("kiosk_needs_one",)
+        extra = ("kiosk-needs-one",)
     elif sign is LOCKED and auth in working:
-        extra = ("kiosk",)
+        extra = ("kiosk-sign",)
     elif auth is LOCKED and sign in working:
-        extra = ("kiosk_auth",)
+        extra = ("kiosk-auth",)
     return ("office", "guardian", *extra)
 
 
@@ -95,8 +95,8 @@ def test_routes_for_every_state_of_sign_and_auth(token: Token, other: str | None
 def test_both_locked_never_a_kiosk_and_a_phone_never_the_office() -> None:
     """The two mistakes once unnoticed: ①+② locked sent to a kiosk; a phone to the office."""
     both = recovery_routes(report(sign=LOCKED, auth=LOCKED))
-    assert "kiosk" not in both and "kiosk_auth" not in both
-    assert both == ("office", "guardian", "kiosk_needs_one")
+    assert "kiosk-sign" not in both and "kiosk-auth" not in both
+    assert both == ("office", "guardian", "kiosk-needs-one")
     for token in PHONES:
         assert recovery_routes(report(token, sign=LOCKED, auth=LOCKED)) == ("smartphone",)
         assert "office" not in recovery_routes(report(token, juki=LOCKED))

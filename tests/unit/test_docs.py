@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from cli_runner import jpkitool_inprocess
+from docblocks import fenced_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -38,28 +39,7 @@ NOW = "2026-12-07T00:00:00Z"
 #: Files a transcript relies on, each also quoted in the page that uses it.
 FILES = {"card.json": '{"pins": {"auth": {"remaining": 1}, "cardinfo": {"remaining": 0}}}'}
 
-FENCE = re.compile(r"^```(\w*)\s*$")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
-
-
-def fenced_blocks(text: str, name: str) -> list[tuple[str, int, list[str]]]:
-    """``(language, first line number, lines)`` of every fenced block, in order."""
-    blocks: list[tuple[str, int, list[str]]] = []
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        match = FENCE.match(lines[i])
-        if match is None:
-            i += 1
-            continue
-        end = i + 1
-        while end < len(lines) and lines[end].rstrip() != "```":
-            end += 1
-        if end == len(lines):
-            raise AssertionError(f"{name}:{i + 1}: code block never closed")
-        blocks.append((match.group(1).lower(), i + 2, lines[i + 1 : end]))
-        i = end + 1
-    return blocks
 
 
 @dataclass

@@ -13,7 +13,7 @@ from jpki import open_emulator, read_retries
 from jpki.card import KeyState, KeyStatus
 from jpki.cli.advice import advice
 from jpki.emulator import build_state
-from jpki.guidance import recovery_routes
+from jpki.guidance import Code, recovery_routes
 from jpki.i18n import get_language, set_language, t
 from jpki.profile import PINS, Token
 from jpki.retries import PinStatus, RetriesReport
@@ -32,21 +32,21 @@ MARK = {
     "en": {
         "office": "municipal office (市区町村の窓口) resets",
         "guardian": "legal representative",
-        "kiosk": "署名用パスワードの初期化・再設定",
-        "kiosk_auth": "not every store or operator offers the ② reset yet",
-        "kiosk_needs_one": "needs one of ① and ② working",
+        "kiosk-sign": "署名用パスワードの初期化・再設定",
+        "kiosk-auth": "not every store or operator offers the ② reset yet",
+        "kiosk-needs-one": "needs one of ① and ② working",
         "smartphone": "from the smartphone itself",
     },
     "ja": {
         "office": "お住まいの市区町村の窓口で再設定",
         "guardian": "法定代理人",
-        "kiosk": "署名用パスワードの初期化・再設定",
-        "kiosk_auth": "すべての店舗・事業者で利用できるわけではありません",
-        "kiosk_needs_one": "どちらか一方の暗証番号が分かっている必要があります",
+        "kiosk-sign": "署名用パスワードの初期化・再設定",
+        "kiosk-auth": "すべての店舗・事業者で利用できるわけではありません",
+        "kiosk-needs-one": "どちらか一方の暗証番号が分かっている必要があります",
         "smartphone": "スマートフォンから手続き",
     },
 }
-KIOSK_ROUTES = ("kiosk", "kiosk_auth", "kiosk_needs_one")
+KIOSK_ROUTES = ("kiosk-sign", "kiosk-auth", "kiosk-needs-one")
 
 
 @pytest.fixture(params=["en", "ja"])
@@ -100,16 +100,16 @@ def test_nothing_locked_no_route_and_no_advice() -> None:
 
 @pytest.mark.parametrize("sign", [USABLE, LAST])
 def test_auth_locked_sign_working_office_and_kiosk_for_auth(sign: KeyState) -> None:
-    assert recovery_routes(report(auth=LOCKED, sign=sign)) == (*OFFICE, "kiosk_auth")
+    assert recovery_routes(report(auth=LOCKED, sign=sign)) == (*OFFICE, "kiosk-auth")
 
 
 @pytest.mark.parametrize("auth", [USABLE, LAST])
 def test_sign_locked_auth_working_office_and_kiosk_for_sign(auth: KeyState) -> None:
-    assert recovery_routes(report(sign=LOCKED, auth=auth)) == (*OFFICE, "kiosk")
+    assert recovery_routes(report(sign=LOCKED, auth=auth)) == (*OFFICE, "kiosk-sign")
 
 
 def test_both_locked_office_only_and_says_why() -> None:
-    assert recovery_routes(report(sign=LOCKED, auth=LOCKED)) == (*OFFICE, "kiosk_needs_one")
+    assert recovery_routes(report(sign=LOCKED, auth=LOCKED)) == (*OFFICE, "kiosk-needs-one")
 
 
 def test_auth_locked_sign_unknown_or_absent_office_only() -> None:
@@ -130,7 +130,7 @@ def test_juki_or_cardinfo_locked_never_kiosk(pin: str) -> None:
 
 
 def test_cardinfo_locked_with_sign_locked_keeps_the_kiosk_for_sign() -> None:
-    assert recovery_routes(report(sign=LOCKED, cardinfo=LOCKED)) == (*OFFICE, "kiosk")
+    assert recovery_routes(report(sign=LOCKED, cardinfo=LOCKED)) == (*OFFICE, "kiosk-sign")
 
 
 @pytest.mark.parametrize("token", [Token.ANDROID, Token.IPHONE])
@@ -147,7 +147,7 @@ def test_smartphone_token_smartphone_line_only(token: Token, states: dict[str, K
 
 def test_auth_locked_sign_usable_text(lang: str) -> None:
     r = report(auth=LOCKED)
-    assert offered(r, lang) == {"office", "guardian", "kiosk_auth"}
+    assert offered(r, lang) == {"office", "guardian", "kiosk-auth"}
     lines = advice(r)
     assert lines == [
         t("guidance.locked", pins=t("pin.auth.short")),
@@ -164,14 +164,14 @@ def test_auth_locked_sign_usable_text(lang: str) -> None:
 
 def test_sign_locked_auth_usable_text(lang: str) -> None:
     r = report(sign=LOCKED)
-    assert offered(r, lang) == {"office", "guardian", "kiosk"}
+    assert offered(r, lang) == {"office", "guardian", "kiosk-sign"}
     assert t("guidance.kiosk") in advice(r)
     assert "JPKI暗証番号リセットアプリ" in text(r) and "24" in text(r)
 
 
 def test_both_locked_text_office_only(lang: str) -> None:
     r = report(sign=LOCKED, auth=LOCKED)
-    assert offered(r, lang) == {"office", "guardian", "kiosk_needs_one"}
+    assert offered(r, lang) == {"office", "guardian", "kiosk-needs-one"}
     assert "JPKI暗証番号リセットアプリ" not in text(r)
 
 
@@ -186,7 +186,7 @@ def test_auth_locked_sign_unknown_text_no_kiosk(lang: str) -> None:
 def test_cardinfo_locked_text_no_kiosk(lang: str) -> None:
     r = report(cardinfo=LOCKED)
     assert offered(r, lang) == {"office", "guardian"}
-    assert ("kiosk" if lang == "en" else "キオスク") not in text(r)
+    assert ("kiosk-sign" if lang == "en" else "キオスク") not in text(r)
 
 
 def test_smartphone_text_no_office(lang: str) -> None:
@@ -246,11 +246,12 @@ def test_untrusted_auth_count_is_not_blamed_on_a_face_auth_card(sw: int) -> None
 
 
 def test_no_dropped_route_key_is_left_in_the_catalogue() -> None:
+    from jpki.cli.advice import KEYS
     from jpki.i18n import has
 
     assert not has("guidance.kiosk_needs_auth")
     for route in (*OFFICE, *KIOSK_ROUTES, "smartphone"):
-        assert has(f"guidance.{route}")
+        assert has(KEYS[Code(route)])
 
 
 # -- read from the in-process virtual card -----------------------------------------
@@ -267,8 +268,8 @@ def test_card_without_sign_certificate_auth_locked_gives_no_kiosk(lang: str) -> 
 def test_virtual_card_auth_locked_gives_kiosk_for_auth(lang: str) -> None:
     with open_emulator(build_state(remaining={"auth": 0})) as card:
         r = read_retries(card)
-    assert recovery_routes(r) == (*OFFICE, "kiosk_auth")
-    assert offered(r, lang) == {"office", "guardian", "kiosk_auth"}
+    assert recovery_routes(r) == (*OFFICE, "kiosk-auth")
+    assert offered(r, lang) == {"office", "guardian", "kiosk-auth"}
 
 
 # -- guidance as data --------------------------------------------------------------

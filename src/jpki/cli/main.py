@@ -243,7 +243,3 @@ def _report(app: AppContext | None, as_json: bool, code: str, message: str) -> N
     else:
         echo(f"jpkitool: {message}", err=True)
 
-
-def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())

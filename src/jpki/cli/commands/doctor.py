@@ -29,8 +29,6 @@ from ...i18n import t
 from ..context import AppContext
 from ..failures import Exit, UsageFailure, finish
 
-#: The links in order; each has a message and fixes per platform in the catalogues.
-LINKS = ("service", "reader", "card", "jpki")
 PLATFORMS = ("debian", "macos", "windows")
 
 
