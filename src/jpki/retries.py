@@ -18,6 +18,7 @@ from . import profile
 from .card import KeyState, KeyStatus, MyNumberCard
 from .errors import PinRequestError
 from .profile import Pin, Token
+from .schema import document
 
 
 def count_text(remaining: int | None, max_tries: int | None, state: KeyState) -> str:
@@ -81,8 +82,8 @@ class PinStatus:
         return text + ")"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``json.dumps``: the fields of ``retries --json``, with ``keys``
-        (each key's :meth:`KeyStatus.to_dict`) for every PIN."""
+        """Plain data for ``json.dumps``: a PIN of ``retries --json``, with ``keys``
+        (each key's :meth:`KeyStatus.to_dict`) for every PIN (docs/json.md)."""
         return {
             "id": self.id,
             "no": self.pin.no,
@@ -124,15 +125,20 @@ class RetriesReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``json.dumps``: ``retries --json`` without the guidance
-        (:func:`jpki.guidance.guidance` gives it), plus ``apdus`` and ``any_locked``."""
-        return {
-            "reader": self.reader,
-            "token": self.token.value,
-            "pins": [p.to_dict() for p in self.pins],
-            "apdus": self.apdus,
-            "any_locked": self.any_locked,
-        }
+        """Plain data for ``json.dumps``: the document ``retries --json`` prints
+        (docs/json.md), ``guidance`` as :func:`jpki.guidance.guidance`'s codes."""
+        from .guidance import guidance  # (it imports this module)
+
+        return document(
+            {
+                "reader": self.reader,
+                "token": self.token.value,
+                "pins": [p.to_dict() for p in self.pins],
+                "any_locked": self.any_locked,
+                "guidance": [{"code": a.code.value, "pins": list(a.pins)} for a in guidance(self)],
+                "apdus": self.apdus,
+            }
+        )
 
 
 def combine(pin: Pin, keys: tuple[KeyStatus, ...]) -> PinStatus:

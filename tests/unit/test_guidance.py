@@ -313,6 +313,9 @@ def test_retries_json_carries_the_kiosk_code_when_sign_is_locked(tmp_path: objec
         assert r.code == 4
         codes = [g["code"] for g in r.json["guidance"]]
         assert codes == ["locked", "office", "guardian", "kiosk-sign", "helpline"]
-        kiosk = r.json["guidance"][3]
-        assert kiosk["text"] == t("guidance.kiosk", lang=lang)
+        assert r.json["guidance"][3] == {"code": "kiosk-sign", "pins": []}
+        text = jpkitool_inprocess(
+            "--lang", lang, "--emulator", "--emulator-state", str(state), "retries"
+        )
+        assert t("guidance.kiosk", lang=lang) in text.out
         assert r.json["guidance"][0]["pins"] == ["sign"]

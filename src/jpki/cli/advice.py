@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..guidance import Advice, Code, guidance
 from ..i18n import t
 from ..retries import RetriesReport
@@ -39,11 +37,3 @@ def render(item: Advice) -> str:
 def advice(report: RetriesReport) -> list[str]:
     """The guidance for ``report`` as sentences."""
     return [render(item) for item in guidance(report)]
-
-
-def advice_json(report: RetriesReport) -> list[dict[str, Any]]:
-    """The guidance for ``report`` as codes, the PINs they concern, and the sentence."""
-    return [
-        {"code": item.code.value, "pins": list(item.pins), "text": render(item)}
-        for item in guidance(report)
-    ]
