@@ -7,8 +7,9 @@
   not drift with the calendar. A command that could reach a real reader is refused.
 - Every relative link of those pages points at a file that exists and, with
   ``#anchor``, at a heading of it.
-- Every ```json block parses, and docs/json.md's ``retries --json`` example has the
-  fields the command prints, pin by pin.
+- Every ```json block parses; docs/json.md's ``retries --json``, ``verify-pin --json``
+  and error examples have the fields the command prints, and each of its documents
+  starts with ``schema_version``.
 - The README stays short, its "Read more" links every docs page, and each page
   starts with a one-line purpose.
 
