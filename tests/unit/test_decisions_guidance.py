@@ -229,3 +229,74 @@ def test_json_guidance_has_the_codes_and_pins_the_sentences_render(lang: str) ->
     names = sep.join([t("pin.sign.short"), t("pin.juki.short")])
     assert advice(r)[0] == t("guidance.locked", pins=names)
     assert len(advice(r)) == len(items)
+
+
+def test_sentences_name_the_pins_in_the_language(lang: str) -> None:
+    lines = advice(report(cardinfo=LOCKED, auth=LOCKED))
+    if lang == "en":
+        assert lines[0].startswith("Locked: ")
+        assert ", " in lines[0]
+    else:
+        assert lines[0].startswith("ロックされています: ")
+        assert "、" in lines[0]
+    assert t("pin.auth.short") in lines[0] and t("pin.cardinfo.short") in lines[0]
+
+
+# -- the flag the advice names is the one that lifts the refusal -------------------------------
+
+
+def pins_with(pin_id: str, *sws: int) -> RetriesReport:
+    """Every PIN usable but ``pin_id``, whose keys answered ``sws`` (one per key)."""
+    out = []
+    for p in profile.PINS:
+        if p.id != pin_id:
+            out.append(status(p, USABLE))
+            continue
+        keys = tuple(KeyStatus(k, sw, None, UNKNOWN) for k, sw in zip(p.keys, sws, strict=True))
+        out.append(PinStatus(p, keys, None, UNKNOWN))
+    return RetriesReport("reader", Token.CARD, tuple(out), 15)
+
+
+@pytest.mark.parametrize("sw", [0x9000, 0x6300, 0x63C9, 0x6F00, 0x6982])
+def test_an_untrusted_count_is_advised_accept_unknown_count(lang: str, sw: int) -> None:
+    r = pins_with("auth", sw)
+    assert codes(r) == [("unknown", ("auth",))]
+    (line,) = advice(r)
+    assert "--accept-unknown-count" in line
+    assert ("add --force" if lang == "en" else "--force を付け") not in line
+
+
+@pytest.mark.parametrize(
+    ("pin_id", "sws"),
+    [("sign", (0x6A88,)), ("cardinfo", (0x6A82,)), ("juki", (0x6A82, 0x6A82)),
+     ("juki", (0x9000, 0x6A82))],
+)  # fmt: skip
+def test_a_key_the_card_lacks_is_advised_no_flag(
+    lang: str, pin_id: str, sws: tuple[int, ...]
+) -> None:
+    """6A82/6A88: verify-pin refuses it whatever flag is given (permit.Refusal.ABSENT), so
+    the advice names none and says what to do instead. ③ with one key absent is absent."""
+    r = pins_with(pin_id, *sws)
+    assert codes(r) == [("absent", (pin_id,))]
+    (line,) = advice(r)
+    assert "--force" not in line and "--accept-unknown-count" not in line
+    assert ("municipal office" if lang == "en" else "市区町村の窓口") in line
+
+
+def test_the_last_try_is_advised_force_alone(lang: str) -> None:
+    lines = advice(report(auth=LAST))
+    protect = lines[-1]
+    assert "--force" in protect and "--accept-unknown-count" not in protect
+
+
+def test_untrusted_and_absent_each_get_their_line_in_order() -> None:
+    pins = tuple(
+        status(p, UNKNOWN, 0x6A88)
+        if p.id == "auth"
+        else status(p, UNKNOWN, 0x9000)
+        if p.id in ("sign", "cardinfo")
+        else status(p, USABLE)
+        for p in profile.PINS
+    )
+    r = RetriesReport("reader", Token.CARD, pins, 15)
+    assert codes(r) == [("unknown", ("sign", "cardinfo")), ("absent", ("auth",)), ("face-auth", ())]
