@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TextIO
 
 from apdu import BaseTransport
 
@@ -89,8 +89,30 @@ def open_transport(transport: BaseTransport) -> Iterator[MyNumberCard]:
 
 
 @contextlib.contextmanager
-def open_emulator(state: CardState | None = None) -> Iterator[MyNumberCard]:
-    """A session with the built-in virtual card (defaults when ``state`` is None)."""
-    spec = SessionSpec(emulator=state if state is not None else True, transaction=False)
+def open_emulator(
+    state: CardState | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+) -> Iterator[MyNumberCard]:
+    """A session with the built-in virtual card: the default card when ``state`` is
+    None; a :class:`jpki.emulator.CardState` used as is (changes visible to the
+    caller); a state document, the dict a state file holds (docs/emulator.md; may be
+    partial, checked as a state file is); or the path of a state file, saved back
+    only when the card changed (as ``open_card(emulator=path)``). A bad document or
+    file raises :class:`jpki.emulator.StateError` (a ValueError)."""
+    emulator: bool | CardState | str | os.PathLike[str]
+    if state is None:
+        emulator = True
+    elif isinstance(state, str | os.PathLike):
+        emulator = state
+    else:
+        from .emulator import CardState
+        from .emulator.statefile import parse
+
+        emulator = state if isinstance(state, CardState) else parse(_plain(state))
+    spec = SessionSpec(emulator=emulator, transaction=False)
     with jpki_errors(), open_session(spec, virtual_card_opener(spec)) as transport:
         yield MyNumberCard(transport)
+
+
+def _plain(document: object) -> object:
+    """A mapping as the dict a state file's JSON gives (anything else as it is)."""
+    return dict(document) if isinstance(document, Mapping) else document

@@ -32,7 +32,8 @@ from .card import MyNumberCard
 from .certificate import CertificateInfo, parse_certificate
 from .errors import CardError, JpkiError, PinAbsentError, PinRequestError, ReaderError
 from .jst import JST, days_left, iso_utc, jst_ordinal
-from .pinops import PinCommandResult, plan_verify, run_plan
+from .pinops import PinCommandResult, PinValue, plan_verify, run_plan
+from .schema import document, nested
 
 if TYPE_CHECKING:
     from .chain import ChainResult
@@ -71,18 +72,23 @@ class CardCertificate:
     info: CertificateInfo
     #: The verification of ① that opened the sign certificate (``None`` otherwise).
     verified: PinCommandResult | None = None
+    #: The chain to a J-LIS root, checked at :attr:`checked_at` (:func:`read_chain`).
+    chain: ChainResult | None = None
+    checked_at: dt.datetime | None = None
 
     def __repr__(self) -> str:
         # Never the subject: the sign certificate's holds the holder's address.
         verified = ", verified=True" if self.verified is not None else ""
+        chain = "" if self.chain is None else f", chain={self.chain.status.value!r}"
         return (
             f"CardCertificate(kind={self.kind!r}, serial='{self.info.serial:X}', "
             f"not_after={iso_utc(self.info.not_after)!r}, "
-            f"sha256={_short_sha256(self.info.sha256)!r}{verified})"
+            f"sha256={_short_sha256(self.info.sha256)!r}{verified}{chain})"
         )
 
     def to_dict(self, *, personal: bool = False) -> dict[str, Any]:
-        """Plain data for ``json.dumps`` (no DER: it is ``info.der``).
+        """Plain data for ``json.dumps``: the document ``cert show --json`` prints
+        (docs/json.md; no DER: it is ``info.der``).
 
         The sign certificate's personal data (and the localities of its subject, from
         the holder's address) are ``"<hidden>"`` unless ``personal`` is true.
@@ -96,29 +102,39 @@ class CardCertificate:
                 fields = {
                     "name": p.name,
                     "address": p.address,
-                    "birth_date": p.birth_date,
-                    "sex": p.sex,
+                    "birth_date": p.birth_day,
+                    "era": p.era,
+                    "sex": p.sex_name,
                 }
             else:
                 fields = HIDDEN
                 subject = hide_localities(subject, HIDDEN)
-        return {
-            "kind": self.kind,
-            "subject": subject,
-            "issuer": info.issuer,
-            "serial": f"{info.serial:X}",
-            "not_before": iso_utc(info.not_before),
-            "not_after": iso_utc(info.not_after),
-            "key": {"type": info.key_type, "bits": info.key_bits},
-            "sha256": info.sha256,
-            "self_signed": info.self_signed,
-            "personal": fields,
-            "verified": None if self.verified is None else self.verified.to_dict(),
-        }
+        checked = self.checked_at
+        return document(
+            {
+                "kind": self.kind,
+                "subject": subject,
+                "issuer": info.issuer,
+                "serial": f"{info.serial:X}",
+                "not_before": iso_utc(info.not_before),
+                "not_after": iso_utc(info.not_after),
+                "days_left": None if checked is None else days_left(info.not_after, checked),
+                "key": {"type": info.key_type, "bits": info.key_bits},
+                "sha256": info.sha256,
+                "self_signed": info.self_signed,
+                "chain": None if self.chain is None else self.chain.to_dict(),
+                "personal": fields,
+                "verified": None if self.verified is None else nested(self.verified.to_dict()),
+            }
+        )
 
 
 def _sign_needs_pin(
-    card: MyNumberCard, kind: str, sign_pin: str | None, force: bool, accept_unknown_count: bool
+    card: MyNumberCard,
+    kind: str,
+    sign_pin: PinValue | None,
+    force: bool,
+    accept_unknown_count: bool,
 ) -> PinCommandResult | None:
     if kind not in ("sign", "sign-ca"):
         return None
@@ -137,7 +153,7 @@ def read_certificate(
     card: MyNumberCard,
     kind: str,
     *,
-    sign_pin: str | None = None,
+    sign_pin: PinValue | None = None,
     force: bool = False,
     accept_unknown_count: bool = False,
 ) -> CardCertificate:
@@ -221,13 +237,15 @@ class CertificateChain:
         )
 
     def to_dict(self, *, personal: bool = False) -> dict[str, Any]:
-        """Plain data for ``json.dumps``; ``result`` has the fields of ``cert show --json``'s
-        ``chain``."""
-        return {
-            "certificate": self.certificate.to_dict(personal=personal),
-            "ca": self.ca.to_dict(),
-            "result": self.result.to_dict(),
-        }
+        """Plain data for ``json.dumps``: both certificates as ``cert show --json``
+        prints them (each with the chain as ``chain``), and ``result``, the chain."""
+        return document(
+            {
+                "certificate": nested(self.certificate.to_dict(personal=personal)),
+                "ca": nested(self.ca.to_dict()),
+                "result": self.result.to_dict(),
+            }
+        )
 
 
 def read_chain(
@@ -235,20 +253,28 @@ def read_chain(
     kind: str,
     now: dt.datetime,
     *,
-    sign_pin: str | None = None,
+    sign_pin: PinValue | None = None,
     force: bool = False,
     accept_unknown_count: bool = False,
 ) -> CertificateChain:
     """Read a user certificate (``auth`` or ``sign``) and its CA; check the chain at ``now``
-    (``sign``: ① verified as :func:`read_certificate` does)."""
+    (``sign``: ① verified as :func:`read_certificate` does). A CA certificate
+    (``auth-ca``, ``sign-ca``) is checked against itself: ``ca`` is the same certificate.
+    :attr:`CardCertificate.chain` holds the result."""
     from .chain import check_chain
 
     user = read_certificate(
         card, kind, sign_pin=sign_pin, force=force, accept_unknown_count=accept_unknown_count
     )
-    with after_verify(user.verified):
-        ca = read_certificate(card, profile.CA_OF[kind])
-    return CertificateChain(user, ca, check_chain(user.info.der, ca.info.der, now))
+    if kind in profile.CA_OF:
+        with after_verify(user.verified):
+            ca = read_certificate(card, profile.CA_OF[kind])
+    else:
+        ca = user
+    result = check_chain(user.info.der, ca.info.der, now)
+    user = dataclasses.replace(user, chain=result, checked_at=now)
+    ca = user if kind not in profile.CA_OF else ca
+    return CertificateChain(user, ca, result)
 
 
 # -- expiry ---------------------------------------------------------------------------
@@ -344,6 +370,8 @@ class ExpiryReport:
     now: dt.datetime
     warn_days: int
     items: tuple[ExpiryItem, ...]
+    #: The verification of ① that opened the sign certificate (``None`` otherwise).
+    verified: PinCommandResult | None = None
 
     @property
     def worst(self) -> ExpiryState:
@@ -364,15 +392,19 @@ class ExpiryReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``json.dumps``: the fields of ``expiry --json`` (``state`` is
-        :attr:`worst`)."""
-        return {
-            "reader": self.reader,
-            "now": iso_utc(self.now),
-            "warn_days": self.warn_days,
-            "state": self.worst.value,
-            "items": [i.to_dict() for i in self.items],
-        }
+        """Plain data for ``json.dumps``: the document ``expiry --json`` prints
+        (``state`` is :attr:`worst`; docs/json.md)."""
+        verified = self.verified
+        return document(
+            {
+                "reader": self.reader,
+                "now": iso_utc(self.now),
+                "warn_days": self.warn_days,
+                "state": self.worst.value,
+                "items": [i.to_dict() for i in self.items],
+                "verified": None if verified is None else nested(verified.to_dict()),
+            }
+        )
 
 
 def expiry_item(
@@ -388,14 +420,16 @@ def read_expiry(
     warn_days: int = WARN_DAYS,
     *,
     sign: bool = False,
-    sign_pin: str | None = None,
+    sign_pin: PinValue | None = None,
     force: bool = False,
     accept_unknown_count: bool = False,
 ) -> ExpiryReport:
     """The card's expiry (no PIN), the auth certificate's (no PIN) and, with ``sign``,
     the sign certificate's (needs ① as ``sign_pin``; ``force`` and
     ``accept_unknown_count`` as in :func:`read_certificate`)."""
+    check_warn_days(warn_days)
     card.require_jpki()
+    verified = None
     try:
         auth_end: dt.datetime | None = read_certificate(card, "auth").info.not_after
     except CardError as exc:
@@ -422,4 +456,15 @@ def read_expiry(
                 accept_unknown_count=accept_unknown_count,
             )
             items.append(expiry_item("sign", cert.info.not_after, now, warn_days))
-    return ExpiryReport(card.transport.name, now, warn_days, tuple(items))
+            verified = cert.verified
+    return ExpiryReport(card.transport.name, now, warn_days, tuple(items), verified)
+
+
+def check_warn_days(warn_days: object) -> int:
+    """``warn_days`` if it is a whole number from 0 to :data:`MAX_WARN_DAYS` (what the
+    CLI's ``--warn-days`` takes); else :class:`PinRequestError` ``warn-days``."""
+    if isinstance(warn_days, bool) or not isinstance(warn_days, int):
+        raise PinRequestError("warn-days", repr(warn_days))
+    if not 0 <= warn_days <= MAX_WARN_DAYS:
+        raise PinRequestError("warn-days", str(warn_days))
+    return warn_days

@@ -126,6 +126,13 @@ def der_length(head: bytes, what: str = "certificate") -> int:
     return 2 + count + int.from_bytes(head[2 : 2 + count], "big")
 
 
+#: The era digit that starts a birth date (``.4``: ``EYYYYMMDD``): 明治, 大正, 昭和,
+#: 平成, 令和.
+ERAS = {"1": "meiji", "2": "taisho", "3": "showa", "4": "heisei", "5": "reiwa"}
+#: The sex code (JIS X 0303) by name.
+SEXES = {"1": "male", "2": "female", "9": "not-applicable", "0": "unknown"}
+
+
 @dataclass(frozen=True)
 class PersonalFields:
     """The sign certificate's holder data (subjectAltName ``1.2.392.200149.8.5.5.1``-``.6``).
@@ -143,6 +150,30 @@ class PersonalFields:
     birth_date: str | None
     address: str | None
     address_flags: str | None
+
+    @property
+    def birth_day(self) -> str | None:
+        """The birth date as ``YYYY-MM-DD`` (the Gregorian date after the era digit);
+        ``None`` when absent or not ``EYYYYMMDD``."""
+        b = self.birth_date
+        if b is None or len(b) != 9 or not b.isascii() or not b.isdigit():
+            return None
+        return f"{b[1:5]}-{b[5:7]}-{b[7:9]}"
+
+    @property
+    def era(self) -> str | None:
+        """The era of the birth date: ``meiji``, ``taisho``, ``showa``, ``heisei`` or
+        ``reiwa`` (its digit 1-5); ``None`` when absent or another digit."""
+        if self.birth_day is None:
+            return None
+        assert self.birth_date is not None
+        return ERAS.get(self.birth_date[0])
+
+    @property
+    def sex_name(self) -> str | None:
+        """The sex code (JIS X 0303) by name: ``male`` (1), ``female`` (2),
+        ``not-applicable`` (9), ``unknown`` (0); another code as written."""
+        return None if self.sex is None else SEXES.get(self.sex, self.sex)
 
     def __repr__(self) -> str:
         shown = ", ".join(

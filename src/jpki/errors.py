@@ -70,7 +70,8 @@ class PinRequestError(JpkiError):
     ``missing-current``, ``same-value`` (the new value is every current one: nothing
     to change), ``experimental`` (a change of ③, whose command rests on one
     public source never seen on a card, without ``experimental=True``; ``detail``
-    is the PIN id).
+    is the PIN id), ``pin-type`` (a PIN value neither ``str`` nor ``bytes``; ``detail``:
+    its type), ``warn-days`` (a warning window not a whole number from 0 to 3650).
     """
 
     def __init__(self, reason: str, detail: str = "") -> None:

@@ -14,6 +14,7 @@ from .card import CardRecord, MyNumberCard
 from .errors import JpkiError
 from .jst import iso_utc
 from .profile import Token
+from .schema import document
 
 
 @dataclass(frozen=True)
@@ -64,18 +65,20 @@ class CardInfo:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``json.dumps``: the fields of ``info --json`` that do not
-        depend on the time (no ``days_left``); not the record's serial number."""
+        """Plain data for ``json.dumps``: the document ``info --json`` prints
+        (docs/json.md); not the record's serial number. Days left: ``expiry``."""
         expiry = self.card_expiry
-        return {
-            "reader": self.reader,
-            "atr": self.atr.hex().upper(),
-            "token": self.token.value,
-            "applications": [a.to_dict() for a in self.applications],
-            "sign_certificate": self.sign_certificate,
-            "card_expiry": expiry.isoformat() if expiry else None,
-            "auth_certificate_expiry": iso_utc(self.auth_not_after),
-        }
+        return document(
+            {
+                "reader": self.reader,
+                "atr": self.atr.hex().upper(),
+                "token": self.token.value,
+                "applications": [a.to_dict() for a in self.applications],
+                "sign_certificate": self.sign_certificate,
+                "card_expiry": expiry.isoformat() if expiry else None,
+                "auth_certificate_expiry": iso_utc(self.auth_not_after),
+            }
+        )
 
 
 def read_info(card: MyNumberCard) -> CardInfo:

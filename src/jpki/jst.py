@@ -58,7 +58,9 @@ def jst_text(when: datetime.datetime) -> str:
 
 
 def iso_utc(when: datetime.datetime | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z`` suffix (the JSON form of every time), or ``None``."""
+    """ISO 8601 in UTC, whole seconds, with a ``Z`` suffix (the JSON form of every
+    time: ``2029-04-10T14:59:59Z``), or ``None``. A fraction of a second is cut off."""
     if when is None:
         return None
-    return when.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+    utc = when.astimezone(datetime.UTC).replace(microsecond=0)
+    return utc.isoformat().replace("+00:00", "Z")

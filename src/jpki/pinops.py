@@ -51,6 +51,7 @@ from .permit import refuse
 from .pinpolicy import check_new_pin
 from .profile import Key, Pin, Token
 from .retries import count_text, named_pins
+from .schema import document
 
 
 class Outcome(StrEnum):
@@ -205,8 +206,9 @@ class PinCommandResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``json.dumps``: the fields of ``change-pin --json`` /
-        ``verify-pin --json`` (``changed``/``not_changed`` or ``verified``/``not_verified``)."""
+        """Plain data for ``json.dumps``: the document ``change-pin --json`` /
+        ``verify-pin --json`` prints (``changed``/``not_changed`` or
+        ``verified``/``not_verified``; docs/json.md)."""
         done, not_done = ("changed", "not_changed")
         if self.operation != "change":
             done, not_done = ("verified", "not_verified")
@@ -214,19 +216,21 @@ class PinCommandResult:
         if self.operation == "change":  # every key the card took was confirmed on it
             keys = [k.confirmed for p in self.pins for k in p.keys if k.confirmed is not None]
             confirmed["confirmed"] = all(keys) if keys else None  # None: nothing changed
-        return {
-            "operation": self.operation,
-            "reader": self.reader,
-            "token": self.token.value,
-            "pins": [p.to_dict() for p in self.pins],
-            done: [p.id for p in self.done],
-            not_done: [p.id for p in self.not_done],
-            "warnings": list(self.warnings),
-            **confirmed,
-            "card_left": None if self.card_left is None else self.card_left.value,
-            "card_left_steps": list(self.left_steps),
-            "apdus": self.apdus,
-        }
+        return document(
+            {
+                "operation": self.operation,
+                "reader": self.reader,
+                "token": self.token.value,
+                "pins": [p.to_dict() for p in self.pins],
+                done: [p.id for p in self.done],
+                not_done: [p.id for p in self.not_done],
+                "warnings": list(self.warnings),
+                **confirmed,
+                "card_left": None if self.card_left is None else self.card_left.value,
+                "card_left_steps": list(self.left_steps),
+                "apdus": self.apdus,
+            }
+        )
 
 
 # -- checks before the card -----------------------------------------------------
@@ -262,11 +266,30 @@ def check_experimental(keys: Mapping[str, tuple[Key, ...]], experimental: bool) 
             raise PinRequestError("experimental", pin_id)
 
 
-def encode_value(pin: Pin, value: str) -> bytes:
-    """The value as sent (ASCII; ① upper-cased), or :class:`PinFormatError` (value not kept)."""
-    if not isinstance(value, str) or not pin.format.valid(value):
+#: A PIN value as the library takes it: text, or bytes read as ASCII.
+PinValue = str | bytes
+
+
+def pin_text(pin: Pin, value: object) -> str:
+    """``value`` as text: a ``str`` as it is, ``bytes`` read as ASCII (other bytes:
+    :class:`PinFormatError`, as a ``str`` that is no PIN); anything else raises
+    :class:`PinRequestError` ``pin-type``. The value is never kept in the error."""
+    if isinstance(value, bytes):
+        if not value.isascii():
+            raise PinFormatError(pin.id, pin.format.id)
+        return value.decode("ascii")
+    if not isinstance(value, str):
+        raise PinRequestError("pin-type", type(value).__name__)
+    return value
+
+
+def encode_value(pin: Pin, value: object) -> bytes:
+    """The value as sent (ASCII; ① upper-cased), or :class:`PinFormatError` (value not
+    kept); a value neither ``str`` nor ``bytes``: :class:`PinRequestError`."""
+    text = pin_text(pin, value)
+    if not pin.format.valid(text):
         raise PinFormatError(pin.id, pin.format.id)
-    return pin.format.normalise(value).encode("ascii")
+    return pin.format.normalise(text).encode("ascii")
 
 
 def check_one_format(pins: Sequence[Pin]) -> None:
@@ -276,21 +299,23 @@ def check_one_format(pins: Sequence[Pin]) -> None:
 
 
 def check_new_value(
-    pins: Sequence[Pin], new: str, allow_weak: bool
+    pins: Sequence[Pin], new: PinValue, allow_weak: bool
 ) -> tuple[bytes, tuple[str, ...]]:
     """The new value encoded, and warnings; one value for all ``pins`` (same format)."""
     check_one_format(pins)
     pin = pins[0]
     encoded = encode_value(pin, new)
-    check = check_new_pin(pin, new)
+    check = check_new_pin(pin, pin_text(pin, new))
     if check.weakness is not None and not allow_weak:
         raise WeakPinError(pin.id, check.weakness.value)
     return encoded, ("date-like",) if check.date_like else ()
 
 
-def _currents(pins: Sequence[Pin], current: str | Mapping[str, str]) -> dict[str, bytes]:
-    if isinstance(current, str):
+def _currents(pins: Sequence[Pin], current: PinValue | Mapping[str, PinValue]) -> dict[str, bytes]:
+    if isinstance(current, str | bytes):
         return {p.id: encode_value(p, current) for p in pins}
+    if not isinstance(current, Mapping):
+        raise PinRequestError("pin-type", type(current).__name__)
     missing = [p.id for p in pins if p.id not in current]
     if missing:
         raise PinRequestError("missing-current", missing[0])
@@ -378,8 +403,8 @@ class PinPlan:
 
 def plan_change(
     pins: str | Pin | Sequence[str | Pin],
-    current: str | Mapping[str, str],
-    new: str,
+    current: PinValue | Mapping[str, PinValue],
+    new: PinValue,
     *,
     allow_weak: bool = False,
     keys: Sequence[str] | None = None,
@@ -396,7 +421,7 @@ def plan_change(
     return PinPlan("change", targets, chosen, currents, encoded_new, warnings)
 
 
-def plan_verify(pin: str | Pin, value: str, *, keys: Sequence[str] | None = None) -> PinPlan:
+def plan_verify(pin: str | Pin, value: PinValue, *, keys: Sequence[str] | None = None) -> PinPlan:
     """Check a verification before the card is touched (see :func:`verify_pin`)."""
     targets = resolve_pins([pin])
     return PinPlan("verify", targets, resolve_keys(targets, keys), _currents(targets, value))
@@ -519,8 +544,8 @@ def _counted(card: MyNumberCard, result: KeyResult) -> tuple[KeyResult, Exceptio
 def change_pin(
     card: MyNumberCard,
     pins: str | Pin | Sequence[str | Pin],
-    current: str | Mapping[str, str],
-    new: str,
+    current: PinValue | Mapping[str, PinValue],
+    new: PinValue,
     *,
     force: bool = False,
     accept_unknown_count: bool = False,
@@ -530,10 +555,11 @@ def change_pin(
 ) -> PinCommandResult:
     """Change one or more of ①-④ to ``new`` (②③④ may share it; ① alone).
 
-    ``current`` is one value for all, or a value per PIN id. ``keys`` picks ③'s
-    keys (``juki-common``, ``juki``). ③ is changed only with ``experimental``: its
-    command, JICSAP CHANGE KEY, has one public source (myna-card, mock tests only) and
-    was never seen run on a card; the municipal office changes it. Raises
+    ``current`` is one value for all, or a value per PIN id; a value is a ``str`` or
+    ``bytes`` read as ASCII (anything else: :class:`PinRequestError` ``pin-type``).
+    ``keys`` picks ③'s keys (``juki-common``, ``juki``). ③ is changed only with
+    ``experimental``: its command, JICSAP CHANGE KEY, has one public source (myna-card,
+    mock tests only) and was never seen run on a card; the municipal office changes it. Raises
     :class:`PinFormatError`, :class:`WeakPinError` or :class:`PinRequestError`
     (``experimental`` among its reasons) before the card is touched;
     :class:`PinAbsentError`, :class:`PinLockedError` or :class:`SpendRefusedError`
@@ -552,7 +578,7 @@ def change_pin(
 def verify_pin(
     card: MyNumberCard,
     pin: str | Pin,
-    value: str,
+    value: PinValue,
     *,
     force: bool = False,
     accept_unknown_count: bool = False,

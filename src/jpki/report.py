@@ -46,6 +46,7 @@ from .card import FATAL, MyNumberCard
 from .errors import JpkiError
 from .keystatus import is_count_answer
 from .profile import Pin
+from .schema import document
 
 #: The commands of :func:`probe`, as sent.
 SELECT_JPKI = bytes.fromhex("00A4040C0A") + profile.JPKI.aid
@@ -145,6 +146,8 @@ class Report:
     after_power: str | None = None
     jpki_after_power: str | None = None
     pin: PinProbe | None = None
+    #: Where the recording of the probe was written (``-``: stdout), when it was.
+    path: str | None = None
 
     @property
     def query_form(self) -> str:
@@ -162,11 +165,13 @@ class Report:
         return None if self.after_power is None else self.after_power == "6F00"
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``json.dumps``: the document ``doctor --report PATH --json``
+        prints (docs/json.md)."""
         doc = asdict(self)
         doc["query_form"] = self.query_form
         doc["power_6f00"] = self.power_6f00
         doc["read"]["verdict"] = self.read.verdict
-        return doc
+        return document(doc)
 
 
 def _counts(sw: str | None) -> bool:

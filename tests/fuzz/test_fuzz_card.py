@@ -30,8 +30,8 @@ from jpki import profile
 from jpki.card import MyNumberCard
 from jpki.cardcerts import end_of_day_jst
 from jpki.emulator import CardState, EmulatorTransport, VirtualCard
-from jpki.guidance import guidance
 from jpki.jst import days_left
+from jpki.retries import guidance
 
 from .budget import cases
 from .strategies import (

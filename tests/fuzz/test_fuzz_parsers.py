@@ -29,10 +29,9 @@ from jpki.cardcerts import end_of_day_jst, expiry_item
 from jpki.certificate import CertificateError, der_length, parse_certificate
 from jpki.emulator import statefile
 from jpki.emulator.statefile import StateError
-from jpki.guidance import guidance
 from jpki.jst import days_left
 from jpki.keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
-from jpki.retries import RetriesReport, combine
+from jpki.retries import RetriesReport, combine, guidance
 
 from .budget import cases
 from .strategies import (

@@ -90,7 +90,7 @@ def test_a_default_info_recording_replays_with_the_expiry(tmp_path: Path) -> Non
     live = run("--json", "--record", str(path), "--emulator", *NOW, "info")
     replayed = run("--json", "--replay", str(path), *NOW, "info")
     assert replayed.code == 0, replayed.err
-    assert replayed.json["card_expiry"] == "2034-04-10" and replayed.json["days_left"] > 0
+    assert replayed.json["card_expiry"] == "2034-04-10"
     assert {**replayed.json, "reader": None} == {**live.json, "reader": None}
     text = run("--lang", "en", "--replay", str(path), *NOW, "info")
     assert "Card expiry: 2034-04-10" in text.out

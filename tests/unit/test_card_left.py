@@ -108,7 +108,7 @@ def test_a_card_that_stays_verified_is_reported_and_nothing_claims_it_clear(
     assert ja.code == 9 and "リーダーから取り出してください" in ja.out
     for args in (["expiry", "--sign"], ["cert", "export", "sign"]):
         r = run("--json", *opts, *args, input="ABC123\n")
-        assert (r.code, r.json["card_left"]) == (9, "may-be-verified"), args
+        assert (r.code, r.json["verified"]["card_left"]) == (9, "may-be-verified"), args
 
 
 def test_the_proof_answered_9000_is_may_be_verified() -> None:

@@ -60,6 +60,9 @@ def test_emulator_state_file_drives_the_answers(tmp_path: Path) -> None:
     assert js.json["pins"][0] == {
         "id": "sign", "no": 1, "remaining": 0, "max": 5, "locked": True,
         "state": "locked", "sw": "63C0",
+        "keys": [{"id": "sign", "application": "jpki", "remaining": 0, "max": 5,
+                  "locked": True, "state": "locked", "sw": "63C0", "note": None}],
+        "keys_differ": False,
     }  # fmt: skip
 
 

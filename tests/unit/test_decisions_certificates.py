@@ -38,6 +38,7 @@ from jpki.emulator.certs import certificates
 from jpki.errors import PinAbsentError, PinRequestError, SpendRefusedError
 from jpki.jst import iso_utc
 from jpki.roots import JlisRoot
+from jpki.schema import nested
 from realdata import REALDATA
 
 UTC = dt.UTC
@@ -162,15 +163,18 @@ def test_cert_show_json_fields_of_the_auth_certificate() -> None:
     info = parse_certificate(CERTS.auth, "auth")
     d = CardCertificate("auth", info).to_dict()
     assert d == {
+        "schema_version": 1,
         "kind": "auth",
         "subject": info.subject,
         "issuer": "C=JP, O=JPKI-EMULATOR, OU=JPKI for user authentication",
         "serial": f"{info.serial:X}",
         "not_before": iso_utc(info.not_before),
         "not_after": iso_utc(info.not_after),
+        "days_left": None,
         "key": {"type": "RSA", "bits": 2048},
         "sha256": info.sha256,
         "self_signed": False,
+        "chain": None,
         "personal": None,
         "verified": None,
     }
@@ -190,9 +194,11 @@ def test_the_sign_certificates_personal_data_is_hidden_unless_asked() -> None:
     assert shown["personal"] == {
         "name": state.holder.name,
         "address": state.holder.address,
-        "birth_date": info.personal.birth_date,
-        "sex": state.holder.sex,
+        "birth_date": state.holder.birth_date.isoformat(),
+        "era": "showa",
+        "sex": {"1": "male", "2": "female"}[state.holder.sex],
     }
+    assert info.personal.birth_date == "3" + state.holder.birth_date.strftime("%Y%m%d")
     assert shown["subject"] == info.subject
 
 
@@ -202,8 +208,10 @@ def test_cert_show_with_the_chain_on_the_virtual_card() -> None:
     assert chain.certificate.kind == "auth" and chain.ca.kind == "auth-ca"
     assert chain.result.status is ChainStatus.NOT_JLIS_ROOT
     d = chain.to_dict()
-    assert d["certificate"] == chain.certificate.to_dict()
-    assert d["ca"] == chain.ca.to_dict() and d["result"] == chain.result.to_dict()
+    assert d["schema_version"] == 1
+    assert d["certificate"] == nested(chain.certificate.to_dict())
+    assert d["ca"] == nested(chain.ca.to_dict()) and d["result"] == chain.result.to_dict()
+    assert d["certificate"]["chain"] == d["result"] and d["ca"]["chain"] is None
     text = repr(chain)
     assert text.startswith("CertificateChain(status='not-j-lis-root', root=None, ")
     named = type(chain)(chain.certificate, chain.ca, _with_root(chain.result))

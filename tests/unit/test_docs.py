@@ -7,8 +7,9 @@
   not drift with the calendar. A command that could reach a real reader is refused.
 - Every relative link of those pages points at a file that exists and, with
   ``#anchor``, at a heading of it.
-- Every ```json block parses, and docs/json.md's ``retries --json`` example has the
-  fields the command prints, pin by pin.
+- Every ```json block parses; docs/json.md's ``retries --json``, ``verify-pin --json``
+  and error examples have the fields the command prints, and each of its documents
+  starts with ``schema_version``.
 - The README stays short, its "Read more" links every docs page, and each page
   starts with a one-line purpose.
 
@@ -23,11 +24,13 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cli_runner import jpkitool_inprocess
 from docblocks import fenced_blocks
+from jpki.schema import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -278,7 +281,8 @@ def test_every_json_example_parses() -> None:
 
 def test_the_retries_json_example_has_the_fields_the_command_prints(quiet_env: Path) -> None:
     """docs/json.md's ``retries --json`` example: the same keys, pin by pin, as the
-    virtual card's real output (values differ: the reader's name, say)."""
+    virtual card's real output (values differ: the reader's name, say), the
+    ``schema_version`` first."""
     (example,) = [
         json.loads(text)
         for where, text in json_blocks()
@@ -288,8 +292,48 @@ def test_the_retries_json_example_has_the_fields_the_command_prints(quiet_env: P
     assert run.code == 0
     real = json.loads(run.out)
     assert set(example) == set(real)
+    assert next(iter(example)) == next(iter(real)) == "schema_version"
+    assert example["schema_version"] == real["schema_version"] == SCHEMA_VERSION
     pins = {pin["id"]: pin for pin in real["pins"]}
     for pin in example["pins"]:
         assert set(pin) == set(pins[pin["id"]]), pin["id"]
-        for key, real_key in zip(pin.get("keys", []), pins[pin["id"]].get("keys", []), strict=True):
+        for key, real_key in zip(pin["keys"], pins[pin["id"]]["keys"], strict=True):
             assert set(key) == set(real_key)
+
+
+def same_shape(example: Any, real: Any, where: str = "") -> list[str]:
+    """Where ``example`` and ``real`` differ in their fields (values aside)."""
+    if isinstance(example, dict) and isinstance(real, dict):
+        if set(example) != set(real):
+            return [f"{where}: {sorted(set(example) ^ set(real))}"]
+        return [p for k in example for p in same_shape(example[k], real[k], f"{where}.{k}")]
+    if isinstance(example, list) and isinstance(real, list):
+        if len(example) != len(real):
+            return [f"{where}: {len(example)} items, the command prints {len(real)}"]
+        return [p for i, (e, r) in enumerate(zip(example, real, strict=True))
+                for p in same_shape(e, r, f"{where}[{i}]")]  # fmt: skip
+    return []
+
+
+def test_the_verify_pin_and_error_examples_have_the_fields_the_command_prints(
+    quiet_env: Path,
+) -> None:
+    examples = {
+        where: json.loads(text) for where, text in json_blocks() if where.startswith("docs/json.md")
+    }
+    (verify,) = [doc for doc in examples.values() if doc.get("operation") == "verify"]
+    run = jpkitool_inprocess("--emulator", "--json", "verify-pin", "2", input="1234\n")
+    assert run.code == 0, run.err
+    assert same_shape(verify, json.loads(run.out)) == []
+    (error,) = [doc for doc in examples.values() if "error" in doc]
+    usage = jpkitool_inprocess("--json", "retries", "--bogus")
+    assert usage.code == 2 and same_shape(error, json.loads(usage.out)) == []
+    assert same_shape({"a": [1, 2]}, {"a": [1]}) and same_shape({"a": 1}, {"b": 1})
+
+
+def test_every_document_in_json_md_shows_the_schema_version() -> None:
+    blocks = [(w, json.loads(t)) for w, t in json_blocks() if w.startswith("docs/json.md")]
+    assert len(blocks) >= 3
+    for where, doc in blocks:
+        assert next(iter(doc)) == "schema_version", where
+        assert doc["schema_version"] == SCHEMA_VERSION, where

@@ -13,10 +13,9 @@ from jpki import open_emulator, read_retries
 from jpki.card import KeyState, KeyStatus
 from jpki.cli.advice import advice
 from jpki.emulator import build_state
-from jpki.guidance import Code, recovery_routes
 from jpki.i18n import get_language, set_language, t
 from jpki.profile import PINS, Token
-from jpki.retries import PinStatus, RetriesReport
+from jpki.retries import Code, PinStatus, RetriesReport, recovery_routes
 
 USABLE, LAST, LOCKED, UNKNOWN = (
     KeyState.USABLE,
@@ -276,7 +275,7 @@ def test_virtual_card_auth_locked_gives_kiosk_for_auth(lang: str) -> None:
 
 
 def test_guidance_is_codes_without_language() -> None:
-    from jpki.guidance import Advice, Code, guidance
+    from jpki.retries import Advice, Code, guidance
 
     r = report(sign=LOCKED, cardinfo=LAST)
     assert guidance(r) == (
@@ -294,7 +293,7 @@ def test_guidance_is_codes_without_language() -> None:
 
 
 def test_the_library_guidance_does_not_read_the_language() -> None:
-    import jpki.guidance as module
+    import jpki.retries as module
 
     assert "i18n" not in module.__dict__ and not hasattr(module, "t")
 
@@ -314,6 +313,9 @@ def test_retries_json_carries_the_kiosk_code_when_sign_is_locked(tmp_path: objec
         assert r.code == 4
         codes = [g["code"] for g in r.json["guidance"]]
         assert codes == ["locked", "office", "guardian", "kiosk-sign", "helpline"]
-        kiosk = r.json["guidance"][3]
-        assert kiosk["text"] == t("guidance.kiosk", lang=lang)
+        assert r.json["guidance"][3] == {"code": "kiosk-sign", "pins": []}
+        text = jpkitool_inprocess(
+            "--lang", lang, "--emulator", "--emulator-state", str(state), "retries"
+        )
+        assert t("guidance.kiosk", lang=lang) in text.out
         assert r.json["guidance"][0]["pins"] == ["sign"]

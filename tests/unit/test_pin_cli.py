@@ -51,8 +51,9 @@ def test_change_auth_text_json_and_state(tmp_path: Path) -> None:
     assert (doc["confirmed"], doc["card_left"]) == (True, "cleared-unproven")
     (key,) = doc["pins"][0]["keys"]
     assert key["outcome"] == "changed" and key["sw"] == "9000" and key["confirmed"] is True
-    assert key["before"] == {"remaining": 3, "state": "usable", "sw": "63C3"}
-    assert key["after"] == {"remaining": 3, "state": "usable", "sw": "63C3"}
+    count = {"id": "auth", "application": "jpki", "remaining": 3, "max": 3, "locked": False}
+    assert key["before"] == {**count, "state": "usable", "sw": "63C3", "note": None}
+    assert key["after"] == {**count, "state": "usable", "sw": "63C3", "note": None}
     ja = run("--lang", "ja", *opts, "change-pin", "2", input=lines("7046", "5039", "5039"))
     assert ja.code == 0 and "変更しました" in ja.out and "3/3" in ja.out
 

@@ -16,8 +16,7 @@ from jpki import profile
 from jpki.cli.failures import Exit
 from jpki.emulator import EmulatorTransport, VirtualCard, build_state
 from jpki.errors import PinRequestError
-from jpki.guidance import Code, guidance
-from jpki.retries import named_pins, read_retries
+from jpki.retries import Code, guidance, named_pins, read_retries
 
 
 class Counting(EmulatorTransport):

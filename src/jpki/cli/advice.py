@@ -1,12 +1,9 @@
-"""Guidance in the user's language: :func:`jpki.guidance.guidance`'s codes rendered."""
+"""Guidance in the user's language: :func:`jpki.retries.guidance`'s codes rendered."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..guidance import Advice, Code, guidance
 from ..i18n import t
-from ..retries import RetriesReport
+from ..retries import Advice, Code, RetriesReport, guidance
 
 #: Catalogue key of each code (``{pins}``: a list of PIN names; ``{pin}``: one).
 KEYS: dict[Code, str] = {
@@ -39,11 +36,3 @@ def render(item: Advice) -> str:
 def advice(report: RetriesReport) -> list[str]:
     """The guidance for ``report`` as sentences."""
     return [render(item) for item in guidance(report)]
-
-
-def advice_json(report: RetriesReport) -> list[dict[str, Any]]:
-    """The guidance for ``report`` as codes, the PINs they concern, and the sentence."""
-    return [
-        {"code": item.code.value, "pins": list(item.pins), "text": render(item)}
-        for item in guidance(report)
-    ]

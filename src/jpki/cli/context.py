@@ -18,6 +18,7 @@ from apdu import BaseTransport, outfile
 from ..api import virtual_card_opener
 from ..card import MyNumberCard
 from ..i18n import t
+from ..schema import document, error_document
 from ..session import SessionSpec, open_session
 from .failures import Exit, UsageFailure, classify
 from .wrap import echo
@@ -56,6 +57,12 @@ class Options:
     now: str | None = None
 
 
+def emit_json(fields: dict[str, Any]) -> None:
+    """Print a JSON document, ``schema_version`` first: every document jpkitool prints,
+    results and errors alike (usage errors too), goes through here (docs/json.md)."""
+    click.echo(json.dumps(document(fields), ensure_ascii=False, indent=2))
+
+
 class AppContext:
     """Options plus helpers to open the card and to print results."""
 
@@ -86,7 +93,7 @@ class AppContext:
         echo(text)
 
     def emit_json(self, document: dict[str, Any]) -> None:
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        emit_json(document)
 
     def note(self, text: str) -> None:
         """A side remark on stderr (never in JSON output), wrapped as :meth:`echo` is."""
@@ -143,7 +150,7 @@ class AppContext:
         """Print one line (or a JSON error) for ``exc``; return the exit status."""
         failure = classify(exc)
         if self.options.json:
-            self.emit_json({"error": {"code": failure.code, "message": failure.message}})
+            emit_json(error_document(failure.code, failure.message))
         else:
             echo(f"jpkitool: {failure.message}", err=True)
         return failure.exit

@@ -12,7 +12,8 @@ from apdu.transport import MIN_TIMEOUT
 
 from .. import __version__
 from ..i18n import LANGUAGES, detect_language, set_language, t, use_for_click
-from .context import AppContext, Options
+from ..schema import error_document
+from .context import AppContext, Options, emit_json
 from .failures import Exit, ExitWith, classify, usage_detail
 from .help import localize
 from .lazy import LazyGroup
@@ -237,9 +238,6 @@ def _report(app: AppContext | None, as_json: bool, code: str, message: str) -> N
     if app is not None:
         as_json = app.options.json
     if as_json:
-        import json
-
-        click.echo(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))
+        emit_json(error_document(code, message))
     else:
         echo(f"jpkitool: {message}", err=True)
-

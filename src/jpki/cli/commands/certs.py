@@ -7,6 +7,7 @@ verified and read in one transaction that ends with a card reset.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
@@ -31,11 +32,12 @@ from ...cardcerts import (
     read_chain,
     read_expiry,
 )
-from ...certificate import CertificateInfo
-from ...chain import ChainResult, ChainStatus, check_chain
+from ...certificate import SEXES, CertificateInfo
+from ...chain import ChainResult, ChainStatus
 from ...i18n import t, tn
-from ...jst import days_left, iso_utc, jst_text
+from ...jst import days_left, jst_text
 from ...pinops import PinPlan
+from ...schema import nested
 from ..cells import width
 from ..context import AppContext
 from ..failures import Exit, UsageFailure, finish
@@ -96,11 +98,6 @@ def certificate_session(
                 yield card, plan
         except Exception as exc:  # with ① in play, say whether it was sent
             report_failure(app, card, exc, None if plan is None else "verify")
-
-
-def left_json(card: MyNumberCard) -> dict[str, str]:
-    """``card_left`` when ① was sent: how the card was left."""
-    return {} if card.card_left is None else {"card_left": card.card_left.value}
 
 
 def left_lines(card: MyNumberCard) -> list[str]:
@@ -189,10 +186,8 @@ def show_lines(
     return lines
 
 
-#: The era digit that starts a birth date in the sign certificate (.4: ``EYYYYMMDD``).
-ERAS = {"1": "明治", "2": "大正", "3": "昭和", "4": "平成", "5": "令和"}
-#: The sex code (JIS X 0303) -> catalogue key.
-SEXES = {"1": "male", "2": "female", "9": "not-applicable", "0": "unknown"}
+#: The era of a birth date (:attr:`jpki.certificate.PersonalFields.era`), as written.
+ERA_NAMES = {"meiji": "明治", "taisho": "大正", "showa": "昭和", "heisei": "平成", "reiwa": "令和"}
 
 
 def subject_text(cert: CardCertificate, show_personal: bool) -> str:
@@ -208,37 +203,26 @@ def personal_fields(info: CertificateInfo) -> dict[str, str | None]:
     p = info.personal
     assert p is not None
     birth = p.birth_date
-    if birth and len(birth) == 9 and birth.isdigit():
-        era = ERAS.get(birth[0])
-        birth = f"{birth[1:5]}-{birth[5:7]}-{birth[7:9]}" + (f" ({era})" if era else "")
-    sex = t(f"cert.sex.{SEXES[p.sex]}") if p.sex in SEXES else p.sex
+    if p.birth_day is not None:
+        era = ERA_NAMES.get(p.era or "")
+        birth = p.birth_day + (f" ({era})" if era else "")
+    sex = p.sex_name
+    sex = t(f"cert.sex.{sex}") if sex in SEXES.values() else sex
     return {"name": p.name, "address": p.address, "birth_date": birth, "sex": sex}
 
 
-def chain_json(result: ChainResult | None) -> dict[str, Any] | None:
-    return None if result is None else result.to_dict()
-
-
-def cert_json(
-    cert: CardCertificate, chain: ChainResult | None, now: dt.datetime, show_personal: bool
-) -> dict[str, Any]:
-    info = cert.info
-    personal: Any = None
-    if info.personal is not None:
-        personal = personal_fields(info) if show_personal else "hidden"
-    return {
-        "kind": cert.kind,
-        "subject": subject_text(cert, show_personal),
-        "issuer": info.issuer,
-        "serial": f"{info.serial:X}",
-        "not_before": iso_utc(info.not_before),
-        "not_after": iso_utc(info.not_after),
-        "days_left": days_left(info.not_after, now),
-        "key": {"type": info.key_type, "bits": info.key_bits},
-        "sha256": info.sha256,
-        "chain": chain_json(chain),
-        "personal": personal,
-    }
+def export_json(cert: CardCertificate, form: str, data: bytes, path: str | None) -> dict[str, Any]:
+    """``cert export --json``: where the certificate went, or (``path`` None) the
+    certificate itself, as PEM text or base64 DER as ``form`` says."""
+    doc: dict[str, Any] = {"kind": cert.kind, "format": form, "path": path, "bytes": len(data)}
+    if path is None:
+        if form == "pem":
+            doc["pem"] = data.decode("ascii")
+        else:
+            doc["der_base64"] = base64.b64encode(data).decode("ascii")
+    verified = cert.verified
+    doc["verified"] = None if verified is None else nested(verified.to_dict())
+    return doc
 
 
 kind_argument = click.argument("kind", type=click.Choice(KINDS))
@@ -260,21 +244,18 @@ def show_command(
 ) -> None:
     now = app.now()
     with certificate_session(app, kind == "sign", force, accept_unknown_count) as (card, plan):
-        if kind in profile.CA_OF:
-            chain = read_chain(
-                card,
-                kind,
-                now,
-                sign_pin=sign_value(plan),
-                force=force,
-                accept_unknown_count=accept_unknown_count,
-            )
-            cert, result = chain.certificate, chain.result
-        else:  # a CA certificate: self-signed, and which root it is
-            cert = read_certificate(card, kind)
-            result = check_chain(cert.info.der, cert.info.der, now)
+        # A CA certificate is checked against itself: self-signed, and which root it is.
+        chain = read_chain(
+            card,
+            kind,
+            now,
+            sign_pin=sign_value(plan),
+            force=force,
+            accept_unknown_count=accept_unknown_count,
+        )
+        cert, result = chain.certificate, chain.result
     if app.options.json:
-        app.emit_json({**cert_json(cert, result, now, show_personal), **left_json(card)})
+        app.emit_json(cert.to_dict(personal=show_personal))
     else:
         app.echo(
             "\n".join(
@@ -338,11 +319,9 @@ def export_command(
         if not app.options.json:
             app.note(tn("cert.written", len(data), path=str(output), bytes=len(data)))
         else:
-            written = {"kind": kind, "format": form, "path": str(output), "bytes": len(data)}
-            app.emit_json({**written, **left_json(card)})
+            app.emit_json(export_json(cert, form, data, str(output)))
     elif app.options.json:
-        pem = encode(cert.info, "pem").decode()
-        app.emit_json({"kind": kind, "format": form, "pem": pem, **left_json(card)})
+        app.emit_json(export_json(cert, form, data, None))
     else:
         outfile.write_stdout(data)
     if not app.options.json and card.card_left is not None:
@@ -382,11 +361,6 @@ def expiry_lines(report: ExpiryReport, asked_sign: bool) -> list[str]:
     return lines
 
 
-def expiry_json(report: ExpiryReport) -> dict[str, Any]:
-    """``expiry --json``: the report's own plain data."""
-    return report.to_dict()
-
-
 @click.command("expiry")
 @click.option("--sign", "with_sign", is_flag=True)
 @click.option(
@@ -416,7 +390,7 @@ def expiry_command(
             accept_unknown_count=accept_unknown_count,
         )
     if app.options.json:
-        app.emit_json({**expiry_json(report), **left_json(card)})
+        app.emit_json(report.to_dict())
     else:
         app.echo("\n".join([*expiry_lines(report, with_sign), *left_lines(card)]))
     finish_left(card.card_left)

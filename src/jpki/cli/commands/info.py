@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import click
 
 from ...cardcerts import MAX_WARN_DAYS, WARN_DAYS, ExpiryState, end_of_day_jst, expiry_state
 from ...i18n import get_language, t, tn
 from ...info import CardInfo, read_info
-from ...jst import days_left, iso_utc, jst_text
+from ...jst import days_left, jst_text
 from ..context import AppContext
 from ..failures import Exit, finish
 
@@ -62,30 +61,6 @@ def render_text(info: CardInfo, now: dt.datetime, status: Exit) -> list[str]:
     return lines
 
 
-def to_json(info: CardInfo, now: dt.datetime) -> dict[str, Any]:
-    expiry = info.card_expiry
-    auth = info.auth_not_after
-    return {
-        "reader": info.reader,
-        "atr": info.atr.hex().upper(),
-        "token": info.token.value,
-        "applications": [
-            {
-                "id": a.app.id,
-                "aid": a.app.aid.hex().upper(),
-                "present": a.present,
-                "sw": f"{a.sw:04X}",
-            }
-            for a in info.applications
-        ],
-        "sign_certificate": info.sign_certificate,
-        "card_expiry": expiry.isoformat() if expiry else None,
-        "days_left": days_left(end_of_day_jst(expiry), now) if expiry else None,
-        "auth_certificate_expiry": iso_utc(auth),
-        "auth_days_left": days_left(auth, now) if auth else None,
-    }
-
-
 @click.command("info")
 @click.option(
     "--warn-days",
@@ -100,7 +75,7 @@ def command(app: AppContext, warn_days: int) -> None:
     now = app.now()
     status = status_of(info, now, warn_days)
     if app.options.json:
-        app.emit_json(to_json(info, now))
+        app.emit_json(info.to_dict())
     else:
         app.echo("\n".join(render_text(info, now, status)))
     finish(status)

@@ -46,6 +46,7 @@ from ...pinops import (
 )
 from ...profile import Key, Pin
 from ...retries import read_retries
+from ...schema import nested
 from ..advice import advice
 from ..context import AppContext
 from ..failures import Exit, ExitWith, UsageFailure, classify, key_name, pin_name
@@ -128,35 +129,6 @@ def warning_lines(warnings: tuple[str, ...]) -> list[str]:
     return [t(f"pins.warning.{w}") for w in warnings]
 
 
-# -- JSON -------------------------------------------------------------------------
-
-#: ``change-pin``/``verify-pin --json``: a projection of :meth:`PinCommandResult.to_dict`.
-PIN_FIELDS = ("id", "no", "done")
-KEY_FIELDS = ("id", "application", "outcome", "sw", "confirmed")
-STATUS_FIELDS = ("remaining", "state", "sw")
-
-
-def _status(status: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if status is None else {name: status[name] for name in STATUS_FIELDS}
-
-
-def _key(key: dict[str, Any]) -> dict[str, Any]:
-    entry = {name: key[name] for name in KEY_FIELDS}
-    if key["interrupted_at"] is not None:
-        entry["interrupted_at"] = key["interrupted_at"]
-    entry.update(before=_status(key["before"]), after=_status(key["after"]))
-    return entry
-
-
-def result_json(result: PinCommandResult) -> dict[str, Any]:
-    doc = result.to_dict()
-    doc["pins"] = [
-        {**{name: p[name] for name in PIN_FIELDS}, "keys": [_key(k) for k in p["keys"]]}
-        for p in doc["pins"]
-    ]
-    return doc
-
-
 # -- shared run -------------------------------------------------------------------
 
 
@@ -212,7 +184,7 @@ def report_failure(
             error["remaining"] = exc.remaining
         if fault:
             error["pin_sent"] = result is not None and result.pin_sent
-        app.emit_json({"error": error, **(result_json(result) if result else {})})
+        app.emit_json({"error": error, **(nested(result.to_dict()) if result else {})})
     else:
         say = app.note if app.stdout_is_data else app.echo
         if result is not None:
@@ -227,7 +199,7 @@ def report_failure(
 
 def show_result(app: AppContext, result: PinCommandResult) -> None:
     if app.options.json:
-        app.emit_json(result_json(result))
+        app.emit_json(result.to_dict())
     else:
         left = card_left_lines(result.card_left, result.left_steps)
         app.echo("\n".join([*result_lines(result), *left]))

@@ -118,7 +118,8 @@ def run(app: AppContext, path: str, pin_no: str | None) -> None:
         count = _lines(transport)
     say = app.note if path in (outfile.STDOUT, "/dev/stdout") else app.echo
     if opts.json:
-        doc: dict[str, Any] = {"report": path, **report.to_dict()}
+        report.path = path
+        doc: dict[str, Any] = report.to_dict()
         if failure is not None:
             error = classify(failure)
             doc["error"] = {"code": error.code, "message": error.message}

@@ -3,15 +3,13 @@ named), without spending one."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from ... import profile
 from ...card import KeyState
 from ...i18n import t, tn
 from ...retries import PinStatus, RetriesReport, read_retries
-from ..advice import advice, advice_json
+from ..advice import advice
 from ..context import AppContext
 from ..failures import Exit, finish, sw_text
 from ..pinkind import PinKind
@@ -70,31 +68,6 @@ def count_text_key(remaining: int | None) -> str:
     return "?" if remaining is None else str(remaining)
 
 
-#: The fields of ``retries --json``: a projection of :meth:`PinStatus.to_dict`.
-PIN_FIELDS = ("id", "no", "remaining", "max", "locked", "state", "sw")
-KEY_FIELDS = ("id", "application", "remaining", "locked", "sw")
-
-
-def pin_json(status: PinStatus) -> dict[str, Any]:
-    """One PIN; ``keys`` and ``keys_differ`` only for a PIN of several keys (③)."""
-    full = status.to_dict()
-    entry = {name: full[name] for name in PIN_FIELDS}
-    if len(status.keys) > 1:
-        entry["keys"] = [{name: k[name] for name in KEY_FIELDS} for k in full["keys"]]
-        entry["keys_differ"] = full["keys_differ"]
-    return entry
-
-
-def to_json(report: RetriesReport) -> dict[str, Any]:
-    pins = [pin_json(p) for p in report.pins]
-    return {
-        "reader": report.reader,
-        "token": report.token.value,
-        "pins": pins,
-        "guidance": advice_json(report),
-    }
-
-
 @click.command("retries")
 @click.argument("pins", nargs=-1, type=PinKind(), metavar="[PINS]...")
 @click.pass_obj
@@ -103,7 +76,7 @@ def command(app: AppContext, pins: tuple[str, ...]) -> None:
         # Named PINs: those alone, without the 照合番号; none named: every counter.
         report = read_retries(card, pins) if pins else read_retries(card)
     if app.options.json:
-        app.emit_json(to_json(report))
+        app.emit_json(report.to_dict())
     else:
         app.echo("\n".join(render_text(report)))
     finish(Exit.LOCKED if report.any_locked else Exit.OK)
