@@ -79,7 +79,7 @@ def main() -> None:
     if args.pcscd:
         import os
 
-        from apdu.pcsc import PcscTransport
+        from apdu.pcsctransport import PcscTransport
         from jpki.emulator.vpcd import VpcdBridge
         from pytest_jpkitool.pcscd import PcscdInstance
 

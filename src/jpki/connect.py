@@ -10,21 +10,38 @@ listing them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from apdu import BaseTransport, NoCardError, NoReaderError, TransportError
+from apdu.transport import valid_timeout
 
 from .card import MyNumberCard
 from .errors import AmbiguousCardError
 from .profile import Token
 
 if TYPE_CHECKING:
-    from apdu.pcsc import PcscTransport
+    from apdu.pcsctransport import PcscTransport
 
-# ``apdu.pcsc`` is imported where it is used: importing it loads pyscard and
-# libpcsclite, which raises PcscLibraryError on a machine without them.
+# ``apdu.pcsc`` and ``apdu.pcsctransport`` are imported where they are used: importing
+# them loads pyscard and libpcsclite, which raises PcscLibraryError on a machine
+# without them.
+
+#: Seconds one PC/SC call may take when ``JPKITOOL_CARD_TIMEOUT`` does not say.
+DEFAULT_TIMEOUT = 20.0
+
+
+def card_timeout() -> float:
+    """``JPKITOOL_CARD_TIMEOUT`` when it is a number of seconds from 0.1 to 3600
+    (:func:`apdu.transport.valid_timeout`), else :data:`DEFAULT_TIMEOUT` (any other
+    value is ignored)."""
+    try:
+        value = float(os.environ.get("JPKITOOL_CARD_TIMEOUT", ""))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return value if valid_timeout(value) else DEFAULT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -47,12 +64,13 @@ def probe(transport: BaseTransport, *, token: bool = False) -> Probe:
 
 def probe_reader(reader: str, *, token: bool = False, timeout: float | None = None) -> Probe:
     """:func:`probe` of the card in ``reader``, over a brief shared connection
-    (``timeout``: as :class:`apdu.pcsc.PcscTransport` takes it)."""
-    from apdu.pcsc import PcscTransport
+    (``timeout``: seconds a PC/SC call may take; None: :func:`card_timeout`)."""
+    from apdu.pcsctransport import PcscTransport
 
     # In a transaction: a reset by another program (its PIN command ending) between
     # the connect and the SELECT is then taken in stride, as by any session.
-    with PcscTransport(reader, timeout=timeout) as transport, transport.transaction():
+    seconds = card_timeout() if timeout is None else timeout
+    with PcscTransport(reader, timeout=seconds) as transport, transport.transaction():
         return probe(transport, token=token)
 
 
@@ -72,7 +90,7 @@ def choose_reader(
     timeout: float | None = None,
 ) -> str:
     """The name of the reader to use (see module docstring); ``timeout`` bounds each
-    probe of a card, as :class:`apdu.pcsc.PcscTransport` takes it."""
+    probe of a card, as :class:`apdu.pcsctransport.PcscTransport` takes it."""
     from apdu import pcsc
 
     names = pcsc.list_readers()
@@ -109,8 +127,8 @@ def connect(
     timeout: float | None = None,
 ) -> PcscTransport:
     """Connect (shared) to the chosen reader's card; ``timeout`` bounds every PC/SC
-    call (None: :func:`apdu.pcsc.card_timeout`)."""
-    from apdu.pcsc import PcscTransport
+    call (None: :func:`card_timeout`)."""
+    from apdu.pcsctransport import PcscTransport
 
     name = choose_reader(reader, wait=wait, on_wait=on_wait, timeout=timeout)
-    return PcscTransport(name, timeout=timeout)
+    return PcscTransport(name, timeout=card_timeout() if timeout is None else timeout)

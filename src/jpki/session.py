@@ -34,7 +34,7 @@ class SessionSpec:
     - ``reader``: a reader index or part of its name; None: found automatically
       (:func:`jpki.connect.choose_reader`). ``wait``: seconds to wait for a card;
       ``on_wait`` is called once if waiting starts. ``timeout``: seconds a PC/SC call
-      may take (None: :func:`apdu.pcsc.card_timeout`). Real readers only.
+      may take (None: :func:`jpki.connect.card_timeout`). Real readers only.
     - ``emulator``: the built-in virtual card: True (default card), a
       :class:`jpki.emulator.CardState` (used as is, changes visible to the caller),
       or the path of a state file (read if it exists, saved only when changed);

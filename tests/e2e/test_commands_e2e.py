@@ -174,7 +174,7 @@ def test_named_reader_without_a_card(serve_virtual_card: Serve, pcsc_env: dict[s
 
 
 def test_reader_busy(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> None:
-    from apdu.pcsc import PcscTransport
+    from apdu.pcsctransport import PcscTransport
 
     reader = serve_virtual_card()
     holder = PcscTransport(reader, exclusive=True)

@@ -367,7 +367,7 @@ def test_the_card_works_again_once_it_answers(slots: Slots, pcsc_env: dict[str, 
 
 def test_card_held_exclusively(slots: Slots, pcsc_env: dict[str, str]) -> None:
     """Another program connected with SCARD_SHARE_EXCLUSIVE before the command."""
-    from apdu.pcsc import PcscTransport
+    from apdu.pcsctransport import PcscTransport
 
     with slots.card() as (reader, card):
         holder = PcscTransport(reader, exclusive=True)
@@ -388,7 +388,7 @@ def test_card_held_exclusively(slots: Slots, pcsc_env: dict[str, str]) -> None:
 
 def test_card_held_in_a_transaction(slots: Slots, pcsc_env: dict[str, str]) -> None:
     """Another program holds a PC/SC transaction longer than the timeout."""
-    from apdu.pcsc import PcscTransport
+    from apdu.pcsctransport import PcscTransport
 
     with slots.card() as (reader, card):
         holder = PcscTransport(reader)
@@ -414,7 +414,7 @@ def test_card_held_in_a_transaction(slots: Slots, pcsc_env: dict[str, str]) -> N
 def test_card_taken_while_the_pin_is_typed(slots: Slots, pcsc_env: dict[str, str]) -> None:
     """``verify-pin`` holds no transaction while asking: another program takes one
     then and keeps it; the verification is given up before any PIN is sent."""
-    from apdu.pcsc import PcscTransport
+    from apdu.pcsctransport import PcscTransport
 
     with slots.card() as (reader, card):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
@@ -448,7 +448,7 @@ def test_exclusive_grab_during_the_command(
     """Another program asks for the card exclusively when APDU k arrives: pcscd makes
     it wait for the command's transaction, then grants it only once the command has
     disconnected (else refuses it); the command finishes undisturbed."""
-    from apdu.pcsc import PcscTransport
+    from apdu.pcsctransport import PcscTransport
 
     def check(name: str, k: int) -> None:
         outcome: queue.Queue[str] = queue.Queue()

@@ -19,7 +19,8 @@ from apdu import (
     TransportError,
     pcsc,
 )
-from apdu.pcsc import AmbiguousReaderError, PcscTransport
+from apdu.pcsc import AmbiguousReaderError
+from apdu.pcsctransport import PcscTransport
 from pytest_jpkitool.pcscd import PcscdInstance, another_pcscd
 
 pytestmark = pytest.mark.pcscd

@@ -35,7 +35,7 @@ class Pcsc:
     """Readers by name: ``None`` (no card), or the kind of card in it."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, readers: dict[str, str | None]) -> None:
-        from apdu import pcsc
+        from apdu import pcsc, pcsctransport
 
         self.readers = readers
         self.opened: list[str] = []
@@ -54,7 +54,7 @@ class Pcsc:
                 for i, (name, kind) in enumerate(readers.items())
             ],
         )
-        monkeypatch.setattr(pcsc, "PcscTransport", self.transport)
+        monkeypatch.setattr(pcsctransport, "PcscTransport", self.transport)
         monkeypatch.setattr(pcsc, "wait_for_card", self.wait_for_card)
 
     def transport(self, name: str, *, timeout: float | None = None) -> BaseTransport:
@@ -230,12 +230,12 @@ def test_probe_reader_raises_transport_errors_that_answers_swallows(
         connect.probe_reader("A")
     assert connect.answers_as_my_number("A") is False
 
-    from apdu import pcsc
+    from apdu import pcsctransport
 
     def removed(name: str, **_: Any) -> BaseTransport:
         raise CardRemovedError("gone")
 
-    monkeypatch.setattr(pcsc, "PcscTransport", removed)
+    monkeypatch.setattr(pcsctransport, "PcscTransport", removed)
     assert connect.answers_as_my_number("A") is False
 
 
@@ -254,9 +254,14 @@ def test_the_timeout_asked_for_is_given_to_every_connection(
     assert connect.connect("A", timeout=5).name == "A"
     assert fake.timeouts == [3, 4, 5]
     fake.timeouts.clear()
+    monkeypatch.delenv("JPKITOOL_CARD_TIMEOUT", raising=False)
     connect.connect()
     connect.probe_reader("B")
-    assert fake.timeouts == [None, None, None, None]  # the default (JPKITOOL_CARD_TIMEOUT, 20 s)
+    assert fake.timeouts == [20.0, 20.0, 20.0, 20.0]  # the default
+    fake.timeouts.clear()
+    monkeypatch.setenv("JPKITOOL_CARD_TIMEOUT", "6")
+    connect.connect()
+    assert fake.timeouts == [6.0, 6.0, 6.0]  # the probes choosing it, then the connection
 
 
 # -- the right message for the situation ----------------------------------------------

@@ -287,7 +287,7 @@ class _Reader(BaseTransport):
 
 
 def fake_pcsc(monkeypatch: pytest.MonkeyPatch, case: Case) -> None:
-    from apdu import FunctionTransport, pcsc
+    from apdu import FunctionTransport, pcsc, pcsctransport
     from jpki.emulator import CardState, EmulatorTransport, VirtualCard
 
     readers = case.readers or {}
@@ -310,7 +310,7 @@ def fake_pcsc(monkeypatch: pytest.MonkeyPatch, case: Case) -> None:
 
     monkeypatch.setattr(pcsc, "list_readers", listing)
     monkeypatch.setattr(pcsc, "reader_states", states)
-    monkeypatch.setattr(pcsc, "PcscTransport", transport)
+    monkeypatch.setattr(pcsctransport, "PcscTransport", transport)
 
 
 def fault_recording(tmp_path: Path, fault: str) -> Path:

@@ -16,8 +16,11 @@ from apdu import (
     ReaderBusyError,
     ServiceUnavailableError,
     pcsc,
+    pcsctransport,
 )
-from apdu.pcsc import PcscTransport, sc
+from apdu.pcsc import sc
+from apdu.pcsctransport import PcscTransport
+from jpki import connect
 from jpki.cli.failures import Exit, classify
 from jpki.i18n import get_language, set_language
 
@@ -237,20 +240,20 @@ def test_the_timeout_setting(
         monkeypatch.delenv("JPKITOOL_CARD_TIMEOUT", raising=False)
     else:
         monkeypatch.setenv("JPKITOOL_CARD_TIMEOUT", value)
-    assert pcsc.card_timeout() == seconds
-    assert pcsc.DEFAULT_TIMEOUT == 20.0
+    assert connect.card_timeout() == seconds
+    assert connect.DEFAULT_TIMEOUT == pcsctransport.DEFAULT_TIMEOUT == 20.0
 
 
 def test_a_worker_left_behind_takes_no_more_calls() -> None:
-    worker = pcsc._Worker("test")
+    worker = pcsctransport._Worker("test")
     gate = threading.Event()
-    with pytest.raises(pcsc._Overrun):
+    with pytest.raises(pcsctransport._Overrun):
         worker.call(0.05, gate.wait, 5)
     assert worker.abandoned
-    with pytest.raises(pcsc._Overrun):
+    with pytest.raises(pcsctransport._Overrun):
         worker.call(5, lambda: None)
     gate.set()
-    other = pcsc._Worker("test")
+    other = pcsctransport._Worker("test")
     assert other.call(1, lambda x: x + 1, 1) == 2
     with pytest.raises(ZeroDivisionError):
         other.call(1, lambda: 1 / 0)

@@ -279,7 +279,7 @@ class FakePcsc:
     NAMES = ("Reader A", "Reader B")
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from apdu import pcsc
+        from apdu import pcsc, pcsctransport
 
         states = [
             pcsc.ReaderState(0, "Reader A", True, bytes.fromhex("3BE000FF8131FE4514")),
@@ -287,7 +287,7 @@ class FakePcsc:
         ]
         monkeypatch.setattr(pcsc, "list_readers", lambda: list(self.NAMES))
         monkeypatch.setattr(pcsc, "reader_states", lambda: list(states))
-        monkeypatch.setattr(pcsc, "PcscTransport", self.transport)
+        monkeypatch.setattr(pcsctransport, "PcscTransport", self.transport)
 
     @staticmethod
     def transport(name: str, **_: Any) -> BaseTransport:

@@ -159,7 +159,7 @@ def _os_failure(exc: OSError) -> Failure:
 
 
 def _timeout(exc: ae.TransportError) -> str | None:
-    """The seconds an exchange was given before :mod:`apdu.pcsc` gave it up, as text."""
+    """The seconds an exchange was given before :mod:`apdu.pcsctransport` gave it up, as text."""
     return None if exc.timeout is None else f"{exc.timeout:g}"
 
 

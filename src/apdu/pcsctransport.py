@@ -1,0 +1,351 @@
+"""A connection to the card in one reader, through pyscard (:mod:`apdu.pcsc` maps
+its return codes and finds the readers).
+
+Every call on the connection runs in a worker thread with a deadline, so that a card
+or a pcscd that stops answering ends in a typed error, not a hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .errors import (
+    CardUnresponsiveError,
+    ReaderBusyError,
+    ServiceUnavailableError,
+    TransportError,
+)
+from .pcsc import (
+    AMBIGUOUS,
+    SCARD_PRESENT,
+    check,
+    context,
+    error_for,
+    establish_error,
+    is_code,
+    unsigned,
+)
+from .transport import BaseTransport, check_timeout
+
+# isort: split
+# After apdu.pcsc, which raises PcscLibraryError when pyscard cannot be loaded.
+from smartcard import scard as sc
+
+#: Seconds one call on a card connection (an exchange, a transaction, a reset) may
+#: take before it is given up. pcsc-lite's client waits for pcscd without a limit,
+#: and so does vpcd for its card (seen with pcsc-lite 1.9.9, vsmartcard-vpcd 3.3: a
+#: card that answers after 100 s makes SCardTransmit return after 100 s); a reader
+#: driver's own limit (CCID: the card's waiting time) may come first. The commands
+#: of this tool take well under a second on a card.
+DEFAULT_TIMEOUT = 20.0
+#: How long :meth:`PcscTransport.close` waits for a call still under way.
+_CLOSE_GRACE = 2.0
+
+
+class _Overrun(Exception):
+    """A PC/SC call did not return in time; it goes on in the worker thread."""
+
+
+class _Job:
+    def __init__(self, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.func = func
+        self.args = args
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self.func(*self.args)
+        except BaseException as exc:  # handed to the caller
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+class _Worker:
+    """One daemon thread making every PC/SC call of a connection, so that the caller
+    can stop waiting for one (a deadline, Ctrl-C). A call that overran is left to
+    run: being a daemon, the thread never keeps the process alive, and no later
+    call is queued behind it (:attr:`abandoned`)."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._last: _Job | None = None
+        self.abandoned = False
+        threading.Thread(target=self._run, name=name, daemon=True).start()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job.run()
+
+    def call(self, timeout: float, func: Callable[..., Any], *args: Any) -> Any:
+        """``func(*args)`` on the worker; :class:`_Overrun` after ``timeout`` seconds."""
+        last = self._last
+        if self.abandoned or (last is not None and not last.done.wait(timeout)):
+            self.abandoned = True
+            raise _Overrun
+        job = self._last = _Job(func, args)
+        self._jobs.put(job)
+        if not job.done.wait(timeout):  # Ctrl-C raises here and leaves the job running
+            self.abandoned = True
+            raise _Overrun
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+
+#: Codes of a failed call on an open connection after which the card or the service
+#: is looked at (:meth:`PcscTransport._diagnose`).
+_LOOK_AFTER = AMBIGUOUS | frozenset(
+    unsigned(c)
+    for c in (sc.SCARD_E_NO_SERVICE, sc.SCARD_E_SERVICE_STOPPED, sc.SCARD_E_INVALID_HANDLE)
+)
+#: ``SCardStatus`` answers meaning this process lost pcscd (stopped, or restarted).
+_SERVICE_GONE = frozenset(
+    unsigned(c)
+    for c in (
+        sc.SCARD_E_NO_SERVICE,
+        sc.SCARD_E_SERVICE_STOPPED,
+        sc.SCARD_F_COMM_ERROR,
+        sc.SCARD_E_INVALID_HANDLE,
+    )
+)
+
+
+class PcscTransport(BaseTransport):
+    """A connection to the card in one reader.
+
+    Shared by default, so other programs keep working; ``close`` leaves the card
+    powered (``SCARD_LEAVE_CARD``) for the same reason, unless :meth:`request_unpower`
+    asked for ``SCARD_UNPOWER_CARD`` at the end of the transaction or connection
+    (and no :meth:`power_cycle` did it since). A warm reset (``SCARD_RESET_CARD``)
+    is never asked for: it leaves a My Number card verified (myna-card, measured).
+
+    Every call is bounded by ``timeout`` seconds (:data:`DEFAULT_TIMEOUT` when None):
+    an exchange the card does not answer in time raises :class:`CardUnresponsiveError`,
+    a transaction another program holds that long :class:`ReaderBusyError`, and the
+    connection is not used again (pcscd resets the card when this process ends).
+    """
+
+    def __init__(
+        self, reader: str, *, exclusive: bool = False, timeout: float | None = None
+    ) -> None:
+        check_timeout(timeout)
+        self._name = reader
+        self._share = sc.SCARD_SHARE_EXCLUSIVE if exclusive else sc.SCARD_SHARE_SHARED
+        self._protocols = sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1
+        self._card: Any = None
+        self._ctx: Any = None
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        self._worker = _Worker(f"pcsc {reader}")
+        try:
+            try:
+                rv, self._ctx = self._call(sc.SCardEstablishContext, sc.SCARD_SCOPE_USER)
+            except _Overrun:
+                raise self._overrun(
+                    ServiceUnavailableError, "connecting to the PC/SC service", "pcscd"
+                ) from None
+            if not is_code(rv, sc.SCARD_S_SUCCESS):
+                raise establish_error(rv)
+            try:
+                rv, card, self._protocol = self._call(
+                    sc.SCardConnect, self._ctx, reader, self._share, self._protocols
+                )
+            except _Overrun:
+                raise self._connect_overrun() from None
+            check(rv, "connecting to the card", reader)
+            self._card = card
+            self._read_atr(at_connect=True)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- calls with a deadline ---------------------------------------------------
+
+    def _call(self, func: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+        return self._worker.call(self.timeout if timeout is None else timeout, func, *args)
+
+    def _overrun(
+        self, cls: type[TransportError], what: str, party: str = "the card"
+    ) -> TransportError:
+        return cls(
+            f"{what} ({self._name}): {party} did not answer within {self.timeout:g} s",
+            code=unsigned(sc.SCARD_E_TIMEOUT),
+            reader=self._name,
+            timeout=self.timeout,
+        )
+
+    def _connect_overrun(self) -> TransportError:
+        """pcscd holds a connection back while another program's transaction lasts; a
+        reader nobody uses points at the card instead (no answer to the reset)."""
+        with contextlib.suppress(TransportError):
+            with context() as ctx:
+                rv, states = sc.SCardGetStatusChange(ctx, 0, [(self._name, sc.SCARD_STATE_UNAWARE)])
+            if is_code(rv, sc.SCARD_S_SUCCESS) and states and states[0][1] & sc.SCARD_STATE_INUSE:
+                return self._overrun(
+                    ReaderBusyError, "connecting to the card", "another program's transaction"
+                )
+        return self._overrun(CardUnresponsiveError, "connecting to the card")
+
+    def _session_check(self, rv: int, what: str) -> None:
+        """``check`` for calls on the open connection: pcscd gone now means it stopped."""
+        if is_code(rv, sc.SCARD_E_NO_SERVICE):
+            rv = sc.SCARD_E_SERVICE_STOPPED
+        check(rv, what, self._name)
+
+    def _status(self) -> tuple[int, bytes]:
+        try:
+            rv, _reader, _state, _protocol, atr = self._call(sc.SCardStatus, self._card)
+        except _Overrun:
+            raise self._overrun(CardUnresponsiveError, "reading the card status") from None
+        return int(rv), bytes(atr)
+
+    def _read_atr(self, *, at_connect: bool = False) -> None:
+        rv, atr = self._status()
+        if at_connect and is_code(rv, sc.SCARD_W_RESET_CARD):
+            # Another program's reset landed between our connect and this call
+            # (seen with pcscd when the connect waited for that program's
+            # transaction): nothing was sent yet, so take note and carry on.
+            self._take_reset()
+            rv, atr = self._status()
+        check(rv, "reading the card status", self._name)
+        self._atr = atr
+
+    def _take_reset(self) -> None:
+        """Acknowledge another program's reset (SCardReconnect, leaving the card)."""
+        self._reconnect(sc.SCARD_LEAVE_CARD, "reconnecting after another program's reset")
+
+    def _reconnect(self, disposition: int, what: str) -> None:
+        try:
+            rv, self._protocol = self._call(
+                sc.SCardReconnect, self._card, self._share, self._protocols, disposition
+            )
+        except _Overrun:
+            raise self._overrun(CardUnresponsiveError, what) from None
+        self._session_check(rv, what)
+
+    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+        if self._card is None:
+            raise TransportError(f"the connection to {self._name} is closed")
+        try:
+            rv, response = self._call(sc.SCardTransmit, self._card, self._protocol, list(apdu))
+        except _Overrun:
+            raise self._overrun(CardUnresponsiveError, "exchanging with the card") from None
+        if unsigned(rv) in _LOOK_AFTER:
+            rv = self._diagnose(rv)
+        self._session_check(rv, "exchanging with the card")
+        if len(response) < 2:
+            # Seen with vpcd when the card leaves mid-exchange: success, no status word.
+            lost = self._diagnose(sc.SCARD_W_UNRESPONSIVE_CARD)
+            raise error_for(lost, "exchanging with the card", self._name)
+        return bytes(response)
+
+    def _diagnose(self, rv: int, wait: float = 2.0) -> int:
+        """After a failed exchange: ``SCARD_W_REMOVED_CARD`` if the card left (pcscd
+        polls presence), ``SCARD_E_SERVICE_STOPPED`` if pcscd went away, else ``rv``."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                status, _reader, state, _protocol, _atr = self._call(
+                    sc.SCardStatus, self._card, timeout=min(self.timeout, wait)
+                )
+            except _Overrun:
+                return rv
+            if is_code(status, sc.SCARD_W_REMOVED_CARD, sc.SCARD_E_NO_SMARTCARD):
+                return int(sc.SCARD_W_REMOVED_CARD)
+            if is_code(status, sc.SCARD_S_SUCCESS) and not state & SCARD_PRESENT:
+                return int(sc.SCARD_W_REMOVED_CARD)
+            if unsigned(status) in _SERVICE_GONE:
+                return int(sc.SCARD_E_SERVICE_STOPPED)
+            if time.monotonic() >= deadline:
+                return rv
+            time.sleep(0.05)
+
+    def power_cycle(self) -> None:
+        """``SCardReconnect`` with ``SCARD_UNPOWER_CARD``: pcsc-lite powers the card down
+        and up again (``winscard.c``), keeps this handle's transaction, and tells every
+        other handle ``SCARD_W_RESET_CARD``."""
+        self._reconnect(sc.SCARD_UNPOWER_CARD, "removing the card's power")
+        self.unpower_pending = False
+        self._read_atr()
+
+    def warm_reset(self) -> None:
+        """``SCardReconnect`` with ``SCARD_RESET_CARD``: a warm reset, the card kept
+        powered (``doctor --report-with-pin`` only; a pending :meth:`request_unpower`
+        stays pending)."""
+        self._reconnect(sc.SCARD_RESET_CARD, "resetting the card")
+        self._read_atr()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        rv = self._begin()
+        if is_code(rv, sc.SCARD_W_RESET_CARD):
+            # Another program reset the card (its PIN command ended) while this one
+            # waited to begin: nothing of this transaction was sent yet. Take note of
+            # the reset (SCardReconnect, leaving the card) and begin again; whatever
+            # the session knew of the card's state is forgotten at every transaction.
+            self._take_reset()
+            rv = self._begin()
+        self._session_check(rv, "starting a transaction")
+        try:
+            yield
+        finally:
+            if self._card is not None and not self._worker.abandoned:
+                disposition = self._disposition()
+                try:
+                    rv = self._call(
+                        sc.SCardEndTransaction, self._card, disposition, timeout=_CLOSE_GRACE
+                    )
+                except _Overrun:
+                    rv = sc.SCARD_E_TIMEOUT
+                if disposition == sc.SCARD_UNPOWER_CARD and not is_code(rv, sc.SCARD_S_SUCCESS):
+                    self.unpower_pending = True  # not done: close() unpowers
+
+    def _disposition(self) -> int:
+        """``SCARD_UNPOWER_CARD`` once after :meth:`request_unpower`, else
+        ``SCARD_LEAVE_CARD``."""
+        if self.unpower_pending:
+            self.unpower_pending = False
+            return int(sc.SCARD_UNPOWER_CARD)
+        return int(sc.SCARD_LEAVE_CARD)
+
+    def _begin(self) -> int:
+        try:
+            return int(self._call(sc.SCardBeginTransaction, self._card))
+        except _Overrun:
+            raise self._overrun(
+                ReaderBusyError, "starting a transaction", "another program's transaction"
+            ) from None
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Exclusive access (SCardBeginTransaction) around several exchanges."""
+        return self._transaction()
+
+    def close(self) -> None:
+        """Disconnect and release the context; a call that overran is not waited for
+        (the connection goes when the process ends, and pcscd resets the card)."""
+        try:
+            if self._card is not None:
+                self._disconnect()
+            if self._ctx is not None:
+                self._call(sc.SCardReleaseContext, self._ctx, timeout=_CLOSE_GRACE)
+        except _Overrun:
+            pass
+        finally:
+            self._card = self._ctx = None
+            if not self._worker.abandoned:
+                self._worker.stop()
+
+    def _disconnect(self) -> None:
+        card, disposition = self._card, self._disposition()
+        self._card = None
+        self._call(sc.SCardDisconnect, card, disposition, timeout=_CLOSE_GRACE)
