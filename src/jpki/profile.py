@@ -410,10 +410,14 @@ PIN_OF_KEY: dict[str, Pin] = {k.id: p for p in PINS for k in p.keys}
 
 #: The PINs a user can verify and change: ①-④.
 USER_PINS: tuple[Pin, ...] = (SIGN, AUTH, JUKI_PIN, CARDINFO_PIN)
-#: Names accepted for them on the command line: the id or the number.
+#: Circled numbers used by municipal pages.
+CIRCLED = {1: "①", 2: "②", 3: "③", 4: "④"}
+#: Names of ①-④, the one table the CLI and the library both read: the id, the
+#: number or the circled number (``auth``, ``2``, ``②``).
 USER_PIN_NAMES: dict[str, Pin] = {
     **{p.id: p for p in USER_PINS},
-    **{str(p.no): p for p in USER_PINS},
+    **{str(p.no): p for p in USER_PINS if p.no},
+    **{CIRCLED[p.no]: p for p in USER_PINS if p.no},
 }
 
 #: The file whose first byte, read without a PIN, proves a key no longer verified
@@ -422,9 +426,6 @@ USER_PIN_NAMES: dict[str, Pin] = {
 #: without ①), ④ the 券面事項入力補助AP's basic four facts (myna-card). ② and ③ have
 #: no harmless proof (② would need a signature with the auth key).
 PROOF_FILES: dict[str, DataFile] = {"sign": SIGN_CERT, "cardinfo": CARDINFO_ATTRS}
-
-#: Circled numbers used by municipal pages.
-CIRCLED = {1: "①", 2: "②", 3: "③", 4: "④"}
 
 
 # Instruction bytes used on this card: ISO 7816-4's from apdu.INS, JICSAP's from Change.

@@ -186,13 +186,6 @@ def combine(pin: Pin, keys: tuple[KeyStatus, ...]) -> PinStatus:
     return PinStatus(pin, keys, low.remaining, low.state, differ)
 
 
-#: Names :func:`named_pins` takes besides the ids: ``1``-``4`` and ``①``-``④``.
-PIN_NUMBERS: dict[str, Pin] = {
-    **{str(p.no): p for p in profile.USER_PINS if p.no},
-    **{profile.CIRCLED[p.no]: p for p in profile.USER_PINS if p.no},
-}
-
-
 def named_pins(
     pins: str | Pin | Iterable[str | Pin] | None = None,
     among: tuple[Pin, ...] = profile.PINS,
@@ -208,7 +201,7 @@ def named_pins(
         pin: Pin | None = name if isinstance(name, Pin) else None
         if isinstance(name, str):
             key = name.lower()
-            pin = profile.PINS_BY_ID.get(key) or PIN_NUMBERS.get(key)
+            pin = profile.PINS_BY_ID.get(key) or profile.USER_PIN_NAMES.get(key)
         if pin is None or pin not in among:
             raise PinRequestError("unknown-kind", str(name))
         wanted.add(pin.id)

@@ -491,3 +491,13 @@ def test_a_key_refused_its_permit_is_not_tried(monkeypatch: pytest.MonkeyPatch) 
     ]
     first = result.pins[0].keys[0]
     assert first.before is not None and first.before.key is profile.AUTH_KEY
+
+
+@pytest.mark.parametrize("name", ["2", "auth", "AUTH", "②"])
+def test_the_library_takes_every_name_the_cli_takes(name: str) -> None:
+    """One table of PIN names (profile.USER_PIN_NAMES) for the CLI and the library."""
+    from jpki.cli.pinkind import PinKind
+    from jpki.retries import named_pins
+
+    assert PinKind().convert(name, None, None) == "auth"
+    assert named_pins(name) == (profile.AUTH,) == resolve_pins([name])

@@ -9,15 +9,14 @@ import click
 from .. import profile
 from ..i18n import t
 
-#: ``sign|auth|juki|cardinfo`` and ``1``-``4``, as the metavar lists them.
-KIND_CHOICES = list(profile.USER_PIN_NAMES)
-#: ①-④, taken for the numbers they stand for.
-CIRCLED_KINDS = {mark: str(no) for no, mark in profile.CIRCLED.items()}
+#: ``sign|auth|juki|cardinfo`` and ``1``-``4``, as the metavar lists them (①-④ too
+#: are taken: :data:`jpki.profile.USER_PIN_NAMES`).
+KIND_CHOICES = [name for name in profile.USER_PIN_NAMES if name.isascii()]
 
 
 class PinKind(click.ParamType):  # type: ignore[type-arg]  # generic since click 8.2
-    """A PIN kind (``①``-``④`` become ``1``-``4``). A value that is not one is never
-    repeated in the error: it may be a PIN typed on the command line by mistake."""
+    """A PIN kind, as its id. A value that is not one is never repeated in the error:
+    it may be a PIN typed on the command line by mistake."""
 
     name = "kind"
 
@@ -25,8 +24,7 @@ class PinKind(click.ParamType):  # type: ignore[type-arg]  # generic since click
         return "[" + "|".join(KIND_CHOICES) + "]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        text = str(value).lower()
-        text = CIRCLED_KINDS.get(text, text)
-        if text in KIND_CHOICES:
-            return text
+        pin = profile.USER_PIN_NAMES.get(str(value).lower())
+        if pin is not None:
+            return pin.id
         self.fail(t("usage.not_a_kind"), param, ctx)
