@@ -279,7 +279,10 @@ def test_without_the_pcsc_library(command: str) -> None:
     assert "Traceback" not in js.stderr
     doc = json.loads(js.stdout)
     if command == "doctor":
-        assert doc["missing"] == "service" and "PC/SC library" in doc["checks"][0]["detail"]
+        assert (doc["missing"], doc["checks"][0]["code"]) == ("service", "no-library")
+        assert "smartcard" in doc["checks"][0]["detail"]  # the import's own words
+        text = cli("--lang", "en", command)
+        assert "PC/SC library cannot be loaded" in text.stdout, text.stderr
     else:
         assert doc["error"]["code"] == "no-pcsc-library"
         ja = cli("--lang", "ja", command)

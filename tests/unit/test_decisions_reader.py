@@ -341,7 +341,7 @@ def test_a_user_pcscd_refuses_is_told_so_not_that_pcscd_is_missing(
     from smartcard import scard as sc
 
     from apdu import AccessDeniedError, ServiceUnavailableError, pcsc
-    from jpki.cli.commands.doctor import walk
+    from jpki.diagnosis import diagnose
 
     path = str(tmp_path / "pcscd.comm")
     monkeypatch.setenv("PCSCLITE_CSOCK_NAME", path)
@@ -354,8 +354,8 @@ def test_a_user_pcscd_refuses_is_told_so_not_that_pcscd_is_missing(
         server.listen(4)
         with pytest.raises(AccessDeniedError) as caught:
             pcsc.list_readers()
-        (check,) = walk(None)
-    assert (check.link, check.ok, check.fix_key) == ("service", False, "denied")
+        (check,) = diagnose().checks
+    assert (check.link, check.ok, check.fix) == ("service", False, "denied")
     assert "polkit" in said(caught.value, "en") and "polkit" in said(caught.value, "ja")
     # pcsc-lite 2.0.1+ says it outright
     assert isinstance(pcsc.error_for(sc.SCARD_W_SECURITY_VIOLATION, "x"), AccessDeniedError)

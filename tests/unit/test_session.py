@@ -313,7 +313,8 @@ def probes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_reader_choice_readers_and_doctor_use_the_one_probe(
     monkeypatch: pytest.MonkeyPatch, probes: list[str]
 ) -> None:
-    from jpki.cli.commands import doctor, readers
+    from jpki.cli.commands import readers
+    from jpki.diagnosis import diagnose
 
     FakePcsc(monkeypatch)
     assert connect.choose_reader() == "Reader A"
@@ -322,7 +323,7 @@ def test_reader_choice_readers_and_doctor_use_the_one_probe(
     assert [(r.name, r.my_number) for r in reports] == [("Reader A", True), ("Reader B", False)]
     assert reports[0].token == jpki.Token.CARD and reports[1].token is None
     assert len(probes) == 4
-    checks = doctor.walk(None)
+    checks = diagnose().checks
     assert checks[-1].link == "jpki" and checks[-1].ok
     assert len(probes) == 6
 
