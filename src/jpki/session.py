@@ -23,8 +23,39 @@ from apdu import ApduError, BaseTransport
 from apdu.transport import check_timeout
 
 from . import connect
+from .errors import JpkiError
 
 __all__ = ["EmulatorOpener", "SessionSpec", "closing", "open_session"]
+
+
+#: What each conflict of session options is called, and says.
+CONFLICTS = {
+    "replay_conflict": "replay excludes reader, emulator and record",
+    "emulator_reader_conflict": "emulator excludes reader",
+    "record_personal_needs_record": "record_personal needs record",
+}
+
+
+class OptionConflict(JpkiError, ValueError):
+    """Session options that cannot go together; ``reason`` (a key of
+    :data:`CONFLICTS`) names which, and the CLI's usage message ``usage.<reason>``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(CONFLICTS[reason])
+        self.reason = reason
+
+
+def check_options(
+    *, reader: bool, emulator: bool, replay: bool, record: bool, record_personal: bool
+) -> None:
+    """The one check of which session options go together (the library's
+    :class:`SessionSpec` and the CLI's global options alike)."""
+    if replay and (emulator or reader or record):
+        raise OptionConflict("replay_conflict")
+    if emulator and reader:
+        raise OptionConflict("emulator_reader_conflict")
+    if record_personal and not record:
+        raise OptionConflict("record_personal_needs_record")
 
 
 @dataclass(frozen=True)
@@ -72,14 +103,13 @@ class SessionSpec:
     may_change: bool = False
 
     def __post_init__(self) -> None:
-        if self.record_personal and self.record is None:
-            raise ValueError("record_personal needs record")
-        if self.replay is not None and (
-            self.uses_emulator or self.reader or self.record is not None
-        ):
-            raise ValueError("replay excludes reader, emulator and record")
-        if self.uses_emulator and self.reader:
-            raise ValueError("emulator excludes reader")
+        check_options(
+            reader=bool(self.reader),
+            emulator=self.uses_emulator,
+            replay=self.replay is not None,
+            record=self.record is not None,
+            record_personal=self.record_personal,
+        )
         check_timeout(self.timeout)
 
     @property

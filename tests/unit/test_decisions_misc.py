@@ -17,6 +17,7 @@ from apdu.outfile import OutputError, write_whole
 from jpki import profile
 from jpki.certificate import CertificateError, der_length
 from jpki.emulator.session import open_virtual_card
+from jpki.errors import JpkiError
 from jpki.i18n import _language_of, detect_language
 from jpki.pinpolicy import check_new_pin
 from jpki.session import SessionSpec, open_session
@@ -97,8 +98,29 @@ def test_conflicting_session_options_are_named() -> None:
         SessionSpec(replay="s.jsonl", emulator=True)
     with pytest.raises(ValueError, match=r"^emulator excludes reader$"):
         SessionSpec(emulator=True, reader="0")
-    with pytest.raises(ValueError, match=r"^record_personal needs record$"):
+    with pytest.raises(ValueError, match=r"^record_personal needs record$") as caught:
         SessionSpec(emulator=True, record_personal=True)
+    assert isinstance(caught.value, JpkiError)
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--replay", "s.jsonl", "--emulator"], "replay_conflict"),
+        (["--emulator", "--reader", "0"], "emulator_reader_conflict"),
+        (["--emulator", "--record-personal"], "record_personal_needs_record"),
+    ],
+)
+def test_the_cli_and_the_library_refuse_the_same_options(args: list[str], reason: str) -> None:
+    """One check (jpki.session.check_options): the CLI says it as a usage error, exit 2,
+    with the message of the library's reason."""
+    from cli_runner import jpkitool_inprocess
+    from jpki.i18n import set_language, t
+
+    r = jpkitool_inprocess("--lang", "en", *args, "retries")
+    assert r.code == 2
+    set_language("en")
+    assert t(f"usage.{reason}").split("{")[0].strip() in r.err
 
 
 def header_of(path: Path) -> dict[str, object]:

@@ -19,7 +19,7 @@ from ..api import virtual_card_opener
 from ..card import MyNumberCard
 from ..i18n import t
 from ..schema import document, error_document
-from ..session import SessionSpec, open_session
+from ..session import OptionConflict, SessionSpec, check_options, open_session
 from .failures import Exit, UsageFailure, classify
 from .wrap import echo
 
@@ -68,14 +68,18 @@ class AppContext:
 
     def __init__(self, options: Options) -> None:
         self.options = options
-        if options.replay and (options.emulator or options.reader or options.record):
-            raise UsageFailure("usage.replay_conflict")
-        if options.emulator and options.reader:
-            raise UsageFailure("usage.emulator_reader_conflict")
+        try:
+            check_options(
+                reader=bool(options.reader),
+                emulator=options.emulator,
+                replay=bool(options.replay),
+                record=bool(options.record),
+                record_personal=options.record_personal,
+            )
+        except OptionConflict as exc:
+            raise UsageFailure(f"usage.{exc.reason}") from None
         if options.emulator_state and not options.emulator:
             raise UsageFailure("usage.state_needs_emulator")
-        if options.record_personal and not options.record:
-            raise UsageFailure("usage.record_personal_needs_record")
         if options.record is not None:  # before the card, and before any PIN is asked
             outfile.check(options.record, streams=True, overwrite=options.overwrite)
         self._now = parse_now(options.now) if options.now is not None else None
