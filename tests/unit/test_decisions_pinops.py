@@ -30,15 +30,17 @@ from jpki.pinops import (
     PinCommandResult,
     attempt_error,
     change_pin,
+    read_counters,
+    run_plan,
+    verify_pin,
+)
+from jpki.pinplan import (
     check_new_value,
     encode_value,
     plan_change,
     plan_verify,
-    read_counters,
     resolve_keys,
     resolve_pins,
-    run_plan,
-    verify_pin,
 )
 
 Answer = Callable[[bytes], bytes | None]

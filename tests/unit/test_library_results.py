@@ -21,7 +21,7 @@ from jpki import open_emulator
 from jpki.cardcerts import read_certificate, read_chain, read_expiry
 from jpki.emulator import CardState, build_state
 from jpki.info import read_info
-from jpki.pinops import plan_change
+from jpki.pinplan import plan_change
 from jpki.retries import read_retries
 
 NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)

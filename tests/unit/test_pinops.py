@@ -20,7 +20,8 @@ from jpki.errors import (
     WeakPinError,
     WrongPinError,
 )
-from jpki.pinops import Outcome, PinCommandResult, attempt_error, plan_change
+from jpki.pinops import Outcome, PinCommandResult, attempt_error
+from jpki.pinplan import plan_change
 
 
 class Session:

@@ -36,7 +36,7 @@ from ...certificate import SEXES, CertificateInfo
 from ...chain import ChainResult, ChainStatus
 from ...i18n import t, tn
 from ...jst import days_left, jst_text
-from ...pinops import PinPlan
+from ...pinplan import PinPlan
 from ...schema import nested
 from ..cells import width
 from ..context import AppContext

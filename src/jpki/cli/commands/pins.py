@@ -34,15 +34,17 @@ from ...pinops import (
     KeyResult,
     Outcome,
     PinCommandResult,
+    read_counters,
+    run_plan,
+)
+from ...pinplan import (
     PinPlan,
     check_experimental,
     check_one_format,
     plan_change,
     plan_verify,
-    read_counters,
     resolve_keys,
     resolve_pins,
-    run_plan,
 )
 from ...profile import Key, Pin
 from ...retries import read_retries
