@@ -46,7 +46,8 @@ if TYPE_CHECKING:
         WrongPinError,
     )
     from .info import AppPresence, CardInfo, read_info
-    from .pinops import KeyResult, Outcome, PinCommandResult, PinResult, change_pin, verify_pin
+    from .pinops import change_pin, verify_pin
+    from .pinresult import KeyResult, Outcome, PinCommandResult, PinResult
     from .profile import PINS, Pin, Token
     from .retries import PinStatus, RetriesReport, read_retries
 
@@ -69,10 +70,8 @@ _LAZY = {
         "errors",
     ),
     **dict.fromkeys(("AppPresence", "CardInfo", "read_info"), "info"),
-    **dict.fromkeys(
-        ("KeyResult", "Outcome", "PinCommandResult", "PinResult", "change_pin", "verify_pin"),
-        "pinops",
-    ),
+    **dict.fromkeys(("change_pin", "verify_pin"), "pinops"),
+    **dict.fromkeys(("KeyResult", "Outcome", "PinCommandResult", "PinResult"), "pinresult"),
     **dict.fromkeys(("PINS", "Pin", "Token"), "profile"),
     **dict.fromkeys(("PinStatus", "RetriesReport", "read_retries"), "retries"),
 }  # fmt: skip

@@ -32,8 +32,9 @@ from .card import MyNumberCard
 from .certificate import CertificateInfo, parse_certificate
 from .errors import CardError, JpkiError, PinAbsentError, PinRequestError, ReaderError
 from .jst import JST, days_left, iso_utc, jst_ordinal
-from .pinops import PinCommandResult, run_plan
+from .pinops import run_plan
 from .pinplan import PinValue, plan_verify
+from .pinresult import PinCommandResult
 from .schema import document, nested
 
 if TYPE_CHECKING:

@@ -25,15 +25,7 @@ from jpki.errors import (
     WrongPinError,
 )
 from jpki.keystatus import KeyState
-from jpki.pinops import (
-    Outcome,
-    PinCommandResult,
-    attempt_error,
-    change_pin,
-    read_counters,
-    run_plan,
-    verify_pin,
-)
+from jpki.pinops import attempt_error, change_pin, read_counters, run_plan, verify_pin
 from jpki.pinplan import (
     check_new_value,
     encode_value,
@@ -42,6 +34,7 @@ from jpki.pinplan import (
     resolve_keys,
     resolve_pins,
 )
+from jpki.pinresult import Outcome, PinCommandResult
 
 Answer = Callable[[bytes], bytes | None]
 

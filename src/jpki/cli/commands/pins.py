@@ -29,14 +29,7 @@ from ...errors import (
 )
 from ...i18n import t
 from ...keystatus import KeyStatus
-from ...pinops import (
-    Counters,
-    KeyResult,
-    Outcome,
-    PinCommandResult,
-    read_counters,
-    run_plan,
-)
+from ...pinops import Counters, read_counters, run_plan
 from ...pinplan import (
     PinPlan,
     check_experimental,
@@ -46,6 +39,7 @@ from ...pinplan import (
     resolve_keys,
     resolve_pins,
 )
+from ...pinresult import KeyResult, Outcome, PinCommandResult
 from ...profile import Key, Pin
 from ...retries import read_retries
 from ...schema import nested
