@@ -19,21 +19,17 @@ from apdu import outfile
 
 from ... import profile
 from ...card import MyNumberCard
-from ...cardcerts import (
-    KINDS,
+from ...cardcerts import KINDS, CardCertificate, hide_localities, read_certificate, read_chain
+from ...certificate import SEXES, CertificateInfo
+from ...chain import ChainResult, ChainStatus
+from ...expiry import (
     MAX_WARN_DAYS,
     WARN_DAYS,
-    CardCertificate,
     ExpiryItem,
     ExpiryReport,
     ExpiryState,
-    hide_localities,
-    read_certificate,
-    read_chain,
     read_expiry,
 )
-from ...certificate import SEXES, CertificateInfo
-from ...chain import ChainResult, ChainStatus
 from ...i18n import t, tn
 from ...jst import days_left, jst_text
 from ...pinplan import PinPlan
