@@ -36,6 +36,7 @@ from apdu import (
 from . import profile
 from .efreader import EfReader
 from .errors import CardError, NotMyNumberCardError, PermitError, jpki_errors
+from .keyformats import Change
 from .keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
 from .permit import PinGuard, SpendPermit, refuse
 from .profile import Application, DataFile, Key, Token
@@ -255,7 +256,7 @@ class MyNumberCard(EfReader):
         CHANGE REFERENCE DATA ``00 24 01 80`` (①②④) or JICSAP ``80 32 00 80`` (③)."""
         key = permit.key
         method = key.change
-        if method is profile.Change.NONE:
+        if method is Change.NONE:
             raise PermitError(f"{key.id} cannot be changed")
         command = CommandAPDU(method.cla, method.ins, method.p1, 0x80, new, secret=True)
         with self._guard.using(permit):

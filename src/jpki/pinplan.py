@@ -42,7 +42,7 @@ def resolve_keys(pins: Sequence[Pin], key_ids: Sequence[str] | None) -> dict[str
 
 def check_experimental(keys: Mapping[str, tuple[Key, ...]], experimental: bool) -> None:
     """Refuse a change by a command that rests on one public source never seen run on a
-    card (:attr:`jpki.profile.Change.experimental`: ③'s JICSAP CHANGE KEY) unless
+    card (:attr:`jpki.keyformats.Change.experimental`: ③'s JICSAP CHANGE KEY) unless
     ``experimental``: :class:`PinRequestError` ``experimental``, before the card."""
     if experimental:
         return

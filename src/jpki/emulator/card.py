@@ -66,7 +66,8 @@ from collections.abc import Callable
 from apdu import INS, SW, CommandAPDU, EncodingError, ResponseAPDU, redact_command
 
 from .. import profile
-from ..profile import Application, Change, DataFile, Key, Token
+from ..keyformats import Change
+from ..profile import Application, DataFile, Key, Token
 from .files import ef_image
 from .state import CardState
 
