@@ -19,16 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .api import open_card, open_emulator, open_transport
     from .card import CardRecord, KeyState, KeyStatus, MyNumberCard
-    from .cardcerts import (
-        CardCertificate,
-        CertificateChain,
-        ExpiryItem,
-        ExpiryReport,
-        ExpiryState,
-        read_certificate,
-        read_chain,
-        read_expiry,
-    )
+    from .cardcerts import CardCertificate, CertificateChain, read_certificate, read_chain
     from .certificate import CertificateError, CertificateInfo, parse_certificate
     from .chain import ChainResult, ChainStatus, RootMatch, check_chain
     from .errors import (
@@ -45,8 +36,10 @@ if TYPE_CHECKING:
         WeakPinError,
         WrongPinError,
     )
+    from .expiry import ExpiryItem, ExpiryReport, ExpiryState, read_expiry
     from .info import AppPresence, CardInfo, read_info
-    from .pinops import KeyResult, Outcome, PinCommandResult, PinResult, change_pin, verify_pin
+    from .pinops import change_pin, verify_pin
+    from .pinresult import KeyResult, Outcome, PinCommandResult, PinResult
     from .profile import PINS, Pin, Token
     from .retries import PinStatus, RetriesReport, read_retries
 
@@ -56,9 +49,7 @@ _LAZY = {
     **dict.fromkeys(("open_card", "open_emulator", "open_transport"), "api"),
     **dict.fromkeys(("CardRecord", "KeyState", "KeyStatus", "MyNumberCard"), "card"),
     **dict.fromkeys(
-        ("CardCertificate", "CertificateChain", "ExpiryItem", "ExpiryReport", "ExpiryState",
-         "read_certificate", "read_chain", "read_expiry"),
-        "cardcerts",
+        ("CardCertificate", "CertificateChain", "read_certificate", "read_chain"), "cardcerts"
     ),
     **dict.fromkeys(("CertificateError", "CertificateInfo", "parse_certificate"), "certificate"),
     **dict.fromkeys(("ChainResult", "ChainStatus", "RootMatch", "check_chain"), "chain"),
@@ -68,11 +59,10 @@ _LAZY = {
          "SpendRefusedError", "WeakPinError", "WrongPinError"),
         "errors",
     ),
+    **dict.fromkeys(("ExpiryItem", "ExpiryReport", "ExpiryState", "read_expiry"), "expiry"),
     **dict.fromkeys(("AppPresence", "CardInfo", "read_info"), "info"),
-    **dict.fromkeys(
-        ("KeyResult", "Outcome", "PinCommandResult", "PinResult", "change_pin", "verify_pin"),
-        "pinops",
-    ),
+    **dict.fromkeys(("change_pin", "verify_pin"), "pinops"),
+    **dict.fromkeys(("KeyResult", "Outcome", "PinCommandResult", "PinResult"), "pinresult"),
     **dict.fromkeys(("PINS", "Pin", "Token"), "profile"),
     **dict.fromkeys(("PinStatus", "RetriesReport", "read_retries"), "retries"),
 }  # fmt: skip

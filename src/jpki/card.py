@@ -9,6 +9,9 @@ anything but a count, ``9000`` included), the session asks again with SELECT EF
 and the plain form, and once that answers where the short form did not, stays
 with SELECT EF.
 
+Files are read by READ BINARY as :class:`jpki.efreader.EfReader` does it (the session
+learns the short-EF form and extended length once).
+
 PIN data reaches the card only through :meth:`MyNumberCard.verify` and
 :meth:`MyNumberCard.change`, under a permit (:mod:`jpki.permit`); everything else
 this class sends is refused by its guard if it carries PIN data.
@@ -23,31 +26,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from apdu import (
-    EXTENDED_MAX,
-    SHORT_MAX,
     SW,
     ApduChannel,
     BaseTransport,
-    CardRemovedError,
     CommandAPDU,
-    NoCardError,
-    ReaderBusyError,
     ResponseAPDU,
-    ServiceUnavailableError,
-    TransportError,
 )
-from apdu.redact import FILLER
 
 from . import profile
+from .efreader import EfReader
 from .errors import CardError, NotMyNumberCardError, PermitError, jpki_errors
+from .keyformats import Change
 from .keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
 from .permit import PinGuard, SpendPermit, refuse
 from .profile import Application, DataFile, Key, Token
-
-#: The largest offset READ BINARY can name in P1-P2.
-MAX_OFFSET = 0x7FFF
-#: Transport errors that no shorter APDU can help with.
-FATAL = (CardRemovedError, NoCardError, ReaderBusyError, ServiceUnavailableError)
 
 __all__ = [
     "CardLeft",
@@ -97,7 +89,7 @@ class CardLeft(StrEnum):
     MAY_BE_VERIFIED = "may-be-verified"
 
 
-class MyNumberCard:
+class MyNumberCard(EfReader):
     """Operations on a My Number card over any transport."""
 
     def __init__(self, transport: BaseTransport, *, extended: bool = True) -> None:
@@ -264,142 +256,11 @@ class MyNumberCard:
         CHANGE REFERENCE DATA ``00 24 01 80`` (①②④) or JICSAP ``80 32 00 80`` (③)."""
         key = permit.key
         method = key.change
-        if method is profile.Change.NONE:
+        if method is Change.NONE:
             raise PermitError(f"{key.id} cannot be changed")
         command = CommandAPDU(method.cla, method.ins, method.p1, 0x80, new, secret=True)
         with self._guard.using(permit):
             return self.send(command)
-
-    # -- files ----------------------------------------------------------------
-
-    def _read_first(self, fid: int, le: int) -> ResponseAPDU:
-        """READ BINARY at offset 0 of a free EF, making it the current EF.
-
-        By SFI (``00 B0 (80|SFI) 00 Le``) when the card takes it, else SELECT EF +
-        ``00 B0 00 00 Le``. An extended Le that the card (``6700``) or the reader (a
-        transmit error) does not carry is asked again in short form, and the session
-        stops trying extended length.
-        """
-        while True:
-            extended = le > SHORT_MAX
-            try:
-                resp = self._read_first_once(fid, le)
-            except TransportError as exc:
-                if not extended or isinstance(exc, FATAL):
-                    raise
-                resp = ResponseAPDU(b"", SW.WRONG_LENGTH)
-            if not (extended and resp.sw == SW.WRONG_LENGTH):
-                if extended and resp.ok and len(resp.data) > SHORT_MAX:
-                    self.extended = True  # (a 6Cxx resend would have been short)
-                return resp
-            self.extended = False
-            le = SHORT_MAX
-
-    def _read_first_once(self, fid: int, le: int) -> ResponseAPDU:
-        tried_sfi = False
-        if self.sfi is not False and fid <= 0x1E:
-            resp = self.send(CommandAPDU(0x00, profile.INS_READ_BINARY, 0x80 | fid, 0x00, le=le))
-            final = (SW.SECURITY_STATUS_NOT_SATISFIED, SW.OFFSET_OUTSIDE_FILE, SW.END_OF_FILE) + (
-                (SW.WRONG_LENGTH,) if le > SHORT_MAX else ()
-            )
-            if resp.ok or resp.sw in final:
-                return resp
-            tried_sfi = True
-        sel = self.select_ef(fid)
-        if not sel.ok:
-            return sel
-        resp = self.send(CommandAPDU(0x00, profile.INS_READ_BINARY, 0x00, 0x00, le=le))
-        if tried_sfi and resp.ok:
-            self.sfi = False  # the file is there: it was the short-EF form the card refused
-        return resp
-
-    def read_first_byte(self, fid: int) -> ResponseAPDU:
-        """READ BINARY of one byte at offset 0 of EF ``fid`` of the selected application
-        (by SFI when the card takes it): the proof read of a guarded file."""
-        return self._read_first(fid, 1)
-
-    def read_small(self, app: Application, fid: int, length: int) -> ResponseAPDU:
-        """READ BINARY of the first ``length`` (at most 256) bytes of a free EF, as the
-        card answered it (callers judge ``6282`` and the like)."""
-        resp = self.select_app(app)
-        if not resp.ok:
-            return resp
-        return self._read_first(fid, min(length, SHORT_MAX))
-
-    def read_ef(
-        self, app: Application, fid: int, what: str = "EF", *, personal: bool = False
-    ) -> bytes:
-        """The DER object a transparent EF holds, of any length, filler after it ignored.
-
-        One extended READ BINARY when card and reader carry it (pymyna, jsapdu read
-        whole certificates so), else 256-byte chunks by offset (P1-P2, up to ``7FFF``).
-        Raises :class:`CardError` when the card refuses, and
-        :class:`jpki.certificate.CertificateError` for a truncated file or an
-        impossible DER length. ``personal``: the file holds personal data (the sign
-        certificate), kept out of APDU traces and recordings; when the answer is all
-        filler, it comes from a recording that hid it: :class:`CertificateError` with
-        code ``hidden``.
-        """
-        hide = self.transport.hide_responses() if personal else contextlib.nullcontext()
-        with hide:
-            return self._read_der(app, fid, what, personal)
-
-    def _read_der(self, app: Application, fid: int, what: str, personal: bool = False) -> bytes:
-        from .certificate import CertificateError, der_length
-
-        resp = self.select_app(app)
-        if not resp.ok:
-            raise CardError("SELECT AP", resp.sw)
-        use_extended = self.extended is not False and self.channel.extended
-        resp = self._read_first(fid, EXTENDED_MAX if use_extended else SHORT_MAX)
-        if resp.sw == SW.OFFSET_OUTSIDE_FILE or (resp.ok and not resp.data):
-            raise CertificateError(what, "the file is empty", "empty")
-        if not resp.ok and resp.sw != SW.END_OF_FILE:
-            raise CardError("READ BINARY", resp.sw)
-        if personal and resp.data and resp.data.count(FILLER) == len(resp.data):
-            # A replay's filler for bytes the recording hid: a certificate starts with 30.
-            raise CertificateError(
-                what, "personal data the replayed recording does not hold", "hidden"
-            )
-        data = bytearray(resp.data)
-        want = der_length(bytes(data[:6]), what)
-        if want > len(data) and want > MAX_OFFSET + SHORT_MAX:
-            raise CertificateError(
-                what, f"{want} bytes: longer than READ BINARY reaches", "too-long"
-            )
-        while len(data) < want:
-            offset = len(data)
-            if offset > MAX_OFFSET:
-                raise CertificateError(
-                    what, f"{want} bytes: longer than READ BINARY reaches", "too-long"
-                )
-            resp = self._read_chunk(fid, offset, want - offset)
-            if not resp.data and (resp.ok or resp.sw in (SW.OFFSET_OUTSIDE_FILE, SW.END_OF_FILE)):
-                raise CertificateError(what, f"truncated: {offset} of {want} bytes", "truncated")
-            if not resp.ok and resp.sw != SW.END_OF_FILE:
-                raise CardError("READ BINARY", resp.sw)
-            data += resp.data
-        return bytes(data[:want])
-
-    def _read_chunk(self, fid: int, offset: int, left: int) -> ResponseAPDU:
-        """READ BINARY at ``offset`` of the current EF; an extended Le refused (``6700``
-        or a transmit error) is asked again in 256 bytes, and no more for the session."""
-        while True:
-            le = min(left, EXTENDED_MAX if self.extended else SHORT_MAX)
-            command = CommandAPDU(0x00, profile.INS_READ_BINARY, offset >> 8, offset & 0xFF, le=le)
-            try:
-                resp = self.send(command)
-                if resp.sw == SW.NO_CURRENT_EF:  # no current EF after all: select it and go on
-                    self.select_ef(fid)
-                    resp = self.send(command)
-            except TransportError as exc:
-                if le <= SHORT_MAX or isinstance(exc, FATAL):
-                    raise
-                resp = ResponseAPDU(b"", SW.WRONG_LENGTH)
-            if le > SHORT_MAX and resp.sw == SW.WRONG_LENGTH:
-                self.extended = False
-                continue
-            return resp
 
     def read_token(self) -> Token:
         """Token kind from the label of JPKI EF 0006 (after :meth:`require_jpki`)."""

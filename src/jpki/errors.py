@@ -14,7 +14,7 @@ class JpkiError(Exception):
     """Base class of the errors raised by :mod:`jpki`.
 
     ``result`` holds what a PIN command achieved before it stopped (a
-    :class:`jpki.pinops.PinCommandResult`), or ``None``.
+    :class:`jpki.pinresult.PinCommandResult`), or ``None``.
     """
 
     result: object | None = None

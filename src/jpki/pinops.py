@@ -7,7 +7,7 @@ virtual card):
 
 1. values are checked against the PIN's format (and a new value against
    :mod:`jpki.pinpolicy`) before the card is touched, and a change of ③ is refused
-   unless asked for as experimental (:func:`check_experimental`);
+   unless asked for as experimental (:mod:`jpki.pinplan`, the :class:`PinPlan`);
 2. SELECT JPKI, read the token label (smartphone and old 住基 tokens are refused),
    for ① read EF ``0008`` (no sign certificate: refused);
 3. every key's counter is read without spending a try, and every key is checked
@@ -17,8 +17,8 @@ virtual card):
    the new value once (the change confirmed on the card), then the counter is read
    again (``9000`` right after the VERIFY is success);
 5. the card is left unverified, in the same transaction
-   (:meth:`jpki.card.MyNumberCard.leave_unverified`): the result says how
-   (:attr:`PinCommandResult.card_left`).
+   (:meth:`jpki.card.MyNumberCard.leave_unverified`): the result
+   (:mod:`jpki.pinresult`) says how (:attr:`PinCommandResult.card_left`).
 
 The first wrong current value stops the command: the keys after it are not tried,
 so one entry never spends more than one try. The caller holds the transaction.
@@ -26,301 +26,26 @@ so one entry never spends more than one try. The caller holds the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from apdu import SW, ResponseAPDU, TransportError
 
 from . import profile
-from .card import CardLeft, MyNumberCard
+from .card import MyNumberCard
 from .errors import (
     CardError,
     ChangeUnconfirmedError,
     JpkiError,
     PinAbsentError,
-    PinFormatError,
     PinLockedError,
-    PinRequestError,
-    WeakPinError,
     WrongPinError,
 )
 from .keystatus import KeyStatus, interpret_query
 from .permit import refuse
-from .pinpolicy import check_new_pin
+from .pinplan import PinPlan, PinValue, plan_change, plan_verify
+from .pinresult import KeyResult, Outcome, PinCommandResult, PinResult
 from .profile import Key, Pin, Token
-from .retries import count_text, named_pins
-from .schema import document
-
-
-class Outcome(StrEnum):
-    """What happened to one key."""
-
-    CHANGED = "changed"
-    VERIFIED = "verified"
-    WRONG = "wrong"
-    LOCKED = "locked"
-    #: The card refused the CHANGE (or VERIFY) with an unexpected status word.
-    FAILED = "failed"
-    #: The CHANGE answered ``9000`` but the VERIFY of the new value right after was
-    #: refused: the old value may still be the valid one.
-    UNCONFIRMED = "unconfirmed"
-    #: The VERIFY or CHANGE was sent and its answer never came (card removed, no answer,
-    #: pcscd gone): whether a try was spent, or the key changed, is not known
-    #: (:attr:`KeyResult.interrupted_at`); ``retries`` shows the count without a try.
-    INTERRUPTED = "interrupted"
-    NOT_TRIED = "not-tried"
-
-
-@dataclass(frozen=True)
-class KeyResult:
-    key: Key
-    #: The counter read before, without spending a try.
-    before: KeyStatus
-    outcome: Outcome
-    #: The counter read after (``None`` when the key was not tried or the command failed).
-    after: KeyStatus | None = None
-    #: Status word of the VERIFY or CHANGE that decided the outcome.
-    sw: int | None = None
-    #: With :attr:`Outcome.INTERRUPTED`: ``verify`` (the VERIFY's answer never came) or
-    #: ``change`` (the VERIFY answered ``9000``, the CHANGE's answer never came); with
-    #: :attr:`Outcome.CHANGED`: ``confirm`` (the VERIFY of the new value went unanswered).
-    interrupted_at: str | None = None
-    #: After a CHANGE: whether the card accepted the new value when it was verified
-    #: right after (None: no CHANGE answered ``9000``, or the VERIFY's answer was lost).
-    confirmed: bool | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.outcome in (Outcome.CHANGED, Outcome.VERIFIED)
-
-    def __repr__(self) -> str:
-        sw = None if self.sw is None else f"'{self.sw:04X}'"
-        after = "None" if self.after is None else _count(self.after)
-        return (
-            f"KeyResult(key={self.key.id!r}, outcome={self.outcome.value!r}, sw={sw}, "
-            f"before={_count(self.before)}, after={after})"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``json.dumps``: ``before``/``after`` are :meth:`KeyStatus.to_dict`."""
-        return {
-            "id": self.key.id,
-            "application": self.key.app.id,
-            "outcome": self.outcome.value,
-            "done": self.done,
-            "sw": None if self.sw is None else f"{self.sw:04X}",
-            "interrupted_at": self.interrupted_at,
-            "confirmed": self.confirmed,
-            "before": self.before.to_dict(),
-            "after": None if self.after is None else self.after.to_dict(),
-        }
-
-
-def _count(status: KeyStatus) -> str:
-    return count_text(status.remaining, status.key.max_tries, status.state)
-
-
-@dataclass(frozen=True)
-class PinResult:
-    pin: Pin
-    keys: tuple[KeyResult, ...]
-
-    @property
-    def done(self) -> bool:
-        """Every key of this PIN was changed (or verified)."""
-        return all(k.done for k in self.keys)
-
-    @property
-    def partly_done(self) -> bool:
-        """Some keys but not all were changed: ③ now holds two values."""
-        return any(k.done for k in self.keys) and not self.done
-
-    def _brief(self) -> str:
-        """``auth changed``; ``juki (juki changed, juki-common not-tried)``."""
-        if len(self.keys) == 1 and self.keys[0].key.id == self.pin.id:
-            return f"{self.pin.id} {self.keys[0].outcome.value}"
-        keys = ", ".join(f"{k.key.id} {k.outcome.value}" for k in self.keys)
-        return f"{self.pin.id} ({keys})"
-
-    def __repr__(self) -> str:
-        keys = ", ".join(f"{k.key.id} {k.outcome.value}" for k in self.keys)
-        return f"PinResult(pin={self.pin.id!r}, done={self.done}, keys=[{keys}])"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``json.dumps``."""
-        return {
-            "id": self.pin.id,
-            "no": self.pin.no,
-            "done": self.done,
-            "partly_done": self.partly_done,
-            "keys": [k.to_dict() for k in self.keys],
-        }
-
-
-@dataclass(frozen=True)
-class PinCommandResult:
-    """The result of :func:`change_pin` or :func:`verify_pin` (also attached to the error
-    that stopped one, as ``error.result``)."""
-
-    operation: str  # "change" or "verify"
-    reader: str
-    token: Token
-    pins: tuple[PinResult, ...]
-    apdus: int
-    #: ``date-like`` when the new value looks like a date (accepted with a warning).
-    warnings: tuple[str, ...] = ()
-    #: How the card was left (None: no PIN value was sent, or a fault cut the command
-    #: short before its ending; the transport then removes the card's power).
-    card_left: CardLeft | None = None
-    #: Which steps of the ending took effect: ``select`` (another application),
-    #: ``power`` (the power cycled).
-    left_steps: tuple[str, ...] = ()
-
-    @property
-    def done(self) -> tuple[Pin, ...]:
-        return tuple(p.pin for p in self.pins if p.done)
-
-    @property
-    def not_done(self) -> tuple[Pin, ...]:
-        return tuple(p.pin for p in self.pins if not p.done)
-
-    @property
-    def interrupted(self) -> tuple[KeyResult, ...]:
-        """Keys whose VERIFY or CHANGE went unanswered, or changed keys whose VERIFY of
-        the new value did (``interrupted_at``): their fate is not known."""
-        return tuple(k for p in self.pins for k in p.keys if k.interrupted_at is not None)
-
-    @property
-    def pin_sent(self) -> bool:
-        """Whether any PIN value was handed to the card."""
-        return any(k.outcome is not Outcome.NOT_TRIED for p in self.pins for k in p.keys)
-
-    def __repr__(self) -> str:
-        pins = ", ".join(p._brief() for p in self.pins)
-        warnings = f", warnings={list(self.warnings)}" if self.warnings else ""
-        return (
-            f"PinCommandResult(operation={self.operation!r}, reader={self.reader!r}, "
-            f"token={self.token.value!r}, pins=[{pins}], apdus={self.apdus}{warnings})"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for ``json.dumps``: the document ``change-pin --json`` /
-        ``verify-pin --json`` prints (``changed``/``not_changed`` or
-        ``verified``/``not_verified``; docs/json.md)."""
-        done, not_done = ("changed", "not_changed")
-        if self.operation != "change":
-            done, not_done = ("verified", "not_verified")
-        confirmed = {}
-        if self.operation == "change":  # every key the card took was confirmed on it
-            keys = [k.confirmed for p in self.pins for k in p.keys if k.confirmed is not None]
-            confirmed["confirmed"] = all(keys) if keys else None  # None: nothing changed
-        return document(
-            {
-                "operation": self.operation,
-                "reader": self.reader,
-                "token": self.token.value,
-                "pins": [p.to_dict() for p in self.pins],
-                done: [p.id for p in self.done],
-                not_done: [p.id for p in self.not_done],
-                "warnings": list(self.warnings),
-                **confirmed,
-                "card_left": None if self.card_left is None else self.card_left.value,
-                "card_left_steps": list(self.left_steps),
-                "apdus": self.apdus,
-            }
-        )
-
-
-# -- checks before the card -----------------------------------------------------
-
-
-def resolve_pins(kinds: Iterable[str | Pin]) -> tuple[Pin, ...]:
-    """The PINs named (``sign|auth|juki|cardinfo``, ``1``-``4`` or ``①``-``④``), once
-    each, in order ①-④; anything else raises :class:`PinRequestError`."""
-    return named_pins(list(kinds), among=profile.USER_PINS)
-
-
-def resolve_keys(pins: Sequence[Pin], key_ids: Sequence[str] | None) -> dict[str, tuple[Key, ...]]:
-    """The keys to act on per PIN: all of them, or for ③ alone the ones ``key_ids`` name."""
-    if not key_ids:
-        return {p.id: p.keys for p in pins}
-    if [p.id for p in pins] != [profile.JUKI_PIN.id]:
-        raise PinRequestError("key-needs-juki")
-    by_id = {k.id: k for k in profile.JUKI_PIN.keys}
-    unknown = [k for k in key_ids if k not in by_id]
-    if unknown:
-        raise PinRequestError("unknown-key", unknown[0])
-    return {profile.JUKI_PIN.id: tuple(k for k in profile.JUKI_PIN.keys if k.id in key_ids)}
-
-
-def check_experimental(keys: Mapping[str, tuple[Key, ...]], experimental: bool) -> None:
-    """Refuse a change by a command that rests on one public source never seen run on a
-    card (:attr:`jpki.profile.Change.experimental`: ③'s JICSAP CHANGE KEY) unless
-    ``experimental``: :class:`PinRequestError` ``experimental``, before the card."""
-    if experimental:
-        return
-    for pin_id, pin_keys in keys.items():
-        if any(k.change.experimental for k in pin_keys):
-            raise PinRequestError("experimental", pin_id)
-
-
-#: A PIN value as the library takes it: text, or bytes read as ASCII.
-PinValue = str | bytes
-
-
-def pin_text(pin: Pin, value: object) -> str:
-    """``value`` as text: a ``str`` as it is, ``bytes`` read as ASCII (other bytes:
-    :class:`PinFormatError`, as a ``str`` that is no PIN); anything else raises
-    :class:`PinRequestError` ``pin-type``. The value is never kept in the error."""
-    if isinstance(value, bytes):
-        if not value.isascii():
-            raise PinFormatError(pin.id, pin.format.id)
-        return value.decode("ascii")
-    if not isinstance(value, str):
-        raise PinRequestError("pin-type", type(value).__name__)
-    return value
-
-
-def encode_value(pin: Pin, value: object) -> bytes:
-    """The value as sent (ASCII; ① upper-cased), or :class:`PinFormatError` (value not
-    kept); a value neither ``str`` nor ``bytes``: :class:`PinRequestError`."""
-    text = pin_text(pin, value)
-    if not pin.format.valid(text):
-        raise PinFormatError(pin.id, pin.format.id)
-    return pin.format.normalise(text).encode("ascii")
-
-
-def check_one_format(pins: Sequence[Pin]) -> None:
-    """One new value for several PINs needs one format: ① (6-16 characters) goes alone."""
-    if len({p.format.id for p in pins}) > 1:
-        raise PinRequestError("mixed-formats")
-
-
-def check_new_value(
-    pins: Sequence[Pin], new: PinValue, allow_weak: bool
-) -> tuple[bytes, tuple[str, ...]]:
-    """The new value encoded, and warnings; one value for all ``pins`` (same format)."""
-    check_one_format(pins)
-    pin = pins[0]
-    encoded = encode_value(pin, new)
-    check = check_new_pin(pin, pin_text(pin, new))
-    if check.weakness is not None and not allow_weak:
-        raise WeakPinError(pin.id, check.weakness.value)
-    return encoded, ("date-like",) if check.date_like else ()
-
-
-def _currents(pins: Sequence[Pin], current: PinValue | Mapping[str, PinValue]) -> dict[str, bytes]:
-    if isinstance(current, str | bytes):
-        return {p.id: encode_value(p, current) for p in pins}
-    if not isinstance(current, Mapping):
-        raise PinRequestError("pin-type", type(current).__name__)
-    missing = [p.id for p in pins if p.id not in current]
-    if missing:
-        raise PinRequestError("missing-current", missing[0])
-    return {p.id: encode_value(p, current[p.id]) for p in pins}
-
 
 # -- reading the counters (no try spent) ---------------------------------------------
 
@@ -377,54 +102,6 @@ def _outcome_of(error: JpkiError) -> Outcome:
     if isinstance(error, PinLockedError):
         return Outcome.LOCKED
     return Outcome.FAILED
-
-
-@dataclass(frozen=True)
-class PinPlan:
-    """What a PIN command will send, checked before the card is touched.
-
-    The values are held encoded and never shown by ``repr``.
-    """
-
-    operation: str  # "change" or "verify"
-    pins: tuple[Pin, ...]
-    keys: dict[str, tuple[Key, ...]]
-    currents: dict[str, bytes] = field(repr=False)
-    new: bytes | None = field(default=None, repr=False)
-    warnings: tuple[str, ...] = ()
-
-    def __repr__(self) -> str:
-        keys = {pin: [k.id for k in keys] for pin, keys in self.keys.items()}
-        return (
-            f"PinPlan(operation={self.operation!r}, pins={[p.id for p in self.pins]}, "
-            f"keys={keys}, warnings={self.warnings})"
-        )
-
-
-def plan_change(
-    pins: str | Pin | Sequence[str | Pin],
-    current: PinValue | Mapping[str, PinValue],
-    new: PinValue,
-    *,
-    allow_weak: bool = False,
-    keys: Sequence[str] | None = None,
-    experimental: bool = False,
-) -> PinPlan:
-    """Check a change before the card is touched (see :func:`change_pin`)."""
-    targets = resolve_pins([pins] if isinstance(pins, str | Pin) else pins)
-    chosen = resolve_keys(targets, keys)
-    check_experimental(chosen, experimental)
-    encoded_new, warnings = check_new_value(targets, new, allow_weak)
-    currents = _currents(targets, current)
-    if all(currents[p.id] == encoded_new for p in targets):
-        raise PinRequestError("same-value")  # nothing to change: no try risked for it
-    return PinPlan("change", targets, chosen, currents, encoded_new, warnings)
-
-
-def plan_verify(pin: str | Pin, value: PinValue, *, keys: Sequence[str] | None = None) -> PinPlan:
-    """Check a verification before the card is touched (see :func:`verify_pin`)."""
-    targets = resolve_pins([pin])
-    return PinPlan("verify", targets, resolve_keys(targets, keys), _currents(targets, value))
 
 
 def run_plan(

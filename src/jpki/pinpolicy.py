@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
-from jpki import profile
+from jpki import keyformats, profile
 
 
 class Weakness(StrEnum):
@@ -108,12 +108,12 @@ _BREAK = "break"
 def check_new_pin(pin: profile.Pin, value: str) -> NewPinCheck:
     """Check a new value for ①-④; raises ValueError for a PIN of another format."""
     fmt = pin.format
-    if fmt not in (profile.DIGITS4, profile.SIGN_PASSWORD):
+    if fmt not in (keyformats.DIGITS4, keyformats.SIGN_PASSWORD):
         raise ValueError(f"no new-PIN policy for format {fmt.id!r}")
     value = fmt.normalise(value)
     if not fmt.valid(value):
         return NewPinCheck(valid=False, weakness=None, date_like=False)
-    if fmt == profile.DIGITS4:
+    if fmt == keyformats.DIGITS4:
         return NewPinCheck(True, _digits4_weakness(value), _digits4_date_like(value))
     return NewPinCheck(True, _password_weakness(value), _password_date_like(value))
 

@@ -42,7 +42,8 @@ from typing import Any
 from apdu import ResponseAPDU, TransportError
 
 from . import profile
-from .card import FATAL, MyNumberCard
+from .card import MyNumberCard
+from .efreader import FATAL
 from .errors import JpkiError
 from .keystatus import is_count_answer
 from .profile import Pin

@@ -8,6 +8,7 @@ import pytest
 from apdu import SW, CommandAPDU, ResponseAPDU
 from jpki import profile
 from jpki.emulator import VirtualCard, build_state
+from jpki.keyformats import Change
 
 GUARDED = [(f, k) for f in profile.DATA_FILES for k in f.guarded_by]
 
@@ -55,6 +56,6 @@ def test_on_a_smartphone_the_auth_certificate_needs_auth() -> None:
 
 
 def test_change_methods_are_headers_in_the_table() -> None:
-    assert (profile.Change.CHANGE_REFERENCE_DATA.cla, profile.Change.CHANGE_REFERENCE_DATA.ins,
-            profile.Change.CHANGE_REFERENCE_DATA.p1) == (0x00, 0x24, 0x01)  # fmt: skip
+    assert (Change.CHANGE_REFERENCE_DATA.cla, Change.CHANGE_REFERENCE_DATA.ins,
+            Change.CHANGE_REFERENCE_DATA.p1) == (0x00, 0x24, 0x01)  # fmt: skip
     assert profile.JUKI_KEY.change.value == (0x80, 0x32, 0x00)

@@ -28,8 +28,8 @@ import jpki
 from apdu import ApduError, BaseTransport, CardUnresponsiveError
 from jpki import profile
 from jpki.card import MyNumberCard
-from jpki.cardcerts import end_of_day_jst
 from jpki.emulator import CardState, EmulatorTransport, VirtualCard
+from jpki.expiry import end_of_day_jst
 from jpki.jst import days_left
 from jpki.retries import guidance
 

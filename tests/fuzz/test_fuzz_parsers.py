@@ -25,10 +25,10 @@ from apdu import BaseTransport, ResponseAPDU
 from apdu.jsonfile import PROBLEMS
 from jpki import profile
 from jpki.card import CardRecord, MyNumberCard, parse_card_record
-from jpki.cardcerts import end_of_day_jst, expiry_item
 from jpki.certificate import CertificateError, der_length, parse_certificate
 from jpki.emulator import statefile
 from jpki.emulator.statefile import StateError
+from jpki.expiry import end_of_day_jst, expiry_item
 from jpki.jst import days_left
 from jpki.keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
 from jpki.retries import RetriesReport, combine, guidance

@@ -27,12 +27,12 @@ from cryptography.x509.oid import NameOID
 
 import jpki
 from cli_runner import jpkitool_inprocess as run
-from jpki.cardcerts import _years_later, expiry_item
 from jpki.certificate import parse_certificate
 from jpki.chain import ChainStatus, check_chain
 from jpki.emulator import certificates, statefile
 from jpki.emulator.certs import private_key
 from jpki.emulator.statefile import StateError
+from jpki.expiry import _years_later, expiry_item
 from jpki.jst import days_left
 
 from .strategies import Node, corpus, parse_tree

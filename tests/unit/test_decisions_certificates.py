@@ -20,22 +20,13 @@ from asn1crypto import pem
 
 from jpki import open_emulator, profile
 from jpki.card import MyNumberCard
-from jpki.cardcerts import (
-    CardCertificate,
-    ExpiryItem,
-    ExpiryReport,
-    ExpiryState,
-    end_of_day_jst,
-    read_certificate,
-    read_chain,
-    read_expiry,
-    read_not_after,
-)
+from jpki.cardcerts import CardCertificate, read_certificate, read_chain, read_not_after
 from jpki.certificate import CertificateError, CertificateInfo, parse_certificate, readable_name
 from jpki.chain import ChainResult, ChainStatus, RootMatch, check_chain, match_root
 from jpki.emulator import build_state
 from jpki.emulator.certs import certificates
 from jpki.errors import PinAbsentError, PinRequestError, SpendRefusedError
+from jpki.expiry import ExpiryItem, ExpiryReport, ExpiryState, end_of_day_jst, read_expiry
 from jpki.jst import iso_utc
 from jpki.roots import JlisRoot
 from jpki.schema import nested
@@ -490,16 +481,16 @@ def test_the_card_estimate_when_its_record_cannot_be_read(
     the seeds' rule of thumb), labelled as such and never used for the exit status."""
     from dataclasses import replace
 
-    from jpki import cardcerts
+    from jpki import expiry
 
     now = dt.datetime(2026, 1, 1, tzinfo=UTC)
-    original = cardcerts.read_certificate
+    original = expiry.read_certificate
 
     def auth_ending(card: MyNumberCard, kind: str, **kw: object) -> CardCertificate:
         cert = original(card, kind, **kw)  # type: ignore[arg-type]
         return replace(cert, info=replace(cert.info, not_after=auth_end))
 
-    monkeypatch.setattr(cardcerts, "read_certificate", auth_ending)
+    monkeypatch.setattr(expiry, "read_certificate", auth_ending)
     with open_emulator(build_state(applications=["jpki", "cardinfo", "surface", "juki"])) as card:
         report = read_expiry(card, now)
     item = report.item("card")

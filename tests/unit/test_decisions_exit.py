@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from cli_runner import jpkitool_inprocess as run
-from jpki.cardcerts import ExpiryState
 from jpki.cli.commands.certs import STATE_EXIT
 from jpki.cli.commands.info import status_of
 from jpki.cli.failures import Exit
+from jpki.expiry import ExpiryState
 from jpki.info import CardInfo
 from jpki.profile import Token
 
@@ -101,7 +101,7 @@ PAST = dt.date(2029, 12, 31)
 
 def info(card: dt.date | None, auth: dt.date | None) -> CardInfo:
     from jpki.card import CardRecord
-    from jpki.cardcerts import end_of_day_jst
+    from jpki.expiry import end_of_day_jst
 
     record = None if card is None else CardRecord("s", "m", card, b"")
     auth_end = None if auth is None else end_of_day_jst(auth)

@@ -15,10 +15,11 @@ import pytest
 
 from cli_runner import jpkitool_inprocess as run
 from jpki import open_emulator, verify_pin
-from jpki.cardcerts import read_certificate, read_chain, read_expiry
+from jpki.cardcerts import read_certificate, read_chain
 from jpki.cli.failures import Exit
 from jpki.emulator import build_state
 from jpki.errors import SpendRefusedError
+from jpki.expiry import read_expiry
 
 NOW = "2026-11-25T03:00:00Z"
 #: The card answers 9000 to ①'s query (count not given): untrusted.

@@ -25,21 +25,16 @@ from jpki.errors import (
     WrongPinError,
 )
 from jpki.keystatus import KeyState
-from jpki.pinops import (
-    Outcome,
-    PinCommandResult,
-    attempt_error,
-    change_pin,
+from jpki.pinops import attempt_error, change_pin, read_counters, run_plan, verify_pin
+from jpki.pinplan import (
     check_new_value,
     encode_value,
     plan_change,
     plan_verify,
-    read_counters,
     resolve_keys,
     resolve_pins,
-    run_plan,
-    verify_pin,
 )
+from jpki.pinresult import Outcome, PinCommandResult
 
 Answer = Callable[[bytes], bytes | None]
 

@@ -9,16 +9,11 @@ import pytest
 
 from cli_runner import jpkitool_inprocess as run
 from jpki import open_emulator
-from jpki.cardcerts import (
-    ExpiryState,
-    end_of_day_jst,
-    expiry_state,
-    read_certificate,
-    read_expiry,
-)
+from jpki.cardcerts import read_certificate
 from jpki.cli.commands.info import status_of
 from jpki.cli.failures import Exit
 from jpki.emulator import build_state
+from jpki.expiry import ExpiryState, end_of_day_jst, expiry_state, read_expiry
 from jpki.info import read_info
 
 UTC = dt.UTC

@@ -23,7 +23,7 @@ from jpki.cli.commands.pins import fault_note
 from jpki.cli.failures import Exit
 from jpki.emulator import VirtualCard, build_state
 from jpki.i18n import get_language, set_language
-from jpki.pinops import Outcome, PinCommandResult
+from jpki.pinresult import Outcome, PinCommandResult
 
 OLD, NEW = "1234", "5039"
 MAX = {"auth": 3, "juki": 3, "juki-common": 3, "cardinfo": 3}

@@ -19,11 +19,12 @@ import jpki
 from cli_runner import Run, jpkitool_inprocess
 from jpki import open_emulator
 from jpki.card import MyNumberCard
-from jpki.cardcerts import MAX_WARN_DAYS, read_certificate, read_chain, read_expiry
+from jpki.cardcerts import read_certificate, read_chain
 from jpki.certificate import PersonalFields
 from jpki.cli.failures import Exit, classify
 from jpki.emulator import CardState, StateError
 from jpki.errors import PinFormatError, PinRequestError
+from jpki.expiry import MAX_WARN_DAYS, read_expiry
 from jpki.info import read_info
 from jpki.jst import iso_utc
 from jpki.retries import read_retries

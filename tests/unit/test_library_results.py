@@ -18,10 +18,11 @@ import pytest
 
 import jpki
 from jpki import open_emulator
-from jpki.cardcerts import read_certificate, read_chain, read_expiry
+from jpki.cardcerts import read_certificate, read_chain
 from jpki.emulator import CardState, build_state
+from jpki.expiry import read_expiry
 from jpki.info import read_info
-from jpki.pinops import plan_change
+from jpki.pinplan import plan_change
 from jpki.retries import read_retries
 
 NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
@@ -282,7 +283,8 @@ def test_the_sign_certificate_hides_the_holder() -> None:
 
 def test_the_fields_are_unchanged() -> None:
     """The reprs were added; the dataclasses keep their fields and equality."""
-    from jpki.cardcerts import CardCertificate, ExpiryReport
+    from jpki.cardcerts import CardCertificate
+    from jpki.expiry import ExpiryReport
     from jpki.info import CardInfo
     from jpki.retries import RetriesReport
 

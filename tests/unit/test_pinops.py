@@ -20,7 +20,9 @@ from jpki.errors import (
     WeakPinError,
     WrongPinError,
 )
-from jpki.pinops import Outcome, PinCommandResult, attempt_error, plan_change
+from jpki.pinops import attempt_error
+from jpki.pinplan import plan_change
+from jpki.pinresult import Outcome, PinCommandResult
 
 
 class Session:

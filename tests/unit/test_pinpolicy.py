@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jpki import profile
+from jpki import keyformats, profile
 from jpki.pinpolicy import COMMON_WORDS, NewPinCheck, Weakness, check_new_pin
 
 SIGN = profile.SIGN
@@ -468,7 +468,7 @@ def test_sign_month_lengths(month: int, last_day: int) -> None:
 # --- properties -------------------------------------------------------------------
 
 UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-sign_values = st.text(UPPER_ALNUM, min_size=6, max_size=16).filter(profile.SIGN_PASSWORD.valid)
+sign_values = st.text(UPPER_ALNUM, min_size=6, max_size=16).filter(keyformats.SIGN_PASSWORD.valid)
 four_digits = st.text("0123456789", min_size=4, max_size=4)
 
 

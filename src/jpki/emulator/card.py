@@ -26,13 +26,7 @@ Emulator only:
 - READ BINARY or VERIFY ``P2=80`` with no current EF: ``6986``. READ BINARY on a
   key or record EF: ``6981``. Le larger than what remains: what remains, ``9000``.
   No Le: ``6700``. Reading by SFI makes that EF current (ISO 7816-4).
-- VERIFY/CHANGE naming by SFI a key that the current application lacks (or with
-  no application): ``6A88``. VERIFY with data of any length is compared as is: a
-  value of the wrong length is a wrong attempt. A wrong attempt clears the key's
-  verified flag.
-- CHANGE with the other instruction than the key's (``24`` on ③, ``80 32`` on
-  ①②④, either on the 照合番号 keys): ``6985``. CHANGE REFERENCE DATA P1 must be
-  ``01`` (new value only), JICSAP CHANGE KEY P1 ``00``; else ``6A86``.
+- VERIFY and CHANGE: see :mod:`jpki.emulator.keys`.
 - READ RECORD: only P2 low bits ``100`` (record number in P1); other records
   ``6A83``; Le shorter than the record ``6Cxx``; the ``no_sfi`` quirk does not
   apply to it (everyone reads the record with P2 ``0C``).
@@ -66,8 +60,10 @@ from collections.abc import Callable
 from apdu import INS, SW, CommandAPDU, EncodingError, ResponseAPDU, redact_command
 
 from .. import profile
-from ..profile import Application, Change, DataFile, Key, Token
+from ..keyformats import Change
+from ..profile import Application, DataFile, Key, Token
 from .files import ef_image
+from .keys import KeyCommands
 from .state import CardState
 
 log = logging.getLogger(__name__)
@@ -96,7 +92,7 @@ def _more(n: int) -> int:
     return SW.BYTES_REMAINING | (min(n, CHUNK) & 0xFF)
 
 
-class VirtualCard:
+class VirtualCard(KeyCommands):
     """A My Number card in memory. ``state`` is mutated as PINs are tried and changed;
     :attr:`changes` counts those mutations."""
 
@@ -376,95 +372,6 @@ class VirtualCard:
         if cmd.le < len(record):
             return _r(SW.WRONG_LE | len(record))
         return _r(SW.OK, record)
-
-    # -- keys -----------------------------------------------------------------------
-
-    def _key_for(self, p2: int) -> Key | SW:
-        """The key P2 names (``80``: the current EF; ``80|FID``: by SFI), or a status word."""
-        if p2 == 0x80:
-            node = self._current()
-            if node is None:
-                return SW.NO_CURRENT_EF
-            return node if isinstance(node, Key) else SW.INCOMPATIBLE_FILE_STRUCTURE
-        if 0x81 <= p2 <= 0x9E:
-            if self.state.quirks.no_sfi:
-                return SW.INCORRECT_P1P2
-            node = self._node(self._app, p2 & 0x1F)
-            return node if isinstance(node, Key) else SW.REFERENCE_DATA_NOT_FOUND
-        return SW.INCORRECT_P1P2
-
-    def _no_reference_data(self, key: Key) -> bool:
-        """Face-auth card's ② and a card without sign certificate's ① (emulator only)."""
-        s = self.state
-        return (key is profile.AUTH_KEY and s.face_auth) or (
-            key is profile.SIGN_KEY and not s.sign_certificate
-        )
-
-    def _verify(self, cmd: CommandAPDU) -> ResponseAPDU:
-        if cmd.p1 != 0x00:
-            return _r(SW.INCORRECT_P1P2)
-        key = self._key_for(cmd.p2)
-        if isinstance(key, SW):
-            return _r(key)
-        slot = self.state.slot(key)
-        quirks = self.state.quirks
-        if not cmd.data:
-            override = quirks.answer_override.get(key.id)
-            if override is not None:
-                return _r(int(override, 16))
-            if quirks.short_query_9000 and cmd.p2 != 0x80:
-                return _r(SW.OK)
-            if self._no_reference_data(key):
-                return _r(SW.REFERENCE_DATA_NOT_FOUND)
-            if slot.blocked:
-                return _r(
-                    SW.REFERENCE_DATA_NOT_USABLE if quirks.blocked_query_6984 else SW.VERIFY_FAILED
-                )
-            if key.id in self._verified and quirks.verified_query_9000:
-                return _r(SW.OK)
-            return _r(SW.VERIFY_FAILED | slot.remaining)
-        if self._no_reference_data(key):
-            return _r(SW.REFERENCE_DATA_NOT_FOUND)
-        if slot.blocked:
-            return _r(SW.REFERENCE_DATA_NOT_USABLE)
-        if cmd.data == slot.value.encode("utf-8"):
-            if slot.remaining != slot.max:
-                slot.remaining = slot.max
-                self.changes += 1
-            self._verified.add(key.id)
-            return _r(SW.OK)
-        slot.remaining -= 1
-        self.changes += 1
-        self._verified.discard(key.id)
-        return _r(SW.VERIFY_FAILED | slot.remaining)
-
-    def _change(self, cmd: CommandAPDU, kind: Change) -> ResponseAPDU:
-        if cmd.p1 != kind.p1:
-            return _r(SW.INCORRECT_P1P2)
-        key = self._key_for(cmd.p2)
-        if isinstance(key, SW):
-            return _r(key)
-        if not cmd.data:
-            return _r(SW.WRONG_LENGTH)
-        if self._no_reference_data(key):
-            return _r(SW.REFERENCE_DATA_NOT_FOUND)
-        if key.change is not kind:
-            return _r(SW.CONDITIONS_NOT_SATISFIED)
-        slot = self.state.slot(key)
-        if slot.blocked:
-            return _r(SW.REFERENCE_DATA_NOT_USABLE)
-        if key.id not in self._verified:
-            return _r(SW.SECURITY_STATUS_NOT_SATISFIED)
-        try:
-            text = cmd.data.decode("ascii")
-        except UnicodeDecodeError:
-            return _r(SW.INCORRECT_DATA)
-        if not key.format.valid(text) or key.format.normalise(text) != text:
-            return _r(SW.INCORRECT_DATA)
-        if not self.state.quirks.change_not_kept and slot.value != text:
-            slot.value = text
-            self.changes += 1
-        return _r(SW.OK)
 
     # -- GET RESPONSE ----------------------------------------------------------------
 

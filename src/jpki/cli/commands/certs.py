@@ -19,24 +19,20 @@ from apdu import outfile
 
 from ... import profile
 from ...card import MyNumberCard
-from ...cardcerts import (
-    KINDS,
+from ...cardcerts import KINDS, CardCertificate, hide_localities, read_certificate, read_chain
+from ...certificate import SEXES, CertificateInfo
+from ...chain import ChainResult, ChainStatus
+from ...expiry import (
     MAX_WARN_DAYS,
     WARN_DAYS,
-    CardCertificate,
     ExpiryItem,
     ExpiryReport,
     ExpiryState,
-    hide_localities,
-    read_certificate,
-    read_chain,
     read_expiry,
 )
-from ...certificate import SEXES, CertificateInfo
-from ...chain import ChainResult, ChainStatus
 from ...i18n import t, tn
 from ...jst import days_left, jst_text
-from ...pinops import PinPlan
+from ...pinplan import PinPlan
 from ...schema import nested
 from ..cells import width
 from ..context import AppContext

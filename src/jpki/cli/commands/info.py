@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from ...cardcerts import MAX_WARN_DAYS, WARN_DAYS, ExpiryState, end_of_day_jst, expiry_state
+from ...expiry import MAX_WARN_DAYS, WARN_DAYS, ExpiryState, end_of_day_jst, expiry_state
 from ...i18n import get_language, t, tn
 from ...info import CardInfo, read_info
 from ...jst import days_left, jst_text

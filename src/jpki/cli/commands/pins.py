@@ -29,21 +29,17 @@ from ...errors import (
 )
 from ...i18n import t
 from ...keystatus import KeyStatus
-from ...pinops import (
-    Counters,
-    KeyResult,
-    Outcome,
-    PinCommandResult,
+from ...pinops import Counters, read_counters, run_plan
+from ...pinplan import (
     PinPlan,
     check_experimental,
     check_one_format,
     plan_change,
     plan_verify,
-    read_counters,
     resolve_keys,
     resolve_pins,
-    run_plan,
 )
+from ...pinresult import KeyResult, Outcome, PinCommandResult
 from ...profile import Key, Pin
 from ...retries import read_retries
 from ...schema import nested
