@@ -4,8 +4,7 @@ Counted through the CLI (``-v`` traces every APDU) on the virtual card: with
 extended length, the auth certificate is SELECT JPKI + one READ BINARY; on a card
 that answers ``61xx`` and carries no extended length, the real 1573-byte certificate
 takes 16. What a session learnt (no extended length, no short-EF form) is used for
-every later file, never probed again. Also :func:`jpki.cardcerts.not_after`, the
-notAfter ``info`` reads without asn1crypto.
+every later file, never probed again.
 """
 
 from __future__ import annotations
