@@ -16,7 +16,7 @@ from typing import Any
 from .card import CardLeft
 from .keystatus import KeyStatus
 from .profile import Key, Pin, Token
-from .retries import count_text
+from .retries import brief_count
 from .schema import document
 
 
@@ -85,7 +85,7 @@ class KeyResult:
 
 
 def _count(status: KeyStatus) -> str:
-    return count_text(status.remaining, status.key.max_tries, status.state)
+    return brief_count(status.remaining, status.key.max_tries, status.state)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ from .profile import Pin, Token
 from .schema import document
 
 
-def count_text(remaining: int | None, max_tries: int | None, state: KeyState) -> str:
+def brief_count(remaining: int | None, max_tries: int | None, state: KeyState) -> str:
     """A count as the reprs show it: ``5/5 usable``, ``?/3 unknown``."""
     left = "?" if remaining is None else remaining
     most = "?" if max_tries is None else max_tries
@@ -93,7 +93,7 @@ class PinStatus:
 
     def _brief(self) -> str:
         """``sign 5/5 usable``: one line for a report's repr."""
-        text = f"{self.id} {count_text(self.remaining, self.max_tries, self.state)}"
+        text = f"{self.id} {brief_count(self.remaining, self.max_tries, self.state)}"
         return text + " (keys differ)" if self.keys_differ else text
 
     def __repr__(self) -> str:
@@ -103,7 +103,8 @@ class PinStatus:
         )
         if len(self.keys) > 1:
             keys = ", ".join(
-                f"{k.key.id} {count_text(k.remaining, k.key.max_tries, k.state)}" for k in self.keys
+                f"{k.key.id} {brief_count(k.remaining, k.key.max_tries, k.state)}"
+                for k in self.keys
             )
             text += f", keys=[{keys}], keys_differ={self.keys_differ}"
         return text + ")"

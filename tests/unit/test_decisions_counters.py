@@ -13,7 +13,7 @@ from apdu import ResponseAPDU
 from jpki import profile
 from jpki.keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
 from jpki.profile import Token
-from jpki.retries import PinStatus, RetriesReport, combine, count_text
+from jpki.retries import PinStatus, RetriesReport, brief_count, combine
 
 USABLE, LAST, LOCKED, UNKNOWN = (
     KeyState.USABLE,
@@ -264,8 +264,8 @@ def test_juki_repr_shows_both_keys() -> None:
         (None, None, UNKNOWN, "?/? unknown"),
     ],
 )
-def test_count_text(remaining: int | None, most: int | None, state: KeyState, text: str) -> None:
-    assert count_text(remaining, most, state) == text
+def test_brief_count(remaining: int | None, most: int | None, state: KeyState, text: str) -> None:
+    assert brief_count(remaining, most, state) == text
 
 
 # -- the report: is anything locked (exit 4)? ------------------------------------------------

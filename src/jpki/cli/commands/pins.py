@@ -60,7 +60,7 @@ def label(pin: Pin) -> str:
     return pin_name(pin.id)
 
 
-def count_text(status: KeyStatus, after: bool = False) -> str:
+def key_count_text(status: KeyStatus, after: bool = False) -> str:
     """``3/3``; otherwise what the card answered. ``after``: read right after this
     command's correct VERIFY, where ``9000`` means verified (docs/card.md §5)."""
     if status.remaining is None:
@@ -71,11 +71,11 @@ def count_text(status: KeyStatus, after: bool = False) -> str:
     return f"{status.remaining}/{top}"
 
 
-def counts_text(statuses: tuple[KeyStatus, ...], after: bool = False) -> str:
+def keys_count_text(statuses: tuple[KeyStatus, ...], after: bool = False) -> str:
     if len(statuses) == 1:
-        return count_text(statuses[0], after)
+        return key_count_text(statuses[0], after)
     sep = t("guidance.list_separator")
-    return sep.join(f"{s.key.app.name_ja} {count_text(s, after)}" for s in statuses)
+    return sep.join(f"{s.key.app.name_ja} {key_count_text(s, after)}" for s in statuses)
 
 
 def _apps(keys: Iterable[KeyResult]) -> str:
@@ -96,7 +96,7 @@ def result_lines(result: PinCommandResult) -> list[str]:
             if len(after) < len(p.keys):  # the count after could not be read
                 lines.append(t(f"pins.{op}.done_uncounted", pin=name))
             else:
-                count = counts_text(after, after=True)
+                count = keys_count_text(after, after=True)
                 lines.append(t(f"pins.{op}.done", pin=name, count=count))
         elif interrupted:
             if any(k.done for k in p.keys):
@@ -275,7 +275,7 @@ def change_command(
     check_experimental(chosen, experimental)  # before any prompt
     check_one_format(pins)
     with contextlib.ExitStack() as stack:
-        card = open_card(app, stack, "change", transaction=False)
+        card = open_pin_session(app, stack, "change", transaction=False)
         # A locked PIN or a refused last try is said before anything is typed.
         read_first(app, card, pins, chosen, force, accept_unknown_count, "change")
         plan: PinPlan = plan_change(pins, *ask_change(PinPrompter(), pins, same_current),
@@ -293,7 +293,7 @@ def change_command(
         show_result(app, result)  # before the session closes: a recording's failure last
 
 
-def open_card(
+def open_pin_session(
     app: AppContext, stack: contextlib.ExitStack, operation: str, transaction: bool = True
 ) -> MyNumberCard:
     """The card session, entered on ``stack``; a failure to open it (no card, reader
@@ -310,7 +310,7 @@ def open_card(
 
 def before_lines(counters: Counters, pin: Pin) -> list[str]:
     return [
-        t("pins.before", pin=label(pin), count=counts_text(counters.keys[pin.id])),
+        t("pins.before", pin=label(pin), count=keys_count_text(counters.keys[pin.id])),
         t("pins.spend_warning"),
     ]
 
@@ -332,7 +332,7 @@ def verify_command(
         raise UsageFailure("usage.one_kind")
     (pin,) = resolve_pins(kind)
     with contextlib.ExitStack() as stack:
-        card = open_card(app, stack, "verify", transaction=False)
+        card = open_pin_session(app, stack, "verify", transaction=False)
         plan = ask_checked(app, card, pin, keys, force, accept_unknown_count)
         try:
             with card.transaction():

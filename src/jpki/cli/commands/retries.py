@@ -33,7 +33,7 @@ def state_text(status: PinStatus) -> str:
     return text
 
 
-def count_text(status: PinStatus) -> str:
+def pin_count_cell(status: PinStatus) -> str:
     if status.remaining is None:
         return "-"
     top = status.max_tries if status.max_tries is not None else "?"
@@ -43,7 +43,7 @@ def count_text(status: PinStatus) -> str:
 def render_text(report: RetriesReport) -> list[str]:
     lines = [t("retries.title", reader=report.reader, token=t(f"token.{report.token.value}"))]
     header = [t("retries.col.pin"), t("retries.col.remaining"), t("retries.col.state")]
-    rows = [[pin_label(p), count_text(p), state_text(p)] for p in report.pins]
+    rows = [[pin_label(p), pin_count_cell(p), state_text(p)] for p in report.pins]
     lines += render(header, rows)
     for p in report.pins:
         if p.keys_differ:
@@ -53,8 +53,8 @@ def render_text(report: RetriesReport) -> list[str]:
                 tn(
                     "retries.keys_differ",
                     common if common is not None else 2,
-                    common=count_text_key(common),
-                    juki=count_text_key(left[profile.JUKI_KEY.id]),
+                    common=key_count_cell(common),
+                    juki=key_count_cell(left[profile.JUKI_KEY.id]),
                 )
             )
     advice_lines = advice(report)
@@ -64,7 +64,7 @@ def render_text(report: RetriesReport) -> list[str]:
     return lines
 
 
-def count_text_key(remaining: int | None) -> str:
+def key_count_cell(remaining: int | None) -> str:
     return "?" if remaining is None else str(remaining)
 
 
