@@ -19,10 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from apdu import TransportError
+
 from . import profile
 from .card import MyNumberCard
 from .certificate import CertificateInfo, parse_certificate
-from .errors import JpkiError, PinAbsentError, PinRequestError, ReaderError
+from .errors import JpkiError, PinAbsentError, PinRequestError
 from .jst import days_left, iso_utc
 from .pinops import run_plan
 from .pinplan import PinValue, plan_verify
@@ -162,7 +164,7 @@ def read_certificate(
         verified = _sign_needs_pin(card, kind, sign_pin, force, accept_unknown_count)
         with after_verify(verified):
             der = card.read_ef(file.app, file.fid, kind, personal=file.personal)
-    except ReaderError:
+    except TransportError:
         raise  # a fault: the transport removes the card's power at the end
     except Exception as exc:  # a wrong ①, a file that cannot be read: ① was sent
         if card.permits_issued > permits:
@@ -190,8 +192,8 @@ def after_verify(verified: PinCommandResult | None) -> Iterator[None]:
     caller can say that ① was sent and found correct: no try was spent."""
     try:
         yield
-    except ReaderError as exc:
-        if verified is not None and exc.result is None:
+    except TransportError as exc:
+        if verified is not None and isinstance(exc, JpkiError) and exc.result is None:
             exc.result = verified
         raise
 

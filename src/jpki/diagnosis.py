@@ -22,6 +22,7 @@ from apdu import (
 )
 
 from . import connect
+from .errors import jpki_errors
 
 
 class Link(StrEnum):
@@ -31,6 +32,10 @@ class Link(StrEnum):
     READER = "reader"
     CARD = "card"
     JPKI = "jpki"
+
+
+#: The failures with a fix of their own; any other takes its link's.
+OWN_FIXES = frozenset({"denied", "busy", "card-error", "several"})
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,9 @@ class Check:
 
     @property
     def fix(self) -> str:
-        """Which fix fits a failure: the link's own, or the code's where it has one."""
-        return self.link.value if self.code == "fail" else self.code
+        """Which fix fits a failure: the code's where it has one of its own
+        (:data:`OWN_FIXES`), else the link's."""
+        return self.code if self.code in OWN_FIXES else self.link.value
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,7 +89,13 @@ class Diagnosis:
 
 
 def diagnose(reader: str | None = None, timeout: float | None = None) -> Diagnosis:
-    """Check the links in order through PC/SC, stopping at the first that fails."""
+    """Check the links in order through PC/SC, stopping at the first that fails (a
+    reader named that is not there: :class:`jpki.errors.NoReaderError`)."""
+    with jpki_errors():
+        return _diagnose(reader, timeout)
+
+
+def _diagnose(reader: str | None, timeout: float | None) -> Diagnosis:
     done: list[Check] = []
 
     def stop(check: Check) -> Diagnosis:

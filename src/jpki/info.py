@@ -7,11 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from apdu import SW, CardUnresponsiveError, TransportError
+from apdu import SW, CardUnresponsiveError
 
 from . import profile
 from .card import CardRecord, MyNumberCard
-from .errors import JpkiError
+from .errors import JpkiError, ReaderError
 from .jst import iso_utc
 from .profile import Token
 from .schema import document
@@ -101,7 +101,9 @@ def _auth_end(card: MyNumberCard) -> dt.datetime | None:
 
     try:
         return read_not_after(card, "auth")
-    except (JpkiError, TransportError) as exc:
-        if isinstance(exc, TransportError) and not isinstance(exc, CardUnresponsiveError):
-            raise
+    except CardUnresponsiveError:
+        return None
+    except ReaderError:
+        raise  # a card removed, a recording that cannot be written, a replay that differs
+    except JpkiError:
         return None

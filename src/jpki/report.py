@@ -44,7 +44,7 @@ from apdu import ResponseAPDU, TransportError
 from . import profile
 from .card import MyNumberCard
 from .efreader import FATAL
-from .errors import JpkiError
+from .errors import JpkiError, ReaderError
 from .keystatus import is_count_answer
 from .profile import Pin
 from .schema import document
@@ -64,8 +64,6 @@ MAX_ROUNDS = 64
 #: The events :func:`probe_pin` tests, in order: those that should keep the key
 #: verified first (docs/card.md §6).
 PIN_STEPS = ("reselect", "warm-reset", "reconnect", "isd", "power-cycle")
-#: PINs with a harmless proof read (docs/card.md §6 (d)).
-REPORT_PINS = tuple(p for p in profile.USER_PINS if p.id in profile.PROOF_FILES)
 
 
 def sw_hex(sw: int | None) -> str | None:
@@ -385,6 +383,8 @@ def _reverify(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> J
     key = pin.keys[0]
     try:
         permit = card.permit(card.query_key(key))
+    except ReaderError:
+        raise
     except JpkiError as exc:
         return exc
     resp = card.verify(permit, value)

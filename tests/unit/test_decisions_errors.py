@@ -5,6 +5,7 @@ the fields a program branches on. No message ever holds a PIN value.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -172,3 +173,45 @@ def test_a_fault_during_a_pin_command_carries_what_it_did() -> None:
     result = caught.value.result
     assert isinstance(result, jpki.PinCommandResult)
     assert result.pins[0].keys[0].outcome.value == "interrupted"
+
+
+def _failing_reads(after_verify: bool = False) -> Any:
+    """The virtual card, whose READ BINARY of a certificate raises a replay mismatch (an
+    apdu error that is not a transport fault), once ① was verified when
+    ``after_verify``."""
+    from jpki.emulator import VirtualCard, build_state
+
+    card = VirtualCard(build_state())
+    verified: list[bool] = []
+
+    def answer(command: bytes) -> bytes:
+        if command[1] == 0x20 and len(command) > 5:
+            verified.append(True)
+        certificate = command[2] & 0x1F in (0x01, 0x0A) if command[2] & 0x80 else True
+        if command[1] == 0xB0 and certificate and (verified or not after_verify):
+            raise apdu.ReplayMismatchError(7, "00B0...", "00B0...")
+        return card.process(command)
+
+    return apdu.FunctionTransport(answer), card
+
+
+def test_a_failure_after_the_sign_pin_still_leaves_the_card_unverified() -> None:
+    """Not a transport fault (the card still answers): the ending runs, as for a
+    wrong ①, and the error comes out as the library's own."""
+    import jpki
+
+    transport, card = _failing_reads(after_verify=True)
+    with pytest.raises(je.ReplayMismatchError), jpki.open_transport(transport) as session:
+        try:
+            jpki.read_certificate(session, "sign", sign_pin="ABC123")
+        finally:
+            assert session.card_left is not None  # leave_unverified ran
+            assert card._verified == set()
+
+
+def test_info_does_not_hide_a_failure_of_the_session_itself() -> None:
+    import jpki
+
+    transport, _ = _failing_reads()
+    with pytest.raises(je.ReplayMismatchError), jpki.open_transport(transport) as session:
+        jpki.read_info(session)

@@ -63,3 +63,18 @@ def test_a_card_reached_otherwise_is_checked_by_its_answer() -> None:
 
     no = diagnose_transport(FunctionTransport(lambda apdu: b"\x6a\x82"))
     assert [(c.link, c.code) for c in no.checks] == [(Link.CARD, "ok"), (Link.JPKI, "fail")]
+
+
+def test_every_failure_has_a_fix_on_every_platform() -> None:
+    """A failure's fix is printed for the platform: each must be in both catalogues
+    (``no-library`` once named a fix that did not exist)."""
+    from jpki.diagnosis import OWN_FIXES
+    from jpki.i18n import has
+
+    failures = [Check(link, "fail") for link in Link]
+    failures += [Check(Link.SERVICE, code) for code in ("no-library", "denied")]
+    failures += [Check(Link.JPKI, code) for code in OWN_FIXES - {"denied"}]
+    for check in failures:
+        for platform in ("debian", "macos", "windows"):
+            assert has(f"doctor.fix.{check.fix}.{platform}"), (check, platform)
+    assert Check(Link.SERVICE, "no-library").fix == "service"

@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
     args = sys.argv[1:] if argv is None else list(argv)
     if args in VERSION_ARGS:
+        if sys.stdout is None:  # started with stdout closed (>&-): nothing to say it on
+            return 0
         try:
             sys.stdout.write(VERSION_LINE + "\n")
             sys.stdout.flush()

@@ -96,17 +96,19 @@ def _sw(sw: int) -> dict[str, str]:
     return {"sw": f"{sw:04X}", "desc": sw_text(sw)}
 
 
-#: The errno names with a message of their own (``fileproblem.<name>``); any other
-#: error is told in the system's own (English) words.
-OS_REASONS = {"ENOENT": "enoent", "ENOTDIR": "enoent", "EACCES": "eacces", "EPERM": "eacces",
-              "ENOSPC": "enospc", "EDQUOT": "enospc"}  # fmt: skip
+#: The errno names with a message of their own (``fileproblem.<name in lower case>``);
+#: any other error is told in the system's own (English) words.
+OS_REASONS = frozenset(
+    {"ENOENT", "EACCES", "ENOSPC", "EPERM", "EDQUOT", "EROFS", "EISDIR", "ENOTDIR", "EEXIST",
+     "ENAMETOOLONG", "ELOOP", "EIO", "EFBIG", "EBUSY", "ETXTBSY", "EMFILE", "ENFILE", "ENXIO"}
+)  # fmt: skip
 
 
 def os_reason(number: int | None, strerror: str | None = None) -> str:
     """What an OS error means, in the current language when its errno has a message."""
     name = errno.errorcode.get(number) if number is not None else None
     if name in OS_REASONS:
-        return t(f"fileproblem.{OS_REASONS[name]}")
+        return t(f"fileproblem.{name.lower()}")
     return strerror or "-"
 
 

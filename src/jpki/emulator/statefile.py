@@ -24,6 +24,7 @@ from apdu.jsonfile import FileFault
 from apdu.outfile import check, write_whole
 
 from .. import profile
+from ..errors import JpkiError
 from . import state as cs
 from .givencert import given_certificate
 
@@ -37,8 +38,9 @@ MAX_STATE_BYTES = 1024 * 1024
 RECORDS: dict[str, type[Any]] = {"holder": cs.Holder, "quirks": cs.Quirks}
 
 
-class StateError(FileFault, ValueError):
-    """A state file or value is invalid (an :class:`apdu.jsonfile.FileFault`)."""
+class StateError(FileFault, JpkiError, ValueError):
+    """A state file or value is invalid (an :class:`apdu.jsonfile.FileFault`, and a
+    :class:`jpki.JpkiError` as everything the library raises)."""
 
 
 class Kind(NamedTuple):

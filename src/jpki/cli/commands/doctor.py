@@ -19,7 +19,6 @@ from ...i18n import t
 from ..context import AppContext
 from ..failures import Exit, UsageFailure, finish
 
-PLATFORMS = ("debian", "macos", "windows")
 #: The exit status of a failure, by its code (the rest: no card, 5).
 EXITS = {"busy": Exit.ERROR, "card-error": Exit.ERROR, "several": Exit.USAGE}
 
