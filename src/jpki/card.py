@@ -63,17 +63,19 @@ class CardRecord:
 
 
 def parse_card_record(raw: bytes) -> CardRecord:
-    """Parse ``01 1C`` + serial(15) + municipality(5) + expiry ``YYYYMMDD``."""
-    body = raw[2 : 2 + raw[1]] if len(raw) >= 2 and raw[0] == 0x01 else raw
-    text = body.decode("ascii", "replace")
-    expiry: dt.date | None
-    digits = text[20:28]
-    expiry = None
+    """Parse the 共通カードAP record (:data:`jpki.profile.CARD_RECORD_FIELDS`)."""
+    tagged = len(raw) >= 2 and raw[0] == profile.CARD_RECORD_TAG
+    text = (raw[2 : 2 + raw[1]] if tagged else raw).decode("ascii", "replace")
+    fields, at = {}, 0
+    for name, width in profile.CARD_RECORD_FIELDS:
+        fields[name], at = text[at : at + width], at + width
+    digits = fields["expiry"]
+    expiry: dt.date | None = None
     # Eight ASCII digits or no date (strptime would take "2034041" as 2034-04-01).
     if len(digits) == 8 and digits.isascii() and digits.isdigit():
         with contextlib.suppress(ValueError):
             expiry = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
-    return CardRecord(text[:15], text[15:20], expiry, bytes(raw))
+    return CardRecord(fields["serial"], fields["municipality"], expiry, bytes(raw))
 
 
 class CardLeft(StrEnum):
@@ -153,7 +155,7 @@ class MyNumberCard(EfReader):
         """SELECT the application by DF name unless it is already selected."""
         if self._app is app:
             return ResponseAPDU(b"", SW.OK)
-        resp = self.send(CommandAPDU(0x00, profile.INS_SELECT, 0x04, 0x0C, app.aid))
+        resp = self.send(profile.select_app(app.aid))
         self._app = app if resp.ok else None
         return resp
 
@@ -168,7 +170,7 @@ class MyNumberCard(EfReader):
         return self.select_app(profile.JPKI).ok
 
     def select_ef(self, fid: int) -> ResponseAPDU:
-        return self.send(CommandAPDU(0x00, profile.INS_SELECT, 0x02, 0x0C, fid.to_bytes(2, "big")))
+        return self.send(profile.select_ef(fid))
 
     # -- keys -----------------------------------------------------------------
 

@@ -26,6 +26,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import certfacts
 from .errors import JpkiError
 
 #: Japan Standard Time (no daylight saving).
@@ -56,14 +57,7 @@ NAME_ATTRIBUTES = {
 }
 
 #: subjectAltName otherName OIDs of the sign certificate -> :class:`PersonalFields` field.
-PERSONAL_OIDS = {
-    "1.2.392.200149.8.5.5.1": "name",
-    "1.2.392.200149.8.5.5.2": "name_flags",
-    "1.2.392.200149.8.5.5.3": "sex",
-    "1.2.392.200149.8.5.5.4": "birth_date",
-    "1.2.392.200149.8.5.5.5": "address",
-    "1.2.392.200149.8.5.5.6": "address_flags",
-}
+PERSONAL_OIDS = certfacts.HOLDER_OIDS
 
 #: asn1crypto's public key algorithm names -> ours.
 KEY_TYPES = {
@@ -126,9 +120,8 @@ def der_length(head: bytes, what: str = "certificate") -> int:
     return 2 + count + int.from_bytes(head[2 : 2 + count], "big")
 
 
-#: The era digit that starts a birth date (``.4``: ``EYYYYMMDD``): 明治, 大正, 昭和,
-#: 平成, 令和.
-ERAS = {"1": "meiji", "2": "taisho", "3": "showa", "4": "heisei", "5": "reiwa"}
+#: The era digit that starts a birth date (``EYYYYMMDD``) -> its name.
+ERAS = {era.digit: era.name for era in certfacts.ERAS}
 #: The sex code (JIS X 0303) by name.
 SEXES = {"1": "male", "2": "female", "9": "not-applicable", "0": "unknown"}
 

@@ -1,10 +1,12 @@
 """The My Number Card's applications, files, keys and PINs: the one table.
 
 Every command and the virtual card read from here; no AID or file id appears
-elsewhere. The table is the card's facts, with one sibling: :mod:`jpki.keyformats`
+elsewhere. The table is the card's facts, with two siblings: :mod:`jpki.keyformats`
 holds the formats its keys' values take and the commands that change them, which
-each :class:`Key` here names. Sources are named as in ``docs/card.md``: facts seen in one
-source only (myna-card) are likely, not certain.
+each :class:`Key` here names; :mod:`jpki.certfacts` what the certificates say beyond
+X.509 (the holder OIDs, the eras of a birth date). How the 共通カードAP record is laid
+out and how an application or a file is selected are here too. Sources are named as
+in ``docs/card.md``: facts seen in one source only (myna-card) are likely, not certain.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from apdu import INS
+from apdu import INS, CommandAPDU
 
 from .keyformats import DIGITS4, DIGITS6, DIGITS12, DIGITS14, SIGN_PASSWORD, Change, PinFormat
 
@@ -80,6 +82,17 @@ ISD = Application(
 THROWAWAY = bytes.fromhex("00A40000")
 
 
+def select_app(aid: bytes) -> CommandAPDU:
+    """SELECT an application by its DF name, no data in the answer (``00 A4 04 0C``;
+    every public program that ran on a card: myna-card, myna-sign, OpenSC)."""
+    return CommandAPDU(0x00, INS.SELECT, 0x04, 0x0C, aid)
+
+
+def select_ef(fid: int) -> CommandAPDU:
+    """SELECT a file of the current application by its file id (``00 A4 02 0C``)."""
+    return CommandAPDU(0x00, INS.SELECT, 0x02, 0x0C, fid.to_bytes(2, "big"))
+
+
 @dataclass(frozen=True)
 class PersonalBytes:
     """The bytes of a file's content (of record 1 for a record file) that are personal
@@ -135,6 +148,12 @@ TOKEN_INFO = DataFile("token-info", JPKI, 0x0006, "free", "token label, 32 bytes
 CERT_FLAGS = DataFile(
     "cert-flags", JPKI, 0x0008, "free", "3 bytes; first byte 8F when a sign cert exists"
 )
+#: The 共通カードAP record EF 0001: tag ``01``, its length ``1C``, then ASCII fields
+#: of these widths, the expiry as ``YYYYMMDD`` (myna-card, myna-rs; docs/card.md §3).
+CARD_RECORD_TAG = 0x01
+CARD_RECORD_FIELDS = (("serial", 15), ("municipality", 5), ("expiry", 8))
+#: Length of the record with its tag and length bytes.
+CARD_RECORD_LEN = 2 + sum(width for _, width in CARD_RECORD_FIELDS)
 CARD_RECORD = DataFile(
     "card-record",
     COMMON,
@@ -147,7 +166,7 @@ CARD_RECORD = DataFile(
     personal_bytes=PersonalBytes(
         ((2, 2 + 15), (2 + 15, 2 + 15 + 5)),
         "the card serial number and the municipality code (the expiry date is kept)",
-        prefix=bytes([0x01, 0x1C]),
+        prefix=bytes([CARD_RECORD_TAG, CARD_RECORD_LEN - 2]),
     ),
 )
 CARDINFO_MYNUMBER = DataFile(
@@ -366,12 +385,8 @@ PROOF_FILES: dict[str, DataFile] = {"sign": SIGN_CERT, "cardinfo": CARDINFO_ATTR
 
 
 # Instruction bytes used on this card: ISO 7816-4's from apdu.INS, JICSAP's from Change.
-INS_SELECT = INS.SELECT
 INS_VERIFY = INS.VERIFY
 INS_CHANGE_REFERENCE_DATA = INS.CHANGE_REFERENCE_DATA
 INS_READ_BINARY = INS.READ_BINARY
 INS_READ_RECORD = INS.READ_RECORD
 INS_JICSAP_CHANGE_KEY = Change.JICSAP_CHANGE_KEY.ins
-
-#: Length of the 共通カードAP record EF 0001: 01 1C + 15 + 5 + 8 (myna-card, myna-rs).
-CARD_RECORD_LEN = 2 + 15 + 5 + 8

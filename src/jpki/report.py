@@ -50,14 +50,14 @@ from .profile import Pin
 from .schema import document
 
 #: The commands of :func:`probe`, as sent.
-SELECT_JPKI = bytes.fromhex("00A4040C0A") + profile.JPKI.aid
+SELECT_JPKI = bytes(profile.select_app(profile.JPKI.aid))
 QUERY_SHORT = bytes([0x00, 0x20, 0x00, profile.AUTH_KEY.sfi_p2])
-SELECT_AUTH_PIN = bytes.fromhex("00A4020C020018")
+SELECT_AUTH_PIN = bytes(profile.select_ef(profile.AUTH_KEY.fid))
 QUERY = bytes.fromhex("00200080")
 READ_SFI = bytes([0x00, 0xB0, 0x80 | profile.AUTH_CERT.fid, 0x00, 0x04])
-SELECT_AUTH_CERT = bytes.fromhex("00A4020C02") + profile.AUTH_CERT.fid.to_bytes(2, "big")
+SELECT_AUTH_CERT = bytes(profile.select_ef(profile.AUTH_CERT.fid))
 READ_HEADER = bytes.fromhex("00B0000004")
-SELECT_ISD = bytes.fromhex("00A4040C07") + profile.ISD.aid
+SELECT_ISD = bytes(profile.select_app(profile.ISD.aid))
 #: Most GET RESPONSE rounds followed for one command.
 MAX_ROUNDS = 64
 
@@ -303,7 +303,7 @@ def _events(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> Jpk
     proof_file = profile.PROOF_FILES[pin.id]
     send = _Sender(card)
     transport = card.transport
-    select_own = bytes.fromhex("00A4040C") + bytes([len(key.app.aid)]) + key.app.aid
+    select_own = bytes(profile.select_app(key.app.aid))
     events: dict[str, Callable[[], str | None]] = {
         "reselect": lambda: _select(card, send, select_own),
         "warm-reset": lambda: _reset(card, send, transport.warm_reset, result, "warm-reset"),

@@ -20,7 +20,7 @@ def send(card: VirtualCard, command: CommandAPDU) -> ResponseAPDU:
 def read(card: VirtualCard, f: profile.DataFile, select_app: bool = True) -> int:
     """SELECT (the application too, unless told not to: that clears what was verified)."""
     if select_app:
-        send(card, CommandAPDU(0x00, profile.INS_SELECT, 0x04, 0x0C, f.app.aid))
+        send(card, profile.select_app(f.app.aid))
     assert send(card, CommandAPDU(0x00, 0xA4, 0x02, 0x0C, f.fid.to_bytes(2, "big"))).ok
     ins = profile.INS_READ_RECORD if f.record else profile.INS_READ_BINARY
     p1, p2 = (1, 0x04) if f.record else (0, 0)
@@ -35,7 +35,7 @@ def test_a_guarded_file_opens_with_each_of_its_keys(f: profile.DataFile, key_id:
     assert read(card, f) == SW.SECURITY_STATUS_NOT_SATISFIED
     key = profile.KEYS_BY_ID[key_id]
     value = state.pins[key_id].value.encode()
-    send(card, CommandAPDU(0x00, profile.INS_SELECT, 0x04, 0x0C, f.app.aid))
+    send(card, profile.select_app(f.app.aid))
     send(card, CommandAPDU(0x00, 0xA4, 0x02, 0x0C, key.fid.to_bytes(2, "big")))
     assert send(card, CommandAPDU(0x00, profile.INS_VERIFY, 0x00, 0x80, value)).ok
     assert read(card, f, select_app=False) == SW.OK

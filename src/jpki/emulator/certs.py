@@ -7,11 +7,10 @@ string>`` without a name; its notAfter is 14:59:59Z (23:59:59 JST) on the holder
 certificate carries name, sex, birth date and address in subjectAltName otherName
 entries under ``1.2.392.200149.8.5.5.1``-``.6``.
 
-Mapping of those OIDs (a public program that read a JPKI test card; one of two other
-public programs agrees on .5/.6, the other swaps them): .1 name, .2 name substitute
-flags (one ``0``/``1`` per character), .3 sex (JIS X 0303 digit), .4 birth date
-``EYYYYMMDD`` (era digit 1-5 then the Gregorian date), .5 address, .6 address
-substitute flags; the card wrote them in the order 1, 4, 3, 5, 2, 6; UTF8String.
+Those OIDs and the eras of the birth date are the card's facts in
+:data:`jpki.certfacts.HOLDER_OIDS` and :data:`jpki.certfacts.ERAS`: .2 and .6 hold one
+``0``/``1`` substitute flag per character, .3 a JIS X 0303 digit, .4 ``EYYYYMMDD``;
+a test card wrote them in the order 1, 4, 3, 5, 2, 6 (a public program that read it).
 
 Emulator only: the roots are ``C=JP, O=JPKI-EMULATOR, OU=...`` and valid
 2023-07-16 to 2033-07-15 (the dates of the J-LIS generation-3 roots); the sign
@@ -50,6 +49,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from .. import certfacts
+
 if TYPE_CHECKING:
     from .state import CardState
 
@@ -69,25 +70,10 @@ ISSUE_TIME = dt.time(1, 0, 0, tzinfo=dt.UTC)
 #: Certificate validity in birthdays (seeds: the 5th birthday after issue).
 CERT_BIRTHDAYS = 5
 
-#: Certificate policy of the real auth certificate in ``shared/realdata``.
-AUTH_POLICY = ObjectIdentifier("1.2.392.200149.8.5.1.3.30")
+AUTH_POLICY = ObjectIdentifier(certfacts.AUTH_POLICY_OID)
 
-#: subjectAltName otherName OIDs of the sign certificate.
-OID_NAME = ObjectIdentifier("1.2.392.200149.8.5.5.1")
-OID_NAME_SUBSTITUTES = ObjectIdentifier("1.2.392.200149.8.5.5.2")
-OID_SEX = ObjectIdentifier("1.2.392.200149.8.5.5.3")
-OID_BIRTH_DATE = ObjectIdentifier("1.2.392.200149.8.5.5.4")
-OID_ADDRESS = ObjectIdentifier("1.2.392.200149.8.5.5.5")
-OID_ADDRESS_SUBSTITUTES = ObjectIdentifier("1.2.392.200149.8.5.5.6")
-
-#: First day of each era and its digit in ``EYYYYMMDD`` (明治 1 ... 令和 5).
-_ERAS = (
-    (dt.date(2019, 5, 1), 5),
-    (dt.date(1989, 1, 8), 4),
-    (dt.date(1926, 12, 25), 3),
-    (dt.date(1912, 7, 30), 2),
-    (dt.date(1868, 1, 25), 1),
-)
+#: The sign certificate's subjectAltName otherName OIDs, by the holder fact each holds.
+OID = {fact: ObjectIdentifier(oid) for oid, fact in certfacts.HOLDER_OIDS.items()}
 
 
 # -- dates ----------------------------------------------------------------------
@@ -119,8 +105,8 @@ def cert_not_before(issued: dt.date) -> dt.datetime:
 
 def era_birth_date(birth: dt.date) -> str:
     """``EYYYYMMDD``: the era digit, then the Gregorian date (``0`` before 明治)."""
-    digit = next((d for start, d in _ERAS if birth >= start), 0)
-    return f"{digit}{birth:%Y%m%d}"
+    latest = [era.digit for era in certfacts.ERAS if birth >= era.first_day]
+    return f"{latest[-1] if latest else 0}{birth:%Y%m%d}"
 
 
 # -- keys -----------------------------------------------------------------------
@@ -324,12 +310,12 @@ def _auth_cert(s: CertSubject) -> bytes:
 def holder_attributes(s: CertSubject) -> list[tuple[ObjectIdentifier, str]]:
     """The sign certificate's otherName entries, in the order a test card wrote them."""
     return [
-        (OID_NAME, s.name),
-        (OID_BIRTH_DATE, era_birth_date(s.birth_date)),
-        (OID_SEX, s.sex),
-        (OID_ADDRESS, s.address),
-        (OID_NAME_SUBSTITUTES, "0" * len(s.name)),
-        (OID_ADDRESS_SUBSTITUTES, "0" * len(s.address)),
+        (OID["name"], s.name),
+        (OID["birth_date"], era_birth_date(s.birth_date)),
+        (OID["sex"], s.sex),
+        (OID["address"], s.address),
+        (OID["name_flags"], "0" * len(s.name)),
+        (OID["address_flags"], "0" * len(s.address)),
     ]
 
 

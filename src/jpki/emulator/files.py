@@ -40,8 +40,6 @@ TOKEN_EF_SIZE = 64
 CERT_FLAGS_NO_SIGN = bytes([0x00, profile.CERT_FLAG_PRESENT, 0x00])
 CERT_FLAGS_BOTH = bytes([profile.CERT_FLAG_PRESENT, profile.CERT_FLAG_PRESENT, 0x00])
 
-#: First byte of the 共通カードAP record (then its length, ``1C``).
-CARD_RECORD_TAG = 0x01
 #: Tags of the 券面事項入力補助AP files (jsapdu).
 MY_NUMBER_TAG = b"\xff\x10"
 ATTRIBUTES_TAG = b"\xff\x20"
@@ -89,7 +87,7 @@ def token_ef(token: profile.Token) -> bytes:
 def card_record(state: CardState) -> bytes:
     """The 共通カードAP record: serial, municipality, card expiry."""
     body = (state.serial + state.municipality + f"{state.card_expiry:%Y%m%d}").encode("ascii")
-    return bytes([CARD_RECORD_TAG, profile.CARD_RECORD_LEN - 2]) + body
+    return bytes([profile.CARD_RECORD_TAG, profile.CARD_RECORD_LEN - 2]) + body
 
 
 def attributes_ef(state: CardState) -> bytes:

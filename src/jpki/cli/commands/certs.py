@@ -17,7 +17,7 @@ import click
 
 from apdu import outfile
 
-from ... import profile
+from ... import certfacts, profile
 from ...card import MyNumberCard
 from ...cardcerts import KINDS, CardCertificate, hide_localities, read_certificate, read_chain
 from ...certificate import SEXES, CertificateInfo
@@ -183,7 +183,7 @@ def show_lines(
 
 
 #: The era of a birth date (:attr:`jpki.certificate.PersonalFields.era`), as written.
-ERA_NAMES = {"meiji": "明治", "taisho": "大正", "showa": "昭和", "heisei": "平成", "reiwa": "令和"}
+ERA_NAMES = {era.name: era.name_ja for era in certfacts.ERAS}
 
 
 def subject_text(cert: CardCertificate, show_personal: bool) -> str:
