@@ -20,6 +20,7 @@ from apdu import (
     FunctionTransport,
     NoCardError,
     NoReaderError,
+    ReaderBusyError,
 )
 from jpki import connect
 from jpki.emulator import CardState, EmulatorTransport, VirtualCard
@@ -368,3 +369,108 @@ def test_only_a_missing_2_speaks_of_the_face_authentication_card(pin: str, face:
     exc = PinAbsentError(pin, "no-reference-data", 0x6A88)
     assert ("顔認証マイナンバーカード" in said(exc, "en")) is face
     assert ("顔認証マイナンバーカード" in said(exc, "ja")) is face
+
+
+# -- doctor's diagnosis, link by link (jpki.diagnosis) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("readers", "reader", "found"),
+    [
+        ({}, None, [("service", "ok", ()), ("reader", "fail", ())]),
+        (
+            {"A": None},
+            None,
+            [("service", "ok", ()), ("reader", "ok", ("A",)), ("card", "fail", ())],
+        ),
+        (
+            {"A": OTHER, "B": None},
+            None,
+            [
+                ("service", "ok", ()),
+                ("reader", "ok", ("A", "B")),
+                ("card", "ok", ("A",)),
+                ("jpki", "fail", ()),
+            ],
+        ),
+        (
+            {"A": BROKEN, "B": MY_NUMBER},
+            None,
+            [
+                ("service", "ok", ()),
+                ("reader", "ok", ("A", "B")),
+                ("card", "ok", ("A", "B")),
+                ("jpki", "card-error", ("A",)),  # a card that does not answer is named
+            ],
+        ),
+        (
+            {"A": MY_NUMBER, "B": MY_NUMBER},
+            None,
+            [
+                ("service", "ok", ()),
+                ("reader", "ok", ("A", "B")),
+                ("card", "ok", ("A", "B")),
+                ("jpki", "several", ("A", "B")),
+            ],
+        ),
+        (
+            {"A": MY_NUMBER, "B": MY_NUMBER},
+            "B",
+            [
+                ("service", "ok", ()),
+                ("reader", "ok", ("A", "B")),
+                ("card", "ok", ("B",)),
+                ("jpki", "ok", ("B",)),
+            ],
+        ),
+        (
+            {"A": MY_NUMBER, "B": None},
+            "B",
+            [("service", "ok", ()), ("reader", "ok", ("A", "B")), ("card", "fail", ())],
+        ),
+    ],
+)
+def test_the_diagnosis_stops_at_the_first_missing_link(
+    monkeypatch: pytest.MonkeyPatch,
+    readers: dict[str, str | None],
+    reader: str | None,
+    found: list[tuple[str, str, tuple[str, ...]]],
+) -> None:
+    from jpki.diagnosis import diagnose
+
+    Pcsc(monkeypatch, readers)
+    checks = diagnose(reader, timeout=3).checks
+    assert [(c.link.value, c.code, c.readers) for c in checks] == found
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (lambda: ReaderBusyError("taken"), "busy"),
+        (lambda: CardRemovedError("gone"), "card-error"),
+    ],
+)
+def test_a_card_that_cannot_be_probed_is_named(
+    monkeypatch: pytest.MonkeyPatch, error: Any, code: str
+) -> None:
+    from apdu import pcsctransport
+    from jpki.diagnosis import diagnose
+
+    Pcsc(monkeypatch, {"A": MY_NUMBER})
+
+    def failing(name: str, **_: Any) -> BaseTransport:
+        raise error()
+
+    monkeypatch.setattr(pcsctransport, "PcscTransport", failing)
+    last = diagnose().checks[-1]
+    assert (last.link.value, last.code, last.readers) == ("jpki", code, ("A",))
+    assert (last.detail != "") is (code == "card-error")
+
+
+def test_a_reader_named_that_is_not_there_is_a_jpki_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jpki.diagnosis import diagnose
+    from jpki.errors import NoReaderError
+
+    Pcsc(monkeypatch, {"A": MY_NUMBER})
+    with pytest.raises(NoReaderError):
+        diagnose("nowhere")
