@@ -9,15 +9,14 @@ state through a warm reset (printed), and whether jpkitool's ending clears it.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
 
 import jpki
+from conftest import pin_to_risk
 from jpki import profile
 from jpki.card import CardLeft
-from jpki.retries import read_retries
 
 
 class Other:
@@ -62,13 +61,7 @@ class Other:
 
 @pytest.mark.parametrize("kind", ["sign", "cardinfo"])
 def test_the_other_program_finds_the_key_closed(hw_reader: str, kind: str) -> None:
-    value = os.environ.get(f"JPKITOOL_HW_PIN_{kind.upper()}")
-    if not value:
-        pytest.skip(f"set JPKITOOL_HW_PIN_{kind.upper()} to check the ending on a real card")
-    pin = profile.PINS_BY_ID[kind]
-    with jpki.open_card(hw_reader) as card:
-        if read_retries(card).pin(kind).remaining != pin.max_tries:
-            pytest.skip(f"{kind}: counter not full; not risking a try")
+    value = pin_to_risk(hw_reader, kind, "check the ending on a real card")
     other = Other(hw_reader)
     try:
         assert other.reads(profile.PROOF_FILES[kind]) == b"\x69\x82"

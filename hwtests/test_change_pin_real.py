@@ -13,12 +13,12 @@ card, so giving ``JPKITOOL_HW_PIN_JUKI`` is asking to try it.
 
 from __future__ import annotations
 
-import os
 import secrets
 
 import pytest
 
 import jpki
+from conftest import pin_to_risk
 from jpki import profile
 from jpki.pinpolicy import check_new_pin
 from jpki.retries import read_retries
@@ -39,14 +39,8 @@ def temporary_value(pin: profile.Pin) -> str:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_change_and_change_back(hw_reader: str, kind: str) -> None:
-    current = os.environ.get(f"JPKITOOL_HW_PIN_{kind.upper()}")
-    if not current:
-        pytest.skip(f"set JPKITOOL_HW_PIN_{kind.upper()} to change this PIN on a real card")
+    current = pin_to_risk(hw_reader, kind, "change this PIN on a real card")
     pin = profile.PINS_BY_ID[kind]
-    with jpki.open_card(hw_reader) as card:
-        before = read_retries(card).pin(kind)
-    if before.remaining != pin.max_tries:
-        pytest.skip(f"{kind}: counter not full ({before.remaining}); not risking a try")
     temp = temporary_value(pin)
     experimental = pin.experimental_change
     with jpki.open_card(hw_reader) as card:
