@@ -30,19 +30,12 @@ from .pcsc import (
     is_code,
     unsigned,
 )
-from .transport import BaseTransport, check_timeout
+from .transport import DEFAULT_TIMEOUT, BaseTransport, check_timeout
 
 # isort: split
 # After apdu.pcsc, which raises PcscLibraryError when pyscard cannot be loaded.
 from smartcard import scard as sc
 
-#: Seconds one call on a card connection (an exchange, a transaction, a reset) may
-#: take before it is given up. pcsc-lite's client waits for pcscd without a limit,
-#: and so does vpcd for its card (seen with pcsc-lite 1.9.9, vsmartcard-vpcd 3.3: a
-#: card that answers after 100 s makes SCardTransmit return after 100 s); a reader
-#: driver's own limit (CCID: the card's waiting time) may come first. The commands
-#: of this tool take well under a second on a card.
-DEFAULT_TIMEOUT = 20.0
 #: How long :meth:`PcscTransport.close` waits for a call still under way.
 _CLOSE_GRACE = 2.0
 

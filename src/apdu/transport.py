@@ -189,6 +189,13 @@ class ApduChannel:
 #: The seconds a transport may be given for one call (``timeout`` of a PC/SC
 #: connection): below 0.1 no card answers, above an hour is a mistake.
 MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 3600.0
+#: Seconds one call on a card connection (an exchange, a transaction, a reset) may
+#: take before it is given up. pcsc-lite's client waits for pcscd without a limit,
+#: and so does vpcd for its card (seen with pcsc-lite 1.9.9, vsmartcard-vpcd 3.3: a
+#: card that answers after 100 s makes SCardTransmit return after 100 s); a reader
+#: driver's own limit (CCID: the card's waiting time) may come first. The commands
+#: of this tool take well under a second on a card.
+DEFAULT_TIMEOUT = 20.0
 
 
 def finite_number(value: object) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from apdu import BaseTransport, NoCardError, NoReaderError, TransportError
-from apdu.transport import valid_timeout
+from apdu.transport import DEFAULT_TIMEOUT, valid_timeout
 
 from .card import MyNumberCard
 from .errors import AmbiguousCardError
@@ -28,9 +28,6 @@ if TYPE_CHECKING:
 # ``apdu.pcsc`` and ``apdu.pcsctransport`` are imported where they are used: importing
 # them loads pyscard and libpcsclite, which raises PcscLibraryError on a machine
 # without them.
-
-#: Seconds one PC/SC call may take when ``JPKITOOL_CARD_TIMEOUT`` does not say.
-DEFAULT_TIMEOUT = 20.0
 
 
 def card_timeout() -> float:

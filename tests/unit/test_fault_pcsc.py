@@ -241,7 +241,7 @@ def test_the_timeout_setting(
     else:
         monkeypatch.setenv("JPKITOOL_CARD_TIMEOUT", value)
     assert connect.card_timeout() == seconds
-    assert connect.DEFAULT_TIMEOUT == pcsctransport.DEFAULT_TIMEOUT == 20.0
+    assert connect.DEFAULT_TIMEOUT == pcsctransport.DEFAULT_TIMEOUT == 20.0  # the one value
 
 
 def test_a_worker_left_behind_takes_no_more_calls() -> None:
