@@ -26,7 +26,7 @@ def peer_style(card: MyNumberCard) -> int:
     """SELECT AP + SELECT EF + VERIFY for each key, as the best-known peers do."""
     start = card.apdu_count
     for pin in profile.PINS:
-        for key in pin.keys:
+        for key in pin.slots:
             card.forget_selection()
             card.select_app(key.app)
             card.select_ef(key.fid)

@@ -39,7 +39,7 @@ from .errors import CardError, NotMyNumberCardError, PermitError, jpki_errors
 from .keyformats import Change
 from .keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
 from .permit import PinGuard, SpendPermit, refuse
-from .profile import Application, DataFile, Key, Token
+from .profile import Application, DataFile, PinSlot, Token
 
 __all__ = [
     "CardLeft",
@@ -174,7 +174,7 @@ class MyNumberCard(EfReader):
 
     # -- keys -----------------------------------------------------------------
 
-    def query_key(self, key: Key) -> KeyStatus:
+    def query_key(self, key: PinSlot) -> KeyStatus:
         """The key's remaining tries via VERIFY without data: never spends a try.
 
         Sends ``00 20 00 (80|FID)`` first, a form one source uses (myna-card, in unit
@@ -236,7 +236,7 @@ class MyNumberCard(EfReader):
         self._permits.append(permit)
         return permit
 
-    def _select_key(self, key: Key) -> None:
+    def _select_key(self, key: PinSlot) -> None:
         """SELECT the key's application (unless selected) and its EF, as all sources do
         before a VERIFY with data."""
         resp = self.select_app(key.app)
@@ -290,7 +290,7 @@ class MyNumberCard(EfReader):
 
     # -- leaving the card unverified --------------------------------------------
 
-    def leave_unverified(self, keys: Iterable[Key]) -> CardLeft:
+    def leave_unverified(self, keys: Iterable[PinSlot]) -> CardLeft:
         """End a command that sent a VERIFY with data for ``keys``, inside the same
         transaction (docs/card.md §4b): (a) select an application other than theirs
         (the ISD, else another of the card's; myna-sign), (b) cycle the card's power
@@ -306,7 +306,7 @@ class MyNumberCard(EfReader):
         """
         keys = tuple(keys)
         apps = {k.app for k in keys}
-        pins = {profile.PIN_OF_KEY[k.id].id for k in keys if k.id in profile.PIN_OF_KEY}
+        pins = {profile.PIN_OF_SLOT[k.id].id for k in keys if k.id in profile.PIN_OF_SLOT}
         left = _done(lambda: self._leave_applications(apps))
         cycled = _done(self.transport.power_cycle)
         self.forget_selection()

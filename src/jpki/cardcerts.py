@@ -168,7 +168,7 @@ def read_certificate(
         raise  # a fault: the transport removes the card's power at the end
     except Exception as exc:  # a wrong ①, a file that cannot be read: ① was sent
         if card.permits_issued > permits:
-            left = card.leave_unverified([profile.SIGN_KEY])
+            left = card.leave_unverified([profile.SIGN_SLOT])
             if isinstance(exc, JpkiError) and isinstance(exc.result, PinCommandResult):
                 exc.result = dataclasses.replace(
                     exc.result, card_left=left, left_steps=card.left_steps
@@ -181,7 +181,7 @@ def read_certificate(
 
 def _left(card: MyNumberCard, verified: PinCommandResult) -> PinCommandResult:
     """``verified`` once the card was left unverified (the sign key's ending)."""
-    card_left = card.leave_unverified([profile.SIGN_KEY])
+    card_left = card.leave_unverified([profile.SIGN_SLOT])
     return dataclasses.replace(verified, card_left=card_left, left_steps=card.left_steps)
 
 

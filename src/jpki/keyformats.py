@@ -3,7 +3,7 @@ how a key's value is changed.
 
 :class:`PinFormat` and the formats (① 's password, the digit PINs, the 照合番号) say
 what a value must look like, checked before any byte reaches the card; :class:`Change`
-is the command that changes a key's value after VERIFY. Each :class:`jpki.profile.Key`
+is the command that changes a key's value after VERIFY. Each :class:`jpki.profile.PinSlot`
 of the table names one of each; sources as in ``docs/card.md``.
 """
 

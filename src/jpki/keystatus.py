@@ -15,7 +15,7 @@ from typing import Any
 
 from apdu import SW, ResponseAPDU
 
-from .profile import Key
+from .profile import PinSlot
 
 
 class KeyState(StrEnum):
@@ -31,7 +31,7 @@ class KeyState(StrEnum):
 class KeyStatus:
     """A key's counter as the card reported it, without spending a try."""
 
-    key: Key
+    key: PinSlot
     sw: int
     remaining: int | None
     state: KeyState
@@ -68,7 +68,7 @@ class KeyStatus:
         }
 
 
-def interpret_query(key: Key, resp: ResponseAPDU) -> KeyStatus:
+def interpret_query(key: PinSlot, resp: ResponseAPDU) -> KeyStatus:
     """Turn the answer to ``VERIFY`` without data into a :class:`KeyStatus` (docs/card.md §5)."""
     sw = resp.sw
     left = resp.retries_left

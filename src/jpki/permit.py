@@ -34,7 +34,7 @@ from apdu.redact import hidden_span
 from . import profile
 from .errors import JpkiError, PermitError, PinAbsentError, PinLockedError, SpendRefusedError
 from .keystatus import KeyState, KeyStatus
-from .profile import Key
+from .profile import PinSlot
 
 
 class Refusal(StrEnum):
@@ -83,7 +83,7 @@ def refuse(status: KeyStatus, force: bool = False, accept_unknown_count: bool = 
 def refusal_error(status: KeyStatus, why: Refusal | None) -> JpkiError | None:
     """The typed error a refusal is reported with, naming the PIN the key belongs to."""
     key = status.key
-    pin_id = profile.PIN_OF_KEY[key.id].id if key.id in profile.PIN_OF_KEY else key.id
+    pin_id = profile.PIN_OF_SLOT[key.id].id if key.id in profile.PIN_OF_SLOT else key.id
     if why is None:
         return None
     if why is Refusal.LOCKED:
@@ -98,7 +98,7 @@ def refusal_error(status: KeyStatus, why: Refusal | None) -> JpkiError | None:
 class SpendPermit:
     """Leave to spend at most one try of ``key`` (see the module docstring)."""
 
-    key: Key
+    key: PinSlot
     #: The counter read, without spending a try, that the permit was granted on.
     before: KeyStatus
     verifies_left: int = 1

@@ -45,7 +45,7 @@ from .keystatus import KeyStatus, interpret_query
 from .permit import refuse
 from .pinplan import PinPlan, PinValue, plan_change, plan_verify
 from .pinresult import KeyResult, Outcome, PinCommandResult, PinResult
-from .profile import Key, Pin, Token
+from .profile import Pin, PinSlot, Token
 
 # -- reading the counters (no try spent) ---------------------------------------------
 
@@ -67,7 +67,7 @@ class Counters:
 
 
 def read_counters(
-    card: MyNumberCard, pins: Sequence[Pin], keys: Mapping[str, tuple[Key, ...]] | None = None
+    card: MyNumberCard, pins: Sequence[Pin], keys: Mapping[str, tuple[PinSlot, ...]] | None = None
 ) -> Counters:
     """Check the token and ① 's certificate, then read each key's counter (no try spent)."""
     card.require_jpki()
@@ -78,7 +78,7 @@ def read_counters(
         raise PinAbsentError(pins[0].id, "juki-card")
     if profile.SIGN in pins and card.sign_certificate_present() is False:
         raise PinAbsentError(profile.SIGN.id, "no-sign-certificate")
-    chosen = keys if keys is not None else {p.id: p.keys for p in pins}
+    chosen = keys if keys is not None else {p.id: p.slots for p in pins}
     statuses = {p.id: tuple(card.query_key(k) for k in chosen[p.id]) for p in pins}
     return Counters(card.transport.name, token, statuses)
 
@@ -86,7 +86,7 @@ def read_counters(
 # -- spending ------------------------------------------------------------------------
 
 
-def attempt_error(pin: Pin, key: Key, sw: int) -> JpkiError:
+def attempt_error(pin: Pin, key: PinSlot, sw: int) -> JpkiError:
     """The error for a VERIFY with data that the card did not accept."""
     left = sw & 0x0F if sw & 0xFFF0 == SW.VERIFY_FAILED else None
     if left == 0 or sw in (SW.AUTH_METHOD_BLOCKED, SW.REFERENCE_DATA_NOT_USABLE):

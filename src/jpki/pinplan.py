@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import profile
 from .errors import PinFormatError, PinRequestError, WeakPinError
 from .pinpolicy import check_new_pin
-from .profile import Key, Pin
+from .profile import Pin, PinSlot
 from .retries import named_pins
 
 
@@ -27,20 +27,22 @@ def resolve_pins(kinds: Iterable[str | Pin]) -> tuple[Pin, ...]:
     return named_pins(list(kinds), among=profile.USER_PINS)
 
 
-def resolve_keys(pins: Sequence[Pin], key_ids: Sequence[str] | None) -> dict[str, tuple[Key, ...]]:
+def resolve_keys(
+    pins: Sequence[Pin], key_ids: Sequence[str] | None
+) -> dict[str, tuple[PinSlot, ...]]:
     """The keys to act on per PIN: all of them, or for ③ alone the ones ``key_ids`` name."""
     if not key_ids:
-        return {p.id: p.keys for p in pins}
+        return {p.id: p.slots for p in pins}
     if [p.id for p in pins] != [profile.JUKI_PIN.id]:
         raise PinRequestError("key-needs-juki")
-    by_id = {k.id: k for k in profile.JUKI_PIN.keys}
+    by_id = {k.id: k for k in profile.JUKI_PIN.slots}
     unknown = [k for k in key_ids if k not in by_id]
     if unknown:
         raise PinRequestError("unknown-key", unknown[0])
-    return {profile.JUKI_PIN.id: tuple(k for k in profile.JUKI_PIN.keys if k.id in key_ids)}
+    return {profile.JUKI_PIN.id: tuple(k for k in profile.JUKI_PIN.slots if k.id in key_ids)}
 
 
-def check_experimental(keys: Mapping[str, tuple[Key, ...]], experimental: bool) -> None:
+def check_experimental(keys: Mapping[str, tuple[PinSlot, ...]], experimental: bool) -> None:
     """Refuse a change by a command that rests on one public source never seen run on a
     card (:attr:`jpki.keyformats.Change.experimental`: ③'s JICSAP CHANGE KEY) unless
     ``experimental``: :class:`PinRequestError` ``experimental``, before the card."""
@@ -116,7 +118,7 @@ class PinPlan:
 
     operation: str  # "change" or "verify"
     pins: tuple[Pin, ...]
-    keys: dict[str, tuple[Key, ...]]
+    keys: dict[str, tuple[PinSlot, ...]]
     currents: dict[str, bytes] = field(repr=False)
     new: bytes | None = field(default=None, repr=False)
     warnings: tuple[str, ...] = ()

@@ -15,7 +15,7 @@ from typing import Any
 
 from .card import CardLeft
 from .keystatus import KeyStatus
-from .profile import Key, Pin, Token
+from .profile import Pin, PinSlot, Token
 from .retries import brief_count
 from .schema import document
 
@@ -41,7 +41,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class KeyResult:
-    key: Key
+    key: PinSlot
     #: The counter read before, without spending a try.
     before: KeyStatus
     outcome: Outcome

@@ -3,7 +3,7 @@
 Every command and the virtual card read from here; no AID or file id appears
 elsewhere. The table is the card's facts, with two siblings: :mod:`jpki.keyformats`
 holds the formats its keys' values take and the commands that change them, which
-each :class:`Key` here names; :mod:`jpki.certfacts` what the certificates say beyond
+each :class:`PinSlot` here names; :mod:`jpki.certfacts` what the certificates say beyond
 X.509 (the holder OIDs, the eras of a birth date). How the 共通カードAP record is laid
 out and how an application or a file is selected are here too. Sources are named as
 in ``docs/card.md``: facts seen in one source only (myna-card) are likely, not certain.
@@ -243,7 +243,7 @@ def token_from_label(raw: bytes) -> Token:
 
 
 @dataclass(frozen=True)
-class Key:
+class PinSlot:
     """One key (a PIN EF) on the card, with its own retry counter."""
 
     id: str
@@ -260,93 +260,103 @@ class Key:
         return 0x80 | self.fid
 
 
-SIGN_KEY = Key("sign", JPKI, 0x001B, 5, SIGN_PASSWORD, Change.CHANGE_REFERENCE_DATA, "all")
-AUTH_KEY = Key("auth", JPKI, 0x0018, 3, DIGITS4, Change.CHANGE_REFERENCE_DATA, "all")
-JUKI_KEY = Key("juki", JUKI, 0x001C, 3, DIGITS4, Change.JICSAP_CHANGE_KEY, "myna-card")
-COMMON_KEY = Key("juki-common", COMMON, 0x001C, 3, DIGITS4, Change.JICSAP_CHANGE_KEY, "myna-card")
-CARDINFO_KEY = Key("cardinfo", CARDINFO, 0x0011, 3, DIGITS4, Change.CHANGE_REFERENCE_DATA, "all")
+SIGN_SLOT = PinSlot("sign", JPKI, 0x001B, 5, SIGN_PASSWORD, Change.CHANGE_REFERENCE_DATA, "all")
+AUTH_SLOT = PinSlot("auth", JPKI, 0x0018, 3, DIGITS4, Change.CHANGE_REFERENCE_DATA, "all")
+JUKI_SLOT = PinSlot("juki", JUKI, 0x001C, 3, DIGITS4, Change.JICSAP_CHANGE_KEY, "myna-card")
+COMMON_SLOT = PinSlot(
+    "juki-common", COMMON, 0x001C, 3, DIGITS4, Change.JICSAP_CHANGE_KEY, "myna-card"
+)
+CARDINFO_SLOT = PinSlot(
+    "cardinfo", CARDINFO, 0x0011, 3, DIGITS4, Change.CHANGE_REFERENCE_DATA, "all"
+)
 #: Max tries of the 照合番号 keys: B is 10 per myna-card; A is published nowhere.
-CARDINFO_A_KEY = Key("cardinfo-a", CARDINFO, 0x0014, None, DIGITS12, Change.NONE, "myna-card")
-CARDINFO_B_KEY = Key("cardinfo-b", CARDINFO, 0x0015, 10, DIGITS14, Change.NONE, "myna-card")
+CARDINFO_A_SLOT = PinSlot("cardinfo-a", CARDINFO, 0x0014, None, DIGITS12, Change.NONE, "myna-card")
+CARDINFO_B_SLOT = PinSlot("cardinfo-b", CARDINFO, 0x0015, 10, DIGITS14, Change.NONE, "myna-card")
 #: Blocked (63C0) on every card myna-card examined; purpose unknown. Not shown to users.
-CARDINFO_BLOCKED_KEY = Key(
+CARDINFO_BLOCKED_SLOT = PinSlot(
     "cardinfo-0012", CARDINFO, 0x0012, None, DIGITS4, Change.NONE, "myna-card"
 )
 #: The surface AP numbers A and B the other way round from the text AP (all sources agree).
-SURFACE_A_KEY = Key("surface-a", SURFACE, 0x0013, None, DIGITS12, Change.NONE, "myna-rs, myna-card")
-SURFACE_B_KEY = Key("surface-b", SURFACE, 0x0012, None, DIGITS14, Change.NONE, "myna-rs, myna-card")
-SURFACE_BIRTH_KEY = Key("surface-birth", SURFACE, 0x0011, None, DIGITS6, Change.NONE, "myna-card")
-
-KEYS: tuple[Key, ...] = (
-    SIGN_KEY,
-    AUTH_KEY,
-    JUKI_KEY,
-    COMMON_KEY,
-    CARDINFO_KEY,
-    CARDINFO_A_KEY,
-    CARDINFO_B_KEY,
-    CARDINFO_BLOCKED_KEY,
-    SURFACE_A_KEY,
-    SURFACE_B_KEY,
-    SURFACE_BIRTH_KEY,
+SURFACE_A_SLOT = PinSlot(
+    "surface-a", SURFACE, 0x0013, None, DIGITS12, Change.NONE, "myna-rs, myna-card"
 )
-KEYS_BY_ID = {k.id: k for k in KEYS}
+SURFACE_B_SLOT = PinSlot(
+    "surface-b", SURFACE, 0x0012, None, DIGITS14, Change.NONE, "myna-rs, myna-card"
+)
+SURFACE_BIRTH_SLOT = PinSlot(
+    "surface-birth", SURFACE, 0x0011, None, DIGITS6, Change.NONE, "myna-card"
+)
+
+PIN_SLOTS: tuple[PinSlot, ...] = (
+    SIGN_SLOT,
+    AUTH_SLOT,
+    JUKI_SLOT,
+    COMMON_SLOT,
+    CARDINFO_SLOT,
+    CARDINFO_A_SLOT,
+    CARDINFO_B_SLOT,
+    CARDINFO_BLOCKED_SLOT,
+    SURFACE_A_SLOT,
+    SURFACE_B_SLOT,
+    SURFACE_BIRTH_SLOT,
+)
+SLOTS_BY_ID = {k.id: k for k in PIN_SLOTS}
 
 
 @dataclass(frozen=True)
 class Pin:
-    """A PIN as users know it: ①-④ and the 照合番号. ③ is two keys."""
+    """A PIN as users know it: ①-④ and the 照合番号. ③ is two slots."""
 
     id: str
     no: int | None
-    keys: tuple[Key, ...]
+    slots: tuple[PinSlot, ...]
     name_ja: str
     name_en: str
 
     @property
     def max_tries(self) -> int | None:
-        return self.keys[0].max_tries
+        return self.slots[0].max_tries
 
     @property
     def format(self) -> PinFormat:
-        return self.keys[0].format
+        return self.slots[0].format
 
     @property
     def experimental_change(self) -> bool:
         """Changing it needs ``experimental`` (:attr:`Change.experimental`: ③)."""
-        return any(k.change.experimental for k in self.keys)
+        return any(k.change.experimental for k in self.slots)
 
 
-SIGN = Pin("sign", 1, (SIGN_KEY,), "署名用電子証明書の暗証番号", "signature PIN")
-AUTH = Pin("auth", 2, (AUTH_KEY,), "利用者証明用電子証明書の暗証番号", "user-authentication PIN")
+SIGN = Pin("sign", 1, (SIGN_SLOT,), "署名用電子証明書の暗証番号", "signature PIN")
+AUTH = Pin("auth", 2, (AUTH_SLOT,), "利用者証明用電子証明書の暗証番号", "user-authentication PIN")
 #: ③'s keys in the order they are queried, verified and changed: the 共通カードAP's first,
 #: the one more sources know (its record is read by myna-card and myna-rs), then the
 #: 住基AP's (myna-card only); the first wrong value stops before the second key.
 JUKI_PIN = Pin(
-    "juki", 3, (COMMON_KEY, JUKI_KEY), "住民基本台帳用の暗証番号", "resident-registry PIN"
+    "juki", 3, (COMMON_SLOT, JUKI_SLOT), "住民基本台帳用の暗証番号", "resident-registry PIN"
 )
 CARDINFO_PIN = Pin(
-    "cardinfo", 4, (CARDINFO_KEY,), "券面事項入力補助用の暗証番号", "card-info input-support PIN"
+    "cardinfo", 4, (CARDINFO_SLOT,), "券面事項入力補助用の暗証番号", "card-info input-support PIN"
 )
 CARDINFO_A = Pin(
     "cardinfo-a",
     None,
-    (CARDINFO_A_KEY,),
+    (CARDINFO_A_SLOT,),
     "券面事項入力補助AP 照合番号A",
     "card-info check number A",
 )
 CARDINFO_B = Pin(
     "cardinfo-b",
     None,
-    (CARDINFO_B_KEY,),
+    (CARDINFO_B_SLOT,),
     "券面事項入力補助AP 照合番号B",
     "card-info check number B",
 )
 SURFACE_A = Pin(
-    "surface-a", None, (SURFACE_A_KEY,), "券面事項確認AP 照合番号A", "card-surface check number A"
+    "surface-a", None, (SURFACE_A_SLOT,), "券面事項確認AP 照合番号A", "card-surface check number A"
 )
 SURFACE_B = Pin(
-    "surface-b", None, (SURFACE_B_KEY,), "券面事項確認AP 照合番号B", "card-surface check number B"
+    "surface-b", None, (SURFACE_B_SLOT,), "券面事項確認AP 照合番号B", "card-surface check number B"
 )
 
 #: The PINs ``retries`` reports, in display order.
@@ -362,7 +372,7 @@ PINS: tuple[Pin, ...] = (
 )
 PINS_BY_ID = {p.id: p for p in PINS}
 #: The PIN each key belongs to (③'s two keys belong to ``juki``).
-PIN_OF_KEY: dict[str, Pin] = {k.id: p for p in PINS for k in p.keys}
+PIN_OF_SLOT: dict[str, Pin] = {k.id: p for p in PINS for k in p.slots}
 
 #: The PINs a user can verify and change: ①-④.
 USER_PINS: tuple[Pin, ...] = (SIGN, AUTH, JUKI_PIN, CARDINFO_PIN)

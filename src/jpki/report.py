@@ -51,8 +51,8 @@ from .schema import document
 
 #: The commands of :func:`probe`, as sent.
 SELECT_JPKI = bytes(profile.select_app(profile.JPKI.aid))
-QUERY_SHORT = bytes([0x00, 0x20, 0x00, profile.AUTH_KEY.sfi_p2])
-SELECT_AUTH_PIN = bytes(profile.select_ef(profile.AUTH_KEY.fid))
+QUERY_SHORT = bytes([0x00, 0x20, 0x00, profile.AUTH_SLOT.sfi_p2])
+SELECT_AUTH_PIN = bytes(profile.select_ef(profile.AUTH_SLOT.fid))
 QUERY = bytes.fromhex("00200080")
 READ_SFI = bytes([0x00, 0xB0, 0x80 | profile.AUTH_CERT.fid, 0x00, 0x04])
 SELECT_AUTH_CERT = bytes(profile.select_ef(profile.AUTH_CERT.fid))
@@ -280,7 +280,7 @@ def probe_pin(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> N
     ending)."""
     from .pinops import attempt_error
 
-    key = pin.keys[0]
+    key = pin.slots[0]
     permit = card.permit(card.query_key(key))
     stopped: JpkiError | None = None
     try:
@@ -299,7 +299,7 @@ def probe_pin(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> N
 def _events(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> JpkiError | None:
     """Each event of :data:`PIN_STEPS` and its proof read, the key verified before each
     (again when the last event cleared it); the error of a VERIFY that was refused."""
-    key = pin.keys[0]
+    key = pin.slots[0]
     proof_file = profile.PROOF_FILES[pin.id]
     send = _Sender(card)
     transport = card.transport
@@ -380,7 +380,7 @@ def _reverify(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> J
     read first, refused as any VERIFY is; the error when it cannot be done."""
     from .pinops import attempt_error
 
-    key = pin.keys[0]
+    key = pin.slots[0]
     try:
         permit = card.permit(card.query_key(key))
     except ReaderError:

@@ -226,9 +226,11 @@ def read_retries(
     token = card.read_token()
     # Visit keys application by application so each application is selected once.
     order = {app.id: i for i, app in enumerate(profile.APPLICATIONS)}
-    keys = sorted({k.id: k for p in chosen for k in p.keys}.values(), key=lambda k: order[k.app.id])
+    keys = sorted(
+        {k.id: k for p in chosen for k in p.slots}.values(), key=lambda k: order[k.app.id]
+    )
     status = {k.id: card.query_key(k) for k in keys}
-    result = tuple(combine(p, tuple(status[k.id] for k in p.keys)) for p in chosen)
+    result = tuple(combine(p, tuple(status[k.id] for k in p.slots)) for p in chosen)
     return RetriesReport(card.transport.name, token, result, card.apdu_count - start)
 
 

@@ -88,7 +88,7 @@ def test_example_runs_as_written(
     )
     assert run.returncode == 0, f"the example failed:\n{run.stderr}"
     # The results print short: no profile tables, no certificate bytes.
-    assert "Application(" not in run.stdout and "Key(" not in run.stdout
+    assert "Application(" not in run.stdout and "PinSlot(" not in run.stdout
     assert "tries left" not in run.stdout
     fresh = build_state().pins
     spent = {k: s.remaining for k, s in state.pins.items() if s.remaining != fresh[k].remaining}

@@ -35,7 +35,7 @@ def test_defaults_are_documented_values() -> None:
         "surface-b": "60041020345678",
         "surface-birth": "600410",
     }
-    for key in profile.KEYS:
+    for key in profile.PIN_SLOTS:
         slot = s.pins[key.id]
         assert key.format.valid(slot.value)
         assert slot.max == (key.max_tries or UNKNOWN_MAX)
@@ -303,7 +303,7 @@ def test_the_file_keeps_its_layout() -> None:
         "change_not_kept",
         "short_query_9000",
     ]
-    assert list(doc["pins"]) == [k.id for k in profile.KEYS]
+    assert list(doc["pins"]) == [k.id for k in profile.PIN_SLOTS]
     assert list(doc["pins"]["auth"]) == ["value", "remaining", "max"]
     assert (doc["format"], doc["version"], doc["card_expiry"]) == (STATE_FORMAT, 1, "2034-04-10")
     assert doc["holder"]["birth_date"] == "1985-04-10" and doc["token"] == "card"

@@ -33,7 +33,7 @@ def test_a_guarded_file_opens_with_each_of_its_keys(f: profile.DataFile, key_id:
     card = VirtualCard(state)
     card.power_on()
     assert read(card, f) == SW.SECURITY_STATUS_NOT_SATISFIED
-    key = profile.KEYS_BY_ID[key_id]
+    key = profile.SLOTS_BY_ID[key_id]
     value = state.pins[key_id].value.encode()
     send(card, profile.select_app(f.app.aid))
     send(card, CommandAPDU(0x00, 0xA4, 0x02, 0x0C, key.fid.to_bytes(2, "big")))
@@ -58,4 +58,4 @@ def test_on_a_smartphone_the_auth_certificate_needs_auth() -> None:
 def test_change_methods_are_headers_in_the_table() -> None:
     assert (Change.CHANGE_REFERENCE_DATA.cla, Change.CHANGE_REFERENCE_DATA.ins,
             Change.CHANGE_REFERENCE_DATA.p1) == (0x00, 0x24, 0x01)  # fmt: skip
-    assert profile.JUKI_KEY.change.value == (0x80, 0x32, 0x00)
+    assert profile.JUKI_SLOT.change.value == (0x80, 0x32, 0x00)

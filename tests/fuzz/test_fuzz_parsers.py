@@ -68,7 +68,7 @@ def test_query_answers(answers: list[tuple[int, bytes]]) -> None:
     maximum, and a count is usable only when it can be true.
     10,000 cases under the fuzz profile, 300 under ci."""
     status: dict[str, KeyStatus] = {}
-    for key, (sw, data) in zip(profile.KEYS, answers, strict=True):
+    for key, (sw, data) in zip(profile.PIN_SLOTS, answers, strict=True):
         resp = ResponseAPDU(data, sw)
         s = interpret_query(key, resp)
         status[key.id] = s
@@ -78,7 +78,7 @@ def test_query_answers(answers: list[tuple[int, bytes]]) -> None:
         if s.state in (KeyState.USABLE, KeyState.LAST_TRY):
             assert is_count_answer(resp)
         assert s.to_dict()["state"] == s.state.value and repr(s)
-    pins = tuple(combine(p, tuple(status[k.id] for k in p.keys)) for p in profile.PINS)
+    pins = tuple(combine(p, tuple(status[k.id] for k in p.slots)) for p in profile.PINS)
     report = RetriesReport("fuzz", profile.Token.CARD, pins, 0)
     json.dumps(report.to_dict())
     assert repr(report)
@@ -260,7 +260,7 @@ def _state_fields() -> dict[str, st.SearchStrategy[Any]]:
         ("2025-02-29", "0000-01-01", "9999-12-31", "2025-1-1", "２０２５-01-01")
     )
     flags = st.booleans()
-    key_ids = st.sampled_from(sorted(profile.KEYS_BY_ID)) | st.text(max_size=6)
+    key_ids = st.sampled_from(sorted(profile.SLOTS_BY_ID)) | st.text(max_size=6)
     slot = st.fixed_dictionaries(
         {},
         optional={

@@ -153,7 +153,7 @@ def test_record_personal_keeps_the_sign_certificate(tmp_path: Path) -> None:
 def read_cardinfo(card: MyNumberCard) -> tuple[bytes, bytes]:
     """EF 0001 (My Number) and 0002 (name, address, ...) of the 券面事項入力補助AP after ④."""
     with card.transaction():
-        permit = card.permit(card.query_key(profile.CARDINFO_KEY))
+        permit = card.permit(card.query_key(profile.CARDINFO_SLOT))
         assert card.verify(permit, CARDINFO_PIN.encode()).ok
         number = card.read_small(profile.CARDINFO, profile.CARDINFO_MYNUMBER.fid, 256)
         attrs = card.read_small(profile.CARDINFO, profile.CARDINFO_ATTRS.fid, 256)

@@ -29,7 +29,7 @@ from apdu.redact import parse_pattern
 from jpki import profile
 from jpki.emulator import VirtualCard
 from jpki.emulator.statefile import parse as parse_state
-from jpki.profile import Application, Key
+from jpki.profile import Application, PinSlot
 
 REALCARDS = Path(__file__).resolve().parent.parent / "fixtures" / "realcards"
 NAMES = sorted(p.name for p in REALCARDS.glob("*.jsonl"))
@@ -41,9 +41,9 @@ def load(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return lines[0], lines[1:]
 
 
-def _key(app: Application | None, ef: int | None, p2: int) -> Key:
+def _key(app: Application | None, ef: int | None, p2: int) -> PinSlot:
     fid = ef if p2 == 0x80 else p2 & 0x1F
-    for key in profile.KEYS:
+    for key in profile.PIN_SLOTS:
         if key.app is app and key.fid == fid:
             return key
     raise AssertionError(f"no key for P2 {p2:02X} (application {app}, EF {ef})")

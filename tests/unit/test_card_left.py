@@ -123,7 +123,7 @@ def test_the_proof_answered_9000_is_may_be_verified() -> None:
 def test_neither_step_taking_effect_is_may_be_verified() -> None:
     """A card that answers 6A82 to every SELECT and cannot cycle its power."""
     card = MyNumberCard(FunctionTransport(lambda apdu: b"\x6a\x82"))
-    assert card.leave_unverified([profile.AUTH_KEY]) is CardLeft.MAY_BE_VERIFIED
+    assert card.leave_unverified([profile.AUTH_SLOT]) is CardLeft.MAY_BE_VERIFIED
     assert card.leave_unverified([]) is CardLeft.MAY_BE_VERIFIED
 
 

@@ -22,13 +22,13 @@ USABLE, LAST, LOCKED, UNKNOWN = (
     KeyState.UNKNOWN,
 )
 
-SIGN = profile.SIGN_KEY  # max 5
-AUTH = profile.AUTH_KEY  # max 3
-NO_MAX = profile.CARDINFO_A_KEY  # no published maximum
-JUKI, COMMON = profile.JUKI_KEY, profile.COMMON_KEY
+SIGN = profile.SIGN_SLOT  # max 5
+AUTH = profile.AUTH_SLOT  # max 3
+NO_MAX = profile.CARDINFO_A_SLOT  # no published maximum
+JUKI, COMMON = profile.JUKI_SLOT, profile.COMMON_SLOT
 
 
-def answer(key: profile.Key, sw: int) -> KeyStatus:
+def answer(key: profile.PinSlot, sw: int) -> KeyStatus:
     return interpret_query(key, ResponseAPDU(b"", sw))
 
 
@@ -75,7 +75,7 @@ def triple(status: KeyStatus) -> tuple[int | None, KeyState, str | None]:
         (NO_MAX, 0x6A86, (None, UNKNOWN, None)),
     ],
 )
-def test_every_query_answer(key: profile.Key, sw: int, expected: tuple[object, ...]) -> None:
+def test_every_query_answer(key: profile.PinSlot, sw: int, expected: tuple[object, ...]) -> None:
     status = answer(key, sw)
     assert triple(status) == expected
     assert status.sw == sw and status.key is key
@@ -215,19 +215,19 @@ def test_juki_locked_is_none_only_when_both_are_unknown() -> None:
 
 def test_keys_with_no_count_but_trusted_keep_their_state() -> None:
     """Two keys without a known limit answering 6300 (no counter): usable, no count."""
-    pin = profile.Pin("test", None, (profile.CARDINFO_A_KEY, profile.SURFACE_A_KEY), "", "")
+    pin = profile.Pin("test", None, (profile.CARDINFO_A_SLOT, profile.SURFACE_A_SLOT), "", "")
     both = combine(
-        pin, (answer(profile.CARDINFO_A_KEY, 0x6300), answer(profile.SURFACE_A_KEY, 0x6300))
+        pin, (answer(profile.CARDINFO_A_SLOT, 0x6300), answer(profile.SURFACE_A_SLOT, 0x6300))
     )
     assert view(both) == (None, USABLE, False)
     # one with a count, one without: the count is shown, the keys differ
     mixed = combine(
-        pin, (answer(profile.CARDINFO_A_KEY, 0x6300), answer(profile.SURFACE_A_KEY, 0x63C4))
+        pin, (answer(profile.CARDINFO_A_SLOT, 0x6300), answer(profile.SURFACE_A_SLOT, 0x63C4))
     )
     assert view(mixed) == (4, USABLE, True)
     # one without a count but trusted, the other unknown: the trusted one decides
     half = combine(
-        pin, (answer(profile.CARDINFO_A_KEY, 0x6300), answer(profile.SURFACE_A_KEY, 0x6A88))
+        pin, (answer(profile.CARDINFO_A_SLOT, 0x6300), answer(profile.SURFACE_A_SLOT, 0x6A88))
     )
     assert view(half) == (None, USABLE, True) and half.pin is pin and len(half.keys) == 2
 
@@ -277,7 +277,7 @@ def report(**sws: int) -> RetriesReport:
     for pin in profile.PINS:
         keys = tuple(
             answer(k, sws.get(pin.id.replace("-", "_"), 0x63C0 | (k.max_tries or 10)))
-            for k in pin.keys
+            for k in pin.slots
         )
         pins.append(combine(pin, keys))
     return RetriesReport("reader", Token.CARD, tuple(pins), 15)
@@ -358,7 +358,7 @@ def test_a_pin_of_another_table_is_refused() -> None:
     from jpki.errors import PinRequestError
     from jpki.retries import named_pins
 
-    other = profile.Pin("other", None, (profile.CARDINFO_BLOCKED_KEY,), "", "")
+    other = profile.Pin("other", None, (profile.CARDINFO_BLOCKED_SLOT,), "", "")
     with pytest.raises(PinRequestError) as caught:
         named_pins([other])
     assert caught.value.reason == "unknown-kind"

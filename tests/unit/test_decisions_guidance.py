@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from jpki import profile
-from jpki.cli.advice import KEYS, advice
+from jpki.cli.advice import PIN_SLOTS, advice
 from jpki.i18n import get_language, set_language, t
 from jpki.keystatus import KeyState, KeyStatus
 from jpki.profile import Token
@@ -45,7 +45,7 @@ def lang(request: pytest.FixtureRequest) -> Iterator[str]:
 def status(pin: profile.Pin, state: KeyState, sw: int | None = None) -> PinStatus:
     remaining = {USABLE: pin.max_tries or 10, LAST: 1, LOCKED: 0, UNKNOWN: None}[state]
     word = SW_OF[state] if sw is None else sw
-    keys = tuple(KeyStatus(k, word, remaining, state) for k in pin.keys)
+    keys = tuple(KeyStatus(k, word, remaining, state) for k in pin.slots)
     return PinStatus(pin, keys, remaining, state)
 
 
@@ -202,9 +202,9 @@ def test_advice_is_data_with_defaults() -> None:
 
 
 def test_every_code_has_a_sentence_in_both_languages(lang: str) -> None:
-    assert set(KEYS) == set(Code)
+    assert set(PIN_SLOTS) == set(Code)
     for code in Code:
-        text = t(KEYS[code], pins=t("pin.auth.short"), pin=t("pin.auth.short"))
+        text = t(PIN_SLOTS[code], pins=t("pin.auth.short"), pin=t("pin.auth.short"))
         assert text and "{" not in text
 
 
@@ -251,7 +251,7 @@ def pins_with(pin_id: str, *sws: int) -> RetriesReport:
         if p.id != pin_id:
             out.append(status(p, USABLE))
             continue
-        keys = tuple(KeyStatus(k, sw, None, UNKNOWN) for k, sw in zip(p.keys, sws, strict=True))
+        keys = tuple(KeyStatus(k, sw, None, UNKNOWN) for k, sw in zip(p.slots, sws, strict=True))
         out.append(PinStatus(p, keys, None, UNKNOWN))
     return RetriesReport("reader", Token.CARD, tuple(out), 15)
 

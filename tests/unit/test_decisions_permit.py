@@ -16,10 +16,10 @@ from jpki.keystatus import KeyState, KeyStatus
 from jpki.permit import Refusal, SpendPermit, refusal, refusal_error, refuse
 
 AUTH, SIGN, JUKI, COMMON = (
-    profile.AUTH_KEY,
-    profile.SIGN_KEY,
-    profile.JUKI_KEY,
-    profile.COMMON_KEY,
+    profile.AUTH_SLOT,
+    profile.SIGN_SLOT,
+    profile.JUKI_SLOT,
+    profile.COMMON_SLOT,
 )
 USABLE, LAST, LOCKED, UNKNOWN = (
     KeyState.USABLE,
@@ -29,7 +29,7 @@ USABLE, LAST, LOCKED, UNKNOWN = (
 )
 
 
-def st(key: profile.Key, state: KeyState, sw: int, remaining: int | None = None) -> KeyStatus:
+def st(key: profile.PinSlot, state: KeyState, sw: int, remaining: int | None = None) -> KeyStatus:
     return KeyStatus(key, sw, remaining, state)
 
 
@@ -100,7 +100,7 @@ def test_no_refusal_no_error() -> None:
 
 
 def test_a_key_of_no_user_pin_is_named_by_its_own_id() -> None:
-    status = st(profile.CARDINFO_BLOCKED_KEY, LOCKED, 0x63C0, 0)
+    status = st(profile.CARDINFO_BLOCKED_SLOT, LOCKED, 0x63C0, 0)
     error = refusal_error(status, Refusal.LOCKED)
     assert isinstance(error, PinLockedError)
     assert error.pin_id == "cardinfo-0012"
@@ -123,7 +123,9 @@ class Card(BaseTransport):
         return self.model.process(bytes(apdu))
 
 
-def granted(key: profile.Key = AUTH, **changes: object) -> tuple[MyNumberCard, SpendPermit, Card]:
+def granted(
+    key: profile.PinSlot = AUTH, **changes: object
+) -> tuple[MyNumberCard, SpendPermit, Card]:
     inner = Card(**changes)
     card = MyNumberCard(inner)
     card.require_jpki()
@@ -214,7 +216,7 @@ def test_permits_are_closed_when_the_selection_is_forgotten() -> None:
 
 
 def test_a_key_that_cannot_be_changed() -> None:
-    card, permit, inner = granted(profile.CARDINFO_B_KEY)
+    card, permit, inner = granted(profile.CARDINFO_B_SLOT)
     assert card.verify(permit, b"60041020345678").ok
     before = len(inner.sent)
     with pytest.raises(PermitError, match=r"^cardinfo-b cannot be changed$"):

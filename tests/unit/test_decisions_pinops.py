@@ -90,8 +90,8 @@ def test_kinds_by_number_or_name_once_each_in_order() -> None:
 
 
 def test_keys_only_for_juki_and_only_its_own() -> None:
-    assert resolve_keys([profile.JUKI_PIN], ["juki-common"]) == {"juki": (profile.COMMON_KEY,)}
-    assert resolve_keys([profile.AUTH], None) == {"auth": (profile.AUTH_KEY,)}
+    assert resolve_keys([profile.JUKI_PIN], ["juki-common"]) == {"juki": (profile.COMMON_SLOT,)}
+    assert resolve_keys([profile.AUTH], None) == {"auth": (profile.AUTH_SLOT,)}
     with pytest.raises(PinRequestError) as caught:
         resolve_keys([profile.JUKI_PIN], ["juki", "juki-x"])
     assert (caught.value.reason, caught.value.detail) == ("unknown-key", "juki-x")
@@ -178,7 +178,7 @@ def test_a_change_of_3_needs_experimental(pins: str | list[str], keys: list[str]
 
 
 def test_only_the_jicsap_change_key_is_experimental() -> None:
-    assert [k.id for k in profile.KEYS if k.change.experimental] == ["juki", "juki-common"]
+    assert [k.id for k in profile.PIN_SLOTS if k.change.experimental] == ["juki", "juki-common"]
     assert [p.id for p in profile.USER_PINS if p.experimental_change] == ["juki"]
     assert plan_change(["2", "4"], "1234", "5039").pins == (profile.AUTH, profile.CARDINFO_PIN)
 
@@ -223,7 +223,7 @@ def test_counters_of_every_key_of_the_pins_by_default() -> None:
 def test_the_common_card_key_of_3_goes_first() -> None:
     """③: the 共通カードAP key (more sources) is queried and verified before the 住基AP
     key (myna-card alone); a wrong value stops before the 住基AP key is tried."""
-    assert profile.JUKI_PIN.keys == (profile.COMMON_KEY, profile.JUKI_KEY)
+    assert profile.JUKI_PIN.slots == (profile.COMMON_SLOT, profile.JUKI_SLOT)
     sent: list[bytes] = []
 
     def spy(apdu: bytes) -> None:
@@ -268,7 +268,7 @@ def test_the_last_try_is_not_spent_by_default() -> None:
     ],
 )
 def test_attempt_error(sw: int, error: type[Exception], fields: dict[str, object]) -> None:
-    e = attempt_error(profile.JUKI_PIN, profile.COMMON_KEY, sw)
+    e = attempt_error(profile.JUKI_PIN, profile.COMMON_SLOT, sw)
     assert type(e) is error
     assert {name: getattr(e, name) for name in fields} == fields
 
@@ -302,12 +302,12 @@ def test_a_change_the_card_refuses_is_reported_failed() -> None:
     assert (caught.value.operation, caught.value.sw) == ("CHANGE", 0x6A80)
     key = caught.value.result.pins[0].keys[0]  # type: ignore[attr-defined]
     assert (key.key, key.outcome, key.after, key.sw) == (
-        profile.AUTH_KEY,
+        profile.AUTH_SLOT,
         Outcome.FAILED,
         None,
         0x6A80,
     )
-    assert key.before.remaining == 3 and key.before.key is profile.AUTH_KEY
+    assert key.before.remaining == 3 and key.before.key is profile.AUTH_SLOT
 
 
 def test_keys_after_the_first_failure_are_not_tried_and_listed() -> None:
@@ -438,7 +438,7 @@ def test_a_change_that_could_not_be_sent_is_verified_not_changed(
     assert isinstance(caught.value.result, PinCommandResult)
     key = caught.value.result.pins[0].keys[0]
     assert (key.key, key.outcome, key.after, key.sw, key.interrupted_at) == (
-        profile.AUTH_KEY,
+        profile.AUTH_SLOT,
         Outcome.FAILED,
         None,
         0x9000,
@@ -485,7 +485,7 @@ def test_a_key_refused_its_permit_is_not_tried(monkeypatch: pytest.MonkeyPatch) 
         ("juki", Outcome.NOT_TRIED),
     ]
     first = result.pins[0].keys[0]
-    assert first.before is not None and first.before.key is profile.AUTH_KEY
+    assert first.before is not None and first.before.key is profile.AUTH_SLOT
 
 
 @pytest.mark.parametrize("name", ["2", "auth", "AUTH", "②"])

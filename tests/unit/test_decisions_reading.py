@@ -411,7 +411,7 @@ class Keys:
         self.sent: list[bytes] = []
 
     def key(self, fid: int) -> str:
-        return next(k.id for k in profile.KEYS if k.fid == fid and k.app.aid == self.app)
+        return next(k.id for k in profile.PIN_SLOTS if k.fid == fid and k.app.aid == self.app)
 
     def __call__(self, apdu: bytes) -> bytes:
         self.sent.append(apdu)
@@ -431,26 +431,26 @@ class Keys:
 def test_a_card_that_took_the_short_form_keeps_being_asked_so() -> None:
     keys = Keys({"sign": b"\x63\xc5", "auth": b"\x6a\x86"}, {"auth": b"\x63\xc3"})
     card = MyNumberCard(FunctionTransport(keys))
-    assert card.query_key(profile.SIGN_KEY).remaining == 5
+    assert card.query_key(profile.SIGN_SLOT).remaining == 5
     assert card.sfi is True
-    assert card.query_key(profile.AUTH_KEY).remaining == 3  # by SELECT EF this once
+    assert card.query_key(profile.AUTH_SLOT).remaining == 3  # by SELECT EF this once
     assert card.sfi is True
 
 
 def test_a_card_that_refuses_the_short_form_is_asked_by_select_ef_from_then_on() -> None:
     keys = Keys({"sign": b"\x6a\x86"}, {"sign": b"\x63\xc5", "auth": b"\x63\xc3"})
     card = MyNumberCard(FunctionTransport(keys))
-    assert card.query_key(profile.SIGN_KEY).remaining == 5
+    assert card.query_key(profile.SIGN_SLOT).remaining == 5
     assert card.sfi is False
     keys.sent.clear()
-    assert card.query_key(profile.AUTH_KEY).remaining == 3
+    assert card.query_key(profile.AUTH_SLOT).remaining == 3
     assert [a[1] for a in keys.sent] == [0xA4, 0x20]  # no short-form try
 
 
 def test_a_key_that_answers_no_count_either_way_teaches_nothing() -> None:
     keys = Keys({"auth": b"\x6a\x86"}, {"auth": b"\x6a\x88"})
     card = MyNumberCard(FunctionTransport(keys))
-    status = card.query_key(profile.AUTH_KEY)
+    status = card.query_key(profile.AUTH_SLOT)
     assert (status.state, status.sw) == (KeyState.UNKNOWN, 0x6A88)
     assert card.sfi is None
 
@@ -474,7 +474,7 @@ def test_an_answer_to_the_short_form_that_is_no_count_is_asked_again_in_the_long
     """9000 included: the long form's count is what the key reports."""
     keys = Keys({"auth": sw}, {"auth": b"\x63\xc2"})
     card = MyNumberCard(FunctionTransport(keys))
-    status = card.query_key(profile.AUTH_KEY)
+    status = card.query_key(profile.AUTH_SLOT)
     assert (status.remaining, status.state, status.sw, status.note) == (
         2,
         KeyState.USABLE,
@@ -491,7 +491,7 @@ def test_a_count_answered_to_the_short_form_stands(sw: int) -> None:
     blocked, no limit: no second query."""
     keys = Keys({"auth": sw.to_bytes(2, "big")}, {})
     card = MyNumberCard(FunctionTransport(keys))
-    assert card.query_key(profile.AUTH_KEY).sw == sw
+    assert card.query_key(profile.AUTH_SLOT).sw == sw
     assert forms(keys.sent) == [SELECT_AP, SHORT]
     assert card.sfi is True
 
@@ -501,7 +501,7 @@ def test_9000_to_both_forms_is_verified_and_teaches_nothing() -> None:
     (untrusted). The session learns nothing: the short form is tried on the next key."""
     keys = Keys({"auth": b"\x90\x00", "sign": b"\x63\xc5"}, {"auth": b"\x90\x00"})
     card = MyNumberCard(FunctionTransport(keys))
-    status = card.query_key(profile.AUTH_KEY)
+    status = card.query_key(profile.AUTH_SLOT)
     assert (status.remaining, status.state, status.sw, status.note) == (
         None,
         KeyState.UNKNOWN,
@@ -511,7 +511,7 @@ def test_9000_to_both_forms_is_verified_and_teaches_nothing() -> None:
     assert forms(keys.sent) == [SELECT_AP, SHORT, SELECT_EF, LONG]
     assert card.sfi is None
     keys.sent.clear()
-    assert card.query_key(profile.SIGN_KEY).remaining == 5
+    assert card.query_key(profile.SIGN_SLOT).remaining == 5
     assert forms(keys.sent) == [SHORT] and card.sfi is True
 
 
@@ -519,7 +519,7 @@ def test_9000_to_the_short_form_never_makes_the_session_trust_it() -> None:
     """A 9000 is no count: the session does not learn that the short form works."""
     keys = Keys({"auth": b"\x90\x00"}, {"auth": b"\x6a\x88"})
     card = MyNumberCard(FunctionTransport(keys))
-    assert card.query_key(profile.AUTH_KEY).sw == 0x6A88
+    assert card.query_key(profile.AUTH_SLOT).sw == 0x6A88
     assert card.sfi is None
 
 
@@ -529,9 +529,9 @@ def test_a_session_that_took_the_short_form_asks_a_9000_again_for_that_key_alone
         {"auth": b"\x63\xc3"},
     )
     card = MyNumberCard(FunctionTransport(keys))
-    card.query_key(profile.SIGN_KEY)
+    card.query_key(profile.SIGN_SLOT)
     keys.sent.clear()
-    assert card.query_key(profile.AUTH_KEY).remaining == 3
+    assert card.query_key(profile.AUTH_SLOT).remaining == 3
     assert forms(keys.sent) == [SHORT, SELECT_EF, LONG]
     assert card.sfi is True  # one key's 9000 does not undo what the others showed
 
@@ -541,7 +541,7 @@ def test_a_card_that_answers_9000_to_the_short_form_is_counted_by_the_long_form(
     long form after the first key taught the session to go there straight away."""
     state = build_state(remaining={"sign": 2, "juki": 1}, quirks={"short_query_9000": True})
     card = MyNumberCard(EmulatorTransport(VirtualCard(state, prepare=False)))
-    keys = (profile.SIGN_KEY, profile.AUTH_KEY, profile.JUKI_KEY)
+    keys = (profile.SIGN_SLOT, profile.AUTH_SLOT, profile.JUKI_SLOT)
     counts = {k.id: card.query_key(k) for k in keys}
     assert {k: (s.remaining, s.state) for k, s in counts.items()} == {
         "sign": (2, KeyState.USABLE),
@@ -560,9 +560,9 @@ def test_a_key_whose_ef_cannot_be_selected_reports_the_answer_to_the_query(
     keys = Keys({"auth": b"\x6a\x86"}, {}, select={"auth": b"\x6a\x82"})
     card = MyNumberCard(FunctionTransport(keys))
     card.sfi = learnt
-    status = card.query_key(profile.AUTH_KEY)
+    status = card.query_key(profile.AUTH_SLOT)
     assert (status.key, status.sw, status.remaining, status.state) == (
-        profile.AUTH_KEY,
+        profile.AUTH_SLOT,
         sw,
         None,
         KeyState.UNKNOWN,

@@ -61,7 +61,7 @@ def _status(pin_id: str, state: KeyState) -> PinStatus:
     most = pin.max_tries or 10
     remaining = {USABLE: most, LAST: 1, LOCKED: 0, UNKNOWN: None}[state]
     sw = 0x6A88 if remaining is None else 0x63C0 | remaining
-    keys = tuple(KeyStatus(k, sw, remaining, state) for k in pin.keys)
+    keys = tuple(KeyStatus(k, sw, remaining, state) for k in pin.slots)
     return PinStatus(pin, keys, remaining, state)
 
 
@@ -245,12 +245,12 @@ def test_untrusted_auth_count_is_not_blamed_on_a_face_auth_card(sw: int) -> None
 
 
 def test_no_dropped_route_key_is_left_in_the_catalogue() -> None:
-    from jpki.cli.advice import KEYS
+    from jpki.cli.advice import PIN_SLOTS
     from jpki.i18n import has
 
     assert not has("guidance.kiosk_needs_auth")
     for route in (*OFFICE, *KIOSK_ROUTES, "smartphone"):
-        assert has(KEYS[Code(route)])
+        assert has(PIN_SLOTS[Code(route)])
 
 
 # -- read from the in-process virtual card -----------------------------------------

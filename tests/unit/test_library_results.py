@@ -1,6 +1,6 @@
 """The library's results print short and turn into plain JSON-ready data.
 
-``repr`` names ids, counts and states, never the profile's ``Application``/``Key``/
+``repr`` names ids, counts and states, never the profile's ``Application``/``PinSlot``/
 ``Pin`` objects, certificate bytes or personal data; ``to_dict()`` survives a
 ``json.dumps``/``json.loads`` round trip unchanged (lists, not tuples; strings for
 times and status words) and holds every field the CLI's ``--json`` prints.
@@ -27,7 +27,7 @@ from jpki.retries import read_retries
 
 NOW = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
 #: What a short repr never shows.
-DUMPS = ("Application(", "Key(", "Pin(", "PinFormat(", "Change.", "b'", 'b"', "datetime.")
+DUMPS = ("Application(", "PinSlot(", "Pin(", "PinFormat(", "Change.", "b'", 'b"', "datetime.")
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 SW = re.compile(r"^[0-9A-F]{4}$")
 

@@ -20,7 +20,7 @@ from jpki.errors import NotMyNumberCardError
 from jpki.info import read_info
 from jpki.retries import read_retries
 
-KEYS = [k for k in profile.KEYS if k.id != profile.CARDINFO_BLOCKED_KEY.id]
+PIN_SLOTS = [k for k in profile.PIN_SLOTS if k.id != profile.CARDINFO_BLOCKED_SLOT.id]
 QUIRKS = [
     "verified_query_9000",
     "blocked_query_6984",
@@ -36,13 +36,13 @@ ODD_ANSWERS = ["6A88", "6A82", "6982", "6F00", "6300", "9000", "6984"]
 def cards(draw: st.DrawFn) -> dict[str, Any]:
     remaining = {
         k.id: draw(st.integers(0, k.max_tries or 10), label=k.id)
-        for k in KEYS
+        for k in PIN_SLOTS
         if draw(st.booleans())
     }
     quirks = {q: draw(st.booleans()) for q in QUIRKS}
     answer = draw(
         st.dictionaries(
-            st.sampled_from([k.id for k in KEYS]), st.sampled_from(ODD_ANSWERS), max_size=2
+            st.sampled_from([k.id for k in PIN_SLOTS]), st.sampled_from(ODD_ANSWERS), max_size=2
         )
     )
     apps = draw(

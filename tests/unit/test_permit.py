@@ -18,7 +18,7 @@ from jpki.emulator.transport import EmulatorTransport
 from jpki.errors import PermitError, PinAbsentError, PinLockedError, SpendRefusedError
 from jpki.permit import Refusal, refusal
 
-AUTH = profile.AUTH_KEY
+AUTH = profile.AUTH_SLOT
 USABLE, LAST, LOCKED, UNKNOWN = (
     KeyState.USABLE,
     KeyState.LAST_TRY,
@@ -129,7 +129,7 @@ def test_queries_without_data_pass_the_guard() -> None:
     assert card.send(CommandAPDU(0x00, 0x20, 0x00, 0x98)).sw == 0x63C3
 
 
-def granted(spy: Spy, key: profile.Key = AUTH, force: bool = False) -> tuple[MyNumberCard, Any]:
+def granted(spy: Spy, key: profile.PinSlot = AUTH, force: bool = False) -> tuple[MyNumberCard, Any]:
     card = MyNumberCard(spy)
     card.require_jpki()
     return card, card.permit(card.query_key(key), force=force)
@@ -221,7 +221,7 @@ def test_a_permit_makes_the_card_unpowered_when_the_transaction_ends() -> None:
     card = MyNumberCard(transport)
     with card.transaction():
         card.require_jpki()
-        permit = card.permit(card.query_key(profile.SIGN_KEY))
+        permit = card.permit(card.query_key(profile.SIGN_SLOT))
         assert card.verify(permit, b"ABC123").ok
         assert card_model._verified == {"sign"}
         assert transport.unpower_pending

@@ -51,9 +51,9 @@ class Session:
     def fresh_check(self, key: str, value: str) -> bool:
         """Whether ``value`` verifies on a freshly powered card (spends a try if wrong)."""
         other = Session(self.state)
-        pin = profile.PIN_OF_KEY[key]
+        pin = profile.PIN_OF_SLOT[key]
         try:
-            verify_pin(other.session, pin, value, keys=[key] if len(pin.keys) > 1 else None)
+            verify_pin(other.session, pin, value, keys=[key] if len(pin.slots) > 1 else None)
         except WrongPinError:
             return False
         return True
@@ -350,7 +350,7 @@ def test_no_value_in_reprs_of_plans_and_results() -> None:
 def test_what_a_rejected_verify_means(
     sw: int, error: type[Exception], remaining: int | None
 ) -> None:
-    err = attempt_error(profile.JUKI_PIN, profile.COMMON_KEY, sw)
+    err = attempt_error(profile.JUKI_PIN, profile.COMMON_SLOT, sw)
     assert type(err) is error
     if isinstance(err, WrongPinError):
         assert (err.remaining, err.pin_id, err.key_id) == (remaining, "juki", "juki-common")

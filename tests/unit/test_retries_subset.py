@@ -76,7 +76,7 @@ def test_one_and_two_are_select_label_and_two_queries() -> None:
     assert sent[0][:4] == bytes.fromhex("00A4040C") and sent[0][5:] == jpki_aid
     assert sent[1][:3] == bytes.fromhex("00B086")  # EF 0006 by SFI: the token label
     queries = [(a[1], a[3]) for a in sent[2:]]
-    assert queries == [(0x20, profile.SIGN.keys[0].sfi_p2), (0x20, profile.AUTH.keys[0].sfi_p2)]
+    assert queries == [(0x20, profile.SIGN.slots[0].sfi_p2), (0x20, profile.AUTH.slots[0].sfi_p2)]
     assert all(len(a) == 4 for a in sent[2:])  # VERIFY without data
 
 

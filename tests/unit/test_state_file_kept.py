@@ -26,7 +26,7 @@ from jpki.emulator import CardState, VirtualCard, load_state
 
 OK = bytes.fromhex("9000")
 SELECT_JPKI = "00A4040C0A" + profile.JPKI.aid.hex()
-SELECT_AUTH_PIN = f"00A4020C02{profile.AUTH_KEY.fid:04X}"
+SELECT_AUTH_PIN = f"00A4020C02{profile.AUTH_SLOT.fid:04X}"
 QUERY = "00200080"  # VERIFY without data: the count
 VERIFY_WRONG = "0020008004" + b"9999".hex()
 VERIFY_RIGHT = "0020008004" + b"1234".hex()

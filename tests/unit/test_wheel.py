@@ -54,7 +54,7 @@ def test_the_shipped_certificates_are_what_the_test_kits_keys_make() -> None:
     from jpki.emulator.state import CardState
     from pytest_jpkitool.keys import emulator_key
 
-    assert all(certs.KEYS[name] is emulator_key(name) for name in certs.KEY_NAMES)
+    assert all(certs.PRIVATE_KEYS[name] is emulator_key(name) for name in certs.KEY_NAMES)
     default = certs.CertSubject.of(CardState.default())
     assert certs.shipped() == certs.made(default) == certs.certificates(CardState.default())
 
@@ -68,7 +68,7 @@ def test_other_states_are_signed_with_keys_made_at_run_time() -> None:
         "import datetime as dt\n"
         "state = build_state(cert_issued='2025-01-01')\n"
         "c = certs.certificates(state)\n"
-        "assert sorted(certs.KEYS) == sorted(certs.KEY_NAMES)\n"
+        "assert sorted(certs.PRIVATE_KEYS) == sorted(certs.KEY_NAMES)\n"
         "assert c.auth_ca != certs.shipped().auth_ca\n"
         "now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)\n"
         "print(check_chain(c.auth, c.auth_ca, now).status.value)\n"

@@ -6,7 +6,7 @@ from ..i18n import t
 from ..retries import Advice, Code, RetriesReport, guidance
 
 #: Catalogue key of each code (``{pins}``: a list of PIN names; ``{pin}``: one).
-KEYS: dict[Code, str] = {
+PIN_SLOTS: dict[Code, str] = {
     Code.LOCKED: "guidance.locked",
     Code.OFFICE: "guidance.office",
     Code.GUARDIAN: "guidance.guardian",
@@ -27,7 +27,7 @@ def render(item: Advice) -> str:
     """One piece of guidance as a sentence in the current language."""
     names = [t(f"pin.{pin_id}.short") for pin_id in item.pins]
     return t(
-        KEYS[item.code],
+        PIN_SLOTS[item.code],
         pins=t("guidance.list_separator").join(names),
         pin=names[0] if names else "",
     )

@@ -87,8 +87,8 @@ def key_name(pin_id: str, key_id: str) -> str:
     """A PIN's short name, with the application when it is one of ③'s two keys."""
     name = pin_name(pin_id)
     pin = profile.PINS_BY_ID.get(pin_id)
-    if pin is not None and len(pin.keys) > 1 and key_id in profile.KEYS_BY_ID:
-        name += f" ({profile.KEYS_BY_ID[key_id].app.name_ja})"
+    if pin is not None and len(pin.slots) > 1 and key_id in profile.SLOTS_BY_ID:
+        name += f" ({profile.SLOTS_BY_ID[key_id].app.name_ja})"
     return name
 
 

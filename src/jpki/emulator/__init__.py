@@ -19,7 +19,7 @@ from jpki.lazy import lazy_names
 if TYPE_CHECKING:
     from .card import VirtualCard
     from .certs import Certificates, certificates
-    from .state import CardState, Holder, KeySlot, Quirks
+    from .state import CardState, Holder, Quirks, SlotState
     from .statefile import StateError, build_state, load_state, save_state
     from .transport import EmulatorTransport
 
@@ -30,7 +30,7 @@ _LAZY = {
     "certificates": "certs",
     "CardState": "state",
     "Holder": "state",
-    "KeySlot": "state",
+    "SlotState": "state",
     "Quirks": "state",
     "StateError": "statefile",
     "build_state": "statefile",
@@ -44,8 +44,8 @@ __all__ = [
     "Certificates",
     "EmulatorTransport",
     "Holder",
-    "KeySlot",
     "Quirks",
+    "SlotState",
     "StateError",
     "VirtualCard",
     "build_state",

@@ -61,7 +61,7 @@ from apdu import INS, SW, CommandAPDU, EncodingError, ResponseAPDU, redact_comma
 
 from .. import profile
 from ..keyformats import Change
-from ..profile import Application, DataFile, Key, Token
+from ..profile import Application, DataFile, PinSlot, Token
 from .files import ef_image
 from .keys import KeyCommands
 from .state import CardState
@@ -80,7 +80,7 @@ JICSAP = Change.JICSAP_CHANGE_KEY
 #: SELECT P1: by DF name (an application's AID), by file id.
 SELECT_BY_NAME, SELECT_BY_FID = 0x04, 0x02
 
-Node = Key | DataFile
+Node = PinSlot | DataFile
 
 
 def _r(sw: int, data: bytes = b"") -> ResponseAPDU:
@@ -266,7 +266,7 @@ class VirtualCard(KeyCommands):
     def _node(self, app: Application | None, fid: int) -> Node | None:
         if app is None:
             return None
-        for key in profile.KEYS:
+        for key in profile.PIN_SLOTS:
             if key.app is app and key.fid == fid:
                 return key
         for f in profile.DATA_FILES:
@@ -314,7 +314,7 @@ class VirtualCard(KeyCommands):
         if app is None:
             return _r(SW.FILE_NOT_FOUND)
         if not self.state.quirks.sticky_verified:  # another application's keys: cleared
-            self._verified = {k for k in self._verified if profile.KEYS_BY_ID[k].app is app}
+            self._verified = {k for k in self._verified if profile.SLOTS_BY_ID[k].app is app}
         self._app = app
         self._ef = None
         return _r(SW.OK)
@@ -338,7 +338,7 @@ class VirtualCard(KeyCommands):
             if node is None:
                 return _r(SW.NO_CURRENT_EF)
             offset = (cmd.p1 << 8) | cmd.p2
-        if isinstance(node, Key) or node.record:
+        if isinstance(node, PinSlot) or node.record:
             return _r(SW.INCOMPATIBLE_FILE_STRUCTURE)
         if not self._allowed(node):
             return _r(SW.SECURITY_STATUS_NOT_SATISFIED)
@@ -362,7 +362,7 @@ class VirtualCard(KeyCommands):
             node = self._current()
             if node is None:
                 return _r(SW.NO_CURRENT_EF)
-        if isinstance(node, Key) or not node.record:
+        if isinstance(node, PinSlot) or not node.record:
             return _r(SW.INCOMPATIBLE_FILE_STRUCTURE)
         if not self._allowed(node):
             return _r(SW.SECURITY_STATUS_NOT_SATISFIED)

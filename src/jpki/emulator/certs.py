@@ -113,18 +113,18 @@ def era_birth_date(birth: dt.date) -> str:
 
 
 #: The keys made or given so far in this process, by name (:func:`private_key`).
-KEYS: dict[str, rsa.RSAPrivateKey] = {}
+PRIVATE_KEYS: dict[str, rsa.RSAPrivateKey] = {}
 
 
 def private_key(name: str) -> rsa.RSAPrivateKey:
     """One of the virtual card's RSA-2048 keys (:data:`KEY_NAMES`), made at run time
     (about 50 ms each) the first time a certificate of a state other than the default
-    one is needed, unless a test kit put its own in :data:`KEYS` first."""
+    one is needed, unless a test kit put its own in :data:`PRIVATE_KEYS` first."""
     if name not in KEY_NAMES:
         raise KeyError(name)
-    if name not in KEYS:
-        KEYS[name] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return KEYS[name]
+    if name not in PRIVATE_KEYS:
+        PRIVATE_KEYS[name] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return PRIVATE_KEYS[name]
 
 
 # -- certificates ---------------------------------------------------------------

@@ -25,7 +25,7 @@ from apdu import SW, CommandAPDU, ResponseAPDU
 
 from .. import profile
 from ..keyformats import Change
-from ..profile import Application, DataFile, Key
+from ..profile import Application, DataFile, PinSlot
 from .state import CardState
 
 
@@ -44,32 +44,32 @@ class KeyCommands(ABC):
     _verified: set[str]
 
     @abstractmethod
-    def _node(self, app: Application | None, fid: int) -> Key | DataFile | None:
+    def _node(self, app: Application | None, fid: int) -> PinSlot | DataFile | None:
         """The key or file ``fid`` of ``app``."""
 
     @abstractmethod
-    def _current(self) -> Key | DataFile | None:
+    def _current(self) -> PinSlot | DataFile | None:
         """The current EF."""
 
-    def _key_for(self, p2: int) -> Key | SW:
+    def _key_for(self, p2: int) -> PinSlot | SW:
         """The key P2 names (``80``: the current EF; ``80|FID``: by SFI), or a status word."""
         if p2 == 0x80:
             node = self._current()
             if node is None:
                 return SW.NO_CURRENT_EF
-            return node if isinstance(node, Key) else SW.INCOMPATIBLE_FILE_STRUCTURE
+            return node if isinstance(node, PinSlot) else SW.INCOMPATIBLE_FILE_STRUCTURE
         if 0x81 <= p2 <= 0x9E:
             if self.state.quirks.no_sfi:
                 return SW.INCORRECT_P1P2
             node = self._node(self._app, p2 & 0x1F)
-            return node if isinstance(node, Key) else SW.REFERENCE_DATA_NOT_FOUND
+            return node if isinstance(node, PinSlot) else SW.REFERENCE_DATA_NOT_FOUND
         return SW.INCORRECT_P1P2
 
-    def _no_reference_data(self, key: Key) -> bool:
+    def _no_reference_data(self, key: PinSlot) -> bool:
         """Face-auth card's ② and a card without sign certificate's ① (emulator only)."""
         s = self.state
-        return (key is profile.AUTH_KEY and s.face_auth) or (
-            key is profile.SIGN_KEY and not s.sign_certificate
+        return (key is profile.AUTH_SLOT and s.face_auth) or (
+            key is profile.SIGN_SLOT and not s.sign_certificate
         )
 
     def _verify(self, cmd: CommandAPDU) -> ResponseAPDU:

@@ -50,29 +50,29 @@ MAX_CERT_FILLER = 0x7FFF
 
 #: Default value of every key (profile key id -> value), all fictitious.
 DEFAULT_VALUES: dict[str, str] = {
-    profile.SIGN_KEY.id: "ABC123",
-    profile.AUTH_KEY.id: "1234",
-    profile.JUKI_KEY.id: "1234",
-    profile.COMMON_KEY.id: "1234",
-    profile.CARDINFO_KEY.id: "1234",
-    profile.CARDINFO_A_KEY.id: DEFAULT_MY_NUMBER,
-    profile.CARDINFO_B_KEY.id: DEFAULT_CHECK_B,
-    profile.CARDINFO_BLOCKED_KEY.id: "0000",
-    profile.SURFACE_A_KEY.id: DEFAULT_MY_NUMBER,
-    profile.SURFACE_B_KEY.id: DEFAULT_CHECK_B,
-    profile.SURFACE_BIRTH_KEY.id: DEFAULT_BIRTH_KEY,
+    profile.SIGN_SLOT.id: "ABC123",
+    profile.AUTH_SLOT.id: "1234",
+    profile.JUKI_SLOT.id: "1234",
+    profile.COMMON_SLOT.id: "1234",
+    profile.CARDINFO_SLOT.id: "1234",
+    profile.CARDINFO_A_SLOT.id: DEFAULT_MY_NUMBER,
+    profile.CARDINFO_B_SLOT.id: DEFAULT_CHECK_B,
+    profile.CARDINFO_BLOCKED_SLOT.id: "0000",
+    profile.SURFACE_A_SLOT.id: DEFAULT_MY_NUMBER,
+    profile.SURFACE_B_SLOT.id: DEFAULT_CHECK_B,
+    profile.SURFACE_BIRTH_SLOT.id: DEFAULT_BIRTH_KEY,
 }
 #: Keys blocked on a fresh card: ``cardinfo-0012`` is blocked on every card examined (myna-card).
-DEFAULT_BLOCKED = frozenset({profile.CARDINFO_BLOCKED_KEY.id})
+DEFAULT_BLOCKED = frozenset({profile.CARDINFO_BLOCKED_SLOT.id})
 
 
-def key_max(key: profile.Key) -> int:
+def key_max(key: profile.PinSlot) -> int:
     """The emulator's maximum for ``key``: the profile's, else :data:`UNKNOWN_MAX`."""
     return key.max_tries if key.max_tries is not None else UNKNOWN_MAX
 
 
 @dataclass
-class KeySlot:
+class SlotState:
     """One key's reference data and counter. ``repr`` hides the value."""
 
     value: str = field(repr=False)
@@ -84,15 +84,15 @@ class KeySlot:
         return self.remaining == 0
 
 
-def default_slot(key: profile.Key) -> KeySlot:
+def default_slot(key: profile.PinSlot) -> SlotState:
     """The fresh-card slot of ``key`` (see :data:`DEFAULT_VALUES`, :data:`DEFAULT_BLOCKED`)."""
     top = key_max(key)
-    return KeySlot(DEFAULT_VALUES[key.id], 0 if key.id in DEFAULT_BLOCKED else top, top)
+    return SlotState(DEFAULT_VALUES[key.id], 0 if key.id in DEFAULT_BLOCKED else top, top)
 
 
-def default_pins() -> dict[str, KeySlot]:
+def default_pins() -> dict[str, SlotState]:
     """A fresh slot for every key of the profile."""
-    return {k.id: default_slot(k) for k in profile.KEYS}
+    return {k.id: default_slot(k) for k in profile.PIN_SLOTS}
 
 
 @dataclass
@@ -184,7 +184,7 @@ class CardState:
     cert_issued: dt.date = dt.date(2024, 6, 1)
     my_number: str = field(default=DEFAULT_MY_NUMBER, repr=False)
     holder: Holder = field(default_factory=Holder)
-    pins: dict[str, KeySlot] = field(default_factory=default_pins)
+    pins: dict[str, SlotState] = field(default_factory=default_pins)
     quirks: Quirks = field(default_factory=Quirks)
     latency_ms: float = 0.0
     certificates: dict[str, bytes] = field(default_factory=dict, repr=False)
@@ -199,7 +199,7 @@ class CardState:
     def atr_bytes(self) -> bytes:
         return bytes.fromhex(self.atr)
 
-    def slot(self, key: profile.Key) -> KeySlot:
+    def slot(self, key: profile.PinSlot) -> SlotState:
         """The slot of ``key`` (a fresh default one is added if the dict lacks it)."""
         if key.id not in self.pins:
             self.pins[key.id] = default_slot(key)

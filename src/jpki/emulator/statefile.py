@@ -63,21 +63,21 @@ def _applications(value: Any, where: str) -> list[str]:
 
 
 def _answers(value: Any, where: str) -> dict[str, str]:
-    doc = fields(value, where, profile.KEYS_BY_ID)
+    doc = fields(value, where, profile.SLOTS_BY_ID)
     return {key: _STATUS(sw, f"{where}.{key}") for key, sw in doc.items()}
 
 
-def _pins(value: Any, where: str, base: Path | None, complete: bool) -> dict[str, cs.KeySlot]:
+def _pins(value: Any, where: str, base: Path | None, complete: bool) -> dict[str, cs.SlotState]:
     pins = cs.default_pins()
-    for key_id, entry in fields(value, where, profile.KEYS_BY_ID, complete).items():
-        at, fmt, slot = f"{where}.{key_id}", profile.KEYS_BY_ID[key_id].format, pins[key_id]
+    for key_id, entry in fields(value, where, profile.SLOTS_BY_ID, complete).items():
+        at, fmt, slot = f"{where}.{key_id}", profile.SLOTS_BY_ID[key_id].format, pins[key_id]
         doc = fields(entry, at, ("value", "remaining", "max"), complete)
         top = in_range(1, cs.COUNTER_LIMIT)(doc["max"], f"{at}.max") if "max" in doc else slot.max
         left = in_range(0, top)(doc["remaining"], f"{at}.remaining") if "remaining" in doc else None
         if "value" in doc and not fmt.valid(typed(doc["value"], f"{at}.value", str)):
             raise FileFault(f"{at}.value", "pin", rule=fmt.id)
         pin = fmt.normalise(doc["value"]) if "value" in doc else slot.value
-        pins[key_id] = cs.KeySlot(pin, min(slot.remaining, top) if left is None else left, top)
+        pins[key_id] = cs.SlotState(pin, min(slot.remaining, top) if left is None else left, top)
     return pins
 
 
@@ -159,7 +159,7 @@ def parse(value: Any, base: Path | None = None) -> cs.CardState:
 
 def to_document(obj: Any) -> dict[str, Any]:
     """The JSON-able dict of a state (with ``format`` and ``version``) or of a part of it."""
-    if isinstance(obj, cs.KeySlot):
+    if isinstance(obj, cs.SlotState):
         return dataclasses.asdict(obj)
     for part, cls in RECORDS.items():
         if isinstance(obj, cls):

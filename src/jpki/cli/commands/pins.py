@@ -40,7 +40,7 @@ from ...pinplan import (
     resolve_pins,
 )
 from ...pinresult import KeyResult, Outcome, PinCommandResult
-from ...profile import Key, Pin
+from ...profile import Pin, PinSlot
 from ...retries import read_retries
 from ...schema import nested
 from ..advice import advice
@@ -50,7 +50,7 @@ from ..pinkind import PinKind
 from ..pinprompt import PinPrompter
 from ..wrap import echo
 
-KEY_CHOICES = [k.id for k in profile.JUKI_PIN.keys]
+KEY_CHOICES = [k.id for k in profile.JUKI_PIN.slots]
 
 
 # -- text -------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def result_lines(result: PinCommandResult) -> list[str]:
     lines = []
     for p in result.pins:
         name = label(p.pin)
-        if len(p.keys) < len(p.pin.keys):  # --key: say which of ③'s keys
+        if len(p.keys) < len(p.pin.slots):  # --key: say which of ③'s keys
             name += f" ({_apps(p.keys)})"
         interrupted = [k for k in p.keys if k.outcome is Outcome.INTERRUPTED]
         if p.done:
@@ -145,7 +145,7 @@ def fault_note(operation: str, result: PinCommandResult | None) -> str:
     if not result.interrupted:
         return t(f"pins.fault.rest.{operation}")
     key = result.interrupted[0]
-    pin = profile.PIN_OF_KEY[key.key.id]
+    pin = profile.PIN_OF_SLOT[key.key.id]
     stage = "verify" if operation == "verify" else f"change_{key.interrupted_at}"
     return t(f"pins.fault.unknown.{stage}", pin=key_name(pin.id, key.key.id), kind=pin.no)
 
@@ -369,7 +369,7 @@ def read_first(
     app: AppContext,
     card: MyNumberCard,
     pins: tuple[Pin, ...],
-    chosen: dict[str, tuple[Key, ...]],
+    chosen: dict[str, tuple[PinSlot, ...]],
     force: bool,
     accept_unknown_count: bool,
     operation: str,

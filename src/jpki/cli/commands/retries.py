@@ -48,13 +48,13 @@ def render_text(report: RetriesReport) -> list[str]:
     for p in report.pins:
         if p.keys_differ:
             left = {k.key.id: k.remaining for k in p.keys}
-            common = left[profile.COMMON_KEY.id]
+            common = left[profile.COMMON_SLOT.id]
             lines.append(
                 tn(
                     "retries.keys_differ",
                     common if common is not None else 2,
                     common=key_count_cell(common),
-                    juki=key_count_cell(left[profile.JUKI_KEY.id]),
+                    juki=key_count_cell(left[profile.JUKI_SLOT.id]),
                 )
             )
     advice_lines = advice(report)

@@ -30,4 +30,4 @@ def use_emulator_keys() -> None:
     from jpki.emulator import certs
 
     for name in certs.KEY_NAMES:
-        certs.KEYS.setdefault(name, emulator_key(name))
+        certs.PRIVATE_KEYS.setdefault(name, emulator_key(name))
