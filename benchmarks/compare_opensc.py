@@ -7,9 +7,15 @@ turns; the table gives the median wall time, the APDUs the card saw, and for eac
 jpkitool job the ratio to the OpenSC job doing the same work. Last, the cold start
 of ``jpkitool --version`` against ``python -c pass``.
 
+``--baseline DIR`` also times the jpkitool of another checkout (``DIR/.venv/bin/jpkitool``,
+e.g. a ``git worktree`` of an older commit) in the same turns, on the same card, and
+adds a column: this tree's median over the baseline's. Interleaving the two keeps the
+machine's load the same for both.
+
 Needs the Debian packages pcscd, vsmartcard-vpcd and opensc (``pkcs15-tool``).
 
-Usage: ``.venv/bin/python benchmarks/compare_opensc.py [--latency-ms 20] [--runs 7]``
+Usage: ``.venv/bin/python benchmarks/compare_opensc.py [--latency-ms 20] [--runs 7]
+[--baseline DIR]``
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ class Job:
     apdus: list[int] = field(default_factory=list)
     #: The OpenSC job this one is compared with.
     versus: str | None = None
+    #: The same job run by the baseline checkout's jpkitool (``--baseline``).
+    before: Job | None = None
 
 
 def jpkitool() -> list[str]:
@@ -80,7 +88,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--baseline", type=Path, help="another checkout with its own .venv")
     args = parser.parse_args()
+    baseline = None
+    if args.baseline is not None:
+        baseline = args.baseline / ".venv" / "bin" / "jpkitool"
+        if not baseline.exists():
+            raise SystemExit(f"{baseline} is missing")
     pkcs15 = shutil.which("pkcs15-tool")
     if pkcs15 is None:
         raise SystemExit("pkcs15-tool is missing (Debian: apt install opensc)")
@@ -120,6 +134,11 @@ def main() -> int:
                 ),
                 Job("jpkitool expiry", [*tool, "expiry"]),
             ]
+            if baseline is not None:
+                for job in [j for j in jobs if j.name.startswith("jpkitool ")]:
+                    argv = [str(baseline), *job.argv[len(jpkitool()) :]]
+                    job.before = Job(f"baseline {job.name}", argv)
+                    jobs.append(job.before)
             for job in jobs:  # warm-up: page cache, compiled bytecode
                 run_once(job, card, env, out)
                 job.times.clear()
@@ -132,6 +151,8 @@ def main() -> int:
 
     cold = [Job("python -c pass", [sys.executable, "-c", "pass"]),
             Job("jpkitool --version", [*jpkitool(), "--version"])]  # fmt: skip
+    if baseline is not None:
+        cold.append(Job("baseline jpkitool --version", [str(baseline), "--version"]))
     plain = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     for job in cold:
         run_once(job, None, plain, out)
@@ -146,19 +167,29 @@ def main() -> int:
           f" {os.cpu_count()} cores; virtual card through pcscd + vpcd at {args.latency_ms:g} ms"
           f" per APDU; median of {args.runs} runs")  # fmt: skip
     print()
-    print(f"| {'job':42} | {'median':>11} | APDUs | vs OpenSC |")
-    print(f"|{'-' * 44}|{'-' * 13}|-------|-----------|")
+    extra = ("  baseline | vs baseline |", "-----------|-------------|") if baseline else ("", "")
+    print(f"| {'job':42} | {'median':>11} | APDUs | vs OpenSC |{extra[0]}")
+    print(f"|{'-' * 44}|{'-' * 13}|-------|-----------|{extra[1]}")
     for job in jobs:
+        if job.name.startswith("baseline "):
+            continue
         median = statistics.median(job.times)
         apdus = statistics.median(job.apdus)
         ratio = ""
         if job.versus:
             ratio = f"{median / statistics.median(by_name[job.versus].times):.2f}x"
-        print(f"| {job.name:42} | {ms(median):>11} | {apdus:5.0f} | {ratio:>9} |")
-    base, version = (statistics.median(job.times) for job in cold)
+        row = f"| {job.name:42} | {ms(median):>11} | {apdus:5.0f} | {ratio:>9} |"
+        if job.before is not None:
+            then = statistics.median(job.before.times)
+            row += f" {ms(then).strip():>9} | {median / then:10.2f}x |"
+        elif baseline:
+            row += f" {'':>9} | {'':>11} |"
+        print(row)
+    base, version, *then = (statistics.median(job.times) for job in cold)
     print()
     print(f"cold start (median of {max(args.runs, 11)}): python -c pass {ms(base).strip()}, "
-          f"jpkitool --version {ms(version).strip()} ({version / base:.2f}x)")  # fmt: skip
+          f"jpkitool --version {ms(version).strip()} ({version / base:.2f}x)"
+          + (f", baseline {ms(then[0]).strip()}" if then else ""))  # fmt: skip
     return 0
 
 
