@@ -14,7 +14,7 @@ A command that cannot be parsed is redacted after its 4-byte header whenever the
 rule applies, so a malformed command never leaks its data.
 
 Response data is hidden the same way, ``XX`` per byte, where it is personal: when
-the caller marks it (:meth:`apdu.BaseTransport.hide_responses`), and where a card's
+the caller marks it (``transmit(..., personal=True)``), and where a card's
 rule (:class:`PersonalRule`) says so of the file being read. A
 :class:`ResponseRedactor` follows SELECT, READ BINARY, READ RECORD and GET RESPONSE
 to tell the rule which file (and where in it) each response comes from. The status

@@ -4,8 +4,8 @@ Each command sent must equal the next recorded one (``XX`` placeholders match
 any byte); the answer is the recorded response, or, on a line with ``fault``, the
 transport error the recording met (:data:`apdu.errors.FAULTS`). A power cycle
 (:meth:`apdu.BaseTransport.power_cycle`) must meet a ``"power": "cycle"`` line, in
-its place among the exchanges, and a warm reset (:meth:`apdu.BaseTransport.warm_reset`)
-a ``"power": "reset"`` line. Response bytes the
+its place among the exchanges, and a warm reset (``power_cycle(warm=True)``) a
+``"power": "reset"`` line. Response bytes the
 recording hid as personal (``XX``) are answered as :data:`apdu.redact.FILLER` each
 (``2A``, ``*``): same length, so the exchange goes on, but no personal value. The
 file is checked completely when it is opened, so a corrupted file fails before the first exchange.
@@ -97,7 +97,7 @@ class ReplayTransport(BaseTransport):
         """Number of recorded exchanges not replayed yet."""
         return len(self._exchanges) - self._next
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         if self._closed:
             raise TransportError("the session replay is closed")
         actual = bytes(apdu)
@@ -112,24 +112,18 @@ class ReplayTransport(BaseTransport):
         _raise_fault(exchange, index)
         return exchange.response
 
-    def power_cycle(self) -> None:
-        self._power("cycle")
-        self.unpower_pending = False
-
-    def warm_reset(self) -> None:
-        self._power("reset")
-
-    def _power(self, kind: str) -> None:
+    def power_cycle(self, *, warm: bool = False) -> None:
+        power = "reset" if warm else "cycle"
         if self._closed:
             raise TransportError("the session replay is closed")
         index = self._next
-        if index >= len(self._exchanges) or self._exchanges[index].power != kind:
+        if index >= len(self._exchanges) or self._exchanges[index].power != power:
             expected = _expected(self._exchanges[index]) if index < len(self._exchanges) else None
-            raise ReplayMismatchError(index, expected, POWER_NAMES[kind])
+            raise ReplayMismatchError(index, expected, POWER_NAMES[power])
         self._next += 1
         _raise_fault(self._exchanges[index], index)
 
-    def close(self, strict: bool = True) -> None:
+    def close(self, strict: bool = True, *, unpower: bool = False) -> None:
         """End the replay; with ``strict``, raise :class:`ReplayLeftoverError` if exchanges
         are left. A second call does nothing."""
         if self._closed:
@@ -296,13 +290,13 @@ def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
             raise FileFault(key, "unknown")
     fault = _check_fault(obj)
     code, timeout = _fault_details(obj) if fault is not None else (None, None)
-    kind = obj["power"]
-    return _Exchange(POWER_NAMES[kind], (), b"", fault, 0, code, timeout, power=kind)
+    power = obj["power"]
+    return _Exchange(POWER_NAMES[power], (), b"", fault, 0, code, timeout, power=power)
 
 
 def _fault_details(obj: dict[str, Any]) -> tuple[int | None, float | None]:
     """A fault line's optional ``code`` (a PC/SC return code) and ``timeout``
-    (seconds), as :func:`apdu.recording.fault_details` wrote them."""
+    (seconds), as a recording writes them."""
     _number(obj, "code", _CODE_MAX, whole=True)
     _number(obj, "timeout", _TIMEOUT_MAX)
     return obj.get("code"), obj.get("timeout")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 
 from apdu import (
     EXTENDED_MAX,
@@ -50,10 +51,23 @@ class EfReader(ABC):
     sfi: bool | None
     #: ``None`` until learnt; ``False`` once card or reader refused an extended Le.
     extended: bool | None
+    #: Inside :meth:`personal_responses`: the answers' data is personal.
+    personal: bool = False
 
     @abstractmethod
     def send(self, command: CommandAPDU) -> ResponseAPDU:
-        """Send one APDU of the session."""
+        """Send one APDU of the session (``personal`` passed on to the transport)."""
+
+    @contextlib.contextmanager
+    def personal_responses(self) -> Iterator[None]:
+        """Inside the block, the data of the card's answers is personal (a certificate
+        with a name and an address): recordings and traces keep only its length and
+        status word."""
+        before, self.personal = self.personal, True
+        try:
+            yield
+        finally:
+            self.personal = before
 
     @abstractmethod
     def select_app(self, app: Application) -> ResponseAPDU:
@@ -131,8 +145,7 @@ class EfReader(ABC):
         filler, it comes from a recording that hid it: :class:`CertificateError` with
         code ``hidden``.
         """
-        hide = self.transport.hide_responses() if personal else contextlib.nullcontext()
-        with hide:
+        with self.personal_responses() if personal else contextlib.nullcontext():
             return self._read_der(app, fid, what, personal)
 
     def _read_der(self, app: Application, fid: int, what: str, personal: bool = False) -> bytes:

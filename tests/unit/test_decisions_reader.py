@@ -86,10 +86,10 @@ class _Named(BaseTransport):
     def __init__(self, inner: BaseTransport, name: str, closed: list[str]) -> None:
         self.inner, self._name, self._closed = inner, name, closed
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         return self.inner.transmit(apdu, secret=secret)
 
-    def close(self) -> None:
+    def close(self, *, unpower: bool = False) -> None:
         self._closed.append(self.name)
 
 
