@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 from .errors import ApduError
-from .jsonfile import file_kind
+from .jsonfile import file_type
 
 #: Why a file cannot be written (:attr:`OutputError.code`).
 OutputReason = Literal[
@@ -101,7 +101,7 @@ def check(path: str | os.PathLike[str], *, streams: bool, overwrite: bool) -> Ta
     if streams and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
         return Target(name, stream=True)  # opened by its own name: >(...) works too
     if not stat.S_ISREG(mode):
-        raise OutputError(name, "not-regular", kind=file_kind(mode))
+        raise OutputError(name, "not-regular", kind=file_type(mode))
     if not overwrite:
         raise OutputError(name, "exists")
     real = os.path.realpath(name)
