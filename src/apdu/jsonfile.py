@@ -1,5 +1,5 @@
-"""Reading the small JSON files a user hands to jpkitool (session and state files),
-and what can be wrong with them.
+"""Reading the small JSON files a user hands to a program (session files, say), and
+what can be wrong with them.
 
 :func:`read_regular` refuses, without blocking, anything but a regular file (a FIFO,
 a device, a folder) and a file above a size limit, before reading it.

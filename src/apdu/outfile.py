@@ -1,4 +1,4 @@
-"""Where a file may be written, and writing it: one rule for every file jpkitool writes.
+"""Where a file may be written, and writing it: one rule for every file a program writes.
 
 :func:`check` decides, before anything is sent to a card:
 
@@ -147,9 +147,8 @@ def write_whole(
 ) -> Target:
     """Write ``data`` to ``path`` whole or not at all (a stream: in place); return where.
 
-    A new file is readable by its owner only (``mkstemp``): what jpkitool writes can
-    hold personal data (a sign certificate) or a virtual card's PINs. A file that is
-    replaced keeps its permission bits.
+    A new file is readable by its owner only (``mkstemp``): what is written can hold
+    personal data or secrets. A file that is replaced keeps its permission bits.
     """
     name = os.fspath(path)
     target = check(name, streams=streams, overwrite=overwrite)

@@ -58,7 +58,8 @@ from .redact import (
 )
 from .transport import BaseTransport, TransportWrapper
 
-#: ``format`` value of a session file's header.
+#: ``format`` value of a session file's header: the format's name, in every file
+#: recorded (``jpkitool`` is the program that defined it).
 SESSION_FORMAT = "jpkitool-session"
 #: Session file version written, and the only one read.
 SESSION_VERSION = 1
