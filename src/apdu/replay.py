@@ -55,12 +55,9 @@ class _Exchange:
     power: str | None = None
 
 
-#: How a replay names a power cycle where a command was recorded, or the reverse.
-POWER_CYCLE = "power cycle"
-#: How a replay names a warm reset likewise.
-WARM_RESET = "warm reset"
-#: A power line's ``power`` value -> its name.
-POWER_NAMES = {"cycle": POWER_CYCLE, "reset": WARM_RESET}
+#: A power line's ``power`` value -> how a replay names it where a command was
+#: recorded, or the reverse.
+POWER_NAMES = {"cycle": "power cycle", "reset": "warm reset"}
 
 
 class ReplayTransport(BaseTransport):

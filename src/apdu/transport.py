@@ -9,7 +9,6 @@ transparently to callers.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Callable
 from typing import Self
 
@@ -161,26 +160,17 @@ MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 3600.0
 #: take before it is given up. pcsc-lite's client waits for pcscd without a limit,
 #: and so does vpcd for its card (seen with pcsc-lite 1.9.9, vsmartcard-vpcd 3.3: a
 #: card that answers after 100 s makes SCardTransmit return after 100 s); a reader
-#: driver's own limit (CCID: the card's waiting time) may come first. The commands
-#: of this tool take well under a second on a card.
+#: driver's own limit (CCID: the card's waiting time) may come first. A command
+#: usually takes well under a second on a card.
 DEFAULT_TIMEOUT = 20.0
 
 
-def finite_number(value: object) -> bool:
-    """Whether ``value`` is a finite int or float, not a bool (an int of 400 digits is
-    not: no float holds it)."""
+def valid_timeout(value: object) -> bool:
+    """Whether ``value`` is an int or float (not a bool) of seconds from
+    :data:`MIN_TIMEOUT` to :data:`MAX_TIMEOUT` (NaN is not: it compares false)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
-
-
-def valid_timeout(value: object) -> bool:
-    """Whether ``value`` is a number of seconds from :data:`MIN_TIMEOUT` to
-    :data:`MAX_TIMEOUT`."""
-    return finite_number(value) and MIN_TIMEOUT <= value <= MAX_TIMEOUT  # type: ignore[operator]
+    return MIN_TIMEOUT <= value <= MAX_TIMEOUT
 
 
 def check_timeout(value: float | None) -> None:
