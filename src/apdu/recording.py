@@ -66,16 +66,11 @@ SESSION_VERSION = 1
 
 
 class RecordingTransport(TransportWrapper):
-    """Forwards to ``inner`` and writes every exchange to the session file ``path``.
-
-    ``origin`` marks where the session came from (``"emulator"`` for the virtual
-    card; ``None`` for a real reader). Errors of ``inner`` propagate; a fault of
-    :data:`apdu.errors.FAULTS` is marked in the file first. ``overwrite``: an existing
-    regular file is replaced (True) or refused (False); a file that cannot be
-    written raises :class:`apdu.outfile.OutputError` and is removed.
-    ``personal``: the card's rule of which response bytes are personal (without one,
-    only the responses the caller marks are hidden); ``keep_personal``: hide none.
-    """
+    """Forwards to ``inner`` and writes every exchange to the session file ``path``
+    (module docstring). ``origin``: the header's (``"emulator"`` for a virtual card,
+    ``None`` for a real reader); ``overwrite``: an existing regular file is replaced;
+    ``personal``: the card's rule of which response bytes are personal;
+    ``keep_personal``: hide none."""
 
     def __init__(
         self,

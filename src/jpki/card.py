@@ -1,16 +1,10 @@
 """A session with a My Number card: selecting applications and files, querying keys.
 
-The card's identifiers all come from :mod:`jpki.profile`. The session remembers
-the selected application so that it is never selected twice in a row, and learns
-whether the card takes the short-EF-identifier forms (``00 20 00 (80|FID)``,
-``00 B0 (80|SFI) ...``), used only by myna-card (in unit tests) and jsapdu; when a
-card answers such a form with anything but what it asked (for a counter query:
-anything but a count, ``9000`` included), the session asks again with SELECT EF
-and the plain form, and once that answers where the short form did not, stays
-with SELECT EF.
-
-Files are read by READ BINARY as :class:`jpki.efreader.EfReader` does it (the session
-learns the short-EF form and extended length once).
+The card's identifiers all come from :mod:`jpki.profile`. The session never selects
+an application twice in a row, and learns once whether the card takes the
+short-EF-identifier forms (``00 20 00 (80|FID)``, ``00 B0 (80|SFI) ...``), used only
+by myna-card (in unit tests) and jsapdu: :meth:`MyNumberCard.query_key` and
+:class:`jpki.efreader.EfReader`, which reads files.
 
 PIN data reaches the card only through :meth:`MyNumberCard.verify` and
 :meth:`MyNumberCard.change`, under a permit (:mod:`jpki.permit`); everything else
