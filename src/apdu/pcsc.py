@@ -64,35 +64,44 @@ LOCAL_CONSTANTS: dict[str, str] = {
 }
 
 _ERRORS: dict[int, tuple[type[TransportError], str]] = {
-    unsigned(code): error
-    for code, error in {
-        sc.SCARD_E_NO_SERVICE: (
-            ServiceUnavailableError,
-            "the PC/SC service (pcscd) is not running",
-        ),
-        sc.SCARD_E_SERVICE_STOPPED: (ServiceStoppedError, "the PC/SC service (pcscd) stopped"),
-        sc.SCARD_E_INVALID_HANDLE: (
-            ServiceUnavailableError,
-            "the PC/SC service lost the connection",
-        ),
-        sc.SCARD_E_NO_READERS_AVAILABLE: (NoReaderError, "no reader available"),
-        sc.SCARD_E_UNKNOWN_READER: (NoReaderError, "unknown reader"),
-        sc.SCARD_E_READER_UNAVAILABLE: (NoReaderError, "reader unavailable"),
-        sc.SCARD_E_NO_SMARTCARD: (NoCardError, "no card in the reader"),
-        sc.SCARD_W_REMOVED_CARD: (CardRemovedError, "the card was removed"),
-        sc.SCARD_W_RESET_CARD: (CardRemovedError, "the card was reset by another program"),
-        sc.SCARD_W_SECURITY_VIOLATION: (
-            AccessDeniedError,
-            "the PC/SC service refused this user (polkit)",
-        ),
-        sc.SCARD_E_SHARING_VIOLATION: (ReaderBusyError, "the reader is in use by another program"),
-        sc.SCARD_W_UNRESPONSIVE_CARD: (CardUnresponsiveError, "the card does not respond"),
-        sc.SCARD_W_UNPOWERED_CARD: (CardUnresponsiveError, "the card is not powered"),
-        sc.SCARD_E_PROTO_MISMATCH: (CardUnresponsiveError, "no common protocol with the card"),
-        sc.SCARD_F_COMM_ERROR: (CardUnresponsiveError, "communication error with the card"),
-        sc.SCARD_E_NOT_TRANSACTED: (CardUnresponsiveError, "the exchange with the card failed"),
-        sc.SCARD_E_TIMEOUT: (CardUnresponsiveError, "the card timed out"),
-    }.items()
+    unsigned(sc.SCARD_E_NO_SERVICE): (
+        ServiceUnavailableError,
+        "the PC/SC service (pcscd) is not running",
+    ),
+    unsigned(sc.SCARD_E_SERVICE_STOPPED): (
+        ServiceStoppedError,
+        "the PC/SC service (pcscd) stopped",
+    ),
+    unsigned(sc.SCARD_E_INVALID_HANDLE): (
+        ServiceUnavailableError,
+        "the PC/SC service lost the connection",
+    ),
+    unsigned(sc.SCARD_E_NO_READERS_AVAILABLE): (NoReaderError, "no reader available"),
+    unsigned(sc.SCARD_E_UNKNOWN_READER): (NoReaderError, "unknown reader"),
+    unsigned(sc.SCARD_E_READER_UNAVAILABLE): (NoReaderError, "reader unavailable"),
+    unsigned(sc.SCARD_E_NO_SMARTCARD): (NoCardError, "no card in the reader"),
+    unsigned(sc.SCARD_W_REMOVED_CARD): (CardRemovedError, "the card was removed"),
+    unsigned(sc.SCARD_W_RESET_CARD): (CardRemovedError, "the card was reset by another program"),
+    unsigned(sc.SCARD_W_SECURITY_VIOLATION): (
+        AccessDeniedError,
+        "the PC/SC service refused this user (polkit)",
+    ),
+    unsigned(sc.SCARD_E_SHARING_VIOLATION): (
+        ReaderBusyError,
+        "the reader is in use by another program",
+    ),
+    unsigned(sc.SCARD_W_UNRESPONSIVE_CARD): (CardUnresponsiveError, "the card does not respond"),
+    unsigned(sc.SCARD_W_UNPOWERED_CARD): (CardUnresponsiveError, "the card is not powered"),
+    unsigned(sc.SCARD_E_PROTO_MISMATCH): (
+        CardUnresponsiveError,
+        "no common protocol with the card",
+    ),
+    unsigned(sc.SCARD_F_COMM_ERROR): (CardUnresponsiveError, "communication error with the card"),
+    unsigned(sc.SCARD_E_NOT_TRANSACTED): (
+        CardUnresponsiveError,
+        "the exchange with the card failed",
+    ),
+    unsigned(sc.SCARD_E_TIMEOUT): (CardUnresponsiveError, "the card timed out"),
 }
 
 

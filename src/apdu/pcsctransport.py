@@ -206,14 +206,10 @@ class PcscTransport(BaseTransport):
             # Another program's reset landed between our connect and this call
             # (seen with pcscd when the connect waited for that program's
             # transaction): nothing was sent yet, so take note and carry on.
-            self._take_reset()
+            self._reconnect(sc.SCARD_LEAVE_CARD, "reconnecting after another program's reset")
             rv, atr = self._status()
         check(rv, "reading the card status", self._name)
         self._atr = atr
-
-    def _take_reset(self) -> None:
-        """Acknowledge another program's reset (SCardReconnect, leaving the card)."""
-        self._reconnect(sc.SCARD_LEAVE_CARD, "reconnecting after another program's reset")
 
     def _reconnect(self, disposition: int, what: str) -> None:
         try:
@@ -279,7 +275,7 @@ class PcscTransport(BaseTransport):
             # waited to begin: nothing of this transaction was sent yet. Take note of
             # the reset (SCardReconnect, leaving the card) and begin again; whatever
             # the session knew of the card's state is forgotten at every transaction.
-            self._take_reset()
+            self._reconnect(sc.SCARD_LEAVE_CARD, "reconnecting after another program's reset")
             rv = self._begin()
         self._session_check(rv, "starting a transaction")
         try:

@@ -169,10 +169,6 @@ class MyNumberCard(EfReader):
         if not resp.ok:
             raise NotMyNumberCardError(resp.sw)
 
-    def select_app_is_jpki(self) -> bool:
-        """Whether the card selects the JPKI application (no exception)."""
-        return self.select_app(profile.JPKI).ok
-
     def select_ef(self, fid: int) -> ResponseAPDU:
         return self.send(profile.select_ef(fid))
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from apdu import BaseTransport, NoCardError, NoReaderError, TransportError
 from apdu.transport import DEFAULT_TIMEOUT, valid_timeout
 
+from . import profile
 from .card import MyNumberCard
 from .errors import AmbiguousCardError
 from .profile import Token
@@ -54,7 +55,7 @@ def probe(transport: BaseTransport, *, token: bool = False) -> Probe:
     """Whether the card selects the JPKI application (no PIN; transport errors raise);
     with ``token``, also the token kind from JPKI EF 0006."""
     card = MyNumberCard(transport)
-    if not card.select_app_is_jpki():
+    if not card.select_app(profile.JPKI).ok:
         return Probe(False)
     return Probe(True, card.read_token() if token else None)
 
