@@ -85,7 +85,7 @@ def check(path: str | os.PathLike[str], *, streams: bool, overwrite: bool) -> Ta
     name = os.fspath(path)
     if name == "":
         raise OutputError(name, "empty-name")
-    if streams and (name == STDOUT or os.path.abspath(name) == "/dev/stdout"):
+    if streams and _is_stdout(name):
         return Target(STDOUT, stream=True)
     try:
         mode = os.stat(name).st_mode  # through links, /dev/fd/N included
@@ -115,14 +115,14 @@ def check(path: str | os.PathLike[str], *, streams: bool, overwrite: bool) -> Ta
 def same_target(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     """Whether ``a`` and ``b`` name one place to write (standard output, or one file
     through links): two writers there would mix their bytes."""
+    a, b = os.fspath(a), os.fspath(b)
+    if _is_stdout(a) or _is_stdout(b):
+        return _is_stdout(a) and _is_stdout(b)
+    return os.path.realpath(a) == os.path.realpath(b)
 
-    def where(path: str | os.PathLike[str]) -> str:
-        name = os.fspath(path)
-        if name == STDOUT or os.path.abspath(name) == "/dev/stdout":
-            return STDOUT
-        return os.path.realpath(name)
 
-    return where(a) == where(b)
+def _is_stdout(name: str) -> bool:
+    return name == STDOUT or os.path.abspath(name) == "/dev/stdout"
 
 
 def _folder_takes(path: str) -> bool:

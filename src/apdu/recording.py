@@ -154,10 +154,8 @@ class RecordingTransport(TransportWrapper):
         except TransportError as exc:
             self._fault({"i": self._index, "command": command}, exc, start)
             raise
-        ms = round((time.perf_counter() - start) * 1000, 1)
         answer = hide_response(response, self._hidden(apdu, response, personal))
-        self._write({"i": self._index, "command": command, "response": answer, "ms": ms})
-        self._index += 1
+        self._record({"i": self._index, "command": command, "response": answer}, start)
         return response
 
     def _hidden(self, apdu: bytes, response: bytes, personal: bool) -> tuple[Span, ...]:
@@ -183,25 +181,26 @@ class RecordingTransport(TransportWrapper):
         except TransportError as exc:
             self._fault(line, exc, start)
             raise
-        line["ms"] = round((time.perf_counter() - start) * 1000, 1)
-        self._write(line)
-        self._index += 1
+        self._record(line, start)
 
     def _fault(self, line: dict[str, Any], exc: TransportError, start: float) -> None:
         """Write ``line`` with the fault ``exc`` is, when it is one of
-        :data:`apdu.errors.FAULTS` (the card may be another one after it)."""
+        :data:`apdu.errors.FAULTS` (the card may be another one after it), and the
+        PC/SC return code (pcscd stopped rather than not running) and the seconds the
+        call was given when the error carries them."""
         fault = fault_code(exc)
         if fault is None:
             return
         if self._redactor is not None:
             self._redactor.forget()
-        line.update(fault=fault, ms=round((time.perf_counter() - start) * 1000, 1))
-        # The PC/SC return code (pcscd stopped rather than not running) and the
-        # seconds the call was given, when the error carries them.
-        if exc.code is not None:
-            line["code"] = exc.code
-        if exc.timeout is not None:
-            line["timeout"] = exc.timeout
+        line["fault"] = fault
+        self._record(line, start, code=exc.code, timeout=exc.timeout)
+
+    def _record(self, line: dict[str, Any], start: float, **details: float | None) -> None:
+        """Write ``line`` as the next one, with its milliseconds since ``start`` and the
+        ``details`` that are not None."""
+        line["ms"] = round((time.perf_counter() - start) * 1000, 1)
+        line.update((key, value) for key, value in details.items() if value is not None)
         self._write(line)
         self._index += 1
 
