@@ -104,11 +104,6 @@ def pattern_matches(pattern: tuple[int | None, ...], actual: bytes) -> bool:
     )
 
 
-def matches(recorded_hex: str, actual: bytes) -> bool:
-    """Whether ``actual`` equals the recorded command, ``XX`` matching any byte."""
-    return pattern_matches(parse_pattern(recorded_hex), bytes(actual))
-
-
 #: ``(start, end)`` of bytes of a response's data, ``end`` excluded.
 Span = tuple[int, int]
 

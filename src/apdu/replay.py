@@ -254,10 +254,16 @@ def _check_index(obj: dict[str, Any], index: int) -> None:
     choice([index])(obj["i"], "i")
 
 
-def _check_fault(obj: dict[str, Any]) -> Fault | None:
+def _check_fault(obj: dict[str, Any]) -> tuple[Fault | None, int | None, float | None]:
+    """A line's ``fault``, with its optional ``code`` (a PC/SC return code) and
+    ``timeout`` (seconds) as a recording writes them; ``ms`` checked too."""
     fault: Fault | None = choice(FAULTS)(obj["fault"], "fault") if "fault" in obj else None
     _number(obj, "ms", _MS_MAX)
-    return fault
+    if fault is None:
+        return None, None, None
+    _number(obj, "code", _CODE_MAX, whole=True)
+    _number(obj, "timeout", _TIMEOUT_MAX)
+    return fault, obj.get("code"), obj.get("timeout")
 
 
 def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
@@ -268,13 +274,12 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
     pattern = _hex(obj, "command", lambda text: (p := parse_pattern(text), len(p)), 4)
     if "fault" in obj and "response" in obj:
         raise FileFault("response", "unknown")
-    fault = _check_fault(obj)
+    fault, code, timeout = _check_fault(obj)
     if fault is not None:
         data, hidden = b"", 0
     else:  # hex, or XX where the recording hid personal data (not in the status word)
         read = lambda text: (r := parse_response(text), len(r[0]))  # noqa: E731
         data, hidden = _hex(obj, "response", read, 2)
-    code, timeout = _fault_details(obj) if fault is not None else (None, None)
     return _Exchange(obj["command"].upper(), pattern, data, fault, hidden, code, timeout)
 
 
@@ -285,15 +290,6 @@ def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
     for key in ("command", "response"):
         if key in obj:
             raise FileFault(key, "unknown")
-    fault = _check_fault(obj)
-    code, timeout = _fault_details(obj) if fault is not None else (None, None)
+    fault, code, timeout = _check_fault(obj)
     power = obj["power"]
     return _Exchange(POWER_NAMES[power], (), b"", fault, 0, code, timeout, power=power)
-
-
-def _fault_details(obj: dict[str, Any]) -> tuple[int | None, float | None]:
-    """A fault line's optional ``code`` (a PC/SC return code) and ``timeout``
-    (seconds), as a recording writes them."""
-    _number(obj, "code", _CODE_MAX, whole=True)
-    _number(obj, "timeout", _TIMEOUT_MAX)
-    return obj.get("code"), obj.get("timeout")
