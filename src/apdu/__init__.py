@@ -27,7 +27,7 @@ from .errors import (
     TransportError,
 )
 from .ins import INS
-from .redact import REDACTED, matches, redact_command
+from .redact import REDACTED, redact_command
 from .response import ResponseAPDU
 from .status import STATUS_WORDS, SW, describe
 from .transport import ApduChannel, BaseTransport, FunctionTransport, TransportWrapper
@@ -100,6 +100,5 @@ __all__ = [
     "TransportWrapper",
     "describe",
     "is_secret",
-    "matches",
     "redact_command",
 ]

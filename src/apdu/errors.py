@@ -148,10 +148,9 @@ FAULTS: dict[Fault, type[TransportError]] = {
 }
 
 
+_FAULT_CODES = {cls: code for code, cls in FAULTS.items()}
+
+
 def fault_code(exc: BaseException) -> Fault | None:
     """The code of the most specific :data:`FAULTS` class ``exc`` is, or None."""
-    for cls in type(exc).__mro__:
-        for code, kind in FAULTS.items():
-            if kind is cls:
-                return code
-    return None
+    return next((_FAULT_CODES[c] for c in type(exc).__mro__ if c in _FAULT_CODES), None)

@@ -1,5 +1,5 @@
-"""Reading the small JSON files a user hands to jpkitool (session and state files),
-and what can be wrong with them.
+"""Reading the small JSON files a user hands to a program (session files, say), and
+what can be wrong with them.
 
 :func:`read_regular` refuses, without blocking, anything but a regular file (a FIFO,
 a device, a folder) and a file above a size limit, before reading it.
@@ -22,8 +22,8 @@ from typing import Any, Literal, TypeVar
 #: A UTF-8 byte order mark.
 BOM = b"\xef\xbb\xbf"
 
-#: Kinds of non-regular file (:func:`file_kind`).
-FileKind = Literal["directory", "fifo", "device", "socket", "other"]
+#: Types of non-regular file (:func:`file_type`).
+FileType = Literal["directory", "fifo", "device", "socket", "other"]
 
 #: What is wrong with a file or one of its fields (:attr:`FileFault.code`).
 Problem = Literal[
@@ -109,7 +109,7 @@ def type_fault(field: str, wanted: type) -> FileFault:
     return FileFault(field, "type", shape=SHAPES[wanted])
 
 
-def file_kind(mode: int) -> FileKind:
+def file_type(mode: int) -> FileType:
     """What a non-regular file is, from its ``st_mode``."""
     if stat.S_ISDIR(mode):
         return "directory"
@@ -136,7 +136,7 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise FileFault("", "not-file", path=path, kind=file_kind(info.st_mode))
+            raise FileFault("", "not-file", path=path, kind=file_type(info.st_mode))
         if info.st_size > limit:
             raise FileFault("", "size", path=path, limit=limit)
         size, chunks = 0, list[bytes]()

@@ -1,4 +1,4 @@
-"""Where a file may be written, and writing it: one rule for every file jpkitool writes.
+"""Where a file may be written, and writing it: one rule for every file a program writes.
 
 :func:`check` decides, before anything is sent to a card:
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 from .errors import ApduError
-from .jsonfile import file_kind
+from .jsonfile import file_type
 
 #: Why a file cannot be written (:attr:`OutputError.code`).
 OutputReason = Literal[
@@ -85,7 +85,7 @@ def check(path: str | os.PathLike[str], *, streams: bool, overwrite: bool) -> Ta
     name = os.fspath(path)
     if name == "":
         raise OutputError(name, "empty-name")
-    if streams and (name == STDOUT or os.path.abspath(name) == "/dev/stdout"):
+    if streams and _is_stdout(name):
         return Target(STDOUT, stream=True)
     try:
         mode = os.stat(name).st_mode  # through links, /dev/fd/N included
@@ -101,7 +101,7 @@ def check(path: str | os.PathLike[str], *, streams: bool, overwrite: bool) -> Ta
     if streams and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
         return Target(name, stream=True)  # opened by its own name: >(...) works too
     if not stat.S_ISREG(mode):
-        raise OutputError(name, "not-regular", kind=file_kind(mode))
+        raise OutputError(name, "not-regular", kind=file_type(mode))
     if not overwrite:
         raise OutputError(name, "exists")
     real = os.path.realpath(name)
@@ -115,14 +115,14 @@ def check(path: str | os.PathLike[str], *, streams: bool, overwrite: bool) -> Ta
 def same_target(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     """Whether ``a`` and ``b`` name one place to write (standard output, or one file
     through links): two writers there would mix their bytes."""
+    a, b = os.fspath(a), os.fspath(b)
+    if _is_stdout(a) or _is_stdout(b):
+        return _is_stdout(a) and _is_stdout(b)
+    return os.path.realpath(a) == os.path.realpath(b)
 
-    def where(path: str | os.PathLike[str]) -> str:
-        name = os.fspath(path)
-        if name == STDOUT or os.path.abspath(name) == "/dev/stdout":
-            return STDOUT
-        return os.path.realpath(name)
 
-    return where(a) == where(b)
+def _is_stdout(name: str) -> bool:
+    return name == STDOUT or os.path.abspath(name) == "/dev/stdout"
 
 
 def _folder_takes(path: str) -> bool:
@@ -147,9 +147,8 @@ def write_whole(
 ) -> Target:
     """Write ``data`` to ``path`` whole or not at all (a stream: in place); return where.
 
-    A new file is readable by its owner only (``mkstemp``): what jpkitool writes can
-    hold personal data (a sign certificate) or a virtual card's PINs. A file that is
-    replaced keeps its permission bits.
+    A new file is readable by its owner only (``mkstemp``): what is written can hold
+    personal data or secrets. A file that is replaced keeps its permission bits.
     """
     name = os.fspath(path)
     target = check(name, streams=streams, overwrite=overwrite)

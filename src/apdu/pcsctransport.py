@@ -117,11 +117,9 @@ _SERVICE_GONE = frozenset(
 class PcscTransport(BaseTransport):
     """A connection to the card in one reader.
 
-    Shared by default, so other programs keep working; ``close`` leaves the card
-    powered (``SCARD_LEAVE_CARD``) for the same reason, unless :meth:`request_unpower`
-    asked for ``SCARD_UNPOWER_CARD`` at the end of the transaction or connection
-    (and no :meth:`power_cycle` did it since). A warm reset (``SCARD_RESET_CARD``)
-    is never asked for: it leaves a My Number card verified (myna-card, measured).
+    Shared by default, so other programs keep working; transactions end, and ``close``
+    leaves, the card as it is (``SCARD_LEAVE_CARD``) for the same reason, unless
+    ``close(unpower=True)`` (``SCARD_UNPOWER_CARD``).
 
     Every call is bounded by ``timeout`` seconds (:data:`DEFAULT_TIMEOUT` when None):
     an exchange the card does not answer in time raises :class:`CardUnresponsiveError`,
@@ -208,14 +206,10 @@ class PcscTransport(BaseTransport):
             # Another program's reset landed between our connect and this call
             # (seen with pcscd when the connect waited for that program's
             # transaction): nothing was sent yet, so take note and carry on.
-            self._take_reset()
+            self._reconnect(sc.SCARD_LEAVE_CARD, "reconnecting after another program's reset")
             rv, atr = self._status()
         check(rv, "reading the card status", self._name)
         self._atr = atr
-
-    def _take_reset(self) -> None:
-        """Acknowledge another program's reset (SCardReconnect, leaving the card)."""
-        self._reconnect(sc.SCARD_LEAVE_CARD, "reconnecting after another program's reset")
 
     def _reconnect(self, disposition: int, what: str) -> None:
         try:
@@ -226,7 +220,7 @@ class PcscTransport(BaseTransport):
             raise self._overrun(CardUnresponsiveError, what) from None
         self._session_check(rv, what)
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         if self._card is None:
             raise TransportError(f"the connection to {self._name} is closed")
         try:
@@ -263,19 +257,14 @@ class PcscTransport(BaseTransport):
                 return rv
             time.sleep(0.05)
 
-    def power_cycle(self) -> None:
-        """``SCardReconnect`` with ``SCARD_UNPOWER_CARD``: pcsc-lite powers the card down
-        and up again (``winscard.c``), keeps this handle's transaction, and tells every
-        other handle ``SCARD_W_RESET_CARD``."""
-        self._reconnect(sc.SCARD_UNPOWER_CARD, "removing the card's power")
-        self.unpower_pending = False
-        self._read_atr()
-
-    def warm_reset(self) -> None:
-        """``SCardReconnect`` with ``SCARD_RESET_CARD``: a warm reset, the card kept
-        powered (``doctor --report-with-pin`` only; a pending :meth:`request_unpower`
-        stays pending)."""
-        self._reconnect(sc.SCARD_RESET_CARD, "resetting the card")
+    def power_cycle(self, *, warm: bool = False) -> None:
+        """``SCardReconnect`` with ``SCARD_UNPOWER_CARD`` (``SCARD_RESET_CARD`` when
+        ``warm``): pcsc-lite powers the card down and up again (``winscard.c``), keeps
+        this handle's transaction, and tells every other handle ``SCARD_W_RESET_CARD``."""
+        if warm:
+            self._reconnect(sc.SCARD_RESET_CARD, "resetting the card")
+        else:
+            self._reconnect(sc.SCARD_UNPOWER_CARD, "removing the card's power")
         self._read_atr()
 
     @contextlib.contextmanager
@@ -286,30 +275,20 @@ class PcscTransport(BaseTransport):
             # waited to begin: nothing of this transaction was sent yet. Take note of
             # the reset (SCardReconnect, leaving the card) and begin again; whatever
             # the session knew of the card's state is forgotten at every transaction.
-            self._take_reset()
+            self._reconnect(sc.SCARD_LEAVE_CARD, "reconnecting after another program's reset")
             rv = self._begin()
         self._session_check(rv, "starting a transaction")
         try:
             yield
         finally:
             if self._card is not None and not self._worker.abandoned:
-                disposition = self._disposition()
-                try:
-                    rv = self._call(
-                        sc.SCardEndTransaction, self._card, disposition, timeout=_CLOSE_GRACE
+                with contextlib.suppress(_Overrun):
+                    self._call(
+                        sc.SCardEndTransaction,
+                        self._card,
+                        sc.SCARD_LEAVE_CARD,
+                        timeout=_CLOSE_GRACE,
                     )
-                except _Overrun:
-                    rv = sc.SCARD_E_TIMEOUT
-                if disposition == sc.SCARD_UNPOWER_CARD and not is_code(rv, sc.SCARD_S_SUCCESS):
-                    self.unpower_pending = True  # not done: close() unpowers
-
-    def _disposition(self) -> int:
-        """``SCARD_UNPOWER_CARD`` once after :meth:`request_unpower`, else
-        ``SCARD_LEAVE_CARD``."""
-        if self.unpower_pending:
-            self.unpower_pending = False
-            return int(sc.SCARD_UNPOWER_CARD)
-        return int(sc.SCARD_LEAVE_CARD)
 
     def _begin(self) -> int:
         try:
@@ -323,12 +302,14 @@ class PcscTransport(BaseTransport):
         """Exclusive access (SCardBeginTransaction) around several exchanges."""
         return self._transaction()
 
-    def close(self) -> None:
+    def close(self, *, unpower: bool = False) -> None:
         """Disconnect and release the context; a call that overran is not waited for
         (the connection goes when the process ends, and pcscd resets the card)."""
         try:
             if self._card is not None:
-                self._disconnect()
+                card, self._card = self._card, None
+                disposition = sc.SCARD_UNPOWER_CARD if unpower else sc.SCARD_LEAVE_CARD
+                self._call(sc.SCardDisconnect, card, disposition, timeout=_CLOSE_GRACE)
             if self._ctx is not None:
                 self._call(sc.SCardReleaseContext, self._ctx, timeout=_CLOSE_GRACE)
         except _Overrun:
@@ -337,8 +318,3 @@ class PcscTransport(BaseTransport):
             self._card = self._ctx = None
             if not self._worker.abandoned:
                 self._worker.stop()
-
-    def _disconnect(self) -> None:
-        card, disposition = self._card, self._disposition()
-        self._card = None
-        self._call(sc.SCardDisconnect, card, disposition, timeout=_CLOSE_GRACE)

@@ -10,7 +10,7 @@ The file holds a header line, then one line per exchange::
 
 The second form marks a power cycle (:meth:`apdu.BaseTransport.power_cycle`): the
 card's power removed and restored between two exchanges; ``"power": "reset"`` marks a
-warm reset (:meth:`apdu.BaseTransport.warm_reset`), the card kept powered.
+warm reset (``power_cycle(warm=True)``), the card kept powered.
 
 An exchange the reader failed (the card removed, unresponsive, the reader taken:
 :data:`apdu.errors.FAULTS`) is written with ``"fault": "card-removed"`` instead of
@@ -20,7 +20,7 @@ the error carried them, so it reads as it did. Other transport errors are not wr
 
 Command data fields are hidden as ``XX`` by the rule of :mod:`apdu.redact`.
 Responses are kept as they are, except personal data: the data of responses the
-caller marks personal (:meth:`apdu.BaseTransport.hide_responses`), and the bytes a
+caller marks personal (``transmit(..., personal=True)``), and the bytes a
 card's rule (``personal``, an :class:`apdu.redact.PersonalRule`) calls personal, are
 written as ``XX`` per byte before the status word, so the length stays and a replay
 answers :data:`apdu.redact.FILLER` in their place. The header's ``redacted`` lists
@@ -41,7 +41,6 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -59,23 +58,19 @@ from .redact import (
 )
 from .transport import BaseTransport, TransportWrapper
 
-#: ``format`` value of a session file's header.
+#: ``format`` value of a session file's header: the format's name, in every file
+#: recorded (``jpkitool`` is the program that defined it).
 SESSION_FORMAT = "jpkitool-session"
 #: Session file version written, and the only one read.
 SESSION_VERSION = 1
 
 
 class RecordingTransport(TransportWrapper):
-    """Forwards to ``inner`` and writes every exchange to the session file ``path``.
-
-    ``origin`` marks where the session came from (``"emulator"`` for the virtual
-    card; ``None`` for a real reader). Errors of ``inner`` propagate; a fault of
-    :data:`apdu.errors.FAULTS` is marked in the file first. ``overwrite``: an existing
-    regular file is replaced (True) or refused (False); a file that cannot be
-    written raises :class:`apdu.outfile.OutputError` and is removed.
-    ``personal``: the card's rule of which response bytes are personal (without one,
-    only the responses the caller marks are hidden); ``keep_personal``: hide none.
-    """
+    """Forwards to ``inner`` and writes every exchange to the session file ``path``
+    (module docstring). ``origin``: the header's (``"emulator"`` for a virtual card,
+    ``None`` for a real reader); ``overwrite``: an existing regular file is replaced;
+    ``personal``: the card's rule of which response bytes are personal;
+    ``keep_personal``: hide none."""
 
     def __init__(
         self,
@@ -148,69 +143,68 @@ class RecordingTransport(TransportWrapper):
             self._failure = exc
             self._give_up()
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         if self._closed:
             raise TransportError("the session recording is closed")
         apdu = bytes(apdu)
         command, _ = redact_command(apdu, secret)
         start = time.perf_counter()
         try:
-            response = bytes(self.inner.transmit(apdu, secret=secret))
+            response = bytes(self.inner.transmit(apdu, secret=secret, personal=personal))
         except TransportError as exc:
-            fault = fault_code(exc)
-            if fault is not None and self._redactor is not None:
-                self._redactor.forget()  # the card may be another one now
-            if fault is not None:
-                ms = round((time.perf_counter() - start) * 1000, 1)
-                line = {"i": self._index, "command": command, "fault": fault, "ms": ms}
-                line.update(fault_details(exc))
-                self._write(line)
-                self._index += 1
+            self._fault({"i": self._index, "command": command}, exc, start)
             raise
-        ms = round((time.perf_counter() - start) * 1000, 1)
-        answer = hide_response(response, self._hidden(apdu, response))
-        self._write({"i": self._index, "command": command, "response": answer, "ms": ms})
-        self._index += 1
+        answer = hide_response(response, self._hidden(apdu, response, personal))
+        self._record({"i": self._index, "command": command, "response": answer}, start)
         return response
 
-    def _hidden(self, apdu: bytes, response: bytes) -> tuple[Span, ...]:
+    def _hidden(self, apdu: bytes, response: bytes, personal: bool) -> tuple[Span, ...]:
         """The spans of the response's data to write as ``XX``."""
         if self.keep_personal:
             return ()
-        spans = self._redactor.hidden(apdu, response) if self._redactor is not None else ()
-        return all_data(response) if self.hiding else spans
+        if personal:
+            return all_data(response)
+        return self._redactor.hidden(apdu, response) if self._redactor is not None else ()
 
-    def power_cycle(self) -> None:
-        """Cycle the card's power and write ``{"i": N, "power": "cycle", "ms": ...}``
-        (with ``fault`` when it failed with one of :data:`apdu.errors.FAULTS`)."""
-        self._power("cycle", self.inner.power_cycle)
-
-    def warm_reset(self) -> None:
-        """Reset the card warm and write ``{"i": N, "power": "reset", "ms": ...}``."""
-        self._power("reset", self.inner.warm_reset)
-
-    def _power(self, kind: str, action: Callable[[], None]) -> None:
+    def power_cycle(self, *, warm: bool = False) -> None:
+        """Reset the card and write ``{"i": N, "power": "cycle", "ms": ...}`` (``"reset"``
+        for a warm one; with ``fault`` when it failed with one of
+        :data:`apdu.errors.FAULTS`)."""
         if self._closed:
             raise TransportError("the session recording is closed")
         if self._redactor is not None:
             self._redactor.forget()
-        line: dict[str, Any] = {"i": self._index, "power": kind}
+        line: dict[str, Any] = {"i": self._index, "power": "reset" if warm else "cycle"}
         start = time.perf_counter()
         try:
-            action()
+            self.inner.power_cycle(warm=warm)
         except TransportError as exc:
-            fault = fault_code(exc)
-            if fault is not None:
-                line.update(fault=fault, ms=round((time.perf_counter() - start) * 1000, 1))
-                line.update(fault_details(exc))
-                self._write(line)
-                self._index += 1
+            self._fault(line, exc, start)
             raise
+        self._record(line, start)
+
+    def _fault(self, line: dict[str, Any], exc: TransportError, start: float) -> None:
+        """Write ``line`` with the fault ``exc`` is, when it is one of
+        :data:`apdu.errors.FAULTS` (the card may be another one after it), and the
+        PC/SC return code (pcscd stopped rather than not running) and the seconds the
+        call was given when the error carries them."""
+        fault = fault_code(exc)
+        if fault is None:
+            return
+        if self._redactor is not None:
+            self._redactor.forget()
+        line["fault"] = fault
+        self._record(line, start, code=exc.code, timeout=exc.timeout)
+
+    def _record(self, line: dict[str, Any], start: float, **details: float | None) -> None:
+        """Write ``line`` as the next one, with its milliseconds since ``start`` and the
+        ``details`` that are not None."""
         line["ms"] = round((time.perf_counter() - start) * 1000, 1)
+        line.update((key, value) for key, value in details.items() if value is not None)
         self._write(line)
         self._index += 1
 
-    def close(self) -> None:
+    def close(self, *, unpower: bool = False) -> None:
         """Close the file, then ``inner``; a second call does nothing."""
         if self._closed:
             return
@@ -222,19 +216,6 @@ class RecordingTransport(TransportWrapper):
             self._failure = exc
             self._give_up()
         finally:
-            self.inner.close()
+            self.inner.close(unpower=unpower)
         if self._failure is not None:
             raise cannot_write(self.path, self._failure)
-
-
-def fault_details(exc: BaseException) -> dict[str, Any]:
-    """What a recording keeps of a fault besides its kind: the PC/SC return code
-    (``code``, e.g. pcscd stopped rather than not running) and the seconds the call
-    was given (``timeout``), each when ``exc`` carries it."""
-    details: dict[str, Any] = {}
-    if isinstance(exc, TransportError):
-        if exc.code is not None:
-            details["code"] = exc.code
-        if exc.timeout is not None:
-            details["timeout"] = exc.timeout
-    return details

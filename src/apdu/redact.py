@@ -14,7 +14,7 @@ A command that cannot be parsed is redacted after its 4-byte header whenever the
 rule applies, so a malformed command never leaks its data.
 
 Response data is hidden the same way, ``XX`` per byte, where it is personal: when
-the caller marks it (:meth:`apdu.BaseTransport.hide_responses`), and where a card's
+the caller marks it (``transmit(..., personal=True)``), and where a card's
 rule (:class:`PersonalRule`) says so of the file being read. A
 :class:`ResponseRedactor` follows SELECT, READ BINARY, READ RECORD and GET RESPONSE
 to tell the rule which file (and where in it) each response comes from. The status
@@ -102,11 +102,6 @@ def pattern_matches(pattern: tuple[int | None, ...], actual: bytes) -> bool:
     return len(pattern) == len(actual) and all(
         p is None or p == a for p, a in zip(pattern, actual, strict=True)
     )
-
-
-def matches(recorded_hex: str, actual: bytes) -> bool:
-    """Whether ``actual`` equals the recorded command, ``XX`` matching any byte."""
-    return pattern_matches(parse_pattern(recorded_hex), bytes(actual))
 
 
 #: ``(start, end)`` of bytes of a response's data, ``end`` excluded.

@@ -4,8 +4,8 @@ Each command sent must equal the next recorded one (``XX`` placeholders match
 any byte); the answer is the recorded response, or, on a line with ``fault``, the
 transport error the recording met (:data:`apdu.errors.FAULTS`). A power cycle
 (:meth:`apdu.BaseTransport.power_cycle`) must meet a ``"power": "cycle"`` line, in
-its place among the exchanges, and a warm reset (:meth:`apdu.BaseTransport.warm_reset`)
-a ``"power": "reset"`` line. Response bytes the
+its place among the exchanges, and a warm reset (``power_cycle(warm=True)``) a
+``"power": "reset"`` line. Response bytes the
 recording hid as personal (``XX``) are answered as :data:`apdu.redact.FILLER` each
 (``2A``, ``*``): same length, so the exchange goes on, but no personal value. The
 file is checked completely when it is opened, so a corrupted file fails before the first exchange.
@@ -55,12 +55,9 @@ class _Exchange:
     power: str | None = None
 
 
-#: How a replay names a power cycle where a command was recorded, or the reverse.
-POWER_CYCLE = "power cycle"
-#: How a replay names a warm reset likewise.
-WARM_RESET = "warm reset"
-#: A power line's ``power`` value -> its name.
-POWER_NAMES = {"cycle": POWER_CYCLE, "reset": WARM_RESET}
+#: A power line's ``power`` value -> how a replay names it where a command was
+#: recorded, or the reverse.
+POWER_NAMES = {"cycle": "power cycle", "reset": "warm reset"}
 
 
 class ReplayTransport(BaseTransport):
@@ -97,7 +94,7 @@ class ReplayTransport(BaseTransport):
         """Number of recorded exchanges not replayed yet."""
         return len(self._exchanges) - self._next
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         if self._closed:
             raise TransportError("the session replay is closed")
         actual = bytes(apdu)
@@ -112,24 +109,18 @@ class ReplayTransport(BaseTransport):
         _raise_fault(exchange, index)
         return exchange.response
 
-    def power_cycle(self) -> None:
-        self._power("cycle")
-        self.unpower_pending = False
-
-    def warm_reset(self) -> None:
-        self._power("reset")
-
-    def _power(self, kind: str) -> None:
+    def power_cycle(self, *, warm: bool = False) -> None:
+        power = "reset" if warm else "cycle"
         if self._closed:
             raise TransportError("the session replay is closed")
         index = self._next
-        if index >= len(self._exchanges) or self._exchanges[index].power != kind:
+        if index >= len(self._exchanges) or self._exchanges[index].power != power:
             expected = _expected(self._exchanges[index]) if index < len(self._exchanges) else None
-            raise ReplayMismatchError(index, expected, POWER_NAMES[kind])
+            raise ReplayMismatchError(index, expected, POWER_NAMES[power])
         self._next += 1
         _raise_fault(self._exchanges[index], index)
 
-    def close(self, strict: bool = True) -> None:
+    def close(self, strict: bool = True, *, unpower: bool = False) -> None:
         """End the replay; with ``strict``, raise :class:`ReplayLeftoverError` if exchanges
         are left. A second call does nothing."""
         if self._closed:
@@ -263,10 +254,16 @@ def _check_index(obj: dict[str, Any], index: int) -> None:
     choice([index])(obj["i"], "i")
 
 
-def _check_fault(obj: dict[str, Any]) -> Fault | None:
+def _check_fault(obj: dict[str, Any]) -> tuple[Fault | None, int | None, float | None]:
+    """A line's ``fault``, with its optional ``code`` (a PC/SC return code) and
+    ``timeout`` (seconds) as a recording writes them; ``ms`` checked too."""
     fault: Fault | None = choice(FAULTS)(obj["fault"], "fault") if "fault" in obj else None
     _number(obj, "ms", _MS_MAX)
-    return fault
+    if fault is None:
+        return None, None, None
+    _number(obj, "code", _CODE_MAX, whole=True)
+    _number(obj, "timeout", _TIMEOUT_MAX)
+    return fault, obj.get("code"), obj.get("timeout")
 
 
 def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
@@ -277,13 +274,12 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
     pattern = _hex(obj, "command", lambda text: (p := parse_pattern(text), len(p)), 4)
     if "fault" in obj and "response" in obj:
         raise FileFault("response", "unknown")
-    fault = _check_fault(obj)
+    fault, code, timeout = _check_fault(obj)
     if fault is not None:
         data, hidden = b"", 0
     else:  # hex, or XX where the recording hid personal data (not in the status word)
         read = lambda text: (r := parse_response(text), len(r[0]))  # noqa: E731
         data, hidden = _hex(obj, "response", read, 2)
-    code, timeout = _fault_details(obj) if fault is not None else (None, None)
     return _Exchange(obj["command"].upper(), pattern, data, fault, hidden, code, timeout)
 
 
@@ -294,15 +290,6 @@ def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
     for key in ("command", "response"):
         if key in obj:
             raise FileFault(key, "unknown")
-    fault = _check_fault(obj)
-    code, timeout = _fault_details(obj) if fault is not None else (None, None)
-    kind = obj["power"]
-    return _Exchange(POWER_NAMES[kind], (), b"", fault, 0, code, timeout, power=kind)
-
-
-def _fault_details(obj: dict[str, Any]) -> tuple[int | None, float | None]:
-    """A fault line's optional ``code`` (a PC/SC return code) and ``timeout``
-    (seconds), as :func:`apdu.recording.fault_details` wrote them."""
-    _number(obj, "code", _CODE_MAX, whole=True)
-    _number(obj, "timeout", _TIMEOUT_MAX)
-    return obj.get("code"), obj.get("timeout")
+    fault, code, timeout = _check_fault(obj)
+    power = obj["power"]
+    return _Exchange(POWER_NAMES[power], (), b"", fault, 0, code, timeout, power=power)

@@ -5,10 +5,11 @@ One line per command and one per response::
     > 00 20 00 80 04 XX XX XX XX
     < 63 C2  (63C2: verification failed, 2 tries left)  4.1 ms
 
-Personal response data is never shown: a response the caller marks personal, or
-whose data a card's rule (``personal``: :class:`apdu.redact.PersonalRule`) calls
-personal in full, as ``<n bytes of personal data hidden>``; the bytes the rule calls
-personal in a response of which it keeps the rest, as ``XX`` each::
+Personal response data is never shown: a response the caller marks personal
+(``transmit(..., personal=True)``), or whose data a card's rule (``personal``:
+:class:`apdu.redact.PersonalRule`) calls personal in full, as ``<n bytes of personal
+data hidden>``; the bytes the rule calls personal in a response of which it keeps the
+rest, as ``XX`` each::
 
     < 01 1C XX XX ... XX 32 30 33 34 30 34 31 30 90 00  (9000: normal processing)  0.2 ms
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TextIO
 
 from .redact import (
@@ -80,33 +81,27 @@ class TracingTransport(TransportWrapper):
         stream.write(line + "\n")
         stream.flush()
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         apdu = bytes(apdu)
         self._emit(format_command(apdu, secret))
         start = time.perf_counter()
         try:
-            response = bytes(self.inner.transmit(apdu, secret=secret))
+            response = bytes(self.inner.transmit(apdu, secret=secret, personal=personal))
         except Exception as exc:
             self._emit(f"! {type(exc).__name__}: {exc}")
             raise
         spans = self._redactor.hidden(apdu, response) if self._redactor is not None else ()
         ms = (time.perf_counter() - start) * 1000
-        self._emit(format_response(response, ms, self.hiding, spans))
+        self._emit(format_response(response, ms, personal, spans))
         return response
 
-    def power_cycle(self) -> None:
-        self._reset("~ power removed and restored", self.inner.power_cycle)
-
-    def warm_reset(self) -> None:
-        self._reset("~ warm reset", self.inner.warm_reset)
-
-    def _reset(self, line: str, reset: Callable[[], None]) -> None:
-        """Trace ``line``, then the error of ``reset`` if it fails."""
+    def power_cycle(self, *, warm: bool = False) -> None:
+        """Trace the reset, then its error if it fails."""
         if self._redactor is not None:
             self._redactor.forget()
-        self._emit(line)
+        self._emit("~ warm reset" if warm else "~ power removed and restored")
         try:
-            reset()
+            self.inner.power_cycle(warm=warm)
         except Exception as exc:
             self._emit(f"! {type(exc).__name__}: {exc}")
             raise

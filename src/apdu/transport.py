@@ -9,8 +9,7 @@ transparently to callers.
 from __future__ import annotations
 
 import contextlib
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Self
 
 from .command import SHORT_MAX, CommandAPDU
@@ -19,14 +18,12 @@ from .response import ResponseAPDU
 
 
 class BaseTransport:
-    """Defaults for the optional parts of a transport."""
+    """A transport: :meth:`transmit`, :meth:`transaction`, :meth:`power_cycle` and
+    :meth:`close`, and what identifies the card (:attr:`name`, :attr:`atr`). How a
+    session ends, and which responses are personal, the caller says."""
 
     _name: str = ""
     _atr: bytes = b""
-    #: Set by :meth:`request_unpower`; cleared once the card's power was removed.
-    unpower_pending: bool = False
-    #: Inside :meth:`hide_responses`: response data is personal.
-    hiding: bool = False
 
     @property
     def name(self) -> str:
@@ -38,51 +35,33 @@ class BaseTransport:
         """Answer-to-reset of the card, when known."""
         return self._atr
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:  # pragma: no cover
+    def transmit(
+        self, apdu: bytes, *, secret: bool = False, personal: bool = False
+    ) -> bytes:  # pragma: no cover
+        """The response to ``apdu``. ``secret``: its data field is a secret (a PIN);
+        ``personal``: the response's data is personal (a certificate with a name and
+        an address): recordings and traces keep only its length and status word."""
         raise NotImplementedError
 
-    def close(self) -> None:
-        """Release the card; a second call does nothing."""
+    def close(self, *, unpower: bool = False) -> None:
+        """Release the card, removing its power with ``unpower`` (else it is left as it
+        is, for other programs); a second call does nothing."""
 
-    def power_cycle(self) -> None:
+    def power_cycle(self, *, warm: bool = False) -> None:
         """Remove the card's power and restore it (a cold reset), inside the current
-        transaction: the only reset that clears a My Number card's security state
-        (myna-card, measured on a card; a warm reset does not). A pending
-        :meth:`request_unpower` is then done. Raises :class:`TransportError` where
-        the card's power cannot be cycled."""
-        raise TransportError(f"{type(self).__name__} cannot cycle the card's power")
+        transaction: the reset that clears a card's security state (a warm reset need
+        not: myna-card measured that it does not on a My Number card). Raises
+        :class:`TransportError` where the card's power cannot be cycled.
 
-    def warm_reset(self) -> None:
-        """Reset the card without removing its power (a warm reset, ``SCARD_RESET_CARD``),
-        inside the current transaction. It does not clear a My Number card's security
-        state (myna-card, measured); only ``jpkitool doctor --report-with-pin`` asks for
-        one, to see whether that holds. Raises :class:`TransportError` where the card
-        cannot be reset so."""
+        ``warm``: reset the card keeping it powered (``SCARD_RESET_CARD``) instead. A
+        parameter rather than a method of its own, so that every wrapper records,
+        traces and replays either reset alike, while the default stays the one that
+        clears; it is only asked for to measure what a warm reset does."""
         raise TransportError(f"{type(self).__name__} cannot reset the card")
-
-    def request_unpower(self) -> None:
-        """Remove the card's power when the current transaction ends, or else when the
-        connection does, unless :meth:`power_cycle` did it first: the safety net that
-        leaves the card unverified for the next program if a command stops before its
-        own ending. Where there is no card, nothing happens."""
-        self.unpower_pending = True
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive access around several exchanges (a no-op where meaningless)."""
         return contextlib.nullcontext()
-
-    @contextlib.contextmanager
-    def _hiding(self) -> Iterator[None]:
-        before, self.hiding = self.hiding, True
-        try:
-            yield
-        finally:
-            self.hiding = before
-
-    def hide_responses(self) -> contextlib.AbstractContextManager[None]:
-        """Inside the block, response data is personal (a certificate with a name and
-        an address): recordings and traces keep only its length and status word."""
-        return self._hiding()
 
     def __enter__(self) -> Self:
         return self
@@ -105,31 +84,17 @@ class TransportWrapper(BaseTransport):
     def atr(self) -> bytes:
         return self.inner.atr
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
-        return self.inner.transmit(apdu, secret=secret)
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
+        return self.inner.transmit(apdu, secret=secret, personal=personal)
 
-    def close(self) -> None:
-        self.inner.close()
+    def close(self, *, unpower: bool = False) -> None:
+        self.inner.close(unpower=unpower)
 
-    def power_cycle(self) -> None:
-        self.inner.power_cycle()
-
-    def warm_reset(self) -> None:
-        self.inner.warm_reset()
-
-    def request_unpower(self) -> None:
-        self.inner.request_unpower()
+    def power_cycle(self, *, warm: bool = False) -> None:
+        self.inner.power_cycle(warm=warm)
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         return self.inner.transaction()
-
-    @contextlib.contextmanager
-    def _hiding_all(self) -> Iterator[None]:
-        with self._hiding(), self.inner.hide_responses():
-            yield
-
-    def hide_responses(self) -> contextlib.AbstractContextManager[None]:
-        return self._hiding_all()
 
 
 class FunctionTransport(BaseTransport):
@@ -139,7 +104,7 @@ class FunctionTransport(BaseTransport):
         self._func = func
         self._name = name
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         return self._func(bytes(apdu))
 
 
@@ -160,28 +125,30 @@ class ApduChannel:
         #: Number of APDUs sent to the transport (GET RESPONSE and resends included).
         self.count = 0
 
-    def _raw(self, command: CommandAPDU) -> ResponseAPDU:
+    def _raw(self, command: CommandAPDU, personal: bool) -> ResponseAPDU:
         if command.is_extended and not self.extended:
             raise EncodingError("extended-length APDU while extended length is disabled")
         self.count += 1
-        raw = self.transport.transmit(command.to_bytes(), secret=command.secret)
+        raw = self.transport.transmit(command.to_bytes(), secret=command.secret, personal=personal)
         return ResponseAPDU.parse(raw)
 
-    def send(self, command: CommandAPDU) -> ResponseAPDU:
-        """Send ``command``; follow ``61xx`` and ``6Cxx`` until the answer is complete."""
-        response = self._raw(command)
+    def send(self, command: CommandAPDU, *, personal: bool = False) -> ResponseAPDU:
+        """Send ``command``; follow ``61xx`` and ``6Cxx`` until the answer is complete.
+        ``personal``: the answer's data is personal (:meth:`BaseTransport.transmit`)."""
+        response = self._raw(command, personal)
         if response.correct_le is not None and command.le is not None:
-            response = self._raw(command.with_le(response.correct_le))
+            response = self._raw(command.with_le(response.correct_le), personal)
         data = bytearray(response.data)
         rounds = 0
         while response.more_available is not None and rounds < MAX_GET_RESPONSE:
             rounds += 1
             want = min(response.more_available, SHORT_MAX)
-            response = self._raw(CommandAPDU(command.cla & 0x03, 0xC0, 0x00, 0x00, le=want))
+            response = self._raw(
+                CommandAPDU(command.cla & 0x03, 0xC0, 0x00, 0x00, le=want), personal
+            )
             if response.correct_le is not None:
-                response = self._raw(
-                    CommandAPDU(command.cla & 0x03, 0xC0, 0x00, 0x00, le=response.correct_le)
-                )
+                get = CommandAPDU(command.cla & 0x03, 0xC0, 0x00, 0x00, le=response.correct_le)
+                response = self._raw(get, personal)
             data += response.data
         return ResponseAPDU(bytes(data), response.sw)
 
@@ -193,26 +160,17 @@ MIN_TIMEOUT, MAX_TIMEOUT = 0.1, 3600.0
 #: take before it is given up. pcsc-lite's client waits for pcscd without a limit,
 #: and so does vpcd for its card (seen with pcsc-lite 1.9.9, vsmartcard-vpcd 3.3: a
 #: card that answers after 100 s makes SCardTransmit return after 100 s); a reader
-#: driver's own limit (CCID: the card's waiting time) may come first. The commands
-#: of this tool take well under a second on a card.
+#: driver's own limit (CCID: the card's waiting time) may come first. A command
+#: usually takes well under a second on a card.
 DEFAULT_TIMEOUT = 20.0
 
 
-def finite_number(value: object) -> bool:
-    """Whether ``value`` is a finite int or float, not a bool (an int of 400 digits is
-    not: no float holds it)."""
+def valid_timeout(value: object) -> bool:
+    """Whether ``value`` is an int or float (not a bool) of seconds from
+    :data:`MIN_TIMEOUT` to :data:`MAX_TIMEOUT` (NaN is not: it compares false)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
-
-
-def valid_timeout(value: object) -> bool:
-    """Whether ``value`` is a number of seconds from :data:`MIN_TIMEOUT` to
-    :data:`MAX_TIMEOUT`."""
-    return finite_number(value) and MIN_TIMEOUT <= value <= MAX_TIMEOUT  # type: ignore[operator]
+    return MIN_TIMEOUT <= value <= MAX_TIMEOUT
 
 
 def check_timeout(value: float | None) -> None:

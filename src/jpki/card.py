@@ -1,16 +1,10 @@
 """A session with a My Number card: selecting applications and files, querying keys.
 
-The card's identifiers all come from :mod:`jpki.profile`. The session remembers
-the selected application so that it is never selected twice in a row, and learns
-whether the card takes the short-EF-identifier forms (``00 20 00 (80|FID)``,
-``00 B0 (80|SFI) ...``), used only by myna-card (in unit tests) and jsapdu; when a
-card answers such a form with anything but what it asked (for a counter query:
-anything but a count, ``9000`` included), the session asks again with SELECT EF
-and the plain form, and once that answers where the short form did not, stays
-with SELECT EF.
-
-Files are read by READ BINARY as :class:`jpki.efreader.EfReader` does it (the session
-learns the short-EF form and extended length once).
+The card's identifiers all come from :mod:`jpki.profile`. The session never selects
+an application twice in a row, and learns once whether the card takes the
+short-EF-identifier forms (``00 20 00 (80|FID)``, ``00 B0 (80|SFI) ...``), used only
+by myna-card (in unit tests) and jsapdu: :meth:`MyNumberCard.query_key` and
+:class:`jpki.efreader.EfReader`, which reads files.
 
 PIN data reaches the card only through :meth:`MyNumberCard.verify` and
 :meth:`MyNumberCard.change`, under a permit (:mod:`jpki.permit`); everything else
@@ -113,6 +107,9 @@ class MyNumberCard(EfReader):
         #: transaction), and which of its steps took effect (``select``, ``power``).
         self.card_left: CardLeft | None = None
         self.left_steps: tuple[str, ...] = ()
+        #: A PIN may be verified and the card's power was not removed since: done when
+        #: the transaction ends (:meth:`transaction`).
+        self.unpower_pending = False
 
     @property
     def apdu_count(self) -> int:
@@ -122,7 +119,7 @@ class MyNumberCard(EfReader):
         """Every APDU goes through here; a failure below comes out as a
         :class:`jpki.ReaderError` (a card used after its session ended included)."""
         with jpki_errors():
-            return self.channel.send(command)
+            return self.channel.send(command, personal=self.personal)
 
     def forget_selection(self) -> None:
         """Forget the selected application and the counters read, and close the permits
@@ -138,8 +135,10 @@ class MyNumberCard(EfReader):
     def transaction(self) -> Iterator[None]:
         """One PC/SC transaction: nothing else reaches the card in between.
 
-        Selection and counters read before it are forgotten, and again after it; a
-        permit granted inside makes the card reset when it ends.
+        Selection and counters read before it are forgotten, and again after it. The
+        safety net of a command that stops before its own ending: after a permit
+        granted inside (:attr:`unpower_pending`), the card's power is removed as it
+        ends, by a power cycle, else by closing the connection with the power removed.
         """
         with jpki_errors(), self.transport.transaction():
             self.forget_selection()
@@ -148,6 +147,11 @@ class MyNumberCard(EfReader):
                 yield
             finally:
                 self.forget_selection()
+                if self.unpower_pending:
+                    self.unpower_pending = not (
+                        _done(self.transport.power_cycle)
+                        or _done(lambda: self.transport.close(unpower=True))
+                    )
 
     # -- selection ------------------------------------------------------------
 
@@ -164,10 +168,6 @@ class MyNumberCard(EfReader):
         resp = self.select_app(profile.JPKI)
         if not resp.ok:
             raise NotMyNumberCardError(resp.sw)
-
-    def select_app_is_jpki(self) -> bool:
-        """Whether the card selects the JPKI application (no exception)."""
-        return self.select_app(profile.JPKI).ok
 
     def select_ef(self, fid: int) -> ResponseAPDU:
         return self.send(profile.select_ef(fid))
@@ -231,7 +231,7 @@ class MyNumberCard(EfReader):
         refuse(status, force, accept_unknown_count)
         del self._fresh[key.id]  # one permit per reading
         self.permits_issued += 1
-        self.transport.request_unpower()  # the safety net, should the ending not run
+        self.unpower_pending = True  # the safety net, should the ending not run
         permit = SpendPermit(key, status)
         self._permits.append(permit)
         return permit
@@ -301,14 +301,15 @@ class MyNumberCard(EfReader):
         fails (a transport error, a recording that cannot be written) is taken as not
         done; nothing is raised but an interrupt. :attr:`left_steps` says which of (a)
         and (b) took effect. Unless the card was cleared by both or proven clear, the
-        application is left once more and the transport asked to remove the card's
-        power when the transaction ends (the proof read selected it again).
+        application is left once more and the card's power removed when the transaction
+        ends (the proof read selected it again; :attr:`unpower_pending`).
         """
         keys = tuple(keys)
         apps = {k.app for k in keys}
         pins = {profile.PIN_OF_SLOT[k.id].id for k in keys if k.id in profile.PIN_OF_SLOT}
         left = _done(lambda: self._leave_applications(apps))
         cycled = _done(self.transport.power_cycle)
+        self.unpower_pending = self.unpower_pending and not cycled
         self.forget_selection()
         if cycled:  # its answer does not matter
             _done(lambda: self.send(CommandAPDU.parse(profile.THROWAWAY)))
@@ -325,7 +326,7 @@ class MyNumberCard(EfReader):
         if self.card_left is CardLeft.MAY_BE_VERIFIED or not cycled:
             _done(lambda: self._leave_applications(apps))
             self.forget_selection()
-            self.transport.request_unpower()
+            self.unpower_pending = True
         return self.card_left
 
     def _leave_applications(self, apps: set[Application]) -> bool:
@@ -342,7 +343,7 @@ class MyNumberCard(EfReader):
         key is verified), or the read could not tell (None). The byte is discarded and
         kept out of traces and recordings."""
         try:
-            with self.transport.hide_responses():
+            with self.personal_responses():
                 if not self.select_app(file.app).ok:
                     return None
                 resp = self.read_first_byte(file.fid)

@@ -11,13 +11,14 @@ listing them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from apdu import BaseTransport, NoCardError, NoReaderError, TransportError
 from apdu.transport import DEFAULT_TIMEOUT, valid_timeout
 
+from . import profile
 from .card import MyNumberCard
 from .errors import AmbiguousCardError
 from .profile import Token
@@ -54,7 +55,7 @@ def probe(transport: BaseTransport, *, token: bool = False) -> Probe:
     """Whether the card selects the JPKI application (no PIN; transport errors raise);
     with ``token``, also the token kind from JPKI EF 0006."""
     card = MyNumberCard(transport)
-    if not card.select_app_is_jpki():
+    if not card.select_app(profile.JPKI).ok:
         return Probe(False)
     return Probe(True, card.read_token() if token else None)
 
@@ -71,12 +72,34 @@ def probe_reader(reader: str, *, token: bool = False, timeout: float | None = No
         return probe(transport, token=token)
 
 
-def answers_as_my_number(reader: str, timeout: float | None = None) -> bool:
-    """Whether the card in ``reader`` selects the JPKI application (an error: no)."""
-    try:
-        return probe_reader(reader, timeout=timeout).my_number
-    except TransportError:
-        return False
+def readers_with_card(names: list[str], spec: str | None = None) -> tuple[str, ...]:
+    """The readers of ``names`` that hold a card; with ``spec``, of the one it names
+    only (:func:`apdu.pcsc.select_reader`)."""
+    from apdu import pcsc
+
+    states = pcsc.reader_states()
+    if spec is not None:
+        chosen = pcsc.select_reader(spec, names)
+        states = [s for s in states if s.name == chosen]
+    return tuple(s.name for s in states if s.card_present)
+
+
+def probe_readers(
+    readers: Iterable[str], timeout: float | None = None
+) -> dict[str, Probe | TransportError]:
+    """:func:`probe_reader` of each reader's card: what it learnt, or the error it met."""
+    found: dict[str, Probe | TransportError] = {}
+    for name in readers:
+        try:
+            found[name] = probe_reader(name, timeout=timeout)
+        except TransportError as exc:
+            found[name] = exc
+    return found
+
+
+def my_number_readers(found: dict[str, Probe | TransportError]) -> list[str]:
+    """The readers of :func:`probe_readers` whose card selects the JPKI application."""
+    return [name for name, seen in found.items() if isinstance(seen, Probe) and seen.my_number]
 
 
 def choose_reader(
@@ -98,7 +121,7 @@ def choose_reader(
         return name
     if not names and not wait:
         raise NoReaderError("no smart-card reader found")
-    with_card = [s.name for s in pcsc.reader_states() if s.card_present] if names else []
+    with_card = readers_with_card(names) if names else ()
     if not with_card:
         if wait:
             try:
@@ -110,10 +133,10 @@ def choose_reader(
         raise NoCardError("no card in " + ", ".join(names))
     if len(with_card) == 1:
         return with_card[0]
-    mine = [name for name in with_card if answers_as_my_number(name, timeout)]
+    mine = my_number_readers(probe_readers(with_card, timeout))
     if len(mine) == 1:
         return mine[0]
-    raise AmbiguousCardError(mine or with_card, my_number=bool(mine))
+    raise AmbiguousCardError(mine or list(with_card), my_number=bool(mine))
 
 
 def connect(

@@ -1,8 +1,10 @@
 """What ``jpkitool doctor`` finds, as data: pcscd, then the readers, a card, the JPKI
 application, stopping at the first link that is missing (the CLI renders it).
 
-The card is chosen as :func:`jpki.connect.choose_reader` chooses it: with no reader
-named, several My Number cards are a failure (a command would stop there too).
+The readers are walked and their cards probed as :func:`jpki.connect.choose_reader`
+does it (:func:`jpki.connect.readers_with_card`, :func:`jpki.connect.probe_readers`):
+with no reader named, several My Number cards are a failure (a command would stop
+there too).
 Nothing here spends a try: the only APDUs are the SELECT of :func:`jpki.connect.probe`.
 """
 
@@ -115,23 +117,17 @@ def _diagnose(reader: str | None, timeout: float | None) -> Diagnosis:
     if not names:
         return stop(Check(Link.READER, "fail"))
     done.append(Check(Link.READER, readers=tuple(names)))
-    states = pcsc.reader_states()
-    if reader is not None:
-        chosen = pcsc.select_reader(reader, names)
-        states = [s for s in states if s.name == chosen]
-    with_card = tuple(s.name for s in states if s.card_present)
+    with_card = connect.readers_with_card(names, reader)
     if not with_card:
         return stop(Check(Link.CARD, "fail"))
     done.append(Check(Link.CARD, readers=with_card))
-    answering = []
-    for name in with_card:
-        try:
-            if connect.probe_reader(name, timeout=timeout).my_number:
-                answering.append(name)
-        except ReaderBusyError:
+    found = connect.probe_readers(with_card, timeout)
+    for name, seen in found.items():
+        if isinstance(seen, ReaderBusyError):
             return stop(Check(Link.JPKI, "busy", (name,)))
-        except TransportError as exc:
-            return stop(Check(Link.JPKI, "card-error", (name,), str(exc)))
+        if isinstance(seen, TransportError):
+            return stop(Check(Link.JPKI, "card-error", (name,), str(seen)))
+    answering = connect.my_number_readers(found)
     if not answering:
         return stop(Check(Link.JPKI, "fail"))
     if len(answering) > 1 and reader is None:

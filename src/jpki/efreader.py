@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 
 from apdu import (
     EXTENDED_MAX,
@@ -50,10 +51,23 @@ class EfReader(ABC):
     sfi: bool | None
     #: ``None`` until learnt; ``False`` once card or reader refused an extended Le.
     extended: bool | None
+    #: Inside :meth:`personal_responses`: the answers' data is personal.
+    personal: bool = False
 
     @abstractmethod
     def send(self, command: CommandAPDU) -> ResponseAPDU:
-        """Send one APDU of the session."""
+        """Send one APDU of the session (``personal`` passed on to the transport)."""
+
+    @contextlib.contextmanager
+    def personal_responses(self) -> Iterator[None]:
+        """Inside the block, the data of the card's answers is personal (a certificate
+        with a name and an address): recordings and traces keep only its length and
+        status word."""
+        before, self.personal = self.personal, True
+        try:
+            yield
+        finally:
+            self.personal = before
 
     @abstractmethod
     def select_app(self, app: Application) -> ResponseAPDU:
@@ -71,17 +85,22 @@ class EfReader(ABC):
         transmit error) does not carry is asked again in short form, and the session
         stops trying extended length.
         """
+        resp = self._short_if_refused(le, lambda n: self._read_first_once(fid, n))
+        if le > SHORT_MAX and resp.ok and len(resp.data) > SHORT_MAX:
+            self.extended = True  # (a 6Cxx resend would have been short)
+        return resp
+
+    def _short_if_refused(self, le: int, read: Callable[[int], ResponseAPDU]) -> ResponseAPDU:
+        """``read(le)``; an extended Le refused (``6700``, or a transmit error not
+        :data:`FATAL`) is asked again as 256 bytes, and no more for the session."""
         while True:
-            extended = le > SHORT_MAX
             try:
-                resp = self._read_first_once(fid, le)
+                resp = read(le)
             except TransportError as exc:
-                if not extended or isinstance(exc, FATAL):
+                if le <= SHORT_MAX or isinstance(exc, FATAL):
                     raise
                 resp = ResponseAPDU(b"", SW.WRONG_LENGTH)
-            if not (extended and resp.sw == SW.WRONG_LENGTH):
-                if extended and resp.ok and len(resp.data) > SHORT_MAX:
-                    self.extended = True  # (a 6Cxx resend would have been short)
+            if le <= SHORT_MAX or resp.sw != SW.WRONG_LENGTH:
                 return resp
             self.extended = False
             le = SHORT_MAX
@@ -131,8 +150,7 @@ class EfReader(ABC):
         filler, it comes from a recording that hid it: :class:`CertificateError` with
         code ``hidden``.
         """
-        hide = self.transport.hide_responses() if personal else contextlib.nullcontext()
-        with hide:
+        with self.personal_responses() if personal else contextlib.nullcontext():
             return self._read_der(app, fid, what, personal)
 
     def _read_der(self, app: Application, fid: int, what: str, personal: bool = False) -> bytes:
@@ -173,21 +191,14 @@ class EfReader(ABC):
         return bytes(data[:want])
 
     def _read_chunk(self, fid: int, offset: int, left: int) -> ResponseAPDU:
-        """READ BINARY at ``offset`` of the current EF; an extended Le refused (``6700``
-        or a transmit error) is asked again in 256 bytes, and no more for the session."""
-        while True:
-            le = min(left, EXTENDED_MAX if self.extended else SHORT_MAX)
+        """READ BINARY at ``offset`` of the current EF (:meth:`_short_if_refused`)."""
+
+        def read(le: int) -> ResponseAPDU:
             command = CommandAPDU(0x00, profile.INS_READ_BINARY, offset >> 8, offset & 0xFF, le=le)
-            try:
+            resp = self.send(command)
+            if resp.sw == SW.NO_CURRENT_EF:  # no current EF after all: select it and go on
+                self.select_ef(fid)
                 resp = self.send(command)
-                if resp.sw == SW.NO_CURRENT_EF:  # no current EF after all: select it and go on
-                    self.select_ef(fid)
-                    resp = self.send(command)
-            except TransportError as exc:
-                if le <= SHORT_MAX or isinstance(exc, FATAL):
-                    raise
-                resp = ResponseAPDU(b"", SW.WRONG_LENGTH)
-            if le > SHORT_MAX and resp.sw == SW.WRONG_LENGTH:
-                self.extended = False
-                continue
             return resp
+
+        return self._short_if_refused(min(left, EXTENDED_MAX if self.extended else SHORT_MAX), read)

@@ -152,12 +152,12 @@ class PinGuard(TransportWrapper):
             return
         raise PermitError(f"INS {ins:02X} with PIN data is not sent by this tool")
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         apdu = bytes(apdu)
         carries_pin = hidden_span(apdu, secret) is not None
         if carries_pin:
             self._admit(apdu)
-        response = self.inner.transmit(apdu, secret=secret)
+        response = self.inner.transmit(apdu, secret=secret, personal=personal)
         permit = self._permit
         if carries_pin and permit is not None:
             ok = response[-2:] == b"\x90\x00"

@@ -184,7 +184,7 @@ class _Sender:
         self.card = card
 
     def raw(self, apdu: bytes) -> ResponseAPDU:
-        return ResponseAPDU.parse(self.card.transport.transmit(apdu))
+        return ResponseAPDU.parse(self.card.transport.transmit(apdu, personal=self.card.personal))
 
     def sw(self, apdu: bytes) -> str | None:
         return sw_hex(self.raw(apdu).sw)
@@ -248,7 +248,7 @@ def _read_probe(send: _Sender) -> ReadProbe:
     read.length = int.from_bytes(header.data[2:4], "big") + 4
     command = bytes.fromhex("00B0000000") + read.length.to_bytes(2, "big")
     try:
-        with send.card.transport.hide_responses():  # the length and status word are enough
+        with send.card.personal_responses():  # the length and status word are enough
             whole = send.follow(command, read.seen)
     except TransportError as exc:
         if isinstance(exc, FATAL):
@@ -306,7 +306,9 @@ def _events(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> Jpk
     select_own = bytes(profile.select_app(key.app.aid))
     events: dict[str, Callable[[], str | None]] = {
         "reselect": lambda: _select(card, send, select_own),
-        "warm-reset": lambda: _reset(card, send, transport.warm_reset, result, "warm-reset"),
+        "warm-reset": lambda: _reset(
+            card, send, lambda: transport.power_cycle(warm=True), result, "warm-reset"
+        ),
         "isd": lambda: _select(card, send, SELECT_ISD),
         "power-cycle": lambda: _reset(card, send, transport.power_cycle, result, "power-cycle"),
     }
@@ -367,7 +369,7 @@ def _proof(card: MyNumberCard, file: profile.DataFile) -> str | None:
     """The status word of the one-byte proof read of ``file`` (its byte hidden)."""
     card.forget_selection()
     try:
-        with card.transport.hide_responses():
+        with card.personal_responses():
             if not card.select_app(file.app).ok:
                 return None
             return sw_hex(card.read_first_byte(file.fid).sw)

@@ -154,18 +154,11 @@ def open_session(
             with contextlib.suppress(ApduError):
                 base.close()
             raise
-        with closing(transport), _transaction(transport, spec.transaction):
+        whole = transport.transaction() if spec.transaction else contextlib.nullcontext()
+        with closing(transport), whole:
             yield transport
     finally:
         save()
-
-
-def _transaction(transport: BaseTransport, wanted: bool) -> contextlib.AbstractContextManager[None]:
-    return transport.transaction() if wanted else contextlib.nullcontext()
-
-
-def _nothing() -> None:
-    pass
 
 
 def _base(
@@ -175,7 +168,7 @@ def _base(
     if spec.replay is not None:
         from apdu.replay import ReplayTransport
 
-        return ReplayTransport(spec.replay), _nothing
+        return ReplayTransport(spec.replay), lambda: None
     if spec.uses_emulator:
         if emulator is None:
             raise ValueError("a session with the virtual card needs its opener")
@@ -183,7 +176,7 @@ def _base(
     transport = connect.connect(
         spec.reader, wait=spec.wait, on_wait=spec.on_wait, timeout=spec.timeout
     )
-    return transport, _nothing
+    return transport, lambda: None
 
 
 def _wrap(base: BaseTransport, spec: SessionSpec) -> BaseTransport:

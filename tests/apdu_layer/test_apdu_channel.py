@@ -184,7 +184,7 @@ class SecretSpy(BaseTransport):
         self.answers = answers
         self.flags: list[tuple[str, bool]] = []
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         self.flags.append((apdu.hex().upper(), secret))
         return bytes.fromhex(self.answers.pop(0))
 

@@ -34,11 +34,11 @@ class Card(BaseTransport):
         self.closed = False
         self.secrets: list[bool] = []
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         self.secrets.append(secret)
         return self.answer(apdu)
 
-    def close(self) -> None:
+    def close(self, *, unpower: bool = False) -> None:
         self.closed = True
 
 

@@ -77,13 +77,13 @@ class Powered(FunctionTransport):
         self.resets = 0
         self.fail = fail
 
-    def power_cycle(self) -> None:
+    def power_cycle(self, *, warm: bool = False) -> None:
+        if warm:
+            self.resets += 1
+            return
         self.cycles += 1
         if self.fail is not None:
             raise self.fail
-
-    def warm_reset(self) -> None:
-        self.resets += 1
 
 
 def test_a_power_cycle_is_recorded_and_replayed_in_its_place(tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_a_warm_reset_is_recorded_and_replayed_apart_from_a_power_cycle(tmp_path
     path = tmp_path / "s.jsonl"
     inner = Powered()
     with RecordingTransport(inner, path) as rec:
-        rec.warm_reset()
+        rec.power_cycle(warm=True)
         rec.power_cycle()
     assert (inner.resets, inner.cycles) == (1, 1)
     lines = [json.loads(line) for line in path.read_text().splitlines()[1:]]
@@ -129,13 +129,13 @@ def test_a_warm_reset_is_recorded_and_replayed_apart_from_a_power_cycle(tmp_path
         with pytest.raises(ReplayMismatchError) as wrong:
             replay.power_cycle()  # a warm reset was recorded here
         assert (wrong.value.expected, wrong.value.actual) == ("warm reset", "power cycle")
-        replay.warm_reset()
+        replay.power_cycle(warm=True)
         replay.power_cycle()
 
 
 def test_a_transport_without_a_warm_reset_says_so() -> None:
     with pytest.raises(TransportError, match="cannot reset"):
-        FunctionTransport(lambda apdu: b"\x90\x00").warm_reset()
+        FunctionTransport(lambda apdu: b"\x90\x00").power_cycle(warm=True)
 
 
 def test_a_power_cycle_that_failed_replays_its_fault(tmp_path: Path) -> None:

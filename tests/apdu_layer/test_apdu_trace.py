@@ -77,7 +77,7 @@ def test_forwards_name_atr_and_close() -> None:
     closed: list[bool] = []
 
     class Inner(FunctionTransport):
-        def close(self) -> None:
+        def close(self, *, unpower: bool = False) -> None:
             closed.append(True)
 
     inner = Inner(card, name="Reader X")

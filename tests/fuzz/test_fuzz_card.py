@@ -118,7 +118,7 @@ class HostileCard(BaseTransport):
         self._atr = atr
         self.sent = 0
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         self.sent += 1
         if self.sent > BUDGET:
             raise CardUnresponsiveError("hostile card: no more answers")
@@ -140,7 +140,7 @@ class TamperedCard(EmulatorTransport):
         self._draw = draw
         self.sent = 0
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         self.sent += 1
         if self.sent > BUDGET * 4:
             raise CardUnresponsiveError("tampered card: no more answers")
@@ -273,7 +273,7 @@ class _Fixed(BaseTransport):
     def __init__(self, answer: bytes) -> None:
         self.answer = answer
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         return self.answer
 
 

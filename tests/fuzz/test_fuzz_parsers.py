@@ -94,7 +94,7 @@ class _Files(BaseTransport):
     def __init__(self, data: bytes, sw: int) -> None:
         self.answer = data + sw.to_bytes(2, "big")
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         if apdu[1] in (0xB0, 0xB2):
             return self.answer
         return b"\x90\x00"

@@ -297,7 +297,9 @@ def removed_after(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
     real = EmulatorTransport.transmit
     seen = [0]
 
-    def transmit(self: EmulatorTransport, apdu_bytes: bytes, *, secret: bool = False) -> bytes:
+    def transmit(
+        self: EmulatorTransport, apdu_bytes: bytes, *, secret: bool = False, personal: bool = False
+    ) -> bytes:
         seen[0] += 1
         if seen[0] > count:
             raise CardRemovedError("the card was removed")

@@ -42,7 +42,7 @@ def the_old_ending(card: MyNumberCard, keys: object) -> CardLeft:
     while hasattr(transport, "inner"):
         transport = transport.inner
     transport.card.warm_reset()
-    transport.unpower_pending = False  # the old transport reset warmly, too
+    card.unpower_pending = False  # the old transport reset warmly, too
     return CardLeft.PROVEN_CLEAR
 
 
@@ -176,19 +176,25 @@ def test_a_kept_change_is_confirmed_at_no_cost() -> None:
 
 def test_what_is_said_names_only_the_steps_that_took_effect() -> None:
     """A card whose power cannot be cycled: cleared by the SELECT alone, said so, and
-    the transport asked to remove the power when the transaction ends."""
+    the connection closed with the power removed when the transaction ends."""
     from jpki.cli.commands.pins import card_left_lines
     from jpki.i18n import set_language
 
     set_language("en")
     virtual = VirtualCard(build_state())
     virtual.power_on()
-    transport = FunctionTransport(virtual.process)
-    card = MyNumberCard(transport)
+    unpowered: list[bool] = []
+
+    class Transport(FunctionTransport):
+        def close(self, *, unpower: bool = False) -> None:
+            unpowered.append(unpower)
+
+    card = MyNumberCard(Transport(virtual.process))
     with card.transaction():
         result = verify_pin(card, "2", "1234")
+        assert card.unpower_pending  # the safety net is set again
     assert (result.card_left, result.left_steps) == (CardLeft.CLEARED_UNPROVEN, ("select",))
-    assert transport.unpower_pending  # the safety net is set again
+    assert unpowered == [True] and not card.unpower_pending
     (line,) = card_left_lines(result.card_left, result.left_steps)
     assert "(another application selected)" in line and "power" not in line
 
@@ -199,7 +205,7 @@ def test_a_card_that_may_be_verified_is_left_again_with_the_safety_net_set() -> 
     card = MyNumberCard(transport)
     with card.transaction():
         assert verify_pin(card, "1", "ABC123").card_left is CardLeft.MAY_BE_VERIFIED
-        assert transport.unpower_pending  # removed again when the transaction ends
+        assert card.unpower_pending  # removed again when the transaction ends
         assert virtual.selected_app is profile.ISD  # the proof's JPKI left once more
 
 

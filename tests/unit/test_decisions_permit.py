@@ -118,7 +118,7 @@ class Card(BaseTransport):
         self.sent: list[bytes] = []
         self._name = "card"
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         self.sent.append(bytes(apdu))
         return self.model.process(bytes(apdu))
 
@@ -234,7 +234,7 @@ def test_verify_stops_when_the_key_cannot_be_selected(fail: str, operation: str)
     sent: list[bytes] = []
 
     class Refusing(BaseTransport):
-        def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+        def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
             sent.append(bytes(apdu))
             p1 = apdu[2]
             if apdu[1] == 0xA4 and (p1 == 0x04) == (fail == "select_app"):

@@ -86,10 +86,10 @@ class _Named(BaseTransport):
     def __init__(self, inner: BaseTransport, name: str, closed: list[str]) -> None:
         self.inner, self._name, self._closed = inner, name, closed
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         return self.inner.transmit(apdu, secret=secret)
 
-    def close(self) -> None:
+    def close(self, *, unpower: bool = False) -> None:
         self._closed.append(self.name)
 
 
@@ -132,8 +132,7 @@ def test_a_card_that_does_not_answer_is_not_a_my_number_card(
 ) -> None:
     Pcsc(monkeypatch, {"A": BROKEN, "B": MY_NUMBER})
     assert connect.choose_reader() == "B"
-    assert connect.answers_as_my_number("A") is False
-    assert connect.answers_as_my_number("B") is True
+    assert connect.my_number_readers(connect.probe_readers(["A", "B"])) == ["B"]
 
 
 def test_no_reader(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,13 +222,14 @@ def test_probe_another_card_reads_nothing_more() -> None:
     assert len(sent) == 1
 
 
-def test_probe_reader_raises_transport_errors_that_answers_swallows(
+def test_probe_reader_raises_transport_errors_that_probe_readers_keeps(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     Pcsc(monkeypatch, {"A": BROKEN})
     with pytest.raises(CardUnresponsiveError):
         connect.probe_reader("A")
-    assert connect.answers_as_my_number("A") is False
+    assert isinstance(connect.probe_readers(["A"])["A"], CardUnresponsiveError)
+    assert connect.my_number_readers(connect.probe_readers(["A"])) == []
 
     from apdu import pcsctransport
 
@@ -237,7 +237,7 @@ def test_probe_reader_raises_transport_errors_that_answers_swallows(
         raise CardRemovedError("gone")
 
     monkeypatch.setattr(pcsctransport, "PcscTransport", removed)
-    assert connect.answers_as_my_number("A") is False
+    assert isinstance(connect.probe_readers(["A"])["A"], CardRemovedError)
 
 
 def test_the_timeout_asked_for_is_given_to_every_connection(
@@ -251,7 +251,7 @@ def test_the_timeout_asked_for_is_given_to_every_connection(
     assert connect.choose_reader(timeout=2.5) == "B" and fake.timeouts == [2.5, 2.5]
     fake.timeouts.clear()
     assert connect.probe_reader("B", timeout=3).my_number
-    assert connect.answers_as_my_number("A", 4) is False
+    assert connect.probe_readers(["A"], 4)["A"] == connect.Probe(False)
     assert connect.connect("A", timeout=5).name == "A"
     assert fake.timeouts == [3, 4, 5]
     fake.timeouts.clear()

@@ -235,17 +235,17 @@ def test_personal_files_are_read_with_responses_hidden() -> None:
     hiding: list[bool] = []
     ef = EF(DER)
 
-    def card(apdu: bytes) -> bytes:
-        if apdu[1] == 0xB0:
-            hiding.append(transport.hiding)
-        return ef(apdu)
+    class Transport(FunctionTransport):
+        def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
+            if apdu[1] == 0xB0:
+                hiding.append(personal)
+            return ef(apdu)
 
-    transport = FunctionTransport(card)
-    session = MyNumberCard(transport)
+    session = MyNumberCard(Transport(ef))
     session.read_ef(profile.JPKI, AUTH.fid, "auth")
     session.read_ef(profile.JPKI, profile.SIGN_CERT.fid, "sign", personal=True)
     assert hiding == [False, True]
-    assert transport.hiding is False
+    assert session.personal is False
 
 
 def test_a_personal_file_a_recording_hid_is_said_to_be_hidden() -> None:

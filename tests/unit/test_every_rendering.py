@@ -276,14 +276,14 @@ class _Reader(BaseTransport):
     def __init__(self, inner: BaseTransport, name: str) -> None:
         self.inner, self._name, self._atr = inner, name, inner.atr
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         return self.inner.transmit(apdu, secret=secret)
 
-    def power_cycle(self) -> None:
-        self.inner.power_cycle()
+    def power_cycle(self, *, warm: bool = False) -> None:
+        self.inner.power_cycle(warm=warm)
 
-    def request_unpower(self) -> None:
-        self.inner.request_unpower()
+    def close(self, *, unpower: bool = False) -> None:
+        self.inner.close(unpower=unpower)
 
 
 def fake_pcsc(monkeypatch: pytest.MonkeyPatch, case: Case) -> None:

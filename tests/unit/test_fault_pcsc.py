@@ -129,8 +129,8 @@ def test_every_call_of_a_connection_is_made_on_one_thread(
     with PcscTransport(READER, timeout=5) as transport:
         with transport.transaction():
             assert transport.transmit(b"\x00\xa4\x04\x0c") == b"\x90\x00"
-        transport.request_unpower()
         transport.power_cycle()
+        transport.power_cycle(warm=True)
     assert fake.calls[0] == "SCardEstablishContext" and fake.calls[-1] == "SCardReleaseContext"
     assert len(fake.threads) == 1 and threading.get_ident() not in fake.threads
 

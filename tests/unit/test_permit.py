@@ -90,7 +90,7 @@ class Spy(BaseTransport):
         self.sent: list[bytes] = []
         self._name = "spy"
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         self.sent.append(bytes(apdu))
         return self.card.process(bytes(apdu))
 
@@ -212,7 +212,7 @@ def test_no_permit_when_refused(changes: dict[str, Any], error: type[Exception])
     with pytest.raises(error):
         card.permit(card.query_key(AUTH))
     assert card.permits_issued == 0
-    assert not spy.unpower_pending
+    assert not card.unpower_pending
 
 
 def test_a_permit_makes_the_card_unpowered_when_the_transaction_ends() -> None:
@@ -224,9 +224,9 @@ def test_a_permit_makes_the_card_unpowered_when_the_transaction_ends() -> None:
         permit = card.permit(card.query_key(profile.SIGN_SLOT))
         assert card.verify(permit, b"ABC123").ok
         assert card_model._verified == {"sign"}
-        assert transport.unpower_pending
+        assert card.unpower_pending
     assert card_model._verified == set()
-    assert not transport.unpower_pending
+    assert not card.unpower_pending
 
 
 def test_reading_alone_leaves_the_card_as_it_was() -> None:
@@ -237,7 +237,7 @@ def test_reading_alone_leaves_the_card_as_it_was() -> None:
         card.require_jpki()
         card.query_key(AUTH)
     assert card_model.selected_app is profile.JPKI  # no power cycle: selection kept
-    assert not transport.unpower_pending
+    assert not card.unpower_pending
 
 
 # -- read-only commands never obtain a permit --------------------------------------

@@ -296,8 +296,8 @@ def test_record_personal_keeps_everything_and_says_so(tmp_path: Path) -> None:
 def test_record_personal_overrides_a_caller_marking(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     inner = card({h("00 B0 00 00 02"): b"ab" + OK})
-    with RecordingTransport(inner, path, keep_personal=True) as r, r.hide_responses():
-        r.transmit(h("00 B0 00 00 02"))
+    with RecordingTransport(inner, path, keep_personal=True) as r:
+        r.transmit(h("00 B0 00 00 02"), personal=True)
     assert json.loads(path.read_text().splitlines()[1])["response"] == "61629000"
 
 

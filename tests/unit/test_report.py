@@ -37,7 +37,7 @@ class Scripted(FunctionTransport):
             raise TransportError("the reader refused the command")
         return bytes.fromhex(answer)
 
-    def power_cycle(self) -> None:
+    def power_cycle(self, *, warm: bool = False) -> None:
         if self.power_error is not None:
             raise TransportError(self.power_error)
 

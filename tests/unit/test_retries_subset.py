@@ -26,7 +26,7 @@ class Counting(EmulatorTransport):
         super().__init__(card)
         self.sent: list[bytes] = []
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         self.sent.append(apdu)
         return super().transmit(apdu, secret=secret)
 

@@ -37,7 +37,7 @@ class SpyTransport(BaseTransport):
         self.transactions = 0
         self.closed = 0
 
-    def transmit(self, apdu: bytes, *, secret: bool = False) -> bytes:
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
         return self.inner.transmit(apdu, secret=secret)
 
     @contextlib.contextmanager
@@ -48,7 +48,7 @@ class SpyTransport(BaseTransport):
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         return self._counted()
 
-    def close(self) -> None:
+    def close(self, *, unpower: bool = False) -> None:
         self.closed += 1
 
 
