@@ -138,8 +138,8 @@ class VirtualCard(KeyCommands):
             INS.VERIFY: self._verify,
             INS.GET_RESPONSE: self._get_response,
         }
-        for kind in (Change.CHANGE_REFERENCE_DATA, Change.JICSAP_CHANGE_KEY):
-            self._handlers[kind.ins] = functools.partial(self._change, kind=kind)
+        for change in (Change.CHANGE_REFERENCE_DATA, Change.JICSAP_CHANGE_KEY):
+            self._handlers[change.ins] = functools.partial(self._change, command=change)
 
     # -- the card's outside -----------------------------------------------------
 

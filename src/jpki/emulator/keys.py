@@ -110,8 +110,8 @@ class KeyCommands(ABC):
         self._verified.discard(key.id)
         return _r(SW.VERIFY_FAILED | slot.remaining)
 
-    def _change(self, cmd: CommandAPDU, kind: Change) -> ResponseAPDU:
-        if cmd.p1 != kind.p1:
+    def _change(self, cmd: CommandAPDU, command: Change) -> ResponseAPDU:
+        if cmd.p1 != command.p1:
             return _r(SW.INCORRECT_P1P2)
         key = self._key_for(cmd.p2)
         if isinstance(key, SW):
@@ -120,7 +120,7 @@ class KeyCommands(ABC):
             return _r(SW.WRONG_LENGTH)
         if self._no_reference_data(key):
             return _r(SW.REFERENCE_DATA_NOT_FOUND)
-        if key.change is not kind:
+        if key.change is not command:
             return _r(SW.CONDITIONS_NOT_SATISFIED)
         slot = self.state.slot(key)
         if slot.blocked:

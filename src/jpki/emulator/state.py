@@ -30,7 +30,7 @@ UNKNOWN_MAX = 10
 #: Largest counter a ``63Cx`` answer can carry.
 COUNTER_LIMIT = 15
 
-#: Token kinds a state may name (``unknown`` is what a reader concludes, not a card kind).
+#: Tokens a state may name (``unknown`` is what a reader concludes, not a token).
 TOKENS = (Token.CARD, Token.ANDROID, Token.IPHONE, Token.JUKI_CARD)
 
 #: A contact ATR seen on real cards (docs/card.md §2, opensc issues #3021, #3169).
