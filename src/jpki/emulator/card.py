@@ -166,7 +166,8 @@ class VirtualCard(KeyCommands):
         with self._lock:
             self._powered = False
             self._forget_selection()
-            self._clear_verified()
+            if not self.state.quirks.sticky_verified:
+                self._verified.clear()
             self._armed = self._served
 
     def warm_reset(self) -> None:
@@ -179,10 +180,6 @@ class VirtualCard(KeyCommands):
         self._app = None
         self._ef = None
         self._pending = None
-
-    def _clear_verified(self) -> None:
-        if not self.state.quirks.sticky_verified:
-            self._verified.clear()
 
     @property
     def verified(self) -> frozenset[str]:
@@ -277,15 +274,22 @@ class VirtualCard(KeyCommands):
     def _current(self) -> Node | None:
         return None if self._ef is None else self._node(self._app, self._ef)
 
-    def _content(self, f: DataFile) -> bytes:
-        """The bytes of ``f`` (:mod:`.files`); a test card may serve others."""
-        return ef_image(f, self.state)
-
-    def _allowed(self, f: DataFile) -> bool:
-        need = f.guarded_by  # the access rules are the profile's
+    def _data_file(self, sfi: int, *, record: bool) -> DataFile | SW:
+        """The EF to read: the one short identifier ``sfi`` names (it becomes current), or
+        with ``sfi`` 0 the current EF; a status word if it cannot be read so."""
+        node = self._current() if not sfi else self._node(self._app, sfi)
+        if node is None:
+            return SW.FILE_NOT_FOUND if sfi else SW.NO_CURRENT_EF
+        if sfi:
+            self._ef = sfi
+        if isinstance(node, PinSlot) or node.record != record:
+            return SW.INCOMPATIBLE_FILE_STRUCTURE
+        need = node.guarded_by  # the access rules are the profile's
         if self.state.token in SMARTPHONE_TOKENS:
-            need = need + f.guarded_on_phone_by
-        return not need or any(k in self._verified for k in need)
+            need = need + node.guarded_on_phone_by
+        if need and not any(k in self._verified for k in need):
+            return SW.SECURITY_STATUS_NOT_SATISFIED
+        return node
 
     # -- SELECT -------------------------------------------------------------------
 
@@ -324,25 +328,14 @@ class VirtualCard(KeyCommands):
     def _read_binary(self, cmd: CommandAPDU) -> ResponseAPDU:
         if cmd.le is None or cmd.data:
             return _r(SW.WRONG_LENGTH)
-        if cmd.p1 & 0x80:
-            sfi = cmd.p1 & 0x1F
-            if self.state.quirks.no_sfi or cmd.p1 & 0x60 or not 1 <= sfi <= 0x1E:
-                return _r(SW.INCORRECT_P1P2)
-            node = self._node(self._app, sfi)
-            if node is None:
-                return _r(SW.FILE_NOT_FOUND)
-            self._ef = sfi
-            offset = cmd.p2
-        else:
-            node = self._current()
-            if node is None:
-                return _r(SW.NO_CURRENT_EF)
-            offset = (cmd.p1 << 8) | cmd.p2
-        if isinstance(node, PinSlot) or node.record:
-            return _r(SW.INCOMPATIBLE_FILE_STRUCTURE)
-        if not self._allowed(node):
-            return _r(SW.SECURITY_STATUS_NOT_SATISFIED)
-        content = self._content(node)
+        by_sfi, sfi = cmd.p1 & 0x80, cmd.p1 & 0x1F
+        if by_sfi and (self.state.quirks.no_sfi or cmd.p1 & 0x60 or not 1 <= sfi <= 0x1E):
+            return _r(SW.INCORRECT_P1P2)
+        f = self._data_file(sfi if by_sfi else 0, record=False)
+        if isinstance(f, SW):
+            return _r(f)
+        offset = cmd.p2 if by_sfi else (cmd.p1 << 8) | cmd.p2
+        content = ef_image(f, self.state)
         if offset >= len(content):
             return _r(SW.OFFSET_OUTSIDE_FILE)
         return _r(SW.OK, content[offset : offset + cmd.le])
@@ -352,23 +345,12 @@ class VirtualCard(KeyCommands):
             return _r(SW.WRONG_LENGTH)
         if cmd.p2 & 0x07 != 0x04:
             return _r(SW.INCORRECT_P1P2)
-        sfi = cmd.p2 >> 3
-        if sfi:
-            node = self._node(self._app, sfi)
-            if node is None:
-                return _r(SW.FILE_NOT_FOUND)
-            self._ef = sfi
-        else:
-            node = self._current()
-            if node is None:
-                return _r(SW.NO_CURRENT_EF)
-        if isinstance(node, PinSlot) or not node.record:
-            return _r(SW.INCOMPATIBLE_FILE_STRUCTURE)
-        if not self._allowed(node):
-            return _r(SW.SECURITY_STATUS_NOT_SATISFIED)
+        f = self._data_file(cmd.p2 >> 3, record=True)
+        if isinstance(f, SW):
+            return _r(f)
         if cmd.p1 != 1:
             return _r(SW.RECORD_NOT_FOUND)
-        record = self._content(node)
+        record = ef_image(f, self.state)
         if cmd.le < len(record):
             return _r(SW.WRONG_LE | len(record))
         return _r(SW.OK, record)

@@ -38,6 +38,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import inspect
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -97,10 +98,6 @@ def cert_not_after(birth: dt.date, issued: dt.date, card_expiry: dt.date) -> dt.
     """14:59:59Z on the 5th birthday after ``issued``, or on ``card_expiry`` if earlier."""
     last = min(nth_birthday_after(birth, issued, CERT_BIRTHDAYS), card_expiry)
     return dt.datetime.combine(last, END_OF_DAY_JST)
-
-
-def cert_not_before(issued: dt.date) -> dt.datetime:
-    return dt.datetime.combine(issued, ISSUE_TIME)
 
 
 def era_birth_date(birth: dt.date) -> str:
@@ -199,14 +196,20 @@ def _serial_number(*parts: object) -> int:
     return int.from_bytes(_digest(*parts)[:4], "big") | 0x01000000
 
 
+def _name(*attributes: tuple[ObjectIdentifier, str]) -> x509.Name:
+    """``C=JP``, then ``attributes`` (OID, value) in order."""
+    pairs = [(NameOID.COUNTRY_NAME, "JP"), *attributes]
+    return x509.Name([x509.NameAttribute(oid, value) for oid, value in pairs])
+
+
 def root_name(ou: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, EMULATOR_ORG),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou),
-        ]
-    )
+    return _name((NameOID.ORGANIZATION_NAME, EMULATOR_ORG), (NameOID.ORGANIZATIONAL_UNIT_NAME, ou))
+
+
+def _key_usage(*granted: str) -> x509.KeyUsage:
+    """A KeyUsage with only the ``granted`` flags (its parameters' names) set."""
+    flags = inspect.signature(x509.KeyUsage).parameters
+    return x509.KeyUsage(**{flag: flag in granted for flag in flags})
 
 
 @functools.cache
@@ -225,39 +228,12 @@ def _root(purpose: str) -> bytes:
         .serial_number(serial)
         .not_valid_before(ROOT_NOT_BEFORE)
         .not_valid_after(ROOT_NOT_AFTER)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage("key_cert_sign", "crl_sign"), critical=True)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.DER)
-
-
-def _key_usage(*, non_repudiation: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=non_repudiation,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
 
 
 def _user_cert(
@@ -274,7 +250,7 @@ def _user_cert(
         .issuer_name(root_name(AUTH_OU if purpose == "auth" else SIGN_OU))
         .public_key(key.public_key())
         .serial_number(_serial_number(purpose, s.serial, s.issued))
-        .not_valid_before(cert_not_before(s.issued))
+        .not_valid_before(dt.datetime.combine(s.issued, ISSUE_TIME))
         .not_valid_after(cert_not_after(s.birth_date, s.issued, s.card_expiry))
     )
     for ext, critical in extensions:
@@ -288,23 +264,11 @@ def _user_cert(
 
 
 def _auth_cert(s: CertSubject) -> bytes:
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-            x509.NameAttribute(NameOID.COMMON_NAME, identifier("auth", s.serial, s.issued)),
-        ]
-    )
+    subject = _name((NameOID.COMMON_NAME, identifier("auth", s.serial, s.issued)))
     policies = x509.CertificatePolicies([x509.PolicyInformation(AUTH_POLICY, None)])
-    return _user_cert(
-        s,
-        "auth",
-        subject,
-        [
-            (_key_usage(non_repudiation=False), True),
-            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False),
-            (policies, True),
-        ],
-    )
+    client_auth = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
+    extensions = [(_key_usage("digital_signature"), True), (client_auth, False), (policies, True)]
+    return _user_cert(s, "auth", subject, extensions)
 
 
 def holder_attributes(s: CertSubject) -> list[tuple[ObjectIdentifier, str]]:
@@ -320,18 +284,16 @@ def holder_attributes(s: CertSubject) -> list[tuple[ObjectIdentifier, str]]:
 
 
 def _sign_cert(s: CertSubject) -> bytes:
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-            x509.NameAttribute(NameOID.LOCALITY_NAME, s.prefecture_en),
-            x509.NameAttribute(NameOID.LOCALITY_NAME, s.city_en),
-            x509.NameAttribute(NameOID.COMMON_NAME, identifier("sign", s.serial, s.issued)),
-        ]
+    subject = _name(
+        (NameOID.LOCALITY_NAME, s.prefecture_en),
+        (NameOID.LOCALITY_NAME, s.city_en),
+        (NameOID.COMMON_NAME, identifier("sign", s.serial, s.issued)),
     )
     san = x509.SubjectAlternativeName(
         [x509.OtherName(oid, utf8_string(value)) for oid, value in holder_attributes(s)]
     )
-    return _user_cert(s, "sign", subject, [(_key_usage(non_repudiation=True), True), (san, False)])
+    usage = _key_usage("digital_signature", "content_commitment")  # non-repudiation
+    return _user_cert(s, "sign", subject, [(usage, True), (san, False)])
 
 
 #: The default state's certificates, in :class:`Certificates` order, as PEM.

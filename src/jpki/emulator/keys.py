@@ -19,7 +19,7 @@ a real card answers):
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from collections.abc import Callable
 
 from apdu import SW, CommandAPDU, ResponseAPDU
 
@@ -33,7 +33,7 @@ def _r(sw: int) -> ResponseAPDU:
     return ResponseAPDU(b"", sw)
 
 
-class KeyCommands(ABC):
+class KeyCommands:
     """VERIFY and the two CHANGE commands; :class:`jpki.emulator.card.VirtualCard` is
     one, and gives them its state, security state and file system."""
 
@@ -42,14 +42,10 @@ class KeyCommands(ABC):
     changes: int
     _app: Application | None
     _verified: set[str]
-
-    @abstractmethod
-    def _node(self, app: Application | None, fid: int) -> PinSlot | DataFile | None:
-        """The key or file ``fid`` of ``app``."""
-
-    @abstractmethod
-    def _current(self) -> PinSlot | DataFile | None:
-        """The current EF."""
+    #: The key or file ``fid`` of ``app``.
+    _node: Callable[[Application | None, int], PinSlot | DataFile | None]
+    #: The current EF.
+    _current: Callable[[], PinSlot | DataFile | None]
 
     def _key_for(self, p2: int) -> PinSlot | SW:
         """The key P2 names (``80``: the current EF; ``80|FID``: by SFI), or a status word."""

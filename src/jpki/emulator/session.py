@@ -63,14 +63,12 @@ def state_file(
     that cannot be written) :class:`apdu.outfile.OutputError`."""
     from pathlib import Path  # here: pathlib costs ~5 ms at start, and a reader needs none
 
-    from .statefile import dumps, load_state, save_state
+    from .statefile import check_writable, dumps, load_state, save_state
 
     file = Path(path)
     if file.exists():
         state = load_state(file)  # a device, a FIFO or a folder is refused there
         if writable:
-            from .statefile import check_writable
-
             check_writable(file)
     else:  # a new file: its folder must take it, and a link to nothing is refused
         from apdu.outfile import check

@@ -66,11 +66,6 @@ DEFAULT_VALUES: dict[str, str] = {
 DEFAULT_BLOCKED = frozenset({profile.CARDINFO_BLOCKED_SLOT.id})
 
 
-def key_max(key: profile.PinSlot) -> int:
-    """The emulator's maximum for ``key``: the profile's, else :data:`UNKNOWN_MAX`."""
-    return key.max_tries if key.max_tries is not None else UNKNOWN_MAX
-
-
 @dataclass
 class SlotState:
     """One key's reference data and counter. ``repr`` hides the value."""
@@ -86,7 +81,7 @@ class SlotState:
 
 def default_slot(key: profile.PinSlot) -> SlotState:
     """The fresh-card slot of ``key`` (see :data:`DEFAULT_VALUES`, :data:`DEFAULT_BLOCKED`)."""
-    top = key_max(key)
+    top = key.max_tries or UNKNOWN_MAX
     return SlotState(DEFAULT_VALUES[key.id], 0 if key.id in DEFAULT_BLOCKED else top, top)
 
 
