@@ -255,21 +255,13 @@ class VirtualCard(KeyCommands):
             ids &= {profile.JPKI.id}
         return [a for a in profile.APPLICATIONS if a.id in ids]
 
-    def _file_present(self, f: DataFile) -> bool:
-        if f in (profile.SIGN_CERT, profile.SIGN_CA_CERT):
-            return self.state.sign_certificate
-        return True
-
     def _node(self, app: Application | None, fid: int) -> Node | None:
-        if app is None:
-            return None
-        for key in profile.PIN_SLOTS:
-            if key.app is app and key.fid == fid:
-                return key
-        for f in profile.DATA_FILES:
-            if f.app is app and f.fid == fid and self._file_present(f):
-                return f
-        return None
+        absent = () if self.state.sign_certificate else (profile.SIGN_CERT, profile.SIGN_CA_CERT)
+        nodes: list[Node] = [
+            *profile.PIN_SLOTS,
+            *(f for f in profile.DATA_FILES if f not in absent),
+        ]
+        return next((n for n in nodes if n.app is app and n.fid == fid), None)
 
     def _current(self) -> Node | None:
         return None if self._ef is None else self._node(self._app, self._ef)

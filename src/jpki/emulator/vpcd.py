@@ -114,7 +114,7 @@ class VpcdBridge:
         self.card = card
         self.port = port
         self.host = host
-        self.on_event = on_event
+        self.on_event = on_event or (lambda event: None)
         self._sock: socket.socket | None = None
         self._stop = threading.Event()
         self._connected = threading.Event()
@@ -130,26 +130,16 @@ class VpcdBridge:
 
     # -- one connection -------------------------------------------------------
 
-    def _first_bytes(self, sock: socket.socket) -> bool:
-        """Wait until vpcd sends something on a new connection (True), saying
-        ``waiting`` if it stays silent for :attr:`quiet` seconds; False if the
-        connection ends first (vpcd went away, or the bridge is stopped)."""
-        heard = _peek(sock, self.quiet)
+    def _serve_connection(self, sock: socket.socket) -> None:
+        heard = _peek(sock, self.quiet)  # vpcd speaks first, at once if it serves this card
         if heard is None:
             self._say_waiting("connected, but vpcd is silent (another card on this port?)")
             heard = _peek(sock, None)
-        return bool(heard)
-
-    @property
-    def _at(self) -> tuple[str, int]:
-        return self.host, self.port
-
-    def _serve_connection(self, sock: socket.socket) -> None:
-        if not self._first_bytes(sock):
+        if not heard:  # the connection ended first (vpcd went away, or the bridge stopped)
             return
         self._waiting_said = False
-        log.info("vpcd at %s:%d is talking to the card", *self._at)
-        self._report("connected")
+        log.info("vpcd at %s:%d is talking to the card", self.host, self.port)
+        self.on_event("connected")
         self._connected.set()
         while not self._stop.is_set():
             head = _recv_exact(sock, 2)
@@ -184,11 +174,9 @@ class VpcdBridge:
 
     # -- the serving loop -----------------------------------------------------
 
-    def serve_forever(self, stop: threading.Event | None = None) -> None:
+    def serve_forever(self) -> None:
         """Serve until stopped, reconnecting (with backoff) when pcscd goes away, or
         until the card fails (:attr:`failure`)."""
-        if stop is not None:
-            self._stop = stop
         delay = 0.05
         while not self._stop.is_set() and not self._out.is_set():
             sock = self._connect()
@@ -198,7 +186,7 @@ class VpcdBridge:
                 delay = min(delay * 2, 2.0)
                 continue
             delay = 0.05
-            log.info("connected to vpcd at %s:%d", *self._at)
+            log.info("connected to vpcd at %s:%d", self.host, self.port)
             with self._lock:
                 self._sock = sock
             try:
@@ -219,18 +207,13 @@ class VpcdBridge:
         """Report ``waiting``, once until vpcd talks to the card."""
         if not self._waiting_said:
             self._waiting_said = True
-            log.info("waiting for pcscd's vpcd at %s:%d: %s", *self._at, why)
-            self._report("waiting")
-
-    def _report(self, event: BridgeEvent) -> None:
-        if self.on_event is not None:
-            self.on_event(event)
+            log.info("waiting for pcscd's vpcd at %s:%d: %s", self.host, self.port, why)
+            self.on_event("waiting")
 
     # -- control from tests ---------------------------------------------------
 
     def start(self, timeout: float = 10.0) -> VpcdBridge:
         """Serve in a daemon thread; return once vpcd has spoken to the card."""
-        self._stop.clear()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="vpcd")
         self._thread.start()
         if not self._connected.wait(timeout):
@@ -281,17 +264,16 @@ def serve(
     """Serve ``card`` until SIGINT or SIGTERM (the ``emulator serve`` command),
     reconnecting whenever vpcd goes away; ``on_event`` hears of it (:data:`BridgeEvent`).
     What the card raised that stopped serving (:attr:`VpcdBridge.failure`) is raised."""
-    stop = threading.Event()
-    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     bridge = VpcdBridge(card, port, host, on_event)
-    thread = threading.Thread(target=bridge.serve_forever, args=(stop,), daemon=True)
-    thread.start()
+    stop = bridge._stop
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    bridge._thread = threading.Thread(target=bridge.serve_forever, daemon=True, name="vpcd")
+    bridge._thread.start()
     try:
-        while not stop.wait(0.2):
+        while not stop.wait(0.2):  # (a signal is handled here, in the main thread)
             pass
     finally:
-        bridge._close_socket()
-        thread.join(5)
+        bridge.stop()
         for s, h in previous.items():
             signal.signal(s, h)
     if bridge.failure is not None:
