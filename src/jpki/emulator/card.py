@@ -63,7 +63,7 @@ from .. import profile
 from ..keyformats import Change
 from ..profile import Application, DataFile, PinSlot, Token
 from .files import ef_image
-from .keys import KeyCommands
+from .keys import KeyCommands, _r
 from .state import CardState
 
 log = logging.getLogger(__name__)
@@ -81,10 +81,6 @@ JICSAP = Change.JICSAP_CHANGE_KEY
 SELECT_BY_NAME, SELECT_BY_FID = 0x04, 0x02
 
 Node = PinSlot | DataFile
-
-
-def _r(sw: int, data: bytes = b"") -> ResponseAPDU:
-    return ResponseAPDU(data, sw)
 
 
 def _more(n: int) -> int:

@@ -33,13 +33,11 @@ reading a JPKI test card (SAN); everything else emulator only.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import inspect
-import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -281,9 +279,11 @@ SHIPPED = "certificates.pem"
 @functools.cache
 def shipped() -> Certificates:
     """The default state's certificates (:data:`SHIPPED`)."""
-    text = resources.files(__package__).joinpath(SHIPPED).read_text("ascii")
-    blocks = re.findall(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", text, re.S)
-    return Certificates(*(base64.b64decode(block) for block in blocks))
+    pem = resources.files(__package__).joinpath(SHIPPED).read_bytes()
+    ders = (
+        c.public_bytes(serialization.Encoding.DER) for c in x509.load_pem_x509_certificates(pem)
+    )
+    return Certificates(*ders)
 
 
 @functools.lru_cache(maxsize=32)

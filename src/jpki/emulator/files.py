@@ -47,24 +47,6 @@ def tlv(tag: bytes, value: bytes) -> bytes:
     return tag + bytes([0x80 | size]) + n.to_bytes(size, "big") + value
 
 
-def cert_ef(der: bytes, filler: int | None) -> bytes:
-    """A certificate EF: the DER, then ``filler`` bytes ``00``, or ``00`` up to
-    :data:`CERT_EF_SIZE` (emulator only: real cards' filler is unknown)."""
-    return der.ljust(CERT_EF_SIZE, b"\x00") if filler is None else der + bytes(filler)
-
-
-def token_ef(token: profile.Token) -> bytes:
-    """EF 0006: the token's label, space-padded, then ``00`` filler."""
-    label = profile.TOKEN_LABEL_OF[token].encode("ascii")
-    return label.ljust(profile.TOKEN_LABEL_LEN, b" ").ljust(TOKEN_EF_SIZE, b"\x00")
-
-
-def card_record(state: CardState) -> bytes:
-    """The 共通カードAP record: serial, municipality, card expiry."""
-    body = (state.serial + state.municipality + f"{state.card_expiry:%Y%m%d}").encode("ascii")
-    return bytes([profile.CARD_RECORD_TAG, profile.CARD_RECORD_LEN - 2]) + body
-
-
 def attributes_ef(state: CardState) -> bytes:
     """券面事項入力補助AP EF 0002: offsets, then name, address, birth date and sex."""
     h = state.holder
@@ -86,13 +68,16 @@ def ef_image(f: DataFile, state: CardState) -> bytes:
     if f in _CERT_NAME:
         from .certs import certificate  # here: cryptography loads only when needed
 
-        return cert_ef(certificate(state, _CERT_NAME[f]), state.cert_filler)
-    if f is profile.TOKEN_INFO:
-        return token_ef(state.token)
+        der, filler = certificate(state, _CERT_NAME[f]), state.cert_filler
+        return der.ljust(CERT_EF_SIZE, b"\x00") if filler is None else der + bytes(filler)
+    if f is profile.TOKEN_INFO:  # the label, space-padded, then 00 filler
+        label = profile.TOKEN_LABEL_OF[state.token].encode("ascii")
+        return label.ljust(profile.TOKEN_LABEL_LEN, b" ").ljust(TOKEN_EF_SIZE, b"\x00")
     if f is profile.CERT_FLAGS:
         return CERT_FLAGS_BOTH if state.sign_certificate else CERT_FLAGS_NO_SIGN
     if f is profile.CARD_RECORD:
-        return card_record(state)
+        body = state.serial + state.municipality + f"{state.card_expiry:%Y%m%d}"
+        return bytes([profile.CARD_RECORD_TAG, profile.CARD_RECORD_LEN - 2]) + body.encode("ascii")
     if f is profile.CARDINFO_MYNUMBER:
         return tlv(profile.MY_NUMBER_TAG, state.my_number.encode("ascii"))
     if f is profile.CARDINFO_ATTRS:

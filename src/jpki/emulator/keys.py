@@ -29,8 +29,8 @@ from ..profile import Application, DataFile, PinSlot
 from .state import CardState
 
 
-def _r(sw: int) -> ResponseAPDU:
-    return ResponseAPDU(b"", sw)
+def _r(sw: int, data: bytes = b"") -> ResponseAPDU:
+    return ResponseAPDU(data, sw)
 
 
 class KeyCommands:
@@ -76,25 +76,20 @@ class KeyCommands:
             return _r(key)
         slot = self.state.slot(key)
         quirks = self.state.quirks
-        if not cmd.data:
-            override = quirks.answer_override.get(key.id)
-            if override is not None:
-                return _r(int(override, 16))
-            if quirks.short_query_9000 and cmd.p2 != 0x80:
-                return _r(SW.OK)
-            if self._no_reference_data(key):
-                return _r(SW.REFERENCE_DATA_NOT_FOUND)
-            if slot.blocked:
-                return _r(
-                    SW.REFERENCE_DATA_NOT_USABLE if quirks.blocked_query_6984 else SW.VERIFY_FAILED
-                )
-            if key.id in self._verified and quirks.verified_query_9000:
-                return _r(SW.OK)
-            return _r(SW.VERIFY_FAILED | slot.remaining)
+        override = quirks.answer_override.get(key.id)
+        if not cmd.data and override is not None:
+            return _r(int(override, 16))
+        if not cmd.data and quirks.short_query_9000 and cmd.p2 != 0x80:
+            return _r(SW.OK)
         if self._no_reference_data(key):
             return _r(SW.REFERENCE_DATA_NOT_FOUND)
-        if slot.blocked:
+        if slot.blocked and (cmd.data or quirks.blocked_query_6984):
             return _r(SW.REFERENCE_DATA_NOT_USABLE)
+        if not cmd.data:  # the query (blocked: 63C0)
+            verified = key.id in self._verified and not slot.blocked
+            if verified and quirks.verified_query_9000:
+                return _r(SW.OK)
+            return _r(SW.VERIFY_FAILED | slot.remaining)
         if cmd.data == slot.value.encode("utf-8"):
             if slot.remaining != slot.max:
                 slot.remaining = slot.max

@@ -44,7 +44,7 @@ DEFAULT_CHECK_B = "60041020345678"
 DEFAULT_BIRTH_KEY = "600410"
 
 #: Certificate EFs a state may give (``certificates`` keys): auth, auth CA, sign, sign CA.
-CERT_NAMES = ("auth", "auth-ca", "sign", "sign-ca")
+CERT_NAMES = tuple(profile.CERTIFICATES)
 #: Largest ``cert_filler``: the last offset READ BINARY P1-P2 can name is 7FFF.
 MAX_CERT_FILLER = 0x7FFF
 
@@ -150,15 +150,8 @@ class Quirks:
 
 @dataclass
 class CardState:
-    """Everything the virtual card remembers. ``CardState()`` is the default card.
-
-    Defaults: PINs ①②③④ ``ABC123``/``1234``/``1234``/``1234`` with full counters;
-    照合番号A = ``my_number`` ``123456789011``, B ``60041020345678``; ``cardinfo-0012``
-    blocked; holder 架空 花子 born 1985-04-10; certificates issued 2024-06-01; card
-    expiry 2034-04-10 (10th birthday after issue); serial ``123456789012345``;
-    municipality ``13101``; token ``card``; all applications; no quirks; no latency;
-    all four certificates generated (``certificates`` empty) and laid out as the
-    card's default (``cert_filler`` None).
+    """Everything the virtual card remembers. ``CardState()`` is the default card (its
+    values: docs/emulator.md); its card expiry is the 10th birthday after issue.
 
     ``certificates``: EF name (:data:`CERT_NAMES`) -> DER of a given certificate,
     served instead of the generated one; ``repr`` leaves it out (kilobytes).
