@@ -5,10 +5,6 @@ Applications, files and keys all come from :mod:`jpki.profile`; behaviour follow
 named there). Everything listed under "emulator only" is a choice made here where
 no public source shows what a real card answers.
 
-Commands: SELECT (``A4``) by DF name (P1 04) or FID (P1 02), READ BINARY (``B0``)
-by offset or SFI, READ RECORD (``B2``), VERIFY (``20``), CHANGE REFERENCE DATA
-(``24``), JICSAP CHANGE KEY (``80 32``), GET RESPONSE (``C0``).
-
 Emulator only:
 
 - SELECT P2 ``00`` answers like ``0C``: no FCI. A DF name of 5 bytes or more that

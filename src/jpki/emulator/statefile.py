@@ -203,11 +203,11 @@ def build_state(
     remaining: Mapping[str, int] | None = None,
     answer: Mapping[str, str] | None = None,
     quirks: Mapping[str, bool] | None = None,
-    **fields: Any,
+    **changes: Any,
 ) -> cs.CardState:
     """A default card with some changes, checked like a state file: ``remaining`` (key ->
     tries left), ``answer`` (key -> ``quirks.answer_override``), ``quirks``, top fields."""
-    doc: dict[str, Any] = dict(fields)
+    doc: dict[str, Any] = dict(changes)
     if remaining:
         doc["pins"] = {key: {"remaining": left} for key, left in remaining.items()}
     quirk_doc = dict(quirks or {}) | ({"answer_override": dict(answer)} if answer else {})

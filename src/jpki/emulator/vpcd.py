@@ -163,15 +163,6 @@ class VpcdBridge:
                 return
             _send(sock, response)
 
-    def _connect(self) -> socket.socket | None:
-        try:
-            sock = socket.create_connection((self.host, self.port), timeout=1.0)
-        except OSError:
-            return None
-        sock.settimeout(None)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock
-
     # -- the serving loop -----------------------------------------------------
 
     def serve_forever(self) -> None:
@@ -179,13 +170,16 @@ class VpcdBridge:
         until the card fails (:attr:`failure`)."""
         delay = 0.05
         while not self._stop.is_set() and not self._out.is_set():
-            sock = self._connect()
-            if sock is None:
+            try:
+                sock = socket.create_connection((self.host, self.port), timeout=1.0)
+            except OSError:
                 self._say_waiting("cannot connect")
                 self._stop.wait(delay)
                 delay = min(delay * 2, 2.0)
                 continue
             delay = 0.05
+            sock.settimeout(None)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             log.info("connected to vpcd at %s:%d", self.host, self.port)
             with self._lock:
                 self._sock = sock
