@@ -43,7 +43,7 @@ def test_defaults_are_documented_values() -> None:
         assert slot.remaining == (0 if key.id == "cardinfo-0012" else slot.max)
     assert s.applications == [a.id for a in profile.APPLICATIONS]
     assert s.token.value == "card" and s.sign_certificate and not s.face_auth
-    assert s.atr_bytes == bytes.fromhex("3B E0 00 FF 81 31 FE 45 14")
+    assert s.atr == "3BE000FF8131FE4514"
     assert s.latency_ms == 0
 
 

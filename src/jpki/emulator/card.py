@@ -137,7 +137,7 @@ class VirtualCard(KeyCommands):
 
     @property
     def atr(self) -> bytes:
-        return self.state.atr_bytes
+        return bytes.fromhex(self.state.atr)
 
     def power_on(self) -> None:
         """Power the card up (nothing happens when it is powered): no selection, no

@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 CERT_EF_SIZE = 2048
 #: Size of EF 0006: the 32-byte label, then ``00`` filler (emulator only).
 TOKEN_EF_SIZE = 64
-#: EF 0008 without a sign certificate: first byte not ``8F`` (emulator only: ``00``).
-CERT_FLAGS_NO_SIGN = bytes([0x00, profile.CERT_FLAG_PRESENT, 0x00])
-CERT_FLAGS_BOTH = bytes([profile.CERT_FLAG_PRESENT, profile.CERT_FLAG_PRESENT, 0x00])
 
 #: Certificate EF -> its name (:data:`jpki.profile.CERTIFICATES`, ``CardState.certificates``).
 _CERT_NAME = {ef: name for name, ef in profile.CERTIFICATES.items()}
@@ -73,8 +70,9 @@ def ef_image(f: DataFile, state: CardState) -> bytes:
     if f is profile.TOKEN_INFO:  # the label, space-padded, then 00 filler
         label = profile.TOKEN_LABEL_OF[state.token].encode("ascii")
         return label.ljust(profile.TOKEN_LABEL_LEN, b" ").ljust(TOKEN_EF_SIZE, b"\x00")
-    if f is profile.CERT_FLAGS:
-        return CERT_FLAGS_BOTH if state.sign_certificate else CERT_FLAGS_NO_SIGN
+    if f is profile.CERT_FLAGS:  # without a sign certificate the first byte is not 8F: 00 here
+        present = profile.CERT_FLAG_PRESENT
+        return bytes([present if state.sign_certificate else 0x00, present, 0x00])
     if f is profile.CARD_RECORD:
         body = state.serial + state.municipality + f"{state.card_expiry:%Y%m%d}"
         return bytes([profile.CARD_RECORD_TAG, profile.CARD_RECORD_LEN - 2]) + body.encode("ascii")

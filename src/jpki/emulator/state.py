@@ -183,10 +183,6 @@ class CardState:
         """A fresh default card (see the class docstring)."""
         return cls()
 
-    @property
-    def atr_bytes(self) -> bytes:
-        return bytes.fromhex(self.atr)
-
     def slot(self, key: profile.PinSlot) -> SlotState:
         """The slot of ``key`` (a fresh default one is added if the dict lacks it)."""
         if key.id not in self.pins:
