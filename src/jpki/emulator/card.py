@@ -258,6 +258,10 @@ class VirtualCard(KeyCommands):
     def _current(self) -> Node | None:
         return None if self._ef is None else self._node(self._app, self._ef)
 
+    def _content(self, f: DataFile) -> bytes:
+        """The bytes of ``f`` (:mod:`.files`); a test card may serve others."""
+        return ef_image(f, self.state)
+
     def _data_file(self, sfi: int, *, record: bool) -> DataFile | SW:
         """The EF to read: the one short identifier ``sfi`` names (it becomes current), or
         with ``sfi`` 0 the current EF; a status word if it cannot be read so."""
@@ -319,7 +323,7 @@ class VirtualCard(KeyCommands):
         if isinstance(f, SW):
             return _r(f)
         offset = cmd.p2 if by_sfi else (cmd.p1 << 8) | cmd.p2
-        content = ef_image(f, self.state)
+        content = self._content(f)
         if offset >= len(content):
             return _r(SW.OFFSET_OUTSIDE_FILE)
         return _r(SW.OK, content[offset : offset + cmd.le])
@@ -334,7 +338,7 @@ class VirtualCard(KeyCommands):
             return _r(f)
         if cmd.p1 != 1:
             return _r(SW.RECORD_NOT_FOUND)
-        record = ef_image(f, self.state)
+        record = self._content(f)
         if cmd.le < len(record):
             return _r(SW.WRONG_LE | len(record))
         return _r(SW.OK, record)

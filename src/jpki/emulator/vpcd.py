@@ -24,7 +24,6 @@ import signal
 import socket
 import struct
 import threading
-import time
 from collections.abc import Callable
 from typing import Literal, Protocol
 
@@ -222,12 +221,11 @@ class VpcdBridge:
                     self._sock.shutdown(socket.SHUT_RDWR)
 
     def disconnect(self) -> None:
-        """Take the card out (close the socket) for good."""
+        """Take the card out (close the socket) for good, and let :meth:`start`'s thread end."""
         self._out.set()
         self._close_socket()
-        deadline = time.monotonic() + 5
-        while self._connected.is_set() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        if self._thread is not None:
+            self._thread.join(5)
 
     def stop(self) -> None:
         self._stop.set()
