@@ -27,23 +27,6 @@ def typed(value: Any, where: str, wanted: type) -> Any:
     return value
 
 
-def fields(value: Any, where: str, known: Iterable[str], complete: bool = False) -> dict[str, Any]:
-    """``value``: an object of ``known`` keys only (every one of them if ``complete``)."""
-    doc: dict[str, Any] = typed(value, where, dict)
-    known = tuple(known)
-    for name in [*(n for n in doc if n not in known), *(n for n in known if complete)]:
-        if name not in known or name not in doc:
-            raise FileFault(f"{where}.{name}".lstrip("."), "unknown" if name in doc else "missing")
-    return doc
-
-
-def text(value: Any, where: str) -> str:
-    """A string that is not blank."""
-    if not typed(value, where, str).strip():
-        raise FileFault(where, "empty")
-    return str(value)
-
-
 def in_range(low: float, high: float, whole: bool = True) -> Check:
     """A whole number (or, ``whole`` False, any finite one) from ``low`` to ``high``."""
 

@@ -148,6 +148,21 @@ TOKEN_INFO = DataFile("token-info", JPKI, 0x0006, "free", "token label, 32 bytes
 CERT_FLAGS = DataFile(
     "cert-flags", JPKI, 0x0008, "free", "3 bytes; first byte 8F when a sign cert exists"
 )
+#: The 券面事項入力補助AP files are BER-TLV with the card's own tags (jsapdu's My Number
+#: profile; no public dump of a card): EF 0001 is ``FF 10`` over the My Number's 12
+#: ASCII digits; EF 0002 is ``FF 20`` over ``DF 21`` (2-byte offsets of the TLVs that
+#: follow; their meaning is not published), then the holder's fields, UTF-8.
+MY_NUMBER_TAG = b"\xff\x10"
+ATTRIBUTES_TAG = b"\xff\x20"
+ATTRIBUTE_OFFSETS_TAG = b"\xdf\x21"
+#: EF 0002's holder fields in their order, by tag (the birth date as ``YYYYMMDD``, the
+#: sex one JIS X 0303 digit; jsapdu).
+ATTRIBUTE_TAGS = {
+    "name": b"\xdf\x22",
+    "address": b"\xdf\x23",
+    "birth_date": b"\xdf\x24",
+    "sex": b"\xdf\x25",
+}
 #: The 共通カードAP record EF 0001: tag ``01``, its length ``1C``, then ASCII fields
 #: of these widths, the expiry as ``YYYYMMDD`` (myna-card, myna-rs; docs/card.md §3).
 CARD_RECORD_TAG = 0x01

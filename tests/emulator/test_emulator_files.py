@@ -330,7 +330,7 @@ def test_classes_instructions_lengths(card: VirtualCard, command: str, answer: s
     assert card.process(h(command)) == h(answer)
 
 
-# -- what a card holds, by kind -------------------------------------------------
+# -- what a card holds, by token ------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -342,7 +342,7 @@ def test_classes_instructions_lengths(card: VirtualCard, command: str, answer: s
         ("juki-card", "JPKIAPICCTOKEN"),
     ],
 )
-def test_token_label_per_kind(token: str, label: str) -> None:
+def test_token_label_per_token(token: str, label: str) -> None:
     card = VirtualCard(parse_state({"token": token}))
     (data,) = talk(card, f"> 00 A4 04 0C 0A {JPKI}\n< 90 00\n> 00 B0 86 00 20\n< * 90 00")[1:]
     assert data == label.encode().ljust(32, b" ")

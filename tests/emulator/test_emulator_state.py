@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from apdu.jsonfile import FileFault
 from jpki import profile
-from jpki.emulator import CardState, StateError, load_state, save_state
+from jpki.emulator import CardState, Holder, Quirks, StateError, load_state, save_state
 from jpki.emulator.state import UNKNOWN_MAX
-from jpki.emulator.statefile import FIELDS, HEADER, RECORDS, STATE_FORMAT, to_document
+from jpki.emulator.statefile import FIELDS, HEADER, STATE_FORMAT, fields, text, to_document
 from jpki.emulator.statefile import dumps as dumps_state
 from jpki.emulator.statefile import loads as loads_state
 from jpki.emulator.statefile import parse as parse_state
@@ -42,7 +43,7 @@ def test_defaults_are_documented_values() -> None:
         assert slot.remaining == (0 if key.id == "cardinfo-0012" else slot.max)
     assert s.applications == [a.id for a in profile.APPLICATIONS]
     assert s.token.value == "card" and s.sign_certificate and not s.face_auth
-    assert s.atr_bytes == bytes.fromhex("3B E0 00 FF 81 31 FE 45 14")
+    assert s.atr == "3BE000FF8131FE4514"
     assert s.latency_ms == 0
 
 
@@ -311,17 +312,31 @@ def test_the_file_keeps_its_layout() -> None:
 
 
 def test_every_field_is_in_the_table_in_the_order_of_the_dataclasses() -> None:
+    records = {"holder": Holder, "quirks": Quirks}
     assert [p for p in FIELDS if p not in HEADER and "." not in p] == [
-        f.name for f in dataclasses.fields(CardState) if f.name not in RECORDS
+        f.name for f in dataclasses.fields(CardState) if f.name not in records
     ] and list(HEADER) == list(FIELDS)[:2]
-    for part, cls in RECORDS.items():
+    for part, cls in records.items():
         assert [p.split(".")[1] for p in FIELDS if p.startswith(f"{part}.")] == [
             f.name for f in dataclasses.fields(cls)
         ], cls
 
 
-def test_parts_write_their_own_documents() -> None:
-    s = CardState()
-    assert to_document(s.holder) == to_document(s)["holder"]
-    assert to_document(s.quirks) == to_document(s)["quirks"]
-    assert to_document(s.pins["sign"]) == {"value": "ABC123", "remaining": 5, "max": 5}
+def fault(check: Any, *args: Any) -> tuple[str, str, dict[str, Any]]:
+    with pytest.raises(FileFault) as caught:
+        check(*args)
+    return caught.value.field, caught.value.code, caught.value.params
+
+
+def test_fields_refuses_unknown_keys_and_in_a_complete_object_missing_ones() -> None:
+    assert fields({"a": 1}, "r", ("a", "b")) == {"a": 1}
+    assert fault(fields, {"c": 1}, "r", ("a", "b")) == ("r.c", "unknown", {})
+    assert fault(fields, {"a": 1}, "r", ("a", "b"), True) == ("r.b", "missing", {})
+    assert fault(fields, {"c": 1}, "", ("a",)) == ("c", "unknown", {})
+    assert fault(fields, [], "r", ("a",)) == ("r", "type", {"shape": "{…}"})
+
+
+def test_text_is_not_blank() -> None:
+    assert text("架空", "n") == "架空"
+    assert fault(text, " \t", "n") == ("n", "empty", {})
+    assert fault(text, 3, "n")[1] == "type"

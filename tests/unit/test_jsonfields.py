@@ -1,5 +1,6 @@
 """The field checks the state and session files share (apdu.jsonfields): each gives
-the value read, or a FileFault naming the field and the problem."""
+the value read, or a FileFault naming the field and the problem. (The state file's
+own, ``fields`` and ``text``, are tested with it in tests/emulator.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from apdu.jsonfields import choice, fields, in_range, like, text, typed
+from apdu.jsonfields import choice, in_range, like, typed
 from apdu.jsonfile import FileFault
 
 
@@ -23,20 +24,6 @@ def test_typed() -> None:
     assert fault(typed, [], "x", dict) == ("x", "type", {"shape": "{…}"})
     assert fault(typed, 1, "x", bool) == ("x", "type", {"shape": "true/false"})
     assert fault(typed, None, "x", str) == ("x", "type", {"shape": '"…"'})
-
-
-def test_fields_refuses_unknown_keys_and_in_a_complete_object_missing_ones() -> None:
-    assert fields({"a": 1}, "r", ("a", "b")) == {"a": 1}
-    assert fault(fields, {"c": 1}, "r", ("a", "b")) == ("r.c", "unknown", {})
-    assert fault(fields, {"a": 1}, "r", ("a", "b"), True) == ("r.b", "missing", {})
-    assert fault(fields, {"c": 1}, "", ("a",)) == ("c", "unknown", {})
-    assert fault(fields, [], "r", ("a",)) == ("r", "type", {"shape": "{…}"})
-
-
-def test_text_is_not_blank() -> None:
-    assert text("架空", "n") == "架空"
-    assert fault(text, " \t", "n") == ("n", "empty", {})
-    assert fault(text, 3, "n")[1] == "type"
 
 
 @pytest.mark.parametrize("value", [4, -1, True, 1.5, "2", None, 10**400])

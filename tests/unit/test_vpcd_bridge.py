@@ -56,7 +56,7 @@ def test_connected_is_reported_only_once_vpcd_sends_its_first_byte(fake: FakeVpc
         fake.accept()  # TCP connected: vpcd has not said a word yet
         assert bridge.next_event() == "waiting"
         assert bridge.no_event()  # not "connected": nothing came from vpcd
-        assert fake.atr() == CardState.default().atr_bytes
+        assert fake.atr() == VirtualCard(CardState.default()).atr
         assert bridge.next_event() == "connected"
     finally:
         bridge.stop()

@@ -5,10 +5,6 @@ Applications, files and keys all come from :mod:`jpki.profile`; behaviour follow
 named there). Everything listed under "emulator only" is a choice made here where
 no public source shows what a real card answers.
 
-Commands: SELECT (``A4``) by DF name (P1 04) or FID (P1 02), READ BINARY (``B0``)
-by offset or SFI, READ RECORD (``B2``), VERIFY (``20``), CHANGE REFERENCE DATA
-(``24``), JICSAP CHANGE KEY (``80 32``), GET RESPONSE (``C0``).
-
 Emulator only:
 
 - SELECT P2 ``00`` answers like ``0C``: no FCI. A DF name of 5 bytes or more that
@@ -63,7 +59,7 @@ from .. import profile
 from ..keyformats import Change
 from ..profile import Application, DataFile, PinSlot, Token
 from .files import ef_image
-from .keys import KeyCommands
+from .keys import KeyCommands, _r
 from .state import CardState
 
 log = logging.getLogger(__name__)
@@ -81,10 +77,6 @@ JICSAP = Change.JICSAP_CHANGE_KEY
 SELECT_BY_NAME, SELECT_BY_FID = 0x04, 0x02
 
 Node = PinSlot | DataFile
-
-
-def _r(sw: int, data: bytes = b"") -> ResponseAPDU:
-    return ResponseAPDU(data, sw)
 
 
 def _more(n: int) -> int:
@@ -138,14 +130,14 @@ class VirtualCard(KeyCommands):
             INS.VERIFY: self._verify,
             INS.GET_RESPONSE: self._get_response,
         }
-        for kind in (Change.CHANGE_REFERENCE_DATA, Change.JICSAP_CHANGE_KEY):
-            self._handlers[kind.ins] = functools.partial(self._change, kind=kind)
+        for change in (Change.CHANGE_REFERENCE_DATA, Change.JICSAP_CHANGE_KEY):
+            self._handlers[change.ins] = functools.partial(self._change, command=change)
 
     # -- the card's outside -----------------------------------------------------
 
     @property
     def atr(self) -> bytes:
-        return self.state.atr_bytes
+        return bytes.fromhex(self.state.atr)
 
     def power_on(self) -> None:
         """Power the card up (nothing happens when it is powered): no selection, no
@@ -166,7 +158,8 @@ class VirtualCard(KeyCommands):
         with self._lock:
             self._powered = False
             self._forget_selection()
-            self._clear_verified()
+            if not self.state.quirks.sticky_verified:
+                self._verified.clear()
             self._armed = self._served
 
     def warm_reset(self) -> None:
@@ -179,10 +172,6 @@ class VirtualCard(KeyCommands):
         self._app = None
         self._ef = None
         self._pending = None
-
-    def _clear_verified(self) -> None:
-        if not self.state.quirks.sticky_verified:
-            self._verified.clear()
 
     @property
     def verified(self) -> frozenset[str]:
@@ -258,21 +247,13 @@ class VirtualCard(KeyCommands):
             ids &= {profile.JPKI.id}
         return [a for a in profile.APPLICATIONS if a.id in ids]
 
-    def _file_present(self, f: DataFile) -> bool:
-        if f in (profile.SIGN_CERT, profile.SIGN_CA_CERT):
-            return self.state.sign_certificate
-        return True
-
     def _node(self, app: Application | None, fid: int) -> Node | None:
-        if app is None:
-            return None
-        for key in profile.PIN_SLOTS:
-            if key.app is app and key.fid == fid:
-                return key
-        for f in profile.DATA_FILES:
-            if f.app is app and f.fid == fid and self._file_present(f):
-                return f
-        return None
+        absent = () if self.state.sign_certificate else (profile.SIGN_CERT, profile.SIGN_CA_CERT)
+        nodes: list[Node] = [
+            *profile.PIN_SLOTS,
+            *(f for f in profile.DATA_FILES if f not in absent),
+        ]
+        return next((n for n in nodes if n.app is app and n.fid == fid), None)
 
     def _current(self) -> Node | None:
         return None if self._ef is None else self._node(self._app, self._ef)
@@ -281,11 +262,22 @@ class VirtualCard(KeyCommands):
         """The bytes of ``f`` (:mod:`.files`); a test card may serve others."""
         return ef_image(f, self.state)
 
-    def _allowed(self, f: DataFile) -> bool:
-        need = f.guarded_by  # the access rules are the profile's
+    def _data_file(self, sfi: int, *, record: bool) -> DataFile | SW:
+        """The EF to read: the one short identifier ``sfi`` names (it becomes current), or
+        with ``sfi`` 0 the current EF; a status word if it cannot be read so."""
+        node = self._current() if not sfi else self._node(self._app, sfi)
+        if node is None:
+            return SW.FILE_NOT_FOUND if sfi else SW.NO_CURRENT_EF
+        if sfi:
+            self._ef = sfi
+        if isinstance(node, PinSlot) or node.record != record:
+            return SW.INCOMPATIBLE_FILE_STRUCTURE
+        need = node.guarded_by  # the access rules are the profile's
         if self.state.token in SMARTPHONE_TOKENS:
-            need = need + f.guarded_on_phone_by
-        return not need or any(k in self._verified for k in need)
+            need = need + node.guarded_on_phone_by
+        if need and not any(k in self._verified for k in need):
+            return SW.SECURITY_STATUS_NOT_SATISFIED
+        return node
 
     # -- SELECT -------------------------------------------------------------------
 
@@ -324,25 +316,14 @@ class VirtualCard(KeyCommands):
     def _read_binary(self, cmd: CommandAPDU) -> ResponseAPDU:
         if cmd.le is None or cmd.data:
             return _r(SW.WRONG_LENGTH)
-        if cmd.p1 & 0x80:
-            sfi = cmd.p1 & 0x1F
-            if self.state.quirks.no_sfi or cmd.p1 & 0x60 or not 1 <= sfi <= 0x1E:
-                return _r(SW.INCORRECT_P1P2)
-            node = self._node(self._app, sfi)
-            if node is None:
-                return _r(SW.FILE_NOT_FOUND)
-            self._ef = sfi
-            offset = cmd.p2
-        else:
-            node = self._current()
-            if node is None:
-                return _r(SW.NO_CURRENT_EF)
-            offset = (cmd.p1 << 8) | cmd.p2
-        if isinstance(node, PinSlot) or node.record:
-            return _r(SW.INCOMPATIBLE_FILE_STRUCTURE)
-        if not self._allowed(node):
-            return _r(SW.SECURITY_STATUS_NOT_SATISFIED)
-        content = self._content(node)
+        by_sfi, sfi = cmd.p1 & 0x80, cmd.p1 & 0x1F
+        if by_sfi and (self.state.quirks.no_sfi or cmd.p1 & 0x60 or not 1 <= sfi <= 0x1E):
+            return _r(SW.INCORRECT_P1P2)
+        f = self._data_file(sfi if by_sfi else 0, record=False)
+        if isinstance(f, SW):
+            return _r(f)
+        offset = cmd.p2 if by_sfi else (cmd.p1 << 8) | cmd.p2
+        content = self._content(f)
         if offset >= len(content):
             return _r(SW.OFFSET_OUTSIDE_FILE)
         return _r(SW.OK, content[offset : offset + cmd.le])
@@ -352,23 +333,12 @@ class VirtualCard(KeyCommands):
             return _r(SW.WRONG_LENGTH)
         if cmd.p2 & 0x07 != 0x04:
             return _r(SW.INCORRECT_P1P2)
-        sfi = cmd.p2 >> 3
-        if sfi:
-            node = self._node(self._app, sfi)
-            if node is None:
-                return _r(SW.FILE_NOT_FOUND)
-            self._ef = sfi
-        else:
-            node = self._current()
-            if node is None:
-                return _r(SW.NO_CURRENT_EF)
-        if isinstance(node, PinSlot) or not node.record:
-            return _r(SW.INCOMPATIBLE_FILE_STRUCTURE)
-        if not self._allowed(node):
-            return _r(SW.SECURITY_STATUS_NOT_SATISFIED)
+        f = self._data_file(cmd.p2 >> 3, record=True)
+        if isinstance(f, SW):
+            return _r(f)
         if cmd.p1 != 1:
             return _r(SW.RECORD_NOT_FOUND)
-        record = self._content(node)
+        record = self._content(f)
         if cmd.le < len(record):
             return _r(SW.WRONG_LE | len(record))
         return _r(SW.OK, record)

@@ -33,12 +33,11 @@ reading a JPKI test card (SAN); everything else emulator only.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import re
+import inspect
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -58,8 +57,9 @@ if TYPE_CHECKING:
 KEY_NAMES = ("auth-root", "sign-root", "auth-user", "sign-user")
 
 EMULATOR_ORG = "JPKI-EMULATOR"
-AUTH_OU = "JPKI for user authentication"
-SIGN_OU = "JPKI for digital signature"
+#: Each root's organisational unit and serial number, by purpose.
+ROOT_OU = {"auth": "JPKI for user authentication", "sign": "JPKI for digital signature"}
+ROOT_SERIAL = {"auth": 0x0A01, "sign": 0x0A02}
 ROOT_NOT_BEFORE = dt.datetime(2023, 7, 16, 0, 0, 0, tzinfo=dt.UTC)
 ROOT_NOT_AFTER = dt.datetime(2033, 7, 15, 14, 59, 59, tzinfo=dt.UTC)
 
@@ -97,10 +97,6 @@ def cert_not_after(birth: dt.date, issued: dt.date, card_expiry: dt.date) -> dt.
     """14:59:59Z on the 5th birthday after ``issued``, or on ``card_expiry`` if earlier."""
     last = min(nth_birthday_after(birth, issued, CERT_BIRTHDAYS), card_expiry)
     return dt.datetime.combine(last, END_OF_DAY_JST)
-
-
-def cert_not_before(issued: dt.date) -> dt.datetime:
-    return dt.datetime.combine(issued, ISSUE_TIME)
 
 
 def era_birth_date(birth: dt.date) -> str:
@@ -147,16 +143,9 @@ class CertSubject:
     @classmethod
     def of(cls, state: CardState) -> CertSubject:
         h = state.holder
+        facts = {f.name: getattr(h, f.name) for f in dataclasses.fields(cls) if hasattr(h, f.name)}
         return cls(
-            state.serial,
-            h.name,
-            h.sex,
-            h.birth_date,
-            h.address,
-            h.prefecture_en,
-            h.city_en,
-            state.cert_issued,
-            state.card_expiry,
+            serial=state.serial, issued=state.cert_issued, card_expiry=state.card_expiry, **facts
         )
 
 
@@ -187,124 +176,75 @@ def _digest(*parts: object) -> bytes:
 def identifier(*parts: object, length: int = 23) -> str:
     """A serial-like upper-case string (like the real auth CN ``840444E37PAFHN08220003A``)."""
     n = int.from_bytes(_digest(*parts), "big")
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    out = []
-    for _ in range(length):
-        n, r = divmod(n, len(alphabet))
-        out.append(alphabet[r])
-    return "".join(out)
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # the digits of n in base 36, lowest first
+    return "".join(alphabet[n // 36**i % 36] for i in range(length))
 
 
 def _serial_number(*parts: object) -> int:
     return int.from_bytes(_digest(*parts)[:4], "big") | 0x01000000
 
 
-def root_name(ou: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, EMULATOR_ORG),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou),
-        ]
-    )
+def _name(*attributes: tuple[ObjectIdentifier, str]) -> x509.Name:
+    """``C=JP``, then ``attributes`` (OID, value) in order."""
+    pairs = [(NameOID.COUNTRY_NAME, "JP"), *attributes]
+    return x509.Name([x509.NameAttribute(oid, value) for oid, value in pairs])
 
 
-@functools.cache
-def _root(purpose: str) -> bytes:
-    ou, key_name, serial = {
-        "auth": (AUTH_OU, "auth-root", 0x0A01),
-        "sign": (SIGN_OU, "sign-root", 0x0A02),
-    }[purpose]
-    key = private_key(key_name)
-    name = root_name(ou)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(serial)
-        .not_valid_before(ROOT_NOT_BEFORE)
-        .not_valid_after(ROOT_NOT_AFTER)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.DER)
+def root_name(purpose: str) -> x509.Name:
+    ou = ROOT_OU[purpose]
+    return _name((NameOID.ORGANIZATION_NAME, EMULATOR_ORG), (NameOID.ORGANIZATIONAL_UNIT_NAME, ou))
 
 
-def _key_usage(*, non_repudiation: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=non_repudiation,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
+def _key_usage(*granted: str) -> x509.KeyUsage:
+    """A KeyUsage with only the ``granted`` flags (its parameters' names) set."""
+    flags = inspect.signature(x509.KeyUsage).parameters
+    return x509.KeyUsage(**{flag: flag in granted for flag in flags})
 
 
-def _user_cert(
-    s: CertSubject,
+def _issue(
     purpose: str,
     subject: x509.Name,
     extensions: list[tuple[x509.ExtensionType, bool]],
+    s: CertSubject | None = None,
 ) -> bytes:
+    """A certificate under the ``purpose`` root, with ``extensions`` (extension, critical)
+    and its key identifiers: the root itself (``s`` None) or the holder's for ``s``."""
     root_key = private_key(f"{purpose}-root")
-    key = private_key(f"{purpose}-user")
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(root_name(AUTH_OU if purpose == "auth" else SIGN_OU))
-        .public_key(key.public_key())
-        .serial_number(_serial_number(purpose, s.serial, s.issued))
-        .not_valid_before(cert_not_before(s.issued))
-        .not_valid_after(cert_not_after(s.birth_date, s.issued, s.card_expiry))
-    )
-    for ext, critical in extensions:
-        builder = builder.add_extension(ext, critical=critical)
-    builder = builder.add_extension(
-        x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-    ).add_extension(
-        x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False
+    key = root_key if s is None else private_key(f"{purpose}-user")
+    extensions = [*extensions, (x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)]
+    if s is None:
+        serial, start, end = ROOT_SERIAL[purpose], ROOT_NOT_BEFORE, ROOT_NOT_AFTER
+    else:
+        serial = _serial_number(purpose, s.serial, s.issued)
+        start = dt.datetime.combine(s.issued, ISSUE_TIME)
+        end = cert_not_after(s.birth_date, s.issued, s.card_expiry)
+        authority = x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key())
+        extensions.append((authority, False))
+    builder = x509.CertificateBuilder(
+        issuer_name=root_name(purpose),
+        subject_name=subject,
+        public_key=key.public_key(),
+        serial_number=serial,
+        not_valid_before=start,
+        not_valid_after=end,
+        extensions=[x509.Extension(ext.oid, critical, ext) for ext, critical in extensions],
     )
     return builder.sign(root_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
+@functools.cache
+def _root(purpose: str) -> bytes:
+    ca = x509.BasicConstraints(ca=True, path_length=None)
+    usage = _key_usage("key_cert_sign", "crl_sign")
+    return _issue(purpose, root_name(purpose), [(usage, True), (ca, True)])
+
+
 def _auth_cert(s: CertSubject) -> bytes:
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-            x509.NameAttribute(NameOID.COMMON_NAME, identifier("auth", s.serial, s.issued)),
-        ]
-    )
+    subject = _name((NameOID.COMMON_NAME, identifier("auth", s.serial, s.issued)))
     policies = x509.CertificatePolicies([x509.PolicyInformation(AUTH_POLICY, None)])
-    return _user_cert(
-        s,
-        "auth",
-        subject,
-        [
-            (_key_usage(non_repudiation=False), True),
-            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False),
-            (policies, True),
-        ],
-    )
+    client_auth = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
+    extensions = [(_key_usage("digital_signature"), True), (client_auth, False), (policies, True)]
+    return _issue("auth", subject, extensions, s)
 
 
 def holder_attributes(s: CertSubject) -> list[tuple[ObjectIdentifier, str]]:
@@ -320,18 +260,16 @@ def holder_attributes(s: CertSubject) -> list[tuple[ObjectIdentifier, str]]:
 
 
 def _sign_cert(s: CertSubject) -> bytes:
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-            x509.NameAttribute(NameOID.LOCALITY_NAME, s.prefecture_en),
-            x509.NameAttribute(NameOID.LOCALITY_NAME, s.city_en),
-            x509.NameAttribute(NameOID.COMMON_NAME, identifier("sign", s.serial, s.issued)),
-        ]
+    subject = _name(
+        (NameOID.LOCALITY_NAME, s.prefecture_en),
+        (NameOID.LOCALITY_NAME, s.city_en),
+        (NameOID.COMMON_NAME, identifier("sign", s.serial, s.issued)),
     )
     san = x509.SubjectAlternativeName(
         [x509.OtherName(oid, utf8_string(value)) for oid, value in holder_attributes(s)]
     )
-    return _user_cert(s, "sign", subject, [(_key_usage(non_repudiation=True), True), (san, False)])
+    usage = _key_usage("digital_signature", "content_commitment")  # non-repudiation
+    return _issue("sign", subject, [(usage, True), (san, False)], s)
 
 
 #: The default state's certificates, in :class:`Certificates` order, as PEM.
@@ -341,9 +279,11 @@ SHIPPED = "certificates.pem"
 @functools.cache
 def shipped() -> Certificates:
     """The default state's certificates (:data:`SHIPPED`)."""
-    text = resources.files(__package__).joinpath(SHIPPED).read_text("ascii")
-    blocks = re.findall(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", text, re.S)
-    return Certificates(*(base64.b64decode(block) for block in blocks))
+    pem = resources.files(__package__).joinpath(SHIPPED).read_bytes()
+    ders = (
+        c.public_bytes(serialization.Encoding.DER) for c in x509.load_pem_x509_certificates(pem)
+    )
+    return Certificates(*ders)
 
 
 @functools.lru_cache(maxsize=32)

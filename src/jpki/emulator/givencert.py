@@ -21,20 +21,14 @@ from apdu.jsonfile import FileFault, type_fault
 MAX_CERTIFICATE_BYTES = 1024 * 1024
 
 
-def _der(der: bytes) -> bytes | None:
-    """``der`` if it is exactly one DER X.509 certificate, else None."""
-    try:
-        x509.load_der_x509_certificate(der)
-    except (ValueError, x509.InvalidVersion):  # InvalidVersion is not a ValueError
-        return None
-    return der
-
-
-def _pem_or_der(raw: bytes) -> bytes | None:
-    if b"-----BEGIN" not in raw:
-        return _der(raw)
-    with contextlib.suppress(ValueError, x509.InvalidVersion):
-        return x509.load_pem_x509_certificate(raw).public_bytes(Encoding.DER)
+def _der(raw: bytes, pem: bool = False) -> bytes | None:
+    """The DER of the one X.509 certificate ``raw`` is (DER, or with ``pem`` PEM too),
+    else None."""
+    with contextlib.suppress(ValueError, x509.InvalidVersion):  # (not a ValueError)
+        if pem and b"-----BEGIN" in raw:
+            return x509.load_pem_x509_certificate(raw).public_bytes(Encoding.DER)
+        x509.load_der_x509_certificate(raw)
+        return raw
     return None
 
 
@@ -60,7 +54,7 @@ def given_certificate(value: Any, where: str, base: Path | None) -> bytes:
         path = base / path if base is not None and not path.is_absolute() else path
         if der is None and not (looks and not os.path.exists(path)):  # (no Path.exists: long)
             try:
-                der = _pem_or_der(jsonfile.read_regular(path, MAX_CERTIFICATE_BYTES))
+                der = _der(jsonfile.read_regular(path, MAX_CERTIFICATE_BYTES), pem=True)
             except FileFault as exc:
                 raise FileFault(f"{where}: {path}", exc.code, **exc.params) from None
             where = f"{where}: {path}"

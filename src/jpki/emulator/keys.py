@@ -19,7 +19,7 @@ a real card answers):
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from collections.abc import Callable
 
 from apdu import SW, CommandAPDU, ResponseAPDU
 
@@ -29,11 +29,11 @@ from ..profile import Application, DataFile, PinSlot
 from .state import CardState
 
 
-def _r(sw: int) -> ResponseAPDU:
-    return ResponseAPDU(b"", sw)
+def _r(sw: int, data: bytes = b"") -> ResponseAPDU:
+    return ResponseAPDU(data, sw)
 
 
-class KeyCommands(ABC):
+class KeyCommands:
     """VERIFY and the two CHANGE commands; :class:`jpki.emulator.card.VirtualCard` is
     one, and gives them its state, security state and file system."""
 
@@ -42,14 +42,10 @@ class KeyCommands(ABC):
     changes: int
     _app: Application | None
     _verified: set[str]
-
-    @abstractmethod
-    def _node(self, app: Application | None, fid: int) -> PinSlot | DataFile | None:
-        """The key or file ``fid`` of ``app``."""
-
-    @abstractmethod
-    def _current(self) -> PinSlot | DataFile | None:
-        """The current EF."""
+    #: The key or file ``fid`` of ``app``.
+    _node: Callable[[Application | None, int], PinSlot | DataFile | None]
+    #: The current EF.
+    _current: Callable[[], PinSlot | DataFile | None]
 
     def _key_for(self, p2: int) -> PinSlot | SW:
         """The key P2 names (``80``: the current EF; ``80|FID``: by SFI), or a status word."""
@@ -80,25 +76,20 @@ class KeyCommands(ABC):
             return _r(key)
         slot = self.state.slot(key)
         quirks = self.state.quirks
-        if not cmd.data:
-            override = quirks.answer_override.get(key.id)
-            if override is not None:
-                return _r(int(override, 16))
-            if quirks.short_query_9000 and cmd.p2 != 0x80:
-                return _r(SW.OK)
-            if self._no_reference_data(key):
-                return _r(SW.REFERENCE_DATA_NOT_FOUND)
-            if slot.blocked:
-                return _r(
-                    SW.REFERENCE_DATA_NOT_USABLE if quirks.blocked_query_6984 else SW.VERIFY_FAILED
-                )
-            if key.id in self._verified and quirks.verified_query_9000:
-                return _r(SW.OK)
-            return _r(SW.VERIFY_FAILED | slot.remaining)
+        override = quirks.answer_override.get(key.id)
+        if not cmd.data and override is not None:
+            return _r(int(override, 16))
+        if not cmd.data and quirks.short_query_9000 and cmd.p2 != 0x80:
+            return _r(SW.OK)
         if self._no_reference_data(key):
             return _r(SW.REFERENCE_DATA_NOT_FOUND)
-        if slot.blocked:
+        if slot.blocked and (cmd.data or quirks.blocked_query_6984):
             return _r(SW.REFERENCE_DATA_NOT_USABLE)
+        if not cmd.data:  # the query (blocked: 63C0)
+            verified = key.id in self._verified and not slot.blocked
+            if verified and quirks.verified_query_9000:
+                return _r(SW.OK)
+            return _r(SW.VERIFY_FAILED | slot.remaining)
         if cmd.data == slot.value.encode("utf-8"):
             if slot.remaining != slot.max:
                 slot.remaining = slot.max
@@ -110,8 +101,8 @@ class KeyCommands(ABC):
         self._verified.discard(key.id)
         return _r(SW.VERIFY_FAILED | slot.remaining)
 
-    def _change(self, cmd: CommandAPDU, kind: Change) -> ResponseAPDU:
-        if cmd.p1 != kind.p1:
+    def _change(self, cmd: CommandAPDU, command: Change) -> ResponseAPDU:
+        if cmd.p1 != command.p1:
             return _r(SW.INCORRECT_P1P2)
         key = self._key_for(cmd.p2)
         if isinstance(key, SW):
@@ -120,7 +111,7 @@ class KeyCommands(ABC):
             return _r(SW.WRONG_LENGTH)
         if self._no_reference_data(key):
             return _r(SW.REFERENCE_DATA_NOT_FOUND)
-        if key.change is not kind:
+        if key.change is not command:
             return _r(SW.CONDITIONS_NOT_SATISFIED)
         slot = self.state.slot(key)
         if slot.blocked:

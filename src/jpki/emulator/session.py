@@ -55,22 +55,19 @@ def state_file(
     path: str | os.PathLike[str], *, writable: bool = False
 ) -> tuple[CardState, Callable[[], None]]:
     """The virtual card's state in ``path`` (the default card when there is no file),
-    and a function that writes it if it changed since it was read or last written: a
-    partial file that nothing changed stays as the user wrote it, and a missing one
-    is not created. A bad file raises :class:`jpki.emulator.StateError`; a path no
-    state file can be written to (a link to nothing, no folder) and, with
+    and a function that writes it if it changed since it was read or last written
+    (see the module docstring). A bad file raises :class:`jpki.emulator.StateError`;
+    a path no state file can be written to (a link to nothing, no folder) and, with
     ``writable``, an existing file that could not be replaced (read-only, in a folder
     that cannot be written) :class:`apdu.outfile.OutputError`."""
     from pathlib import Path  # here: pathlib costs ~5 ms at start, and a reader needs none
 
-    from .statefile import dumps, load_state, save_state
+    from .statefile import check_writable, dumps, load_state, save_state
 
     file = Path(path)
     if file.exists():
         state = load_state(file)  # a device, a FIFO or a folder is refused there
         if writable:
-            from .statefile import check_writable
-
             check_writable(file)
     else:  # a new file: its folder must take it, and a link to nothing is refused
         from apdu.outfile import check

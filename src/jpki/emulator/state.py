@@ -30,7 +30,7 @@ UNKNOWN_MAX = 10
 #: Largest counter a ``63Cx`` answer can carry.
 COUNTER_LIMIT = 15
 
-#: Token kinds a state may name (``unknown`` is what a reader concludes, not a card kind).
+#: Tokens a state may name (``unknown`` is what a reader concludes, not a token).
 TOKENS = (Token.CARD, Token.ANDROID, Token.IPHONE, Token.JUKI_CARD)
 
 #: A contact ATR seen on real cards (docs/card.md §2, opensc issues #3021, #3169).
@@ -44,7 +44,7 @@ DEFAULT_CHECK_B = "60041020345678"
 DEFAULT_BIRTH_KEY = "600410"
 
 #: Certificate EFs a state may give (``certificates`` keys): auth, auth CA, sign, sign CA.
-CERT_NAMES = ("auth", "auth-ca", "sign", "sign-ca")
+CERT_NAMES = tuple(profile.CERTIFICATES)
 #: Largest ``cert_filler``: the last offset READ BINARY P1-P2 can name is 7FFF.
 MAX_CERT_FILLER = 0x7FFF
 
@@ -66,11 +66,6 @@ DEFAULT_VALUES: dict[str, str] = {
 DEFAULT_BLOCKED = frozenset({profile.CARDINFO_BLOCKED_SLOT.id})
 
 
-def key_max(key: profile.PinSlot) -> int:
-    """The emulator's maximum for ``key``: the profile's, else :data:`UNKNOWN_MAX`."""
-    return key.max_tries if key.max_tries is not None else UNKNOWN_MAX
-
-
 @dataclass
 class SlotState:
     """One key's reference data and counter. ``repr`` hides the value."""
@@ -86,7 +81,7 @@ class SlotState:
 
 def default_slot(key: profile.PinSlot) -> SlotState:
     """The fresh-card slot of ``key`` (see :data:`DEFAULT_VALUES`, :data:`DEFAULT_BLOCKED`)."""
-    top = key_max(key)
+    top = key.max_tries or UNKNOWN_MAX
     return SlotState(DEFAULT_VALUES[key.id], 0 if key.id in DEFAULT_BLOCKED else top, top)
 
 
@@ -155,15 +150,8 @@ class Quirks:
 
 @dataclass
 class CardState:
-    """Everything the virtual card remembers. ``CardState()`` is the default card.
-
-    Defaults: PINs ①②③④ ``ABC123``/``1234``/``1234``/``1234`` with full counters;
-    照合番号A = ``my_number`` ``123456789011``, B ``60041020345678``; ``cardinfo-0012``
-    blocked; holder 架空 花子 born 1985-04-10; certificates issued 2024-06-01; card
-    expiry 2034-04-10 (10th birthday after issue); serial ``123456789012345``;
-    municipality ``13101``; token ``card``; all applications; no quirks; no latency;
-    all four certificates generated (``certificates`` empty) and laid out as the
-    card's default (``cert_filler`` None).
+    """Everything the virtual card remembers. ``CardState()`` is the default card (its
+    values: docs/emulator.md); its card expiry is the 10th birthday after issue.
 
     ``certificates``: EF name (:data:`CERT_NAMES`) -> DER of a given certificate,
     served instead of the generated one; ``repr`` leaves it out (kilobytes).
@@ -194,10 +182,6 @@ class CardState:
     def default(cls) -> CardState:
         """A fresh default card (see the class docstring)."""
         return cls()
-
-    @property
-    def atr_bytes(self) -> bytes:
-        return bytes.fromhex(self.atr)
 
     def slot(self, key: profile.PinSlot) -> SlotState:
         """The slot of ``key`` (a fresh default one is added if the dict lacks it)."""

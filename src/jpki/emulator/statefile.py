@@ -1,5 +1,5 @@
 """The virtual card's state file: JSON of a :class:`.state.CardState`, read and written
-from one table, :data:`FIELDS` (dotted path -> :class:`Kind`), in the file's order.
+from one table, :data:`FIELDS` (dotted path -> :class:`Codec`), in the file's order.
 
 A file with ``format`` (what :func:`save_state` and ``jpkitool emulator init-state``
 write) holds every field; one without gives only the fields that change. A file is
@@ -14,12 +14,12 @@ import datetime as dt
 import json
 import os
 from base64 import b64encode
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from apdu import jsonfile
-from apdu.jsonfields import choice, fields, in_range, like, text, typed
+from apdu.jsonfields import choice, in_range, like, typed
 from apdu.jsonfile import FileFault
 from apdu.outfile import check, write_whole
 
@@ -34,8 +34,6 @@ STATE_VERSION = 1
 HEADER = {"format": STATE_FORMAT, "version": STATE_VERSION}
 #: Largest state file read (a complete one is 2 KB; four given certificates add some 5 KB).
 MAX_STATE_BYTES = 1024 * 1024
-#: The records nested in a state, by field.
-RECORDS: dict[str, type[Any]] = {"holder": cs.Holder, "quirks": cs.Quirks}
 
 
 class StateError(FileFault, JpkiError, ValueError):
@@ -43,14 +41,31 @@ class StateError(FileFault, JpkiError, ValueError):
     :class:`jpki.JpkiError` as everything the library raises)."""
 
 
-class Kind(NamedTuple):
-    """One field: ``read(value, where)`` checks the file's value (``where``: its path,
-    for errors) and gives the state's, ``write`` the reverse. ``deep``: ``read`` takes
-    too the folder certificate paths are relative to and whether the file is complete."""
+class Codec(NamedTuple):
+    """How a field is read: ``read(value, where)`` checks the file's value (``where``: its
+    path, for errors) and gives the state's; ``write`` the reverse. ``deep``: ``read`` also
+    takes the folder certificate paths are relative to and whether the file is complete."""
 
     read: Callable[..., Any]
     write: Callable[[Any], Any] = lambda value: value
     deep: bool = False
+
+
+def fields(value: Any, where: str, known: Iterable[str], complete: bool = False) -> dict[str, Any]:
+    """``value``: an object of ``known`` keys only (every one of them if ``complete``)."""
+    doc: dict[str, Any] = typed(value, where, dict)
+    known = tuple(known)
+    for name in [*(n for n in doc if n not in known), *(n for n in known if complete)]:
+        if name not in known or name not in doc:
+            raise FileFault(f"{where}.{name}".lstrip("."), "unknown" if name in doc else "missing")
+    return doc
+
+
+def text(value: Any, where: str) -> str:
+    """A string that is not blank."""
+    if not typed(value, where, str).strip():
+        raise FileFault(where, "empty")
+    return str(value)
 
 
 def _applications(value: Any, where: str) -> list[str]:
@@ -89,18 +104,18 @@ def _certificates(value: Any, where: str, base: Path | None, _: bool) -> dict[st
 _APPLICATION, _TOKEN = choice(profile.APPLICATIONS_BY_ID), choice(t.value for t in cs.TOKENS)
 _STATUS = like(r"(?:[0-9A-F]{2}){2}", "6A88", hex_=True)
 _FILLER = in_range(0, cs.MAX_CERT_FILLER)
-_FLAG = Kind(lambda value, where: typed(value, where, bool))
-_DATE = Kind(like(r"\d{4}-\d\d-\d\d", "2034-04-10", dt.date.fromisoformat), dt.date.isoformat)
-_DIGITS = {n: Kind(like(rf"[0-9]{{{n}}}", example)) for n, example in
+_FLAG = Codec(lambda value, where: typed(value, where, bool))
+_DATE = Codec(like(r"\d{4}-\d\d-\d\d", "2034-04-10", dt.date.fromisoformat), dt.date.isoformat)
+_DIGITS = {n: Codec(like(rf"[0-9]{{{n}}}", example)) for n, example in
            ((15, "123456789012345"), (5, "13101"), (12, "123456789011"))}  # fmt: skip
 
-#: Every field of the file, in its order: dotted path -> kind.
-FIELDS: dict[str, Kind] = {
-    "format": Kind(choice([STATE_FORMAT])),
-    "version": Kind(choice([STATE_VERSION])),
-    "atr": Kind(like(r"3[BF](?:[0-9A-F]{2}){1,32}", cs.DEFAULT_ATR, hex_=True)),
-    "token": Kind(lambda v, at: profile.Token(_TOKEN(v, at)), lambda token: token.value),
-    "applications": Kind(_applications, list),
+#: Every field of the file, in its order: dotted path -> how it is read and written.
+FIELDS: dict[str, Codec] = {
+    "format": Codec(choice([STATE_FORMAT])),
+    "version": Codec(choice([STATE_VERSION])),
+    "atr": Codec(like(r"3[BF](?:[0-9A-F]{2}){1,32}", cs.DEFAULT_ATR, hex_=True)),
+    "token": Codec(lambda v, at: profile.Token(_TOKEN(v, at)), lambda token: token.value),
+    "applications": Codec(_applications, list),
     "sign_certificate": _FLAG,
     "face_auth": _FLAG,
     "serial": _DIGITS[15],
@@ -108,16 +123,16 @@ FIELDS: dict[str, Kind] = {
     "card_expiry": _DATE,
     "cert_issued": _DATE,
     "my_number": _DIGITS[12],
-    **{f"holder.{f.name}": Kind(text) for f in dataclasses.fields(cs.Holder)},
+    **{f"holder.{f.name}": Codec(text) for f in dataclasses.fields(cs.Holder)},
     "holder.birth_date": _DATE,
-    "holder.sex": Kind(choice("129")),
-    "pins": Kind(_pins, lambda pins: {k: dataclasses.asdict(s) for k, s in pins.items()}, True),
+    "holder.sex": Codec(choice("129")),
+    "pins": Codec(_pins, lambda pins: {k: dataclasses.asdict(s) for k, s in pins.items()}, True),
     **{f"quirks.{f.name}": _FLAG for f in dataclasses.fields(cs.Quirks)},
-    "quirks.answer_override": Kind(_answers, dict),
-    "latency_ms": Kind(in_range(0, 60_000, whole=False)),
-    "certificates": Kind(_certificates, lambda given: {n: b64encode(der).decode()
+    "quirks.answer_override": Codec(_answers, dict),
+    "latency_ms": Codec(in_range(0, 60_000, whole=False)),
+    "certificates": Codec(_certificates, lambda given: {n: b64encode(der).decode()
                                                        for n, der in given.items()}, True),
-    "cert_filler": Kind(lambda value, where: value if value is None else _FILLER(value, where)),
+    "cert_filler": Codec(lambda value, where: value if value is None else _FILLER(value, where)),
 }  # fmt: skip
 
 
@@ -130,14 +145,14 @@ def _read(doc: Any, prefix: str, state: cs.CardState, base: Path | None, complet
     doc = fields(doc, prefix, _names(prefix))
     for name in _names(prefix):
         path, value = f"{prefix}.{name}".lstrip("."), doc.get(name)
-        kind = FIELDS.get(path)
+        codec = FIELDS.get(path)
         if name not in doc:
             if complete:
                 raise FileFault(path, "missing")
-        elif kind is None:
+        elif codec is None:
             _read(value, path, state, base, complete)
         else:
-            value = kind.read(value, path, base, complete) if kind.deep else kind.read(value, path)
+            value = codec.read(value, path, *((base, complete) if codec.deep else ()))
             if path not in HEADER:
                 setattr(getattr(state, prefix) if prefix else state, name, value)
 
@@ -157,20 +172,15 @@ def parse(value: Any, base: Path | None = None) -> cs.CardState:
     return state
 
 
-def to_document(obj: Any) -> dict[str, Any]:
-    """The JSON-able dict of a state (with ``format`` and ``version``) or of a part of it."""
-    if isinstance(obj, cs.SlotState):
-        return dataclasses.asdict(obj)
-    for part, cls in RECORDS.items():
-        if isinstance(obj, cls):
-            return dict(to_document(dataclasses.replace(cs.CardState(), **{part: obj}))[part])
+def to_document(state: cs.CardState) -> dict[str, Any]:
+    """The JSON-able dict of a state, with ``format`` and ``version``."""
     doc: dict[str, Any] = {}
-    for path, kind in FIELDS.items():
+    for path, codec in FIELDS.items():
         *parts, name = path.split(".")
-        inner, value = doc, obj
+        inner, value = doc, state
         for part in parts:
             inner, value = inner.setdefault(part, {}), getattr(value, part)
-        inner[name] = HEADER[name] if path in HEADER else kind.write(getattr(value, name))
+        inner[name] = HEADER[name] if path in HEADER else codec.write(getattr(value, name))
     return doc
 
 
@@ -193,11 +203,11 @@ def build_state(
     remaining: Mapping[str, int] | None = None,
     answer: Mapping[str, str] | None = None,
     quirks: Mapping[str, bool] | None = None,
-    **fields: Any,
+    **changes: Any,
 ) -> cs.CardState:
     """A default card with some changes, checked like a state file: ``remaining`` (key ->
     tries left), ``answer`` (key -> ``quirks.answer_override``), ``quirks``, top fields."""
-    doc: dict[str, Any] = dict(fields)
+    doc: dict[str, Any] = dict(changes)
     if remaining:
         doc["pins"] = {key: {"remaining": left} for key, left in remaining.items()}
     quirk_doc = dict(quirks or {}) | ({"answer_override": dict(answer)} if answer else {})

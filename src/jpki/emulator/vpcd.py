@@ -6,7 +6,8 @@ length, then the payload. A 1-byte payload is a control — ``00`` power off,
 ``01`` power on, ``02`` reset, ``04`` get ATR (answered with the ATR) — anything
 longer is a command APDU, answered with the response APDU. Closing the socket
 is what pcscd sees as the card being removed; a card's ``process`` does that by
-raising :class:`CardPulled` (the test kit's fault injection, ``pytest_jpkitool.faults``).
+raising :class:`CardPulled` (the test kit's fault injection, ``pytest_jpkitool.faults``),
+and :meth:`VpcdBridge.disconnect` too: the card then stays out until the bridge stops.
 
 vpcd talks to one card per port: a second connection to a port already served is
 accepted (by TCP, into the listen backlog) but vpcd sends it nothing until the
@@ -23,14 +24,14 @@ import signal
 import socket
 import struct
 import threading
-import time
 from collections.abc import Callable
-from types import FrameType
 from typing import Literal, Protocol
 
 log = logging.getLogger(__name__)
 
 POWER_OFF, POWER_ON, RESET, GET_ATR = 0x00, 0x01, 0x02, 0x04
+#: The controls that only tell the card something, and the card's method for each.
+CONTROLS = {POWER_OFF: "power_off", POWER_ON: "power_on", RESET: "warm_reset"}
 
 
 class Card(Protocol):
@@ -54,7 +55,7 @@ class BridgeError(Exception):
 
 class CardPulled(Exception):
     """Raised by a card's ``process`` to take the card out mid-exchange: the bridge
-    drops the connection without answering and stays out until :meth:`VpcdBridge.connect`."""
+    drops the connection without answering and the card stays out."""
 
 
 #: What :class:`VpcdBridge` reports: ``waiting`` (vpcd cannot be reached, or has not
@@ -76,6 +77,10 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
         buf += chunk
         _quick_ack(sock)
     return bytes(buf)
+
+
+def _send(sock: socket.socket, payload: bytes) -> None:
+    sock.sendall(struct.pack(">H", len(payload)) + payload)
 
 
 def _quick_ack(sock: socket.socket) -> None:
@@ -108,13 +113,14 @@ class VpcdBridge:
         self.card = card
         self.port = port
         self.host = host
-        self.on_event = on_event
+        self.on_event = on_event or (lambda event: None)
         self._sock: socket.socket | None = None
         self._stop = threading.Event()
         self._connected = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._paused = _Flag()
+        #: The card was taken out (:meth:`disconnect`, :class:`CardPulled`): no reconnecting.
+        self._out = threading.Event()
         self._waiting_said = False
         #: Seconds a new connection may stay silent before ``waiting`` is reported.
         self.quiet = QUIET
@@ -123,26 +129,16 @@ class VpcdBridge:
 
     # -- one connection -------------------------------------------------------
 
-    def _first_bytes(self, sock: socket.socket) -> bool:
-        """Wait until vpcd sends something on a new connection (True), saying
-        ``waiting`` if it stays silent for :attr:`quiet` seconds; False if the
-        connection ends first (vpcd went away, or the bridge is stopped)."""
-        heard = _peek(sock, self.quiet)
+    def _serve_connection(self, sock: socket.socket) -> None:
+        heard = _peek(sock, self.quiet)  # vpcd speaks first, at once if it serves this card
         if heard is None:
             self._say_waiting("connected, but vpcd is silent (another card on this port?)")
             heard = _peek(sock, None)
-        return bool(heard)
-
-    @property
-    def _at(self) -> tuple[str, int]:
-        return self.host, self.port
-
-    def _serve_connection(self, sock: socket.socket) -> None:
-        if not self._first_bytes(sock):
+        if not heard:  # the connection ended first (vpcd went away, or the bridge stopped)
             return
         self._waiting_said = False
-        log.info("vpcd at %s:%d is talking to the card", *self._at)
-        self._report("connected")
+        log.info("vpcd at %s:%d is talking to the card", self.host, self.port)
+        self.on_event("connected")
         self._connected.set()
         while not self._stop.is_set():
             head = _recv_exact(sock, 2)
@@ -153,51 +149,37 @@ class VpcdBridge:
             if payload is None:
                 return
             if length == 1:
-                control = payload[0]
-                if control == POWER_ON:
-                    self.card.power_on()
-                elif control == POWER_OFF:
-                    self.card.power_off()
-                elif control == RESET:
-                    self.card.warm_reset()
-                elif control == GET_ATR:
-                    atr = self.card.atr
-                    sock.sendall(struct.pack(">H", len(atr)) + atr)
+                if payload[0] == GET_ATR:
+                    _send(sock, self.card.atr)
+                elif payload[0] in CONTROLS:
+                    getattr(self.card, CONTROLS[payload[0]])()
                 continue
             try:
                 response = self.card.process(payload)
             except CardPulled:
                 log.info("card pulled out mid-exchange")
-                self._paused.set()
+                self._out.set()
                 return
-            sock.sendall(struct.pack(">H", len(response)) + response)
-
-    def _connect(self) -> socket.socket | None:
-        try:
-            sock = socket.create_connection((self.host, self.port), timeout=1.0)
-        except OSError:
-            return None
-        sock.settimeout(None)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock
+            _send(sock, response)
 
     # -- the serving loop -----------------------------------------------------
 
-    def serve_forever(self, stop: threading.Event | None = None) -> None:
+    def serve_forever(self) -> None:
         """Serve until stopped, reconnecting (with backoff) when pcscd goes away, or
         until the card fails (:attr:`failure`)."""
-        if stop is not None:
-            self._stop = stop
         delay = 0.05
-        while not self._stop.is_set():
-            sock = self._connect()
-            if sock is None:
+        while not self._stop.is_set() and not self._out.is_set():
+            try:
+                sock = socket.create_connection((self.host, self.port), timeout=1.0)
+            except OSError:
                 self._say_waiting("cannot connect")
                 self._stop.wait(delay)
                 delay = min(delay * 2, 2.0)
                 continue
             delay = 0.05
-            log.info("connected to vpcd at %s:%d", *self._at)
+            sock.settimeout(None)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            log.info("connected to vpcd at %s:%d", self.host, self.port)
             with self._lock:
                 self._sock = sock
             try:
@@ -213,25 +195,18 @@ class VpcdBridge:
                 with self._lock:
                     self._sock = None
                 sock.close()
-            if self._paused.is_set():
-                self._paused.wait_clear(self._stop)
 
     def _say_waiting(self, why: str) -> None:
         """Report ``waiting``, once until vpcd talks to the card."""
         if not self._waiting_said:
             self._waiting_said = True
-            log.info("waiting for pcscd's vpcd at %s:%d: %s", *self._at, why)
-            self._report("waiting")
-
-    def _report(self, event: BridgeEvent) -> None:
-        if self.on_event is not None:
-            self.on_event(event)
+            log.info("waiting for pcscd's vpcd at %s:%d: %s", self.host, self.port, why)
+            self.on_event("waiting")
 
     # -- control from tests ---------------------------------------------------
 
     def start(self, timeout: float = 10.0) -> VpcdBridge:
         """Serve in a daemon thread; return once vpcd has spoken to the card."""
-        self._stop.clear()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="vpcd")
         self._thread.start()
         if not self._connected.wait(timeout):
@@ -246,22 +221,14 @@ class VpcdBridge:
                     self._sock.shutdown(socket.SHUT_RDWR)
 
     def disconnect(self) -> None:
-        """Take the card out (close the socket) and stay out until :meth:`connect`."""
-        self._paused.set()
+        """Take the card out (close the socket) for good, and let :meth:`start`'s thread end."""
+        self._out.set()
         self._close_socket()
-        deadline = time.monotonic() + 5
-        while self._connected.is_set() and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-    def connect(self, timeout: float = 10.0) -> None:
-        """Put the card back in after :meth:`disconnect`."""
-        self._paused.clear()
-        if not self._connected.wait(timeout):
-            raise BridgeError(f"could not reconnect to vpcd at {self.host}:{self.port}")
+        if self._thread is not None:
+            self._thread.join(5)
 
     def stop(self) -> None:
         self._stop.set()
-        self._paused.clear()
         self._close_socket()
         if self._thread is not None:
             self._thread.join(5)
@@ -280,31 +247,6 @@ def _peek(sock: socket.socket, timeout: float | None) -> bool | None:
         sock.settimeout(None)
 
 
-class _Flag:
-    """A settable flag that can be waited on until cleared."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._set = False
-
-    def set(self) -> None:
-        with self._cond:
-            self._set = True
-
-    def clear(self) -> None:
-        with self._cond:
-            self._set = False
-            self._cond.notify_all()
-
-    def is_set(self) -> bool:
-        return self._set
-
-    def wait_clear(self, stop: threading.Event) -> None:
-        with self._cond:
-            while self._set and not stop.is_set():
-                self._cond.wait(0.1)
-
-
 def serve(
     card: Card,
     port: int,
@@ -314,21 +256,16 @@ def serve(
     """Serve ``card`` until SIGINT or SIGTERM (the ``emulator serve`` command),
     reconnecting whenever vpcd goes away; ``on_event`` hears of it (:data:`BridgeEvent`).
     What the card raised that stopped serving (:attr:`VpcdBridge.failure`) is raised."""
-    stop = threading.Event()
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     bridge = VpcdBridge(card, port, host, on_event)
-    thread = threading.Thread(target=bridge.serve_forever, args=(stop,), daemon=True)
-    thread.start()
+    stop = bridge._stop
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    bridge._thread = threading.Thread(target=bridge.serve_forever, daemon=True, name="vpcd")
+    bridge._thread.start()
     try:
-        while not stop.wait(0.2):
+        while not stop.wait(0.2):  # (a signal is handled here, in the main thread)
             pass
     finally:
-        bridge._close_socket()
-        thread.join(5)
+        bridge.stop()
         for s, h in previous.items():
             signal.signal(s, h)
     if bridge.failure is not None:
