@@ -217,7 +217,7 @@ TOKEN_LABEL_LEN = 32
 
 
 class Token(StrEnum):
-    """What kind of token holds the JPKI application (EF 0006 label)."""
+    """The token that holds the JPKI application (EF 0006 label)."""
 
     CARD = "card"
     ANDROID = "android"
@@ -237,7 +237,7 @@ TOKEN_LABEL_OF = {v: k for k, v in TOKEN_LABELS.items()}
 
 
 def token_from_label(raw: bytes) -> Token:
-    """Token kind from the bytes of EF 0006 (label space- or NUL-padded)."""
+    """The token named by the bytes of EF 0006 (label space- or NUL-padded)."""
     label = raw[:TOKEN_LABEL_LEN].rstrip(b" \x00").decode("ascii", "replace")
     return TOKEN_LABELS.get(label, Token.UNKNOWN)
 

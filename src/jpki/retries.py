@@ -204,10 +204,10 @@ def named_pins(
             key = name.lower()
             pin = profile.PINS_BY_ID.get(key) or profile.USER_PIN_NAMES.get(key)
         if pin is None or pin not in among:
-            raise PinRequestError("unknown-kind", str(name))
+            raise PinRequestError("unknown-pin", str(name))
         wanted.add(pin.id)
     if not wanted:
-        raise PinRequestError("no-kind")
+        raise PinRequestError("no-pin")
     return tuple(p for p in among if p.id in wanted)
 
 
