@@ -21,7 +21,7 @@ carries no purpose of its own beyond its issuer name, which must equal the root'
 subject, so a caller that expects an ``auth`` chain compares ``result.root.purpose``.
 
 Not checked: key usage, basic constraints, the user certificate's own validity
-(:func:`jpki.certificate.days_left`), revocation. Test cards (``O=JPKI-TEST``) and the
+(:func:`jpki.jst.days_left`), revocation. Test cards (``O=JPKI-TEST``) and the
 emulator (``O=JPKI-EMULATOR``) verify but are :attr:`ChainStatus.NOT_JLIS_ROOT`.
 
 Seen on: ``shared/realdata`` (a real auth certificate and the auth gen 1 root).

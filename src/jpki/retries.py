@@ -267,14 +267,6 @@ class Advice:
     pins: tuple[str, ...] = ()
 
 
-def _state(report: RetriesReport, pin_id: str) -> KeyState | None:
-    """The state of ``pin_id``, or None when the report does not hold it."""
-    for p in report.pins:
-        if p.id == pin_id:
-            return p.state
-    return None
-
-
 def recovery_routes(report: RetriesReport) -> tuple[Code, ...]:
     """The recovery routes for the locked PINs, in print order.
 
@@ -288,7 +280,8 @@ def recovery_routes(report: RetriesReport) -> tuple[Code, ...]:
     if report.token in (Token.ANDROID, Token.IPHONE):
         return (Code.SMARTPHONE,)
     routes = [Code.OFFICE, Code.GUARDIAN]
-    sign, auth = _state(report, "sign"), _state(report, "auth")
+    states = {p.id: p.state for p in report.pins}
+    sign, auth = states.get("sign"), states.get("auth")
     if sign is KeyState.LOCKED and auth is KeyState.LOCKED:
         routes.append(Code.KIOSK_NEEDS_ONE)
     elif sign is KeyState.LOCKED and auth in _WORKING:

@@ -15,10 +15,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding
 from cryptography.x509.oid import NameOID
 
-from jpki.certificate import JST, CertificateError, parse_certificate
+from jpki.certificate import CertificateError, parse_certificate
 from jpki.chain import ChainResult, ChainStatus, RootMatch, check_chain, match_root
 from jpki.emulator import CardState
 from jpki.emulator import certs as emulator_certs
+from jpki.jst import JST
 from jpki.roots import ROOTS, SUBJECTS, JlisRoot
 from realdata import REALDATA
 from tzinfos import NoOffset
