@@ -83,13 +83,9 @@ class PinStatus:
     @property
     def sw(self) -> int:
         """Status word of the key that decided the state (and the count shown)."""
-        for k in self.keys:
-            if k.state is self.state and k.remaining == self.remaining:
-                return k.sw
-        for k in self.keys:
-            if k.state is self.state:
-                return k.sw
-        return self.keys[0].sw
+        same_state = [k for k in self.keys if k.state is self.state]
+        same_count = [k for k in same_state if k.remaining == self.remaining]
+        return (same_count or same_state or self.keys)[0].sw
 
     def _brief(self) -> str:
         """``sign 5/5 usable``: one line for a report's repr."""
