@@ -245,12 +245,10 @@ def read_chain(
     user = read_certificate(
         card, kind, sign_pin=sign_pin, force=force, accept_unknown_count=accept_unknown_count
     )
+    ca = None
     if kind in profile.CA_OF:
         with after_verify(user.verified):
             ca = read_certificate(card, profile.CA_OF[kind])
-    else:
-        ca = user
-    result = check_chain(user.info.der, ca.info.der, now)
+    result = check_chain(user.info.der, (ca or user).info.der, now)
     user = dataclasses.replace(user, chain=result, checked_at=now)
-    ca = user if kind not in profile.CA_OF else ca
-    return CertificateChain(user, ca, result)
+    return CertificateChain(user, ca or user, result)

@@ -30,7 +30,7 @@ Seen on: ``shared/realdata`` (a real auth certificate and the auth gen 1 root).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -90,14 +90,7 @@ class ChainResult:
             "status": self.status.value,
             "signature_ok": self.signature_ok,
             "ca_self_signed": self.ca_self_signed,
-            "root": None
-            if root is None
-            else {
-                "purpose": root.purpose,
-                "generation": root.generation,
-                "sha256": root.sha256,
-                "pinned": root.pinned,
-            },
+            "root": None if root is None else asdict(root),
             "root_expired": self.root_expired,
             "ca_sha256": self.ca_sha256,
         }
