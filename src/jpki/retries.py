@@ -43,16 +43,10 @@ from apdu import SW
 from . import profile
 from .card import KeyState, KeyStatus, MyNumberCard
 from .errors import PinRequestError
+from .keystatus import brief_count
 from .permit import Refusal, refusal
 from .profile import Pin, Token
 from .schema import document
-
-
-def brief_count(remaining: int | None, max_tries: int | None, state: KeyState) -> str:
-    """A count as the reprs show it: ``5/5 usable``, ``?/3 unknown``."""
-    left = "?" if remaining is None else remaining
-    most = "?" if max_tries is None else max_tries
-    return f"{left}/{most} {state.value}"
 
 
 @dataclass(frozen=True)
@@ -98,10 +92,7 @@ class PinStatus:
             f"max_tries={self.max_tries}, state={self.state.value!r}, sw='{self.sw:04X}'"
         )
         if len(self.keys) > 1:
-            keys = ", ".join(
-                f"{k.key.id} {brief_count(k.remaining, k.key.max_tries, k.state)}"
-                for k in self.keys
-            )
+            keys = ", ".join(f"{k.key.id} {k._brief()}" for k in self.keys)
             text += f", keys=[{keys}], keys_differ={self.keys_differ}"
         return text + ")"
 

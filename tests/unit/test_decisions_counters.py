@@ -11,9 +11,9 @@ import pytest
 
 from apdu import ResponseAPDU
 from jpki import profile
-from jpki.keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
+from jpki.keystatus import KeyState, KeyStatus, brief_count, interpret_query, is_count_answer
 from jpki.profile import Token
-from jpki.retries import PinStatus, RetriesReport, brief_count, combine
+from jpki.retries import PinStatus, RetriesReport, combine
 
 USABLE, LAST, LOCKED, UNKNOWN = (
     KeyState.USABLE,
