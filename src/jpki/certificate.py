@@ -53,13 +53,7 @@ NAME_ATTRIBUTES = {
 }
 
 #: asn1crypto's public key algorithm names -> ours.
-KEY_TYPES = {
-    "rsa": "RSA",
-    "ec": "EC",
-    "dsa": "DSA",
-    "ed25519": "Ed25519",
-    "ed448": "Ed448",
-}
+KEY_TYPES = {"rsa": "RSA", "ec": "EC", "dsa": "DSA", "ed25519": "Ed25519", "ed448": "Ed448"}
 #: Bits of the named curves whose size is not 8 x the coordinate length.
 EC_CURVE_BITS = {"secp521r1": 521}
 #: Key sizes of the Edwards curves (RFC 8410 key lengths).
