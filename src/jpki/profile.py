@@ -360,16 +360,7 @@ SURFACE_B = Pin(
 )
 
 #: The PINs ``retries`` reports, in display order.
-PINS: tuple[Pin, ...] = (
-    SIGN,
-    AUTH,
-    JUKI_PIN,
-    CARDINFO_PIN,
-    CARDINFO_A,
-    CARDINFO_B,
-    SURFACE_A,
-    SURFACE_B,
-)
+PINS = (SIGN, AUTH, JUKI_PIN, CARDINFO_PIN, CARDINFO_A, CARDINFO_B, SURFACE_A, SURFACE_B)
 PINS_BY_ID = {p.id: p for p in PINS}
 #: The PIN each key belongs to (③'s two keys belong to ``juki``).
 PIN_OF_SLOT: dict[str, Pin] = {k.id: p for p in PINS for k in p.slots}
