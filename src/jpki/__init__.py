@@ -17,109 +17,79 @@ from .version import __version__ as __version__
 # about 8 ms of its 16 ms (2026-12-07); every other command imports typing anyway.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .api import open_card, open_emulator, open_transport
-    from .card import CardRecord, KeyState, KeyStatus, MyNumberCard
-    from .cardcerts import CardCertificate, CertificateChain, read_certificate, read_chain
-    from .certificate import CertificateError, CertificateInfo, parse_certificate
-    from .chain import ChainResult, ChainStatus, RootMatch, check_chain
-    from .errors import (
-        CardError,
-        JpkiError,
-        NotMyNumberCardError,
-        PermitError,
-        PinAbsentError,
-        PinFormatError,
-        PinLockedError,
-        PinRequestError,
-        ReaderError,
-        SpendRefusedError,
-        WeakPinError,
-        WrongPinError,
-    )
-    from .expiry import ExpiryItem, ExpiryReport, ExpiryState, read_expiry
-    from .info import AppPresence, CardInfo, read_info
-    from .pinops import change_pin, verify_pin
-    from .pinresult import KeyResult, Outcome, PinCommandResult, PinResult
-    from .profile import PINS, Pin, Token
-    from .retries import PinStatus, RetriesReport, read_retries
+    from .api import open_card as open_card
+    from .api import open_emulator as open_emulator
+    from .api import open_transport as open_transport
+    from .card import CardRecord as CardRecord
+    from .card import KeyState as KeyState
+    from .card import KeyStatus as KeyStatus
+    from .card import MyNumberCard as MyNumberCard
+    from .cardcerts import CardCertificate as CardCertificate
+    from .cardcerts import CertificateChain as CertificateChain
+    from .cardcerts import read_certificate as read_certificate
+    from .cardcerts import read_chain as read_chain
+    from .certificate import CertificateError as CertificateError
+    from .certificate import CertificateInfo as CertificateInfo
+    from .certificate import parse_certificate as parse_certificate
+    from .chain import ChainResult as ChainResult
+    from .chain import ChainStatus as ChainStatus
+    from .chain import RootMatch as RootMatch
+    from .chain import check_chain as check_chain
+    from .errors import CardError as CardError
+    from .errors import JpkiError as JpkiError
+    from .errors import NotMyNumberCardError as NotMyNumberCardError
+    from .errors import PermitError as PermitError
+    from .errors import PinAbsentError as PinAbsentError
+    from .errors import PinFormatError as PinFormatError
+    from .errors import PinLockedError as PinLockedError
+    from .errors import PinRequestError as PinRequestError
+    from .errors import ReaderError as ReaderError
+    from .errors import SpendRefusedError as SpendRefusedError
+    from .errors import WeakPinError as WeakPinError
+    from .errors import WrongPinError as WrongPinError
+    from .expiry import ExpiryItem as ExpiryItem
+    from .expiry import ExpiryReport as ExpiryReport
+    from .expiry import ExpiryState as ExpiryState
+    from .expiry import read_expiry as read_expiry
+    from .info import AppPresence as AppPresence
+    from .info import CardInfo as CardInfo
+    from .info import read_info as read_info
+    from .pinops import change_pin as change_pin
+    from .pinops import verify_pin as verify_pin
+    from .pinresult import KeyResult as KeyResult
+    from .pinresult import Outcome as Outcome
+    from .pinresult import PinCommandResult as PinCommandResult
+    from .pinresult import PinResult as PinResult
+    from .profile import PINS as PINS
+    from .profile import Pin as Pin
+    from .profile import Token as Token
+    from .retries import PinStatus as PinStatus
+    from .retries import RetriesReport as RetriesReport
+    from .retries import read_retries as read_retries
 
-#: Every name is imported on first use (PEP 562): ``jpkitool --version``, the pytest
-#: plugin and each command load only the modules they need.
+#: Every public name by its submodule, imported on first use (PEP 562): ``jpkitool
+#: --version``, the pytest plugin and each command load only the modules they need.
+#: The imports above, for type checkers, name the same (a test checks).
 _LAZY = {
-    **dict.fromkeys(("open_card", "open_emulator", "open_transport"), "api"),
-    **dict.fromkeys(("CardRecord", "KeyState", "KeyStatus", "MyNumberCard"), "card"),
-    **dict.fromkeys(
-        ("CardCertificate", "CertificateChain", "read_certificate", "read_chain"), "cardcerts"
-    ),
-    **dict.fromkeys(("CertificateError", "CertificateInfo", "parse_certificate"), "certificate"),
-    **dict.fromkeys(("ChainResult", "ChainStatus", "RootMatch", "check_chain"), "chain"),
-    **dict.fromkeys(
-        ("CardError", "JpkiError", "NotMyNumberCardError", "PermitError", "PinAbsentError",
-         "PinFormatError", "PinLockedError", "PinRequestError", "ReaderError",
-         "SpendRefusedError", "WeakPinError", "WrongPinError"),
-        "errors",
-    ),
-    **dict.fromkeys(("ExpiryItem", "ExpiryReport", "ExpiryState", "read_expiry"), "expiry"),
-    **dict.fromkeys(("AppPresence", "CardInfo", "read_info"), "info"),
-    **dict.fromkeys(("change_pin", "verify_pin"), "pinops"),
-    **dict.fromkeys(("KeyResult", "Outcome", "PinCommandResult", "PinResult"), "pinresult"),
-    **dict.fromkeys(("PINS", "Pin", "Token"), "profile"),
-    **dict.fromkeys(("PinStatus", "RetriesReport", "read_retries"), "retries"),
-}  # fmt: skip
-
+    name: module
+    for module, names in {
+        "api": "open_card open_emulator open_transport",
+        "card": "CardRecord KeyState KeyStatus MyNumberCard",
+        "cardcerts": "CardCertificate CertificateChain read_certificate read_chain",
+        "certificate": "CertificateError CertificateInfo parse_certificate",
+        "chain": "ChainResult ChainStatus RootMatch check_chain",
+        "errors": "CardError JpkiError NotMyNumberCardError PermitError PinAbsentError "
+        "PinFormatError PinLockedError PinRequestError ReaderError SpendRefusedError "
+        "WeakPinError WrongPinError",
+        "expiry": "ExpiryItem ExpiryReport ExpiryState read_expiry",
+        "info": "AppPresence CardInfo read_info",
+        "pinops": "change_pin verify_pin",
+        "pinresult": "KeyResult Outcome PinCommandResult PinResult",
+        "profile": "PINS Pin Token",
+        "retries": "PinStatus RetriesReport read_retries",
+    }.items()
+    for name in names.split()
+}
 
 __getattr__, __dir__ = lazy_names(__name__, _LAZY)
-
-
-__all__ = [
-    "PINS",
-    "AppPresence",
-    "CardCertificate",
-    "CardError",
-    "CardInfo",
-    "CardRecord",
-    "CertificateChain",
-    "CertificateError",
-    "CertificateInfo",
-    "ChainResult",
-    "ChainStatus",
-    "ExpiryItem",
-    "ExpiryReport",
-    "ExpiryState",
-    "JpkiError",
-    "KeyResult",
-    "KeyState",
-    "KeyStatus",
-    "MyNumberCard",
-    "NotMyNumberCardError",
-    "Outcome",
-    "PermitError",
-    "Pin",
-    "PinAbsentError",
-    "PinCommandResult",
-    "PinFormatError",
-    "PinLockedError",
-    "PinRequestError",
-    "PinResult",
-    "PinStatus",
-    "ReaderError",
-    "RetriesReport",
-    "RootMatch",
-    "SpendRefusedError",
-    "Token",
-    "WeakPinError",
-    "WrongPinError",
-    "__version__",
-    "change_pin",
-    "check_chain",
-    "open_card",
-    "open_emulator",
-    "open_transport",
-    "parse_certificate",
-    "read_certificate",
-    "read_chain",
-    "read_expiry",
-    "read_info",
-    "read_retries",
-    "verify_pin",
-]
+__all__ = ["__version__", *_LAZY]

@@ -40,11 +40,6 @@ if TYPE_CHECKING:
 KINDS = tuple(profile.CERTIFICATES)
 
 
-def _short_sha256(sha256: str) -> str:
-    """The first 4 bytes of a ``4D:CF:C4:...`` fingerprint, for reprs."""
-    return sha256[:11] + "..."
-
-
 def hide_localities(subject: str, placeholder: str) -> str:
     """``subject`` with every ``L=`` value replaced: in the sign certificate they come
     from the holder's address."""
@@ -72,7 +67,7 @@ class CardCertificate:
         return (
             f"CardCertificate(kind={self.kind!r}, serial='{self.info.serial:X}', "
             f"not_after={iso_utc(self.info.not_after)!r}, "
-            f"sha256={_short_sha256(self.info.sha256)!r}{verified}{chain})"
+            f"sha256='{self.info.sha256[:11]}...'{verified}{chain})"
         )
 
     def to_dict(self, *, personal: bool = False) -> dict[str, Any]:
@@ -174,15 +169,10 @@ def read_certificate(
                     exc.result, card_left=left, left_steps=card.left_steps
                 )
         raise
-    if verified is not None:
-        verified = _left(card, verified)
+    if verified is not None:  # the sign key's ending
+        card_left = card.leave_unverified([profile.SIGN_SLOT])
+        verified = dataclasses.replace(verified, card_left=card_left, left_steps=card.left_steps)
     return CardCertificate(kind, parse_certificate(der, kind), verified)
-
-
-def _left(card: MyNumberCard, verified: PinCommandResult) -> PinCommandResult:
-    """``verified`` once the card was left unverified (the sign key's ending)."""
-    card_left = card.leave_unverified([profile.SIGN_SLOT])
-    return dataclasses.replace(verified, card_left=card_left, left_steps=card.left_steps)
 
 
 @contextlib.contextmanager
@@ -255,12 +245,10 @@ def read_chain(
     user = read_certificate(
         card, kind, sign_pin=sign_pin, force=force, accept_unknown_count=accept_unknown_count
     )
+    ca = None
     if kind in profile.CA_OF:
         with after_verify(user.verified):
             ca = read_certificate(card, profile.CA_OF[kind])
-    else:
-        ca = user
-    result = check_chain(user.info.der, ca.info.der, now)
+    result = check_chain(user.info.der, (ca or user).info.der, now)
     user = dataclasses.replace(user, chain=result, checked_at=now)
-    ca = user if kind not in profile.CA_OF else ca
-    return CertificateChain(user, ca, result)
+    return CertificateChain(user, ca or user, result)

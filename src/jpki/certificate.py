@@ -13,7 +13,7 @@ other program swaps .5 and .6). They are personal data: :class:`PersonalFields`
 never shows them in its ``repr``.
 
 Time: J-LIS certificates end at 23:59:59 JST (14:59:59Z, seen on the real auth
-certificate in ``shared/realdata``); :func:`days_left` counts calendar days in Japan.
+certificate in ``shared/realdata``); :func:`jpki.jst.days_left` counts calendar days in Japan.
 Nothing here reads the clock: the caller gives ``now``.
 
 Not checked here: signatures and the chain (:mod:`jpki.chain`), extensions' meaning.
@@ -28,10 +28,6 @@ from typing import Any
 
 from . import certfacts
 from .errors import JpkiError
-
-#: Japan Standard Time (no daylight saving).
-from .jst import JST as JST  # re-exported: the time rules live in jpki.jst
-from .jst import days_left as days_left
 
 #: DER tag of a constructed SEQUENCE, the outer tag of a certificate.
 SEQUENCE_TAG = 0x30
@@ -56,17 +52,8 @@ NAME_ATTRIBUTES = {
     "1.2.840.113549.1.9.1": "emailAddress",
 }
 
-#: subjectAltName otherName OIDs of the sign certificate -> :class:`PersonalFields` field.
-PERSONAL_OIDS = certfacts.HOLDER_OIDS
-
 #: asn1crypto's public key algorithm names -> ours.
-KEY_TYPES = {
-    "rsa": "RSA",
-    "ec": "EC",
-    "dsa": "DSA",
-    "ed25519": "Ed25519",
-    "ed448": "Ed448",
-}
+KEY_TYPES = {"rsa": "RSA", "ec": "EC", "dsa": "DSA", "ed25519": "Ed25519", "ed448": "Ed448"}
 #: Bits of the named curves whose size is not 8 x the coordinate length.
 EC_CURVE_BITS = {"secp521r1": 521}
 #: Key sizes of the Edwards curves (RFC 8410 key lengths).
@@ -171,7 +158,7 @@ class PersonalFields:
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{key}={'<hidden>' if getattr(self, key) is not None else None}"
-            for key in PERSONAL_OIDS.values()
+            for key in certfacts.HOLDER_OIDS.values()
         )
         return f"PersonalFields({shown})"
 
@@ -265,7 +252,7 @@ def _personal(cert: Any, what: str) -> PersonalFields | None:
         if general_name.name != "other_name":
             continue
         oid = general_name.chosen["type_id"].dotted
-        key = PERSONAL_OIDS.get(oid)
+        key = certfacts.HOLDER_OIDS.get(oid)
         if key is None:
             continue
         value = general_name.chosen["value"].native
@@ -276,7 +263,7 @@ def _personal(cert: Any, what: str) -> PersonalFields | None:
         found[key] = value
     if not found:
         return None
-    return PersonalFields(**{key: found.get(key) for key in PERSONAL_OIDS.values()})
+    return PersonalFields(**{key: found.get(key) for key in certfacts.HOLDER_OIDS.values()})
 
 
 def _info(cert: Any, der: bytes, what: str) -> CertificateInfo:

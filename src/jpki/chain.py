@@ -21,7 +21,7 @@ carries no purpose of its own beyond its issuer name, which must equal the root'
 subject, so a caller that expects an ``auth`` chain compares ``result.root.purpose``.
 
 Not checked: key usage, basic constraints, the user certificate's own validity
-(:func:`jpki.certificate.days_left`), revocation. Test cards (``O=JPKI-TEST``) and the
+(:func:`jpki.jst.days_left`), revocation. Test cards (``O=JPKI-TEST``) and the
 emulator (``O=JPKI-EMULATOR``) verify but are :attr:`ChainStatus.NOT_JLIS_ROOT`.
 
 Seen on: ``shared/realdata`` (a real auth certificate and the auth gen 1 root).
@@ -30,7 +30,7 @@ Seen on: ``shared/realdata`` (a real auth certificate and the auth gen 1 root).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -90,14 +90,7 @@ class ChainResult:
             "status": self.status.value,
             "signature_ok": self.signature_ok,
             "ca_self_signed": self.ca_self_signed,
-            "root": None
-            if root is None
-            else {
-                "purpose": root.purpose,
-                "generation": root.generation,
-                "sha256": root.sha256,
-                "pinned": root.pinned,
-            },
+            "root": None if root is None else asdict(root),
             "root_expired": self.root_expired,
             "ca_sha256": self.ca_sha256,
         }

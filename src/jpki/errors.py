@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 from apdu import errors as ae
-from apdu.outfile import OutputError as OutputFailure
+from apdu import outfile
 
 
 class JpkiError(Exception):
@@ -65,8 +65,8 @@ class WeakPinError(JpkiError):
 class PinRequestError(JpkiError):
     """A PIN command was asked for something it cannot do (checked before the card).
 
-    ``reason``: ``unknown-kind``, ``mixed-formats``, ``key-needs-juki``,
-    ``unknown-key``, ``no-kind``, ``mismatch`` (the two new entries differ),
+    ``reason``: ``unknown-pin``, ``mixed-formats``, ``key-needs-juki``,
+    ``unknown-key``, ``no-pin``, ``mismatch`` (the two new entries differ),
     ``missing-current``, ``same-value`` (the new value is every current one: nothing
     to change), ``experimental`` (a change of ③, whose command rests on one
     public source never seen on a card, without ``experimental=True``; ``detail``
@@ -189,73 +189,56 @@ class ReaderError(JpkiError):
     """
 
 
-# One class per apdu error, declared here: the most specific one stands for an error.
-class ApduError(ReaderError, ae.ApduError):
-    """:class:`apdu.ApduError` (any other)."""
+# One class per apdu error, of the same name: the most specific one stands for an error.
+class ApduError(ReaderError, ae.ApduError): ...
 
 
-class EncodingError(ReaderError, ae.EncodingError):
-    """:class:`apdu.EncodingError`."""
+class EncodingError(ReaderError, ae.EncodingError): ...
 
 
-class TransportError(ReaderError, ae.TransportError):
-    """:class:`apdu.TransportError`."""
+class TransportError(ReaderError, ae.TransportError): ...
 
 
-class ServiceUnavailableError(ReaderError, ae.ServiceUnavailableError):
-    """:class:`apdu.ServiceUnavailableError`."""
+class ServiceUnavailableError(ReaderError, ae.ServiceUnavailableError): ...
 
 
-class ServiceStoppedError(ReaderError, ae.ServiceStoppedError):
-    """:class:`apdu.ServiceStoppedError`."""
+class ServiceStoppedError(ReaderError, ae.ServiceStoppedError): ...
 
 
-class AccessDeniedError(ReaderError, ae.AccessDeniedError):
-    """:class:`apdu.AccessDeniedError`."""
+class AccessDeniedError(ReaderError, ae.AccessDeniedError): ...
 
 
-class PcscLibraryError(ReaderError, ae.PcscLibraryError):
-    """:class:`apdu.PcscLibraryError`."""
+class PcscLibraryError(ReaderError, ae.PcscLibraryError): ...
 
 
-class NoReaderError(ReaderError, ae.NoReaderError):
-    """:class:`apdu.NoReaderError`."""
+class NoReaderError(ReaderError, ae.NoReaderError): ...
 
 
-class AmbiguousReaderError(ReaderError, ae.AmbiguousReaderError):
-    """:class:`apdu.AmbiguousReaderError`."""
+class AmbiguousReaderError(ReaderError, ae.AmbiguousReaderError): ...
 
 
-class NoCardError(ReaderError, ae.NoCardError):
-    """:class:`apdu.NoCardError`."""
+class NoCardError(ReaderError, ae.NoCardError): ...
 
 
-class CardRemovedError(ReaderError, ae.CardRemovedError):
-    """:class:`apdu.CardRemovedError`."""
+class CardRemovedError(ReaderError, ae.CardRemovedError): ...
 
 
-class ReaderBusyError(ReaderError, ae.ReaderBusyError):
-    """:class:`apdu.ReaderBusyError`."""
+class ReaderBusyError(ReaderError, ae.ReaderBusyError): ...
 
 
-class CardUnresponsiveError(ReaderError, ae.CardUnresponsiveError):
-    """:class:`apdu.CardUnresponsiveError`."""
+class CardUnresponsiveError(ReaderError, ae.CardUnresponsiveError): ...
 
 
-class SessionFileError(ReaderError, ae.SessionFileError):
-    """:class:`apdu.SessionFileError`."""
+class SessionFileError(ReaderError, ae.SessionFileError): ...
 
 
-class ReplayMismatchError(ReaderError, ae.ReplayMismatchError):
-    """:class:`apdu.ReplayMismatchError`."""
+class ReplayMismatchError(ReaderError, ae.ReplayMismatchError): ...
 
 
-class ReplayLeftoverError(ReaderError, ae.ReplayLeftoverError):
-    """:class:`apdu.ReplayLeftoverError`."""
+class ReplayLeftoverError(ReaderError, ae.ReplayLeftoverError): ...
 
 
-class OutputError(ReaderError, OutputFailure):
-    """:class:`apdu.outfile.OutputError`."""
+class OutputError(ReaderError, outfile.OutputError): ...
 
 
 _READER_ERRORS: dict[type[ae.ApduError], type[ReaderError]] = {

@@ -129,10 +129,8 @@ class ExpiryReport:
     @property
     def worst(self) -> ExpiryState:
         states = {i.state for i in self.items}
-        for state in (ExpiryState.EXPIRED, ExpiryState.EXPIRING):
-            if state in states:
-                return state
-        return ExpiryState.OK
+        worse = (ExpiryState.EXPIRED, ExpiryState.EXPIRING)
+        return next((state for state in worse if state in states), ExpiryState.OK)
 
     def item(self, item_id: str) -> ExpiryItem:
         return next(i for i in self.items if i.id == item_id)

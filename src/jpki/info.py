@@ -82,7 +82,7 @@ class CardInfo:
 
 
 def read_info(card: MyNumberCard) -> CardInfo:
-    """Read token kind, answering applications, sign-certificate flag and card expiry."""
+    """Read the token, answering applications, sign-certificate flag and card expiry."""
     card.require_jpki()
     token = card.read_token()
     sign = card.sign_certificate_present()

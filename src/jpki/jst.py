@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import datetime
 
-JST = datetime.timezone(datetime.timedelta(hours=9))
+_JST_OFFSET = datetime.timedelta(hours=9)
+JST = datetime.timezone(_JST_OFFSET)
+_DAY = datetime.timedelta(days=1)
 
 
 def _aware(value: datetime.datetime, name: str) -> datetime.datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware")
     return value
-
-
-_JST_OFFSET = datetime.timedelta(hours=9)
-_DAY = datetime.timedelta(days=1)
 
 
 def jst_ordinal(when: datetime.datetime) -> int:

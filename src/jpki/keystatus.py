@@ -18,6 +18,13 @@ from apdu import SW, ResponseAPDU
 from .profile import PinSlot
 
 
+def brief_count(remaining: int | None, max_tries: int | None, state: KeyState) -> str:
+    """A count as the reprs show it: ``5/5 usable``, ``?/3 unknown``."""
+    left = "?" if remaining is None else remaining
+    most = "?" if max_tries is None else max_tries
+    return f"{left}/{most} {state.value}"
+
+
 class KeyState(StrEnum):
     """What a query answer says about a key."""
 
@@ -45,6 +52,10 @@ class KeyStatus:
         if self.state is KeyState.UNKNOWN:
             return None
         return self.state is KeyState.LOCKED
+
+    def _brief(self) -> str:
+        """``3/3 usable``: the count in a result's repr."""
+        return brief_count(self.remaining, self.key.max_tries, self.state)
 
     def __repr__(self) -> str:
         note = "" if self.note is None else f", note={self.note!r}"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from apdu import SW, BaseTransport, TransportWrapper
@@ -106,7 +106,7 @@ class SpendPermit:
     changes_left: int = 1
     changed: bool = False
     confirms_left: int = 1
-    open: bool = field(default=True)
+    open: bool = True
 
 
 _CHANGE_INS = frozenset({profile.INS_CHANGE_REFERENCE_DATA, profile.INS_JICSAP_CHANGE_KEY})

@@ -96,12 +96,8 @@ def attempt_error(pin: Pin, key: PinSlot, sw: int) -> JpkiError:
     return CardError("VERIFY", sw)
 
 
-def _outcome_of(error: JpkiError) -> Outcome:
-    if isinstance(error, WrongPinError):
-        return Outcome.WRONG
-    if isinstance(error, PinLockedError):
-        return Outcome.LOCKED
-    return Outcome.FAILED
+#: The outcome of a key whose VERIFY raised :func:`attempt_error`'s error (else ``failed``).
+_OUTCOMES = {WrongPinError: Outcome.WRONG, PinLockedError: Outcome.LOCKED}
 
 
 def run_plan(
@@ -181,7 +177,8 @@ def _one_key(
         error = attempt_error(pin, key, answer.sw)
         # The answer to a wrong VERIFY carries the count: no second query needed.
         after = interpret_query(key, answer) if answer.retries_left is not None else None
-        return KeyResult(key, status, _outcome_of(error), after, answer.sw), error
+        outcome = _OUTCOMES.get(type(error), Outcome.FAILED)
+        return KeyResult(key, status, outcome, after, answer.sw), error
     if new is None:
         return _counted(card, KeyResult(key, status, Outcome.VERIFIED, None, answer.sw))
     try:
@@ -191,9 +188,8 @@ def _one_key(
             return KeyResult(key, status, Outcome.FAILED, None, answer.sw), exc
         return KeyResult(key, status, Outcome.INTERRUPTED, interrupted_at="change"), exc
     if not answer.ok:
-        return KeyResult(key, status, Outcome.FAILED, None, answer.sw), CardError(
-            "CHANGE", answer.sw
-        )
+        error = CardError("CHANGE", answer.sw)
+        return KeyResult(key, status, Outcome.FAILED, None, answer.sw), error
     changed = KeyResult(key, status, Outcome.CHANGED, None, answer.sw)
     try:
         confirm = card.verify(permit, new)  # once; never again by itself

@@ -21,10 +21,10 @@ from .profile import Pin, PinSlot
 from .retries import named_pins
 
 
-def resolve_pins(kinds: Iterable[str | Pin]) -> tuple[Pin, ...]:
+def resolve_pins(names: Iterable[str | Pin]) -> tuple[Pin, ...]:
     """The PINs named (``sign|auth|juki|cardinfo``, ``1``-``4`` or ``①``-``④``), once
     each, in order ①-④; anything else raises :class:`PinRequestError`."""
-    return named_pins(list(kinds), among=profile.USER_PINS)
+    return named_pins(list(names), among=profile.USER_PINS)
 
 
 def resolve_keys(

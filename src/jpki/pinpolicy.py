@@ -144,7 +144,7 @@ def _digits4_date_like(value: str) -> bool:
 
 
 def _step(a: str, b: str) -> str:
-    """The kind of step between neighbouring characters of a ① value."""
+    """How two neighbouring characters of a ① value follow: sequence, keyboard or break."""
     a_digit, b_digit = a in _DIGITS, b in _DIGITS
     if a_digit and b_digit:
         if (int(b) - int(a)) % 10 in (0, 1, 9):

@@ -16,7 +16,6 @@ from typing import Any
 from .card import CardLeft
 from .keystatus import KeyStatus
 from .profile import Pin, PinSlot, Token
-from .retries import brief_count
 from .schema import document
 
 
@@ -63,10 +62,10 @@ class KeyResult:
 
     def __repr__(self) -> str:
         sw = None if self.sw is None else f"'{self.sw:04X}'"
-        after = "None" if self.after is None else _count(self.after)
+        after = "None" if self.after is None else self.after._brief()
         return (
             f"KeyResult(key={self.key.id!r}, outcome={self.outcome.value!r}, sw={sw}, "
-            f"before={_count(self.before)}, after={after})"
+            f"before={self.before._brief()}, after={after})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,10 +81,6 @@ class KeyResult:
             "before": self.before.to_dict(),
             "after": None if self.after is None else self.after.to_dict(),
         }
-
-
-def _count(status: KeyStatus) -> str:
-    return brief_count(status.remaining, status.key.max_tries, status.state)
 
 
 @dataclass(frozen=True)

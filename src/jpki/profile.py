@@ -232,7 +232,7 @@ TOKEN_LABEL_LEN = 32
 
 
 class Token(StrEnum):
-    """What kind of token holds the JPKI application (EF 0006 label)."""
+    """The token that holds the JPKI application (EF 0006 label)."""
 
     CARD = "card"
     ANDROID = "android"
@@ -252,7 +252,7 @@ TOKEN_LABEL_OF = {v: k for k, v in TOKEN_LABELS.items()}
 
 
 def token_from_label(raw: bytes) -> Token:
-    """Token kind from the bytes of EF 0006 (label space- or NUL-padded)."""
+    """The token named by the bytes of EF 0006 (label space- or NUL-padded)."""
     label = raw[:TOKEN_LABEL_LEN].rstrip(b" \x00").decode("ascii", "replace")
     return TOKEN_LABELS.get(label, Token.UNKNOWN)
 
@@ -375,16 +375,7 @@ SURFACE_B = Pin(
 )
 
 #: The PINs ``retries`` reports, in display order.
-PINS: tuple[Pin, ...] = (
-    SIGN,
-    AUTH,
-    JUKI_PIN,
-    CARDINFO_PIN,
-    CARDINFO_A,
-    CARDINFO_B,
-    SURFACE_A,
-    SURFACE_B,
-)
+PINS = (SIGN, AUTH, JUKI_PIN, CARDINFO_PIN, CARDINFO_A, CARDINFO_B, SURFACE_A, SURFACE_B)
 PINS_BY_ID = {p.id: p for p in PINS}
 #: The PIN each key belongs to (③'s two keys belong to ``juki``).
 PIN_OF_SLOT: dict[str, Pin] = {k.id: p for p in PINS for k in p.slots}

@@ -46,6 +46,7 @@ from .card import MyNumberCard
 from .efreader import FATAL
 from .errors import JpkiError, ReaderError
 from .keystatus import is_count_answer
+from .permit import SpendPermit
 from .profile import Pin
 from .schema import document
 
@@ -64,10 +65,6 @@ MAX_ROUNDS = 64
 #: The events :func:`probe_pin` tests, in order: those that should keep the key
 #: verified first (docs/card.md §6).
 PIN_STEPS = ("reselect", "warm-reset", "reconnect", "isd", "power-cycle")
-
-
-def sw_hex(sw: int | None) -> str | None:
-    return None if sw is None else f"{sw:04X}"
 
 
 @dataclass
@@ -177,33 +174,42 @@ def _counts(sw: str | None) -> bool:
     return sw is not None and is_count_answer(ResponseAPDU(b"", int(sw, 16)))
 
 
-class _Sender:
-    """Sends raw commands through the card's transport and keeps what came back."""
+def _send(card: MyNumberCard, apdu: bytes) -> ResponseAPDU:
+    """Send ``apdu`` as written, through the card's transport (the PIN guard)."""
+    return ResponseAPDU.parse(card.transport.transmit(apdu, personal=card.personal))
 
-    def __init__(self, card: MyNumberCard) -> None:
-        self.card = card
 
-    def raw(self, apdu: bytes) -> ResponseAPDU:
-        return ResponseAPDU.parse(self.card.transport.transmit(apdu, personal=self.card.personal))
+def _sw(card: MyNumberCard, apdu: bytes) -> str:
+    return _send(card, apdu).sw_hex
 
-    def sw(self, apdu: bytes) -> str | None:
-        return sw_hex(self.raw(apdu).sw)
 
-    def follow(self, apdu: bytes, seen: list[str]) -> ResponseAPDU:
-        """Send ``apdu``; ``6Cxx``: resend once with Le = xx; ``61xx``: GET RESPONSE
-        until done. Every intermediate status word is added to ``seen``."""
-        resp = self.raw(apdu)
-        if resp.sw1 == 0x6C and len(apdu) == 5:
-            seen.append(f"{resp.sw:04X}")
-            resp = self.raw(apdu[:4] + bytes([resp.sw2]))
-        data = bytearray(resp.data)
-        rounds = 0
-        while resp.sw1 == 0x61 and rounds < MAX_ROUNDS:
-            seen.append(f"{resp.sw:04X}")
-            rounds += 1
-            resp = self.raw(bytes([0x00, 0xC0, 0x00, 0x00, resp.sw2]))
-            data += resp.data
-        return ResponseAPDU(bytes(data), resp.sw)
+def _follow(card: MyNumberCard, apdu: bytes, seen: list[str]) -> ResponseAPDU:
+    """Send ``apdu``; ``6Cxx``: resend once with Le = xx; ``61xx``: GET RESPONSE until
+    done. Every intermediate status word is added to ``seen``."""
+    resp = _send(card, apdu)
+    if resp.sw1 == 0x6C and len(apdu) == 5:
+        seen.append(resp.sw_hex)
+        resp = _send(card, apdu[:4] + bytes([resp.sw2]))
+    data = bytearray(resp.data)
+    rounds = 0
+    while resp.sw1 == 0x61 and rounds < MAX_ROUNDS:
+        seen.append(resp.sw_hex)
+        rounds += 1
+        resp = _send(card, bytes([0x00, 0xC0, 0x00, 0x00, resp.sw2]))
+        data += resp.data
+    return ResponseAPDU(bytes(data), resp.sw)
+
+
+def _failure(action: Callable[[], object]) -> str | None:
+    """Run ``action``; ``None`` when it worked, else the transport's error as text (a
+    card removed, no card, a reader taken or pcscd gone is raised)."""
+    try:
+        action()
+    except TransportError as exc:
+        if isinstance(exc, FATAL):
+            raise
+        return str(exc) or type(exc).__name__
+    return None
 
 
 def probe(card: MyNumberCard) -> Report:
@@ -212,51 +218,42 @@ def probe(card: MyNumberCard) -> Report:
     no card, a reader taken or pcscd gone are taken as the step's answer."""
     transport = card.transport
     report = Report(transport.name, transport.atr.hex().upper())
-    send = _Sender(card)
     card.forget_selection()
-    report.jpki = send.sw(SELECT_JPKI)
+    report.jpki = _sw(card, SELECT_JPKI)
     if report.jpki == "9000":
-        report.query_short = send.sw(QUERY_SHORT)
-        if send.sw(SELECT_AUTH_PIN) == "9000":
-            report.query_select = send.sw(QUERY)
-        report.read = _read_probe(send)
-    report.isd = send.sw(SELECT_ISD)
-    try:
-        transport.power_cycle()
-        report.power_cycle = "done"
-    except TransportError as exc:
-        if isinstance(exc, FATAL):
-            raise
-        report.power_cycle = str(exc) or type(exc).__name__
+        report.query_short = _sw(card, QUERY_SHORT)
+        if _sw(card, SELECT_AUTH_PIN) == "9000":
+            report.query_select = _sw(card, QUERY)
+        report.read = _read_probe(card)
+    report.isd = _sw(card, SELECT_ISD)
+    report.power_cycle = _failure(transport.power_cycle) or "done"
     card.forget_selection()
     if report.power_cycle == "done":
-        report.after_power = send.sw(profile.THROWAWAY)
-        report.jpki_after_power = send.sw(SELECT_JPKI)
+        report.after_power = _sw(card, profile.THROWAWAY)
+        report.jpki_after_power = _sw(card, SELECT_JPKI)
     card.forget_selection()
     return report
 
 
-def _read_probe(send: _Sender) -> ReadProbe:
+def _read_probe(card: MyNumberCard) -> ReadProbe:
     read = ReadProbe()
-    read.sfi = sw_hex(send.follow(READ_SFI, []).sw)
-    if send.sw(SELECT_AUTH_CERT) != "9000":
+    read.sfi = _follow(card, READ_SFI, []).sw_hex
+    if _sw(card, SELECT_AUTH_CERT) != "9000":
         return read
-    header = send.follow(READ_HEADER, read.seen)
-    read.short = sw_hex(header.sw)
+    header = _follow(card, READ_HEADER, read.seen)
+    read.short = header.sw_hex
     if not (header.ok and len(header.data) == 4 and header.data[:2] == b"\x30\x82"):
         return read
     read.length = int.from_bytes(header.data[2:4], "big") + 4
     command = bytes.fromhex("00B0000000") + read.length.to_bytes(2, "big")
-    try:
-        with send.card.personal_responses():  # the length and status word are enough
-            whole = send.follow(command, read.seen)
-    except TransportError as exc:
-        if isinstance(exc, FATAL):
-            raise
-        read.error = str(exc) or type(exc).__name__
-        return read
-    read.extended = sw_hex(whole.sw)
-    read.extended_bytes = len(whole.data)
+
+    def extended() -> None:
+        whole = _follow(card, command, read.seen)
+        read.extended = whole.sw_hex
+        read.extended_bytes = len(whole.data)
+
+    with card.personal_responses():  # the length and status word are enough
+        read.error = _failure(extended)
     return read
 
 
@@ -278,16 +275,12 @@ def probe_pin(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> N
     transaction. Raises the refusal of :meth:`MyNumberCard.permit` before anything is
     sent, and :class:`ProbeStopped` when the VERIFY was not accepted (after the
     ending)."""
-    from .pinops import attempt_error
-
     key = pin.slots[0]
     permit = card.permit(card.query_key(key))
     stopped: JpkiError | None = None
     try:
-        resp = card.verify(permit, value)
-        result.verify = sw_hex(resp.sw)
-        refused = None if resp.ok else attempt_error(pin, key, resp.sw)
-        stopped = refused or _events(card, pin, value, result)
+        result.verify, stopped = _verify(card, pin, permit, value)
+        stopped = stopped or _events(card, pin, value, result)
     finally:
         if result.verify is not None:
             result.card_left = str(card.leave_unverified([key]))
@@ -296,22 +289,20 @@ def probe_pin(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> N
         raise ProbeStopped(stopped)
 
 
+def _verify(
+    card: MyNumberCard, pin: Pin, permit: SpendPermit, value: bytes
+) -> tuple[str, JpkiError | None]:
+    """VERIFY ``value`` under ``permit``: its status word, and the error when refused."""
+    from .pinops import attempt_error
+
+    resp = card.verify(permit, value)
+    return resp.sw_hex, None if resp.ok else attempt_error(pin, pin.slots[0], resp.sw)
+
+
 def _events(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> JpkiError | None:
     """Each event of :data:`PIN_STEPS` and its proof read, the key verified before each
     (again when the last event cleared it); the error of a VERIFY that was refused."""
-    key = pin.slots[0]
-    proof_file = profile.PROOF_FILES[pin.id]
-    send = _Sender(card)
-    transport = card.transport
-    select_own = bytes(profile.select_app(key.app.aid))
-    events: dict[str, Callable[[], str | None]] = {
-        "reselect": lambda: _select(card, send, select_own),
-        "warm-reset": lambda: _reset(
-            card, send, lambda: transport.power_cycle(warm=True), result, "warm-reset"
-        ),
-        "isd": lambda: _select(card, send, SELECT_ISD),
-        "power-cycle": lambda: _reset(card, send, transport.power_cycle, result, "power-cycle"),
-    }
+    own_app = bytes(profile.select_app(pin.slots[0].app.aid))
     stopped: JpkiError | None = None
     verified = True
     for name in PIN_STEPS:
@@ -323,46 +314,34 @@ def _events(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> Jpk
         if stopped is not None:
             result.steps[name] = "not-run"
             continue
-        problem = events[name]()
+        problem = _event(card, name, own_app, result)
         if problem is not None:
             result.steps[name] = "not-possible"
             result.proof[name] = problem if len(problem) == 4 else None
             verified = True
             continue
-        answer = _proof(card, proof_file)
+        answer = _proof(card, profile.PROOF_FILES[pin.id])
         result.proof[name] = answer
         result.steps[name] = {"9000": "kept", "6982": "cleared"}.get(answer or "", "unknown")
         verified = answer == "9000"
     return stopped
 
 
-def _select(card: MyNumberCard, send: _Sender, apdu: bytes) -> str | None:
-    """SELECT an application as written; ``None`` when it answered ``9000``, else its
-    status word (the event could not be tested)."""
+def _event(card: MyNumberCard, name: str, own_app: bytes, result: PinProbe) -> str | None:
+    """Event ``name``: ``None`` when done, else why it could not be (the status word of
+    the SELECT, or the transport's error). A reset is followed by the throwaway command."""
+    transport = card.transport
     card.forget_selection()
-    answer = send.sw(apdu)
-    card.forget_selection()
-    return None if answer == "9000" else answer
-
-
-def _reset(
-    card: MyNumberCard,
-    send: _Sender,
-    action: Callable[[], None],
-    result: PinProbe,
-    name: str,
-) -> str | None:
-    """A warm reset or a power cycle, then the throwaway command; ``None`` when done."""
     try:
-        action()
-    except TransportError as exc:
-        if isinstance(exc, FATAL):
-            raise
-        return str(exc) or type(exc).__name__
+        if name in ("reselect", "isd"):
+            answer = _sw(card, own_app if name == "reselect" else SELECT_ISD)
+            return None if answer == "9000" else answer
+        problem = _failure(lambda: transport.power_cycle(warm=name == "warm-reset"))
+        if problem is None:
+            result.first_after[name] = _sw(card, profile.THROWAWAY)
+        return problem
     finally:
         card.forget_selection()
-    result.first_after[name] = send.sw(profile.THROWAWAY)
-    return None
 
 
 def _proof(card: MyNumberCard, file: profile.DataFile) -> str | None:
@@ -372,7 +351,7 @@ def _proof(card: MyNumberCard, file: profile.DataFile) -> str | None:
         with card.personal_responses():
             if not card.select_app(file.app).ok:
                 return None
-            return sw_hex(card.read_first_byte(file.fid).sw)
+            return card.read_first_byte(file.fid).sw_hex
     finally:
         card.forget_selection()
 
@@ -380,18 +359,13 @@ def _proof(card: MyNumberCard, file: profile.DataFile) -> str | None:
 def _reverify(card: MyNumberCard, pin: Pin, value: bytes, result: PinProbe) -> JpkiError | None:
     """Verify the same value again (the key was cleared by the last event): the counter
     read first, refused as any VERIFY is; the error when it cannot be done."""
-    from .pinops import attempt_error
-
-    key = pin.slots[0]
     try:
-        permit = card.permit(card.query_key(key))
+        permit = card.permit(card.query_key(pin.slots[0]))
     except ReaderError:
         raise
     except JpkiError as exc:
         return exc
-    resp = card.verify(permit, value)
-    card.forget_selection()
-    if not resp.ok:
-        return attempt_error(pin, key, resp.sw)
-    result.reverified += 1
-    return None
+    _, error = _verify(card, pin, permit, value)
+    if error is None:
+        result.reverified += 1
+    return error

@@ -43,16 +43,10 @@ from apdu import SW
 from . import profile
 from .card import KeyState, KeyStatus, MyNumberCard
 from .errors import PinRequestError
+from .keystatus import brief_count
 from .permit import Refusal, refusal
 from .profile import Pin, Token
 from .schema import document
-
-
-def brief_count(remaining: int | None, max_tries: int | None, state: KeyState) -> str:
-    """A count as the reprs show it: ``5/5 usable``, ``?/3 unknown``."""
-    left = "?" if remaining is None else remaining
-    most = "?" if max_tries is None else max_tries
-    return f"{left}/{most} {state.value}"
 
 
 @dataclass(frozen=True)
@@ -83,13 +77,9 @@ class PinStatus:
     @property
     def sw(self) -> int:
         """Status word of the key that decided the state (and the count shown)."""
-        for k in self.keys:
-            if k.state is self.state and k.remaining == self.remaining:
-                return k.sw
-        for k in self.keys:
-            if k.state is self.state:
-                return k.sw
-        return self.keys[0].sw
+        same_state = [k for k in self.keys if k.state is self.state]
+        same_count = [k for k in same_state if k.remaining == self.remaining]
+        return (same_count or same_state or self.keys)[0].sw
 
     def _brief(self) -> str:
         """``sign 5/5 usable``: one line for a report's repr."""
@@ -102,10 +92,7 @@ class PinStatus:
             f"max_tries={self.max_tries}, state={self.state.value!r}, sw='{self.sw:04X}'"
         )
         if len(self.keys) > 1:
-            keys = ", ".join(
-                f"{k.key.id} {brief_count(k.remaining, k.key.max_tries, k.state)}"
-                for k in self.keys
-            )
+            keys = ", ".join(f"{k.key.id} {k._brief()}" for k in self.keys)
             text += f", keys=[{keys}], keys_differ={self.keys_differ}"
         return text + ")"
 
@@ -204,10 +191,10 @@ def named_pins(
             key = name.lower()
             pin = profile.PINS_BY_ID.get(key) or profile.USER_PIN_NAMES.get(key)
         if pin is None or pin not in among:
-            raise PinRequestError("unknown-kind", str(name))
+            raise PinRequestError("unknown-pin", str(name))
         wanted.add(pin.id)
     if not wanted:
-        raise PinRequestError("no-kind")
+        raise PinRequestError("no-pin")
     return tuple(p for p in among if p.id in wanted)
 
 
@@ -267,14 +254,6 @@ class Advice:
     pins: tuple[str, ...] = ()
 
 
-def _state(report: RetriesReport, pin_id: str) -> KeyState | None:
-    """The state of ``pin_id``, or None when the report does not hold it."""
-    for p in report.pins:
-        if p.id == pin_id:
-            return p.state
-    return None
-
-
 def recovery_routes(report: RetriesReport) -> tuple[Code, ...]:
     """The recovery routes for the locked PINs, in print order.
 
@@ -288,7 +267,8 @@ def recovery_routes(report: RetriesReport) -> tuple[Code, ...]:
     if report.token in (Token.ANDROID, Token.IPHONE):
         return (Code.SMARTPHONE,)
     routes = [Code.OFFICE, Code.GUARDIAN]
-    sign, auth = _state(report, "sign"), _state(report, "auth")
+    states = {p.id: p.state for p in report.pins}
+    sign, auth = states.get("sign"), states.get("auth")
     if sign is KeyState.LOCKED and auth is KeyState.LOCKED:
         routes.append(Code.KIOSK_NEEDS_ONE)
     elif sign is KeyState.LOCKED and auth in _WORKING:

@@ -53,10 +53,9 @@ class JlisRoot:
     #: First and last day of validity, as given (Japan time).
     not_before: datetime.date
     not_after: datetime.date
-    #: ``4D:CF:...`` as in docs/card.md, or ``None`` when no source gives it.
+    #: ``4D:CF:...`` as in docs/card.md, or ``None`` when no source gives it (the
+    #: source of each: the module docstring).
     sha256: str | None
-    #: Where the fingerprint comes from.
-    sha256_source: str
 
     @property
     def subject(self) -> str:
@@ -68,8 +67,6 @@ class JlisRoot:
         return f"{self.purpose} gen {self.generation}"
 
 
-_DOC_AND_FILE = "docs/card.md §8 and the realdata certificate file (agree)"
-
 #: The six J-LIS production roots (docs/card.md §8).
 ROOTS: tuple[JlisRoot, ...] = (
     JlisRoot(
@@ -80,17 +77,8 @@ ROOTS: tuple[JlisRoot, ...] = (
         datetime.date(2025, 10, 19),
         "4D:CF:C4:CA:0A:AF:9F:B2:A3:08:1B:3F:0C:99:1C:32:"
         "0B:3A:CC:00:86:67:A3:41:EE:AE:C5:AF:1D:58:CA:7D",
-        _DOC_AND_FILE,
     ),
-    JlisRoot(
-        AUTH,
-        2,
-        0x0133C349,
-        datetime.date(2019, 9, 14),
-        datetime.date(2029, 9, 14),
-        None,
-        "no source gives it",
-    ),
+    JlisRoot(AUTH, 2, 0x0133C349, datetime.date(2019, 9, 14), datetime.date(2029, 9, 14), None),
     JlisRoot(
         AUTH,
         3,
@@ -99,7 +87,6 @@ ROOTS: tuple[JlisRoot, ...] = (
         datetime.date(2033, 7, 15),
         "64:11:4F:29:62:0C:24:ED:26:31:D4:64:76:A0:40:E7:"
         "EE:74:0D:95:60:89:C0:0B:03:6A:6A:81:18:C3:22:B5",
-        _DOC_AND_FILE,
     ),
     JlisRoot(
         SIGN,
@@ -109,7 +96,6 @@ ROOTS: tuple[JlisRoot, ...] = (
         datetime.date(2025, 10, 19),
         "19:64:54:05:A1:FE:14:37:74:34:BD:55:95:76:28:AC:"
         "40:38:55:7C:54:24:03:A2:24:3F:21:C7:06:FC:93:55",
-        _DOC_AND_FILE,
     ),
     JlisRoot(
         SIGN,
@@ -119,8 +105,6 @@ ROOTS: tuple[JlisRoot, ...] = (
         datetime.date(2029, 9, 14),
         "79:67:9C:33:E4:CC:93:19:44:0F:1A:D1:20:A5:97:FF:"
         "18:44:E2:EF:21:70:63:AD:B1:76:96:6F:D5:E6:FB:EB",
-        "one source: nunnun/jpki-local-signer JPKITrustAnchors.swift "
-        "(says it was checked against J-LIS's published values)",
     ),
     JlisRoot(
         SIGN,
@@ -130,6 +114,5 @@ ROOTS: tuple[JlisRoot, ...] = (
         datetime.date(2033, 7, 15),
         "D2:27:F6:CD:E1:1D:35:C5:25:21:78:F1:06:F8:43:D2:"
         "46:51:94:49:75:41:3B:53:9F:A2:FB:68:DB:FA:36:5F",
-        _DOC_AND_FILE,
     ),
 )

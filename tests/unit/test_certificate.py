@@ -13,17 +13,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, x25519
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-from jpki.certificate import (
-    JST,
-    CertificateError,
-    PersonalFields,
-    days_left,
-    der_length,
-    parse_certificate,
-)
+from jpki.certificate import CertificateError, PersonalFields, der_length, parse_certificate
 from jpki.emulator import CardState
 from jpki.emulator import certs as emulator_certs
 from jpki.errors import JpkiError
+from jpki.jst import JST, days_left
 from realdata import REALDATA
 from tzinfos import NoOffset
 

@@ -203,7 +203,7 @@ SERVICE = apdu.ServiceUnavailableError("x")
         (je.WeakPinError("auth", "sequence"), "weak-pin", Exit.USAGE),
         (je.PinFormatError("sign", "sign-password"), "pin-format", Exit.USAGE),
         (je.PinRequestError("mismatch"), "usage", Exit.USAGE),
-        (je.PinRequestError("unknown-kind", "9"), "usage", Exit.USAGE),
+        (je.PinRequestError("unknown-pin", "9"), "usage", Exit.USAGE),
         (je.SpendRefusedError("auth", "auth", "last-try", 0x63C1), "refused", Exit.REFUSED),
         (je.SpendRefusedError("auth", "auth", "untrusted", 0x9000), "refused", Exit.REFUSED),
         (je.PinAbsentError("sign", "no-sign-certificate"), "pin-absent", Exit.ERROR),

@@ -114,7 +114,7 @@ def test_a_root_pinned_by_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
     import jpki.chain
 
     ca = parse_certificate(CERTS.auth_ca)
-    fake = JlisRoot("auth", 7, ca.serial, dt.date(2000, 1, 1), dt.date(2000, 1, 2), ca.sha256, "t")
+    fake = JlisRoot("auth", 7, ca.serial, dt.date(2000, 1, 1), dt.date(2000, 1, 2), ca.sha256)
     monkeypatch.setattr(jpki.chain, "ROOTS", (fake,))
     assert match_root(ca, self_signed=False) == RootMatch("auth", 7, ca.sha256, pinned=True)
     result = check_chain(CERTS.auth, CERTS.auth_ca, IN_2020)

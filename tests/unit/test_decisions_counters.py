@@ -11,9 +11,9 @@ import pytest
 
 from apdu import ResponseAPDU
 from jpki import profile
-from jpki.keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
+from jpki.keystatus import KeyState, KeyStatus, brief_count, interpret_query, is_count_answer
 from jpki.profile import Token
-from jpki.retries import PinStatus, RetriesReport, brief_count, combine
+from jpki.retries import PinStatus, RetriesReport, combine
 
 USABLE, LAST, LOCKED, UNKNOWN = (
     KeyState.USABLE,
@@ -351,7 +351,7 @@ def test_a_name_that_is_no_pin_is_named_back(name: str) -> None:
 
     with pytest.raises(PinRequestError) as caught:
         named_pins([name])
-    assert (caught.value.reason, caught.value.detail) == ("unknown-kind", name)
+    assert (caught.value.reason, caught.value.detail) == ("unknown-pin", name)
 
 
 def test_a_pin_of_another_table_is_refused() -> None:
@@ -361,10 +361,10 @@ def test_a_pin_of_another_table_is_refused() -> None:
     other = profile.Pin("other", None, (profile.CARDINFO_BLOCKED_SLOT,), "", "")
     with pytest.raises(PinRequestError) as caught:
         named_pins([other])
-    assert caught.value.reason == "unknown-kind"
+    assert caught.value.reason == "unknown-pin"
     with pytest.raises(PinRequestError) as caught:
         named_pins([])
-    assert caught.value.reason == "no-kind"
+    assert caught.value.reason == "no-pin"
 
 
 def test_each_report_counts_its_own_apdus() -> None:

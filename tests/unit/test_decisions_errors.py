@@ -29,7 +29,7 @@ from jpki.certificate import CertificateError
             "auth: new value too easy to guess (sequence)",
         ),
         (lambda: je.PinRequestError("mixed-formats"), "mixed-formats"),
-        (lambda: je.PinRequestError("unknown-kind", "9"), "unknown-kind: 9"),
+        (lambda: je.PinRequestError("unknown-pin", "9"), "unknown-pin: 9"),
         (lambda: je.WrongPinError("auth", 2), "auth: wrong PIN, 2 tries left"),
         (lambda: je.WrongPinError("auth", 1), "auth: wrong PIN, 1 try left"),
         (lambda: je.WrongPinError("sign", 0), "sign: wrong PIN, 0 tries left"),
@@ -63,7 +63,7 @@ def test_fields_a_program_branches_on() -> None:
     assert (w.pin_id, w.weakness) == ("auth", "repeated")
     r = je.PinRequestError("unknown-key", "juki-x")
     assert (r.reason, r.detail) == ("unknown-key", "juki-x")
-    assert je.PinRequestError("no-kind").detail == ""
+    assert je.PinRequestError("no-pin").detail == ""
     wrong = je.WrongPinError("juki", 2, "juki-common")
     assert (wrong.pin_id, wrong.key_id, wrong.remaining, wrong.attempts_remaining) == (
         "juki",

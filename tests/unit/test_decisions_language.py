@@ -162,6 +162,26 @@ def test_every_public_name_resolves_to_its_modules_object(monkeypatch: pytest.Mo
         assert jpki.__dict__[name] is value  # kept: the next use costs nothing
 
 
+def test_the_type_checkers_imports_name_the_lazy_table() -> None:
+    """``jpki/__init__.py`` imports each public name under TYPE_CHECKING (as ``X as X``, an
+    explicit re-export) from the module its lazy table names, and nothing else."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(jpki.__file__).read_text(encoding="utf-8"))
+    block = next(
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    )
+    imported = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom) and node.level == 1, ast.unparse(node)
+        for alias in node.names:
+            assert alias.asname == alias.name, ast.unparse(node)
+            imported[alias.name] = node.module
+    assert imported == jpki._LAZY
+    assert sorted(jpki.__all__) == sorted(["__version__", *jpki._LAZY])
+
+
 def test_an_unknown_name_is_an_attribute_error_naming_it() -> None:
     with pytest.raises(AttributeError, match=r"^module 'jpki' has no attribute 'nothing'$"):
         jpki.nothing  # type: ignore[attr-defined]  # noqa: B018

@@ -69,13 +69,13 @@ def is_verify_with_data(apdu: bytes) -> bool:
 def test_an_unknown_kind_is_named(kind: str) -> None:
     with pytest.raises(PinRequestError) as caught:
         resolve_pins([kind])
-    assert (caught.value.reason, caught.value.detail) == ("unknown-kind", kind)
+    assert (caught.value.reason, caught.value.detail) == ("unknown-pin", kind)
 
 
 def test_a_check_number_is_no_user_pin_even_as_an_object() -> None:
     with pytest.raises(PinRequestError) as caught:
         resolve_pins([profile.CARDINFO_A])
-    assert caught.value.reason == "unknown-kind"
+    assert caught.value.reason == "unknown-pin"
 
 
 def test_kinds_by_number_or_name_once_each_in_order() -> None:
@@ -86,7 +86,7 @@ def test_kinds_by_number_or_name_once_each_in_order() -> None:
     )
     with pytest.raises(PinRequestError) as caught:
         resolve_pins([])
-    assert caught.value.reason == "no-kind"
+    assert caught.value.reason == "no-pin"
 
 
 def test_keys_only_for_juki_and_only_its_own() -> None:

@@ -247,9 +247,9 @@ def test_several_kinds_with_a_current_value_each() -> None:
     ("kinds", "keys", "reason"),
     [
         (["1", "2"], None, "mixed-formats"),
-        (["5"], None, "unknown-kind"),
-        (["cardinfo-a"], None, "unknown-kind"),
-        ([], None, "no-kind"),
+        (["5"], None, "unknown-pin"),
+        (["cardinfo-a"], None, "unknown-pin"),
+        ([], None, "no-pin"),
         (["2"], ["juki"], "key-needs-juki"),
         (["3"], ["auth"], "unknown-key"),
     ],

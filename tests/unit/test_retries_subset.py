@@ -106,13 +106,13 @@ def test_pins_are_named_by_id_number_or_circled_number(names: Any, ids: list[str
 def test_a_name_that_is_no_pin_is_refused_before_the_card(names: list[str]) -> None:
     with pytest.raises(PinRequestError) as err:
         read(names)
-    assert err.value.reason == "unknown-kind"
+    assert err.value.reason == "unknown-pin"
 
 
 def test_no_name_at_all_is_refused() -> None:
     with pytest.raises(PinRequestError) as err:
         named_pins([])
-    assert err.value.reason == "no-kind"
+    assert err.value.reason == "no-pin"
     assert named_pins(None) == profile.PINS
 
 
