@@ -46,7 +46,7 @@ from ...schema import nested
 from ..advice import advice
 from ..context import AppContext
 from ..failures import Exit, ExitWith, UsageFailure, classify, key_name, pin_name
-from ..pinkind import PinKind
+from ..pinname import PinNameType
 from ..pinprompt import PinPrompter
 from ..wrap import echo
 
@@ -104,7 +104,7 @@ def result_lines(result: PinCommandResult) -> list[str]:
                 lines.append(t(f"pins.{op}.done_keys", pin=name, done=done))
             stage = "change" if interrupted[0].interrupted_at == "change" else "interrupted"
             keys = _apps(interrupted)
-            lines.append(t(f"pins.{op}.{stage}", pin=name, keys=keys, kind=p.pin.no))
+            lines.append(t(f"pins.{op}.{stage}", pin=name, keys=keys, no=p.pin.no))
         elif p.partly_done:
             done = _apps(k for k in p.keys if k.done)
             not_done = _apps(k for k in p.keys if not k.done)
@@ -147,7 +147,7 @@ def fault_note(operation: str, result: PinCommandResult | None) -> str:
     key = result.interrupted[0]
     pin = profile.PIN_OF_SLOT[key.key.id]
     stage = "verify" if operation == "verify" else f"change_{key.interrupted_at}"
-    return t(f"pins.fault.unknown.{stage}", pin=key_name(pin.id, key.key.id), kind=pin.no)
+    return t(f"pins.fault.unknown.{stage}", pin=key_name(pin.id, key.key.id), no=pin.no)
 
 
 def report_failure(
@@ -252,7 +252,7 @@ key_option = click.option(
 
 
 @click.command("change-pin")
-@click.argument("kinds", nargs=-1, required=True, type=PinKind(), metavar="KINDS...")
+@click.argument("names", nargs=-1, required=True, type=PinNameType(), metavar="KINDS...")
 @force_option
 @accept_unknown_count_option
 @click.option("--allow-weak", is_flag=True)
@@ -262,7 +262,7 @@ key_option = click.option(
 @click.pass_obj
 def change_command(
     app: AppContext,
-    kinds: tuple[str, ...],
+    names: tuple[str, ...],
     force: bool,
     accept_unknown_count: bool,
     allow_weak: bool,
@@ -270,7 +270,7 @@ def change_command(
     keys: tuple[str, ...],
     experimental: bool,
 ) -> None:
-    pins = resolve_pins(kinds)
+    pins = resolve_pins(names)
     chosen = resolve_keys(pins, keys)
     check_experimental(chosen, experimental)  # before any prompt
     check_one_format(pins)
@@ -316,21 +316,21 @@ def before_lines(counters: Counters, pin: Pin) -> list[str]:
 
 
 @click.command("verify-pin")
-@click.argument("kind", nargs=-1, required=True, type=PinKind(), metavar="KIND")
+@click.argument("name", nargs=-1, required=True, type=PinNameType(), metavar="KIND")
 @force_option
 @accept_unknown_count_option
 @key_option
 @click.pass_obj
 def verify_command(
     app: AppContext,
-    kind: tuple[str, ...],
+    name: tuple[str, ...],
     force: bool,
     accept_unknown_count: bool,
     keys: tuple[str, ...],
 ) -> None:
-    if len(kind) != 1:  # never echo the extra word: it may be a PIN
+    if len(name) != 1:  # never echo the extra word: it may be a PIN
         raise UsageFailure("usage.one_kind")
-    (pin,) = resolve_pins(kind)
+    (pin,) = resolve_pins(name)
     with contextlib.ExitStack() as stack:
         card = open_pin_session(app, stack, "verify", transaction=False)
         plan = ask_checked(app, card, pin, keys, force, accept_unknown_count)

@@ -12,7 +12,7 @@ from ...retries import PinStatus, RetriesReport, read_retries
 from ..advice import advice
 from ..context import AppContext
 from ..failures import Exit, finish, sw_text
-from ..pinkind import PinKind
+from ..pinname import PinNameType
 from ..table import render
 
 
@@ -69,7 +69,7 @@ def key_count_cell(remaining: int | None) -> str:
 
 
 @click.command("retries")
-@click.argument("pins", nargs=-1, type=PinKind(), metavar="[PINS]...")
+@click.argument("pins", nargs=-1, type=PinNameType(), metavar="[PINS]...")
 @click.pass_obj
 def command(app: AppContext, pins: tuple[str, ...]) -> None:
     with app.card() as card:
