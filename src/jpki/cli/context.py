@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,9 @@ from apdu import BaseTransport, outfile
 from ..api import virtual_card_opener
 from ..card import MyNumberCard
 from ..i18n import t
-from ..schema import document, error_document
+from ..schema import document
 from ..session import OptionConflict, SessionSpec, check_options, open_session
-from .failures import Exit, UsageFailure, classify
+from .failures import UsageFailure
 from .wrap import echo
 
 
@@ -99,6 +99,13 @@ class AppContext:
     def emit_json(self, document: dict[str, Any]) -> None:
         emit_json(document)
 
+    def show(self, document: dict[str, Any], text: Callable[[], Iterable[str]]) -> None:
+        """A command's result: ``document`` with ``--json``, else the lines of ``text()``."""
+        if self.options.json:
+            emit_json(document)
+        else:
+            echo("\n".join(text()))
+
     def note(self, text: str) -> None:
         """A side remark on stderr (never in JSON output), wrapped as :meth:`echo` is."""
         echo(text, err=True)
@@ -147,14 +154,3 @@ class AppContext:
     def card(self, transaction: bool = True, may_change: bool = False) -> Iterator[MyNumberCard]:
         with self.transport(transaction, may_change) as transport:
             yield MyNumberCard(transport)
-
-    # -- failures -------------------------------------------------------------
-
-    def fail(self, exc: BaseException) -> Exit:
-        """Print one line (or a JSON error) for ``exc``; return the exit status."""
-        failure = classify(exc)
-        if self.options.json:
-            emit_json(error_document(failure.code, failure.message))
-        else:
-            echo(f"jpkitool: {failure.message}", err=True)
-        return failure.exit

@@ -43,65 +43,25 @@ COMMANDS = {
 
 
 @click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings=CONTEXT_SETTINGS)
-@click.option(
-    "-r",
-    "--reader",
-    metavar="TEXT",
-)
+@click.option("-r", "--reader", metavar="TEXT")
 @click.option("--json", "as_json", is_flag=True)
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-)
+@click.option("--lang", type=click.Choice(LANGUAGES))
 @click.option("-v", "--verbose", is_flag=True)
 @click.option("--record", metavar="PATH")
 @click.option("--record-personal", is_flag=True)
 @click.option("--overwrite", is_flag=True)
-@click.option(
-    "--replay",
-    type=click.Path(dir_okay=False, path_type=Path),
-)
+@click.option("--replay", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--emulator", is_flag=True)
-@click.option(
-    "--emulator-state",
-    type=click.Path(dir_okay=False, path_type=Path),
-)
-@click.option(
-    "--wait",
-    type=Seconds(),
-    metavar="SECONDS",
-)
-@click.option(
-    "--timeout",
-    type=Seconds(minimum=MIN_TIMEOUT),
-    metavar="SECONDS",
-)
-@click.option(
-    "--now",
-    metavar="ISO8601",
-    hidden=True,
-)
+@click.option("--emulator-state", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--wait", type=Seconds(), metavar="SECONDS")
+@click.option("--timeout", type=Seconds(minimum=MIN_TIMEOUT), metavar="SECONDS")
+@click.option("--now", metavar="ISO8601", hidden=True)
 @click.version_option(__version__, "-V", "--version", prog_name="jpkitool")
 @click.pass_context
-def cli(ctx: click.Context, /, **kwargs: Any) -> None:
-    lang = kwargs["lang"] or detect_language()
-    set_language(lang)
-    options = Options(
-        reader=kwargs["reader"],
-        json=kwargs["as_json"],
-        lang=lang,
-        verbose=kwargs["verbose"],
-        record=kwargs["record"],
-        record_personal=kwargs["record_personal"],
-        overwrite=kwargs["overwrite"],
-        replay=kwargs["replay"],
-        emulator=kwargs["emulator"],
-        emulator_state=kwargs["emulator_state"],
-        wait=kwargs["wait"],
-        timeout=kwargs["timeout"],
-        now=kwargs["now"],
-    )
-    ctx.obj = AppContext(options)
+def cli(ctx: click.Context, /, **options: Any) -> None:
+    options["lang"] = options["lang"] or detect_language()
+    set_language(options["lang"])
+    ctx.obj = AppContext(Options(json=options.pop("as_json"), **options))
 
 
 def _global_options() -> tuple[frozenset[str], frozenset[str]]:
@@ -213,30 +173,25 @@ def _run(args: list[str], as_json: bool) -> int:
         message = usage_detail(exc)
         if not as_json and exc.ctx is not None:
             message += t("usage.hint", command=exc.ctx.command_path)
-        _report(_app(ctx), as_json, "usage", message)
+        _report(ctx, as_json, "usage", message)
         return Exit.USAGE
     except click.ClickException as exc:
-        _report(_app(ctx), as_json, "usage", t("usage.other", detail=exc.format_message()))
+        _report(ctx, as_json, "usage", t("usage.other", detail=exc.format_message()))
         return Exit.USAGE
     except click.exceptions.Abort:
-        _report(_app(ctx), as_json, "interrupted", t("error.interrupted"))
+        _report(ctx, as_json, "interrupted", t("error.interrupted"))
         return Exit.ERROR
     except (Exception, KeyboardInterrupt) as exc:
-        app = _app(ctx)
-        if app is not None:
-            return app.fail(exc)
         failure = classify(exc)
-        _report(None, as_json, failure.code, failure.message)
+        _report(ctx, as_json, failure.code, failure.message)
         return failure.exit
 
 
-def _app(ctx: click.Context | None) -> AppContext | None:
-    return ctx.obj if ctx is not None and isinstance(ctx.obj, AppContext) else None
-
-
-def _report(app: AppContext | None, as_json: bool, code: str, message: str) -> None:
-    if app is not None:
-        as_json = app.options.json
+def _report(ctx: click.Context | None, as_json: bool, code: str, message: str) -> None:
+    """One line on stderr, or a JSON error: ``--json`` as parsed when the command line
+    was, else as first seen (``as_json``)."""
+    if ctx is not None and isinstance(ctx.obj, AppContext):
+        as_json = ctx.obj.options.json
     if as_json:
         emit_json(error_document(code, message))
     else:

@@ -250,14 +250,10 @@ def show_command(
             accept_unknown_count=accept_unknown_count,
         )
         cert, result = chain.certificate, chain.result
-    if app.options.json:
-        app.emit_json(cert.to_dict(personal=show_personal))
-    else:
-        app.echo(
-            "\n".join(
-                [*show_lines(cert, result, now, show_personal, output_width()), *left_lines(card)]
-            )
-        )
+    app.show(
+        cert.to_dict(personal=show_personal),
+        lambda: [*show_lines(cert, result, now, show_personal, output_width()), *left_lines(card)],
+    )
     finish_left(card.card_left)
 
 
@@ -385,9 +381,6 @@ def expiry_command(
             force=force,
             accept_unknown_count=accept_unknown_count,
         )
-    if app.options.json:
-        app.emit_json(report.to_dict())
-    else:
-        app.echo("\n".join([*expiry_lines(report, with_sign), *left_lines(card)]))
+    app.show(report.to_dict(), lambda: [*expiry_lines(report, with_sign), *left_lines(card)])
     finish_left(card.card_left)
     finish(STATE_EXIT[report.worst])

@@ -74,8 +74,5 @@ def command(app: AppContext, warn_days: int) -> None:
         info = read_info(card)
     now = app.now()
     status = status_of(info, now, warn_days)
-    if app.options.json:
-        app.emit_json(info.to_dict())
-    else:
-        app.echo("\n".join(render_text(info, now, status)))
+    app.show(info.to_dict(), lambda: render_text(info, now, status))
     finish(status)

@@ -194,11 +194,8 @@ def report_failure(
 
 
 def show_result(app: AppContext, result: PinCommandResult) -> None:
-    if app.options.json:
-        app.emit_json(result.to_dict())
-    else:
-        left = card_left_lines(result.card_left, result.left_steps)
-        app.echo("\n".join([*result_lines(result), *left]))
+    left = card_left_lines(result.card_left, result.left_steps)
+    app.show(result.to_dict(), lambda: [*result_lines(result), *left])
     finish_left(result.card_left)
 
 

@@ -66,12 +66,12 @@ def command(app: AppContext) -> None:
             ]
     else:
         reports = scan(app.options.timeout)
-    if app.options.json:
-        app.emit_json({"readers": [_json(r) for r in reports]})
-        return
+    app.show({"readers": [_json(r) for r in reports]}, lambda: render_text(reports))
+
+
+def render_text(reports: list[ReaderReport]) -> list[str]:
     if not reports:
-        app.echo(t("readers.none"))
-        return
+        return [t("readers.none")]
     header = [
         "#",
         t("readers.col.name"),
@@ -91,7 +91,7 @@ def command(app: AppContext) -> None:
         ]
         for r in reports
     ]
-    app.echo("\n".join(render(header, rows, limit=output_width())))
+    return render(header, rows, limit=output_width())
 
 
 def _json(r: ReaderReport) -> dict[str, Any]:

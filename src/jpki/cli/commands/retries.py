@@ -75,8 +75,5 @@ def command(app: AppContext, pins: tuple[str, ...]) -> None:
     with app.card() as card:
         # Named PINs: those alone, without the 照合番号; none named: every counter.
         report = read_retries(card, pins) if pins else read_retries(card)
-    if app.options.json:
-        app.emit_json(report.to_dict())
-    else:
-        app.echo("\n".join(render_text(report)))
+    app.show(report.to_dict(), lambda: render_text(report))
     finish(Exit.LOCKED if report.any_locked else Exit.OK)
