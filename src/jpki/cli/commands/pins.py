@@ -29,7 +29,7 @@ from ...errors import (
 )
 from ...i18n import t
 from ...keystatus import KeyStatus
-from ...pinops import Counters, read_counters, run_plan
+from ...pinops import read_counters, run_plan
 from ...pinplan import (
     PinPlan,
     check_experimental,
@@ -54,10 +54,6 @@ KEY_CHOICES = [k.id for k in profile.JUKI_PIN.slots]
 
 
 # -- text -------------------------------------------------------------------------
-
-
-def label(pin: Pin) -> str:
-    return pin_name(pin.id)
 
 
 def key_count_text(status: KeyStatus, after: bool = False) -> str:
@@ -87,7 +83,7 @@ def result_lines(result: PinCommandResult) -> list[str]:
     op = result.operation
     lines = []
     for p in result.pins:
-        name = label(p.pin)
+        name = pin_name(p.pin.id)
         if len(p.keys) < len(p.pin.slots):  # --key: say which of ③'s keys
             name += f" ({_apps(p.keys)})"
         interrupted = [k for k in p.keys if k.outcome is Outcome.INTERRUPTED]
@@ -119,10 +115,6 @@ def result_lines(result: PinCommandResult) -> list[str]:
                 command += " --experimental"
             lines.append(t("pins.finish", command=command))
     return lines
-
-
-def warning_lines(warnings: tuple[str, ...]) -> list[str]:
-    return [t(f"pins.warning.{w}") for w in warnings]
 
 
 # -- shared run -------------------------------------------------------------------
@@ -193,7 +185,17 @@ def report_failure(
     raise ExitWith(failure.exit)
 
 
-def show_result(app: AppContext, result: PinCommandResult) -> None:
+def run_checked(
+    app: AppContext, card: MyNumberCard, plan: PinPlan, force: bool, accept_unknown_count: bool
+) -> None:
+    """Run the checked plan in a transaction of its own (the counters are read again
+    before any try) and show its result, before the session closes: a recording's
+    failure comes last."""
+    try:
+        with card.transaction():
+            result = run_plan(card, plan, force=force, accept_unknown_count=accept_unknown_count)
+    except Exception as exc:
+        report_failure(app, card, exc, plan.operation)
     left = card_left_lines(result.card_left, result.left_steps)
     app.show(result.to_dict(), lambda: [*result_lines(result), *left])
     finish_left(result.card_left)
@@ -223,10 +225,10 @@ def ask_change(
     """Current value(s), then the new value twice (they must match)."""
     current: str | dict[str, str]
     if same_current or len(pins) == 1:
-        names = t("guidance.list_separator").join(label(p) for p in pins)
+        names = t("guidance.list_separator").join(pin_name(p.id) for p in pins)
         current = prompter.ask(t("pins.prompt.current", pin=names))
     else:
-        current = {p.id: prompter.ask(t("pins.prompt.current", pin=label(p))) for p in pins}
+        current = {p.id: prompter.ask(t("pins.prompt.current", pin=pin_name(p.id))) for p in pins}
     new = prompter.ask(t("pins.prompt.new"))
     again = prompter.ask(t("pins.prompt.again"))
     same = pins[0].format.normalise  # ① typed in lower case once, upper case once: the same
@@ -272,44 +274,28 @@ def change_command(
     check_experimental(chosen, experimental)  # before any prompt
     check_one_format(pins)
     with contextlib.ExitStack() as stack:
-        card = open_pin_session(app, stack, "change", transaction=False)
+        card = open_pin_session(app, stack, "change")
         # A locked PIN or a refused last try is said before anything is typed.
         read_first(app, card, pins, chosen, force, accept_unknown_count, "change")
         plan: PinPlan = plan_change(pins, *ask_change(PinPrompter(), pins, same_current),
                                     allow_weak=allow_weak, keys=keys,
                                     experimental=experimental)  # fmt: skip
         if plan.warnings and not app.options.json:
-            app.note("\n".join(warning_lines(plan.warnings)))
-        try:
-            with card.transaction():  # the counters are read again before any try
-                result = run_plan(
-                    card, plan, force=force, accept_unknown_count=accept_unknown_count
-                )
-        except Exception as exc:
-            report_failure(app, card, exc, "change")
-        show_result(app, result)  # before the session closes: a recording's failure last
+            app.note("\n".join(t(f"pins.warning.{w}") for w in plan.warnings))
+        run_checked(app, card, plan, force, accept_unknown_count)
 
 
-def open_pin_session(
-    app: AppContext, stack: contextlib.ExitStack, operation: str, transaction: bool = True
-) -> MyNumberCard:
+def open_pin_session(app: AppContext, stack: contextlib.ExitStack, operation: str) -> MyNumberCard:
     """The card session, entered on ``stack``; a failure to open it (no card, reader
     taken, no answer, a state file that could not keep the change) is reported with
     "no PIN was sent"."""
     try:
-        return stack.enter_context(app.card(transaction=transaction, may_change=True))
+        return stack.enter_context(app.card(transaction=False, may_change=True))
     except Exception as exc:
         report_failure(app, None, exc, operation)
 
 
 # -- verify-pin -------------------------------------------------------------------
-
-
-def before_lines(counters: Counters, pin: Pin) -> list[str]:
-    return [
-        t("pins.before", pin=label(pin), count=keys_count_text(counters.keys[pin.id])),
-        t("pins.spend_warning"),
-    ]
 
 
 @click.command("verify-pin")
@@ -329,16 +315,9 @@ def verify_command(
         raise UsageFailure("usage.one_kind")
     (pin,) = resolve_pins(name)
     with contextlib.ExitStack() as stack:
-        card = open_pin_session(app, stack, "verify", transaction=False)
+        card = open_pin_session(app, stack, "verify")
         plan = ask_checked(app, card, pin, keys, force, accept_unknown_count)
-        try:
-            with card.transaction():
-                result = run_plan(
-                    card, plan, force=force, accept_unknown_count=accept_unknown_count
-                )
-        except Exception as exc:
-            report_failure(app, card, exc, "verify")
-        show_result(app, result)  # before the session closes: a recording's failure last
+        run_checked(app, card, plan, force, accept_unknown_count)
 
 
 def ask_checked(
@@ -349,16 +328,12 @@ def ask_checked(
     force: bool,
     accept_unknown_count: bool,
 ) -> PinPlan:
-    """Read the PIN's counter in a transaction of its own, refuse (locked, last try
-    unless ``force``, untrusted count unless ``accept_unknown_count``) or show it, then
-    ask for the value: the checked plan to verify.
-
-    No transaction stays open while the user types; :func:`run_plan` reads the
-    counter again in the next one.
-    """
+    """The PIN's counter read, refused or shown (:func:`read_first`), then its value
+    asked: the checked plan to verify. No transaction stays open while the user types;
+    :func:`run_plan` reads the counter again in the next one."""
     chosen = resolve_keys((pin,), keys)
     read_first(app, card, (pin,), chosen, force, accept_unknown_count, "verify")
-    value = PinPrompter().ask(t("pins.prompt.current", pin=label(pin)))
+    value = PinPrompter().ask(t("pins.prompt.current", pin=pin_name(pin.id)))
     return plan_verify(pin, value, keys=keys)
 
 
@@ -370,7 +345,7 @@ def read_first(
     force: bool,
     accept_unknown_count: bool,
     operation: str,
-) -> Counters:
+) -> None:
     """Read the counters in a transaction of their own (no try spent), refuse (locked,
     last try unless ``force``, untrusted count unless ``accept_unknown_count``) or
     show them: all before the user is asked for anything."""
@@ -381,6 +356,7 @@ def read_first(
     except Exception as exc:
         report_failure(app, card, exc, operation)
     if not app.options.json:
-        app.note("\n".join(line for pin in pins for line in before_lines(counters, pin)[:1]))
+        for pin in pins:
+            count = keys_count_text(counters.keys[pin.id])
+            app.note(t("pins.before", pin=pin_name(pin.id), count=count))
         app.note(t("pins.spend_warning"))
-    return counters
