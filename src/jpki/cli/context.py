@@ -135,10 +135,9 @@ class AppContext:
             may_change=may_change,
         )
 
-    @contextlib.contextmanager
     def transport(
         self, transaction: bool = True, may_change: bool = False
-    ) -> Iterator[BaseTransport]:
+    ) -> contextlib.AbstractContextManager[BaseTransport]:
         """The transport the options ask for, wrapped for recording and tracing.
 
         With ``transaction`` the whole session is one PC/SC transaction; without, the
@@ -147,8 +146,7 @@ class AppContext:
         file that could not be written is then refused before anything is asked.
         """
         spec = self.session_spec(transaction, may_change)
-        with open_session(spec, virtual_card_opener(spec)) as transport:
-            yield transport
+        return open_session(spec, virtual_card_opener(spec))
 
     @contextlib.contextmanager
     def card(self, transaction: bool = True, may_change: bool = False) -> Iterator[MyNumberCard]:

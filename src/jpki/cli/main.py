@@ -81,40 +81,30 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     ``jpkitool retries --json`` then means ``jpkitool --json retries``. Arguments
     after ``--`` are left alone, and so is everything when no command name is found.
     """
-    commands = set(cli.commands)
     with_value, flags = _global_options()
     i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg in commands:
-            break
-        if arg == "--":
+    while i < len(argv) and argv[i] not in cli.commands:
+        if argv[i] == "--":
             return argv
-        i += 2 if arg in with_value else 1
-    else:
+        i += 2 if argv[i] in with_value else 1
+    if i >= len(argv):
         return argv
-    head, rest = argv[: i + 1], argv[i + 1 :]
     moved: list[str] = []
     kept: list[str] = []
-    j = 0
-    while j < len(rest):
-        arg = rest[j]
-        if arg == "--":
-            kept += rest[j:]
-            break
+    j = i + 1
+    while j < len(argv) and argv[j] != "--":
+        arg = argv[j]
         name = arg.split("=", 1)[0] if arg.startswith("--") else arg
         if name in flags and "=" not in arg:
             moved.append(arg)
         elif name in with_value:
-            if "=" in arg:
-                moved.append(arg)
-            else:
-                moved += rest[j : j + 2]
-                j += 1
+            span = 1 if "=" in arg else 2
+            moved += argv[j : j + span]
+            j += span - 1
         else:
             kept.append(arg)
         j += 1
-    return [*head[:-1], *moved, head[-1], *kept]
+    return [*argv[:i], *moved, argv[i], *kept, *argv[j:]]
 
 
 def _early_options(argv: list[str]) -> tuple[bool, str]:
