@@ -96,9 +96,6 @@ class AppContext:
         """Text on stdout, long lines wrapped at the terminal's width (not in a pipe)."""
         echo(text)
 
-    def emit_json(self, document: dict[str, Any]) -> None:
-        emit_json(document)
-
     def show(self, document: dict[str, Any], text: Callable[[], Iterable[str]]) -> None:
         """A command's result: ``document`` with ``--json``, else the lines of ``text()``."""
         if self.options.json:

@@ -147,13 +147,11 @@ def _tokens(paragraph: str) -> Iterator[Token]:
 def wrap_cells(text: str, limit: int, initial_indent: str = "", subsequent_indent: str = "") -> str:
     """``text`` wrapped to ``limit`` cells per line, paragraphs (blank lines) kept."""
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    out: list[str] = []
-    for n, paragraph in enumerate(paragraphs):
-        out.extend(_fill(_tokens(paragraph), limit, initial_indent if n == 0 else
-                         subsequent_indent, subsequent_indent))  # fmt: skip
-        if n < len(paragraphs) - 1:
-            out.append("")
-    return "\n".join(out)
+    indents = [initial_indent] + [subsequent_indent] * len(paragraphs)
+    return "\n\n".join(
+        "\n".join(_fill(_tokens(p), limit, first, subsequent_indent))
+        for p, first in zip(paragraphs, indents, strict=False)
+    )
 
 
 def _join(indent: str, tokens: list[Token]) -> str:

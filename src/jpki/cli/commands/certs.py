@@ -35,9 +35,10 @@ from ...jst import days_left, jst_text
 from ...pinplan import PinPlan
 from ...schema import nested
 from ..cells import width
-from ..context import AppContext
-from ..failures import Exit, UsageFailure, finish
+from ..context import AppContext, emit_json
+from ..failures import UsageFailure, finish
 from ..wrap import output_width
+from .info import STATE_EXIT
 from .pins import (
     accept_unknown_count_option,
     ask_checked,
@@ -46,13 +47,6 @@ from .pins import (
     force_option,
     report_failure,
 )
-
-STATE_EXIT = {
-    ExpiryState.OK: Exit.OK,
-    ExpiryState.UNKNOWN: Exit.OK,
-    ExpiryState.EXPIRING: Exit.EXPIRING,
-    ExpiryState.EXPIRED: Exit.EXPIRED,
-}
 
 
 def both_zones(when: dt.datetime) -> str:
@@ -292,7 +286,7 @@ def export_command(
     if output is not None:
         outfile.write_whole(output, data, overwrite=overwrite)
     if app.options.json:
-        app.emit_json(export_json(cert, form, data, output))
+        emit_json(export_json(cert, form, data, output))
     elif output is not None:
         app.note(tn("cert.written", len(data), path=output, bytes=len(data)))
     else:

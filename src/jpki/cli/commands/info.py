@@ -13,20 +13,23 @@ from ...jst import days_left, jst_text
 from ..context import AppContext
 from ..failures import Exit, finish
 
+#: The exit status of an expiry state (``info``, ``expiry``).
+STATE_EXIT = {
+    ExpiryState.OK: Exit.OK,
+    ExpiryState.UNKNOWN: Exit.OK,
+    ExpiryState.EXPIRING: Exit.EXPIRING,
+    ExpiryState.EXPIRED: Exit.EXPIRED,
+}
+
 
 def status_of(info: CardInfo, now: dt.datetime, warn_days: int) -> Exit:
     """The worse of the card's and the auth certificate's expiry (library decision)."""
-    states = {
-        expiry_state(end_of_day_jst(info.card_expiry) if info.card_expiry else None, now,
-                     warn_days),
-        expiry_state(info.auth_not_after, now, warn_days),
-    }  # fmt: skip
-    if ExpiryState.EXPIRED in states:
-        return Exit.EXPIRED
-    return Exit.EXPIRING if ExpiryState.EXPIRING in states else Exit.OK
+    card_end = end_of_day_jst(info.card_expiry) if info.card_expiry else None
+    states = (expiry_state(when, now, warn_days) for when in (card_end, info.auth_not_after))
+    return max(STATE_EXIT[state] for state in states)
 
 
-def app_name(app_id: str, ja: str, en: str) -> str:
+def app_name(ja: str, en: str) -> str:
     return ja if get_language() == "ja" else f"{en} ({ja})"
 
 
@@ -38,7 +41,7 @@ def render_text(info: CardInfo, now: dt.datetime, status: Exit) -> list[str]:
     ]
     for a in info.applications:
         mark = t("info.present") if a.present else t("info.absent", sw=f"{a.sw:04X}")
-        lines.append(f"  {app_name(a.app.id, a.app.name_ja, a.app.name_en)}: {mark}")
+        lines.append(f"  {app_name(a.app.name_ja, a.app.name_en)}: {mark}")
     sign = {True: "info.sign_yes", False: "info.sign_no", None: "info.sign_unknown"}
     lines.append(t(sign[info.sign_certificate]))
     if info.card_expiry is None:

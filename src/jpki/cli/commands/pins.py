@@ -44,7 +44,7 @@ from ...profile import Pin, PinSlot
 from ...retries import read_retries
 from ...schema import nested
 from ..advice import advice
-from ..context import AppContext
+from ..context import AppContext, emit_json
 from ..failures import Exit, ExitWith, UsageFailure, classify, key_name, pin_name
 from ..pinname import PinNameType
 from ..pinprompt import PinPrompter
@@ -172,7 +172,7 @@ def report_failure(
             error["remaining"] = exc.remaining
         if fault:
             error["pin_sent"] = result is not None and result.pin_sent
-        app.emit_json({"error": error, **(nested(result.to_dict()) if result else {})})
+        emit_json({"error": error, **(nested(result.to_dict()) if result else {})})
     else:
         say = app.note if app.stdout_is_data else app.echo
         if result is not None:
@@ -242,12 +242,7 @@ def ask_change(
 #: count the card did not report reliably; neither lifts the other's.
 force_option = click.option("--force", is_flag=True)
 accept_unknown_count_option = click.option("--accept-unknown-count", is_flag=True)
-key_option = click.option(
-    "--key",
-    "keys",
-    multiple=True,
-    type=click.Choice(KEY_CHOICES),
-)
+key_option = click.option("--key", "keys", multiple=True, type=click.Choice(KEY_CHOICES))
 
 
 @click.command("change-pin")

@@ -13,10 +13,13 @@ from ... import profile
 from ...api import virtual_card_opener
 from ...card import CardLeft, MyNumberCard
 from ...i18n import t
+from ...keystatus import KeyState
+from ...pinops import read_counters
 from ...report import PIN_STEPS, PinProbe, ProbeStopped, Report, probe, probe_pin
 from ...session import open_session
-from ..context import AppContext
+from ..context import AppContext, emit_json
 from ..failures import Exit, ExitWith, UsageFailure, classify, pin_name
+from .pins import ask_checked, card_left_lines
 
 NONE = "-"
 
@@ -81,8 +84,6 @@ def pin_lines(result: PinProbe) -> list[str]:
         text = t(f"report.step.{outcome}", sw=_sw(result.proof.get(event)))
         lines.append(t("report.pin.step", event=t(f"report.event.{event}"), result=text))
     if result.card_left is not None:
-        from .pins import card_left_lines
-
         lines += card_left_lines(CardLeft(result.card_left), result.left_steps)
     return lines
 
@@ -123,7 +124,7 @@ def run(app: AppContext, path: str, pin_no: str | None) -> None:
         if failure is not None:
             error = classify(failure)
             doc["error"] = {"code": error.code, "message": error.message}
-        app.emit_json(doc)
+        emit_json(doc)
     else:
         say("\n".join(summary_lines(report, path, count)))
         if failure is not None:
@@ -152,10 +153,6 @@ def _pin_part(
     """The PIN probe: the count read and refused, the value asked, as verify-pin does
     (a refusal raises its :class:`ExitWith`, the error already said); the error that
     stopped the probe, if any."""
-    from ...keystatus import KeyState
-    from ...pinops import read_counters
-    from .pins import ask_checked
-
     try:  # the report never takes a last try, and has no --force to offer for it
         with card.transaction():
             statuses = read_counters(card, (pin,)).keys[pin.id]
@@ -164,7 +161,7 @@ def _pin_part(
     if any(s.state is KeyState.LAST_TRY for s in statuses):
         message = t("report.pin.last_try", pin=pin_name(pin.id), no=pin.no)
         if app.options.json:
-            app.emit_json({"error": {"code": "refused", "message": message}})
+            emit_json({"error": {"code": "refused", "message": message}})
         else:
             app.note(f"jpkitool: {message}")
         raise ExitWith(Exit.REFUSED)

@@ -26,11 +26,9 @@ def state_text(status: PinStatus) -> str:
     note = next((k.note for k in status.keys if k.note), None)
     if status.state is KeyState.UNKNOWN:
         text = t("state.unknown", sw=f"{status.sw:04X}", desc=sw_text(status.sw))
-        return text + " " + t(f"note.{note}") if note else text
-    text = t(f"state.{status.state.value}")
-    if note:
-        text += " " + t(f"note.{note}")
-    return text
+    else:
+        text = t(f"state.{status.state.value}")
+    return text + " " + t(f"note.{note}") if note else text
 
 
 def pin_count_cell(status: PinStatus) -> str:
