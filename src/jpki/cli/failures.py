@@ -124,24 +124,22 @@ def _os(params: Mapping[str, object]) -> str:
 
 
 def reason_text(section: str, code: str, params: Mapping[str, object]) -> str:
-    """The catalogue's ``<section>.<code>`` formatted with an error's parameters; ``errno``
-    gives ``os`` (:func:`os_reason`). Lists are joined with commas."""
+    """The catalogue's ``<section>.<code>`` formatted with an error's parameters: lists
+    joined with commas, ``errno`` told as ``os`` (:func:`os_reason`), a PIN format's
+    ``rule`` by its name. The code ``os`` is the OS error alone."""
+    if code == "os":
+        return _os(params)
     values = {name: _joined(value) for name, value in params.items()}
     if "errno" in params:
         values["os"] = _os(params)
+    if "rule" in params:
+        values["rule"] = t(f"format.{params['rule']}")
     return t(f"{section}.{code}").format(**values)
 
 
 def problem_text(code: str, params: Mapping[str, object]) -> str:
-    """A :class:`apdu.jsonfile.FileFault`'s problem in the current language: the
-    catalogue's ``fileproblem.<code>``, a PIN format's ``rule`` by its name, an OS
-    error by :func:`os_reason`."""
-    if code == "os":
-        return _os(params)
-    values = {name: _joined(value) for name, value in params.items()}
-    if "rule" in params:
-        values["rule"] = t(f"format.{params['rule']}")
-    return t(f"fileproblem.{code}").format(**values)
+    """A :class:`apdu.jsonfile.FileFault`'s problem in the current language."""
+    return reason_text("fileproblem", code, params)
 
 
 def _file_failure(exc: FileFault) -> Failure:

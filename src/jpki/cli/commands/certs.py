@@ -23,8 +23,6 @@ from ...cardcerts import KINDS, CardCertificate, hide_localities, read_certifica
 from ...certificate import SEXES, CertificateInfo
 from ...chain import ChainResult, ChainStatus
 from ...expiry import (
-    MAX_WARN_DAYS,
-    WARN_DAYS,
     ExpiryItem,
     ExpiryReport,
     ExpiryState,
@@ -38,7 +36,7 @@ from ..cells import width
 from ..context import AppContext, emit_json
 from ..failures import UsageFailure, finish
 from ..wrap import output_width
-from .info import STATE_EXIT
+from .info import STATE_EXIT, warn_days_option
 from .pins import (
     accept_unknown_count_option,
     ask_checked,
@@ -330,12 +328,7 @@ def expiry_lines(report: ExpiryReport, asked_sign: bool) -> list[str]:
 
 @click.command("expiry")
 @click.option("--sign", "with_sign", is_flag=True)
-@click.option(
-    "--warn-days",
-    type=click.IntRange(0, MAX_WARN_DAYS),
-    default=WARN_DAYS,
-    show_default=True,
-)
+@warn_days_option
 @force_option
 @accept_unknown_count_option
 @click.pass_obj

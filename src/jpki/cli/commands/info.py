@@ -13,6 +13,11 @@ from ...jst import days_left, jst_text
 from ..context import AppContext
 from ..failures import Exit, finish
 
+#: ``info``'s and ``expiry``'s ``--warn-days``.
+warn_days_option = click.option(
+    "--warn-days", type=click.IntRange(0, MAX_WARN_DAYS), default=WARN_DAYS, show_default=True
+)
+
 #: The exit status of an expiry state (``info``, ``expiry``).
 STATE_EXIT = {
     ExpiryState.OK: Exit.OK,
@@ -65,12 +70,7 @@ def render_text(info: CardInfo, now: dt.datetime, status: Exit) -> list[str]:
 
 
 @click.command("info")
-@click.option(
-    "--warn-days",
-    type=click.IntRange(0, MAX_WARN_DAYS),
-    default=WARN_DAYS,
-    show_default=True,
-)
+@warn_days_option
 @click.pass_obj
 def command(app: AppContext, warn_days: int) -> None:
     with app.card() as card:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import click
@@ -34,20 +34,15 @@ def scan(timeout: float | None = None) -> list[ReaderReport]:
 
     out = []
     for state in pcsc.reader_states():
-        if not state.card_present:
-            out.append(ReaderReport(state.index, state.name, False, b"", None, None))
-            continue
-        try:
-            found = connect.probe_reader(state.name, token=True, timeout=timeout)
-            out.append(
-                ReaderReport(state.index, state.name, True, state.atr, found.my_number, found.token)
-            )
-        except TransportError as exc:
-            out.append(
-                ReaderReport(
-                    state.index, state.name, True, state.atr, None, None, classify(exc).code
-                )
-            )
+        report = ReaderReport(state.index, state.name, False, b"", None, None)
+        if state.card_present:
+            report = replace(report, card_present=True, atr=state.atr)
+            try:
+                found = connect.probe_reader(state.name, token=True, timeout=timeout)
+                report = replace(report, my_number=found.my_number, token=found.token)
+            except TransportError as exc:
+                report = replace(report, error=classify(exc).code)
+        out.append(report)
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
 from typing import Any
 
@@ -103,8 +102,7 @@ def run(app: AppContext, path: str, pin_no: str | None) -> None:
     spec = replace(spec, record=path, record_personal=False)
     failure: Exception | None = None
     refused: ExitWith | None = None
-    with contextlib.ExitStack() as stack:
-        transport = stack.enter_context(open_session(spec, virtual_card_opener(spec)))
+    with open_session(spec, virtual_card_opener(spec)) as transport:
         card = MyNumberCard(transport)
         with card.transaction():
             report = probe(card)
@@ -117,22 +115,22 @@ def run(app: AppContext, path: str, pin_no: str | None) -> None:
                     raise
                 refused = exc
         count = _lines(transport)
-    say = app.note if path in (outfile.STDOUT, "/dev/stdout") else app.echo
+    error = None if failure is None else classify(failure)
     if opts.json:
         report.path = path
         doc: dict[str, Any] = report.to_dict()
-        if failure is not None:
-            error = classify(failure)
+        if error is not None:
             doc["error"] = {"code": error.code, "message": error.message}
         emit_json(doc)
     else:
+        say = app.note if path in (outfile.STDOUT, "/dev/stdout") else app.echo
         say("\n".join(summary_lines(report, path, count)))
-        if failure is not None:
-            app.note(f"jpkitool: {classify(failure).message}")
+        if error is not None:
+            app.note(f"jpkitool: {error.message}")
     if refused is not None:
         raise refused
-    if failure is not None:
-        raise ExitWith(classify(failure).exit)
+    if error is not None:
+        raise ExitWith(error.exit)
     if report.pin is not None and report.pin.card_left == CardLeft.MAY_BE_VERIFIED:
         raise ExitWith(Exit.MAY_BE_VERIFIED)
 
