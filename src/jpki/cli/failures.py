@@ -251,6 +251,9 @@ RULES: tuple[tuple[type[BaseException], str, Exit, str | Callable[[Any], str]], 
     (je.CardError, "card-error", Exit.ERROR,
      lambda e: t("error.card", operation=e.operation, **_sw(e.sw))),
     (KeyboardInterrupt, "interrupted", Exit.ERROR, "error.interrupted"),
+    (click.exceptions.Abort, "interrupted", Exit.ERROR, "error.interrupted"),
+    (click.ClickException, "usage", Exit.USAGE,
+     lambda e: t("usage.other", detail=e.format_message())),
     (OSError, "os-error", Exit.ERROR, _os_message),
 )  # fmt: skip
 

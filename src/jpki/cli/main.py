@@ -165,12 +165,6 @@ def _run(args: list[str], as_json: bool) -> int:
             message += t("usage.hint", command=exc.ctx.command_path)
         _report(ctx, as_json, "usage", message)
         return Exit.USAGE
-    except click.ClickException as exc:
-        _report(ctx, as_json, "usage", t("usage.other", detail=exc.format_message()))
-        return Exit.USAGE
-    except click.exceptions.Abort:
-        _report(ctx, as_json, "interrupted", t("error.interrupted"))
-        return Exit.ERROR
     except (Exception, KeyboardInterrupt) as exc:
         failure = classify(exc)
         _report(ctx, as_json, failure.code, failure.message)
