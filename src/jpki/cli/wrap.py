@@ -125,19 +125,18 @@ Token = tuple[str, bool, int]
 def _tokens(paragraph: str) -> Iterator[Token]:
     """Every breakable piece of ``paragraph``."""
     japanese = _is_japanese(paragraph)
-    last = ""
+    last = ""  # the piece before
     for word in paragraph.split():
-        previous = ""
         for i, piece in enumerate(_pieces(word, japanese)):
             if i:
-                yield piece, False, _rank(previous[-1], piece[0])
+                yield piece, False, _rank(last[-1], piece[0])
             elif last == "jpkitool":  # a command to type stays whole
                 yield piece, True, NEVER
             elif japanese and (last.isdigit() or _script(piece[0]) == "hiragana"):
                 yield piece, True, BETWEEN_WIDE  # 4 暗証番号, --force を付けて
             else:
                 yield piece, True, SPACE
-            previous = last = piece
+            last = piece
 
 
 def wrap_cells(text: str, limit: int, initial_indent: str = "", subsequent_indent: str = "") -> str:
