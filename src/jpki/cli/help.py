@@ -120,15 +120,8 @@ def localize(root: click.Command) -> None:
 
 def _follow(group: LazyGroup, path: str, prepare: Callable[[str, click.Command], None]) -> None:
     """``group``'s commands prepared as they are imported, and listed from the catalogue."""
-
-    def on_load(name: str, command: click.Command) -> None:
-        prepare(_child(path, name), command)
-
-    def describe(name: str) -> str:
-        return first_sentence(t(f"help.command.{_child(path, name)}"))
-
-    group.commands.on_load = on_load
-    group.describe = describe
+    group.commands.on_load = lambda name, command: prepare(_child(path, name), command)
+    group.describe = lambda name: first_sentence(t(f"help.command.{_child(path, name)}"))
 
 
 def _localize_one(path: str, command: click.Command, names: list[str]) -> None:

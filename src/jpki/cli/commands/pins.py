@@ -158,11 +158,9 @@ def report_failure(
     if fault and operation is not None:
         sep = " " if failure.message[-1:].isascii() else ""  # none after a Japanese 。
         failure = replace(failure, message=failure.message + sep + fault_note(operation, result))
-    guidance = (
-        _locked_guidance(card)
-        if card is not None and isinstance(exc, PinLockedError) and not app.options.json
-        else []
-    )
+    guidance: list[str] = []
+    if card is not None and isinstance(exc, PinLockedError) and not app.options.json:
+        guidance = _locked_guidance(card)
     if app.options.json:
         error: dict[str, Any] = {"code": failure.code, "message": failure.message}
         if (
