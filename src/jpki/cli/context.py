@@ -18,7 +18,7 @@ from apdu import BaseTransport, outfile
 from ..api import virtual_card_opener
 from ..card import MyNumberCard
 from ..i18n import t
-from ..schema import document
+from ..schema import document, error_document
 from ..session import OptionConflict, SessionSpec, check_options, open_session
 from .failures import UsageFailure
 from .wrap import echo
@@ -61,6 +61,14 @@ def emit_json(fields: dict[str, Any]) -> None:
     """Print a JSON document, ``schema_version`` first: every document jpkitool prints,
     results and errors alike (usage errors too), goes through here (docs/json.md)."""
     click.echo(json.dumps(document(fields), ensure_ascii=False, indent=2))
+
+
+def print_error(as_json: bool, code: str, message: str) -> None:
+    """An error: one line on stderr, or with ``as_json`` the JSON error document."""
+    if as_json:
+        emit_json(error_document(code, message))
+    else:
+        echo(f"jpkitool: {message}", err=True)
 
 
 class AppContext:

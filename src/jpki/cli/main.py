@@ -12,13 +12,11 @@ from apdu.transport import MIN_TIMEOUT
 
 from .. import __version__
 from ..i18n import LANGUAGES, detect_language, set_language, t, use_for_click
-from ..schema import error_document
-from .context import AppContext, Options, emit_json
+from .context import AppContext, Options, print_error
 from .failures import Exit, ExitWith, classify, usage_detail
 from .help import localize
 from .lazy import LazyGroup
 from .params import Seconds
-from .wrap import echo
 
 #: What click (>= 8.2) raises for a bare ``jpkitool``; older click prints the help itself.
 NO_ARGS_IS_HELP: type[click.UsageError] = getattr(
@@ -176,7 +174,4 @@ def _report(ctx: click.Context | None, as_json: bool, code: str, message: str) -
     was, else as first seen (``as_json``)."""
     if ctx is not None and isinstance(ctx.obj, AppContext):
         as_json = ctx.obj.options.json
-    if as_json:
-        emit_json(error_document(code, message))
-    else:
-        echo(f"jpkitool: {message}", err=True)
+    print_error(as_json, code, message)

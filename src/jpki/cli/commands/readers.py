@@ -67,14 +67,8 @@ def command(app: AppContext) -> None:
 def render_text(reports: list[ReaderReport]) -> list[str]:
     if not reports:
         return [t("readers.none")]
-    header = [
-        "#",
-        t("readers.col.name"),
-        t("readers.col.card"),
-        t("readers.col.my_number"),
-        t("readers.col.token"),
-        "ATR",
-    ]
+    columns = ("name", "card", "my_number", "token")
+    header = ["#", *(t(f"readers.col.{column}") for column in columns), "ATR"]
     rows = [
         [
             str(r.index),

@@ -16,7 +16,7 @@ from ...keystatus import KeyState
 from ...pinops import read_counters
 from ...report import PIN_STEPS, PinProbe, ProbeStopped, Report, probe, probe_pin
 from ...session import open_session
-from ..context import AppContext, emit_json
+from ..context import AppContext, emit_json, print_error
 from ..failures import Exit, ExitWith, UsageFailure, classify, pin_name
 from .pins import ask_checked, card_left_lines
 
@@ -158,10 +158,7 @@ def _pin_part(
         statuses = ()  # ask_checked below meets the same error and says it
     if any(s.state is KeyState.LAST_TRY for s in statuses):
         message = t("report.pin.last_try", pin=pin_name(pin.id), no=pin.no)
-        if app.options.json:
-            emit_json({"error": {"code": "refused", "message": message}})
-        else:
-            app.note(f"jpkitool: {message}")
+        print_error(app.options.json, "refused", message)
         raise ExitWith(Exit.REFUSED)
     plan = ask_checked(app, card, pin, (), False, False)
     try:
