@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from cli_runner import jpkitool_inprocess as run
-from jpki.cli.commands.certs import STATE_EXIT
-from jpki.cli.commands.info import status_of
+from jpki.cli.commands.info import STATE_EXIT, status_of
 from jpki.cli.failures import Exit
 from jpki.expiry import ExpiryState
 from jpki.info import CardInfo

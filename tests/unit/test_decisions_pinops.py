@@ -491,8 +491,8 @@ def test_a_key_refused_its_permit_is_not_tried(monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize("name", ["2", "auth", "AUTH", "②"])
 def test_the_library_takes_every_name_the_cli_takes(name: str) -> None:
     """One table of PIN names (profile.USER_PIN_NAMES) for the CLI and the library."""
-    from jpki.cli.pinkind import PinKind
+    from jpki.cli.pinname import PinNameType
     from jpki.retries import named_pins
 
-    assert PinKind().convert(name, None, None) == "auth"
+    assert PinNameType().convert(name, None, None) == "auth"
     assert named_pins(name) == (profile.AUTH,) == resolve_pins([name])

@@ -190,7 +190,7 @@ def test_a_word_that_is_no_pin_kind_is_a_usage_error_never_echoed(word: str) -> 
 
 def test_the_same_kind_type_serves_the_pin_commands() -> None:
     from jpki.cli.commands import pins, retries
-    from jpki.cli.pinkind import PinKind
+    from jpki.cli.pinname import PinNameType
 
     types = {
         type(p.type)
@@ -198,7 +198,7 @@ def test_the_same_kind_type_serves_the_pin_commands() -> None:
         for p in command.params
         if p.name in ("pins", "kind", "kinds")
     }
-    assert types == {PinKind}
+    assert types == {PinNameType}
     r = run("--emulator", "verify-pin", "②", input="1234\n")
     assert r.code == Exit.OK, r.err
 

@@ -14,7 +14,7 @@ from jpki.cli.context import AppContext
 from jpki.cli.failures import Exit
 from jpki.cli.help import english_metavar, walk
 from jpki.cli.main import cli
-from jpki.cli.pinkind import PinKind
+from jpki.cli.pinname import PinNameType
 from jpki.cli.pinprompt import PinPrompter
 
 #: Words that look like a PIN (②-④) and a ① password, and occur in no message.
@@ -44,7 +44,7 @@ def valid(param: click.Parameter) -> str:
     """A value the argument takes."""
     if isinstance(param.type, click.Choice):
         return str(param.type.choices[0])
-    if isinstance(param.type, PinKind):
+    if isinstance(param.type, PinNameType):
         return "auth"
     if is_path(param):
         return "state.json"

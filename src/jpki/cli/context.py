@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from ..card import MyNumberCard
 from ..i18n import t
 from ..schema import document, error_document
 from ..session import OptionConflict, SessionSpec, check_options, open_session
-from .failures import Exit, UsageFailure, classify
+from .failures import UsageFailure
 from .wrap import echo
 
 
@@ -63,6 +63,14 @@ def emit_json(fields: dict[str, Any]) -> None:
     click.echo(json.dumps(document(fields), ensure_ascii=False, indent=2))
 
 
+def print_error(as_json: bool, code: str, message: str) -> None:
+    """An error: one line on stderr, or with ``as_json`` the JSON error document."""
+    if as_json:
+        emit_json(error_document(code, message))
+    else:
+        echo(f"jpkitool: {message}", err=True)
+
+
 class AppContext:
     """Options plus helpers to open the card and to print results."""
 
@@ -96,8 +104,12 @@ class AppContext:
         """Text on stdout, long lines wrapped at the terminal's width (not in a pipe)."""
         echo(text)
 
-    def emit_json(self, document: dict[str, Any]) -> None:
-        emit_json(document)
+    def show(self, document: dict[str, Any], text: Callable[[], Iterable[str]]) -> None:
+        """A command's result: ``document`` with ``--json``, else the lines of ``text()``."""
+        if self.options.json:
+            emit_json(document)
+        else:
+            echo("\n".join(text()))
 
     def note(self, text: str) -> None:
         """A side remark on stderr (never in JSON output), wrapped as :meth:`echo` is."""
@@ -128,10 +140,9 @@ class AppContext:
             may_change=may_change,
         )
 
-    @contextlib.contextmanager
     def transport(
         self, transaction: bool = True, may_change: bool = False
-    ) -> Iterator[BaseTransport]:
+    ) -> contextlib.AbstractContextManager[BaseTransport]:
         """The transport the options ask for, wrapped for recording and tracing.
 
         With ``transaction`` the whole session is one PC/SC transaction; without, the
@@ -140,21 +151,9 @@ class AppContext:
         file that could not be written is then refused before anything is asked.
         """
         spec = self.session_spec(transaction, may_change)
-        with open_session(spec, virtual_card_opener(spec)) as transport:
-            yield transport
+        return open_session(spec, virtual_card_opener(spec))
 
     @contextlib.contextmanager
     def card(self, transaction: bool = True, may_change: bool = False) -> Iterator[MyNumberCard]:
         with self.transport(transaction, may_change) as transport:
             yield MyNumberCard(transport)
-
-    # -- failures -------------------------------------------------------------
-
-    def fail(self, exc: BaseException) -> Exit:
-        """Print one line (or a JSON error) for ``exc``; return the exit status."""
-        failure = classify(exc)
-        if self.options.json:
-            emit_json(error_document(failure.code, failure.message))
-        else:
-            echo(f"jpkitool: {failure.message}", err=True)
-        return failure.exit

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import errno
 import gettext
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 import click
 
@@ -18,9 +19,10 @@ from apdu.outfile import OutputError
 
 from .. import errors as je
 from .. import profile
+from ..certificate import CertificateError
 from ..i18n import has, t, tn
 from .params import Seconds
-from .pinkind import PinKind
+from .pinname import PinNameType
 
 
 class Exit(IntEnum):
@@ -122,193 +124,147 @@ def _os(params: Mapping[str, object]) -> str:
 
 
 def reason_text(section: str, code: str, params: Mapping[str, object]) -> str:
-    """The catalogue's ``<section>.<code>`` formatted with an error's parameters; ``errno``
-    gives ``os`` (:func:`os_reason`). Lists are joined with commas."""
+    """The catalogue's ``<section>.<code>`` formatted with an error's parameters: lists
+    joined with commas, ``errno`` told as ``os`` (:func:`os_reason`), a PIN format's
+    ``rule`` by its name. The code ``os`` is the OS error alone."""
+    if code == "os":
+        return _os(params)
     values = {name: _joined(value) for name, value in params.items()}
     if "errno" in params:
         values["os"] = _os(params)
+    if "rule" in params:
+        values["rule"] = t(f"format.{params['rule']}")
     return t(f"{section}.{code}").format(**values)
 
 
 def problem_text(code: str, params: Mapping[str, object]) -> str:
-    """A :class:`apdu.jsonfile.FileFault`'s problem in the current language: the
-    catalogue's ``fileproblem.<code>``, a PIN format's ``rule`` by its name, an OS
-    error by :func:`os_reason`."""
-    if code == "os":
-        return _os(params)
-    values = {name: _joined(value) for name, value in params.items()}
-    if "rule" in params:
-        values["rule"] = t(f"format.{params['rule']}")
-    return t(f"fileproblem.{code}").format(**values)
+    """A :class:`apdu.jsonfile.FileFault`'s problem in the current language."""
+    return reason_text("fileproblem", code, params)
 
 
 def _file_failure(exc: FileFault) -> Failure:
     """A state or session file refused: ``file[:line][: field]: problem``."""
     where = (exc.path or "-") + ("" if exc.line is None else f":{exc.line}")
     where += f": {exc.field}" if exc.field else ""
-    kind = "session-file" if isinstance(exc, ae.SessionFileError) else "state-file"
+    code = "session-file" if isinstance(exc, ae.SessionFileError) else "state-file"
     reason = problem_text(exc.code, exc.params)
     return Failure(
-        kind, Exit.USAGE, t(f"error.{kind.replace('-', '_')}", where=where, reason=reason)
+        code, Exit.USAGE, t(f"error.{code.replace('-', '_')}", where=where, reason=reason)
     )
 
 
-def _os_failure(exc: OSError) -> Failure:
+def _os_message(exc: OSError) -> str:
     reason = os_reason(exc.errno, exc.strerror or str(exc))
     if exc.filename is None:
-        return Failure("os-error", Exit.ERROR, t("error.os_nofile", reason=reason))
-    return Failure("os-error", Exit.ERROR, t("error.os", file=exc.filename, reason=reason))
+        return t("error.os_nofile", reason=reason)
+    return t("error.os", file=exc.filename, reason=reason)
 
 
-def _timeout(exc: ae.TransportError) -> str | None:
-    """The seconds an exchange was given before :mod:`apdu.pcsctransport` gave it up, as text."""
-    return None if exc.timeout is None else f"{exc.timeout:g}"
+def _no_reader(exc: ae.NoReaderError) -> str:
+    readers = ", ".join(exc.readers)
+    if exc.spec is None:
+        return t("error.no_reader")
+    if exc.spec.strip().isdigit():
+        return t("error.no_reader_index", spec=exc.spec.strip(), readers=readers)
+    return t("error.no_reader_match", spec=exc.spec, readers=readers)
+
+
+def _timed(timed_out: str, otherwise: str) -> Callable[[ae.TransportError], str]:
+    """The message of an exchange given up after :mod:`apdu.pcsctransport`'s timeout
+    (another program's transaction outlasted it, the card did not answer), else ``otherwise``."""
+
+    def message(exc: ae.TransportError) -> str:
+        if exc.timeout is None:
+            return t(otherwise)
+        return t(timed_out, seconds=f"{exc.timeout:g}")
+
+    return message
+
+
+def _pin_absent(exc: je.PinAbsentError) -> str:
+    key = f"error.pins.absent.{exc.reason}"
+    if exc.reason == "no-reference-data" and exc.pin_id == profile.AUTH.id:
+        key += ".auth"  # only ② is missing on a 顔認証マイナンバーカード
+    return t(key, pin=pin_name(exc.pin_id))
+
+
+def _certificate(exc: CertificateError) -> str:
+    what = t(f"cert.kind.{exc.what}") if has(f"cert.kind.{exc.what}") else exc.what
+    return t("error.certificate", what=what, reason=t(f"certreason.{exc.code}"))
+
+
+def _pin(exc: Any) -> str:
+    return key_name(exc.pin_id, exc.key_id)
+
+
+#: Each error a user can meet: its type (the first that matches is taken), code, exit
+#: status and message (a catalogue key, or a function of the error).
+RULES: tuple[tuple[type[BaseException], str, Exit, str | Callable[[Any], str]], ...] = (
+    (UsageFailure, "usage", Exit.USAGE, lambda e: t(e.key).format(**e.values)),
+    (ae.PcscLibraryError, "no-pcsc-library", Exit.NO_CARD,
+     lambda e: t("error.no_pcsc_library", detail=str(e))),
+    (ae.AccessDeniedError, "access-denied", Exit.NO_CARD, "error.access_denied"),
+    (ae.ServiceStoppedError, "no-service", Exit.NO_CARD, "error.service_stopped"),
+    (ae.ServiceUnavailableError, "no-service", Exit.NO_CARD, "error.no_service"),
+    (je.AmbiguousCardError, "ambiguous-reader", Exit.USAGE,
+     lambda e: t("error.several_my_number" if e.my_number else "error.ambiguous",
+                 readers=", ".join(e.readers))),
+    (ae.AmbiguousReaderError, "ambiguous-reader", Exit.USAGE,
+     lambda e: t("error.ambiguous_reader", spec=e.spec, readers=", ".join(e.matches))),
+    (ae.NoReaderError, "no-reader", Exit.NO_CARD, _no_reader),
+    (ae.NoCardError, "no-card", Exit.NO_CARD, "error.no_card"),
+    (ae.CardRemovedError, "card-removed", Exit.NO_CARD, "error.card_removed"),
+    (ae.ReaderBusyError, "reader-busy", Exit.ERROR,
+     _timed("error.reader_held", "error.reader_busy")),
+    (ae.CardUnresponsiveError, "card-unresponsive", Exit.ERROR,
+     _timed("error.no_answer", "error.unresponsive")),
+    (OutputError, "output-file", Exit.USAGE,
+     lambda e: t("error.output", path=e.path,
+                 reason=reason_text("outputreason", e.code, e.params))),
+    (ae.ReplayMismatchError, "replay-mismatch", Exit.ERROR,
+     lambda e: t("error.replay_mismatch", index=e.index, expected=e.expected or "-",
+                 actual=e.actual)),
+    (ae.ReplayLeftoverError, "replay-leftover", Exit.ERROR,
+     lambda e: t("error.replay_leftover", left=e.total - e.used, total=e.total)),
+    (ae.TransportError, "transport", Exit.ERROR, lambda e: t("error.transport", detail=str(e))),
+    (ae.EncodingError, "encoding", Exit.ERROR, lambda e: t("error.unexpected", detail=str(e))),
+    (je.NotMyNumberCardError, "not-my-number-card", Exit.NO_CARD,
+     lambda e: t("error.not_my_number", sw="-" if e.sw is None else f"{e.sw:04X}")),
+    (je.PinFormatError, "pin-format", Exit.USAGE,
+     lambda e: t("error.pin_format", pin=pin_name(e.pin_id), rule=t(f"format.{e.rule}"))),
+    (je.WeakPinError, "weak-pin", Exit.USAGE,
+     lambda e: t("error.pins.weak", pin=pin_name(e.pin_id), why=t(f"weakness.{e.weakness}"))),
+    (je.PinRequestError, "usage", Exit.USAGE,
+     lambda e: t(f"error.pins.request.{e.reason}", detail=e.detail, pin=pin_name(e.detail))),
+    (je.WrongPinError, "wrong-pin", Exit.WRONG_PIN,
+     lambda e: t("error.wrong_pin", pin=_pin(e), remaining=e.remaining)),
+    (je.ChangeUnconfirmedError, "unconfirmed", Exit.ERROR,
+     lambda e: t("error.unconfirmed", pin=_pin(e),
+                 remaining="-" if e.remaining is None else str(e.remaining))),
+    (je.PinLockedError, "pin-locked", Exit.LOCKED,
+     lambda e: t("error.pins.just_locked" if e.just_locked else "error.pin_locked", pin=_pin(e))),
+    (je.SpendRefusedError, "refused", Exit.REFUSED,
+     lambda e: t(f"error.pins.refused.{e.reason}", pin=_pin(e), **_sw(e.sw))),
+    (je.PinAbsentError, "pin-absent", Exit.ERROR, _pin_absent),
+    (CertificateError, "certificate", Exit.ERROR, _certificate),
+    (je.PermitError, "permit", Exit.ERROR, lambda e: t("error.pins.permit", detail=str(e))),
+    (je.CardError, "card-error", Exit.ERROR,
+     lambda e: t("error.card", operation=e.operation, **_sw(e.sw))),
+    (KeyboardInterrupt, "interrupted", Exit.ERROR, "error.interrupted"),
+    (click.exceptions.Abort, "interrupted", Exit.ERROR, "error.interrupted"),
+    (click.ClickException, "usage", Exit.USAGE,
+     lambda e: t("usage.other", detail=e.format_message())),
+    (OSError, "os-error", Exit.ERROR, _os_message),
+)  # fmt: skip
 
 
 def classify(exc: BaseException) -> Failure:
     """Map an exception to its code, exit status and message in the current language."""
-    # Lazy imports keep optional parts optional.
-    from ..certificate import CertificateError
-
-    match exc:
-        case FileFault():
-            return _file_failure(exc)
-        case UsageFailure():
-            return Failure("usage", Exit.USAGE, t(exc.key).format(**exc.values))
-        case ae.PcscLibraryError():
-            return Failure(
-                "no-pcsc-library", Exit.NO_CARD, t("error.no_pcsc_library", detail=str(exc))
-            )
-        case ae.AccessDeniedError():
-            return Failure("access-denied", Exit.NO_CARD, t("error.access_denied"))
-        case ae.ServiceStoppedError():
-            return Failure("no-service", Exit.NO_CARD, t("error.service_stopped"))
-        case ae.ServiceUnavailableError():
-            return Failure("no-service", Exit.NO_CARD, t("error.no_service"))
-        case je.AmbiguousCardError():
-            key = "error.several_my_number" if exc.my_number else "error.ambiguous"
-            return Failure("ambiguous-reader", Exit.USAGE, t(key, readers=", ".join(exc.readers)))
-        case ae.AmbiguousReaderError():
-            return Failure(
-                "ambiguous-reader",
-                Exit.USAGE,
-                t("error.ambiguous_reader", spec=exc.spec, readers=", ".join(exc.matches)),
-            )
-        case ae.NoReaderError():
-            readers = ", ".join(exc.readers)
-            if exc.spec is None:
-                message = t("error.no_reader")
-            elif exc.spec.strip().isdigit():
-                message = t("error.no_reader_index", spec=exc.spec.strip(), readers=readers)
-            else:
-                message = t("error.no_reader_match", spec=exc.spec, readers=readers)
-            return Failure("no-reader", Exit.NO_CARD, message)
-        case ae.NoCardError():
-            return Failure("no-card", Exit.NO_CARD, t("error.no_card"))
-        case ae.CardRemovedError():
-            return Failure("card-removed", Exit.NO_CARD, t("error.card_removed"))
-        case ae.ReaderBusyError():
-            seconds = _timeout(exc)
-            if seconds is not None:  # another program's transaction outlasted the timeout
-                message = t("error.reader_held", seconds=seconds)
-                return Failure("reader-busy", Exit.ERROR, message)
-            return Failure("reader-busy", Exit.ERROR, t("error.reader_busy"))
-        case ae.CardUnresponsiveError():
-            seconds = _timeout(exc)
-            if seconds is not None:
-                message = t("error.no_answer", seconds=seconds)
-                return Failure("card-unresponsive", Exit.ERROR, message)
-            return Failure("card-unresponsive", Exit.ERROR, t("error.unresponsive"))
-        case OutputError():
-            reason = reason_text("outputreason", exc.code, exc.params)
-            message = t("error.output", path=exc.path, reason=reason)
-            return Failure("output-file", Exit.USAGE, message)
-        case ae.ReplayMismatchError():
-            return Failure(
-                "replay-mismatch",
-                Exit.ERROR,
-                t(
-                    "error.replay_mismatch",
-                    index=exc.index,
-                    expected=exc.expected or "-",
-                    actual=exc.actual,
-                ),
-            )
-        case ae.ReplayLeftoverError():
-            return Failure(
-                "replay-leftover",
-                Exit.ERROR,
-                t("error.replay_leftover", left=exc.total - exc.used, total=exc.total),
-            )
-        case ae.TransportError():
-            return Failure("transport", Exit.ERROR, t("error.transport", detail=str(exc)))
-        case ae.EncodingError():
-            return Failure("encoding", Exit.ERROR, t("error.unexpected", detail=str(exc)))
-        case je.NotMyNumberCardError():
-            sw = f"{exc.sw:04X}" if exc.sw is not None else "-"
-            return Failure("not-my-number-card", Exit.NO_CARD, t("error.not_my_number", sw=sw))
-        case je.PinFormatError():
-            return Failure(
-                "pin-format",
-                Exit.USAGE,
-                t("error.pin_format", pin=pin_name(exc.pin_id), rule=t(f"format.{exc.rule}")),
-            )
-        case je.WeakPinError():
-            return Failure(
-                "weak-pin",
-                Exit.USAGE,
-                t("error.pins.weak", pin=pin_name(exc.pin_id), why=t(f"weakness.{exc.weakness}")),
-            )
-        case je.PinRequestError():
-            message = t(
-                f"error.pins.request.{exc.reason}", detail=exc.detail, pin=pin_name(exc.detail)
-            )
-            return Failure("usage", Exit.USAGE, message)
-        case je.WrongPinError():
-            return Failure(
-                "wrong-pin",
-                Exit.WRONG_PIN,
-                t("error.wrong_pin", pin=key_name(exc.pin_id, exc.key_id), remaining=exc.remaining),
-            )
-        case je.ChangeUnconfirmedError():
-            remaining = "-" if exc.remaining is None else str(exc.remaining)
-            message = t(
-                "error.unconfirmed", pin=key_name(exc.pin_id, exc.key_id), remaining=remaining
-            )
-            return Failure("unconfirmed", Exit.ERROR, message)
-        case je.PinLockedError():
-            key = "error.pins.just_locked" if exc.just_locked else "error.pin_locked"
-            return Failure("pin-locked", Exit.LOCKED, t(key, pin=key_name(exc.pin_id, exc.key_id)))
-        case je.SpendRefusedError():
-            return Failure(
-                "refused",
-                Exit.REFUSED,
-                t(
-                    f"error.pins.refused.{exc.reason}",
-                    pin=key_name(exc.pin_id, exc.key_id),
-                    **_sw(exc.sw),
-                ),
-            )
-        case je.PinAbsentError():
-            key = f"error.pins.absent.{exc.reason}"
-            if exc.reason == "no-reference-data" and exc.pin_id == profile.AUTH.id:
-                key += ".auth"  # only ② is missing on a 顔認証マイナンバーカード
-            message = t(key, pin=pin_name(exc.pin_id))
-            return Failure("pin-absent", Exit.ERROR, message)
-        case CertificateError():
-            kind = t(f"cert.kind.{exc.what}") if has(f"cert.kind.{exc.what}") else exc.what
-            message = t("error.certificate", what=kind, reason=t(f"certreason.{exc.code}"))
-            return Failure("certificate", Exit.ERROR, message)
-        case je.PermitError():
-            return Failure("permit", Exit.ERROR, t("error.pins.permit", detail=str(exc)))
-        case je.CardError():
-            return Failure(
-                "card-error", Exit.ERROR, t("error.card", operation=exc.operation, **_sw(exc.sw))
-            )
-        case KeyboardInterrupt():
-            return Failure("interrupted", Exit.ERROR, t("error.interrupted"))
-        case OSError():
-            return _os_failure(exc)
+    if isinstance(exc, FileFault):
+        return _file_failure(exc)
+    for kind, code, status, message in RULES:
+        if isinstance(exc, kind):
+            return Failure(code, status, t(message) if isinstance(message, str) else message(exc))
     # The type and message only: a repr can hold an object's data (bytes read, values).
     detail = f"{type(exc).__name__}: {exc}"
     return Failure("unexpected", Exit.ERROR, t("error.unexpected", detail=detail))
@@ -367,15 +323,15 @@ def _bad_value(exc: click.BadParameter) -> str:
     param = exc.param  # click sets it while parsing
     if param is None:
         return t("usage.not_taken")
-    kind = param.type
-    if isinstance(kind, click.Path):
+    ptype = param.type
+    if isinstance(ptype, click.Path):
         return exc.format_message()
-    if isinstance(kind, click.Choice):
-        takes = t("usage.choice", choices=", ".join(map(str, kind.choices)))
-    elif isinstance(kind, click.IntRange) and kind.min is not None:
-        key = "usage.at_least" if kind.max is None else "usage.between"
-        takes = t(key, min=kind.min, max=kind.max)
-    elif isinstance(kind, PinKind | Seconds):  # their messages never hold the value
+    if isinstance(ptype, click.Choice):
+        takes = t("usage.choice", choices=", ".join(map(str, ptype.choices)))
+    elif isinstance(ptype, click.IntRange) and ptype.min is not None:
+        key = "usage.at_least" if ptype.max is None else "usage.between"
+        takes = t(key, min=ptype.min, max=ptype.max)
+    elif isinstance(ptype, PinNameType | Seconds):  # their messages never hold the value
         takes = exc.message
     else:
         takes = t("usage.not_taken")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gettext
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import click
 
@@ -113,12 +113,15 @@ def localize(root: click.Command) -> None:
         for path, sub in walk(command, top, load=False):
             _localize_one(path, sub, names)
             if isinstance(sub, LazyGroup):
-                sub.commands.on_load = lambda name, cmd, at=path: prepare(_child(at, name), cmd)
-                sub.describe = lambda name, at=path: first_sentence(
-                    t(f"help.command.{_child(at, name)}")
-                )
+                _follow(sub, path, prepare)
 
     prepare("cli", root)
+
+
+def _follow(group: LazyGroup, path: str, prepare: Callable[[str, click.Command], None]) -> None:
+    """``group``'s commands prepared as they are imported, and listed from the catalogue."""
+    group.commands.on_load = lambda name, command: prepare(_child(path, name), command)
+    group.describe = lambda name: first_sentence(t(f"help.command.{_child(path, name)}"))
 
 
 def _localize_one(path: str, command: click.Command, names: list[str]) -> None:

@@ -1,6 +1,6 @@
 """A click group whose commands are imported when first used.
 
-``jpkitool --help`` lists every command without importing one (the short help
+``jpkitool --help`` lists every command without importing one (the line of each
 comes from :attr:`LazyGroup.describe`), and ``jpkitool retries`` imports only the
 retries command's module and what it needs.
 """
@@ -25,38 +25,34 @@ class LazyCommands(MutableMapping[str, click.Command]):
     def __init__(self, table: Mapping[str, str]) -> None:
         self._table = dict(table)
         self._loaded: dict[str, click.Command] = {}
-        self.on_load: Callable[[str, click.Command], None] | None = None
+        self.on_load: Callable[[str, click.Command], None] = lambda name, command: None
 
     def __getitem__(self, name: str) -> click.Command:
-        command = self._loaded.get(name)
-        if command is None:
+        if name not in self._loaded:
             module, _, attribute = self._table[name].partition(":")
             command = getattr(importlib.import_module(module), attribute)
             if not isinstance(command, click.Command):
                 raise TypeError(f"{self._table[name]} is not a click command")
             self._loaded[name] = command
-            if self.on_load is not None:
-                self.on_load(name, command)
-        return command
+            self.on_load(name, command)
+        return self._loaded[name]
 
     def __setitem__(self, name: str, command: click.Command) -> None:
+        self._table[name] = ""
         self._loaded[name] = command
 
     def __delitem__(self, name: str) -> None:
-        if name not in self:
-            raise KeyError(name)
-        self._table.pop(name, None)
+        del self._table[name]
         self._loaded.pop(name, None)
 
     def __iter__(self) -> Iterator[str]:
-        yield from self._table
-        yield from (name for name in self._loaded if name not in self._table)
+        return iter(self._table)
 
     def __len__(self) -> int:
-        return len(self._table.keys() | self._loaded.keys())
+        return len(self._table)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._table or name in self._loaded
+        return name in self._table
 
     def loaded(self) -> dict[str, click.Command]:
         """The commands imported so far."""
@@ -73,26 +69,12 @@ class LazyGroup(click.Group):
     def __init__(self, *args: Any, lazy_commands: Mapping[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands = LazyCommands(lazy_commands)
-        #: The line of a command not imported yet in the list, by name (set by
-        #: :func:`jpki.cli.help.localize`); ``None``: help imports the command to ask it.
-        self.describe: Callable[[str], str] | None = None
+        #: A command's line in the list, by name, imported or not (set by
+        #: :func:`jpki.cli.help.localize`).
+        self.describe: Callable[[str], str] = lambda name: ""
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        names = self.list_commands(ctx)
-        if not names:
-            return
-        loaded = self.commands.loaded()
-        describe = self.describe
-        limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = []
-        for name in names:
-            command = loaded.get(name)
-            if command is None and describe is not None:
-                rows.append((name, describe(name)))
-                continue
-            command = command or self.get_command(ctx, name)
-            if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit)))
+        rows = [(name, self.describe(name)) for name in self.list_commands(ctx)]
         if rows:
             with formatter.section(gettext.gettext("Commands")):
                 formatter.write_dl(rows)

@@ -12,13 +12,11 @@ from apdu.transport import MIN_TIMEOUT
 
 from .. import __version__
 from ..i18n import LANGUAGES, detect_language, set_language, t, use_for_click
-from ..schema import error_document
-from .context import AppContext, Options, emit_json
+from .context import AppContext, Options, print_error
 from .failures import Exit, ExitWith, classify, usage_detail
 from .help import localize
 from .lazy import LazyGroup
 from .params import Seconds
-from .wrap import echo
 
 #: What click (>= 8.2) raises for a bare ``jpkitool``; older click prints the help itself.
 NO_ARGS_IS_HELP: type[click.UsageError] = getattr(
@@ -43,65 +41,25 @@ COMMANDS = {
 
 
 @click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings=CONTEXT_SETTINGS)
-@click.option(
-    "-r",
-    "--reader",
-    metavar="TEXT",
-)
+@click.option("-r", "--reader", metavar="TEXT")
 @click.option("--json", "as_json", is_flag=True)
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-)
+@click.option("--lang", type=click.Choice(LANGUAGES))
 @click.option("-v", "--verbose", is_flag=True)
 @click.option("--record", metavar="PATH")
 @click.option("--record-personal", is_flag=True)
 @click.option("--overwrite", is_flag=True)
-@click.option(
-    "--replay",
-    type=click.Path(dir_okay=False, path_type=Path),
-)
+@click.option("--replay", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--emulator", is_flag=True)
-@click.option(
-    "--emulator-state",
-    type=click.Path(dir_okay=False, path_type=Path),
-)
-@click.option(
-    "--wait",
-    type=Seconds(),
-    metavar="SECONDS",
-)
-@click.option(
-    "--timeout",
-    type=Seconds(minimum=MIN_TIMEOUT),
-    metavar="SECONDS",
-)
-@click.option(
-    "--now",
-    metavar="ISO8601",
-    hidden=True,
-)
+@click.option("--emulator-state", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--wait", type=Seconds(), metavar="SECONDS")
+@click.option("--timeout", type=Seconds(minimum=MIN_TIMEOUT), metavar="SECONDS")
+@click.option("--now", metavar="ISO8601", hidden=True)
 @click.version_option(__version__, "-V", "--version", prog_name="jpkitool")
 @click.pass_context
-def cli(ctx: click.Context, /, **kwargs: Any) -> None:
-    lang = kwargs["lang"] or detect_language()
-    set_language(lang)
-    options = Options(
-        reader=kwargs["reader"],
-        json=kwargs["as_json"],
-        lang=lang,
-        verbose=kwargs["verbose"],
-        record=kwargs["record"],
-        record_personal=kwargs["record_personal"],
-        overwrite=kwargs["overwrite"],
-        replay=kwargs["replay"],
-        emulator=kwargs["emulator"],
-        emulator_state=kwargs["emulator_state"],
-        wait=kwargs["wait"],
-        timeout=kwargs["timeout"],
-        now=kwargs["now"],
-    )
-    ctx.obj = AppContext(options)
+def cli(ctx: click.Context, /, **options: Any) -> None:
+    options["lang"] = options["lang"] or detect_language()
+    set_language(options["lang"])
+    ctx.obj = AppContext(Options(json=options.pop("as_json"), **options))
 
 
 def _global_options() -> tuple[frozenset[str], frozenset[str]]:
@@ -121,40 +79,30 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     ``jpkitool retries --json`` then means ``jpkitool --json retries``. Arguments
     after ``--`` are left alone, and so is everything when no command name is found.
     """
-    commands = set(cli.commands)
     with_value, flags = _global_options()
     i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg in commands:
-            break
-        if arg == "--":
+    while i < len(argv) and argv[i] not in cli.commands:
+        if argv[i] == "--":
             return argv
-        i += 2 if arg in with_value else 1
-    else:
+        i += 2 if argv[i] in with_value else 1
+    if i >= len(argv):
         return argv
-    head, rest = argv[: i + 1], argv[i + 1 :]
     moved: list[str] = []
     kept: list[str] = []
-    j = 0
-    while j < len(rest):
-        arg = rest[j]
-        if arg == "--":
-            kept += rest[j:]
-            break
+    j = i + 1
+    while j < len(argv) and argv[j] != "--":
+        arg = argv[j]
         name = arg.split("=", 1)[0] if arg.startswith("--") else arg
         if name in flags and "=" not in arg:
             moved.append(arg)
         elif name in with_value:
-            if "=" in arg:
-                moved.append(arg)
-            else:
-                moved += rest[j : j + 2]
-                j += 1
+            span = 1 if "=" in arg else 2
+            moved += argv[j : j + span]
+            j += span - 1
         else:
             kept.append(arg)
         j += 1
-    return [*head[:-1], *moved, head[-1], *kept]
+    return [*argv[:i], *moved, argv[i], *kept, *argv[j:]]
 
 
 def _early_options(argv: list[str]) -> tuple[bool, str]:
@@ -213,31 +161,17 @@ def _run(args: list[str], as_json: bool) -> int:
         message = usage_detail(exc)
         if not as_json and exc.ctx is not None:
             message += t("usage.hint", command=exc.ctx.command_path)
-        _report(_app(ctx), as_json, "usage", message)
+        _report(ctx, as_json, "usage", message)
         return Exit.USAGE
-    except click.ClickException as exc:
-        _report(_app(ctx), as_json, "usage", t("usage.other", detail=exc.format_message()))
-        return Exit.USAGE
-    except click.exceptions.Abort:
-        _report(_app(ctx), as_json, "interrupted", t("error.interrupted"))
-        return Exit.ERROR
     except (Exception, KeyboardInterrupt) as exc:
-        app = _app(ctx)
-        if app is not None:
-            return app.fail(exc)
         failure = classify(exc)
-        _report(None, as_json, failure.code, failure.message)
+        _report(ctx, as_json, failure.code, failure.message)
         return failure.exit
 
 
-def _app(ctx: click.Context | None) -> AppContext | None:
-    return ctx.obj if ctx is not None and isinstance(ctx.obj, AppContext) else None
-
-
-def _report(app: AppContext | None, as_json: bool, code: str, message: str) -> None:
-    if app is not None:
-        as_json = app.options.json
-    if as_json:
-        emit_json(error_document(code, message))
-    else:
-        echo(f"jpkitool: {message}", err=True)
+def _report(ctx: click.Context | None, as_json: bool, code: str, message: str) -> None:
+    """One line on stderr, or a JSON error: ``--json`` as parsed when the command line
+    was, else as first seen (``as_json``)."""
+    if ctx is not None and isinstance(ctx.obj, AppContext):
+        as_json = ctx.obj.options.json
+    print_error(as_json, code, message)

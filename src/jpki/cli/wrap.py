@@ -94,21 +94,17 @@ def _rank(before: str, after: str) -> int:
     return BETWEEN_WIDE
 
 
-def _pieces(word: str, japanese: bool = True) -> list[str]:
+def _pieces(word: str, japanese: bool) -> list[str]:
     """A whitespace-free word cut where a line may break: after 、。 and closing
     brackets, between wide characters (in Japanese text); never before closing or after
     opening punctuation, never between a wide and a narrow character."""
-    out: list[str] = []
-    for ch in word:
-        if not out:
-            out.append(ch)
-            continue
+    out = [word[0]]
+    for ch in word[1:]:
         before = out[-1][-1]
         breakable = before in SENTENCE_END | CLOSING or (  # 、 then a name: retries、info
             japanese and _wide(ch) and (_wide(before) or ch in NO_LINE_END)
         )
-        glue = ch in NO_LINE_START or before in NO_LINE_END or not breakable
-        if glue:
+        if ch in NO_LINE_START or before in NO_LINE_END or not breakable:
             out[-1] += ch
         else:
             out.append(ch)
@@ -129,31 +125,28 @@ Token = tuple[str, bool, int]
 def _tokens(paragraph: str) -> Iterator[Token]:
     """Every breakable piece of ``paragraph``."""
     japanese = _is_japanese(paragraph)
-    last = ""
+    last = ""  # the piece before
     for word in paragraph.split():
-        previous = ""
         for i, piece in enumerate(_pieces(word, japanese)):
             if i:
-                yield piece, False, _rank(previous[-1], piece[0])
+                yield piece, False, _rank(last[-1], piece[0])
             elif last == "jpkitool":  # a command to type stays whole
                 yield piece, True, NEVER
             elif japanese and (last.isdigit() or _script(piece[0]) == "hiragana"):
                 yield piece, True, BETWEEN_WIDE  # 4 暗証番号, --force を付けて
             else:
                 yield piece, True, SPACE
-            previous = last = piece
+            last = piece
 
 
 def wrap_cells(text: str, limit: int, initial_indent: str = "", subsequent_indent: str = "") -> str:
     """``text`` wrapped to ``limit`` cells per line, paragraphs (blank lines) kept."""
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    out: list[str] = []
-    for n, paragraph in enumerate(paragraphs):
-        out.extend(_fill(_tokens(paragraph), limit, initial_indent if n == 0 else
-                         subsequent_indent, subsequent_indent))  # fmt: skip
-        if n < len(paragraphs) - 1:
-            out.append("")
-    return "\n".join(out)
+    indents = [initial_indent] + [subsequent_indent] * len(paragraphs)
+    return "\n\n".join(
+        "\n".join(_fill(_tokens(p), limit, first, subsequent_indent))
+        for p, first in zip(paragraphs, indents, strict=False)
+    )
 
 
 def _join(indent: str, tokens: list[Token]) -> str:
@@ -166,12 +159,12 @@ def _break_at(indent: str, line: list[Token], limit: int) -> int:
     """Where to end ``line`` (too wide): the best break that fits, in the line's last
     part if it has one there; the first break when none fits."""
     breaks = [k for k in range(1, len(line)) if line[k][2] > NEVER]
-    fits = [k for k in breaks if width(_join(indent, line[:k])) <= limit]
+    room = {k: limit - width(_join(indent, line[:k])) for k in breaks}
+    fits = [k for k in breaks if room[k] >= 0]
     if not fits:
         return breaks[0] if breaks else 1
-    full = [k for k in fits if limit - width(_join(indent, line[:k])) <= _slack(line[k][2], limit)]
-    # else the best break in the line's second half
-    full = full or [k for k in fits if limit - width(_join(indent, line[:k])) <= limit / 2]
+    full = [k for k in fits if room[k] <= _slack(line[k][2], limit)]
+    full = full or [k for k in fits if room[k] <= limit / 2]  # else in the line's second half
     return max(full, key=lambda k: (line[k][2], k)) if full else fits[-1]
 
 

@@ -23,8 +23,6 @@ from ...cardcerts import KINDS, CardCertificate, hide_localities, read_certifica
 from ...certificate import SEXES, CertificateInfo
 from ...chain import ChainResult, ChainStatus
 from ...expiry import (
-    MAX_WARN_DAYS,
-    WARN_DAYS,
     ExpiryItem,
     ExpiryReport,
     ExpiryState,
@@ -35,9 +33,10 @@ from ...jst import days_left, jst_text
 from ...pinplan import PinPlan
 from ...schema import nested
 from ..cells import width
-from ..context import AppContext
-from ..failures import Exit, UsageFailure, finish
+from ..context import AppContext, emit_json
+from ..failures import UsageFailure, finish
 from ..wrap import output_width
+from .info import STATE_EXIT, warn_days_option
 from .pins import (
     accept_unknown_count_option,
     ask_checked,
@@ -46,13 +45,6 @@ from .pins import (
     force_option,
     report_failure,
 )
-
-STATE_EXIT = {
-    ExpiryState.OK: Exit.OK,
-    ExpiryState.UNKNOWN: Exit.OK,
-    ExpiryState.EXPIRING: Exit.EXPIRING,
-    ExpiryState.EXPIRED: Exit.EXPIRED,
-}
 
 
 def both_zones(when: dt.datetime) -> str:
@@ -77,9 +69,10 @@ def certificate_session(
     force: bool,
     accept_unknown_count: bool,
     absent_ok: bool = False,
-) -> Iterator[tuple[MyNumberCard, PinPlan | None]]:
+) -> Iterator[tuple[MyNumberCard, dict[str, Any]]]:
     """The card in one transaction, and for the sign certificate ① asked first as
-    verify-pin asks it (with its ``--force`` and ``--accept-unknown-count``).
+    verify-pin asks it (with its ``--force`` and ``--accept-unknown-count``), with the
+    arguments that give ① to the reading functions (``sign_pin`` and those two).
     ``absent_ok``: a card without sign certificate asks nothing."""
     with app.card(transaction=False, may_change=needs_sign) as card:
         plan: PinPlan | None = None
@@ -89,22 +82,17 @@ def certificate_session(
                 needs_sign = card.sign_certificate_present() is not False
         if needs_sign:
             plan = ask_checked(app, card, profile.SIGN, (), force, accept_unknown_count)
+        sign_pin = None if plan is None else plan.currents[profile.SIGN.id].decode("ascii")
+        pin = {"sign_pin": sign_pin, "force": force, "accept_unknown_count": accept_unknown_count}
         try:
             with card.transaction():
-                yield card, plan
+                yield card, pin
         except Exception as exc:  # with ① in play, say whether it was sent
             report_failure(app, card, exc, None if plan is None else "verify")
 
 
 def left_lines(card: MyNumberCard) -> list[str]:
     return card_left_lines(card.card_left, card.left_steps)
-
-
-def sign_value(plan: PinPlan | None) -> str | None:
-    """The ① value of a checked plan, for :func:`read_certificate`."""
-    if plan is None:
-        return None
-    return plan.currents[profile.SIGN.id].decode("ascii")
 
 
 # -- cert show ------------------------------------------------------------------------
@@ -239,25 +227,14 @@ def show_command(
     app: AppContext, kind: str, show_personal: bool, force: bool, accept_unknown_count: bool
 ) -> None:
     now = app.now()
-    with certificate_session(app, kind == "sign", force, accept_unknown_count) as (card, plan):
+    with certificate_session(app, kind == "sign", force, accept_unknown_count) as (card, pin):
         # A CA certificate is checked against itself: self-signed, and which root it is.
-        chain = read_chain(
-            card,
-            kind,
-            now,
-            sign_pin=sign_value(plan),
-            force=force,
-            accept_unknown_count=accept_unknown_count,
-        )
+        chain = read_chain(card, kind, now, **pin)
         cert, result = chain.certificate, chain.result
-    if app.options.json:
-        app.emit_json(cert.to_dict(personal=show_personal))
-    else:
-        app.echo(
-            "\n".join(
-                [*show_lines(cert, result, now, show_personal, output_width()), *left_lines(card)]
-            )
-        )
+    app.show(
+        cert.to_dict(personal=show_personal),
+        lambda: [*show_lines(cert, result, now, show_personal, output_width()), *left_lines(card)],
+    )
     finish_left(card.card_left)
 
 
@@ -301,23 +278,15 @@ def export_command(
     if target is None or target.path == outfile.STDOUT:
         output = None
         app.stdout_is_data = True  # messages about a failure go to stderr
-    with certificate_session(app, kind == "sign", force, accept_unknown_count) as (card, plan):
-        cert = read_certificate(
-            card,
-            kind,
-            sign_pin=sign_value(plan),
-            force=force,
-            accept_unknown_count=accept_unknown_count,
-        )
+    with certificate_session(app, kind == "sign", force, accept_unknown_count) as (card, pin):
+        cert = read_certificate(card, kind, **pin)
     data = encode(cert.info, form)
     if output is not None:
         outfile.write_whole(output, data, overwrite=overwrite)
-        if not app.options.json:
-            app.note(tn("cert.written", len(data), path=str(output), bytes=len(data)))
-        else:
-            app.emit_json(export_json(cert, form, data, str(output)))
-    elif app.options.json:
-        app.emit_json(export_json(cert, form, data, None))
+    if app.options.json:
+        emit_json(export_json(cert, form, data, output))
+    elif output is not None:
+        app.note(tn("cert.written", len(data), path=output, bytes=len(data)))
     else:
         outfile.write_stdout(data)
     if not app.options.json and card.card_left is not None:
@@ -359,12 +328,7 @@ def expiry_lines(report: ExpiryReport, asked_sign: bool) -> list[str]:
 
 @click.command("expiry")
 @click.option("--sign", "with_sign", is_flag=True)
-@click.option(
-    "--warn-days",
-    type=click.IntRange(0, MAX_WARN_DAYS),
-    default=WARN_DAYS,
-    show_default=True,
-)
+@warn_days_option
 @force_option
 @accept_unknown_count_option
 @click.pass_obj
@@ -372,22 +336,9 @@ def expiry_command(
     app: AppContext, with_sign: bool, warn_days: int, force: bool, accept_unknown_count: bool
 ) -> None:
     now = app.now()
-    with certificate_session(app, with_sign, force, accept_unknown_count, absent_ok=True) as (
-        card,
-        plan,
-    ):
-        report = read_expiry(
-            card,
-            now,
-            warn_days,
-            sign=with_sign,
-            sign_pin=sign_value(plan),
-            force=force,
-            accept_unknown_count=accept_unknown_count,
-        )
-    if app.options.json:
-        app.emit_json(report.to_dict())
-    else:
-        app.echo("\n".join([*expiry_lines(report, with_sign), *left_lines(card)]))
+    session = certificate_session(app, with_sign, force, accept_unknown_count, absent_ok=True)
+    with session as (card, pin):
+        report = read_expiry(card, now, warn_days, sign=with_sign, **pin)
+    app.show(report.to_dict(), lambda: [*expiry_lines(report, with_sign), *left_lines(card)])
     finish_left(card.card_left)
     finish(STATE_EXIT[report.worst])

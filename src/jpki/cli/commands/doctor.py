@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from ...diagnosis import Check, diagnose, diagnose_transport
+from ...diagnosis import Check, Diagnosis, diagnose, diagnose_transport
 from ...i18n import t
 from ..context import AppContext
 from ..failures import Exit, UsageFailure, finish
@@ -55,19 +55,19 @@ def command(app: AppContext, report_path: str | None, report_pin: str | None) ->
             diagnosis = diagnose_transport(transport)
     else:
         diagnosis = diagnose(app.options.reader, app.options.timeout)
+    app.show(diagnosis.to_dict(), lambda: render_text(diagnosis))
+    if diagnosis.failed is not None:
+        finish(EXITS.get(diagnosis.failed.code, Exit.NO_CARD))
+
+
+def render_text(diagnosis: Diagnosis) -> list[str]:
+    lines = [
+        f"{'✓' if c.ok else '✗'} {t(f'doctor.link.{c.link}')}: {detail(c)}"
+        for c in diagnosis.checks
+    ]
     failed = diagnosis.failed
-    if app.options.json:
-        app.emit_json(diagnosis.to_dict())
-    else:
-        for c in diagnosis.checks:
-            app.echo(f"{'✓' if c.ok else '✗'} {t(f'doctor.link.{c.link}')}: {detail(c)}")
-        if failed is None:
-            app.echo(t("doctor.all_ok"))
-        else:
-            platform = current_platform()
-            app.echo("")
-            app.echo(t("doctor.fix_title"))
-            fix = t(f"doctor.fix.{failed.fix}.{platform}")
-            app.echo(f"  {t(f'doctor.platform.{platform}')}: {fix}")
-    if failed is not None:
-        finish(EXITS.get(failed.code, Exit.NO_CARD))
+    if failed is None:
+        return [*lines, t("doctor.all_ok")]
+    platform = current_platform()
+    fix = t(f"doctor.fix.{failed.fix}.{platform}")
+    return [*lines, "", t("doctor.fix_title"), f"  {t(f'doctor.platform.{platform}')}: {fix}"]

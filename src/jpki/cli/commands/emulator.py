@@ -16,18 +16,9 @@ def command() -> None:
 
 
 @command.command("serve")
-@click.option(
-    "--vpcd-port",
-    type=click.IntRange(1, 65535),
-    default=0x8C7B,
-    show_default=True,
-)
+@click.option("--vpcd-port", type=click.IntRange(1, 65535), default=0x8C7B, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option(
-    "--state",
-    "state_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-)
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -> None:
     from ...emulator import CardState, VirtualCard

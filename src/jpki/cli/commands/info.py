@@ -13,20 +13,28 @@ from ...jst import days_left, jst_text
 from ..context import AppContext
 from ..failures import Exit, finish
 
+#: ``info``'s and ``expiry``'s ``--warn-days``.
+warn_days_option = click.option(
+    "--warn-days", type=click.IntRange(0, MAX_WARN_DAYS), default=WARN_DAYS, show_default=True
+)
+
+#: The exit status of an expiry state (``info``, ``expiry``).
+STATE_EXIT = {
+    ExpiryState.OK: Exit.OK,
+    ExpiryState.UNKNOWN: Exit.OK,
+    ExpiryState.EXPIRING: Exit.EXPIRING,
+    ExpiryState.EXPIRED: Exit.EXPIRED,
+}
+
 
 def status_of(info: CardInfo, now: dt.datetime, warn_days: int) -> Exit:
     """The worse of the card's and the auth certificate's expiry (library decision)."""
-    states = {
-        expiry_state(end_of_day_jst(info.card_expiry) if info.card_expiry else None, now,
-                     warn_days),
-        expiry_state(info.auth_not_after, now, warn_days),
-    }  # fmt: skip
-    if ExpiryState.EXPIRED in states:
-        return Exit.EXPIRED
-    return Exit.EXPIRING if ExpiryState.EXPIRING in states else Exit.OK
+    card_end = end_of_day_jst(info.card_expiry) if info.card_expiry else None
+    states = (expiry_state(when, now, warn_days) for when in (card_end, info.auth_not_after))
+    return max(STATE_EXIT[state] for state in states)
 
 
-def app_name(app_id: str, ja: str, en: str) -> str:
+def app_name(ja: str, en: str) -> str:
     return ja if get_language() == "ja" else f"{en} ({ja})"
 
 
@@ -38,7 +46,7 @@ def render_text(info: CardInfo, now: dt.datetime, status: Exit) -> list[str]:
     ]
     for a in info.applications:
         mark = t("info.present") if a.present else t("info.absent", sw=f"{a.sw:04X}")
-        lines.append(f"  {app_name(a.app.id, a.app.name_ja, a.app.name_en)}: {mark}")
+        lines.append(f"  {app_name(a.app.name_ja, a.app.name_en)}: {mark}")
     sign = {True: "info.sign_yes", False: "info.sign_no", None: "info.sign_unknown"}
     lines.append(t(sign[info.sign_certificate]))
     if info.card_expiry is None:
@@ -62,20 +70,12 @@ def render_text(info: CardInfo, now: dt.datetime, status: Exit) -> list[str]:
 
 
 @click.command("info")
-@click.option(
-    "--warn-days",
-    type=click.IntRange(0, MAX_WARN_DAYS),
-    default=WARN_DAYS,
-    show_default=True,
-)
+@warn_days_option
 @click.pass_obj
 def command(app: AppContext, warn_days: int) -> None:
     with app.card() as card:
         info = read_info(card)
     now = app.now()
     status = status_of(info, now, warn_days)
-    if app.options.json:
-        app.emit_json(info.to_dict())
-    else:
-        app.echo("\n".join(render_text(info, now, status)))
+    app.show(info.to_dict(), lambda: render_text(info, now, status))
     finish(status)

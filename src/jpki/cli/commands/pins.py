@@ -29,7 +29,7 @@ from ...errors import (
 )
 from ...i18n import t
 from ...keystatus import KeyStatus
-from ...pinops import Counters, read_counters, run_plan
+from ...pinops import read_counters, run_plan
 from ...pinplan import (
     PinPlan,
     check_experimental,
@@ -44,9 +44,9 @@ from ...profile import Pin, PinSlot
 from ...retries import read_retries
 from ...schema import nested
 from ..advice import advice
-from ..context import AppContext
+from ..context import AppContext, emit_json
 from ..failures import Exit, ExitWith, UsageFailure, classify, key_name, pin_name
-from ..pinkind import PinKind
+from ..pinname import PinNameType
 from ..pinprompt import PinPrompter
 from ..wrap import echo
 
@@ -54,10 +54,6 @@ KEY_CHOICES = [k.id for k in profile.JUKI_PIN.slots]
 
 
 # -- text -------------------------------------------------------------------------
-
-
-def label(pin: Pin) -> str:
-    return pin_name(pin.id)
 
 
 def key_count_text(status: KeyStatus, after: bool = False) -> str:
@@ -87,7 +83,7 @@ def result_lines(result: PinCommandResult) -> list[str]:
     op = result.operation
     lines = []
     for p in result.pins:
-        name = label(p.pin)
+        name = pin_name(p.pin.id)
         if len(p.keys) < len(p.pin.slots):  # --key: say which of ③'s keys
             name += f" ({_apps(p.keys)})"
         interrupted = [k for k in p.keys if k.outcome is Outcome.INTERRUPTED]
@@ -104,7 +100,7 @@ def result_lines(result: PinCommandResult) -> list[str]:
                 lines.append(t(f"pins.{op}.done_keys", pin=name, done=done))
             stage = "change" if interrupted[0].interrupted_at == "change" else "interrupted"
             keys = _apps(interrupted)
-            lines.append(t(f"pins.{op}.{stage}", pin=name, keys=keys, kind=p.pin.no))
+            lines.append(t(f"pins.{op}.{stage}", pin=name, keys=keys, no=p.pin.no))
         elif p.partly_done:
             done = _apps(k for k in p.keys if k.done)
             not_done = _apps(k for k in p.keys if not k.done)
@@ -119,10 +115,6 @@ def result_lines(result: PinCommandResult) -> list[str]:
                 command += " --experimental"
             lines.append(t("pins.finish", command=command))
     return lines
-
-
-def warning_lines(warnings: tuple[str, ...]) -> list[str]:
-    return [t(f"pins.warning.{w}") for w in warnings]
 
 
 # -- shared run -------------------------------------------------------------------
@@ -147,7 +139,7 @@ def fault_note(operation: str, result: PinCommandResult | None) -> str:
     key = result.interrupted[0]
     pin = profile.PIN_OF_SLOT[key.key.id]
     stage = "verify" if operation == "verify" else f"change_{key.interrupted_at}"
-    return t(f"pins.fault.unknown.{stage}", pin=key_name(pin.id, key.key.id), kind=pin.no)
+    return t(f"pins.fault.unknown.{stage}", pin=key_name(pin.id, key.key.id), no=pin.no)
 
 
 def report_failure(
@@ -166,11 +158,9 @@ def report_failure(
     if fault and operation is not None:
         sep = " " if failure.message[-1:].isascii() else ""  # none after a Japanese 。
         failure = replace(failure, message=failure.message + sep + fault_note(operation, result))
-    guidance = (
-        _locked_guidance(card)
-        if card is not None and isinstance(exc, PinLockedError) and not app.options.json
-        else []
-    )
+    guidance: list[str] = []
+    if card is not None and isinstance(exc, PinLockedError) and not app.options.json:
+        guidance = _locked_guidance(card)
     if app.options.json:
         error: dict[str, Any] = {"code": failure.code, "message": failure.message}
         if (
@@ -180,7 +170,7 @@ def report_failure(
             error["remaining"] = exc.remaining
         if fault:
             error["pin_sent"] = result is not None and result.pin_sent
-        app.emit_json({"error": error, **(nested(result.to_dict()) if result else {})})
+        emit_json({"error": error, **(nested(result.to_dict()) if result else {})})
     else:
         say = app.note if app.stdout_is_data else app.echo
         if result is not None:
@@ -193,12 +183,19 @@ def report_failure(
     raise ExitWith(failure.exit)
 
 
-def show_result(app: AppContext, result: PinCommandResult) -> None:
-    if app.options.json:
-        app.emit_json(result.to_dict())
-    else:
-        left = card_left_lines(result.card_left, result.left_steps)
-        app.echo("\n".join([*result_lines(result), *left]))
+def run_checked(
+    app: AppContext, card: MyNumberCard, plan: PinPlan, force: bool, accept_unknown_count: bool
+) -> None:
+    """Run the checked plan in a transaction of its own (the counters are read again
+    before any try) and show its result, before the session closes: a recording's
+    failure comes last."""
+    try:
+        with card.transaction():
+            result = run_plan(card, plan, force=force, accept_unknown_count=accept_unknown_count)
+    except Exception as exc:
+        report_failure(app, card, exc, plan.operation)
+    left = card_left_lines(result.card_left, result.left_steps)
+    app.show(result.to_dict(), lambda: [*result_lines(result), *left])
     finish_left(result.card_left)
 
 
@@ -226,10 +223,10 @@ def ask_change(
     """Current value(s), then the new value twice (they must match)."""
     current: str | dict[str, str]
     if same_current or len(pins) == 1:
-        names = t("guidance.list_separator").join(label(p) for p in pins)
+        names = t("guidance.list_separator").join(pin_name(p.id) for p in pins)
         current = prompter.ask(t("pins.prompt.current", pin=names))
     else:
-        current = {p.id: prompter.ask(t("pins.prompt.current", pin=label(p))) for p in pins}
+        current = {p.id: prompter.ask(t("pins.prompt.current", pin=pin_name(p.id))) for p in pins}
     new = prompter.ask(t("pins.prompt.new"))
     again = prompter.ask(t("pins.prompt.again"))
     same = pins[0].format.normalise  # ① typed in lower case once, upper case once: the same
@@ -243,16 +240,11 @@ def ask_change(
 #: count the card did not report reliably; neither lifts the other's.
 force_option = click.option("--force", is_flag=True)
 accept_unknown_count_option = click.option("--accept-unknown-count", is_flag=True)
-key_option = click.option(
-    "--key",
-    "keys",
-    multiple=True,
-    type=click.Choice(KEY_CHOICES),
-)
+key_option = click.option("--key", "keys", multiple=True, type=click.Choice(KEY_CHOICES))
 
 
 @click.command("change-pin")
-@click.argument("kinds", nargs=-1, required=True, type=PinKind(), metavar="KINDS...")
+@click.argument("names", nargs=-1, required=True, type=PinNameType(), metavar="KINDS...")
 @force_option
 @accept_unknown_count_option
 @click.option("--allow-weak", is_flag=True)
@@ -262,7 +254,7 @@ key_option = click.option(
 @click.pass_obj
 def change_command(
     app: AppContext,
-    kinds: tuple[str, ...],
+    names: tuple[str, ...],
     force: bool,
     accept_unknown_count: bool,
     allow_weak: bool,
@@ -270,37 +262,28 @@ def change_command(
     keys: tuple[str, ...],
     experimental: bool,
 ) -> None:
-    pins = resolve_pins(kinds)
+    pins = resolve_pins(names)
     chosen = resolve_keys(pins, keys)
     check_experimental(chosen, experimental)  # before any prompt
     check_one_format(pins)
     with contextlib.ExitStack() as stack:
-        card = open_pin_session(app, stack, "change", transaction=False)
+        card = open_pin_session(app, stack, "change")
         # A locked PIN or a refused last try is said before anything is typed.
         read_first(app, card, pins, chosen, force, accept_unknown_count, "change")
         plan: PinPlan = plan_change(pins, *ask_change(PinPrompter(), pins, same_current),
                                     allow_weak=allow_weak, keys=keys,
                                     experimental=experimental)  # fmt: skip
         if plan.warnings and not app.options.json:
-            app.note("\n".join(warning_lines(plan.warnings)))
-        try:
-            with card.transaction():  # the counters are read again before any try
-                result = run_plan(
-                    card, plan, force=force, accept_unknown_count=accept_unknown_count
-                )
-        except Exception as exc:
-            report_failure(app, card, exc, "change")
-        show_result(app, result)  # before the session closes: a recording's failure last
+            app.note("\n".join(t(f"pins.warning.{w}") for w in plan.warnings))
+        run_checked(app, card, plan, force, accept_unknown_count)
 
 
-def open_pin_session(
-    app: AppContext, stack: contextlib.ExitStack, operation: str, transaction: bool = True
-) -> MyNumberCard:
+def open_pin_session(app: AppContext, stack: contextlib.ExitStack, operation: str) -> MyNumberCard:
     """The card session, entered on ``stack``; a failure to open it (no card, reader
     taken, no answer, a state file that could not keep the change) is reported with
     "no PIN was sent"."""
     try:
-        return stack.enter_context(app.card(transaction=transaction, may_change=True))
+        return stack.enter_context(app.card(transaction=False, may_change=True))
     except Exception as exc:
         report_failure(app, None, exc, operation)
 
@@ -308,40 +291,26 @@ def open_pin_session(
 # -- verify-pin -------------------------------------------------------------------
 
 
-def before_lines(counters: Counters, pin: Pin) -> list[str]:
-    return [
-        t("pins.before", pin=label(pin), count=keys_count_text(counters.keys[pin.id])),
-        t("pins.spend_warning"),
-    ]
-
-
 @click.command("verify-pin")
-@click.argument("kind", nargs=-1, required=True, type=PinKind(), metavar="KIND")
+@click.argument("name", nargs=-1, required=True, type=PinNameType(), metavar="KIND")
 @force_option
 @accept_unknown_count_option
 @key_option
 @click.pass_obj
 def verify_command(
     app: AppContext,
-    kind: tuple[str, ...],
+    name: tuple[str, ...],
     force: bool,
     accept_unknown_count: bool,
     keys: tuple[str, ...],
 ) -> None:
-    if len(kind) != 1:  # never echo the extra word: it may be a PIN
+    if len(name) != 1:  # never echo the extra word: it may be a PIN
         raise UsageFailure("usage.one_kind")
-    (pin,) = resolve_pins(kind)
+    (pin,) = resolve_pins(name)
     with contextlib.ExitStack() as stack:
-        card = open_pin_session(app, stack, "verify", transaction=False)
+        card = open_pin_session(app, stack, "verify")
         plan = ask_checked(app, card, pin, keys, force, accept_unknown_count)
-        try:
-            with card.transaction():
-                result = run_plan(
-                    card, plan, force=force, accept_unknown_count=accept_unknown_count
-                )
-        except Exception as exc:
-            report_failure(app, card, exc, "verify")
-        show_result(app, result)  # before the session closes: a recording's failure last
+        run_checked(app, card, plan, force, accept_unknown_count)
 
 
 def ask_checked(
@@ -352,16 +321,12 @@ def ask_checked(
     force: bool,
     accept_unknown_count: bool,
 ) -> PinPlan:
-    """Read the PIN's counter in a transaction of its own, refuse (locked, last try
-    unless ``force``, untrusted count unless ``accept_unknown_count``) or show it, then
-    ask for the value: the checked plan to verify.
-
-    No transaction stays open while the user types; :func:`run_plan` reads the
-    counter again in the next one.
-    """
+    """The PIN's counter read, refused or shown (:func:`read_first`), then its value
+    asked: the checked plan to verify. No transaction stays open while the user types;
+    :func:`run_plan` reads the counter again in the next one."""
     chosen = resolve_keys((pin,), keys)
     read_first(app, card, (pin,), chosen, force, accept_unknown_count, "verify")
-    value = PinPrompter().ask(t("pins.prompt.current", pin=label(pin)))
+    value = PinPrompter().ask(t("pins.prompt.current", pin=pin_name(pin.id)))
     return plan_verify(pin, value, keys=keys)
 
 
@@ -373,7 +338,7 @@ def read_first(
     force: bool,
     accept_unknown_count: bool,
     operation: str,
-) -> Counters:
+) -> None:
     """Read the counters in a transaction of their own (no try spent), refuse (locked,
     last try unless ``force``, untrusted count unless ``accept_unknown_count``) or
     show them: all before the user is asked for anything."""
@@ -384,6 +349,7 @@ def read_first(
     except Exception as exc:
         report_failure(app, card, exc, operation)
     if not app.options.json:
-        app.note("\n".join(line for pin in pins for line in before_lines(counters, pin)[:1]))
+        for pin in pins:
+            count = keys_count_text(counters.keys[pin.id])
+            app.note(t("pins.before", pin=pin_name(pin.id), count=count))
         app.note(t("pins.spend_warning"))
-    return counters

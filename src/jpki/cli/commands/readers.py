@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import click
@@ -34,20 +34,15 @@ def scan(timeout: float | None = None) -> list[ReaderReport]:
 
     out = []
     for state in pcsc.reader_states():
-        if not state.card_present:
-            out.append(ReaderReport(state.index, state.name, False, b"", None, None))
-            continue
-        try:
-            found = connect.probe_reader(state.name, token=True, timeout=timeout)
-            out.append(
-                ReaderReport(state.index, state.name, True, state.atr, found.my_number, found.token)
-            )
-        except TransportError as exc:
-            out.append(
-                ReaderReport(
-                    state.index, state.name, True, state.atr, None, None, classify(exc).code
-                )
-            )
+        report = ReaderReport(state.index, state.name, False, b"", None, None)
+        if state.card_present:
+            report = replace(report, card_present=True, atr=state.atr)
+            try:
+                found = connect.probe_reader(state.name, token=True, timeout=timeout)
+                report = replace(report, my_number=found.my_number, token=found.token)
+            except TransportError as exc:
+                report = replace(report, error=classify(exc).code)
+        out.append(report)
     return out
 
 
@@ -66,20 +61,14 @@ def command(app: AppContext) -> None:
             ]
     else:
         reports = scan(app.options.timeout)
-    if app.options.json:
-        app.emit_json({"readers": [_json(r) for r in reports]})
-        return
+    app.show({"readers": [_json(r) for r in reports]}, lambda: render_text(reports))
+
+
+def render_text(reports: list[ReaderReport]) -> list[str]:
     if not reports:
-        app.echo(t("readers.none"))
-        return
-    header = [
-        "#",
-        t("readers.col.name"),
-        t("readers.col.card"),
-        t("readers.col.my_number"),
-        t("readers.col.token"),
-        "ATR",
-    ]
+        return [t("readers.none")]
+    columns = ("name", "card", "my_number", "token")
+    header = ["#", *(t(f"readers.col.{column}") for column in columns), "ATR"]
     rows = [
         [
             str(r.index),
@@ -91,7 +80,7 @@ def command(app: AppContext) -> None:
         ]
         for r in reports
     ]
-    app.echo("\n".join(render(header, rows, limit=output_width())))
+    return render(header, rows, limit=output_width())
 
 
 def _json(r: ReaderReport) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
 from typing import Any
 
@@ -13,10 +12,13 @@ from ... import profile
 from ...api import virtual_card_opener
 from ...card import CardLeft, MyNumberCard
 from ...i18n import t
+from ...keystatus import KeyState
+from ...pinops import read_counters
 from ...report import PIN_STEPS, PinProbe, ProbeStopped, Report, probe, probe_pin
 from ...session import open_session
-from ..context import AppContext
+from ..context import AppContext, emit_json, print_error
 from ..failures import Exit, ExitWith, UsageFailure, classify, pin_name
+from .pins import ask_checked, card_left_lines
 
 NONE = "-"
 
@@ -81,8 +83,6 @@ def pin_lines(result: PinProbe) -> list[str]:
         text = t(f"report.step.{outcome}", sw=_sw(result.proof.get(event)))
         lines.append(t("report.pin.step", event=t(f"report.event.{event}"), result=text))
     if result.card_left is not None:
-        from .pins import card_left_lines
-
         lines += card_left_lines(CardLeft(result.card_left), result.left_steps)
     return lines
 
@@ -102,8 +102,7 @@ def run(app: AppContext, path: str, pin_no: str | None) -> None:
     spec = replace(spec, record=path, record_personal=False)
     failure: Exception | None = None
     refused: ExitWith | None = None
-    with contextlib.ExitStack() as stack:
-        transport = stack.enter_context(open_session(spec, virtual_card_opener(spec)))
+    with open_session(spec, virtual_card_opener(spec)) as transport:
         card = MyNumberCard(transport)
         with card.transaction():
             report = probe(card)
@@ -116,22 +115,22 @@ def run(app: AppContext, path: str, pin_no: str | None) -> None:
                     raise
                 refused = exc
         count = _lines(transport)
-    say = app.note if path in (outfile.STDOUT, "/dev/stdout") else app.echo
+    error = None if failure is None else classify(failure)
     if opts.json:
         report.path = path
         doc: dict[str, Any] = report.to_dict()
-        if failure is not None:
-            error = classify(failure)
+        if error is not None:
             doc["error"] = {"code": error.code, "message": error.message}
-        app.emit_json(doc)
+        emit_json(doc)
     else:
+        say = app.note if path in (outfile.STDOUT, "/dev/stdout") else app.echo
         say("\n".join(summary_lines(report, path, count)))
-        if failure is not None:
-            app.note(f"jpkitool: {classify(failure).message}")
+        if error is not None:
+            app.note(f"jpkitool: {error.message}")
     if refused is not None:
         raise refused
-    if failure is not None:
-        raise ExitWith(classify(failure).exit)
+    if error is not None:
+        raise ExitWith(error.exit)
     if report.pin is not None and report.pin.card_left == CardLeft.MAY_BE_VERIFIED:
         raise ExitWith(Exit.MAY_BE_VERIFIED)
 
@@ -152,10 +151,6 @@ def _pin_part(
     """The PIN probe: the count read and refused, the value asked, as verify-pin does
     (a refusal raises its :class:`ExitWith`, the error already said); the error that
     stopped the probe, if any."""
-    from ...keystatus import KeyState
-    from ...pinops import read_counters
-    from .pins import ask_checked
-
     try:  # the report never takes a last try, and has no --force to offer for it
         with card.transaction():
             statuses = read_counters(card, (pin,)).keys[pin.id]
@@ -163,10 +158,7 @@ def _pin_part(
         statuses = ()  # ask_checked below meets the same error and says it
     if any(s.state is KeyState.LAST_TRY for s in statuses):
         message = t("report.pin.last_try", pin=pin_name(pin.id), no=pin.no)
-        if app.options.json:
-            app.emit_json({"error": {"code": "refused", "message": message}})
-        else:
-            app.note(f"jpkitool: {message}")
+        print_error(app.options.json, "refused", message)
         raise ExitWith(Exit.REFUSED)
     plan = ask_checked(app, card, pin, (), False, False)
     try:

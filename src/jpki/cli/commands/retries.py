@@ -12,7 +12,7 @@ from ...retries import PinStatus, RetriesReport, read_retries
 from ..advice import advice
 from ..context import AppContext
 from ..failures import Exit, finish, sw_text
-from ..pinkind import PinKind
+from ..pinname import PinNameType
 from ..table import render
 
 
@@ -26,11 +26,9 @@ def state_text(status: PinStatus) -> str:
     note = next((k.note for k in status.keys if k.note), None)
     if status.state is KeyState.UNKNOWN:
         text = t("state.unknown", sw=f"{status.sw:04X}", desc=sw_text(status.sw))
-        return text + " " + t(f"note.{note}") if note else text
-    text = t(f"state.{status.state.value}")
-    if note:
-        text += " " + t(f"note.{note}")
-    return text
+    else:
+        text = t(f"state.{status.state.value}")
+    return text + " " + t(f"note.{note}") if note else text
 
 
 def pin_count_cell(status: PinStatus) -> str:
@@ -69,14 +67,11 @@ def key_count_cell(remaining: int | None) -> str:
 
 
 @click.command("retries")
-@click.argument("pins", nargs=-1, type=PinKind(), metavar="[PINS]...")
+@click.argument("pins", nargs=-1, type=PinNameType(), metavar="[PINS]...")
 @click.pass_obj
 def command(app: AppContext, pins: tuple[str, ...]) -> None:
     with app.card() as card:
         # Named PINs: those alone, without the 照合番号; none named: every counter.
         report = read_retries(card, pins) if pins else read_retries(card)
-    if app.options.json:
-        app.emit_json(report.to_dict())
-    else:
-        app.echo("\n".join(render_text(report)))
+    app.show(report.to_dict(), lambda: render_text(report))
     finish(Exit.LOCKED if report.any_locked else Exit.OK)
