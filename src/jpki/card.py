@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from apdu import (
+    INS,
     SW,
     ApduChannel,
     BaseTransport,
@@ -194,7 +195,7 @@ class MyNumberCard(EfReader):
         if not resp.ok:
             return KeyStatus(key, resp.sw, None, KeyState.UNKNOWN)
         if self.sfi is not False:
-            resp = self.send(CommandAPDU(0x00, profile.INS_VERIFY, 0x00, key.sfi_p2))
+            resp = self.send(CommandAPDU(0x00, INS.VERIFY, 0x00, key.sfi_p2))
             if is_count_answer(resp):
                 self.sfi = True
                 return self._remember(interpret_query(key, resp))
@@ -204,7 +205,7 @@ class MyNumberCard(EfReader):
             return KeyStatus(
                 key, resp.sw if self.sfi is not False else sel.sw, None, KeyState.UNKNOWN
             )
-        fallback = self.send(CommandAPDU(0x00, profile.INS_VERIFY, 0x00, 0x80))
+        fallback = self.send(CommandAPDU(0x00, INS.VERIFY, 0x00, 0x80))
         if is_count_answer(fallback) and self.sfi is None:
             self.sfi = False
         return self._remember(interpret_query(key, fallback))
@@ -251,7 +252,7 @@ class MyNumberCard(EfReader):
         try when wrong. Returns the card's answer as it is."""
         self._select_key(permit.key)
         with self._guard.using(permit):
-            return self.send(CommandAPDU(0x00, profile.INS_VERIFY, 0x00, 0x80, value, secret=True))
+            return self.send(CommandAPDU(0x00, INS.VERIFY, 0x00, 0x80, value, secret=True))
 
     def change(self, permit: SpendPermit, new: bytes) -> ResponseAPDU:
         """Set the permit's key to ``new`` after a correct :meth:`verify` under it:
@@ -283,7 +284,7 @@ class MyNumberCard(EfReader):
         if not self.select_app(profile.COMMON).ok:
             return None
         p2 = (profile.CARD_RECORD.fid << 3) | 0x04
-        resp = self.send(CommandAPDU(0x00, profile.INS_READ_RECORD, 0x01, p2, le=256))
+        resp = self.send(CommandAPDU(0x00, INS.READ_RECORD, 0x01, p2, le=256))
         if not resp.ok:
             return None
         return parse_card_record(resp.data)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 
 from apdu import (
     EXTENDED_MAX,
+    INS,
     SHORT_MAX,
     SW,
     ApduChannel,
@@ -31,7 +32,6 @@ from apdu import (
 )
 from apdu.redact import FILLER
 
-from . import profile
 from .errors import CardError
 from .profile import Application
 
@@ -108,7 +108,7 @@ class EfReader(ABC):
     def _read_first_once(self, fid: int, le: int) -> ResponseAPDU:
         tried_sfi = False
         if self.sfi is not False and fid <= 0x1E:
-            resp = self.send(CommandAPDU(0x00, profile.INS_READ_BINARY, 0x80 | fid, 0x00, le=le))
+            resp = self.send(CommandAPDU(0x00, INS.READ_BINARY, 0x80 | fid, 0x00, le=le))
             final = (SW.SECURITY_STATUS_NOT_SATISFIED, SW.OFFSET_OUTSIDE_FILE, SW.END_OF_FILE) + (
                 (SW.WRONG_LENGTH,) if le > SHORT_MAX else ()
             )
@@ -118,7 +118,7 @@ class EfReader(ABC):
         sel = self.select_ef(fid)
         if not sel.ok:
             return sel
-        resp = self.send(CommandAPDU(0x00, profile.INS_READ_BINARY, 0x00, 0x00, le=le))
+        resp = self.send(CommandAPDU(0x00, INS.READ_BINARY, 0x00, 0x00, le=le))
         if tried_sfi and resp.ok:
             self.sfi = False  # the file is there: it was the short-EF form the card refused
         return resp
@@ -194,7 +194,7 @@ class EfReader(ABC):
         """READ BINARY at ``offset`` of the current EF (:meth:`_short_if_refused`)."""
 
         def read(le: int) -> ResponseAPDU:
-            command = CommandAPDU(0x00, profile.INS_READ_BINARY, offset >> 8, offset & 0xFF, le=le)
+            command = CommandAPDU(0x00, INS.READ_BINARY, offset >> 8, offset & 0xFF, le=le)
             resp = self.send(command)
             if resp.sw == SW.NO_CURRENT_EF:  # no current EF after all: select it and go on
                 self.select_ef(fid)

@@ -28,11 +28,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from apdu import SW, BaseTransport, TransportWrapper
+from apdu import INS, SW, BaseTransport, TransportWrapper
 from apdu.redact import hidden_span
 
 from . import profile
 from .errors import JpkiError, PermitError, PinAbsentError, PinLockedError, SpendRefusedError
+from .keyformats import Change
 from .keystatus import KeyState, KeyStatus
 from .profile import PinSlot
 
@@ -109,7 +110,7 @@ class SpendPermit:
     open: bool = True
 
 
-_CHANGE_INS = frozenset({profile.INS_CHANGE_REFERENCE_DATA, profile.INS_JICSAP_CHANGE_KEY})
+_CHANGE_INS = frozenset({INS.CHANGE_REFERENCE_DATA, Change.JICSAP_CHANGE_KEY.ins})
 
 
 class PinGuard(TransportWrapper):
@@ -137,7 +138,7 @@ class PinGuard(TransportWrapper):
         cla, ins, p2 = apdu[0], apdu[1], apdu[3]
         if p2 not in (0x80, permit.key.sfi_p2):
             raise PermitError(f"the permit is for key {permit.key.id}, not P2 {p2:02X}")
-        if ins == profile.INS_VERIFY and cla == 0x00:
+        if ins == INS.VERIFY and cla == 0x00:
             if permit.verifies_left >= 1:
                 permit.verifies_left -= 1
             elif permit.changed and permit.confirms_left >= 1:
@@ -161,7 +162,7 @@ class PinGuard(TransportWrapper):
         permit = self._permit
         if carries_pin and permit is not None:
             ok = response[-2:] == b"\x90\x00"
-            if apdu[1] == profile.INS_VERIFY:
+            if apdu[1] == INS.VERIFY:
                 permit.verified = ok
             else:
                 permit.changed = ok

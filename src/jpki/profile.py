@@ -398,11 +398,3 @@ USER_PIN_NAMES: dict[str, Pin] = {
 #: without ①), ④ the 券面事項入力補助AP's basic four facts (myna-card). ② and ③ have
 #: no harmless proof (② would need a signature with the auth key).
 PROOF_FILES: dict[str, DataFile] = {"sign": SIGN_CERT, "cardinfo": CARDINFO_ATTRS}
-
-
-# Instruction bytes used on this card: ISO 7816-4's from apdu.INS, JICSAP's from Change.
-INS_VERIFY = INS.VERIFY
-INS_CHANGE_REFERENCE_DATA = INS.CHANGE_REFERENCE_DATA
-INS_READ_BINARY = INS.READ_BINARY
-INS_READ_RECORD = INS.READ_RECORD
-INS_JICSAP_CHANGE_KEY = Change.JICSAP_CHANGE_KEY.ins

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from apdu import SW, CommandAPDU, ResponseAPDU
+from apdu import INS, SW, CommandAPDU, ResponseAPDU
 from jpki import profile
 from jpki.emulator import VirtualCard, build_state
 from jpki.keyformats import Change
@@ -22,7 +22,7 @@ def read(card: VirtualCard, f: profile.DataFile, select_app: bool = True) -> int
     if select_app:
         send(card, profile.select_app(f.app.aid))
     assert send(card, CommandAPDU(0x00, 0xA4, 0x02, 0x0C, f.fid.to_bytes(2, "big"))).ok
-    ins = profile.INS_READ_RECORD if f.record else profile.INS_READ_BINARY
+    ins = INS.READ_RECORD if f.record else INS.READ_BINARY
     p1, p2 = (1, 0x04) if f.record else (0, 0)
     return send(card, CommandAPDU(0x00, ins, p1, p2, le=256)).sw
 
@@ -37,7 +37,7 @@ def test_a_guarded_file_opens_with_each_of_its_keys(f: profile.DataFile, key_id:
     value = state.pins[key_id].value.encode()
     send(card, profile.select_app(f.app.aid))
     send(card, CommandAPDU(0x00, 0xA4, 0x02, 0x0C, key.fid.to_bytes(2, "big")))
-    assert send(card, CommandAPDU(0x00, profile.INS_VERIFY, 0x00, 0x80, value)).ok
+    assert send(card, CommandAPDU(0x00, INS.VERIFY, 0x00, 0x80, value)).ok
     assert read(card, f, select_app=False) == SW.OK
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apdu import FunctionTransport
+from apdu import INS, FunctionTransport
 from jpki import profile
 from jpki.card import KeyState, MyNumberCard
 from jpki.emulator import VirtualCard, build_state
@@ -79,7 +79,7 @@ def test_reading_never_spends_a_try(changes: dict[str, Any]) -> None:
         report = None
     assert counters(card) == before
     assert session.permits_issued == 0
-    verifies = [a for a in sent if a[1] == profile.INS_VERIFY]
+    verifies = [a for a in sent if a[1] == INS.VERIFY]
     assert all(len(a) == 4 for a in verifies), [a.hex() for a in verifies]
     assert not any(a[1] in (0x24, 0x32, 0x2C) for a in sent)
     if report is None:
