@@ -7,6 +7,7 @@ import dataclasses
 import html
 import io
 import json
+import logging
 import stat
 import sys
 import threading
@@ -139,7 +140,10 @@ def test_what_the_card_says_is_escaped() -> None:
 # -- the server -------------------------------------------------------------------------
 
 
-def test_the_server_prints_the_address_opens_the_browser_and_leaves_no_file() -> None:
+def test_the_server_prints_the_address_opens_the_browser_and_leaves_no_file(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
     opened: list[Path] = []
     browsed = threading.Event()
     out = io.StringIO()
@@ -172,6 +176,9 @@ def test_the_server_prints_the_address_opens_the_browser_and_leaves_no_file() ->
     assert got.status_code == 200
     run.join(60)
     assert not run.is_alive()
+    ours = ("uvicorn", "starlette", "jpki")
+    server_logs = [r.getMessage() for r in caplog.records if r.name.startswith(ours)]
+    assert server_logs == []  # no request line, header, cookie or token
     assert not opened[0].exists() and not opened[0].parent.exists()
 
 
