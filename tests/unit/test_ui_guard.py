@@ -100,6 +100,13 @@ def test_other_methods_and_large_bodies_are_refused() -> None:
     assert post(client, "/lang", big, origin=BASE).status_code == 413
 
 
+def test_the_token_is_exchanged_by_a_get_only() -> None:
+    client, keys = client_for(emulated())
+    posted = client.post(f"/?token={keys.token}", data={"csrf": keys.csrf})
+    assert posted.status_code == 401
+    assert client.get(f"/?token={keys.token}").status_code == 303
+
+
 def test_a_cross_site_post_without_the_cookie_is_refused() -> None:
     client, keys = client_for(emulated())
     fields = {"csrf": keys.csrf}

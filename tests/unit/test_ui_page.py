@@ -226,3 +226,15 @@ def test_without_the_extra_one_line_says_how_to_install_it(
     )
     ja = jpkitool_inprocess("--lang", "ja", "--emulator", "ui")
     assert ja.code == 1 and ja.err.count("\n") == 1 and "pip install 'jpkitool[ui]'" in ja.err
+
+
+@pytest.mark.parametrize("option", ["--record", "--replay"])
+def test_record_and_replay_are_refused(option: str, tmp_path: Path) -> None:
+    session = tmp_path / "session.jsonl"
+    if option == "--replay":
+        session.write_text("", "utf-8")
+    args = ["--emulator"] if option == "--record" else []
+    got = jpkitool_inprocess("--lang", "en", *args, option, str(session), "ui", "--no-browser")
+    assert got.code == 2 and got.out == ""
+    assert "--record and --replay do not apply" in got.err
+    assert session.exists() is (option == "--replay")  # nothing recorded

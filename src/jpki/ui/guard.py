@@ -106,7 +106,7 @@ class Guard:
             return await refuse(send, 421)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         signed_in = self.has_cookie(headers.get("cookie", ""))
-        if "token" in query:
+        if "token" in query and scope["method"] in ("GET", "HEAD"):
             return await self.exchange(send, query["token"][0], signed_in)
         if not signed_in:
             return await refuse(send, 401)

@@ -2,6 +2,7 @@
 
 The web server is the optional extra ``jpkitool[ui]``: without it, one line says how
 to install it and the exit status is 1. Nothing of it is imported by other commands.
+Every page load reads the card afresh, so ``--record`` and ``--replay`` are refused.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import click
 
 from ...i18n import t
 from ..context import AppContext
-from ..failures import Exit, finish
+from ..failures import Exit, UsageFailure, finish
 
 
 @click.command("ui")
@@ -20,6 +21,8 @@ from ..failures import Exit, finish
 @click.option("--port", type=click.IntRange(0, 65535), default=0)
 @click.pass_obj
 def command(app: AppContext, no_browser: bool, port: int) -> None:
+    if app.options.record or app.options.replay:
+        raise UsageFailure("usage.ui_session")
     try:
         from ...ui import server, source
     except ModuleNotFoundError as exc:
