@@ -249,7 +249,7 @@ STATES: list[dict[str, Any]] = [
     {"quirks": {"answer_override": {"sign": "9000"}, "verified_query_9000": True}},
 ]
 #: Serves a card, or writes a state file; ``ui`` serves a page until stopped (its
-#: readings are checked in test_ui.py).
+#: readings are checked in test_ui_page.py).
 NO_CARD_SESSION = {"emulator", "ui"}
 
 
