@@ -6,7 +6,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-APT_PACKAGES=(pcscd libpcsclite-dev vsmartcard-vpcd swig opensc)
+APT_PACKAGES=(pcscd libpcsclite-dev vsmartcard-vpcd swig opensc chromium chromium-driver fonts-noto-cjk)
 PYTHON=${PYTHON:-python3}
 
 missing=()
@@ -40,5 +40,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "install.sh: installing jpkitool into .venv"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e ".[dev]" -e ./testkit
+.venv/bin/python -m pip install -q -e ".[dev,ui]" -e ./testkit
 echo "install.sh: done. Try: .venv/bin/jpkitool --emulator retries"

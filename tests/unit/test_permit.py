@@ -248,7 +248,9 @@ STATES: list[dict[str, Any]] = [
     {"pins": {"auth": {"remaining": 1}, "sign": {"remaining": 0}}},
     {"quirks": {"answer_override": {"sign": "9000"}, "verified_query_9000": True}},
 ]
-NO_CARD_SESSION = {"emulator"}  # serves a card, or writes a state file
+#: Serves a card, or writes a state file; ``ui`` serves a page until stopped (its
+#: readings are checked in test_ui_page.py).
+NO_CARD_SESSION = {"emulator", "ui"}
 
 
 def test_every_read_only_command_never_obtains_a_permit(

@@ -94,6 +94,7 @@ def test_retries_loads_no_crypto_no_emulator_no_pyscard() -> None:
     status, loaded = modules_after("--replay", str(SESSIONS / "retries-fresh.jsonl"), "retries")
     assert status == 0
     assert _matching(loaded, CRYPTO + EMULATOR + PYSCARD) == []
+    assert _matching(loaded, ("starlette", "uvicorn", "jpki.ui")) == []  # the ui extra
     commands = sorted(m for m in loaded if m.startswith(COMMAND_MODULES))
     assert commands == ["jpki.cli.commands.retries"]
 

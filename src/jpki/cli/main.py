@@ -37,6 +37,7 @@ COMMANDS = {
     "readers": "jpki.cli.commands.readers:command",
     "doctor": "jpki.cli.commands.doctor:command",
     "emulator": "jpki.cli.commands.emulator:command",
+    "ui": "jpki.cli.commands.ui:command",
 }
 
 

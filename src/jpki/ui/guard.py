@@ -1,0 +1,226 @@
+"""The local page's guard: an ASGI middleware every request passes before the page.
+
+A server on 127.0.0.1 is reachable by every program of the machine and, through the
+user's browser, by every web site the user visits: a site can send a cross-site form
+POST (CORS does not stop it), and a name it controls can resolve to 127.0.0.1 (DNS
+rebinding). So, for every request, GETs included:
+
+- the ``Host`` must be exactly ``127.0.0.1:PORT`` or ``localhost:PORT``, else 421
+  (a rebound name carries its own host name);
+- the one-time token of the printed address (``/?token=...``, 256 bits from
+  :mod:`secrets`, compared with :func:`hmac.compare_digest`) is exchanged once for a
+  session cookie (HttpOnly, SameSite=Strict, no Domain: this host only) and answered
+  by a 303 to ``/``, so the token leaves the address bar; a spent or wrong token is
+  refused (403), and a request without the cookie too (401);
+- a state change is a POST with an ``Origin`` equal to ``http://`` + its ``Host``
+  (missing: refused; ``null`` only as :func:`same_origin` says) and the form field
+  ``csrf`` equal to the session's CSRF token;
+  any other method than GET, HEAD and POST is refused (405);
+- every response, refusals included, carries the headers of :data:`HEADERS`, and no
+  ``Access-Control-*`` header ever leaves.
+
+It also notes when the last request came (:attr:`Guard.last_request`) for the idle stop.
+Nothing here logs: a request's headers and the tokens never reach a log.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: ``default-src 'none'``, then only what the page uses, from this server alone.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'"
+)
+HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
+    (name.encode(), value.encode())
+    for name, value in (
+        ("content-security-policy", CSP),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+        ("x-content-type-options", "nosniff"),
+        ("cross-origin-opener-policy", "same-origin"),
+        ("cross-origin-resource-policy", "same-origin"),
+    )
+)
+#: A form is a few fields: a larger body is refused unread.
+MAX_BODY = 16 * 1024
+
+
+def new_secret() -> str:
+    """256 bits from :mod:`secrets`, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+@dataclass
+class Secrets:
+    """The address's one-time token, the session cookie's value and the CSRF token:
+    three different values, so that none of them tells another."""
+
+    token: str = field(default_factory=new_secret)
+    session: str = field(default_factory=new_secret)
+    csrf: str = field(default_factory=new_secret)
+    token_spent: bool = False
+
+
+class Guard:
+    """The middleware; ``port`` is the one the server listens on."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        port: int,
+        keys: Secrets,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.keys = keys
+        self.hosts = (f"127.0.0.1:{port}", f"localhost:{port}")
+        self.cookie_name = f"jpkitool-{port}"  # cookies ignore ports: one name a port
+        self.clock = clock
+        self.last_request = clock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await self.app(scope, receive, send)
+            return  # no websocket: the connection is dropped unanswered
+        self.last_request = self.clock()
+        send = with_headers(send)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "")
+        if host not in self.hosts:
+            return await refuse(send, 421)
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        signed_in = self.has_cookie(headers.get("cookie", ""))
+        if "token" in query and scope["method"] in ("GET", "HEAD"):
+            return await self.exchange(send, query["token"][0], signed_in)
+        if not signed_in:
+            return await refuse(send, 401)
+        method = scope["method"]
+        if method in ("GET", "HEAD"):
+            return await self.app(scope, receive, send)
+        if method != "POST":
+            return await refuse(send, 405)
+        if not same_origin(headers, host):
+            return await refuse(send, 403)
+        body = await read_body(receive)
+        if body is None:
+            return await refuse(send, 413)
+        csrf = parse_qs(body.decode("latin-1")).get("csrf", [""])[0]
+        if not same(csrf, self.keys.csrf):
+            return await refuse(send, 403)
+        await self.app(scope, replay(body), send)
+
+    def has_cookie(self, header: str) -> bool:
+        cookies = SimpleCookie()
+        try:
+            cookies.load(header)
+        except Exception:  # a malformed Cookie header is no cookie
+            return False
+        morsel = cookies.get(self.cookie_name)
+        return morsel is not None and same(morsel.value, self.keys.session)
+
+    async def exchange(self, send: Send, token: str, signed_in: bool) -> None:
+        """``/?token=``: the cookie for an unspent, matching token, and 303 to ``/``."""
+        if signed_in:
+            return await see_other(send, [])
+        if self.keys.token_spent or not same(token, self.keys.token):
+            return await refuse(send, 403)
+        self.keys.token_spent = True
+        cookie = f"{self.cookie_name}={self.keys.session}; Path=/; HttpOnly; SameSite=Strict"
+        await see_other(send, [(b"set-cookie", cookie.encode())])
+
+
+def same_origin(headers: dict[str, str], host: str) -> bool:
+    """Whether a POST comes from this page: its ``Origin`` is ``http://`` + ``host``.
+
+    Under ``Referrer-Policy: no-referrer`` a browser sends ``Origin: null`` with its
+    POSTs (Fetch: a request's origin is serialized as ``null`` under that policy), so
+    ``null`` is taken when the browser also says ``Sec-Fetch-Site: same-origin``:
+    neither header can be set by a page, and a cross-site request says
+    ``cross-site``. A missing ``Origin`` is refused.
+    """
+    origin = headers.get("origin", "")
+    if origin == "null":
+        return headers.get("sec-fetch-site") == "same-origin"
+    return same(origin, f"http://{host}")
+
+
+def with_headers(send: Send) -> Send:
+    """``send`` with :data:`HEADERS` set, and any ``Access-Control-*`` dropped."""
+    ours = {name for name, _ in HEADERS}
+
+    async def guarded(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            kept = [
+                (k, v)
+                for k, v in message.get("headers", [])
+                if k.lower() not in ours and not k.lower().startswith(b"access-control-")
+            ]
+            message = {**message, "headers": [*kept, *HEADERS]}
+        await send(message)
+
+    return guarded
+
+
+async def refuse(send: Send, status: int) -> None:
+    body = f"{status}\n".encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def see_other(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 303,
+            "headers": [(b"location", b"/"), (b"content-length", b"0"), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def read_body(receive: Receive) -> bytes | None:
+    """The request's body; None when it is over :data:`MAX_BODY`."""
+    body = b""
+    while True:
+        message = await receive()
+        body += bytes(message.get("body", b""))
+        if len(body) > MAX_BODY:
+            return None
+        if not message.get("more_body", False):
+            return body
+
+
+def replay(body: bytes) -> Receive:
+    """A ``receive`` that gives the body read by the guard to the page."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive

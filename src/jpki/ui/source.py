@@ -1,0 +1,65 @@
+"""What the page shows of the card: every PIN's tries left, or what ``doctor`` says.
+
+The page is the library's second client: it reads the counts with
+:func:`jpki.retries.read_retries`, in a session built by :func:`jpki.session.open_session`
+from the CLI's :class:`jpki.session.SessionSpec`, as ``jpkitool retries`` does, so no
+try is ever spent. When the card cannot be read (no pcscd, no reader, no card, not a
+My Number card), the diagnosis of :mod:`jpki.diagnosis` says which link is missing.
+One card operation at a time: a page loaded twice waits for the first to finish.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..api import virtual_card_opener
+from ..card import MyNumberCard
+from ..diagnosis import Diagnosis, diagnose, diagnose_transport
+from ..errors import JpkiError, jpki_errors
+from ..retries import RetriesReport, read_retries
+from ..session import SessionSpec, open_session
+
+#: What a look at the card found: the counts, or why there are none (the diagnosis;
+#: the error itself when even the diagnosis failed, a reader named that is not there).
+Reading = RetriesReport | Diagnosis | JpkiError
+
+
+@dataclass
+class CardSource:
+    """Reads the card afresh for every page; ``read`` and ``diagnose`` may be given
+    (tests), else they come from ``spec``."""
+
+    read_counts: Callable[[], RetriesReport]
+    find_fault: Callable[[], Diagnosis]
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def read(self) -> Reading:
+        with self._lock:
+            try:
+                return self.read_counts()
+            except JpkiError:
+                pass
+            try:
+                return self.find_fault()
+            except JpkiError as exc:
+                return exc
+
+
+def from_spec(spec: SessionSpec) -> CardSource:
+    """The card ``spec`` names (a reader, the virtual card), as the CLI opens it."""
+
+    def read_counts() -> RetriesReport:
+        with jpki_errors(), open_session(spec, virtual_card_opener(spec)) as transport:
+            return read_retries(MyNumberCard(transport))
+
+    def find_fault() -> Diagnosis:
+        if spec.uses_emulator or spec.replay is not None:
+            with jpki_errors(), open_session(spec, virtual_card_opener(spec)) as transport:
+                return diagnose_transport(transport)
+        return diagnose(spec.reader, spec.timeout)
+
+    return CardSource(read_counts, find_fault)

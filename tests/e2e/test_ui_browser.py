@@ -1,0 +1,102 @@
+"""``jpkitool --emulator ui --no-browser`` in a real browser: Debian's headless Chromium
+driven by Selenium through Debian's chromium-driver (``scripts/install.sh`` installs
+both, and fonts-noto-cjk). The server runs as a user starts it, in a subprocess; the
+page is loaded through the address on its first stdout line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
+
+pytestmark = pytest.mark.browser
+
+JPKITOOL = Path(sys.executable).with_name("jpkitool")
+#: Generous: the machine running CI is small and shared; a wait ends when it succeeds.
+WAIT = 120
+
+
+def found(name: str, *places: str) -> str:
+    path = shutil.which(name) or next((p for p in places if os.path.exists(p)), None)
+    assert path, f"{name} is not installed: run scripts/install.sh"
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = found("chromium", "/usr/lib/chromium/chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=ja"):
+        options.add_argument(arg)
+    service = Service(found("chromedriver", "/usr/lib/chromium/chromedriver"))
+    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def start_ui(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """``jpkitool ARGS ui --no-browser`` and the address it printed first."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    process = subprocess.Popen(
+        [str(JPKITOOL), *args, "ui", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
+
+
+def test_the_page_shows_the_counts_in_japanese(browser: webdriver.Chrome) -> None:
+    started = time.monotonic()
+    process, address = start_ui("--lang", "ja", "--emulator")
+    try:
+        assert address.startswith("http://127.0.0.1:") and "/?token=" in address
+        browser.get(address)
+        table = WebDriverWait(browser, WAIT).until(
+            expected_conditions.presence_of_element_located((By.ID, "counts"))
+        )
+        shown = time.monotonic() - started
+        rows = [row.text for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+        assert rows[0].startswith("① 署名用電子証明書の暗証番号") and "5/5" in rows[0]
+        assert "利用可" in rows[0] and all("3/3" in row for row in rows[1:])
+        assert "token" not in browser.current_url
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja"
+        print(f"\njpkitool ui: counts shown {shown:.2f} s after the start")
+        browser.find_element(By.CSS_SELECTOR, "nav button").click()  # English
+        WebDriverWait(browser, WAIT).until(
+            expected_conditions.text_to_be_present_in_element((By.ID, "counts"), "usable")
+        )
+        browser.find_element(By.CSS_SELECTOR, "form[action='/quit'] button").click()
+        assert process.wait(WAIT) == 0
+        assert "stopped" in browser.find_element(By.TAG_NAME, "main").text
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(WAIT)
+    assert process.stdout is not None and process.stdout.read() == ""
+
+
+def test_a_page_from_elsewhere_gets_nothing(browser: webdriver.Chrome) -> None:
+    """The address without the token: refused, even in the browser that has none."""
+    process, address = start_ui("--emulator")
+    try:
+        browser.get(address.split("?", 1)[0])
+        assert "401" in browser.find_element(By.TAG_NAME, "body").text
+    finally:
+        process.terminate()
+        assert process.wait(WAIT) == 0
