@@ -114,18 +114,16 @@ def system_ui_language() -> str | None:
 
             langid = ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
             return "ja" if langid & 0x3FF == 0x11 else "en"  # LANG_JAPANESE
-        if sys.platform == "darwin":
-            out = subprocess.run(
-                ["defaults", "read", "-g", "AppleLanguages"],
-                capture_output=True,
-                text=True,
-                timeout=2,
-                check=False,
-            ).stdout
-            return first_apple_language(out)
+        out = subprocess.run(
+            ["defaults", "read", "-g", "AppleLanguages"],
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=False,
+        ).stdout
+        return first_apple_language(out)
     except (OSError, subprocess.SubprocessError, AttributeError, ValueError):
         return None
-    return None
 
 
 def set_language(lang: str) -> None:
