@@ -159,11 +159,6 @@ class Certificates:
     sign_ca: bytes
 
 
-#: Certificate name (:data:`jpki.profile.CERTIFICATES`, ``CardState.certificates``
-#: keys) -> field of :class:`Certificates`.
-GIVEN_FIELDS = {"auth": "auth", "auth-ca": "auth_ca", "sign": "sign", "sign-ca": "sign_ca"}
-
-
 def utf8_string(text: str) -> bytes:
     """DER UTF8String."""
     return bytes(asn1_core.UTF8String(text).dump())
@@ -298,8 +293,8 @@ def certificates(state: CardState) -> Certificates:
     The ones the state gives (``state.certificates``), the others generated (cached
     on the fields they depend on; nothing is generated when all four are given).
     """
-    given = {GIVEN_FIELDS[name]: der for name, der in state.certificates.items()}
-    if len(given) == len(GIVEN_FIELDS):
+    given = {name.replace("-", "_"): der for name, der in state.certificates.items()}
+    if len(given) == len(dataclasses.fields(Certificates)):
         return Certificates(**given)
     subject = CertSubject.of(state)
     ours = shipped() if subject == CertSubject.of(type(state).default()) else made(subject)
@@ -307,6 +302,6 @@ def certificates(state: CardState) -> Certificates:
 
 
 def certificate(state: CardState, name: str) -> bytes:
-    """The DER of the card's certificate ``name`` (a key of :data:`GIVEN_FIELDS`)."""
-    der: bytes = getattr(certificates(state), GIVEN_FIELDS[name])
+    """The DER of the card's certificate ``name`` (:data:`jpki.profile.CERTIFICATES`)."""
+    der: bytes = getattr(certificates(state), name.replace("-", "_"))
     return der
