@@ -249,11 +249,8 @@ class VirtualCard(KeyCommands):
 
     def _node(self, app: Application | None, fid: int) -> Node | None:
         absent = () if self.state.sign_certificate else (profile.SIGN_CERT, profile.SIGN_CA_CERT)
-        nodes: list[Node] = [
-            *profile.PIN_SLOTS,
-            *(f for f in profile.DATA_FILES if f not in absent),
-        ]
-        return next((n for n in nodes if n.app is app and n.fid == fid), None)
+        nodes: tuple[Node, ...] = (*profile.PIN_SLOTS, *profile.DATA_FILES)
+        return next((n for n in nodes if n.app is app and n.fid == fid and n not in absent), None)
 
     def _current(self) -> Node | None:
         return None if self._ef is None else self._node(self._app, self._ef)
