@@ -116,8 +116,6 @@ def private_key(name: str) -> rsa.RSAPrivateKey:
     """One of the virtual card's RSA-2048 keys (:data:`KEY_NAMES`), made at run time
     (about 50 ms each) the first time a certificate of a state other than the default
     one is needed, unless a test kit put its own in :data:`PRIVATE_KEYS` first."""
-    if name not in KEY_NAMES:
-        raise KeyError(name)
     if name not in PRIVATE_KEYS:
         PRIVATE_KEYS[name] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return PRIVATE_KEYS[name]
