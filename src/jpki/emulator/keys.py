@@ -117,11 +117,8 @@ class KeyCommands:
             return _r(SW.REFERENCE_DATA_NOT_USABLE)
         if key.id not in self._verified:
             return _r(SW.SECURITY_STATUS_NOT_SATISFIED)
-        try:
-            text = cmd.data.decode("ascii")
-        except UnicodeDecodeError:
-            return _r(SW.INCORRECT_DATA)
-        if not key.format.valid(text) or key.format.normalise(text) != text:
+        text = cmd.data.decode("latin-1")
+        if not text.isascii() or not key.format.valid(text) or key.format.normalise(text) != text:
             return _r(SW.INCORRECT_DATA)
         if not self.state.quirks.change_not_kept and slot.value != text:
             slot.value = text
