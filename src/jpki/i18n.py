@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 import string
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -64,8 +65,7 @@ def translation(lang: str) -> gettext.NullTranslations:
 
 def _language_of(value: str) -> str | None:
     """``ja`` of ``ja_JP.UTF-8``; ``en`` for ``C``/``POSIX``; None when we lack it."""
-    code = value.split(".", 1)[0].split("@", 1)[0].replace("-", "_").split("_", 1)[0]
-    code = code.lower()
+    code = re.split(r"[._@-]", value)[0].lower()
     if code in ("c", "posix"):
         return "en"
     return code if code in LANGUAGES else None
@@ -80,16 +80,11 @@ def detect_language(
     several, ``ja:en``). When none is set, the system's UI language (Windows,
     macOS). English when nothing names a language we have."""
     env = os.environ if env is None else env
-    for var in LOCALE_VARIABLES:
-        value = env.get(var, "")
-        if value:
-            for item in value.split(":"):
-                found = _language_of(item) if item else None
-                if found is not None:
-                    return found
-            return "en"
+    value = next((env[var] for var in LOCALE_VARIABLES if env.get(var)), "")
+    if value:
+        return next(filter(None, map(_language_of, value.split(":"))), "en")
     ui = (system or system_ui_language)()
-    return (_language_of(ui) if ui else None) or "en"
+    return _language_of(ui or "") or "en"
 
 
 def first_apple_language(out: str) -> str | None:
@@ -114,18 +109,16 @@ def system_ui_language() -> str | None:
 
             langid = ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
             return "ja" if langid & 0x3FF == 0x11 else "en"  # LANG_JAPANESE
-        if sys.platform == "darwin":
-            out = subprocess.run(
-                ["defaults", "read", "-g", "AppleLanguages"],
-                capture_output=True,
-                text=True,
-                timeout=2,
-                check=False,
-            ).stdout
-            return first_apple_language(out)
+        out = subprocess.run(
+            ["defaults", "read", "-g", "AppleLanguages"],
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=False,
+        ).stdout
+        return first_apple_language(out)
     except (OSError, subprocess.SubprocessError, AttributeError, ValueError):
         return None
-    return None
 
 
 def set_language(lang: str) -> None:

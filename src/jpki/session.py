@@ -82,7 +82,7 @@ class SessionSpec:
     - ``transaction``: the whole session is one PC/SC transaction.
     - ``may_change``: the session may change the card (try or change a PIN): a state
       file given as ``emulator`` must then be one that can be written
-      (:func:`jpki.emulator.statefile.check_writable`), checked as the session opens,
+      (:func:`jpki.emulator.session.state_file`), checked as the session opens,
       before anything is sent (:class:`apdu.outfile.OutputError`).
 
     ``replay`` excludes ``reader``, ``emulator`` and ``record``; ``emulator``

@@ -18,19 +18,17 @@ from jpki.lazy import lazy_names
 
 if TYPE_CHECKING:
     from .card import VirtualCard
-    from .certs import Certificates, certificates
-    from .state import CardState, Holder, Quirks, SlotState
+    from .certs import certificates
+    from .state import CardState, Holder, Quirks
     from .statefile import StateError, build_state, load_state, save_state
     from .transport import EmulatorTransport
 
 #: Exported name -> submodule that defines it.
 _LAZY = {
     "VirtualCard": "card",
-    "Certificates": "certs",
     "certificates": "certs",
     "CardState": "state",
     "Holder": "state",
-    "SlotState": "state",
     "Quirks": "state",
     "StateError": "statefile",
     "build_state": "statefile",
@@ -41,11 +39,9 @@ _LAZY = {
 
 __all__ = [
     "CardState",
-    "Certificates",
     "EmulatorTransport",
     "Holder",
     "Quirks",
-    "SlotState",
     "StateError",
     "VirtualCard",
     "build_state",

@@ -95,15 +95,14 @@ class VirtualCard(KeyCommands):
         prepare: bool = True,
         on_change: Callable[[], None] | None = None,
     ) -> None:
-        """``prepare``: build the certificates now (cached), so that the first READ
-        BINARY of one answers at once, as a served card must; a session in this
-        process that may never read one (``--emulator retries``) passes False and
-        loads no certificate code unless a certificate is read.
+        """``prepare``: build the certificates now (cached), so that the first READ BINARY
+        of one answers at once, as a served card must; False (``--emulator retries``)
+        loads no certificate code until a certificate is read.
 
-        ``on_change``: called after each command that changed ``state`` (a try spent,
-        a counter restored, a PIN changed), before its answer is returned, with the
-        card locked: ``emulator serve --state`` saves the state there. What it raises
-        comes out of :meth:`process` (the command is then not answered)."""
+        ``on_change``: called with the card locked after each command that changed
+        ``state`` (a try spent, a counter restored, a PIN changed), before the answer:
+        ``emulator serve --state`` saves the state there; what it raises comes out of
+        :meth:`process` (the command is then not answered)."""
         self.state = state
         self.on_change = on_change
         #: Times a command changed ``state`` (cheap to compare: no serialising).
@@ -117,7 +116,7 @@ class VirtualCard(KeyCommands):
         self._powered = False
         #: Commands were answered since the last power-up (arms ``power_up_6f00``).
         self._served = False
-        self._armed = False
+        #: The next command answers ``6F00`` (the ``power_up_6f00`` quirk).
         self._answer_6f00 = False
         if prepare:
             from .certs import certificates
@@ -149,8 +148,6 @@ class VirtualCard(KeyCommands):
             self._powered = True
             self._forget_selection()
             self._served = False
-            self._answer_6f00 = self._armed and self.state.quirks.power_up_6f00
-            self._armed = False
 
     def power_off(self) -> None:
         """Remove the card's power: the verified keys are forgotten (the only thing
@@ -160,7 +157,7 @@ class VirtualCard(KeyCommands):
             self._forget_selection()
             if not self.state.quirks.sticky_verified:
                 self._verified.clear()
-            self._armed = self._served
+            self._answer_6f00 = self._served and self.state.quirks.power_up_6f00
 
     def warm_reset(self) -> None:
         """A warm reset (``SCARD_RESET_CARD``): the selection is gone, the verified keys
@@ -249,11 +246,8 @@ class VirtualCard(KeyCommands):
 
     def _node(self, app: Application | None, fid: int) -> Node | None:
         absent = () if self.state.sign_certificate else (profile.SIGN_CERT, profile.SIGN_CA_CERT)
-        nodes: list[Node] = [
-            *profile.PIN_SLOTS,
-            *(f for f in profile.DATA_FILES if f not in absent),
-        ]
-        return next((n for n in nodes if n.app is app and n.fid == fid), None)
+        nodes: tuple[Node, ...] = (*profile.PIN_SLOTS, *profile.DATA_FILES)
+        return next((n for n in nodes if n.app is app and n.fid == fid and n not in absent), None)
 
     def _current(self) -> Node | None:
         return None if self._ef is None else self._node(self._app, self._ef)

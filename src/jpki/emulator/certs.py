@@ -116,8 +116,6 @@ def private_key(name: str) -> rsa.RSAPrivateKey:
     """One of the virtual card's RSA-2048 keys (:data:`KEY_NAMES`), made at run time
     (about 50 ms each) the first time a certificate of a state other than the default
     one is needed, unless a test kit put its own in :data:`PRIVATE_KEYS` first."""
-    if name not in KEY_NAMES:
-        raise KeyError(name)
     if name not in PRIVATE_KEYS:
         PRIVATE_KEYS[name] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return PRIVATE_KEYS[name]
@@ -157,11 +155,6 @@ class Certificates:
     auth_ca: bytes
     sign: bytes
     sign_ca: bytes
-
-
-#: Certificate name (:data:`jpki.profile.CERTIFICATES`, ``CardState.certificates``
-#: keys) -> field of :class:`Certificates`.
-GIVEN_FIELDS = {"auth": "auth", "auth-ca": "auth_ca", "sign": "sign", "sign-ca": "sign_ca"}
 
 
 def utf8_string(text: str) -> bytes:
@@ -298,8 +291,8 @@ def certificates(state: CardState) -> Certificates:
     The ones the state gives (``state.certificates``), the others generated (cached
     on the fields they depend on; nothing is generated when all four are given).
     """
-    given = {GIVEN_FIELDS[name]: der for name, der in state.certificates.items()}
-    if len(given) == len(GIVEN_FIELDS):
+    given = {name.replace("-", "_"): der for name, der in state.certificates.items()}
+    if len(given) == len(dataclasses.fields(Certificates)):
         return Certificates(**given)
     subject = CertSubject.of(state)
     ours = shipped() if subject == CertSubject.of(type(state).default()) else made(subject)
@@ -307,6 +300,6 @@ def certificates(state: CardState) -> Certificates:
 
 
 def certificate(state: CardState, name: str) -> bytes:
-    """The DER of the card's certificate ``name`` (a key of :data:`GIVEN_FIELDS`)."""
-    der: bytes = getattr(certificates(state), GIVEN_FIELDS[name])
+    """The DER of the card's certificate ``name`` (:data:`jpki.profile.CERTIFICATES`)."""
+    der: bytes = getattr(certificates(state), name.replace("-", "_"))
     return der

@@ -47,17 +47,20 @@ class KeyCommands:
     #: The current EF.
     _current: Callable[[], PinSlot | DataFile | None]
 
-    def _key_for(self, p2: int) -> PinSlot | SW:
-        """The key P2 names (``80``: the current EF; ``80|FID``: by SFI), or a status word."""
-        if p2 == 0x80:
+    def _key_for(self, cmd: CommandAPDU, p1: int) -> PinSlot | SW:
+        """The key P2 names (``80``: the current EF; ``80|FID``: by SFI), or a status word
+        (``6A86`` too when P1 is not ``p1``)."""
+        if cmd.p1 != p1:
+            return SW.INCORRECT_P1P2
+        if cmd.p2 == 0x80:
             node = self._current()
             if node is None:
                 return SW.NO_CURRENT_EF
             return node if isinstance(node, PinSlot) else SW.INCOMPATIBLE_FILE_STRUCTURE
-        if 0x81 <= p2 <= 0x9E:
+        if 0x81 <= cmd.p2 <= 0x9E:
             if self.state.quirks.no_sfi:
                 return SW.INCORRECT_P1P2
-            node = self._node(self._app, p2 & 0x1F)
+            node = self._node(self._app, cmd.p2 & 0x1F)
             return node if isinstance(node, PinSlot) else SW.REFERENCE_DATA_NOT_FOUND
         return SW.INCORRECT_P1P2
 
@@ -69,9 +72,7 @@ class KeyCommands:
         )
 
     def _verify(self, cmd: CommandAPDU) -> ResponseAPDU:
-        if cmd.p1 != 0x00:
-            return _r(SW.INCORRECT_P1P2)
-        key = self._key_for(cmd.p2)
+        key = self._key_for(cmd, 0x00)
         if isinstance(key, SW):
             return _r(key)
         slot = self.state.slot(key)
@@ -102,9 +103,7 @@ class KeyCommands:
         return _r(SW.VERIFY_FAILED | slot.remaining)
 
     def _change(self, cmd: CommandAPDU, command: Change) -> ResponseAPDU:
-        if cmd.p1 != command.p1:
-            return _r(SW.INCORRECT_P1P2)
-        key = self._key_for(cmd.p2)
+        key = self._key_for(cmd, command.p1)
         if isinstance(key, SW):
             return _r(key)
         if not cmd.data:
@@ -118,11 +117,8 @@ class KeyCommands:
             return _r(SW.REFERENCE_DATA_NOT_USABLE)
         if key.id not in self._verified:
             return _r(SW.SECURITY_STATUS_NOT_SATISFIED)
-        try:
-            text = cmd.data.decode("ascii")
-        except UnicodeDecodeError:
-            return _r(SW.INCORRECT_DATA)
-        if not key.format.valid(text) or key.format.normalise(text) != text:
+        text = cmd.data.decode("latin-1")
+        if not text.isascii() or not key.format.valid(text) or key.format.normalise(text) != text:
             return _r(SW.INCORRECT_DATA)
         if not self.state.quirks.change_not_kept and slot.value != text:
             slot.value = text

@@ -62,18 +62,15 @@ def state_file(
     that cannot be written) :class:`apdu.outfile.OutputError`."""
     from pathlib import Path  # here: pathlib costs ~5 ms at start, and a reader needs none
 
-    from .statefile import check_writable, dumps, load_state, save_state
+    from apdu.outfile import check
+
+    from .statefile import dumps, load_state, save_state
 
     file = Path(path)
-    if file.exists():
-        state = load_state(file)  # a device, a FIFO or a folder is refused there
-        if writable:
-            check_writable(file)
-    else:  # a new file: its folder must take it, and a link to nothing is refused
-        from apdu.outfile import check
-
-        check(file, streams=False, overwrite=False)
-        state = CardState.default()
+    exists = file.exists()
+    state = load_state(file) if exists else CardState.default()  # (no device, FIFO, folder)
+    if writable or not exists:
+        check(file, streams=False, overwrite=exists)
     saved = dumps(state)
 
     def save() -> None:

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from apdu import jsonfile
 from apdu.jsonfields import choice, in_range, like, typed
 from apdu.jsonfile import FileFault
-from apdu.outfile import check, write_whole
+from apdu.outfile import write_whole
 
 from .. import profile
 from ..errors import JpkiError
@@ -221,12 +221,6 @@ def load_state(path: str | os.PathLike[str]) -> cs.CardState:
         return loads(text, Path(path).parent)
     except FileFault as exc:
         raise exc.at(StateError, path) from None
-
-
-def check_writable(path: str | os.PathLike[str]) -> None:
-    """Refuse, before any work, a state file :func:`save_state` could not write
-    (:func:`apdu.outfile.check`: no streams, an existing regular file replaced)."""
-    check(path, streams=False, overwrite=True)
 
 
 def save_state(state: cs.CardState, path: str | os.PathLike[str]) -> None:

@@ -10,17 +10,16 @@ from apdu import BaseTransport, TransportError
 
 from .card import VirtualCard
 
-NAME = "jpkitool virtual card"
-
 
 class EmulatorTransport(BaseTransport):
     """``transmit`` -> ``card.process``. Connecting powers the card up if it is not (a
     second transport to the same card is a second program sharing it); closing with
     ``unpower`` powers it down (and, as pcscd, up for the next connection)."""
 
+    _name = "jpkitool virtual card"
+
     def __init__(self, card: VirtualCard) -> None:
         self.card = card
-        self._name = NAME
         self._closed = False
         card.power_on()
 
@@ -46,6 +45,5 @@ class EmulatorTransport(BaseTransport):
 
     def close(self, *, unpower: bool = False) -> None:
         if unpower and not self._closed:
-            self.card.power_off()
-            self.card.power_on()
+            self.power_cycle()
         self._closed = True

@@ -205,34 +205,34 @@ class VpcdBridge:
 
     # -- control from tests ---------------------------------------------------
 
-    def start(self, timeout: float = 10.0) -> VpcdBridge:
-        """Serve in a daemon thread; return once vpcd has spoken to the card."""
+    def _spawn(self) -> None:
         self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="vpcd")
         self._thread.start()
+
+    def start(self, timeout: float = 10.0) -> VpcdBridge:
+        """Serve in a daemon thread; return once vpcd has spoken to the card."""
+        self._spawn()
         if not self._connected.wait(timeout):
             self.stop()
             raise BridgeError(f"no vpcd listening at {self.host}:{self.port} after {timeout} s")
         return self
 
-    def _close_socket(self) -> None:
+    def _end(self, flag: threading.Event) -> None:
+        flag.set()
         with self._lock:
             if self._sock is not None:
                 with contextlib.suppress(OSError):
                     self._sock.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join(5)
 
     def disconnect(self) -> None:
         """Take the card out (close the socket) for good, and let :meth:`start`'s thread end."""
-        self._out.set()
-        self._close_socket()
-        if self._thread is not None:
-            self._thread.join(5)
+        self._end(self._out)
 
     def stop(self) -> None:
-        self._stop.set()
-        self._close_socket()
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
+        self._end(self._stop)
+        self._thread = None
 
 
 def _peek(sock: socket.socket, timeout: float | None) -> bool | None:
@@ -259,8 +259,7 @@ def serve(
     bridge = VpcdBridge(card, port, host, on_event)
     stop = bridge._stop
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
-    bridge._thread = threading.Thread(target=bridge.serve_forever, daemon=True, name="vpcd")
-    bridge._thread.start()
+    bridge._spawn()
     try:
         while not stop.wait(0.2):  # (a signal is handled here, in the main thread)
             pass
