@@ -10,7 +10,7 @@ exit status. The certificates are read by :mod:`jpki.cardcerts`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -108,12 +108,10 @@ class ExpiryItem:
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``json.dumps``: an item of ``expiry --json``."""
         return {
-            "id": self.id,
+            **asdict(self),
             "not_after": iso_utc(self.not_after),
-            "days_left": self.days_left,
             "state": self.state.value,
             "estimate": self.estimate.isoformat() if self.estimate else None,
-            "absent": self.absent,
         }
 
 
