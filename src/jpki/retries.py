@@ -278,12 +278,6 @@ def recovery_routes(report: RetriesReport) -> tuple[Code, ...]:
     return tuple(routes)
 
 
-def _absent(pin: PinStatus) -> bool:
-    """Whether a PIN command would refuse ``pin`` whatever flag is given: one of its keys
-    is one the card does not have (:attr:`jpki.permit.Refusal.ABSENT`)."""
-    return any(refusal(k) is Refusal.ABSENT for k in pin.keys)
-
-
 def guidance(report: RetriesReport) -> tuple[Advice, ...]:
     """What to do about locked PINs, PINs at their last try and unknown answers, in order.
 
@@ -296,7 +290,8 @@ def guidance(report: RetriesReport) -> tuple[Advice, ...]:
     locked = tuple(p.id for p in report.pins if p.state is KeyState.LOCKED)
     last = tuple(p.id for p in report.pins if p.state is KeyState.LAST_TRY)
     unknown = [p for p in report.pins if p.state is KeyState.UNKNOWN]
-    absent = [p for p in unknown if _absent(p)]
+    # Refused whatever flag is given: a key the card does not have.
+    absent = [p for p in unknown if any(refusal(k) is Refusal.ABSENT for k in p.keys)]
     untrusted = tuple(p.id for p in unknown if p not in absent)
     if locked:
         out.append(Advice(Code.LOCKED, locked))
