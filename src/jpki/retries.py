@@ -155,10 +155,7 @@ class RetriesReport:
 
 
 def combine(pin: Pin, keys: tuple[KeyStatus, ...]) -> PinStatus:
-    """One status for a PIN made of several keys: the lowest known count wins."""
-    if len(keys) == 1:
-        k = keys[0]
-        return PinStatus(pin, keys, k.remaining, k.state)
+    """One status for a PIN made of one or several keys: the lowest known count wins."""
     known = [k for k in keys if k.state is not KeyState.UNKNOWN]
     if not known:
         return PinStatus(pin, keys, None, KeyState.UNKNOWN)
