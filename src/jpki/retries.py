@@ -41,9 +41,9 @@ from typing import Any
 from apdu import SW
 
 from . import profile
-from .card import KeyState, KeyStatus, MyNumberCard
+from .card import MyNumberCard
 from .errors import PinRequestError
-from .keystatus import brief_count
+from .keystatus import KeyState, KeyStatus, brief_count
 from .permit import Refusal, refusal
 from .profile import Pin, Token
 from .schema import document
