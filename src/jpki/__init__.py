@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from .api import open_emulator as open_emulator
     from .api import open_transport as open_transport
     from .card import CardRecord as CardRecord
-    from .card import KeyState as KeyState
-    from .card import KeyStatus as KeyStatus
     from .card import MyNumberCard as MyNumberCard
     from .cardcerts import CardCertificate as CardCertificate
     from .cardcerts import CertificateChain as CertificateChain
@@ -54,6 +52,8 @@ if TYPE_CHECKING:
     from .info import AppPresence as AppPresence
     from .info import CardInfo as CardInfo
     from .info import read_info as read_info
+    from .keystatus import KeyState as KeyState
+    from .keystatus import KeyStatus as KeyStatus
     from .pinops import change_pin as change_pin
     from .pinops import verify_pin as verify_pin
     from .pinresult import KeyResult as KeyResult
@@ -74,7 +74,7 @@ _LAZY = {
     name: module
     for module, names in {
         "api": "open_card open_emulator open_transport",
-        "card": "CardRecord KeyState KeyStatus MyNumberCard",
+        "card": "CardRecord MyNumberCard",
         "cardcerts": "CardCertificate CertificateChain read_certificate read_chain",
         "certificate": "CertificateError CertificateInfo parse_certificate",
         "chain": "ChainResult ChainStatus RootMatch check_chain",
@@ -83,6 +83,7 @@ _LAZY = {
         "WeakPinError WrongPinError",
         "expiry": "ExpiryItem ExpiryReport ExpiryState read_expiry",
         "info": "AppPresence CardInfo read_info",
+        "keystatus": "KeyState KeyStatus",
         "pinops": "change_pin verify_pin",
         "pinresult": "KeyResult Outcome PinCommandResult PinResult",
         "profile": "PINS Pin Token",

@@ -107,12 +107,9 @@ def open_emulator(
         from .emulator import CardState
         from .emulator.statefile import parse
 
-        emulator = state if isinstance(state, CardState) else parse(_plain(state))
+        # A mapping as the dict a state file's JSON gives.
+        plain = dict(state) if isinstance(state, Mapping) else state
+        emulator = state if isinstance(state, CardState) else parse(plain)
     spec = SessionSpec(emulator=emulator, transaction=False)
     with jpki_errors(), open_session(spec, virtual_card_opener(spec)) as transport:
         yield MyNumberCard(transport)
-
-
-def _plain(document: object) -> object:
-    """A mapping as the dict a state file's JSON gives (anything else as it is)."""
-    return dict(document) if isinstance(document, Mapping) else document

@@ -36,16 +36,6 @@ from .keystatus import KeyState, KeyStatus, interpret_query, is_count_answer
 from .permit import PinGuard, SpendPermit, refuse
 from .profile import Application, DataFile, PinSlot, Token
 
-__all__ = [
-    "CardLeft",
-    "CardRecord",
-    "KeyState",
-    "KeyStatus",
-    "MyNumberCard",
-    "interpret_query",
-    "parse_card_record",
-]
-
 
 @dataclass(frozen=True)
 class CardRecord:

@@ -188,19 +188,6 @@ def after_verify(verified: PinCommandResult | None) -> Iterator[None]:
         raise
 
 
-#: Certificates :func:`read_not_after` reads: those free to read on a card.
-FREE_KINDS = ("auth", "auth-ca")
-
-
-def read_not_after(card: MyNumberCard, kind: str = "auth") -> dt.datetime:
-    """notAfter of ``auth`` or ``auth-ca`` (what ``info`` shows)."""
-    if kind not in FREE_KINDS:
-        raise PinRequestError("unknown-certificate", kind)
-    card.require_jpki()
-    file = profile.CERTIFICATES[kind]
-    return parse_certificate(card.read_ef(file.app, file.fid, kind), kind).not_after
-
-
 @dataclass(frozen=True)
 class CertificateChain:
     certificate: CardCertificate

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,16 +193,10 @@ def fingerprint(der: bytes) -> str:
     return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
 
 
-def _escape(value: str) -> str:
-    for char in "\\,+":
-        value = value.replace(char, "\\" + char)
-    return value
-
-
 def _attribute_value(attr: Any) -> str:
     native = attr["value"].native
     if isinstance(native, str):
-        return _escape(native)
+        return re.sub(r"([\\,+])", r"\\\1", native)
     return "#" + bytes(attr["value"].dump()).hex().upper()
 
 

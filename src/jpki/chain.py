@@ -85,15 +85,7 @@ class ChainResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (``cert show --json``'s ``chain``)."""
-        root = self.root
-        return {
-            "status": self.status.value,
-            "signature_ok": self.signature_ok,
-            "ca_self_signed": self.ca_self_signed,
-            "root": None if root is None else asdict(root),
-            "root_expired": self.root_expired,
-            "ca_sha256": self.ca_sha256,
-        }
+        return {**asdict(self), "status": self.status.value}
 
 
 def _load_crypto(der: bytes, what: str) -> x509.Certificate:

@@ -10,7 +10,7 @@ exit status. The certificates are read by :mod:`jpki.cardcerts`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -108,12 +108,10 @@ class ExpiryItem:
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``json.dumps``: an item of ``expiry --json``."""
         return {
-            "id": self.id,
+            **asdict(self),
             "not_after": iso_utc(self.not_after),
-            "days_left": self.days_left,
             "state": self.state.value,
             "estimate": self.estimate.isoformat() if self.estimate else None,
-            "absent": self.absent,
         }
 
 
@@ -195,19 +193,14 @@ def read_expiry(
         guess = _years_later(auth_end, CARD_MINUS_CERT_YEARS) if auth_end else None
         items.append(ExpiryItem("card", None, None, ExpiryState.UNKNOWN, estimate=guess))
     items.append(expiry_item("auth", auth_end, now, warn_days))
-    if sign:
-        if card.sign_certificate_present() is False:
-            items.append(ExpiryItem("sign", None, None, ExpiryState.UNKNOWN, absent=True))
-        else:
-            cert = read_certificate(
-                card,
-                "sign",
-                sign_pin=sign_pin,
-                force=force,
-                accept_unknown_count=accept_unknown_count,
-            )
-            items.append(expiry_item("sign", cert.info.not_after, now, warn_days))
-            verified = cert.verified
+    if sign and card.sign_certificate_present() is False:
+        items.append(ExpiryItem("sign", None, None, ExpiryState.UNKNOWN, absent=True))
+    elif sign:
+        cert = read_certificate(
+            card, "sign", sign_pin=sign_pin, force=force, accept_unknown_count=accept_unknown_count
+        )
+        items.append(expiry_item("sign", cert.info.not_after, now, warn_days))
+        verified = cert.verified
     return ExpiryReport(card.transport.name, now, warn_days, tuple(items), verified)
 
 

@@ -97,10 +97,10 @@ def read_info(card: MyNumberCard) -> CardInfo:
 
 
 def _auth_end(card: MyNumberCard) -> dt.datetime | None:
-    from .cardcerts import read_not_after  # notAfter alone: asn1crypto is not loaded
+    from .cardcerts import read_certificate
 
     try:
-        return read_not_after(card, "auth")
+        return read_certificate(card, "auth").info.not_after
     except CardUnresponsiveError:
         return None
     except ReaderError:

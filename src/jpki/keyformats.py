@@ -20,19 +20,12 @@ class Change(Enum):
 
     CHANGE_REFERENCE_DATA = (0x00, 0x24, 0x01)  # ①②④ (myna-rs, myna-go, myna-card)
     JICSAP_CHANGE_KEY = (0x80, 0x32, 0x00)  # ③ (myna-card only)
-    NONE = ()
+    NONE = (0, 0, 0)  # no command changes the key
 
-    @property
-    def cla(self) -> int:
-        return int(self.value[0])
-
-    @property
-    def ins(self) -> int:
-        return int(self.value[1])
-
-    @property
-    def p1(self) -> int:
-        return int(self.value[2])
+    def __init__(self, cla: int, ins: int, p1: int) -> None:
+        self.cla = cla
+        self.ins = ins
+        self.p1 = p1
 
     @property
     def experimental(self) -> bool:

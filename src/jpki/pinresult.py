@@ -170,11 +170,10 @@ class PinCommandResult:
         """Plain data for ``json.dumps``: the document ``change-pin --json`` /
         ``verify-pin --json`` prints (``changed``/``not_changed`` or
         ``verified``/``not_verified``; docs/json.md)."""
-        done, not_done = ("changed", "not_changed")
-        if self.operation != "change":
-            done, not_done = ("verified", "not_verified")
+        change = self.operation == "change"
+        done, not_done = ("changed", "not_changed") if change else ("verified", "not_verified")
         confirmed = {}
-        if self.operation == "change":  # every key the card took was confirmed on it
+        if change:  # every key the card took was confirmed on it
             keys = [k.confirmed for p in self.pins for k in p.keys if k.confirmed is not None]
             confirmed["confirmed"] = all(keys) if keys else None  # None: nothing changed
         return document(

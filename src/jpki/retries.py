@@ -41,9 +41,9 @@ from typing import Any
 from apdu import SW
 
 from . import profile
-from .card import KeyState, KeyStatus, MyNumberCard
+from .card import MyNumberCard
 from .errors import PinRequestError
-from .keystatus import brief_count
+from .keystatus import KeyState, KeyStatus, brief_count
 from .permit import Refusal, refusal
 from .profile import Pin, Token
 from .schema import document
@@ -155,10 +155,7 @@ class RetriesReport:
 
 
 def combine(pin: Pin, keys: tuple[KeyStatus, ...]) -> PinStatus:
-    """One status for a PIN made of several keys: the lowest known count wins."""
-    if len(keys) == 1:
-        k = keys[0]
-        return PinStatus(pin, keys, k.remaining, k.state)
+    """One status for a PIN made of one or several keys: the lowest known count wins."""
     known = [k for k in keys if k.state is not KeyState.UNKNOWN]
     if not known:
         return PinStatus(pin, keys, None, KeyState.UNKNOWN)
@@ -278,12 +275,6 @@ def recovery_routes(report: RetriesReport) -> tuple[Code, ...]:
     return tuple(routes)
 
 
-def _absent(pin: PinStatus) -> bool:
-    """Whether a PIN command would refuse ``pin`` whatever flag is given: one of its keys
-    is one the card does not have (:attr:`jpki.permit.Refusal.ABSENT`)."""
-    return any(refusal(k) is Refusal.ABSENT for k in pin.keys)
-
-
 def guidance(report: RetriesReport) -> tuple[Advice, ...]:
     """What to do about locked PINs, PINs at their last try and unknown answers, in order.
 
@@ -296,7 +287,8 @@ def guidance(report: RetriesReport) -> tuple[Advice, ...]:
     locked = tuple(p.id for p in report.pins if p.state is KeyState.LOCKED)
     last = tuple(p.id for p in report.pins if p.state is KeyState.LAST_TRY)
     unknown = [p for p in report.pins if p.state is KeyState.UNKNOWN]
-    absent = [p for p in unknown if _absent(p)]
+    # Refused whatever flag is given: a key the card does not have.
+    absent = [p for p in unknown if any(refusal(k) is Refusal.ABSENT for k in p.keys)]
     untrusted = tuple(p.id for p in unknown if p not in absent)
     if locked:
         out.append(Advice(Code.LOCKED, locked))

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from apdu import ApduChannel, CommandAPDU
-from jpki.card import KeyState, MyNumberCard
+from jpki.card import MyNumberCard
 from jpki.emulator import CardState, EmulatorTransport, VirtualCard
 from jpki.emulator.statefile import parse as parse_state
 from jpki.info import read_info
+from jpki.keystatus import KeyState
 from jpki.retries import read_retries
 
 from .conversation import CARDINFO, COMMON, JPKI, JUKI, SURFACE, h, talk

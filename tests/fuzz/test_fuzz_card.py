@@ -192,12 +192,6 @@ def _certificate(card: MyNumberCard, kind: Any) -> None:
     _days(cert.info.not_after)
 
 
-def _not_after(card: MyNumberCard, kind: Any) -> None:
-    from jpki.cardcerts import read_not_after
-
-    _days(read_not_after(card, kind))
-
-
 def _expiry(card: MyNumberCard, sign: Any) -> None:
     report = jpki.read_expiry(card, NOW, sign=bool(sign), sign_pin="ABC123")
     json.dumps(report.to_dict())
@@ -229,7 +223,6 @@ OPERATIONS: dict[str, tuple[Callable[[MyNumberCard, Any], None], tuple[Any, ...]
     "retries": (_retries, (None, "auth", ("juki", "cardinfo-a"))),
     "info": (_info, (None,)),
     "certificate": (_certificate, ("auth", "auth-ca", "sign", "sign-ca")),
-    "not-after": (_not_after, ("auth", "auth-ca")),
     "expiry": (_expiry, (False, True)),
     "chain": (_chain, ("auth", "sign")),
     "verify": (_verify, ("auth", "sign", "juki")),

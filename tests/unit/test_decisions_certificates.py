@@ -20,7 +20,7 @@ from asn1crypto import pem
 
 from jpki import open_emulator, profile
 from jpki.card import MyNumberCard
-from jpki.cardcerts import CardCertificate, read_certificate, read_chain, read_not_after
+from jpki.cardcerts import CardCertificate, read_certificate, read_chain
 from jpki.certificate import CertificateError, CertificateInfo, parse_certificate, readable_name
 from jpki.chain import ChainResult, ChainStatus, RootMatch, check_chain, match_root
 from jpki.emulator import build_state
@@ -310,18 +310,6 @@ def test_a_broken_certificate_file_names_the_certificate(broken: bytes) -> None:
     with pytest.raises(CertificateError) as caught:
         read_certificate(card_with(profile.AUTH_CERT.fid, broken), "auth")
     assert caught.value.what == "auth"
-    with pytest.raises(CertificateError) as caught:
-        read_not_after(card_with(profile.AUTH_CERT.fid, broken))
-    assert caught.value.what == "auth"
-
-
-def test_info_reads_the_auth_certificates_end_alone() -> None:
-    with open_emulator() as card:
-        assert read_not_after(card) == parse_certificate(CERTS.auth).not_after
-        assert read_not_after(card, "auth-ca") == parse_certificate(CERTS.auth_ca).not_after
-        with pytest.raises(PinRequestError) as caught:
-            read_not_after(card, "sign")
-    assert (caught.value.reason, caught.value.detail) == ("unknown-certificate", "sign")
 
 
 def tlv(tag: int, content: bytes) -> bytes:

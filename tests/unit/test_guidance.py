@@ -10,10 +10,10 @@ from collections.abc import Iterator, Mapping
 import pytest
 
 from jpki import open_emulator, read_retries
-from jpki.card import KeyState, KeyStatus
 from jpki.cli.advice import advice
 from jpki.emulator import build_state
 from jpki.i18n import get_language, set_language, t
+from jpki.keystatus import KeyState, KeyStatus
 from jpki.profile import PINS, Token
 from jpki.retries import Code, PinStatus, RetriesReport, recovery_routes
 

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 from apdu import INS, FunctionTransport
 from jpki import profile
-from jpki.card import KeyState, MyNumberCard
+from jpki.card import MyNumberCard
 from jpki.emulator import VirtualCard, build_state
 from jpki.errors import NotMyNumberCardError
 from jpki.info import read_info
+from jpki.keystatus import KeyState
 from jpki.retries import read_retries
 
 PIN_SLOTS = [k for k in profile.PIN_SLOTS if k.id != profile.CARDINFO_BLOCKED_SLOT.id]

@@ -12,10 +12,11 @@ import pytest
 from apdu import BaseTransport, CommandAPDU, FunctionTransport
 from cli_runner import jpkitool_inprocess
 from jpki import profile
-from jpki.card import KeyState, KeyStatus, MyNumberCard
+from jpki.card import MyNumberCard
 from jpki.emulator import VirtualCard, build_state
 from jpki.emulator.transport import EmulatorTransport
 from jpki.errors import PermitError, PinAbsentError, PinLockedError, SpendRefusedError
+from jpki.keystatus import KeyState, KeyStatus
 from jpki.permit import Refusal, refusal
 
 AUTH = profile.AUTH_SLOT

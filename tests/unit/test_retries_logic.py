@@ -6,8 +6,9 @@ import pytest
 
 from apdu import FunctionTransport
 from jpki import profile
-from jpki.card import KeyState, MyNumberCard
+from jpki.card import MyNumberCard
 from jpki.errors import NotMyNumberCardError
+from jpki.keystatus import KeyState
 from jpki.profile import Token
 from jpki.retries import read_retries
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import click
 
 from ... import profile
-from ...card import KeyState
 from ...i18n import t, tn
+from ...keystatus import KeyState
 from ...retries import PinStatus, RetriesReport, read_retries
 from ..advice import advice
 from ..context import AppContext
