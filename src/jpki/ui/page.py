@@ -12,9 +12,9 @@ from __future__ import annotations
 import sys
 from html import escape
 
-from ..card import KeyState
 from ..diagnosis import Check, Diagnosis
 from ..i18n import LANGUAGES, t
+from ..keystatus import KeyState
 from ..retries import Advice, Code, PinStatus, RetriesReport, guidance
 from .source import Reading
 
