@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .command import EXTENDED_MAX, SHORT_MAX, CommandAPDU, is_secret
+from .command import EXTENDED_MAX, SHORT_MAX, CommandAPDU
 from .errors import (
     AccessDeniedError,
     AmbiguousReaderError,
@@ -27,21 +27,19 @@ from .errors import (
     TransportError,
 )
 from .ins import INS
-from .redact import REDACTED, redact_command
+from .redact import redact_command
 from .response import ResponseAPDU
 from .status import STATUS_WORDS, SW, describe
 from .transport import ApduChannel, BaseTransport, FunctionTransport, TransportWrapper
 
 if TYPE_CHECKING:
-    from .recording import SESSION_FORMAT, SESSION_VERSION, RecordingTransport
+    from .recording import RecordingTransport
     from .replay import ReplayTransport
     from .trace import TracingTransport
 
 #: Imported on first use (PEP 562): a session that neither records, replays nor
 #: traces does not load those modules.
 _LAZY = {
-    "SESSION_FORMAT": "recording",
-    "SESSION_VERSION": "recording",
     "RecordingTransport": "recording",
     "ReplayTransport": "replay",
     "TracingTransport": "trace",
@@ -67,9 +65,6 @@ def __dir__() -> list[str]:
 __all__ = [
     "EXTENDED_MAX",
     "INS",
-    "REDACTED",
-    "SESSION_FORMAT",
-    "SESSION_VERSION",
     "SHORT_MAX",
     "STATUS_WORDS",
     "SW",
@@ -99,6 +94,5 @@ __all__ = [
     "TransportError",
     "TransportWrapper",
     "describe",
-    "is_secret",
     "redact_command",
 ]

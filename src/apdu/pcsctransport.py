@@ -21,7 +21,6 @@ from .errors import (
     TransportError,
 )
 from .pcsc import (
-    AMBIGUOUS,
     SCARD_PRESENT,
     check,
     context,
@@ -96,12 +95,6 @@ class _Worker:
         self._jobs.put(None)
 
 
-#: Codes of a failed call on an open connection after which the card or the service
-#: is looked at (:meth:`PcscTransport._diagnose`).
-_LOOK_AFTER = AMBIGUOUS | frozenset(
-    unsigned(c)
-    for c in (sc.SCARD_E_NO_SERVICE, sc.SCARD_E_SERVICE_STOPPED, sc.SCARD_E_INVALID_HANDLE)
-)
 #: ``SCardStatus`` answers meaning this process lost pcscd (stopped, or restarted).
 _SERVICE_GONE = frozenset(
     unsigned(c)
@@ -112,6 +105,13 @@ _SERVICE_GONE = frozenset(
         sc.SCARD_E_INVALID_HANDLE,
     )
 )
+#: Codes of a failed call on an open connection after which the card or the service
+#: is looked at (:meth:`PcscTransport._diagnose`): those, and the failures of an
+#: exchange that may mean the card was pulled out mid-exchange.
+_LOOK_AFTER = _SERVICE_GONE | {
+    unsigned(c)
+    for c in (sc.SCARD_E_NOT_TRANSACTED, sc.SCARD_F_COMM_ERROR, sc.SCARD_W_UNRESPONSIVE_CARD)
+}
 
 
 class PcscTransport(BaseTransport):
@@ -268,7 +268,8 @@ class PcscTransport(BaseTransport):
         self._read_atr()
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
+        """Exclusive access (SCardBeginTransaction) around several exchanges."""
         rv = self._begin()
         if is_code(rv, sc.SCARD_W_RESET_CARD):
             # Another program reset the card (its PIN command ended) while this one
@@ -297,10 +298,6 @@ class PcscTransport(BaseTransport):
             raise self._overrun(
                 ReaderBusyError, "starting a transaction", "another program's transaction"
             ) from None
-
-    def transaction(self) -> contextlib.AbstractContextManager[None]:
-        """Exclusive access (SCardBeginTransaction) around several exchanges."""
-        return self._transaction()
 
     def close(self, *, unpower: bool = False) -> None:
         """Disconnect and release the context; a call that overran is not waited for

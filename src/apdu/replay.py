@@ -176,22 +176,19 @@ _CODE_MAX, _TIMEOUT_MAX, _MS_MAX = 0xFFFFFFFF, 86_400, 86_400_000
 
 def _load(path: str) -> tuple[dict[str, Any], list[_Exchange]]:
     try:
-        data = jsonfile.read_regular(path, MAX_SESSION_BYTES)
+        text = jsonfile.decode(jsonfile.read_regular(path, MAX_SESSION_BYTES))
     except FileFault as exc:
         raise exc.at(SessionFileError, path) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
-        raise SessionFileError("", "utf8", path=path, line=1)
-    data = data.removeprefix(jsonfile.BOM)
-    if not data:
+    if not text:
         raise SessionFileError("", "empty", path=path)
-    lines = data.split(b"\n")
-    if lines[-1] == b"":
+    lines = text.split("\n")
+    if lines[-1] == "":
         lines.pop()
     header: dict[str, Any] = {}
     exchanges: list[_Exchange] = []
-    for number, raw in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=1):
         try:
-            obj = _json_object(raw)
+            obj = _json_object(line)
             if number == 1:
                 header = _check_header(obj)
             else:
@@ -201,11 +198,7 @@ def _load(path: str) -> tuple[dict[str, Any], list[_Exchange]]:
     return header, exchanges
 
 
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FileFault("", "utf8") from None
+def _json_object(text: str) -> dict[str, Any]:
     if not text.strip():
         raise FileFault("", "empty")
     obj: dict[str, Any] = typed(jsonfile.loads(text), "", dict)
