@@ -237,24 +237,17 @@ def select_reader(spec: str | None, readers: list[str]) -> str:
         index = int(text)
         if index < len(readers):
             return readers[index]
-        raise NoReaderError(
-            f"no reader with index {index} (readers: {', '.join(readers)})",
-            spec=spec,
-            readers=tuple(readers),
-        )
-    exact = [r for r in readers if r.lower() == text.lower()]
-    if exact:
-        return exact[0]
-    matches = [r for r in readers if text.lower() in r.lower()]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise AmbiguousReaderError(spec, matches)
-    raise NoReaderError(
-        f"no reader matches {spec!r} (readers: {', '.join(readers)})",
-        spec=spec,
-        readers=tuple(readers),
-    )
+        problem = f"no reader with index {index}"
+    else:
+        exact = [r for r in readers if r.lower() == text.lower()]
+        matches = exact or [r for r in readers if text.lower() in r.lower()]
+        if exact or len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise AmbiguousReaderError(spec, matches)
+        problem = f"no reader matches {spec!r}"
+    readers_text = ", ".join(readers)
+    raise NoReaderError(f"{problem} (readers: {readers_text})", spec=spec, readers=tuple(readers))
 
 
 #: Longest single blocking ``SCardGetStatusChange`` in :func:`wait_for_card`. The

@@ -1,16 +1,15 @@
-"""Replaying a recorded session file: a mock reader that answers from the file.
+"""Replaying a recorded session file (:mod:`apdu.recording`): a mock reader that
+answers from the file.
 
-Each command sent must equal the next recorded one (``XX`` placeholders match
-any byte); the answer is the recorded response, or, on a line with ``fault``, the
-transport error the recording met (:data:`apdu.errors.FAULTS`). A power cycle
-(:meth:`apdu.BaseTransport.power_cycle`) must meet a ``"power": "cycle"`` line, in
-its place among the exchanges, and a warm reset (``power_cycle(warm=True)``) a
-``"power": "reset"`` line. Response bytes the
-recording hid as personal (``XX``) are answered as :data:`apdu.redact.FILLER` each
-(``2A``, ``*``): same length, so the exchange goes on, but no personal value. The
-file is checked completely when it is opened, so a corrupted file fails before the first exchange.
-It must be a regular file of at most :data:`MAX_SESSION_BYTES`; a leading UTF-8 byte
-order mark is ignored.
+Each command sent must equal the next recorded one (``XX`` placeholders match any
+byte), and each reset (:meth:`apdu.BaseTransport.power_cycle`) the next ``power``
+line of its kind (``"cycle"``, or ``"reset"`` for a warm one). The answer is the
+recorded response, or the recorded fault (:data:`apdu.errors.FAULTS`) raised again;
+response bytes the recording hid as personal (``XX``) are answered as
+:data:`apdu.redact.FILLER` each (``2A``, ``*``): same length, no personal value.
+The file, a regular file of at most :data:`MAX_SESSION_BYTES` (a leading UTF-8 byte
+order mark ignored), is checked completely when it is opened, so a corrupted file
+fails before the first exchange.
 """
 
 from __future__ import annotations
