@@ -22,7 +22,6 @@ from apdu import (
     ApduError,
     CommandAPDU,
     EncodingError,
-    ReplayTransport,
     ResponseAPDU,
     SessionFileError,
     describe,
@@ -32,6 +31,7 @@ from apdu.errors import FAULTS
 from apdu.jsonfile import PROBLEMS
 from apdu.recording import SESSION_FORMAT, SESSION_VERSION
 from apdu.redact import hidden_span, is_secret, redact_command
+from apdu.replay import ReplayTransport
 
 from .budget import cases
 from .strategies import hex_texts, json_values, mutate, render_json, status_words, text_edits
