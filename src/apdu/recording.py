@@ -159,9 +159,7 @@ class RecordingTransport(TransportWrapper):
         return self._redactor.hidden(apdu, response) if self._redactor is not None else ()
 
     def power_cycle(self, *, warm: bool = False) -> None:
-        """Reset the card and write ``{"i": N, "power": "cycle", "ms": ...}`` (``"reset"``
-        for a warm one; with ``fault`` when it failed with one of
-        :data:`apdu.errors.FAULTS`)."""
+        """Reset the card and write its ``power`` line (module docstring)."""
         if self._closed:
             raise TransportError("the session recording is closed")
         if self._redactor is not None:
@@ -177,9 +175,8 @@ class RecordingTransport(TransportWrapper):
 
     def _fault(self, line: dict[str, Any], exc: TransportError, start: float) -> None:
         """Write ``line`` with the fault ``exc`` is, when it is one of
-        :data:`apdu.errors.FAULTS` (the card may be another one after it), and the
-        PC/SC return code (pcscd stopped rather than not running) and the seconds the
-        call was given when the error carries them."""
+        :data:`apdu.errors.FAULTS` (the card may be another one after it), with the
+        error's ``code`` (pcscd stopped rather than not running) and ``timeout``."""
         fault = fault_code(exc)
         if fault is None:
             return
