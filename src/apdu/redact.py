@@ -54,7 +54,6 @@ HIDDEN_RESPONSES = (
 
 def hidden_span(raw: bytes, secret: bool = False) -> tuple[int, int] | None:
     """``(start, end)`` of the bytes of ``raw`` to hide, or ``None`` when none are."""
-    raw = bytes(raw)
     if not is_secret(raw, secret):
         return None
     try:
