@@ -114,11 +114,8 @@ class ReplayMismatchError(ApduError):
     """A replayed exchange differs from the recorded one."""
 
     def __init__(self, index: int, expected: str | None, actual: str) -> None:
-        if expected is None:
-            msg = f"exchange {index}: no more exchanges recorded, got {actual}"
-        else:
-            msg = f"exchange {index}: expected {expected}, got {actual}"
-        super().__init__(msg)
+        wanted = "no more exchanges recorded" if expected is None else f"expected {expected}"
+        super().__init__(f"exchange {index}: {wanted}, got {actual}")
         self.index = index
         self.expected = expected
         self.actual = actual

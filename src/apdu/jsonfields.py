@@ -1,4 +1,4 @@
-"""Checking the fields of a JSON document a user gives (state and session files).
+"""Checking the fields of a JSON document a user gives.
 
 Each check takes the value and ``where`` (the field's dotted path, for errors) and
 gives the value read, or raises an :class:`apdu.jsonfile.FileFault` naming the field

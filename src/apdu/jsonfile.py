@@ -152,10 +152,8 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _line(data: bytes | str, end: int) -> int:
-    if isinstance(data, bytes):
-        return data.count(b"\n", 0, end) + 1
-    return data.count("\n", 0, end) + 1
+def _line(text: str, end: int) -> int:
+    return text.count("\n", 0, end) + 1
 
 
 def decode(data: bytes) -> str:
@@ -166,7 +164,7 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FileFault("", "utf8", line=_line(data, exc.start)) from None
+        raise FileFault("", "utf8", line=data.count(b"\n", 0, exc.start) + 1) from None
 
 
 class _Duplicate(Exception):

@@ -144,8 +144,8 @@ def write_stdout(data: bytes) -> None:
 
 def write_whole(
     path: str | os.PathLike[str], data: bytes, *, streams: bool = True, overwrite: bool = False
-) -> Target:
-    """Write ``data`` to ``path`` whole or not at all (a stream: in place); return where.
+) -> None:
+    """Write ``data`` to ``path`` whole or not at all (a stream: in place).
 
     A new file is readable by its owner only (``mkstemp``): what is written can hold
     personal data or secrets. A file that is replaced keeps its permission bits.
@@ -154,7 +154,7 @@ def write_whole(
     target = check(name, streams=streams, overwrite=overwrite)
     if target.path == STDOUT:
         write_stdout(data)
-        return target
+        return
     try:
         if target.stream:
             with open(_open(target.path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0)), "wb") as f:
@@ -165,7 +165,6 @@ def write_whole(
         raise OutputError(name, "exists") from None
     except OSError as exc:
         raise cannot_write(name, exc) from exc
-    return target
 
 
 def _open(path: str, flags: int, mode: int = 0o600) -> int:

@@ -63,46 +63,30 @@ LOCAL_CONSTANTS: dict[str, str] = {
     "PCSCD_SOCKET": "pcsc-lite's socket path (PCSCLITE_CSOCK_NAME's default); not in pyscard",
 }
 
-_ERRORS: dict[int, tuple[type[TransportError], str]] = {
-    unsigned(sc.SCARD_E_NO_SERVICE): (
-        ServiceUnavailableError,
-        "the PC/SC service (pcscd) is not running",
-    ),
-    unsigned(sc.SCARD_E_SERVICE_STOPPED): (
-        ServiceStoppedError,
-        "the PC/SC service (pcscd) stopped",
-    ),
-    unsigned(sc.SCARD_E_INVALID_HANDLE): (
-        ServiceUnavailableError,
-        "the PC/SC service lost the connection",
-    ),
-    unsigned(sc.SCARD_E_NO_READERS_AVAILABLE): (NoReaderError, "no reader available"),
-    unsigned(sc.SCARD_E_UNKNOWN_READER): (NoReaderError, "unknown reader"),
-    unsigned(sc.SCARD_E_READER_UNAVAILABLE): (NoReaderError, "reader unavailable"),
-    unsigned(sc.SCARD_E_NO_SMARTCARD): (NoCardError, "no card in the reader"),
-    unsigned(sc.SCARD_W_REMOVED_CARD): (CardRemovedError, "the card was removed"),
-    unsigned(sc.SCARD_W_RESET_CARD): (CardRemovedError, "the card was reset by another program"),
-    unsigned(sc.SCARD_W_SECURITY_VIOLATION): (
+#: The typed error and text of each PC/SC return code this module maps.
+_PCSC_ERRORS: dict[int, tuple[type[TransportError], str]] = {
+    sc.SCARD_E_NO_SERVICE: (ServiceUnavailableError, "the PC/SC service (pcscd) is not running"),
+    sc.SCARD_E_SERVICE_STOPPED: (ServiceStoppedError, "the PC/SC service (pcscd) stopped"),
+    sc.SCARD_E_INVALID_HANDLE: (ServiceUnavailableError, "the PC/SC service lost the connection"),
+    sc.SCARD_E_NO_READERS_AVAILABLE: (NoReaderError, "no reader available"),
+    sc.SCARD_E_UNKNOWN_READER: (NoReaderError, "unknown reader"),
+    sc.SCARD_E_READER_UNAVAILABLE: (NoReaderError, "reader unavailable"),
+    sc.SCARD_E_NO_SMARTCARD: (NoCardError, "no card in the reader"),
+    sc.SCARD_W_REMOVED_CARD: (CardRemovedError, "the card was removed"),
+    sc.SCARD_W_RESET_CARD: (CardRemovedError, "the card was reset by another program"),
+    sc.SCARD_W_SECURITY_VIOLATION: (
         AccessDeniedError,
         "the PC/SC service refused this user (polkit)",
     ),
-    unsigned(sc.SCARD_E_SHARING_VIOLATION): (
-        ReaderBusyError,
-        "the reader is in use by another program",
-    ),
-    unsigned(sc.SCARD_W_UNRESPONSIVE_CARD): (CardUnresponsiveError, "the card does not respond"),
-    unsigned(sc.SCARD_W_UNPOWERED_CARD): (CardUnresponsiveError, "the card is not powered"),
-    unsigned(sc.SCARD_E_PROTO_MISMATCH): (
-        CardUnresponsiveError,
-        "no common protocol with the card",
-    ),
-    unsigned(sc.SCARD_F_COMM_ERROR): (CardUnresponsiveError, "communication error with the card"),
-    unsigned(sc.SCARD_E_NOT_TRANSACTED): (
-        CardUnresponsiveError,
-        "the exchange with the card failed",
-    ),
-    unsigned(sc.SCARD_E_TIMEOUT): (CardUnresponsiveError, "the card timed out"),
+    sc.SCARD_E_SHARING_VIOLATION: (ReaderBusyError, "the reader is in use by another program"),
+    sc.SCARD_W_UNRESPONSIVE_CARD: (CardUnresponsiveError, "the card does not respond"),
+    sc.SCARD_W_UNPOWERED_CARD: (CardUnresponsiveError, "the card is not powered"),
+    sc.SCARD_E_PROTO_MISMATCH: (CardUnresponsiveError, "no common protocol with the card"),
+    sc.SCARD_F_COMM_ERROR: (CardUnresponsiveError, "communication error with the card"),
+    sc.SCARD_E_NOT_TRANSACTED: (CardUnresponsiveError, "the exchange with the card failed"),
+    sc.SCARD_E_TIMEOUT: (CardUnresponsiveError, "the card timed out"),
 }
+_ERRORS = {unsigned(rv): error for rv, error in _PCSC_ERRORS.items()}
 
 
 def is_code(rv: int, *codes: int) -> bool:
@@ -151,13 +135,6 @@ def check(rv: int, what: str, reader: str | None = None) -> None:
         raise error_for(rv, what, reader)
 
 
-#: Failures of an exchange that may mean the card was pulled out mid-exchange.
-AMBIGUOUS = frozenset(
-    unsigned(c)
-    for c in (sc.SCARD_E_NOT_TRANSACTED, sc.SCARD_F_COMM_ERROR, sc.SCARD_W_UNRESPONSIVE_CARD)
-)
-
-
 @contextlib.contextmanager
 def context() -> Iterator[Any]:
     try:
@@ -178,8 +155,7 @@ def establish_error(rv: int) -> TransportError:
     while its socket still accepts connections: that is a refusal, not a missing
     service."""
     if is_code(rv, sc.SCARD_E_NO_SERVICE, sc.SCARD_F_COMM_ERROR):  # no card is involved yet
-        listening = service_listening()
-        rv = sc.SCARD_W_SECURITY_VIOLATION if listening else sc.SCARD_E_NO_SERVICE
+        rv = sc.SCARD_W_SECURITY_VIOLATION if service_listening() else sc.SCARD_E_NO_SERVICE
     return error_for(rv, "connecting to the PC/SC service")
 
 
@@ -238,11 +214,10 @@ def _states(ctx: Any, names: list[str]) -> list[ReaderState]:
         states = [(name, 0, []) for name in names]
     elif not is_code(rv, sc.SCARD_S_SUCCESS):
         raise _service_error(rv, "reading reader states")
-    out = []
-    for index, (name, event, atr) in enumerate(states):
-        present = _present(event)
-        out.append(ReaderState(index, name, present, bytes(atr) if present else b""))
-    return out
+    return [
+        ReaderState(index, name, _present(event), bytes(atr) if _present(event) else b"")
+        for index, (name, event, atr) in enumerate(states)
+    ]
 
 
 def reader_states() -> list[ReaderState]:
@@ -262,24 +237,17 @@ def select_reader(spec: str | None, readers: list[str]) -> str:
         index = int(text)
         if index < len(readers):
             return readers[index]
-        raise NoReaderError(
-            f"no reader with index {index} (readers: {', '.join(readers)})",
-            spec=spec,
-            readers=tuple(readers),
-        )
-    exact = [r for r in readers if r.lower() == text.lower()]
-    if exact:
-        return exact[0]
-    matches = [r for r in readers if text.lower() in r.lower()]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise AmbiguousReaderError(spec, matches)
-    raise NoReaderError(
-        f"no reader matches {spec!r} (readers: {', '.join(readers)})",
-        spec=spec,
-        readers=tuple(readers),
-    )
+        problem = f"no reader with index {index}"
+    else:
+        exact = [r for r in readers if r.lower() == text.lower()]
+        matches = exact or [r for r in readers if text.lower() in r.lower()]
+        if exact or len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise AmbiguousReaderError(spec, matches)
+        problem = f"no reader matches {spec!r}"
+    readers_text = ", ".join(readers)
+    raise NoReaderError(f"{problem} (readers: {readers_text})", spec=spec, readers=tuple(readers))
 
 
 #: Longest single blocking ``SCardGetStatusChange`` in :func:`wait_for_card`. The

@@ -12,6 +12,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, wait
 from typing import Any
 
 from .errors import (
@@ -21,7 +22,6 @@ from .errors import (
     TransportError,
 )
 from .pcsc import (
-    AMBIGUOUS,
     SCARD_PRESENT,
     check,
     context,
@@ -44,21 +44,8 @@ class _Overrun(Exception):
     """A PC/SC call did not return in time; it goes on in the worker thread."""
 
 
-class _Job:
-    def __init__(self, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self.func = func
-        self.args = args
-        self.done = threading.Event()
-        self.result: Any = None
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.result = self.func(*self.args)
-        except BaseException as exc:  # handed to the caller
-            self.error = exc
-        finally:
-            self.done.set()
+#: A call for the worker: its future, the function and its arguments.
+_Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
 
 
 class _Worker:
@@ -69,39 +56,35 @@ class _Worker:
 
     def __init__(self, name: str) -> None:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._last: _Job | None = None
+        self._last: Future[Any] | None = None
         self.abandoned = False
         threading.Thread(target=self._run, name=name, daemon=True).start()
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
-            job.run()
+            future, func, args = job
+            try:
+                future.set_result(func(*args))
+            except BaseException as exc:  # handed to the caller
+                future.set_exception(exc)
 
     def call(self, timeout: float, func: Callable[..., Any], *args: Any) -> Any:
         """``func(*args)`` on the worker; :class:`_Overrun` after ``timeout`` seconds."""
         last = self._last
-        if self.abandoned or (last is not None and not last.done.wait(timeout)):
+        if self.abandoned or (last is not None and wait([last], timeout).not_done):
             self.abandoned = True
             raise _Overrun
-        job = self._last = _Job(func, args)
-        self._jobs.put(job)
-        if not job.done.wait(timeout):  # Ctrl-C raises here and leaves the job running
+        future = self._last = Future[Any]()
+        self._jobs.put((future, func, args))
+        if wait([future], timeout).not_done:  # Ctrl-C raises here and leaves the job running
             self.abandoned = True
             raise _Overrun
-        if job.error is not None:
-            raise job.error
-        return job.result
+        return future.result()
 
     def stop(self) -> None:
         self._jobs.put(None)
 
 
-#: Codes of a failed call on an open connection after which the card or the service
-#: is looked at (:meth:`PcscTransport._diagnose`).
-_LOOK_AFTER = AMBIGUOUS | frozenset(
-    unsigned(c)
-    for c in (sc.SCARD_E_NO_SERVICE, sc.SCARD_E_SERVICE_STOPPED, sc.SCARD_E_INVALID_HANDLE)
-)
 #: ``SCardStatus`` answers meaning this process lost pcscd (stopped, or restarted).
 _SERVICE_GONE = frozenset(
     unsigned(c)
@@ -112,6 +95,13 @@ _SERVICE_GONE = frozenset(
         sc.SCARD_E_INVALID_HANDLE,
     )
 )
+#: Codes of a failed call on an open connection after which the card or the service
+#: is looked at (:meth:`PcscTransport._diagnose`): those, and the failures of an
+#: exchange that may mean the card was pulled out mid-exchange.
+_LOOK_AFTER = _SERVICE_GONE | {
+    unsigned(c)
+    for c in (sc.SCARD_E_NOT_TRANSACTED, sc.SCARD_F_COMM_ERROR, sc.SCARD_W_UNRESPONSIVE_CARD)
+}
 
 
 class PcscTransport(BaseTransport):
@@ -268,7 +258,8 @@ class PcscTransport(BaseTransport):
         self._read_atr()
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
+        """Exclusive access (SCardBeginTransaction) around several exchanges."""
         rv = self._begin()
         if is_code(rv, sc.SCARD_W_RESET_CARD):
             # Another program reset the card (its PIN command ended) while this one
@@ -297,10 +288,6 @@ class PcscTransport(BaseTransport):
             raise self._overrun(
                 ReaderBusyError, "starting a transaction", "another program's transaction"
             ) from None
-
-    def transaction(self) -> contextlib.AbstractContextManager[None]:
-        """Exclusive access (SCardBeginTransaction) around several exchanges."""
-        return self._transaction()
 
     def close(self, *, unpower: bool = False) -> None:
         """Disconnect and release the context; a call that overran is not waited for

@@ -8,31 +8,23 @@ The file holds a header line, then one line per exchange::
     {"i": 0, "command": "00A4040C0A...", "response": "9000", "ms": 12.3}
     {"i": 1, "power": "cycle", "ms": 80.2}
 
-The second form marks a power cycle (:meth:`apdu.BaseTransport.power_cycle`): the
-card's power removed and restored between two exchanges; ``"power": "reset"`` marks a
-warm reset (``power_cycle(warm=True)``), the card kept powered.
+``"power": "cycle"`` marks a power cycle between two exchanges, ``"reset"`` a warm
+reset (:meth:`apdu.BaseTransport.power_cycle`). An exchange the reader failed with
+one of :data:`apdu.errors.FAULTS` is written with ``"fault": "card-removed"`` (and
+the error's ``code`` and ``timeout`` when it carried them) instead of a response,
+and a replay raises it again there; other transport errors are not written.
 
-An exchange the reader failed (the card removed, unresponsive, the reader taken:
-:data:`apdu.errors.FAULTS`) is written with ``"fault": "card-removed"`` instead of
-a response, and a replay raises that error again at that point, with the PC/SC
-return code (``"code"``) and the seconds the exchange was given (``"timeout"``) when
-the error carried them, so it reads as it did. Other transport errors are not written.
-
-Command data fields are hidden as ``XX`` by the rule of :mod:`apdu.redact`.
-Responses are kept as they are, except personal data: the data of responses the
-caller marks personal (``transmit(..., personal=True)``), and the bytes a
-card's rule (``personal``, an :class:`apdu.redact.PersonalRule`) calls personal, are
-written as ``XX`` per byte before the status word, so the length stays and a replay
-answers :data:`apdu.redact.FILLER` in their place. The header's ``redacted`` lists
-what is hidden and ``personal`` is false. With ``keep_personal`` every response is
-written as it came (``"personal": true``; the list no longer names response data).
-Other responses may still hold data about the card, so the
-file is created readable by its owner only. Every line is
-flushed at once, so a crash leaves all completed exchanges readable. Where the
-file may be (standard output, a device or a FIFO written in place; an existing
-file only with ``overwrite``) is :func:`apdu.outfile.check`'s rule. A recording
-that cannot be written is removed, so that nothing half-written blocks the next
-run; one that ends with any other error is kept.
+Command data fields are hidden as ``XX`` by the rule of :mod:`apdu.redact`; so is
+personal response data (marked ``transmit(..., personal=True)``, or called personal
+by the card's :class:`apdu.redact.PersonalRule`), one ``XX`` per byte before the
+status word, which a replay answers as :data:`apdu.redact.FILLER`. The header's
+``redacted`` lists what is hidden; with ``keep_personal`` responses are written as
+they came (``"personal": true``). Other responses may still hold data about the
+card, so the file is created readable by its owner only; each line is flushed at
+once, so a crash leaves all completed exchanges readable. Where the file may be is
+:func:`apdu.outfile.check`'s rule. A recording that cannot be written is removed,
+so that nothing half-written blocks the next run; one that ends with any other
+error is kept.
 """
 
 from __future__ import annotations
@@ -167,9 +159,7 @@ class RecordingTransport(TransportWrapper):
         return self._redactor.hidden(apdu, response) if self._redactor is not None else ()
 
     def power_cycle(self, *, warm: bool = False) -> None:
-        """Reset the card and write ``{"i": N, "power": "cycle", "ms": ...}`` (``"reset"``
-        for a warm one; with ``fault`` when it failed with one of
-        :data:`apdu.errors.FAULTS`)."""
+        """Reset the card and write its ``power`` line (module docstring)."""
         if self._closed:
             raise TransportError("the session recording is closed")
         if self._redactor is not None:
@@ -185,9 +175,8 @@ class RecordingTransport(TransportWrapper):
 
     def _fault(self, line: dict[str, Any], exc: TransportError, start: float) -> None:
         """Write ``line`` with the fault ``exc`` is, when it is one of
-        :data:`apdu.errors.FAULTS` (the card may be another one after it), and the
-        PC/SC return code (pcscd stopped rather than not running) and the seconds the
-        call was given when the error carries them."""
+        :data:`apdu.errors.FAULTS` (the card may be another one after it), with the
+        error's ``code`` (pcscd stopped rather than not running) and ``timeout``."""
         fault = fault_code(exc)
         if fault is None:
             return

@@ -50,13 +50,10 @@ REDACTED_COMMANDS: tuple[str, ...] = (
 HIDDEN_RESPONSES = (
     "response data the tool marks as personal, written as XX per byte (a replay gives 2A for each)"
 )
-#: Plain-language list of what recordings and traces hide (a recording's header).
-REDACTED: tuple[str, ...] = (*REDACTED_COMMANDS, HIDDEN_RESPONSES)
 
 
 def hidden_span(raw: bytes, secret: bool = False) -> tuple[int, int] | None:
     """``(start, end)`` of the bytes of ``raw`` to hide, or ``None`` when none are."""
-    raw = bytes(raw)
     if not is_secret(raw, secret):
         return None
     try:

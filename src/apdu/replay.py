@@ -1,16 +1,15 @@
-"""Replaying a recorded session file: a mock reader that answers from the file.
+"""Replaying a recorded session file (:mod:`apdu.recording`): a mock reader that
+answers from the file.
 
-Each command sent must equal the next recorded one (``XX`` placeholders match
-any byte); the answer is the recorded response, or, on a line with ``fault``, the
-transport error the recording met (:data:`apdu.errors.FAULTS`). A power cycle
-(:meth:`apdu.BaseTransport.power_cycle`) must meet a ``"power": "cycle"`` line, in
-its place among the exchanges, and a warm reset (``power_cycle(warm=True)``) a
-``"power": "reset"`` line. Response bytes the
-recording hid as personal (``XX``) are answered as :data:`apdu.redact.FILLER` each
-(``2A``, ``*``): same length, so the exchange goes on, but no personal value. The
-file is checked completely when it is opened, so a corrupted file fails before the first exchange.
-It must be a regular file of at most :data:`MAX_SESSION_BYTES`; a leading UTF-8 byte
-order mark is ignored.
+Each command sent must equal the next recorded one (``XX`` placeholders match any
+byte), and each reset (:meth:`apdu.BaseTransport.power_cycle`) the next ``power``
+line of its kind (``"cycle"``, or ``"reset"`` for a warm one). The answer is the
+recorded response, or the recorded fault (:data:`apdu.errors.FAULTS`) raised again;
+response bytes the recording hid as personal (``XX``) are answered as
+:data:`apdu.redact.FILLER` each (``2A``, ``*``): same length, no personal value.
+The file, a regular file of at most :data:`MAX_SESSION_BYTES` (a leading UTF-8 byte
+order mark ignored), is checked completely when it is opened, so a corrupted file
+fails before the first exchange.
 """
 
 from __future__ import annotations
@@ -176,22 +175,19 @@ _CODE_MAX, _TIMEOUT_MAX, _MS_MAX = 0xFFFFFFFF, 86_400, 86_400_000
 
 def _load(path: str) -> tuple[dict[str, Any], list[_Exchange]]:
     try:
-        data = jsonfile.read_regular(path, MAX_SESSION_BYTES)
+        text = jsonfile.decode(jsonfile.read_regular(path, MAX_SESSION_BYTES))
     except FileFault as exc:
         raise exc.at(SessionFileError, path) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
-        raise SessionFileError("", "utf8", path=path, line=1)
-    data = data.removeprefix(jsonfile.BOM)
-    if not data:
+    if not text:
         raise SessionFileError("", "empty", path=path)
-    lines = data.split(b"\n")
-    if lines[-1] == b"":
+    lines = text.split("\n")
+    if lines[-1] == "":
         lines.pop()
     header: dict[str, Any] = {}
     exchanges: list[_Exchange] = []
-    for number, raw in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=1):
         try:
-            obj = _json_object(raw)
+            obj = _json_object(line)
             if number == 1:
                 header = _check_header(obj)
             else:
@@ -201,11 +197,7 @@ def _load(path: str) -> tuple[dict[str, Any], list[_Exchange]]:
     return header, exchanges
 
 
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FileFault("", "utf8") from None
+def _json_object(text: str) -> dict[str, Any]:
     if not text.strip():
         raise FileFault("", "empty")
     obj: dict[str, Any] = typed(jsonfile.loads(text), "", dict)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import EncodingError
-from .status import describe
 
 
 @dataclass(frozen=True)
@@ -55,9 +54,6 @@ class ResponseAPDU:
     @property
     def sw_hex(self) -> str:
         return f"{self.sw:04X}"
-
-    def describe(self) -> str:
-        return describe(self.sw)
 
     def __repr__(self) -> str:
         return f"ResponseAPDU(data={self.data.hex().upper()}, sw={self.sw:04X})"

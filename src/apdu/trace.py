@@ -96,7 +96,6 @@ class TracingTransport(TransportWrapper):
         return response
 
     def power_cycle(self, *, warm: bool = False) -> None:
-        """Trace the reset, then its error if it fails."""
         if self._redactor is not None:
             self._redactor.forget()
         self._emit("~ warm reset" if warm else "~ power removed and restored")

@@ -53,10 +53,9 @@ class BaseTransport:
         not: myna-card measured that it does not on a My Number card). Raises
         :class:`TransportError` where the card's power cannot be cycled.
 
-        ``warm``: reset the card keeping it powered (``SCARD_RESET_CARD``) instead. A
-        parameter rather than a method of its own, so that every wrapper records,
-        traces and replays either reset alike, while the default stays the one that
-        clears; it is only asked for to measure what a warm reset does."""
+        ``warm``: reset the card keeping it powered (``SCARD_RESET_CARD``) instead, only
+        to measure what a warm reset does (a parameter, so that every wrapper records,
+        traces and replays either reset alike)."""
         raise TransportError(f"{type(self).__name__} cannot reset the card")
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:

@@ -173,10 +173,8 @@ def _base(
         if emulator is None:
             raise ValueError("a session with the virtual card needs its opener")
         return emulator(spec)
-    transport = connect.connect(
-        spec.reader, wait=spec.wait, on_wait=spec.on_wait, timeout=spec.timeout
-    )
-    return transport, lambda: None
+    card = connect.connect(spec.reader, wait=spec.wait, on_wait=spec.on_wait, timeout=spec.timeout)
+    return card, lambda: None
 
 
 def _wrap(base: BaseTransport, spec: SessionSpec) -> BaseTransport:

@@ -17,7 +17,7 @@ def test_parse_status_only() -> None:
     assert response.sw2 == 0x00
     assert response.ok
     assert response.sw_hex == "9000"
-    assert response.describe() == "normal processing"
+    assert describe(response.sw) == "normal processing"
 
 
 def test_parse_data_and_status() -> None:

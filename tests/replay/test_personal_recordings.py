@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from asn1crypto import x509
 
-from apdu import ReplayTransport
+from apdu.replay import ReplayTransport
 from cli_runner import jpkitool_inprocess as run
 from jpki import open_transport, profile
 from jpki.card import MyNumberCard

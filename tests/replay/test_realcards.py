@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from apdu import ReplayTransport
 from apdu.redact import parse_pattern
+from apdu.replay import ReplayTransport
 from jpki import profile
 from jpki.emulator import VirtualCard
 from jpki.emulator.statefile import parse as parse_state

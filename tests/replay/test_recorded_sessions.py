@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from apdu import ReplayTransport
+from apdu.replay import ReplayTransport
 from cli_runner import jpkitool_inprocess
 from jpki import open_transport, read_retries
 

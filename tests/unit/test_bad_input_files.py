@@ -23,15 +23,14 @@ from apdu import (
     CardRemovedError,
     CardUnresponsiveError,
     ReaderBusyError,
-    RecordingTransport,
-    ReplayTransport,
     ServiceStoppedError,
     ServiceUnavailableError,
     SessionFileError,
     TransportError,
 )
 from apdu.outfile import OutputError
-from apdu.replay import MAX_SESSION_BYTES
+from apdu.recording import RecordingTransport
+from apdu.replay import MAX_SESSION_BYTES, ReplayTransport
 from cli_runner import Run
 from cli_runner import jpkitool_inprocess as run
 from jpki.cli.failures import classify

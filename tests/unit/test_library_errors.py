@@ -12,7 +12,8 @@ import pytest
 
 import apdu
 import jpki
-from apdu import FunctionTransport, ReplayTransport
+from apdu import FunctionTransport
+from apdu.replay import ReplayTransport
 from jpki.cli.failures import Exit, classify
 from jpki.errors import as_jpki_error
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from apdu import FunctionTransport, ReplayTransport
+from apdu import FunctionTransport
 from apdu.errors import EncodingError
 from apdu.recording import RecordingTransport
 from apdu.redact import (
@@ -21,6 +21,7 @@ from apdu.redact import (
     hide_response,
     parse_response,
 )
+from apdu.replay import ReplayTransport
 from apdu.trace import TracingTransport, format_response
 from cli_runner import jpkitool_inprocess as run
 from jpki import profile

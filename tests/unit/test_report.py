@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from apdu import FunctionTransport, ReplayTransport, TransportError
+from apdu import FunctionTransport, TransportError
+from apdu.replay import ReplayTransport
 from cli_runner import jpkitool_inprocess
 from jpki import profile
 from jpki.card import MyNumberCard

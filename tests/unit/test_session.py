@@ -14,9 +14,11 @@ import pytest
 
 import apdu
 import jpki
-from apdu import BaseTransport, FunctionTransport, RecordingTransport, TracingTransport
+from apdu import BaseTransport, FunctionTransport
 from apdu.outfile import OutputError
+from apdu.recording import RecordingTransport
 from apdu.replay import ReplayTransport
+from apdu.trace import TracingTransport
 from cli_runner import jpkitool_inprocess as run
 from jpki import connect
 from jpki.api import virtual_card_opener
