@@ -1,7 +1,4 @@
-"""Names of a package imported on first use (PEP 562): ``import jpki`` stays light.
-
-(``apdu`` has its own few lines: it does not depend on ``jpki``.)
-"""
+"""Names of a package imported on first use (PEP 562): ``import jpki`` stays light."""
 
 from __future__ import annotations
 
