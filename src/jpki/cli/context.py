@@ -100,10 +100,6 @@ class AppContext:
 
     # -- output ---------------------------------------------------------------
 
-    def echo(self, text: str = "") -> None:
-        """Text on stdout, long lines wrapped at the terminal's width (not in a pipe)."""
-        echo(text)
-
     def show(self, document: dict[str, Any], text: Callable[[], Iterable[str]]) -> None:
         """A command's result: ``document`` with ``--json``, else the lines of ``text()``."""
         if self.options.json:
@@ -112,7 +108,7 @@ class AppContext:
             echo("\n".join(text()))
 
     def note(self, text: str) -> None:
-        """A side remark on stderr (never in JSON output), wrapped as :meth:`echo` is."""
+        """A side remark on stderr (never in JSON output), wrapped as text output is."""
         echo(text, err=True)
 
     # -- the card -------------------------------------------------------------

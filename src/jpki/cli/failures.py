@@ -137,17 +137,12 @@ def reason_text(section: str, code: str, params: Mapping[str, object]) -> str:
     return t(f"{section}.{code}").format(**values)
 
 
-def problem_text(code: str, params: Mapping[str, object]) -> str:
-    """A :class:`apdu.jsonfile.FileFault`'s problem in the current language."""
-    return reason_text("fileproblem", code, params)
-
-
 def _file_failure(exc: FileFault) -> Failure:
     """A state or session file refused: ``file[:line][: field]: problem``."""
     where = (exc.path or "-") + ("" if exc.line is None else f":{exc.line}")
     where += f": {exc.field}" if exc.field else ""
     code = "session-file" if isinstance(exc, ae.SessionFileError) else "state-file"
-    reason = problem_text(exc.code, exc.params)
+    reason = reason_text("fileproblem", exc.code, exc.params)
     return Failure(
         code, Exit.USAGE, t(f"error.{code.replace('-', '_')}", where=where, reason=reason)
     )

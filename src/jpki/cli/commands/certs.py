@@ -32,10 +32,9 @@ from ...i18n import t, tn
 from ...jst import days_left, jst_text
 from ...pinplan import PinPlan
 from ...schema import nested
-from ..cells import width
 from ..context import AppContext, emit_json
 from ..failures import UsageFailure, finish
-from ..wrap import output_width
+from ..wrap import output_width, width
 from .info import STATE_EXIT, warn_days_option
 from .pins import (
     accept_unknown_count_option,
