@@ -119,7 +119,8 @@ class AppContext:
 
     def session_spec(self, transaction: bool = True, may_change: bool = False) -> SessionSpec:
         """The session the options ask for (the option conflicts were refused above);
-        ``may_change``: the command may try or change a PIN (:class:`SessionSpec`)."""
+        ``may_change``: the command may try or change a PIN, so an ``--emulator-state``
+        file that could not be written is refused before anything is asked."""
         opts = self.options
         return SessionSpec(
             reader=opts.reader,
@@ -139,13 +140,9 @@ class AppContext:
     def transport(
         self, transaction: bool = True, may_change: bool = False
     ) -> contextlib.AbstractContextManager[BaseTransport]:
-        """The transport the options ask for, wrapped for recording and tracing.
-
-        With ``transaction`` the whole session is one PC/SC transaction; without, the
-        command opens its own (:meth:`jpki.card.MyNumberCard.transaction`). A command
-        that may try or change a PIN passes ``may_change``: an ``--emulator-state``
-        file that could not be written is then refused before anything is asked.
-        """
+        """The transport the options ask for, wrapped for recording and tracing; with
+        ``transaction`` the whole session is one PC/SC transaction, without, the command
+        opens its own (:meth:`jpki.card.MyNumberCard.transaction`)."""
         spec = self.session_spec(transaction, may_change)
         return open_session(spec, virtual_card_opener(spec))
 

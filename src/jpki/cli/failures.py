@@ -273,16 +273,10 @@ NO_SUCH_COMMAND: type[click.UsageError] = getattr(
 
 def usage_detail(exc: click.UsageError) -> str:
     """A usage error in one line of the current language that repeats no word the user
-    typed, for any word in the wrong place may be a PIN; paths are repeated.
-
-    The message is rebuilt from the error's type and parameter: an extra argument is
-    "unexpected"; a refused value names its parameter and what it takes
-    (:func:`_bad_value`); an unknown option or command is named only when the name
-    cannot be a PIN (:func:`_named`). The names in click's other errors (an option
-    given no value or one it does not take, a missing argument) are its own. Our
-    own usage errors are :class:`UsageFailure`, so a plain :class:`click.UsageError`
-    is click's: a missing command, an unknown one (click < 8.4), an extra argument.
-    """
+    typed, for any word in the wrong place may be a PIN (paths, and the names in
+    click's other errors, which are its own, are repeated). Ours are
+    :class:`UsageFailure`, so a plain :class:`click.UsageError` is click's: a missing
+    command, an unknown one (click < 8.4), an extra argument."""
     if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter):
         return _bad_value(exc)
     if isinstance(exc, click.NoSuchOption):

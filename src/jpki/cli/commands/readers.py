@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import click
@@ -84,12 +84,5 @@ def render_text(reports: list[ReaderReport]) -> list[str]:
 
 
 def _json(r: ReaderReport) -> dict[str, Any]:
-    return {
-        "index": r.index,
-        "name": r.name,
-        "card_present": r.card_present,
-        "atr": r.atr.hex().upper() if r.atr else None,
-        "my_number": r.my_number,
-        "token": r.token.value if r.token else None,
-        "error": r.error,
-    }
+    atr = r.atr.hex().upper() if r.atr else None
+    return {**asdict(r), "atr": atr, "token": r.token.value if r.token else None}
