@@ -34,9 +34,8 @@ def scan(timeout: float | None = None) -> list[ReaderReport]:
 
     out = []
     for state in pcsc.reader_states():
-        report = ReaderReport(state.index, state.name, False, b"", None, None)
-        if state.card_present:
-            report = replace(report, card_present=True, atr=state.atr)
+        report = ReaderReport(state.index, state.name, state.card_present, state.atr, None, None)
+        if state.card_present:  # (its ATR is empty otherwise)
             try:
                 found = connect.probe_reader(state.name, token=True, timeout=timeout)
                 report = replace(report, my_number=found.my_number, token=found.token)
