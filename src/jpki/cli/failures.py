@@ -164,16 +164,12 @@ def _no_reader(exc: ae.NoReaderError) -> str:
     return t("error.no_reader_match", spec=exc.spec, readers=readers)
 
 
-def _timed(timed_out: str, otherwise: str) -> Callable[[ae.TransportError], str]:
+def _timed(exc: ae.TransportError, timed_out: str, otherwise: str) -> str:
     """The message of an exchange given up after :mod:`apdu.pcsctransport`'s timeout
     (another program's transaction outlasted it, the card did not answer), else ``otherwise``."""
-
-    def message(exc: ae.TransportError) -> str:
-        if exc.timeout is None:
-            return t(otherwise)
-        return t(timed_out, seconds=f"{exc.timeout:g}")
-
-    return message
+    if exc.timeout is None:
+        return t(otherwise)
+    return t(timed_out, seconds=f"{exc.timeout:g}")
 
 
 def _pin_absent(exc: je.PinAbsentError) -> str:
@@ -210,9 +206,9 @@ RULES: tuple[tuple[type[BaseException], str, Exit, str | Callable[[Any], str]], 
     (ae.NoCardError, "no-card", Exit.NO_CARD, "error.no_card"),
     (ae.CardRemovedError, "card-removed", Exit.NO_CARD, "error.card_removed"),
     (ae.ReaderBusyError, "reader-busy", Exit.ERROR,
-     _timed("error.reader_held", "error.reader_busy")),
+     lambda e: _timed(e, "error.reader_held", "error.reader_busy")),
     (ae.CardUnresponsiveError, "card-unresponsive", Exit.ERROR,
-     _timed("error.no_answer", "error.unresponsive")),
+     lambda e: _timed(e, "error.no_answer", "error.unresponsive")),
     (OutputError, "output-file", Exit.USAGE,
      lambda e: t("error.output", path=e.path,
                  reason=reason_text("outputreason", e.code, e.params))),
