@@ -23,9 +23,9 @@ import pytest
 
 from apdu import BaseTransport, ServiceUnavailableError
 from cli_runner import Run
-from jpki.cli.cells import width
 from jpki.cli.help import walk
 from jpki.cli.main import cli
+from jpki.cli.wrap import width
 
 COLUMNS = 80
 SESSIONS = Path(__file__).resolve().parent.parent / "fixtures" / "sessions"

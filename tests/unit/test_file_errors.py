@@ -18,7 +18,7 @@ from apdu.errors import FAULTS, Fault
 from apdu.jsonfile import PROBLEMS, SHAPES, FileFault, Problem
 from apdu.outfile import OutputError, OutputReason, write_whole
 from catalogues import catalogue
-from jpki.cli.failures import OS_REASONS, Failure, classify, problem_text
+from jpki.cli.failures import OS_REASONS, Failure, classify, reason_text
 from jpki.emulator import StateError
 from jpki.i18n import placeholders, set_language
 
@@ -110,10 +110,10 @@ def test_each_problem_in_english_and_in_japanese(code: str) -> None:
     params, en, ja = TEXTS[code]
     library = {"os": "No such file or directory", "pin": "does not fit the key's format (digits4)"}
     assert FileFault("x", code, **params).reason == library.get(code, en)
-    assert problem_text(code, params) == en
+    assert reason_text("fileproblem", code, params) == en
     set_language("ja")
     try:
-        assert problem_text(code, params) == ja
+        assert reason_text("fileproblem", code, params) == ja
         assert english_words(ja, *names(params)) == [], ja
     finally:
         set_language("en")

@@ -1,5 +1,5 @@
-from jpki.cli.cells import width
 from jpki.cli.table import render
+from jpki.cli.wrap import width
 
 
 def test_width_counts_full_width_as_two() -> None:

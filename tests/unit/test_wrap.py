@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from cli_runner import jpkitool_inprocess as run
-from jpki.cli.cells import width
-from jpki.cli.wrap import wrap_cells
+from jpki.cli.wrap import width, wrap_cells
 
 
 def test_japanese_breaks_between_characters_within_the_width() -> None:

@@ -100,10 +100,6 @@ class AppContext:
 
     # -- output ---------------------------------------------------------------
 
-    def echo(self, text: str = "") -> None:
-        """Text on stdout, long lines wrapped at the terminal's width (not in a pipe)."""
-        echo(text)
-
     def show(self, document: dict[str, Any], text: Callable[[], Iterable[str]]) -> None:
         """A command's result: ``document`` with ``--json``, else the lines of ``text()``."""
         if self.options.json:
@@ -112,7 +108,7 @@ class AppContext:
             echo("\n".join(text()))
 
     def note(self, text: str) -> None:
-        """A side remark on stderr (never in JSON output), wrapped as :meth:`echo` is."""
+        """A side remark on stderr (never in JSON output), wrapped as text output is."""
         echo(text, err=True)
 
     # -- the card -------------------------------------------------------------
@@ -123,7 +119,8 @@ class AppContext:
 
     def session_spec(self, transaction: bool = True, may_change: bool = False) -> SessionSpec:
         """The session the options ask for (the option conflicts were refused above);
-        ``may_change``: the command may try or change a PIN (:class:`SessionSpec`)."""
+        ``may_change``: the command may try or change a PIN, so an ``--emulator-state``
+        file that could not be written is refused before anything is asked."""
         opts = self.options
         return SessionSpec(
             reader=opts.reader,
@@ -143,13 +140,9 @@ class AppContext:
     def transport(
         self, transaction: bool = True, may_change: bool = False
     ) -> contextlib.AbstractContextManager[BaseTransport]:
-        """The transport the options ask for, wrapped for recording and tracing.
-
-        With ``transaction`` the whole session is one PC/SC transaction; without, the
-        command opens its own (:meth:`jpki.card.MyNumberCard.transaction`). A command
-        that may try or change a PIN passes ``may_change``: an ``--emulator-state``
-        file that could not be written is then refused before anything is asked.
-        """
+        """The transport the options ask for, wrapped for recording and tracing; with
+        ``transaction`` the whole session is one PC/SC transaction, without, the command
+        opens its own (:meth:`jpki.card.MyNumberCard.transaction`)."""
         spec = self.session_spec(transaction, may_change)
         return open_session(spec, virtual_card_opener(spec))
 

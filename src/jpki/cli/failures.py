@@ -137,17 +137,12 @@ def reason_text(section: str, code: str, params: Mapping[str, object]) -> str:
     return t(f"{section}.{code}").format(**values)
 
 
-def problem_text(code: str, params: Mapping[str, object]) -> str:
-    """A :class:`apdu.jsonfile.FileFault`'s problem in the current language."""
-    return reason_text("fileproblem", code, params)
-
-
 def _file_failure(exc: FileFault) -> Failure:
     """A state or session file refused: ``file[:line][: field]: problem``."""
     where = (exc.path or "-") + ("" if exc.line is None else f":{exc.line}")
     where += f": {exc.field}" if exc.field else ""
     code = "session-file" if isinstance(exc, ae.SessionFileError) else "state-file"
-    reason = problem_text(exc.code, exc.params)
+    reason = reason_text("fileproblem", exc.code, exc.params)
     return Failure(
         code, Exit.USAGE, t(f"error.{code.replace('-', '_')}", where=where, reason=reason)
     )
@@ -169,16 +164,12 @@ def _no_reader(exc: ae.NoReaderError) -> str:
     return t("error.no_reader_match", spec=exc.spec, readers=readers)
 
 
-def _timed(timed_out: str, otherwise: str) -> Callable[[ae.TransportError], str]:
+def _timed(exc: ae.TransportError, timed_out: str, otherwise: str) -> str:
     """The message of an exchange given up after :mod:`apdu.pcsctransport`'s timeout
     (another program's transaction outlasted it, the card did not answer), else ``otherwise``."""
-
-    def message(exc: ae.TransportError) -> str:
-        if exc.timeout is None:
-            return t(otherwise)
-        return t(timed_out, seconds=f"{exc.timeout:g}")
-
-    return message
+    if exc.timeout is None:
+        return t(otherwise)
+    return t(timed_out, seconds=f"{exc.timeout:g}")
 
 
 def _pin_absent(exc: je.PinAbsentError) -> str:
@@ -215,9 +206,9 @@ RULES: tuple[tuple[type[BaseException], str, Exit, str | Callable[[Any], str]], 
     (ae.NoCardError, "no-card", Exit.NO_CARD, "error.no_card"),
     (ae.CardRemovedError, "card-removed", Exit.NO_CARD, "error.card_removed"),
     (ae.ReaderBusyError, "reader-busy", Exit.ERROR,
-     _timed("error.reader_held", "error.reader_busy")),
+     lambda e: _timed(e, "error.reader_held", "error.reader_busy")),
     (ae.CardUnresponsiveError, "card-unresponsive", Exit.ERROR,
-     _timed("error.no_answer", "error.unresponsive")),
+     lambda e: _timed(e, "error.no_answer", "error.unresponsive")),
     (OutputError, "output-file", Exit.USAGE,
      lambda e: t("error.output", path=e.path,
                  reason=reason_text("outputreason", e.code, e.params))),
@@ -278,16 +269,10 @@ NO_SUCH_COMMAND: type[click.UsageError] = getattr(
 
 def usage_detail(exc: click.UsageError) -> str:
     """A usage error in one line of the current language that repeats no word the user
-    typed, for any word in the wrong place may be a PIN; paths are repeated.
-
-    The message is rebuilt from the error's type and parameter: an extra argument is
-    "unexpected"; a refused value names its parameter and what it takes
-    (:func:`_bad_value`); an unknown option or command is named only when the name
-    cannot be a PIN (:func:`_named`). The names in click's other errors (an option
-    given no value or one it does not take, a missing argument) are its own. Our
-    own usage errors are :class:`UsageFailure`, so a plain :class:`click.UsageError`
-    is click's: a missing command, an unknown one (click < 8.4), an extra argument.
-    """
+    typed, for any word in the wrong place may be a PIN (paths, and the names in
+    click's other errors, which are its own, are repeated). Ours are
+    :class:`UsageFailure`, so a plain :class:`click.UsageError` is click's: a missing
+    command, an unknown one (click < 8.4), an extra argument."""
     if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter):
         return _bad_value(exc)
     if isinstance(exc, click.NoSuchOption):

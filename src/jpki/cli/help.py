@@ -133,13 +133,12 @@ def _localize_one(path: str, command: click.Command, names: list[str]) -> None:
         english = english_metavar(param)
         if english is not None:
             param.metavar = metavar(english)
+        if param.name == "version" and isinstance(param, click.Option):
+            param.help = gettext.gettext("Show the version and exit.")
     # click >= 8.1.8 keeps the help option it made, so its text can be set here.
     help_option = command.get_help_option(click.Context(command, help_option_names=names))
     if help_option is not None:  # click made it once, in the language of that moment
         help_option.help = gettext.gettext("Show this message and exit.")
-    for own in command.params:
-        if own.name == "version" and isinstance(own, click.Option):
-            own.help = gettext.gettext("Show the version and exit.")
     for key, option in help_keys(path, command):
         if option is None:
             command.help = t(key)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .cells import width
-from .wrap import wrap_cells
+from .wrap import width, wrap_cells
 
 
 def pad(text: str, cells: int) -> str:

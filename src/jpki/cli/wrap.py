@@ -23,8 +23,6 @@ from collections.abc import Iterable, Iterator
 
 import click
 
-from .cells import width
-
 #: No line starts with these (JIS X 4051 line-start prohibition, the common subset).
 NO_LINE_START = frozenset("、。，．・：；？！ー）」』】〕〉》”’)]},.:;!?")
 #: No line ends with these.
@@ -60,6 +58,11 @@ SLACK = {
     BETWEEN_WORDS: (0.0, 20),
     BETWEEN_WIDE: (0.0, 10),
 }
+
+
+def width(text: str) -> int:
+    """Display width in terminal cells (East Asian wide and full-width count 2)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _slack(rank: int, limit: int) -> float:

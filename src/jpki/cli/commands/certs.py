@@ -22,20 +22,14 @@ from ...card import MyNumberCard
 from ...cardcerts import KINDS, CardCertificate, hide_localities, read_certificate, read_chain
 from ...certificate import SEXES, CertificateInfo
 from ...chain import ChainResult, ChainStatus
-from ...expiry import (
-    ExpiryItem,
-    ExpiryReport,
-    ExpiryState,
-    read_expiry,
-)
+from ...expiry import ExpiryItem, ExpiryReport, ExpiryState, read_expiry
 from ...i18n import t, tn
 from ...jst import days_left, jst_text
 from ...pinplan import PinPlan
 from ...schema import nested
-from ..cells import width
 from ..context import AppContext, emit_json
 from ..failures import UsageFailure, finish
-from ..wrap import output_width
+from ..wrap import output_width, width
 from .info import STATE_EXIT, warn_days_option
 from .pins import (
     accept_unknown_count_option,
@@ -244,10 +238,9 @@ def show_command(
 def encode(info: CertificateInfo, form: str) -> bytes:
     if form == "der":
         return info.der
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
+    import ssl  # (on first use: it costs the other commands' start-up)
 
-    return x509.load_der_x509_certificate(info.der).public_bytes(Encoding.PEM)
+    return ssl.DER_cert_to_PEM_cert(info.der).encode("ascii")
 
 
 @cert_group.command("export")

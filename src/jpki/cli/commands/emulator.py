@@ -25,11 +25,8 @@ def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -
     from ...emulator.session import state_file
     from ...emulator.vpcd import serve as serve_vpcd
 
-    # A state file must be one the card's changes can be saved to, checked before
-    # serving; it is saved after each command that changed the card, before that
-    # command is answered (a SIGKILL loses nothing answered), and only then: a
-    # partial file nothing changed stays as written. A save that fails ends serving
-    # with that command unanswered (the card is taken out).
+    # Saved after each command that changed the card, before it is answered (a
+    # SIGKILL loses nothing answered); a save that fails ends serving unanswered.
     if state_path is not None:
         state, save = state_file(state_path, writable=True)
         card = VirtualCard(state, on_change=save)

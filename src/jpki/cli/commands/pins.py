@@ -120,8 +120,10 @@ def result_lines(result: PinCommandResult) -> list[str]:
 # -- shared run -------------------------------------------------------------------
 
 
-def _locked_guidance(card: MyNumberCard) -> list[str]:
+def _locked_guidance(card: MyNumberCard | None) -> list[str]:
     """What to do about the locked PIN: the same guidance as ``retries`` (no try spent)."""
+    if card is None:
+        return []
     try:
         with card.transaction():
             return advice(read_retries(card))
@@ -158,28 +160,23 @@ def report_failure(
     if fault and operation is not None:
         sep = " " if failure.message[-1:].isascii() else ""  # none after a Japanese 。
         failure = replace(failure, message=failure.message + sep + fault_note(operation, result))
-    guidance: list[str] = []
-    if card is not None and isinstance(exc, PinLockedError) and not app.options.json:
-        guidance = _locked_guidance(card)
     if app.options.json:
         error: dict[str, Any] = {"code": failure.code, "message": failure.message}
-        if (
-            isinstance(exc, WrongPinError | PinLockedError | ChangeUnconfirmedError)
-            and exc.remaining is not None
-        ):
+        pin_errors = WrongPinError | PinLockedError | ChangeUnconfirmedError
+        if isinstance(exc, pin_errors) and exc.remaining is not None:
             error["remaining"] = exc.remaining
         if fault:
             error["pin_sent"] = result is not None and result.pin_sent
         emit_json({"error": error, **(nested(result.to_dict()) if result else {})})
     else:
-        say = app.note if app.stdout_is_data else app.echo
         if result is not None:
-            say("\n".join(result_lines(result)))
+            echo("\n".join(result_lines(result)), err=app.stdout_is_data)
         echo(f"jpkitool: {failure.message}", err=True)
         if result is not None and result.card_left is CardLeft.MAY_BE_VERIFIED:
             echo("\n".join(card_left_lines(result.card_left)), err=True)
+        guidance = _locked_guidance(card) if isinstance(exc, PinLockedError) else []
         if guidance:
-            say("\n".join(guidance))
+            echo("\n".join(guidance), err=app.stdout_is_data)
     raise ExitWith(failure.exit)
 
 

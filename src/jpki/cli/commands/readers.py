@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import click
@@ -34,9 +34,8 @@ def scan(timeout: float | None = None) -> list[ReaderReport]:
 
     out = []
     for state in pcsc.reader_states():
-        report = ReaderReport(state.index, state.name, False, b"", None, None)
-        if state.card_present:
-            report = replace(report, card_present=True, atr=state.atr)
+        report = ReaderReport(state.index, state.name, state.card_present, state.atr, None, None)
+        if state.card_present:  # (its ATR is empty otherwise)
             try:
                 found = connect.probe_reader(state.name, token=True, timeout=timeout)
                 report = replace(report, my_number=found.my_number, token=found.token)
@@ -84,12 +83,5 @@ def render_text(reports: list[ReaderReport]) -> list[str]:
 
 
 def _json(r: ReaderReport) -> dict[str, Any]:
-    return {
-        "index": r.index,
-        "name": r.name,
-        "card_present": r.card_present,
-        "atr": r.atr.hex().upper() if r.atr else None,
-        "my_number": r.my_number,
-        "token": r.token.value if r.token else None,
-        "error": r.error,
-    }
+    atr = r.atr.hex().upper() if r.atr else None
+    return {**asdict(r), "atr": atr, "token": r.token.value if r.token else None}

@@ -18,13 +18,10 @@ from ...report import PIN_STEPS, PinProbe, ProbeStopped, Report, probe, probe_pi
 from ...session import open_session
 from ..context import AppContext, emit_json, print_error
 from ..failures import Exit, ExitWith, UsageFailure, classify, pin_name
+from ..wrap import echo
 from .pins import ask_checked, card_left_lines
 
 NONE = "-"
-
-
-def _sw(value: str | None) -> str:
-    return NONE if value is None else value
 
 
 def summary_lines(report: Report, path: str, count: int) -> list[str]:
@@ -34,14 +31,14 @@ def summary_lines(report: Report, path: str, count: int) -> list[str]:
         t("report.written", path=path, count=count),
         t("report.reader", reader=report.reader),
         t("report.atr", atr=report.atr or NONE),
-        t("report.jpki", sw=_sw(report.jpki)),
+        t("report.jpki", sw=report.jpki or NONE),
         t(
             "report.query",
-            short=_sw(report.query_short),
-            select=_sw(report.query_select),
+            short=report.query_short or NONE,
+            select=report.query_select or NONE,
             form=t(f"report.form.{report.query_form}"),
         ),
-        t("report.read_sfi", sw=_sw(read.sfi)),
+        t("report.read_sfi", sw=read.sfi or NONE),
         t(
             "report.read_extended",
             length=NONE if read.length is None else read.length,
@@ -49,23 +46,23 @@ def summary_lines(report: Report, path: str, count: int) -> list[str]:
                 f"report.verdict.{read.verdict}",
                 bytes=read.extended_bytes,
                 length=read.length,
-                sw=_sw(read.extended),
+                sw=read.extended or NONE,
                 seen=" ".join(read.seen),
                 error=read.error,
             ),
         ),
-        t("report.isd", sw=_sw(report.isd)),
+        t("report.isd", sw=report.isd or NONE),
     ]
     if report.power_cycle != "done":
         lines.append(t("report.power.failed", error=report.power_cycle or NONE))
     elif report.power_6f00:
-        lines.append(t("report.power.6f00", jpki=_sw(report.jpki_after_power)))
+        lines.append(t("report.power.6f00", jpki=report.jpki_after_power or NONE))
     else:
         lines.append(
             t(
                 "report.power.plain",
-                first=_sw(report.after_power),
-                jpki=_sw(report.jpki_after_power),
+                first=report.after_power or NONE,
+                jpki=report.jpki_after_power or NONE,
             )
         )
     if report.pin is not None:
@@ -80,7 +77,7 @@ def pin_lines(result: PinProbe) -> list[str]:
     lines = [t("report.pin.title", pin=name, sw=result.verify, count=result.reverified)]
     for event in PIN_STEPS if result.verify == "9000" else ():
         outcome = result.steps.get(event, "not-run")
-        text = t(f"report.step.{outcome}", sw=_sw(result.proof.get(event)))
+        text = t(f"report.step.{outcome}", sw=result.proof.get(event) or NONE)
         lines.append(t("report.pin.step", event=t(f"report.event.{event}"), result=text))
     if result.card_left is not None:
         lines += card_left_lines(CardLeft(result.card_left), result.left_steps)
@@ -123,8 +120,8 @@ def run(app: AppContext, path: str, pin_no: str | None) -> None:
             doc["error"] = {"code": error.code, "message": error.message}
         emit_json(doc)
     else:
-        say = app.note if path in (outfile.STDOUT, "/dev/stdout") else app.echo
-        say("\n".join(summary_lines(report, path, count)))
+        to_stderr = path in (outfile.STDOUT, "/dev/stdout")
+        echo("\n".join(summary_lines(report, path, count)), err=to_stderr)
         if error is not None:
             app.note(f"jpkitool: {error.message}")
     if refused is not None:
