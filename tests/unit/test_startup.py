@@ -22,7 +22,7 @@ import pytest
 
 from cli_runner import jpkitool_inprocess
 from jpki.cli.help import walk
-from jpki.cli.lazy import LazyCommands
+from jpki.cli.lazy import LazyGroup
 from jpki.cli.main import COMMANDS, cli, hoist_global_options, main
 
 SESSIONS = Path(__file__).resolve().parents[1] / "fixtures" / "sessions"
@@ -141,10 +141,12 @@ def test_an_error_loads_no_crypto_and_no_emulator(
 
 
 def test_every_command_is_in_the_table_and_loads() -> None:
-    assert sorted(cli.commands) == sorted(COMMANDS)
+    ctx = click.Context(cli)
+    assert cli.list_commands(ctx) == sorted(COMMANDS)
     for name in COMMANDS:
-        command = cli.commands[name]
+        command = cli.get_command(ctx, name)
         assert isinstance(command, click.Command) and command.name == name
+    assert cli.get_command(ctx, "nothing") is None
 
 
 def test_global_options_are_hoisted_without_loading_a_command() -> None:
@@ -171,51 +173,47 @@ def _help(*args: str) -> str:
     return out.getvalue()
 
 
+def _fresh_group(monkeypatch: pytest.MonkeyPatch) -> LazyGroup:
+    """``cli`` as if no command were imported yet."""
+    monkeypatch.setattr(cli, "commands", {})
+    return cli
+
+
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_help_lists_the_same_texts_before_and_after_the_commands_load(
     lang: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "100")
-    table = LazyCommands(COMMANDS)
-    monkeypatch.setattr(cli, "commands", table)  # nothing loaded yet
+    group = _fresh_group(monkeypatch)
     lazy = _help("--lang", lang)
-    assert table.loaded() == {}
+    assert group.commands == {}
     for name in COMMANDS:
         assert f"  {name} " in lazy
     list(walk(cli))  # loads every command
-    assert sorted(table.loaded()) == sorted(COMMANDS)
+    assert sorted(group.commands) == sorted(COMMANDS)
     assert _help("--lang", lang) == lazy
 
 
 def test_a_command_loaded_later_gets_its_help_in_the_current_language(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(cli, "commands", LazyCommands(COMMANDS))
+    _fresh_group(monkeypatch)
     japanese = _help("--lang", "ja", "retries")
     assert "使い方" in japanese and "残り回数" in japanese
     english = _help("--lang", "en", "retries")
     assert "Usage:" in english and "tries" in english
 
 
-def test_lazy_commands_load_once_and_only_when_asked() -> None:
+def test_a_lazy_command_loads_once_and_only_when_asked() -> None:
     loads: list[str] = []
-    table = LazyCommands({"retries": "jpki.cli.commands.retries:command"})
-    table.on_load = lambda name, command: loads.append(name)
-    assert list(table) == ["retries"] and len(table) == 1 and "retries" in table
-    assert "nothing" not in table and loads == []
-    first = table["retries"]
-    assert table["retries"] is first and table.get("retries") is first
+    group = LazyGroup(lazy_commands={"retries": "jpki.cli.commands.retries:command"})
+    group.on_load = lambda name, command: loads.append(name)
+    ctx = click.Context(group)
+    assert group.list_commands(ctx) == ["retries"] and group.commands == {} and loads == []
+    first = group.get_command(ctx, "retries")
+    assert group.get_command(ctx, "retries") is first and group.commands == {"retries": first}
     assert loads == ["retries"]
-    with pytest.raises(KeyError):
-        table["nothing"]
-    del table["retries"]
-    assert list(table) == [] and table.loaded() == {}
-
-
-def test_a_table_entry_that_is_not_a_command_is_refused() -> None:
-    table = LazyCommands({"bad": "jpki.cli.main:COMMANDS"})
-    with pytest.raises(TypeError):
-        table["bad"]
+    assert group.get_command(ctx, "nothing") is None
 
 
 def _script(redirect: str, args: str = "--emulator retries") -> subprocess.CompletedProcess[str]:

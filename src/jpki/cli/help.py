@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 import click
 
 from ..i18n import t
-from .lazy import LazyCommands, LazyGroup
+from .lazy import LazyGroup
 from .wrap import CellContext
 
 #: click's placeholders for a command's options and a group's command, in English.
@@ -79,12 +79,12 @@ def walk(
     """
     yield path, command
     if isinstance(command, click.Group):
-        commands = command.commands
-        children = (
-            commands.loaded() if not load and isinstance(commands, LazyCommands) else commands
-        )
-        for name, sub in children.items():
-            yield from walk(sub, _child(path, name), load=load)
+        names = list(command.commands)
+        if load and isinstance(command, LazyGroup):
+            names = list(command.lazy_commands)
+        for name in names:
+            command.get_command(click.Context(command), name)  # imports a lazy one
+            yield from walk(command.commands[name], _child(path, name), load=load)
 
 
 def _child(path: str, name: str) -> str:
@@ -120,7 +120,7 @@ def localize(root: click.Command) -> None:
 
 def _follow(group: LazyGroup, path: str, prepare: Callable[[str, click.Command], None]) -> None:
     """``group``'s commands prepared as they are imported, and listed from the catalogue."""
-    group.commands.on_load = lambda name, command: prepare(_child(path, name), command)
+    group.on_load = lambda name, command: prepare(_child(path, name), command)
     group.describe = lambda name: first_sentence(t(f"help.command.{_child(path, name)}"))
 
 

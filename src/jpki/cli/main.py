@@ -82,7 +82,7 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     """
     with_value, flags = _global_options()
     i = 0
-    while i < len(argv) and argv[i] not in cli.commands:
+    while i < len(argv) and argv[i] not in COMMANDS:
         if argv[i] == "--":
             return argv
         i += 2 if argv[i] in with_value else 1
