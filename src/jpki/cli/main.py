@@ -123,10 +123,8 @@ def tolerant_streams() -> None:
     character comes out as ``?`` instead of ending the command with an error."""
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        if encoding in ("utf8", "utf_8"):
-            continue
         reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
+        if reconfigure is not None and encoding not in ("utf8", "utf_8"):
             reconfigure(errors="replace")
 
 
