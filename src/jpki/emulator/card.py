@@ -139,9 +139,7 @@ class VirtualCard(KeyCommands):
         return bytes.fromhex(self.state.atr)
 
     def power_on(self) -> None:
-        """Power the card up (nothing happens when it is powered): no selection, no
-        verified key. With the ``power_up_6f00`` quirk, after a power-off that ended
-        a session which sent commands, the first command answers ``6F00``."""
+        """Power the card up (nothing happens when it is powered): no selection, no verified key."""
         with self._lock:
             if self._powered:
                 return
