@@ -295,7 +295,7 @@ def certificates(state: CardState) -> Certificates:
     if len(given) == len(dataclasses.fields(Certificates)):
         return Certificates(**given)
     subject = CertSubject.of(state)
-    ours = shipped() if subject == CertSubject.of(type(state).default()) else made(subject)
+    ours = shipped() if subject == CertSubject.of(type(state)()) else made(subject)
     return dataclasses.replace(ours, **given) if given else ours
 
 
