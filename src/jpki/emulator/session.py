@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
     from ..session import SessionSpec
 
-__all__ = ["open_virtual_card", "state_file"]
-
 
 def open_virtual_card(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
     """The virtual card ``spec.emulator`` names (True: the default card; a
