@@ -70,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
 
     def state() -> CardState:
-        s = CardState.default()
+        s = CardState()
         s.latency_ms = args.latency_ms
         return s
 

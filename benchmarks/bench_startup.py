@@ -86,7 +86,7 @@ def served_card() -> Iterator[tuple[str, dict[str, str]]]:
     from pytest_jpkitool.pcscd import PcscdInstance
 
     with PcscdInstance() as pcscd:
-        bridge = VpcdBridge(VirtualCard(CardState.default()), pcscd.port)
+        bridge = VpcdBridge(VirtualCard(CardState()), pcscd.port)
         bridge.start()
         try:
             yield pcscd.wait_for_card(0), dict(pcscd.env)

@@ -102,7 +102,7 @@ def main() -> int:
     from jpki.emulator.vpcd import VpcdBridge
     from pytest_jpkitool.pcscd import PcscdInstance
 
-    state = CardState.default()
+    state = CardState()
     state.latency_ms = args.latency_ms
     card = CountingCard(state)
     with tempfile.TemporaryDirectory(prefix="jpkitool-bench-") as tmp, PcscdInstance() as pcscd:

@@ -107,7 +107,7 @@ def report(r: Soak, max_growth: int) -> bool:
 
 
 def in_process(sessions: int) -> Soak:
-    state = jpki.emulator.CardState.default()
+    state = jpki.emulator.CardState()
 
     def one() -> None:
         with jpki.open_emulator(state) as card:
@@ -124,7 +124,7 @@ def through_pcscd(sessions: int, cli_runs: int = 0) -> list[Soak]:
 
     with PcscdInstance() as pcscd:
         os.environ.update(pcscd.env)
-        bridge = VpcdBridge(VirtualCard(jpki.emulator.CardState.default()), pcscd.port)
+        bridge = VpcdBridge(VirtualCard(jpki.emulator.CardState()), pcscd.port)
         bridge.start()
         try:
             reader = pcscd.wait_for_card(0)

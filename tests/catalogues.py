@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import string
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +20,10 @@ CLICK_NOTE = "click's own message (click looks it up with gettext)"
 def po(lang: str) -> Catalog:
     with (LOCALE / lang / "LC_MESSAGES" / "jpkitool.po").open("rb") as f:
         return read_po(f)
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 def is_clicks(message: object) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import gettext
 import os
 import re
-import string
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -150,10 +149,6 @@ def has(key: str) -> bool:
     except MissingMessage:
         return False
     return True
-
-
-def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 @contextmanager

@@ -195,7 +195,7 @@ def test_reader_busy(serve_virtual_card: Serve, pcsc_env: dict[str, str]) -> Non
 def test_card_removed_during_retries(jpki_pcscd: PcscdInstance, pcsc_env: dict[str, str]) -> None:
     """The card leaves at the first key query: one line, exit 5, in both languages."""
     for lang, words in (("en", "card was removed"), ("ja", "取り出されました")):
-        card = LeavingCard(CardState.default())
+        card = LeavingCard(CardState())
         bridge = VpcdBridge(card, jpki_pcscd.port).start()
         card.leave = bridge.disconnect
         try:

@@ -17,7 +17,7 @@ from .conversation import CARDINFO, COMMON, JPKI, JUKI, SURFACE, h, talk
 
 @pytest.fixture
 def card() -> VirtualCard:
-    c = VirtualCard(CardState.default())
+    c = VirtualCard(CardState())
     c.power_on()
     return c
 

@@ -202,7 +202,7 @@ def test_the_blocked_key_0012_answers_6984_to_attempts(card: VirtualCard) -> Non
 
 
 def test_counters_persist_in_the_state_across_power_cycles() -> None:
-    state = CardState.default()
+    state = CardState()
     card = VirtualCard(state)
     card.power_on()
     talk(card, f"> 00 A4 04 0C 0A {JPKI}\n< 90 00\n> 00 20 00 98 {PIN_9999}\n< 63 C2")
@@ -630,7 +630,7 @@ def test_read_retries_same_with_and_without_sfi() -> None:
 
 
 def test_read_info_over_the_emulator() -> None:
-    info = read_info(MyNumberCard(EmulatorTransport(VirtualCard(CardState.default()))))
+    info = read_info(MyNumberCard(EmulatorTransport(VirtualCard(CardState()))))
     assert info.token.value == "card" and info.sign_certificate is True
     assert all(a.present for a in info.applications)
     assert info.record is not None and info.record.serial == "123456789012345"

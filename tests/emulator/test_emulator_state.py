@@ -21,7 +21,7 @@ from jpki.emulator.statefile import parse as parse_state
 
 
 def test_defaults_are_documented_values() -> None:
-    s = CardState.default()
+    s = CardState()
     assert s == CardState()
     assert {k: v.value for k, v in s.pins.items()} == {
         "sign": "ABC123",
@@ -113,7 +113,7 @@ def test_partial_file_keeps_defaults(tmp_path: Path) -> None:
 def test_complete_file_with_a_missing_field_names_it(
     tmp_path: Path, drop: tuple[str, ...], field: str
 ) -> None:
-    doc = to_document(CardState.default())
+    doc = to_document(CardState())
     inner = doc
     for name in drop[:-1]:
         inner = inner[name]
@@ -137,7 +137,7 @@ def test_a_complete_file_holds_even_the_newest_fields(
 ) -> None:
     """No field of a complete file is optional, however late it came (version 1 was
     never released without it)."""
-    doc = to_document(CardState.default())
+    doc = to_document(CardState())
     inner = doc
     for name in drop[:-1]:
         inner = inner[name]

@@ -89,7 +89,7 @@ def test_an_emulator_failure_is_6f00_and_its_log_hides_the_pin(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
 
-    card = VirtualCard(CardState.default())
+    card = VirtualCard(CardState())
     card.power_on()
 
     def broken(cmd: object) -> object:

@@ -205,7 +205,7 @@ def test_jlis_root_is_self_signed_by_name() -> None:
 
 
 def test_sign_certificate_personal_fields() -> None:
-    state = CardState.default()
+    state = CardState()
     holder = state.holder
     info = parse_certificate(emulator_certs.certificates(state).sign, "sign")
     assert info.personal == PersonalFields(
@@ -221,7 +221,7 @@ def test_sign_certificate_personal_fields() -> None:
 
 
 def test_repr_hides_personal_data_and_der() -> None:
-    state = CardState.default()
+    state = CardState()
     holder = state.holder
     der = emulator_certs.certificates(state).sign
     info = parse_certificate(der, "sign")
@@ -249,7 +249,7 @@ def test_repr_shows_absent_fields() -> None:
 
 
 def test_auth_certificate_of_the_emulator_has_no_personal_fields() -> None:
-    info = parse_certificate(emulator_certs.certificates(CardState.default()).auth)
+    info = parse_certificate(emulator_certs.certificates(CardState()).auth)
     assert info.personal is None
     assert info.issuer == "C=JP, O=JPKI-EMULATOR, OU=JPKI for user authentication"
 

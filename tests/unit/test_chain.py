@@ -198,7 +198,7 @@ def test_tampered_root_is_no_longer_jlis() -> None:
 
 @pytest.mark.parametrize("purpose", ["auth", "sign"])
 def test_emulator_chain_verifies_but_is_not_jlis(purpose: str) -> None:
-    certs = emulator_certs.certificates(CardState.default())
+    certs = emulator_certs.certificates(CardState())
     user, ca = getattr(certs, purpose), getattr(certs, f"{purpose}_ca")
     result = check_chain(user, ca, dt.datetime(2025, 1, 1, tzinfo=UTC))
     assert result.status is ChainStatus.NOT_JLIS_ROOT
@@ -210,14 +210,14 @@ def test_emulator_chain_verifies_but_is_not_jlis(purpose: str) -> None:
 
 
 def test_emulator_auth_certificate_with_its_sign_ca() -> None:
-    certs = emulator_certs.certificates(CardState.default())
+    certs = emulator_certs.certificates(CardState())
     result = check_chain(certs.auth, certs.sign_ca, dt.datetime(2025, 1, 1, tzinfo=UTC))
     assert result.status is ChainStatus.ISSUER_MISMATCH
     assert result.signature_ok is False
 
 
 def test_emulator_root_expiry() -> None:
-    certs = emulator_certs.certificates(CardState.default())
+    certs = emulator_certs.certificates(CardState())
     end = emulator_certs.ROOT_NOT_AFTER
     assert check_chain(certs.auth, certs.auth_ca, end).root_expired is False
     late = check_chain(certs.auth, certs.auth_ca, end + dt.timedelta(seconds=1))

@@ -63,7 +63,7 @@ class Pcsc:
         self.timeouts.append(timeout)
         kind = self.readers[name]
         if kind == MY_NUMBER:
-            inner: BaseTransport = EmulatorTransport(VirtualCard(CardState.default()))
+            inner: BaseTransport = EmulatorTransport(VirtualCard(CardState()))
             return _Named(inner, name, self.closed)
         if kind == BROKEN:
 
@@ -206,7 +206,7 @@ def test_asking_whether_a_card_is_a_my_number_card_sends_one_select(
 
 
 def test_probe_a_my_number_card_and_its_token() -> None:
-    card = EmulatorTransport(VirtualCard(CardState.default()))
+    card = EmulatorTransport(VirtualCard(CardState()))
     assert connect.probe(card) == connect.Probe(True, None)
     assert connect.probe(card, token=True) == connect.Probe(True, Token.CARD)
 

@@ -304,7 +304,7 @@ def fake_pcsc(monkeypatch: pytest.MonkeyPatch, case: Case) -> None:
 
     def transport(name: str, *, timeout: float | None = None) -> BaseTransport:
         if readers[name] == "card":
-            card = VirtualCard(CardState.default())
+            card = VirtualCard(CardState())
             return _Reader(EmulatorTransport(card), name)
         return FunctionTransport(lambda _: b"\x6a\x82", name)
 

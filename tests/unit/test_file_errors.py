@@ -17,10 +17,10 @@ import apdu
 from apdu.errors import FAULTS, Fault
 from apdu.jsonfile import PROBLEMS, SHAPES, FileFault, Problem
 from apdu.outfile import OutputError, OutputReason, write_whole
-from catalogues import catalogue
+from catalogues import catalogue, placeholders
 from jpki.cli.failures import OS_REASONS, Failure, classify, reason_text
 from jpki.emulator import StateError
-from jpki.i18n import placeholders, set_language
+from jpki.i18n import set_language
 
 #: ASCII words a Japanese message may hold: names of formats and standards.
 TECHNICAL = {"JSON", "UTF", "DER", "PEM", "null", "true", "false", "jpkitool", "base64"}

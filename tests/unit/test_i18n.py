@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from catalogues import LOCALE, build_hook, catalogue, is_clicks, po
+from catalogues import LOCALE, build_hook, catalogue, is_clicks, placeholders, po
 from cli_runner import jpkitool_inprocess as run
 from jpki import profile
 from jpki.cli.help import help_keys, walk
@@ -19,7 +19,6 @@ from jpki.i18n import (
     MissingMessage,
     detect_language,
     has,
-    placeholders,
     t,
     tn,
     translation,

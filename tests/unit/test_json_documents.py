@@ -242,7 +242,7 @@ def _remaining(state: CardState, key: str) -> int:
 
 
 def test_a_bytes_pin_is_read_as_ascii() -> None:
-    state = CardState.default()
+    state = CardState()
     with open_emulator(state) as card:
         assert jpki.verify_pin(card, "2", b"1234").done[0].id == "auth"
         assert jpki.change_pin(card, "2", b"1234", b"5039").done[0].id == "auth"
@@ -264,7 +264,7 @@ def test_a_bytes_pin_is_read_as_ascii() -> None:
     ],
 )
 def test_anything_else_is_refused_before_the_card(value: object, error: type) -> None:
-    state = CardState.default()
+    state = CardState()
     with open_emulator(state) as card:
         start = card.apdu_count
         with pytest.raises(error) as caught:

@@ -264,7 +264,7 @@ def test_certificates_and_chains_are_short_and_plain() -> None:
 
 
 def test_the_sign_certificate_hides_the_holder() -> None:
-    state = CardState.default()
+    state = CardState()
     holder = state.holder
     with open_emulator(state) as card:
         cert = read_certificate(card, "sign", sign_pin="ABC123")

@@ -139,7 +139,7 @@ def test_a_verdict_needs_an_extended_answer() -> None:
 
 
 def _virtual(**changes: object) -> tuple[MyNumberCard, VirtualCard]:
-    card = VirtualCard(build_state(**changes) if changes else CardState.default())  # type: ignore[arg-type]
+    card = VirtualCard(build_state(**changes) if changes else CardState())  # type: ignore[arg-type]
     return MyNumberCard(EmulatorTransport(card)), card
 
 

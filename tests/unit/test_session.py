@@ -34,7 +34,7 @@ class SpyTransport(BaseTransport):
     """The virtual card, counting transactions and closes."""
 
     def __init__(self) -> None:
-        self.inner = EmulatorTransport(VirtualCard(CardState.default()))
+        self.inner = EmulatorTransport(VirtualCard(CardState()))
         self._name = "spy reader"
         self.transactions = 0
         self.closed = 0
@@ -91,7 +91,7 @@ def test_the_core_opens_the_virtual_card_only_with_the_opener_it_is_given() -> N
 
 
 def test_an_emulator_state_object_is_used_as_is() -> None:
-    state = CardState.default()
+    state = CardState()
     with jpki.open_card(emulator=state) as card, pytest.raises(jpki.WrongPinError):
         jpki.verify_pin(card, "auth", "9999", force=True)
     assert state.pins["auth"].remaining == 2
@@ -197,7 +197,7 @@ def test_only_the_built_in_virtual_card_builds_its_certificates_late(
         real(self, state, prepare=prepare)
 
     monkeypatch.setattr(VirtualCard, "__init__", init)
-    for emulator in (True, CardState.default()):
+    for emulator in (True, CardState()):
         with open_session(SessionSpec(emulator=emulator), open_virtual_card):
             pass
     assert prepared == [False, True]
@@ -266,7 +266,7 @@ def test_open_card_replay_and_its_errors_are_jpki_errors(tmp_path: Path) -> None
 
 
 def test_open_emulator_keeps_working() -> None:
-    state = CardState.default()
+    state = CardState()
     with jpki.open_emulator(state) as card, pytest.raises(jpki.WrongPinError):
         jpki.verify_pin(card, "sign", "ZZZ999", force=True)
     assert state.pins["sign"].remaining == 4
@@ -294,7 +294,7 @@ class FakePcsc:
     @staticmethod
     def transport(name: str, **_: Any) -> BaseTransport:
         if name == "Reader A":
-            return EmulatorTransport(VirtualCard(CardState.default()))
+            return EmulatorTransport(VirtualCard(CardState()))
         return FunctionTransport(lambda _: bytes.fromhex("6A82"), name)
 
 
@@ -345,7 +345,7 @@ def test_probe_reads_the_token_only_when_asked() -> None:
         count += 1
         return inner.transmit(command)
 
-    inner = EmulatorTransport(VirtualCard(CardState.default()))
+    inner = EmulatorTransport(VirtualCard(CardState()))
     assert connect.probe(FunctionTransport(card)) == connect.Probe(True)
     assert count == 1
     found = connect.probe(FunctionTransport(card), token=True)

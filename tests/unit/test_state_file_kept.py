@@ -66,7 +66,7 @@ def deny_writing_in(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 
 def test_the_card_calls_on_change_after_each_apdu_that_changed_its_state() -> None:
     seen: list[tuple[int, str]] = []
-    state = CardState.default()
+    state = CardState()
 
     def changed() -> None:
         slot = state.pins["auth"]
@@ -97,7 +97,7 @@ def test_the_card_calls_on_change_after_each_apdu_that_changed_its_state() -> No
 
 def test_a_change_the_card_does_not_keep_is_no_change() -> None:
     calls: list[None] = []
-    state = CardState.default()
+    state = CardState()
     state.quirks.change_not_kept = True
     card = VirtualCard(state, on_change=lambda: calls.append(None))
     card.power_on()

@@ -28,7 +28,7 @@ class Bridge:
     def __init__(self, port: int, quiet: float = 0) -> None:
         """``quiet`` 0: "waiting" at once on a connection vpcd has not spoken on."""
         self.events: queue.Queue[BridgeEvent] = queue.Queue()
-        self.bridge = VpcdBridge(VirtualCard(CardState.default()), port, on_event=self.events.put)
+        self.bridge = VpcdBridge(VirtualCard(CardState()), port, on_event=self.events.put)
         self.bridge.quiet = quiet
         self.thread = threading.Thread(target=self.bridge.serve_forever, daemon=True)
         self.thread.start()
@@ -56,7 +56,7 @@ def test_connected_is_reported_only_once_vpcd_sends_its_first_byte(fake: FakeVpc
         fake.accept()  # TCP connected: vpcd has not said a word yet
         assert bridge.next_event() == "waiting"
         assert bridge.no_event()  # not "connected": nothing came from vpcd
-        assert fake.atr() == VirtualCard(CardState.default()).atr
+        assert fake.atr() == VirtualCard(CardState()).atr
         assert bridge.next_event() == "connected"
     finally:
         bridge.stop()
@@ -88,7 +88,7 @@ def test_a_second_card_on_a_port_already_served_waits_until_the_first_leaves(
 
 
 def test_start_returns_only_once_vpcd_has_spoken(fake: FakeVpcd) -> None:
-    bridge = VpcdBridge(VirtualCard(CardState.default()), fake.port)
+    bridge = VpcdBridge(VirtualCard(CardState()), fake.port)
     started = threading.Event()
 
     def start() -> None:

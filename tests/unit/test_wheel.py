@@ -55,8 +55,8 @@ def test_the_shipped_certificates_are_what_the_test_kits_keys_make() -> None:
     from pytest_jpkitool.keys import emulator_key
 
     assert all(certs.PRIVATE_KEYS[name] is emulator_key(name) for name in certs.KEY_NAMES)
-    default = certs.CertSubject.of(CardState.default())
-    assert certs.shipped() == certs.made(default) == certs.certificates(CardState.default())
+    default = certs.CertSubject.of(CardState())
+    assert certs.shipped() == certs.made(default) == certs.certificates(CardState())
 
 
 def test_other_states_are_signed_with_keys_made_at_run_time() -> None:

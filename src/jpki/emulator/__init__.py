@@ -17,38 +17,29 @@ from typing import TYPE_CHECKING
 from jpki.lazy import lazy_names
 
 if TYPE_CHECKING:
-    from .card import VirtualCard
-    from .certs import certificates
-    from .state import CardState, Holder, Quirks
-    from .statefile import StateError, build_state, load_state, save_state
-    from .transport import EmulatorTransport
+    from .card import VirtualCard as VirtualCard
+    from .certs import certificates as certificates
+    from .state import CardState as CardState
+    from .state import Holder as Holder
+    from .state import Quirks as Quirks
+    from .statefile import StateError as StateError
+    from .statefile import build_state as build_state
+    from .statefile import load_state as load_state
+    from .statefile import save_state as save_state
+    from .transport import EmulatorTransport as EmulatorTransport
 
 #: Exported name -> submodule that defines it.
 _LAZY = {
-    "VirtualCard": "card",
-    "certificates": "certs",
-    "CardState": "state",
-    "Holder": "state",
-    "Quirks": "state",
-    "StateError": "statefile",
-    "build_state": "statefile",
-    "load_state": "statefile",
-    "save_state": "statefile",
-    "EmulatorTransport": "transport",
+    name: module
+    for module, names in {
+        "card": "VirtualCard",
+        "certs": "certificates",
+        "state": "CardState Holder Quirks",
+        "statefile": "StateError build_state load_state save_state",
+        "transport": "EmulatorTransport",
+    }.items()
+    for name in names.split()
 }
 
-__all__ = [
-    "CardState",
-    "EmulatorTransport",
-    "Holder",
-    "Quirks",
-    "StateError",
-    "VirtualCard",
-    "build_state",
-    "certificates",
-    "load_state",
-    "save_state",
-]
-
-
 __getattr__, __dir__ = lazy_names(__name__, _LAZY)
+__all__ = [*_LAZY]

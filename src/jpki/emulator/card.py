@@ -139,9 +139,7 @@ class VirtualCard(KeyCommands):
         return bytes.fromhex(self.state.atr)
 
     def power_on(self) -> None:
-        """Power the card up (nothing happens when it is powered): no selection, no
-        verified key. With the ``power_up_6f00`` quirk, after a power-off that ended
-        a session which sent commands, the first command answers ``6F00``."""
+        """Power the card up (nothing happens when it is powered): no selection, no verified key."""
         with self._lock:
             if self._powered:
                 return
@@ -238,12 +236,6 @@ class VirtualCard(KeyCommands):
 
     # -- the file system ------------------------------------------------------------
 
-    def _present_apps(self) -> list[Application]:
-        ids = set(self.state.applications)
-        if self.state.token is Token.JUKI_CARD:
-            ids &= {profile.JPKI.id}
-        return [a for a in profile.APPLICATIONS if a.id in ids]
-
     def _node(self, app: Application | None, fid: int) -> Node | None:
         absent = () if self.state.sign_certificate else (profile.SIGN_CERT, profile.SIGN_CA_CERT)
         nodes: tuple[Node, ...] = (*profile.PIN_SLOTS, *profile.DATA_FILES)
@@ -293,7 +285,9 @@ class VirtualCard(KeyCommands):
     def _select_app(self, name: bytes) -> ResponseAPDU:
         if len(name) > 16:
             return _r(SW.WRONG_LENGTH)
-        apps = [*self._present_apps(), profile.ISD]
+        juki = self.state.token is Token.JUKI_CARD  # the old card has only JPKI
+        present = (a for a in profile.APPLICATIONS if a.id in self.state.applications)
+        apps = [*(a for a in present if a is profile.JPKI or not juki), profile.ISD]
         app = next((a for a in apps if a.aid == name), None)
         if app is None and len(name) >= 5:
             app = next((a for a in apps if a.aid.startswith(name)), None)

@@ -173,10 +173,6 @@ def identifier(*parts: object, length: int = 23) -> str:
     return "".join(alphabet[n // 36**i % 36] for i in range(length))
 
 
-def _serial_number(*parts: object) -> int:
-    return int.from_bytes(_digest(*parts)[:4], "big") | 0x01000000
-
-
 def _name(*attributes: tuple[ObjectIdentifier, str]) -> x509.Name:
     """``C=JP``, then ``attributes`` (OID, value) in order."""
     pairs = [(NameOID.COUNTRY_NAME, "JP"), *attributes]
@@ -208,7 +204,7 @@ def _issue(
     if s is None:
         serial, start, end = ROOT_SERIAL[purpose], ROOT_NOT_BEFORE, ROOT_NOT_AFTER
     else:
-        serial = _serial_number(purpose, s.serial, s.issued)
+        serial = int.from_bytes(_digest(purpose, s.serial, s.issued)[:4], "big") | 0x01000000
         start = dt.datetime.combine(s.issued, ISSUE_TIME)
         end = cert_not_after(s.birth_date, s.issued, s.card_expiry)
         authority = x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key())
@@ -273,10 +269,8 @@ SHIPPED = "certificates.pem"
 def shipped() -> Certificates:
     """The default state's certificates (:data:`SHIPPED`)."""
     pem = resources.files(__package__).joinpath(SHIPPED).read_bytes()
-    ders = (
-        c.public_bytes(serialization.Encoding.DER) for c in x509.load_pem_x509_certificates(pem)
-    )
-    return Certificates(*ders)
+    certs = x509.load_pem_x509_certificates(pem)
+    return Certificates(*(c.public_bytes(serialization.Encoding.DER) for c in certs))
 
 
 @functools.lru_cache(maxsize=32)
@@ -295,7 +289,7 @@ def certificates(state: CardState) -> Certificates:
     if len(given) == len(dataclasses.fields(Certificates)):
         return Certificates(**given)
     subject = CertSubject.of(state)
-    ours = shipped() if subject == CertSubject.of(type(state).default()) else made(subject)
+    ours = shipped() if subject == CertSubject.of(type(state)()) else made(subject)
     return dataclasses.replace(ours, **given) if given else ours
 
 

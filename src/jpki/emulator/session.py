@@ -24,25 +24,16 @@ if TYPE_CHECKING:
 
     from ..session import SessionSpec
 
-__all__ = ["open_virtual_card", "state_file"]
-
-
-def _nothing() -> None:
-    pass
-
 
 def open_virtual_card(spec: SessionSpec) -> tuple[BaseTransport, Callable[[], None]]:
     """The virtual card ``spec.emulator`` names (True: the default card; a
     :class:`CardState`, used as is; a state file's path), and what to call at the end
     (saving a state file the session changed)."""
     emulator = spec.emulator
-    save = _nothing
     if isinstance(emulator, str | os.PathLike):
         state, save = state_file(emulator, writable=spec.may_change)
-    elif emulator is True:
-        state = CardState.default()
-    elif isinstance(emulator, CardState):
-        state = emulator
+    elif emulator is True or isinstance(emulator, CardState):
+        state, save = CardState() if emulator is True else emulator, lambda: None
     else:
         raise TypeError(f"not a virtual card: {emulator!r}")
     # The built-in card's certificates are built only when one is read (cryptography
@@ -68,7 +59,7 @@ def state_file(
 
     file = Path(path)
     exists = file.exists()
-    state = load_state(file) if exists else CardState.default()  # (no device, FIFO, folder)
+    state = load_state(file) if exists else CardState()  # (no device, FIFO, folder)
     if writable or not exists:
         check(file, streams=False, overwrite=exists)
     saved = dumps(state)

@@ -86,7 +86,6 @@ def default_slot(key: profile.PinSlot) -> SlotState:
 
 
 def default_pins() -> dict[str, SlotState]:
-    """A fresh slot for every key of the profile."""
     return {k.id: default_slot(k) for k in profile.PIN_SLOTS}
 
 
@@ -178,13 +177,6 @@ class CardState:
     certificates: dict[str, bytes] = field(default_factory=dict, repr=False)
     cert_filler: int | None = None
 
-    @classmethod
-    def default(cls) -> CardState:
-        """A fresh default card (see the class docstring)."""
-        return cls()
-
     def slot(self, key: profile.PinSlot) -> SlotState:
         """The slot of ``key`` (a fresh default one is added if the dict lacks it)."""
-        if key.id not in self.pins:
-            self.pins[key.id] = default_slot(key)
-        return self.pins[key.id]
+        return self.pins.setdefault(key.id, default_slot(key))

@@ -63,10 +63,6 @@ class CardPulled(Exception):
 #: connected) and ``connected`` (vpcd sent its first bytes: the card is served).
 BridgeEvent = Literal["waiting", "connected"]
 
-#: Seconds a new connection may stay silent before the bridge says it is waiting
-#: (pcscd polls a vpcd reader every 0.4 s, and vpcd asks for the ATR at once).
-QUIET = 2.0
-
 
 def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
     buf = bytearray()
@@ -122,8 +118,9 @@ class VpcdBridge:
         #: The card was taken out (:meth:`disconnect`, :class:`CardPulled`): no reconnecting.
         self._out = threading.Event()
         self._waiting_said = False
-        #: Seconds a new connection may stay silent before ``waiting`` is reported.
-        self.quiet = QUIET
+        #: Seconds a new connection may stay silent before ``waiting`` is reported
+        #: (pcscd polls a vpcd reader every 0.4 s, and vpcd asks for the ATR at once).
+        self.quiet = 2.0
         #: What the card raised that stopped serving (see the class docstring).
         self.failure: Exception | None = None
 

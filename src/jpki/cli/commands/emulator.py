@@ -31,7 +31,7 @@ def serve(app: AppContext, vpcd_port: int, host: str, state_path: Path | None) -
         state, save = state_file(state_path, writable=True)
         card = VirtualCard(state, on_change=save)
     else:
-        card, save = VirtualCard(CardState.default()), None
+        card, save = VirtualCard(CardState()), None
 
     def report(event: str) -> None:
         # "Serving" only once vpcd has spoken to the card; until then (vpcd cannot be
@@ -55,5 +55,5 @@ def init_state(app: AppContext, path: str) -> None:
     from ...emulator import CardState, save_state
 
     check(path, streams=False, overwrite=app.options.overwrite)  # before the work
-    save_state(CardState.default(), path)
+    save_state(CardState(), path)
     app.note(t("emulator.written", path=str(path)))
