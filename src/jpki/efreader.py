@@ -172,13 +172,9 @@ class EfReader(ABC):
             )
         data = bytearray(resp.data)
         want = der_length(bytes(data[:6]), what)
-        if want > len(data) and want > MAX_OFFSET + SHORT_MAX:
-            raise CertificateError(
-                what, f"{want} bytes: longer than READ BINARY reaches", "too-long"
-            )
         while len(data) < want:
             offset = len(data)
-            if offset > MAX_OFFSET:
+            if offset > MAX_OFFSET or want > MAX_OFFSET + SHORT_MAX:
                 raise CertificateError(
                     what, f"{want} bytes: longer than READ BINARY reaches", "too-long"
                 )
