@@ -160,9 +160,6 @@ class MyNumberCard(EfReader):
         if not resp.ok:
             raise NotMyNumberCardError(resp.sw)
 
-    def select_ef(self, fid: int) -> ResponseAPDU:
-        return self.send(profile.select_ef(fid))
-
     # -- keys -----------------------------------------------------------------
 
     def query_key(self, key: PinSlot) -> KeyStatus:

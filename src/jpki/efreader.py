@@ -32,6 +32,7 @@ from apdu import (
 )
 from apdu.redact import FILLER
 
+from . import profile
 from .errors import CardError
 from .profile import Application
 
@@ -73,9 +74,9 @@ class EfReader(ABC):
     def select_app(self, app: Application) -> ResponseAPDU:
         """SELECT an application (once: the session remembers it)."""
 
-    @abstractmethod
     def select_ef(self, fid: int) -> ResponseAPDU:
         """SELECT EF ``fid`` of the selected application."""
+        return self.send(profile.select_ef(fid))
 
     def _read_first(self, fid: int, le: int) -> ResponseAPDU:
         """READ BINARY at offset 0 of a free EF, making it the current EF.
