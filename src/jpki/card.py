@@ -224,20 +224,17 @@ class MyNumberCard(EfReader):
         self._permits.append(permit)
         return permit
 
-    def _select_key(self, key: PinSlot) -> None:
-        """SELECT the key's application (unless selected) and its EF, as all sources do
-        before a VERIFY with data."""
+    def verify(self, permit: SpendPermit, value: bytes) -> ResponseAPDU:
+        """VERIFY ``value`` for the permit's key: SELECT AP (unless selected) and SELECT
+        EF, as all sources do, then ``00 20 00 80``; spends a try when wrong. Returns the
+        card's answer as it is."""
+        key = permit.key
         resp = self.select_app(key.app)
         if not resp.ok:
             raise CardError("SELECT AP", resp.sw)
         resp = self.select_ef(key.fid)
         if not resp.ok:
             raise CardError("SELECT EF", resp.sw)
-
-    def verify(self, permit: SpendPermit, value: bytes) -> ResponseAPDU:
-        """VERIFY ``value`` for the permit's key (SELECT EF, ``00 20 00 80``): spends a
-        try when wrong. Returns the card's answer as it is."""
-        self._select_key(permit.key)
         with self._guard.using(permit):
             return self.send(CommandAPDU(0x00, INS.VERIFY, 0x00, 0x80, value, secret=True))
 
