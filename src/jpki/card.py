@@ -85,10 +85,8 @@ class MyNumberCard(EfReader):
         self.transport: BaseTransport = self._guard
         self.channel = ApduChannel(self._guard, extended=extended)
         self._app: Application | None = None
-        #: ``None`` until learnt; ``False`` once the card rejected a short-EF form.
-        self.sfi: bool | None = None
-        #: ``None`` until learnt; ``False`` once card or reader refused an extended Le.
-        self.extended: bool | None = None if extended else False
+        self.sfi = None
+        self.extended = None if extended else False
         #: Counters read in the current transaction, by key id: what permits are granted on.
         self._fresh: dict[str, KeyStatus] = {}
         #: How many permits to spend a try this session granted (read-only commands: 0).

@@ -110,10 +110,8 @@ class EfReader(ABC):
         tried_sfi = False
         if self.sfi is not False and fid <= 0x1E:
             resp = self.send(CommandAPDU(0x00, INS.READ_BINARY, 0x80 | fid, 0x00, le=le))
-            final = (SW.SECURITY_STATUS_NOT_SATISFIED, SW.OFFSET_OUTSIDE_FILE, SW.END_OF_FILE) + (
-                (SW.WRONG_LENGTH,) if le > SHORT_MAX else ()
-            )
-            if resp.ok or resp.sw in final:
+            final = (SW.SECURITY_STATUS_NOT_SATISFIED, SW.OFFSET_OUTSIDE_FILE, SW.END_OF_FILE)
+            if resp.ok or resp.sw in final or (resp.sw == SW.WRONG_LENGTH and le > SHORT_MAX):
                 return resp
             tried_sfi = True
         sel = self.select_ef(fid)
