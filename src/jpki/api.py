@@ -110,6 +110,5 @@ def open_emulator(
         # A mapping as the dict a state file's JSON gives.
         plain = dict(state) if isinstance(state, Mapping) else state
         emulator = state if isinstance(state, CardState) else parse(plain)
-    spec = SessionSpec(emulator=emulator, transaction=False)
-    with jpki_errors(), open_session(spec, virtual_card_opener(spec)) as transport:
-        yield MyNumberCard(transport)
+    with open_card(emulator=emulator, transaction=False) as card:
+        yield card

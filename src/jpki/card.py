@@ -85,10 +85,8 @@ class MyNumberCard(EfReader):
         self.transport: BaseTransport = self._guard
         self.channel = ApduChannel(self._guard, extended=extended)
         self._app: Application | None = None
-        #: ``None`` until learnt; ``False`` once the card rejected a short-EF form.
-        self.sfi: bool | None = None
-        #: ``None`` until learnt; ``False`` once card or reader refused an extended Le.
-        self.extended: bool | None = None if extended else False
+        self.sfi = None
+        self.extended = None if extended else False
         #: Counters read in the current transaction, by key id: what permits are granted on.
         self._fresh: dict[str, KeyStatus] = {}
         #: How many permits to spend a try this session granted (read-only commands: 0).
@@ -160,9 +158,6 @@ class MyNumberCard(EfReader):
         if not resp.ok:
             raise NotMyNumberCardError(resp.sw)
 
-    def select_ef(self, fid: int) -> ResponseAPDU:
-        return self.send(profile.select_ef(fid))
-
     # -- keys -----------------------------------------------------------------
 
     def query_key(self, key: PinSlot) -> KeyStatus:
@@ -227,20 +222,17 @@ class MyNumberCard(EfReader):
         self._permits.append(permit)
         return permit
 
-    def _select_key(self, key: PinSlot) -> None:
-        """SELECT the key's application (unless selected) and its EF, as all sources do
-        before a VERIFY with data."""
+    def verify(self, permit: SpendPermit, value: bytes) -> ResponseAPDU:
+        """VERIFY ``value`` for the permit's key: SELECT AP (unless selected) and SELECT
+        EF, as all sources do, then ``00 20 00 80``; spends a try when wrong. Returns the
+        card's answer as it is."""
+        key = permit.key
         resp = self.select_app(key.app)
         if not resp.ok:
             raise CardError("SELECT AP", resp.sw)
         resp = self.select_ef(key.fid)
         if not resp.ok:
             raise CardError("SELECT EF", resp.sw)
-
-    def verify(self, permit: SpendPermit, value: bytes) -> ResponseAPDU:
-        """VERIFY ``value`` for the permit's key (SELECT EF, ``00 20 00 80``): spends a
-        try when wrong. Returns the card's answer as it is."""
-        self._select_key(permit.key)
         with self._guard.using(permit):
             return self.send(CommandAPDU(0x00, INS.VERIFY, 0x00, 0x80, value, secret=True))
 

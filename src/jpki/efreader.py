@@ -32,6 +32,7 @@ from apdu import (
 )
 from apdu.redact import FILLER
 
+from . import profile
 from .errors import CardError
 from .profile import Application
 
@@ -73,9 +74,9 @@ class EfReader(ABC):
     def select_app(self, app: Application) -> ResponseAPDU:
         """SELECT an application (once: the session remembers it)."""
 
-    @abstractmethod
     def select_ef(self, fid: int) -> ResponseAPDU:
         """SELECT EF ``fid`` of the selected application."""
+        return self.send(profile.select_ef(fid))
 
     def _read_first(self, fid: int, le: int) -> ResponseAPDU:
         """READ BINARY at offset 0 of a free EF, making it the current EF.
@@ -109,10 +110,8 @@ class EfReader(ABC):
         tried_sfi = False
         if self.sfi is not False and fid <= 0x1E:
             resp = self.send(CommandAPDU(0x00, INS.READ_BINARY, 0x80 | fid, 0x00, le=le))
-            final = (SW.SECURITY_STATUS_NOT_SATISFIED, SW.OFFSET_OUTSIDE_FILE, SW.END_OF_FILE) + (
-                (SW.WRONG_LENGTH,) if le > SHORT_MAX else ()
-            )
-            if resp.ok or resp.sw in final:
+            final = (SW.SECURITY_STATUS_NOT_SATISFIED, SW.OFFSET_OUTSIDE_FILE, SW.END_OF_FILE)
+            if resp.ok or resp.sw in final or (resp.sw == SW.WRONG_LENGTH and le > SHORT_MAX):
                 return resp
             tried_sfi = True
         sel = self.select_ef(fid)
@@ -172,13 +171,9 @@ class EfReader(ABC):
             )
         data = bytearray(resp.data)
         want = der_length(bytes(data[:6]), what)
-        if want > len(data) and want > MAX_OFFSET + SHORT_MAX:
-            raise CertificateError(
-                what, f"{want} bytes: longer than READ BINARY reaches", "too-long"
-            )
         while len(data) < want:
             offset = len(data)
-            if offset > MAX_OFFSET:
+            if offset > MAX_OFFSET or want > MAX_OFFSET + SHORT_MAX:
                 raise CertificateError(
                     what, f"{want} bytes: longer than READ BINARY reaches", "too-long"
                 )

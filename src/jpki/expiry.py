@@ -175,8 +175,11 @@ def read_expiry(
 ) -> ExpiryReport:
     """The card's expiry (no PIN), the auth certificate's (no PIN) and, with ``sign``,
     the sign certificate's (needs ① as ``sign_pin``; ``force`` and
-    ``accept_unknown_count`` as in :func:`jpki.cardcerts.read_certificate`)."""
-    check_warn_days(warn_days)
+    ``accept_unknown_count`` as in :func:`jpki.cardcerts.read_certificate`).
+    ``warn_days`` is a whole number from 0 to :data:`MAX_WARN_DAYS`, as ``--warn-days``
+    takes it (else :class:`PinRequestError` ``warn-days``)."""
+    if type(warn_days) is not int or not 0 <= warn_days <= MAX_WARN_DAYS:
+        raise PinRequestError("warn-days", repr(warn_days))
     card.require_jpki()
     verified = None
     try:
@@ -202,13 +205,3 @@ def read_expiry(
         items.append(expiry_item("sign", cert.info.not_after, now, warn_days))
         verified = cert.verified
     return ExpiryReport(card.transport.name, now, warn_days, tuple(items), verified)
-
-
-def check_warn_days(warn_days: object) -> int:
-    """``warn_days`` if it is a whole number from 0 to :data:`MAX_WARN_DAYS` (what the
-    CLI's ``--warn-days`` takes); else :class:`PinRequestError` ``warn-days``."""
-    if isinstance(warn_days, bool) or not isinstance(warn_days, int):
-        raise PinRequestError("warn-days", repr(warn_days))
-    if not 0 <= warn_days <= MAX_WARN_DAYS:
-        raise PinRequestError("warn-days", str(warn_days))
-    return warn_days

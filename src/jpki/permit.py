@@ -32,7 +32,7 @@ from apdu import INS, SW, BaseTransport, TransportWrapper
 from apdu.redact import hidden_span
 
 from . import profile
-from .errors import JpkiError, PermitError, PinAbsentError, PinLockedError, SpendRefusedError
+from .errors import PermitError, PinAbsentError, PinLockedError, SpendRefusedError
 from .keyformats import Change
 from .keystatus import KeyState, KeyStatus
 from .profile import PinSlot
@@ -75,24 +75,18 @@ def refusal(
 
 
 def refuse(status: KeyStatus, force: bool = False, accept_unknown_count: bool = False) -> None:
-    """Raise the error for :func:`refusal` of ``status`` (nothing when it is ``None``)."""
-    error = refusal_error(status, refusal(status, force, accept_unknown_count))
-    if error is not None:
-        raise error
-
-
-def refusal_error(status: KeyStatus, why: Refusal | None) -> JpkiError | None:
-    """The typed error a refusal is reported with, naming the PIN the key belongs to."""
+    """Raise the typed error for :func:`refusal` of ``status`` (nothing when it is ``None``),
+    naming the PIN the key belongs to."""
+    why = refusal(status, force, accept_unknown_count)
     key = status.key
     pin_id = profile.PIN_OF_SLOT[key.id].id if key.id in profile.PIN_OF_SLOT else key.id
-    if why is None:
-        return None
     if why is Refusal.LOCKED:
-        return PinLockedError(pin_id, key.id)
+        raise PinLockedError(pin_id, key.id)
     if why is Refusal.ABSENT:
         reason = "no-application" if status.sw == SW.FILE_NOT_FOUND else "no-reference-data"
-        return PinAbsentError(pin_id, reason, status.sw)
-    return SpendRefusedError(pin_id, key.id, why.value, status.sw)
+        raise PinAbsentError(pin_id, reason, status.sw)
+    if why is not None:
+        raise SpendRefusedError(pin_id, key.id, why.value, status.sw)
 
 
 @dataclass

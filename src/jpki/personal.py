@@ -19,8 +19,6 @@ On this card a short EF identifier equals the file's identifier (docs/card.md §
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from apdu.redact import FileRead, Span
 
 from . import profile
@@ -92,10 +90,7 @@ def description() -> tuple[str, ...]:
 class CardPersonalData:
     """The My Number card's rule, as :class:`apdu.redact.PersonalRule`."""
 
-    @property
-    def description(self) -> Sequence[str]:
-        return description()
-
+    description = description()
     spans = staticmethod(personal_spans)
 
 

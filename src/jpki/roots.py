@@ -61,11 +61,6 @@ class JlisRoot:
     def subject(self) -> str:
         return SUBJECTS[self.purpose]
 
-    @property
-    def name(self) -> str:
-        """``auth gen 1`` (the row name of docs/card.md §8)."""
-        return f"{self.purpose} gen {self.generation}"
-
 
 #: The six J-LIS production roots (docs/card.md §8).
 ROOTS: tuple[JlisRoot, ...] = (

@@ -488,7 +488,7 @@ def test_roots_table_shape() -> None:
         ("sign", 2),
         ("sign", 3),
     ]
-    assert [r.name for r in ROOTS if r.sha256 is None] == ["auth gen 2"]
+    assert [(r.purpose, r.generation) for r in ROOTS if r.sha256 is None] == [("auth", 2)]
     for r in ROOTS:
         assert r.subject == SUBJECTS[r.purpose]
         assert r.sha256 is None or re.fullmatch(r"([0-9A-F]{2}:){31}[0-9A-F]{2}", r.sha256)
@@ -528,12 +528,13 @@ def _protocol_roots() -> dict[str, tuple[str, str, str, str]]:
 
 def test_table_agrees_with_the_card_description() -> None:
     rows = _protocol_roots()
-    assert sorted(rows) == sorted(r.name for r in ROOTS)
-    for r in ROOTS:
-        serial, start, end, fp = rows[r.name]
-        assert int(serial, 16) == r.serial, r.name
-        assert (start, end) == (r.not_before.isoformat(), r.not_after.isoformat()), r.name
-        assert fp == (r.sha256 or ""), r.name
+    by_name = {f"{r.purpose} gen {r.generation}": r for r in ROOTS}
+    assert sorted(rows) == sorted(by_name)
+    for name, r in by_name.items():
+        serial, start, end, fp = rows[name]
+        assert int(serial, 16) == r.serial, name
+        assert (start, end) == (r.not_before.isoformat(), r.not_after.isoformat()), name
+        assert fp == (r.sha256 or ""), name
 
 
 def test_protocol_fingerprints_equal_the_files() -> None:

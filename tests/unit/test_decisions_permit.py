@@ -13,7 +13,7 @@ from jpki.card import MyNumberCard
 from jpki.emulator import VirtualCard, build_state
 from jpki.errors import CardError, PermitError, PinAbsentError, PinLockedError, SpendRefusedError
 from jpki.keystatus import KeyState, KeyStatus
-from jpki.permit import Refusal, SpendPermit, refusal, refusal_error, refuse
+from jpki.permit import Refusal, SpendPermit, refusal, refuse
 
 AUTH, SIGN, JUKI, COMMON = (
     profile.AUTH_SLOT,
@@ -56,8 +56,9 @@ def test_without_force_the_last_try_and_untrusted_counts_are_refused() -> None:
     ],
 )
 def test_locked_names_the_pin_and_its_key(status: KeyStatus, pin_id: str, key_id: str) -> None:
-    error = refusal_error(status, refusal(status))
-    assert isinstance(error, PinLockedError)
+    with pytest.raises(PinLockedError) as raised:
+        refuse(status)
+    error = raised.value
     assert (error.pin_id, error.key_id, error.just_locked, error.remaining) == (
         pin_id,
         key_id,
@@ -71,8 +72,9 @@ def test_locked_names_the_pin_and_its_key(status: KeyStatus, pin_id: str, key_id
 )
 def test_absent_says_why_and_keeps_the_status_word(sw: int, reason: str) -> None:
     status = st(COMMON, UNKNOWN, sw)
-    error = refusal_error(status, refusal(status, True))
-    assert isinstance(error, PinAbsentError)
+    with pytest.raises(PinAbsentError) as raised:
+        refuse(status, True)
+    error = raised.value
     assert (error.pin_id, error.reason, error.sw) == ("juki", reason, sw)
 
 
@@ -85,8 +87,9 @@ def test_absent_says_why_and_keeps_the_status_word(sw: int, reason: str) -> None
     ],
 )
 def test_refused_names_pin_key_reason_and_status_word(status: KeyStatus, reason: str) -> None:
-    error = refusal_error(status, refusal(status))
-    assert isinstance(error, SpendRefusedError)
+    with pytest.raises(SpendRefusedError) as raised:
+        refuse(status)
+    error = raised.value
     assert (error.pin_id, error.key_id, error.reason, error.sw) == (
         "juki",
         "juki-common",
@@ -95,15 +98,11 @@ def test_refused_names_pin_key_reason_and_status_word(status: KeyStatus, reason:
     )
 
 
-def test_no_refusal_no_error() -> None:
-    assert refusal_error(st(AUTH, USABLE, 0x63C3, 3), None) is None
-
-
 def test_a_key_of_no_user_pin_is_named_by_its_own_id() -> None:
     status = st(profile.CARDINFO_BLOCKED_SLOT, LOCKED, 0x63C0, 0)
-    error = refusal_error(status, Refusal.LOCKED)
-    assert isinstance(error, PinLockedError)
-    assert error.pin_id == "cardinfo-0012"
+    with pytest.raises(PinLockedError) as raised:
+        refuse(status)
+    assert raised.value.pin_id == "cardinfo-0012"
 
 
 # -- the guard, rule by rule -----------------------------------------------------------------
