@@ -68,13 +68,6 @@ class CommandAPDU:
             raise EncodingError("command does not fit a short APDU")
 
     @property
-    def case(self) -> int:
-        """ISO 7816-3 case: 1 (no data, no Le), 2 (Le), 3 (data), 4 (data and Le)."""
-        if self.data:
-            return 4 if self.le is not None else 3
-        return 2 if self.le is not None else 1
-
-    @property
     def is_extended(self) -> bool:
         """Whether this command is encoded with extended length fields."""
         if self.extended is not None:

@@ -152,10 +152,6 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _line(text: str, end: int) -> int:
-    return text.count("\n", 0, end) + 1
-
-
 def decode(data: bytes) -> str:
     """``data`` as UTF-8 text, a leading byte order mark dropped."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
@@ -182,7 +178,7 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _json_fault(text: str, index: int) -> FileFault:
     start = text.rfind("\n", 0, index) + 1
-    return FileFault("", "json", line=_line(text, index), column=index - start + 1)
+    return FileFault("", "json", line=text.count("\n", 0, index) + 1, column=index - start + 1)
 
 
 def _too_deep(text: str) -> int:

@@ -237,9 +237,8 @@ class PcscTransport(BaseTransport):
                 )
             except _Overrun:
                 return rv
-            if is_code(status, sc.SCARD_W_REMOVED_CARD, sc.SCARD_E_NO_SMARTCARD):
-                return int(sc.SCARD_W_REMOVED_CARD)
-            if is_code(status, sc.SCARD_S_SUCCESS) and not state & SCARD_PRESENT:
+            absent = is_code(status, sc.SCARD_S_SUCCESS) and not state & SCARD_PRESENT
+            if absent or is_code(status, sc.SCARD_W_REMOVED_CARD, sc.SCARD_E_NO_SMARTCARD):
                 return int(sc.SCARD_W_REMOVED_CARD)
             if unsigned(status) in _SERVICE_GONE:
                 return int(sc.SCARD_E_SERVICE_STOPPED)
@@ -251,10 +250,8 @@ class PcscTransport(BaseTransport):
         """``SCardReconnect`` with ``SCARD_UNPOWER_CARD`` (``SCARD_RESET_CARD`` when
         ``warm``): pcsc-lite powers the card down and up again (``winscard.c``), keeps
         this handle's transaction, and tells every other handle ``SCARD_W_RESET_CARD``."""
-        if warm:
-            self._reconnect(sc.SCARD_RESET_CARD, "resetting the card")
-        else:
-            self._reconnect(sc.SCARD_UNPOWER_CARD, "removing the card's power")
+        what = "resetting the card" if warm else "removing the card's power"
+        self._reconnect(sc.SCARD_RESET_CARD if warm else sc.SCARD_UNPOWER_CARD, what)
         self._read_atr()
 
     @contextlib.contextmanager

@@ -139,9 +139,9 @@ def hide_response(response: bytes, spans: Sequence[Span] = ()) -> str:
     return "".join(out) + data[at:].hex().upper() + response[-2:].hex().upper()
 
 
-def parse_response(text: str) -> tuple[bytes, int]:
+def parse_response(text: str) -> bytes:
     """The bytes of a recorded response, :data:`FILLER` for each ``XX`` (data only,
-    never the status word), and how many bytes were ``XX``.
+    never the status word).
 
     Raises :class:`EncodingError` for anything but pairs of hex digits or ``XX``, and for
     ``XX`` in the status word.
@@ -149,8 +149,7 @@ def parse_response(text: str) -> tuple[bytes, int]:
     pattern = parse_pattern(text)
     if any(p is None for p in pattern[-2:]):
         raise EncodingError("the status word is not hex")
-    hidden = sum(p is None for p in pattern)
-    return bytes(FILLER if p is None else p for p in pattern), hidden
+    return bytes(FILLER if p is None else p for p in pattern)
 
 
 @dataclass(frozen=True)

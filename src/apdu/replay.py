@@ -45,8 +45,6 @@ class _Exchange:
     pattern: tuple[int | None, ...]
     response: bytes
     fault: Fault | None = None
-    #: Bytes of the response the recording hid (answered as filler).
-    hidden: int = 0
     #: The fault's PC/SC return code and timeout, as recorded.
     code: int | None = None
     timeout: float | None = None
@@ -77,16 +75,6 @@ class ReplayTransport(BaseTransport):
     def header(self) -> dict[str, Any]:
         """The session file's header line."""
         return dict(self._header)
-
-    @property
-    def total(self) -> int:
-        """Number of recorded exchanges."""
-        return len(self._exchanges)
-
-    @property
-    def hidden(self) -> int:
-        """Number of response bytes the recording hid as personal (replayed as filler)."""
-        return sum(e.hidden for e in self._exchanges)
 
     @property
     def remaining(self) -> int:
@@ -187,7 +175,9 @@ def _load(path: str) -> tuple[dict[str, Any], list[_Exchange]]:
     exchanges: list[_Exchange] = []
     for number, line in enumerate(lines, start=1):
         try:
-            obj = _json_object(line)
+            if not line.strip():
+                raise FileFault("", "empty")
+            obj = typed(jsonfile.loads(line), "", dict)
             if number == 1:
                 header = _check_header(obj)
             else:
@@ -195,13 +185,6 @@ def _load(path: str) -> tuple[dict[str, Any], list[_Exchange]]:
         except FileFault as exc:
             raise exc.at(SessionFileError, path, number) from None
     return header, exchanges
-
-
-def _json_object(text: str) -> dict[str, Any]:
-    if not text.strip():
-        raise FileFault("", "empty")
-    obj: dict[str, Any] = typed(jsonfile.loads(text), "", dict)
-    return obj
 
 
 def _require(obj: dict[str, Any], *keys: str) -> None:
@@ -268,11 +251,10 @@ def _check_exchange(obj: dict[str, Any], index: int) -> _Exchange:
         raise FileFault("response", "unknown")
     fault, code, timeout = _check_fault(obj)
     if fault is not None:
-        data, hidden = b"", 0
+        data = b""
     else:  # hex, or XX where the recording hid personal data (not in the status word)
-        read = lambda text: (r := parse_response(text), len(r[0]))  # noqa: E731
-        data, hidden = _hex(obj, "response", read, 2)
-    return _Exchange(obj["command"].upper(), pattern, data, fault, hidden, code, timeout)
+        data = _hex(obj, "response", lambda text: (r := parse_response(text), len(r)), 2)
+    return _Exchange(obj["command"].upper(), pattern, data, fault, code, timeout)
 
 
 def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
@@ -284,4 +266,4 @@ def _check_power(obj: dict[str, Any], index: int) -> _Exchange:
             raise FileFault(key, "unknown")
     fault, code, timeout = _check_fault(obj)
     power = obj["power"]
-    return _Exchange(POWER_NAMES[power], (), b"", fault, 0, code, timeout, power=power)
+    return _Exchange(POWER_NAMES[power], (), b"", fault, code, timeout, power=power)

@@ -142,12 +142,10 @@ class ApduChannel:
         while response.more_available is not None and rounds < MAX_GET_RESPONSE:
             rounds += 1
             want = min(response.more_available, SHORT_MAX)
-            response = self._raw(
-                CommandAPDU(command.cla & 0x03, 0xC0, 0x00, 0x00, le=want), personal
-            )
+            get = CommandAPDU(command.cla & 0x03, 0xC0, 0x00, 0x00, le=want)
+            response = self._raw(get, personal)
             if response.correct_le is not None:
-                get = CommandAPDU(command.cla & 0x03, 0xC0, 0x00, 0x00, le=response.correct_le)
-                response = self._raw(get, personal)
+                response = self._raw(get.with_le(response.correct_le), personal)
             data += response.data
         return ResponseAPDU(bytes(data), response.sw)
 

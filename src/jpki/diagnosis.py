@@ -90,14 +90,10 @@ class Diagnosis:
         }
 
 
+@jpki_errors()
 def diagnose(reader: str | None = None, timeout: float | None = None) -> Diagnosis:
     """Check the links in order through PC/SC, stopping at the first that fails (a
     reader named that is not there: :class:`jpki.errors.NoReaderError`)."""
-    with jpki_errors():
-        return _diagnose(reader, timeout)
-
-
-def _diagnose(reader: str | None, timeout: float | None) -> Diagnosis:
     done: list[Check] = []
 
     def stop(check: Check) -> Diagnosis:

@@ -177,10 +177,7 @@ def _base(
     return card, lambda: None
 
 
-def _wrap(base: BaseTransport, spec: SessionSpec) -> BaseTransport:
-    transport = base
-    if spec.record is None and not spec.trace:
-        return transport
+def _wrap(transport: BaseTransport, spec: SessionSpec) -> BaseTransport:
     from .personal import RULE
 
     if spec.record is not None:

@@ -57,7 +57,6 @@ def test_happy_path(session: Path) -> None:
     assert replay.name == "Test Reader 00 00"
     assert replay.atr == bytes.fromhex("3BE000FF8131FE4514")
     assert replay.header == HEADER
-    assert replay.total == 4
     assert replay.remaining == 4
     assert replay.transmit(bytes.fromhex("00A4040C0AD392F000260100000001")) == b"\x90\x00"
     assert replay.transmit(bytes.fromhex("00A4020C020018")) == b"\x90\x00"
@@ -439,7 +438,7 @@ def test_record_then_replay(tmp_path: Path) -> None:
     with ReplayTransport(path) as replay:
         assert replay.name == "Scripted Reader"
         assert replay.header["tool"] == "test"
-        assert replay.total == 4
+        assert replay.remaining == 4
         assert conversation(ApduChannel(replay), b"1234") == live
     assert live == ["9000", "9000", "308206219000"]
 
