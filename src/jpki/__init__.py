@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from .cardcerts import CertificateChain as CertificateChain
     from .cardcerts import read_certificate as read_certificate
     from .cardcerts import read_chain as read_chain
-    from .certificate import CertificateError as CertificateError
     from .certificate import CertificateInfo as CertificateInfo
     from .certificate import parse_certificate as parse_certificate
     from .chain import ChainResult as ChainResult
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from .chain import RootMatch as RootMatch
     from .chain import check_chain as check_chain
     from .errors import CardError as CardError
+    from .errors import CertificateError as CertificateError
     from .errors import JpkiError as JpkiError
     from .errors import NotMyNumberCardError as NotMyNumberCardError
     from .errors import PermitError as PermitError
@@ -76,11 +76,11 @@ _LAZY = {
         "api": "open_card open_emulator open_transport",
         "card": "CardRecord MyNumberCard",
         "cardcerts": "CardCertificate CertificateChain read_certificate read_chain",
-        "certificate": "CertificateError CertificateInfo parse_certificate",
+        "certificate": "CertificateInfo parse_certificate",
         "chain": "ChainResult ChainStatus RootMatch check_chain",
-        "errors": "CardError JpkiError NotMyNumberCardError PermitError PinAbsentError "
-        "PinFormatError PinLockedError PinRequestError ReaderError SpendRefusedError "
-        "WeakPinError WrongPinError",
+        "errors": "CardError CertificateError JpkiError NotMyNumberCardError PermitError "
+        "PinAbsentError PinFormatError PinLockedError PinRequestError ReaderError "
+        "SpendRefusedError WeakPinError WrongPinError",
         "expiry": "ExpiryItem ExpiryReport ExpiryState read_expiry",
         "info": "AppPresence CardInfo read_info",
         "keystatus": "KeyState KeyStatus",

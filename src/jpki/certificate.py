@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import certfacts
-from .errors import JpkiError
+from .errors import CertificateError as CertificateError
 
 #: DER tag of a constructed SEQUENCE, the outer tag of a certificate.
 SEQUENCE_TAG = 0x30
@@ -59,22 +59,6 @@ KEY_TYPES = {"rsa": "RSA", "ec": "EC", "dsa": "DSA", "ed25519": "Ed25519", "ed44
 EC_CURVE_BITS = {"secp521r1": 521}
 #: Key sizes of the Edwards curves (RFC 8410 key lengths).
 EDWARDS_BITS = {"ed25519": 256, "ed448": 456}
-
-
-class CertificateError(JpkiError):
-    """A file that cannot be a certificate (truncated, impossible DER length, not X.509).
-
-    ``what`` names the certificate (``auth``, ``sign-ca``, a file name), ``reason``
-    says what is wrong in one line; no byte of the input is put in the message.
-    """
-
-    def __init__(self, what: str, reason: str, code: str = "not-x509") -> None:
-        super().__init__(f"{what}: {reason}".replace("\n", " "))
-        self.what = what
-        self.reason = reason
-        #: What is wrong, for messages in the user's language: ``bad-length``, ``pem``,
-        #: ``truncated``, ``trailing``, ``empty``, ``too-long`` or ``not-x509``.
-        self.code = code
 
 
 def der_length(head: bytes, what: str = "certificate") -> int:

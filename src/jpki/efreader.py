@@ -153,7 +153,8 @@ class EfReader(ABC):
             return self._read_der(app, fid, what, personal)
 
     def _read_der(self, app: Application, fid: int, what: str, personal: bool = False) -> bytes:
-        from .certificate import CertificateError, der_length
+        from .certificate import der_length
+        from .errors import CertificateError
 
         resp = self.select_app(app)
         if not resp.ok:

@@ -271,3 +271,19 @@ def jpki_errors() -> Iterator[None]:
         if isinstance(exc, JpkiError):
             raise
         raise as_jpki_error(exc) from exc
+
+
+class CertificateError(JpkiError):
+    """A file that cannot be a certificate (truncated, impossible DER length, not X.509).
+
+    ``what`` names the certificate (``auth``, ``sign-ca``, a file name), ``reason``
+    says what is wrong in one line; no byte of the input is put in the message.
+    """
+
+    def __init__(self, what: str, reason: str, code: str = "not-x509") -> None:
+        super().__init__(f"{what}: {reason}".replace("\n", " "))
+        self.what = what
+        self.reason = reason
+        #: What is wrong, for messages in the user's language: ``bad-length``, ``pem``,
+        #: ``truncated``, ``trailing``, ``empty``, ``too-long`` or ``not-x509``.
+        self.code = code

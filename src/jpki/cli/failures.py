@@ -19,7 +19,7 @@ from apdu.outfile import OutputError
 
 from .. import errors as je
 from .. import profile
-from ..certificate import CertificateError
+from ..errors import CertificateError
 from ..i18n import has, t, tn
 from .params import Seconds
 from .pinname import PinNameType
