@@ -12,7 +12,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, wait
 from typing import Any
 
 from .errors import (
@@ -44,8 +43,21 @@ class _Overrun(Exception):
     """A PC/SC call did not return in time; it goes on in the worker thread."""
 
 
-#: A call for the worker: its future, the function and its arguments.
-_Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
+class _Job:
+    def __init__(self, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.func = func
+        self.args = args
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self.func(*self.args)
+        except BaseException as exc:  # handed to the caller
+            self.error = exc
+        finally:
+            self.done.set()
 
 
 class _Worker:
@@ -56,30 +68,28 @@ class _Worker:
 
     def __init__(self, name: str) -> None:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._last: Future[Any] | None = None
+        self._last: _Job | None = None
         self.abandoned = False
         threading.Thread(target=self._run, name=name, daemon=True).start()
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
-            future, func, args = job
-            try:
-                future.set_result(func(*args))
-            except BaseException as exc:  # handed to the caller
-                future.set_exception(exc)
+            job.run()
 
     def call(self, timeout: float, func: Callable[..., Any], *args: Any) -> Any:
         """``func(*args)`` on the worker; :class:`_Overrun` after ``timeout`` seconds."""
         last = self._last
-        if self.abandoned or (last is not None and wait([last], timeout).not_done):
+        if self.abandoned or (last is not None and not last.done.wait(timeout)):
             self.abandoned = True
             raise _Overrun
-        future = self._last = Future[Any]()
-        self._jobs.put((future, func, args))
-        if wait([future], timeout).not_done:  # Ctrl-C raises here and leaves the job running
+        job = self._last = _Job(func, args)
+        self._jobs.put(job)
+        if not job.done.wait(timeout):  # Ctrl-C raises here and leaves the job running
             self.abandoned = True
             raise _Overrun
-        return future.result()
+        if job.error is not None:
+            raise job.error
+        return job.result
 
     def stop(self) -> None:
         self._jobs.put(None)
