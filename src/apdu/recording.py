@@ -154,9 +154,10 @@ class RecordingTransport(TransportWrapper):
         """The spans of the response's data to write as ``XX``."""
         if self.keep_personal:
             return ()
-        if personal:
-            return all_data(response)
-        return self._redactor.hidden(apdu, response) if self._redactor is not None else ()
+        # The rule follows every exchange, so what is selected stays known after a
+        # response the caller marked personal.
+        spans = self._redactor.hidden(apdu, response) if self._redactor is not None else ()
+        return all_data(response) if personal else spans
 
     def power_cycle(self, *, warm: bool = False) -> None:
         """Reset the card and write its ``power`` line (module docstring)."""

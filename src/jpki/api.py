@@ -78,14 +78,22 @@ def open_card(
         transaction=transaction,
     )
     with jpki_errors(), open_session(spec, virtual_card_opener(spec)) as transport:
-        yield MyNumberCard(transport)
+        card = MyNumberCard(transport)
+        try:
+            yield card
+        finally:  # a PIN command the caller's code broke off leaves no key verified
+            card.unpower_if_pending()
 
 
 @contextlib.contextmanager
 def open_transport(transport: BaseTransport) -> Iterator[MyNumberCard]:
     """A session over any transport (a replay, a scripted card in tests, ...)."""
     with jpki_errors(), closing(transport):
-        yield MyNumberCard(transport)
+        card = MyNumberCard(transport)
+        try:
+            yield card
+        finally:
+            card.unpower_if_pending()
 
 
 @contextlib.contextmanager

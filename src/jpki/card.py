@@ -136,11 +136,17 @@ class MyNumberCard(EfReader):
                 yield
             finally:
                 self.forget_selection()
-                if self.unpower_pending:
-                    self.unpower_pending = not (
-                        _done(self.transport.power_cycle)
-                        or _done(lambda: self.transport.close(unpower=True))
-                    )
+                self.unpower_if_pending()
+
+    def unpower_if_pending(self) -> None:
+        """The safety net, run as a transaction or a session ends: after a permit whose
+        command did not reach its ending (:attr:`unpower_pending`), remove the card's
+        power by a power cycle, else by closing the connection with the power removed."""
+        if self.unpower_pending:
+            self.unpower_pending = not (
+                _done(self.transport.power_cycle)
+                or _done(lambda: self.transport.close(unpower=True))
+            )
 
     # -- selection ------------------------------------------------------------
 

@@ -112,7 +112,8 @@ def run_plan(
     when a PIN value was sent, leave the card unverified (``leave``; a caller that
     reads with the verified key first passes False and calls
     :meth:`MyNumberCard.leave_unverified` itself). A transport fault skips the
-    ending: the transport removes the card's power when the transaction ends."""
+    ending: the card's power is removed when the card's transaction or session ends
+    (:meth:`MyNumberCard.unpower_if_pending`)."""
     start = card.apdu_count
     counters = read_counters(card, plan.pins, plan.keys)
     counters.first_refusal(force, accept_unknown_count)
@@ -260,7 +261,8 @@ def verify_pin(
     """Check ``value`` against one of ①-④ (③: both keys, stopping at the first wrong).
 
     Errors as for :func:`change_pin`. A correct VERIFY resets the count; the card is
-    reset when the caller's transaction ends, so it is not left verified.
+    left unverified before this returns, or, should that break off, when the card's
+    transaction or session ends.
     """
     plan = plan_verify(pin, value, keys=keys)
     return run_plan(card, plan, force=force, accept_unknown_count=accept_unknown_count)

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from apdu import ApduChannel, CommandAPDU, FunctionTransport
+from apdu import ApduChannel, CardUnresponsiveError, CommandAPDU, FunctionTransport
 from cli_runner import jpkitool_inprocess as run
 from jpki import profile
+from jpki.api import open_transport
 from jpki.card import CardLeft, MyNumberCard
 from jpki.cardcerts import read_certificate
 from jpki.cli.failures import Exit
@@ -276,3 +277,37 @@ def test_an_unconfirmed_change_keeps_the_card_answer() -> None:
     (key,) = caught.value.result.pins[0].keys  # type: ignore[attr-defined]
     assert (key.sw, key.confirmed, key.after.remaining) == (0x63C2, False, 2)
     assert caught.value.remaining == 2
+
+
+class _Breaks(EmulatorTransport):
+    """The virtual card's transport, failing the first command with instruction ``ins``
+    sent while a key of ``after`` is verified (the reader stops answering)."""
+
+    def __init__(self, card: VirtualCard, ins: int, after: str) -> None:
+        super().__init__(card)
+        self.ins, self.after = ins, after
+
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
+        if apdu[1] == self.ins and self.after in self.card.verified:
+            raise CardUnresponsiveError("the card did not answer")
+        return super().transmit(apdu, secret=secret, personal=personal)
+
+
+@pytest.mark.parametrize(
+    ("ins", "after", "operation"),
+    [
+        (0x24, "auth", lambda card: change_pin(card, "auth", "1234", "5039")),
+        (0xB0, "sign", lambda card: read_certificate(card, "sign", sign_pin="ABC123")),
+    ],
+    ids=["change-pin-broken-off", "sign-certificate-read-broken-off"],
+)
+def test_a_library_session_broken_off_after_a_verify_leaves_no_key_verified(
+    ins: int, after: str, operation: Any
+) -> None:
+    """The safety net is the session's too, not only ``card.transaction()``'s: a
+    library caller's session (``open_transport``, as ``open_card``) whose PIN command
+    broke off after a correct VERIFY ends with the card's power removed."""
+    virtual = VirtualCard(build_state())
+    with pytest.raises(CardUnresponsiveError), open_transport(_Breaks(virtual, ins, after)) as card:
+        operation(card)
+    assert virtual.verified == set()

@@ -8,6 +8,7 @@ import json
 import logging
 from pathlib import Path
 
+import click
 import pytest
 
 from cli_runner import jpkitool_inprocess as run
@@ -73,7 +74,8 @@ def test_every_command_that_asks_for_a_pin_is_covered(tmp_path: Path) -> None:
     covered = {" ".join(args[:2]) for args, _ in ASKING.values()}
     candidates = [["change-pin", "1"], ["verify-pin", "1"], ["expiry", "--sign"],
                   ["expiry"], ["retries"], ["info"], ["readers"], ["doctor"]]  # fmt: skip
-    candidates += [["cert", sub, kind] for sub in cli.commands["cert"].commands  # type: ignore[attr-defined]
+    cert = cli.get_command(click.Context(cli), "cert")  # loaded here, whatever ran before
+    candidates += [["cert", sub, kind] for sub in cert.commands  # type: ignore[union-attr]
                    for kind in ("auth", "sign")]  # fmt: skip
     asking = set()
     for args in candidates:

@@ -4,13 +4,14 @@ every response (jpki.ui.guard), through Starlette's TestClient on the virtual ca
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
 from jpki.i18n import t
-from jpki.ui.guard import HEADERS
+from jpki.ui.guard import HEADERS, Guard, Secrets
 from ui_client import BASE, PORT, client_for, emulated, post, signed_in, text_of
 
 HEADER_NAMES = [name.decode() for name, _ in HEADERS]
@@ -164,3 +165,32 @@ def test_the_page_loads_nothing_from_elsewhere() -> None:
     css = client.get("/static/tokens.css")
     assert css.headers["content-type"].startswith("text/css")
     assert "MIT License" in css.text and "デジタル庁" in css.text
+
+
+def test_a_head_request_does_not_spend_the_token() -> None:
+    """A link preview or prefetch sends HEAD: the token stays for the user's GET."""
+    client, keys = client_for(emulated())
+    assert client.head(f"/?token={keys.token}").status_code == 401
+    assert client.get(f"/?token={keys.token}").status_code == 303
+
+
+def test_refused_requests_do_not_keep_the_server_awake() -> None:
+    """Only a signed-in request counts for the idle stop: another site's page or a
+    rebinding probe polling the port must not keep the server up forever."""
+    now = [0.0]
+
+    async def page(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    keys = Secrets()
+    guard = Guard(page, PORT, keys, clock=lambda: now[0])
+    client = TestClient(guard, base_url=BASE, follow_redirects=False)
+    now[0] = 100.0
+    assert client.get("/").status_code == 401
+    assert client.get("/", headers={"host": f"evil.example:{PORT}"}).status_code == 421
+    assert guard.last_request == 0.0
+    assert client.get(f"/?token={keys.token}").status_code == 303
+    now[0] = 200.0
+    assert client.get("/").status_code == 200
+    assert guard.last_request == 200.0

@@ -98,7 +98,6 @@ class Guard:
             if scope["type"] == "lifespan":
                 await self.app(scope, receive, send)
             return  # no websocket: the connection is dropped unanswered
-        self.last_request = self.clock()
         send = with_headers(send)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host", "")
@@ -106,10 +105,11 @@ class Guard:
             return await refuse(send, 421)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         signed_in = self.has_cookie(headers.get("cookie", ""))
-        if "token" in query and scope["method"] in ("GET", "HEAD"):
+        if "token" in query and scope["method"] == "GET":  # not HEAD: a link preview
             return await self.exchange(send, query["token"][0], signed_in)
         if not signed_in:
             return await refuse(send, 401)
+        self.last_request = self.clock()  # refused requests do not keep the server up
         method = scope["method"]
         if method in ("GET", "HEAD"):
             return await self.app(scope, receive, send)
