@@ -77,6 +77,14 @@ def open_card(
         trace=trace,
         transaction=transaction,
     )
+    with open_spec(spec) as card:
+        yield card
+
+
+@contextlib.contextmanager
+def open_spec(spec: SessionSpec) -> Iterator[MyNumberCard]:
+    """The session :func:`open_card` opens, from a :class:`jpki.session.SessionSpec`
+    already built (the local page opens the command line's)."""
     with jpki_errors(), open_session(spec, virtual_card_opener(spec)) as transport:
         card = MyNumberCard(transport)
         try:

@@ -1,7 +1,7 @@
 """What the page shows of the card: every PIN's tries left, or what ``doctor`` says.
 
 The page is the library's second client: it reads the counts with
-:func:`jpki.retries.read_retries`, in a session built by :func:`jpki.session.open_session`
+:func:`jpki.retries.read_retries`, in a session opened by :func:`jpki.api.open_spec`
 from the CLI's :class:`jpki.session.SessionSpec`, as ``jpkitool retries`` does, so no
 try is ever spent. When the card cannot be read (no pcscd, no reader, no card, not a
 My Number card), the diagnosis of :mod:`jpki.diagnosis` says which link is missing.
@@ -14,12 +14,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..api import virtual_card_opener
-from ..card import MyNumberCard
+from ..api import open_spec
 from ..diagnosis import Diagnosis, diagnose, diagnose_transport
-from ..errors import JpkiError, jpki_errors
+from ..errors import JpkiError
 from ..retries import RetriesReport, read_retries
-from ..session import SessionSpec, open_session
+from ..session import SessionSpec
 
 #: What a look at the card found: the counts, or why there are none (the diagnosis;
 #: the error itself when even the diagnosis failed, a reader named that is not there).
@@ -53,13 +52,13 @@ def from_spec(spec: SessionSpec) -> CardSource:
     """The card ``spec`` names (a reader, the virtual card), as the CLI opens it."""
 
     def read_counts() -> RetriesReport:
-        with jpki_errors(), open_session(spec, virtual_card_opener(spec)) as transport:
-            return read_retries(MyNumberCard(transport))
+        with open_spec(spec) as card:
+            return read_retries(card)
 
     def find_fault() -> Diagnosis:
         if spec.uses_emulator or spec.replay is not None:
-            with jpki_errors(), open_session(spec, virtual_card_opener(spec)) as transport:
-                return diagnose_transport(transport)
+            with open_spec(spec) as card:
+                return diagnose_transport(card.transport)
         return diagnose(spec.reader, spec.timeout)
 
     return CardSource(read_counts, find_fault)
