@@ -197,3 +197,23 @@ def test_retries_never_sends_verify_with_data(
     assert len(verifies) == 9
     assert all(len(b) == 4 for b in verifies), verifies
     assert len(sent) == 15
+
+
+def test_the_reading_ahead_gives_what_the_command_reads(
+    serve_virtual_card: Serve, pcsc_env: dict[str, str]
+) -> None:
+    """A plain ``retries`` is read while the CLI loads (``jpki.cli.prefetch``); with
+    ``--timeout`` it is not: the two say the same, in text, JSON and exit status."""
+    reader = serve_virtual_card(remaining={"sign": 0, "auth": 2})
+    for args in (("--json",), ("--lang", "ja"), ("--lang", "en")):
+        for pins in ((), ("2", "1")):
+            ahead = jpkitool(*args, "-r", reader, "retries", *pins, env=pcsc_env)
+            usual = jpkitool(*args, "-r", reader, "--timeout", "20", "retries", *pins, env=pcsc_env)
+            assert ahead.code == usual.code == 4, ahead.err + usual.err
+            assert ahead.out == usual.out and ahead.err == usual.err
+    missing = [
+        jpkitool("-r", "no such reader", *t, "retries", env=pcsc_env)
+        for t in ((), ("--timeout", "20"))
+    ]
+    assert missing[0].code == missing[1].code != 0
+    assert missing[0].err == missing[1].err and missing[0].err.count("\n") == 1

@@ -30,9 +30,15 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         except OSError:
             pass  # click says it again, and reports the failure in the user's language
-    from .main import main as run_click
+    from . import prefetch
 
-    return run_click(args)
+    prefetch.start(args)  # a plain `retries` reads the card while click loads
+    try:
+        from .main import main as run_click
+
+        return run_click(args)
+    finally:
+        prefetch.wait()
 
 
 def run() -> None:

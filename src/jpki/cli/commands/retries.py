@@ -9,6 +9,7 @@ from ... import profile
 from ...i18n import t, tn
 from ...keystatus import KeyState
 from ...retries import PinStatus, RetriesReport, read_retries
+from .. import prefetch
 from ..advice import advice
 from ..context import AppContext
 from ..failures import Exit, finish, sw_text
@@ -70,8 +71,10 @@ def key_count_cell(remaining: int | None) -> str:
 @click.argument("pins", nargs=-1, type=PinNameType(), metavar="[PINS]...")
 @click.pass_obj
 def command(app: AppContext, pins: tuple[str, ...]) -> None:
-    with app.card() as card:
-        # Named PINs: those alone, without the 照合番号; none named: every counter.
-        report = read_retries(card, pins) if pins else read_retries(card)
+    report = prefetch.take(app.session_spec(), pins)
+    if report is None:
+        with app.card() as card:
+            # Named PINs: those alone, without the 照合番号; none named: every counter.
+            report = read_retries(card, pins) if pins else read_retries(card)
     app.show(report.to_dict(), lambda: render_text(report))
     finish(Exit.LOCKED if report.any_locked else Exit.OK)
