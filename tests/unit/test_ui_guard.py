@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from jpki.i18n import t
-from jpki.ui.guard import HEADERS, Guard, Secrets
+from jpki.ui.guard import HEADERS, WELCOME, Guard, Secrets
 from ui_client import BASE, PORT, client_for, emulated, post, signed_in, text_of
 
 HEADER_NAMES = [name.decode() for name, _ in HEADERS]
@@ -23,7 +23,7 @@ HEADER_NAMES = [name.decode() for name, _ in HEADERS]
 def test_the_token_is_exchanged_for_a_strict_host_only_cookie_and_a_303() -> None:
     client, keys = client_for(emulated())
     got = client.get(f"/?token={keys.token}")
-    assert got.status_code == 303 and got.headers["location"] == "/"
+    assert got.status_code == 303 and got.headers["location"] == WELCOME
     cookie = got.headers["set-cookie"]
     assert cookie.startswith(f"jpkitool-{PORT}={keys.session};")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
@@ -40,7 +40,38 @@ def test_the_token_is_spent_by_its_first_use() -> None:
     assert other.get("/").status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/", "/static/page.css", "/?token=wrong"])
+def test_the_token_posted_by_the_redirect_file_is_exchanged_once_whatever_the_origin() -> None:
+    """The file the browser is opened with posts the token (its origin is ``null``):
+    the token is the proof, so no Origin or CSRF is asked; a wrong or spent one is
+    refused, and a token in the address of a POST is not taken."""
+    client, keys = client_for(emulated())
+    file_page = {"origin": "null", "sec-fetch-site": "cross-site"}
+    assert client.post("/signin", data={"token": "wrong"}, headers=file_page).status_code == 403
+    assert client.post(f"/signin?token={keys.token}", headers=file_page).status_code == 403
+    assert client.post("/signin", headers=file_page).status_code == 403
+    got = client.post("/signin", data={"token": keys.token}, headers=file_page)
+    assert got.status_code == 303 and got.headers["location"] == WELCOME
+    assert got.headers["set-cookie"].startswith(f"jpkitool-{PORT}={keys.session};")
+    assert client.get("/").status_code == 200
+    other = TestClient(client.app, base_url=BASE, follow_redirects=False)
+    assert other.post("/signin", data={"token": keys.token}).status_code == 403
+    assert other.get(f"/?token={keys.token}").status_code == 403
+    assert other.get("/").status_code == 401
+
+
+def test_the_welcome_page_needs_no_cookie_and_moves_on_to_the_page() -> None:
+    """A SameSite=Strict cookie is not sent on a navigation another site (the ``file:``
+    redirect file) began: the 303's target is served without it and moves on to
+    ``/`` by itself, which then carries the cookie. It shows nothing of the card."""
+    client, keys = client_for(emulated())
+    got = client.get(WELCOME)
+    assert got.status_code == 200
+    assert '<meta http-equiv="refresh" content="0;url=/">' in got.text
+    assert "5/5" not in got.text and keys.csrf not in got.text and keys.token not in got.text
+    assert client.post(WELCOME, headers={"origin": BASE}).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/", "/static/page.css", "/?token=wrong", "/welcome/x"])
 def test_without_the_token_or_cookie_nothing_is_served(path: str) -> None:
     client, _ = client_for(emulated())
     got = client.get(path)
@@ -184,11 +215,12 @@ def test_refused_requests_do_not_keep_the_server_awake() -> None:
         await send({"type": "http.response.body", "body": b""})
 
     keys = Secrets()
-    guard = Guard(page, PORT, keys, clock=lambda: now[0])
+    guard = Guard(page, PORT, keys, b"", clock=lambda: now[0])
     client = TestClient(guard, base_url=BASE, follow_redirects=False)
     now[0] = 100.0
     assert client.get("/").status_code == 401
     assert client.get("/", headers={"host": f"evil.example:{PORT}"}).status_code == 421
+    assert client.get(WELCOME).status_code == 200
     assert guard.last_request == 0.0
     assert client.get(f"/?token={keys.token}").status_code == 303
     now[0] = 200.0

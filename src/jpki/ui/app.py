@@ -75,4 +75,4 @@ def build(
         Route("/lang", state.switch, methods=["POST"]),
         Route("/quit", state.quit, methods=["POST"]),
     ]
-    return Guard(Starlette(routes=routes), port, keys)
+    return Guard(Starlette(routes=routes), port, keys, page.welcome(lang).encode())

@@ -7,11 +7,13 @@ rebinding). So, for every request, GETs included:
 
 - the ``Host`` must be exactly ``127.0.0.1:PORT`` or ``localhost:PORT``, else 421
   (a rebound name carries its own host name);
-- the one-time token of the printed address (``/?token=...``, 256 bits from
-  :mod:`secrets`, compared with :func:`hmac.compare_digest`) is exchanged once for a
-  session cookie (HttpOnly, SameSite=Strict, no Domain: this host only) and answered
-  by a 303 to ``/``, so the token leaves the address bar; a spent or wrong token is
-  refused (403), and a request without the cookie too (401);
+- the one-time token (256 bits from :mod:`secrets`, compared with
+  :func:`hmac.compare_digest`), in the printed address (``GET /?token=...``) or
+  posted by the redirect file the browser is opened with (``POST /signin``, so that
+  it is in no address the browser keeps), is exchanged once for a session cookie
+  (HttpOnly, SameSite=Strict, no Domain: this host only) and answered by a 303 to
+  :data:`WELCOME`; a spent or wrong token is refused (403), and a request without
+  the cookie too (401), but for :data:`WELCOME`;
 - a state change is a POST with an ``Origin`` equal to ``http://`` + its ``Host``
   (missing: refused; ``null`` only as :func:`same_origin` says) and the form field
   ``csrf`` equal to the session's CSRF token;
@@ -54,6 +56,11 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
 )
 #: A form is a few fields: a larger body is refused unread.
 MAX_BODY = 16 * 1024
+#: Where the token's 303 leads: a page that needs no cookie and moves on to ``/``.
+#: A SameSite=Strict cookie is not sent on a navigation another site began (the
+#: redirect file is a ``file:`` page), so ``/`` itself would be refused there (seen in
+#: Chromium 156); a move begun by this page is same-site, and the cookie goes with it.
+WELCOME = "/welcome"
 
 
 def new_secret() -> str:
@@ -84,10 +91,12 @@ class Guard:
         app: ASGIApp,
         port: int,
         keys: Secrets,
+        welcome: bytes,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
         self.keys = keys
+        self.welcome = welcome  # the HTML of WELCOME
         self.hosts = (f"127.0.0.1:{port}", f"localhost:{port}")
         self.cookie_name = f"jpkitool-{port}"  # cookies ignore ports: one name a port
         self.clock = clock
@@ -105,12 +114,18 @@ class Guard:
             return await refuse(send, 421)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         signed_in = self.has_cookie(headers.get("cookie", ""))
-        if "token" in query and scope["method"] == "GET":  # not HEAD: a link preview
+        method, path = scope["method"], scope["path"]
+        if "token" in query and method == "GET":  # not HEAD: a link preview
             return await self.exchange(send, query["token"][0], signed_in)
+        if path == "/signin" and method == "POST":
+            body = await read_body(receive)
+            form = parse_qs((body or b"").decode("latin-1"))
+            return await self.exchange(send, form.get("token", [""])[0], signed_in)
+        if path == WELCOME and method == "GET":
+            return await html(send, self.welcome)
         if not signed_in:
             return await refuse(send, 401)
         self.last_request = self.clock()  # refused requests do not keep the server up
-        method = scope["method"]
         if method in ("GET", "HEAD"):
             return await self.app(scope, receive, send)
         if method != "POST":
@@ -135,7 +150,7 @@ class Guard:
         return morsel is not None and same(morsel.value, self.keys.session)
 
     async def exchange(self, send: Send, token: str, signed_in: bool) -> None:
-        """``/?token=``: the cookie for an unspent, matching token, and 303 to ``/``."""
+        """The cookie for an unspent, matching token, and 303 to :data:`WELCOME`."""
         if signed_in:
             return await see_other(send, [])
         if self.keys.token_spent or not same(token, self.keys.token):
@@ -190,14 +205,26 @@ async def refuse(send: Send, status: int) -> None:
 
 
 async def see_other(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    location = WELCOME.encode()
     await send(
         {
             "type": "http.response.start",
             "status": 303,
-            "headers": [(b"location", b"/"), (b"content-length", b"0"), *headers],
+            "headers": [(b"location", location), (b"content-length", b"0"), *headers],
         }
     )
     await send({"type": "http.response.body", "body": b""})
+
+
+async def html(send: Send, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/html; charset=utf-8")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 async def read_body(receive: Receive) -> bytes | None:

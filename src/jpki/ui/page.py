@@ -42,11 +42,11 @@ def platform() -> str:
     return "windows" if sys.platform.startswith(("win", "cygwin")) else "debian"
 
 
-def document(lang: str, title: str, body: str) -> str:
+def document(lang: str, title: str, body: str, head: str = "") -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n"
+        f"{head}<title>{escape(title)}</title>\n"
         '<link rel="stylesheet" href="/static/tokens.css">\n'
         '<link rel="stylesheet" href="/static/page.css">\n'
         f"</head>\n<body>\n{body}</body>\n</html>\n"
@@ -169,6 +169,18 @@ def diagnosis(found: Diagnosis, lang: str) -> str:
             f"{escape(t(f'doctor.platform.{where}', lang))}: {escape(fix)}</p>\n"
         )
     return html + "</section>\n"
+
+
+def welcome(lang: str) -> str:
+    """Where the token's 303 leads (:data:`jpki.ui.guard.WELCOME`): straight on to ``/``,
+    a move this page begins, so the new cookie goes with it."""
+    text = escape(t("ui.open", lang))
+    return document(
+        lang,
+        t("ui.title", lang),
+        f'<main>\n<p><a href="/">{text}</a></p>\n</main>\n',
+        head='<meta http-equiv="refresh" content="0;url=/">\n',
+    )
 
 
 def stopped(lang: str) -> str:

@@ -47,16 +47,20 @@ def listen(port: int) -> socket.socket:
 
 @contextlib.contextmanager
 def redirect_file(address: str) -> Iterator[Path]:
-    """An HTML file that sends the browser to ``address``, in a folder only this user
-    can read (``mkdtemp`` makes it 0700); both removed at the end."""
+    """An HTML file that posts ``address``'s token to the server (``POST /signin``),
+    so that the token is in no address the browser keeps (history, open tabs), in a
+    folder only this user can read (``mkdtemp`` makes it 0700); both removed at the
+    end. Without JavaScript its button does the same."""
+    base, _, token = address.partition("/?token=")
     folder = Path(tempfile.mkdtemp(prefix="jpkitool-ui-"))
     try:
         path = folder / "open.html"
-        target = escape(address)
         path.write_text(
             '<!DOCTYPE html><meta charset="utf-8"><meta name="referrer" content="no-referrer">'
-            f'<meta http-equiv="refresh" content="0;url={target}">'
-            f'<a href="{target}">jpkitool</a>\n',
+            f'<form method="post" action="{escape(base)}/signin">'
+            f'<input type="hidden" name="token" value="{escape(token)}">'
+            '<button type="submit">jpkitool</button></form>'
+            "<script>document.forms[0].submit()</script>\n",
             "utf-8",
         )
         yield path
