@@ -50,6 +50,27 @@ STATES: dict[str, dict[str, Any] | None] = {
     "both-locked": {"pins": {"sign": {"remaining": 0}, "auth": {"remaining": 0}}},
     "no-card": None,
 }
+#: What each state's page must say (and must not), in each language: the counts and
+#: the recovery route that fits them (the guidance of ``jpkitool retries``).
+SAYS: dict[str, dict[str, tuple[list[str], list[str]]]] = {
+    "fresh": {"ja": (["5/5", "利用可"], ["ロック", "窓口"]), "en": (["5/5", "usable"], ["LOCKED"])},
+    "auth-last-try": {
+        "ja": (["1/3", "あと1回", "推測で入力しないでください"], ["ロック中"]),
+        "en": (["1/3", "LAST TRY", "Do not guess"], ["LOCKED"]),
+    },
+    "auth-locked": {  # ① usable: the kiosk route resets ②
+        "ja": (["0/3", "ロック中", "窓口", "キオスク端末で手続き"], []),
+        "en": (["0/3", "LOCKED", "municipal office", "kiosk route also resets the ②"], []),
+    },
+    "both-locked": {  # ① locked too: no kiosk for ②
+        "ja": (["0/5", "0/3", "窓口"], ["キオスク端末で手続き"]),
+        "en": (["0/5", "0/3", "municipal office"], ["kiosk route also resets the ②"]),
+    },
+    "no-card": {
+        "ja": (["カードを読み取れません", "PC/SC サービス（pcscd）"], ["利用可"]),
+        "en": (["The card cannot be read", "PC/SC service (pcscd)"], ["usable"]),
+    },
+}
 WIDTHS = {"phone": (390, 844, 3, True), "desktop": (1280, 900, 1, False)}
 
 
@@ -168,6 +189,10 @@ def test_every_state_is_accessible_at_both_widths_in_both_languages(
             emulate(browser, *metrics)
             show(browser, pages[state], lang)
             where = f"{state} {lang} {width_name}"
+            shown = browser.find_element(By.TAG_NAME, "main").text
+            wanted, unwanted = SAYS[state][lang]
+            problems += [f"{where}: missing {w!r}" for w in wanted if w not in shown]
+            problems += [f"{where}: shows {w!r}" for w in unwanted if w in shown]
             problems += [f"{where}: {p}" for p in serious(browser)]
             if wider := sideways(browser, metrics[0]):
                 problems.append(f"{where}: {wider} px wider than the window")
