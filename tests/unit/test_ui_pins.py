@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
+from apdu import CardRemovedError, TransportWrapper
 from cli_runner import jpkitool_inprocess
 from jpki.api import open_transport
 from jpki.card import MyNumberCard
 from jpki.diagnosis import Diagnosis
 from jpki.emulator import VirtualCard, build_state
 from jpki.emulator.transport import EmulatorTransport
+from jpki.errors import WrongPinError
 from jpki.i18n import t
+from jpki.pinops import run_plan
+from jpki.pinplan import plan_verify
 from jpki.retries import RetriesReport, read_retries
-from jpki.ui import app
+from jpki.ui import app, server
 from jpki.ui.guard import Secrets
 from jpki.ui.source import CardSource
 from ui_client import BASE, PORT, text_of
@@ -59,10 +63,16 @@ class Card:
 class Page:
     """A signed-in client of the page over ``card``; every answer kept."""
 
-    def __init__(self, card: Card, lang: str = "ja", experimental: bool = False) -> None:
+    def __init__(
+        self,
+        card: Card,
+        lang: str = "ja",
+        experimental: bool = False,
+        session: Callable[[], contextlib.AbstractContextManager[MyNumberCard]] | None = None,
+    ) -> None:
         self.card = card
         self.keys = Secrets()
-        source = CardSource(card.read_counts, lambda: Diagnosis(()), card.session)
+        source = CardSource(card.read_counts, lambda: Diagnosis(()), session or card.session)
         guard = app.build(source, lang, PORT, lambda: None, self.keys, experimental)
         self.client = TestClient(guard, base_url=BASE, follow_redirects=False)
         assert self.client.get(f"/?token={self.keys.token}").status_code == 303
@@ -196,6 +206,10 @@ def test_the_last_try_needs_its_own_box_ticked_in_the_same_request() -> None:
     assert "ONE try left" in refused.text and '<a href="#force">' in refused.text
     (box,) = [f for f in fields(refused) if 'type="checkbox"' in f]
     assert "checked" not in box  # never carried over
+    malformed = page.post("verify", "auth", current="12", force="yes", offered_force="yes")
+    (box,) = [f for f in fields(malformed) if 'type="checkbox"' in f]
+    assert malformed.status_code == 400 and "checked" not in box
+    assert card.state.pins["auth"].remaining == 1
     spent = text_of(page.post("verify", "auth", current=WRONG, force="yes"))
     assert card.state.pins["auth"].remaining == 0
     assert t("error.pins.just_locked", "en", pin=t("pin.auth.short", "en")) in spent
@@ -320,3 +334,54 @@ def test_the_page_says_what_the_command_prints(
         line.removeprefix("jpkitool: ") for line in run.err.splitlines() if "jpkitool:" in line
     ]
     assert lines and all(f"<p>{line}</p>" in shown for line in lines)
+
+
+class Removed(TransportWrapper):
+    """The card pulled out as a VERIFY with data is sent (its answer never comes)."""
+
+    def transmit(self, apdu: bytes, *, secret: bool = False, personal: bool = False) -> bytes:
+        if apdu[1] == 0x20 and len(apdu) > 5:
+            self.inner.transmit(apdu, secret=secret, personal=personal)
+            raise CardRemovedError("pulled out")
+        return self.inner.transmit(apdu, secret=secret, personal=personal)
+
+
+def test_a_fault_after_the_pin_was_sent_says_what_is_not_known() -> None:
+    card = Card()
+
+    @contextlib.contextmanager
+    def session() -> Iterator[MyNumberCard]:
+        with open_transport(Removed(EmulatorTransport(card.virtual))) as opened:
+            yield opened
+
+    page = Page(card, "en", session=session)
+    shown = text_of(page.post("verify", "auth", current=WRONG))
+    name = t("pin.auth.short", "en")
+    assert t("pins.fault.unknown.verify", "en", pin=name, no=2) in shown
+    assert t("ui.pin.next.unknown", "en") in shown and card.state.pins["auth"].remaining == 2
+    page.nothing_echoed(WRONG)
+
+
+def test_jpkitool_ui_passes_its_switch_and_keeps_one_demo_card(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--experimental`` reaches the page; ``--emulator`` is one card for the server's
+    life, so a try spent on the page shows on the next page."""
+    served: dict[str, Any] = {}
+
+    def serve(source: CardSource, *args: Any, experimental: bool = False) -> None:
+        served.update(source=source, experimental=experimental)
+
+    monkeypatch.setattr(server, "serve", serve)
+    assert jpkitool_inprocess("--emulator", "ui", "--no-browser", "--experimental").code == 0
+    source: CardSource = served["source"]
+    assert served["experimental"] is True
+    with source.pin_session() as card, card.transaction():
+        plan = plan_verify("auth", WRONG)
+        with pytest.raises(WrongPinError):
+            run_plan(card, plan)
+    report = source.read()
+    assert isinstance(report, RetriesReport)
+    assert [p.remaining for p in report.pins if p.id == "auth"] == [2]
+    jpkitool_inprocess("--emulator", "ui", "--no-browser")
+    assert served["experimental"] is False
