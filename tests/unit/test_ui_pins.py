@@ -7,6 +7,7 @@ unverified, and no PIN value in any answer."""
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,14 +21,15 @@ from cli_runner import jpkitool_inprocess
 from jpki.api import open_transport
 from jpki.card import MyNumberCard
 from jpki.diagnosis import Diagnosis
-from jpki.emulator import VirtualCard, build_state
+from jpki.emulator import CardState, VirtualCard, build_state
 from jpki.emulator.transport import EmulatorTransport
 from jpki.errors import WrongPinError
 from jpki.i18n import t
 from jpki.pinops import run_plan
 from jpki.pinplan import plan_verify
 from jpki.retries import RetriesReport, read_retries
-from jpki.ui import app, server
+from jpki.session import SessionSpec
+from jpki.ui import app, server, source
 from jpki.ui.guard import Secrets
 from jpki.ui.source import CardSource
 from ui_client import BASE, PORT, text_of
@@ -385,3 +387,28 @@ def test_jpkitool_ui_passes_its_switch_and_keeps_one_demo_card(
     assert [p.remaining for p in report.pins if p.id == "auth"] == [2]
     jpkitool_inprocess("--emulator", "ui", "--no-browser")
     assert served["experimental"] is False
+
+
+def test_the_servers_trace_shows_no_pin_value() -> None:
+    """``jpkitool -v ui``: the card's exchanges are traced as the commands trace them,
+    with the PIN data hidden."""
+    trace = io.StringIO()
+    spec = SessionSpec(emulator=CardState(), trace=trace)
+    keys = Secrets()
+    guard = app.build(source.from_spec(spec), "en", PORT, lambda: None, keys)
+    client = TestClient(guard, base_url=BASE, follow_redirects=False)
+    assert client.get(f"/?token={keys.token}").status_code == 303
+    sent = [
+        {"pin": "auth", "current": WRONG},
+        {"pin": "sign", "current": "ABC123", "new": SIGN_NEW, "again": SIGN_NEW},
+    ]
+    for operation, data in zip(("verify", "change"), sent, strict=True):
+        answer = client.post(
+            f"/pin/{operation}", data={"csrf": keys.csrf, **data}, headers={"origin": BASE}
+        )
+        assert answer.status_code == 200
+    logged = trace.getvalue()
+    assert "00 20 00" in logged.upper() or "002000" in logged.upper()
+    for value in (WRONG, "ABC123", SIGN_NEW):
+        spelled = value.encode().hex()
+        assert value not in logged and spelled not in logged.replace(" ", "").lower()
