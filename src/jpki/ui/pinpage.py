@@ -66,9 +66,14 @@ def menu(lang: str, experimental: bool) -> str:
     """Each PIN with its two actions; ③'s change only when ``experimental``."""
     rows = ""
     for pin in profile.USER_PINS:
-        actions = [f'<a href="/pin/verify?pin={pin.id}">{e(t("ui.pin.verify", lang))}</a>']
+        operations = ["verify"]
         if experimental or not pin.experimental_change:
-            actions.append(f'<a href="/pin/change?pin={pin.id}">{e(t("ui.pin.change", lang))}</a>')
+            operations.append("change")
+        actions = [  # the link's name says which PIN, for a screen reader's list of links
+            f'<a href="/pin/{op}?pin={pin.id}" aria-label="{e(title(op, pin, lang))}">'
+            f"{e(t(f'ui.pin.{op}', lang))}</a>"
+            for op in operations
+        ]
         name = words.pin_name(pin.id, lang)
         rows += f"<li><span>{e(name)}</span> {' '.join(actions)}</li>\n"
     note = "" if experimental else f"<p>{e(t('ui.pin.juki_experimental', lang))}</p>\n"
@@ -153,7 +158,12 @@ def message(operation: str, pin: Pin | None, text: str, lang: str) -> str:
 
 
 def result(
-    operation: str, outcome: PinCommandResult | None, error: str, next_step: str, lang: str
+    operation: str,
+    pin: Pin,
+    outcome: PinCommandResult | None,
+    error: str,
+    next_step: str,
+    lang: str,
 ) -> str:
     """What the card answered, as ``verify-pin``/``change-pin`` say it, how the card
     was left, and what happens next."""
@@ -171,4 +181,4 @@ def result(
         f'<section aria-labelledby="next">\n<h2 id="next">{e(t("ui.pin.next_title", lang))}</h2>\n'
         f"<p>{e(t(f'ui.pin.next.{next_step}', lang))}</p>\n</section>\n"
     )
-    return shell(lang, t(f"ui.pin.result.{operation}", lang), main)
+    return shell(lang, title(operation, pin, lang), main)

@@ -130,7 +130,7 @@ class PinPages:
         except je.PinLockedError as exc:
             if exc.just_locked:
                 locked = exc.result if isinstance(exc.result, PinCommandResult) else None
-                return self.outcome(operation, locked, words.locked_text(exc, lang), "locked")
+                return self.outcome(operation, pin, locked, words.locked_text(exc, lang), "locked")
             return self.message(operation, pin, t("ui.pin.locked", lang, pin=pin_name(pin, lang)))
         except JpkiError as exc:
             stopped = exc.result if isinstance(exc.result, PinCommandResult) else None
@@ -138,9 +138,9 @@ class PinPages:
                 return self.message(operation, pin, self.card_text(exc, pin))
             text = words.error_text(exc, operation, lang)
             next_step = "wrong" if isinstance(exc, je.WrongPinError) else "unknown"
-            return self.outcome(operation, stopped, text, next_step)
+            return self.outcome(operation, pin, stopped, text, next_step)
         done = "changed" if operation == "change" else "verified"
-        return self.outcome(operation, result, "", done if result.done else "unknown")
+        return self.outcome(operation, pin, result, "", done if result.done else "unknown")
 
     def check(self, operation: str, pin: Pin, current: str, new: str, again: str) -> Checked:
         """The values checked before the card is touched: each field's error, or the plan."""
@@ -196,9 +196,14 @@ class PinPages:
         return HTMLResponse(page, status_code=status)
 
     def outcome(
-        self, operation: str, result: PinCommandResult | None, error: str, next_step: str
+        self,
+        operation: str,
+        pin: Pin,
+        result: PinCommandResult | None,
+        error: str,
+        next_step: str,
     ) -> Response:
-        page = pinpage.result(operation, result, error, next_step, self.state.lang)
+        page = pinpage.result(operation, pin, result, error, next_step, self.state.lang)
         return HTMLResponse(page)
 
 
