@@ -98,6 +98,15 @@ def check_new_value(
     return encoded, ("date-like",) if check.date_like else ()
 
 
+def check_again(pin: Pin, new: str, again: str) -> None:
+    """The new value asked twice: the two entries must be the same (① typed in lower
+    case once and upper case once is the same), else :class:`PinRequestError`
+    ``mismatch`` (values not kept)."""
+    same = pin.format.normalise
+    if same(new) != same(again):
+        raise PinRequestError("mismatch")
+
+
 def _currents(pins: Sequence[Pin], current: PinValue | Mapping[str, PinValue]) -> dict[str, bytes]:
     if isinstance(current, str | bytes):
         return {p.id: encode_value(p, current) for p in pins}

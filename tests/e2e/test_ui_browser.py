@@ -100,3 +100,55 @@ def test_a_page_from_elsewhere_gets_nothing(browser: webdriver.Chrome) -> None:
     finally:
         process.terminate()
         assert process.wait(WAIT) == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("ja", {"left": "残り回数 2/3", "weak": "推測されやすい", "changed": "変更しました。"}),
+        ("en", {"left": "tries left 2/3", "weak": "too easy to guess", "changed": ": changed."}),
+    ],
+)
+def test_a_wrong_pin_a_weak_value_and_a_change(
+    browser: webdriver.Chrome, tmp_path: Path, lang: str, words: dict[str, str]
+) -> None:
+    """A wrong ② spends one try and the new count shows; a weak new ④ is refused (the
+    card untouched); ④ changed with the value twice, and the card keeps it."""
+    state = tmp_path / "card.json"
+    process, address = start_ui("--lang", lang, "--emulator", "--emulator-state", str(state))
+    wait = WebDriverWait(browser, WAIT)
+
+    def fill(path: str, **values: str) -> None:
+        browser.get(address.split("/?", 1)[0] + path)
+        wait.until(expected_conditions.presence_of_element_located((By.ID, "current")))
+        for name, value in values.items():
+            browser.find_element(By.ID, name).send_keys(value)
+        browser.find_element(By.CSS_SELECTOR, "form.pin-form button[type=submit]").click()
+
+    try:
+        browser.get(address)
+        wait.until(expected_conditions.presence_of_element_located((By.ID, "counts")))
+        fill("/pin/verify?pin=auth", current="9071")
+        wait.until(expected_conditions.presence_of_element_located((By.ID, "pin-result")))
+        assert "9071" not in browser.page_source
+        browser.get(address.split("/?", 1)[0] + "/pin/verify?pin=auth")
+        wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "pin-count"), "2/3"))
+        assert words["left"] in browser.find_element(By.ID, "pin-count").text
+        toggle = browser.find_element(By.CSS_SELECTOR, "button.pin-toggle")
+        toggle.click()  # Show/Hide, from pin.js
+        assert browser.find_element(By.ID, "current").get_attribute("type") == "text"
+        fill("/pin/change?pin=cardinfo", current="1234", new="1111", again="1111")
+        summary = wait.until(
+            expected_conditions.presence_of_element_located((By.CLASS_NAME, "error-summary"))
+        )
+        assert words["weak"] in summary.text
+        assert browser.switch_to.active_element == summary
+        assert browser.find_element(By.ID, "new").get_attribute("value") == ""
+        fill("/pin/change?pin=cardinfo", current="1234", new="5039", again="5039")
+        result = wait.until(expected_conditions.presence_of_element_located((By.ID, "pin-result")))
+        assert words["changed"] in result.text and "5039" not in browser.page_source
+    finally:
+        process.terminate()
+        assert process.wait(WAIT) == 0
+    saved = state.read_text("utf-8")
+    assert '"5039"' in saved and '"remaining": 2' in saved

@@ -178,8 +178,8 @@ def test_a_kept_change_is_confirmed_at_no_cost() -> None:
 def test_what_is_said_names_only_the_steps_that_took_effect() -> None:
     """A card whose power cannot be cycled: cleared by the SELECT alone, said so, and
     the connection closed with the power removed when the transaction ends."""
-    from jpki.cli.commands.pins import card_left_lines
     from jpki.i18n import set_language
+    from jpki.words.pins import card_left_lines
 
     set_language("en")
     virtual = VirtualCard(build_state())

@@ -19,11 +19,11 @@ from apdu import FunctionTransport
 from cli_runner import jpkitool_inprocess as run
 from jpki import change_pin, verify_pin
 from jpki.card import MyNumberCard
-from jpki.cli.commands.pins import fault_note
 from jpki.cli.failures import Exit
 from jpki.emulator import VirtualCard, build_state
 from jpki.i18n import get_language, set_language
 from jpki.pinresult import Outcome, PinCommandResult
+from jpki.words.pins import fault_note
 
 OLD, NEW = "1234", "5039"
 MAX = {"auth": 3, "juki": 3, "juki-common": 3, "cardinfo": 3}

@@ -18,9 +18,10 @@ from apdu.jsonfile import FileFault
 from apdu.outfile import OutputError
 
 from .. import errors as je
-from .. import profile
 from ..errors import CertificateError
 from ..i18n import has, t, tn
+from ..words import pins as words
+from ..words.pins import key_name, pin_name
 from .params import Seconds
 from .pinname import PinNameType
 
@@ -77,21 +78,6 @@ def sw_text(sw: int) -> str:
         return tn("sw.63Cx", sw & 0x0F, n=sw & 0x0F)
     key = f"sw.{sw:04X}"
     return t(key) if has(key) else apdu.describe(sw)
-
-
-def pin_name(pin_id: str) -> str:
-    """A PIN's short name in the current language (the id itself when unknown)."""
-    key = f"pin.{pin_id}.short"
-    return t(key) if has(key) else pin_id
-
-
-def key_name(pin_id: str, key_id: str) -> str:
-    """A PIN's short name, with the application when it is one of ③'s two keys."""
-    name = pin_name(pin_id)
-    pin = profile.PINS_BY_ID.get(pin_id)
-    if pin is not None and len(pin.slots) > 1 and key_id in profile.SLOTS_BY_ID:
-        name += f" ({profile.SLOTS_BY_ID[key_id].app.name_ja})"
-    return name
 
 
 def _sw(sw: int) -> dict[str, str]:
@@ -172,13 +158,6 @@ def _timed(exc: ae.TransportError, timed_out: str, otherwise: str) -> str:
     return t(timed_out, seconds=f"{exc.timeout:g}")
 
 
-def _pin_absent(exc: je.PinAbsentError) -> str:
-    key = f"error.pins.absent.{exc.reason}"
-    if exc.reason == "no-reference-data" and exc.pin_id == profile.AUTH.id:
-        key += ".auth"  # only ② is missing on a 顔認証マイナンバーカード
-    return t(key, pin=pin_name(exc.pin_id))
-
-
 def _certificate(exc: CertificateError) -> str:
     what = t(f"cert.kind.{exc.what}") if has(f"cert.kind.{exc.what}") else exc.what
     return t("error.certificate", what=what, reason=t(f"certreason.{exc.code}"))
@@ -222,21 +201,17 @@ RULES: tuple[tuple[type[BaseException], str, Exit, str | Callable[[Any], str]], 
     (je.NotMyNumberCardError, "not-my-number-card", Exit.NO_CARD,
      lambda e: t("error.not_my_number", sw="-" if e.sw is None else f"{e.sw:04X}")),
     (je.PinFormatError, "pin-format", Exit.USAGE,
-     lambda e: t("error.pin_format", pin=pin_name(e.pin_id), rule=t(f"format.{e.rule}"))),
+     words.format_text),
     (je.WeakPinError, "weak-pin", Exit.USAGE,
      lambda e: t("error.pins.weak", pin=pin_name(e.pin_id), why=t(f"weakness.{e.weakness}"))),
     (je.PinRequestError, "usage", Exit.USAGE,
-     lambda e: t(f"error.pins.request.{e.reason}", detail=e.detail, pin=pin_name(e.detail))),
-    (je.WrongPinError, "wrong-pin", Exit.WRONG_PIN,
-     lambda e: t("error.wrong_pin", pin=_pin(e), remaining=e.remaining)),
-    (je.ChangeUnconfirmedError, "unconfirmed", Exit.ERROR,
-     lambda e: t("error.unconfirmed", pin=_pin(e),
-                 remaining="-" if e.remaining is None else str(e.remaining))),
-    (je.PinLockedError, "pin-locked", Exit.LOCKED,
-     lambda e: t("error.pins.just_locked" if e.just_locked else "error.pin_locked", pin=_pin(e))),
+     words.request_text),
+    (je.WrongPinError, "wrong-pin", Exit.WRONG_PIN, words.wrong_text),
+    (je.ChangeUnconfirmedError, "unconfirmed", Exit.ERROR, words.unconfirmed_text),
+    (je.PinLockedError, "pin-locked", Exit.LOCKED, words.locked_text),
     (je.SpendRefusedError, "refused", Exit.REFUSED,
      lambda e: t(f"error.pins.refused.{e.reason}", pin=_pin(e), **_sw(e.sw))),
-    (je.PinAbsentError, "pin-absent", Exit.ERROR, _pin_absent),
+    (je.PinAbsentError, "pin-absent", Exit.ERROR, words.absent_text),
     (CertificateError, "certificate", Exit.ERROR, _certificate),
     (je.PermitError, "permit", Exit.ERROR, lambda e: t("error.pins.permit", detail=str(e))),
     (je.CardError, "card-error", Exit.ERROR,

@@ -1,7 +1,8 @@
 """The page's routes, a Starlette application behind :class:`jpki.ui.guard.Guard`.
 
 ``GET /``: the page (:mod:`jpki.ui.page`), the card read afresh. ``GET /static/NAME``:
-the two stylesheets, served from this package (nothing comes from elsewhere).
+its stylesheets and scripts (``static/``), served from this package (nothing comes from
+elsewhere). ``/pin...``: checking and changing a PIN (:mod:`jpki.ui.pins`).
 ``POST /lang``: the page's language (``lang=ja|en``), kept by the server, which has one
 user. ``POST /quit``: the server stops after answering. The guard has checked the
 Host, the cookie, and for a POST its Origin and CSRF token before any of these runs.
@@ -21,10 +22,12 @@ from starlette.routing import Route
 from ..i18n import LANGUAGES
 from . import page
 from .guard import Guard, Secrets
+from .pins import PinPages
 from .source import CardSource
 
 STATIC = Path(__file__).resolve().parent / "static"
-STYLESHEETS = ("tokens.css", "page.css")
+#: What ``/static/NAME`` serves: the stylesheets and scripts of the package's ``static``.
+MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
 
 class Page:
@@ -37,7 +40,7 @@ class Page:
         self.lang = lang
         self.csrf = csrf
         self.on_quit = on_quit
-        self.styles = {name: (STATIC / name).read_bytes() for name in STYLESHEETS}
+        self.styles = {p.name: p.read_bytes() for p in STATIC.iterdir() if p.suffix in MEDIA_TYPES}
 
     def show(self, request: Request) -> Response:
         return HTMLResponse(page.render(self.source.read(), self.lang, self.csrf))
@@ -46,7 +49,7 @@ class Page:
         name = request.path_params["name"]
         if name not in self.styles:
             return Response(status_code=404)
-        return Response(self.styles[name], media_type="text/css; charset=utf-8")
+        return Response(self.styles[name], media_type=MEDIA_TYPES[Path(name).suffix])
 
     async def switch(self, request: Request) -> Response:
         wanted = parse_qs((await request.body()).decode("latin-1")).get("lang", [""])[0]
@@ -65,14 +68,20 @@ def build(
     port: int,
     on_quit: Callable[[], None],
     keys: Secrets | None = None,
+    experimental: bool = False,
 ) -> Guard:
-    """The whole application for a server on ``port``: the routes behind the guard."""
+    """The whole application for a server on ``port``: the routes behind the guard;
+    ``experimental``: ③ may be changed (``jpkitool ui --experimental``)."""
     keys = keys or Secrets()
     state = Page(source, lang, keys.csrf, on_quit)
+    pins = PinPages(state, experimental)
     routes = [
         Route("/", state.show, methods=["GET"]),
         Route("/static/{name}", state.style, methods=["GET"]),
         Route("/lang", state.switch, methods=["POST"]),
         Route("/quit", state.quit, methods=["POST"]),
+        Route("/pin", pins.menu, methods=["GET"]),
+        Route("/pin/{operation}", pins.show, methods=["GET"]),
+        Route("/pin/{operation}", pins.submit, methods=["POST"]),
     ]
     return Guard(Starlette(routes=routes), port, keys, page.welcome(lang).encode())

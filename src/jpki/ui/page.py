@@ -71,6 +71,7 @@ def render(reading: Reading, lang: str, csrf: str) -> str:
     )
     if isinstance(reading, RetriesReport):
         main = counts(reading, lang)
+        main += f'<p class="actions"><a href="/pin">{escape(t("ui.pin.link", lang))}</a></p>\n'
     elif isinstance(reading, Diagnosis):
         main = diagnosis(reading, lang)
     else:

@@ -96,6 +96,7 @@ def serve(
     out: TextIO,
     open_browser: bool,
     browse: Callable[[str], object] = webbrowser.open,
+    experimental: bool = False,
 ) -> None:
     """Serve the page until Ctrl-C, 終了 or idleness; the address is ``out``'s first line."""
     sock = listen(port)
@@ -105,7 +106,7 @@ def serve(
     def quit() -> None:  # 終了: after the answer is sent, uvicorn stops
         server.should_exit = True
 
-    guard = app.build(source, lang, port, quit, keys)
+    guard = app.build(source, lang, port, quit, keys, experimental)
     config = uvicorn.Config(
         guard, log_level="warning", access_log=False, log_config=None, lifespan="off"
     )

@@ -5,16 +5,20 @@ The page is the library's second client: it reads the counts with
 from the CLI's :class:`jpki.session.SessionSpec`, as ``jpkitool retries`` does, so no
 try is ever spent. When the card cannot be read (no pcscd, no reader, no card, not a
 My Number card), the diagnosis of :mod:`jpki.diagnosis` says which link is missing.
-One card operation at a time: a page loaded twice waits for the first to finish.
+One card operation at a time: a page loaded twice waits for the first to finish, and a
+PIN check or change (:mod:`jpki.ui.pins`) takes the same lock for its session.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 
 from ..api import open_spec
+from ..card import MyNumberCard
 from ..diagnosis import Diagnosis, diagnose, diagnose_transport
 from ..errors import JpkiError
 from ..retries import RetriesReport, read_retries
@@ -32,6 +36,9 @@ class CardSource:
 
     read_counts: Callable[[], RetriesReport]
     find_fault: Callable[[], Diagnosis]
+    #: Opens a session for a PIN command (no transaction of its own: the command opens
+    #: its own, as ``verify-pin`` and ``change-pin`` do).
+    open_pin_session: Callable[[], AbstractContextManager[MyNumberCard]] | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -47,6 +54,14 @@ class CardSource:
             except JpkiError as exc:
                 return exc
 
+    @contextlib.contextmanager
+    def pin_session(self) -> Iterator[MyNumberCard]:
+        """The card for a PIN check or change, held under the readings' lock."""
+        if self.open_pin_session is None:
+            raise RuntimeError("this card source has no PIN session")
+        with self._lock, self.open_pin_session() as card:
+            yield card
+
 
 def from_spec(spec: SessionSpec) -> CardSource:
     """The card ``spec`` names (a reader, the virtual card), as the CLI opens it."""
@@ -61,4 +76,5 @@ def from_spec(spec: SessionSpec) -> CardSource:
                 return diagnose_transport(card.transport)
         return diagnose(spec.reader, spec.timeout)
 
-    return CardSource(read_counts, find_fault)
+    pin_spec = replace(spec, transaction=False, may_change=True)
+    return CardSource(read_counts, find_fault, lambda: open_spec(pin_spec))

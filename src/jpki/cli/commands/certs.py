@@ -27,6 +27,7 @@ from ...i18n import t, tn
 from ...jst import days_left, jst_text
 from ...pinplan import PinPlan
 from ...schema import nested
+from ...words.pins import card_left_lines
 from ..context import AppContext, emit_json
 from ..failures import UsageFailure, finish
 from ..wrap import output_width, width
@@ -34,7 +35,6 @@ from .info import STATE_EXIT, warn_days_option
 from .pins import (
     accept_unknown_count_option,
     ask_checked,
-    card_left_lines,
     finish_left,
     force_option,
     report_failure,

@@ -10,13 +10,12 @@ last try unless ``--force`` and a count they cannot trust unless
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, NoReturn
 
 import click
 
-from apdu import SW, TransportError
+from apdu import TransportError
 
 from ... import profile
 from ...card import CardLeft, MyNumberCard
@@ -24,14 +23,13 @@ from ...errors import (
     ChangeUnconfirmedError,
     JpkiError,
     PinLockedError,
-    PinRequestError,
     WrongPinError,
 )
 from ...i18n import t
-from ...keystatus import KeyStatus
 from ...pinops import read_counters, run_plan
 from ...pinplan import (
     PinPlan,
+    check_again,
     check_experimental,
     check_one_format,
     plan_change,
@@ -39,82 +37,26 @@ from ...pinplan import (
     resolve_keys,
     resolve_pins,
 )
-from ...pinresult import KeyResult, Outcome, PinCommandResult
+from ...pinresult import PinCommandResult
 from ...profile import Pin, PinSlot
 from ...retries import read_retries
 from ...schema import nested
+from ...words.pins import (
+    before_line,
+    card_left_lines,
+    fault_note,
+    pin_name,
+    result_lines,
+    warning_lines,
+)
 from ..advice import advice
 from ..context import AppContext, emit_json
-from ..failures import Exit, ExitWith, UsageFailure, classify, key_name, pin_name
+from ..failures import Exit, ExitWith, UsageFailure, classify
 from ..pinname import PinNameType
 from ..pinprompt import PinPrompter
 from ..wrap import echo
 
 KEY_CHOICES = [k.id for k in profile.JUKI_PIN.slots]
-
-
-# -- text -------------------------------------------------------------------------
-
-
-def key_count_text(status: KeyStatus, after: bool = False) -> str:
-    """``3/3``; otherwise what the card answered. ``after``: read right after this
-    command's correct VERIFY, where ``9000`` means verified (docs/card.md §5)."""
-    if status.remaining is None:
-        if after and status.sw == SW.OK:
-            return t("pins.count_verified")
-        return t("pins.count_unknown", sw=f"{status.sw:04X}")
-    top = status.key.max_tries if status.key.max_tries is not None else "?"
-    return f"{status.remaining}/{top}"
-
-
-def keys_count_text(statuses: tuple[KeyStatus, ...], after: bool = False) -> str:
-    if len(statuses) == 1:
-        return key_count_text(statuses[0], after)
-    sep = t("guidance.list_separator")
-    return sep.join(f"{s.key.app.name_ja} {key_count_text(s, after)}" for s in statuses)
-
-
-def _apps(keys: Iterable[KeyResult]) -> str:
-    return t("guidance.list_separator").join(k.key.app.name_ja for k in keys)
-
-
-def result_lines(result: PinCommandResult) -> list[str]:
-    """One line per PIN: done, partly done (③), or not done."""
-    op = result.operation
-    lines = []
-    for p in result.pins:
-        name = pin_name(p.pin.id)
-        if len(p.keys) < len(p.pin.slots):  # --key: say which of ③'s keys
-            name += f" ({_apps(p.keys)})"
-        interrupted = [k for k in p.keys if k.outcome is Outcome.INTERRUPTED]
-        if p.done:
-            after = tuple(k.after for k in p.keys if k.after is not None)
-            if len(after) < len(p.keys):  # the count after could not be read
-                lines.append(t(f"pins.{op}.done_uncounted", pin=name))
-            else:
-                count = keys_count_text(after, after=True)
-                lines.append(t(f"pins.{op}.done", pin=name, count=count))
-        elif interrupted:
-            if any(k.done for k in p.keys):
-                done = _apps(k for k in p.keys if k.done)
-                lines.append(t(f"pins.{op}.done_keys", pin=name, done=done))
-            stage = "change" if interrupted[0].interrupted_at == "change" else "interrupted"
-            keys = _apps(interrupted)
-            lines.append(t(f"pins.{op}.{stage}", pin=name, keys=keys, no=p.pin.no))
-        elif p.partly_done:
-            done = _apps(k for k in p.keys if k.done)
-            not_done = _apps(k for k in p.keys if not k.done)
-            lines.append(t(f"pins.{op}.partly", pin=name, done=done, not_done=not_done))
-        else:
-            lines.append(t(f"pins.{op}.not_done", pin=name))
-    for p in result.pins:
-        left = [k.key.id for k in p.keys if not k.done]
-        if op == "change" and p.partly_done and len(left) == 1:
-            command = f"jpkitool change-pin {p.pin.no} --key {left[0]}"
-            if p.pin.experimental_change:
-                command += " --experimental"
-            lines.append(t("pins.finish", command=command))
-    return lines
 
 
 # -- shared run -------------------------------------------------------------------
@@ -129,19 +71,6 @@ def _locked_guidance(card: MyNumberCard | None) -> list[str]:
             return advice(read_retries(card))
     except Exception:  # the guidance is a courtesy; the error itself is already known
         return []
-
-
-def fault_note(operation: str, result: PinCommandResult | None) -> str:
-    """After a fault (card removed, no answer, pcscd gone, reader taken): what became
-    of the PINs, as far as this tool can know."""
-    if result is None or not result.pin_sent:
-        return t(f"pins.fault.none.{operation}")
-    if not result.interrupted:
-        return t(f"pins.fault.rest.{operation}")
-    key = result.interrupted[0]
-    pin = profile.PIN_OF_SLOT[key.key.id]
-    stage = "verify" if operation == "verify" else f"change_{key.interrupted_at}"
-    return t(f"pins.fault.unknown.{stage}", pin=key_name(pin.id, key.key.id), no=pin.no)
 
 
 def report_failure(
@@ -196,15 +125,6 @@ def run_checked(
     finish_left(result.card_left)
 
 
-def card_left_lines(card_left: CardLeft | None, steps: tuple[str, ...] = ()) -> list[str]:
-    """How the card was left after a PIN was sent: proven clear, cleared without a
-    proof, or possibly verified (then: take the card out)."""
-    if card_left is None:
-        return []
-    done = t("guidance.list_separator").join(t(f"card_left.step.{s}") for s in steps)
-    return [t(f"card_left.{card_left}", steps=done)]
-
-
 def finish_left(card_left: CardLeft | None) -> None:
     """Exit 9 when a command that otherwise succeeded may have left the card verified."""
     if card_left is CardLeft.MAY_BE_VERIFIED:
@@ -226,9 +146,7 @@ def ask_change(
         current = {p.id: prompter.ask(t("pins.prompt.current", pin=pin_name(p.id))) for p in pins}
     new = prompter.ask(t("pins.prompt.new"))
     again = prompter.ask(t("pins.prompt.again"))
-    same = pins[0].format.normalise  # ① typed in lower case once, upper case once: the same
-    if same(new) != same(again):
-        raise PinRequestError("mismatch")
+    check_again(pins[0], new, again)
     return current, new
 
 
@@ -271,7 +189,7 @@ def change_command(
                                     allow_weak=allow_weak, keys=keys,
                                     experimental=experimental)  # fmt: skip
         if plan.warnings and not app.options.json:
-            app.note("\n".join(t(f"pins.warning.{w}") for w in plan.warnings))
+            app.note("\n".join(warning_lines(plan.warnings)))
         run_checked(app, card, plan, force, accept_unknown_count)
 
 
@@ -347,6 +265,5 @@ def read_first(
         report_failure(app, card, exc, operation)
     if not app.options.json:
         for pin in pins:
-            count = keys_count_text(counters.keys[pin.id])
-            app.note(t("pins.before", pin=pin_name(pin.id), count=count))
+            app.note(before_line(pin.id, counters.keys[pin.id]))
         app.note(t("pins.spend_warning"))

@@ -16,10 +16,11 @@ from ...keystatus import KeyState
 from ...pinops import read_counters
 from ...report import PIN_STEPS, PinProbe, ProbeStopped, Report, probe, probe_pin
 from ...session import open_session
+from ...words.pins import card_left_lines, pin_name
 from ..context import AppContext, emit_json, print_error
-from ..failures import Exit, ExitWith, UsageFailure, classify, pin_name
+from ..failures import Exit, ExitWith, UsageFailure, classify
 from ..wrap import echo
-from .pins import ask_checked, card_left_lines
+from .pins import ask_checked
 
 NONE = "-"
 

@@ -1,0 +1,221 @@
+"""Checking and changing a PIN on the page: ``verify-pin`` and ``change-pin`` with every
+guard they have, through the same library calls.
+
+``GET /pin``: the choice of PIN and operation. ``GET /pin/verify?pin=ID`` and
+``GET /pin/change?pin=ID``: the PIN's count, read without spending a try
+(:func:`jpki.pinops.read_counters`); a locked or absent PIN is refused there, else the
+form, with a confirmation box for the last try or an untrusted count when the count
+calls for one (:func:`jpki.permit.refusal`). ``POST`` to the same address: the values
+are checked first (format, weakness, the new value twice, :mod:`jpki.pinplan`) with no
+card session at all; then :func:`jpki.pinops.run_plan` reads the count again and spends
+at most one try under a permit, with ``force`` and ``accept_unknown_count`` taken from
+their own boxes in this request only. The card is left unverified by the library, as
+the CLI leaves it. ③ is changed only when the server was started with
+``--experimental`` (:func:`jpki.pinplan.check_experimental`).
+
+PIN values live in the handler's locals: they are never logged, kept, echoed back (a
+form shown again after an error has its PIN fields empty) or put in an error's text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import parse_qs
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from .. import errors as je
+from .. import pinplan
+from ..errors import JpkiError
+from ..i18n import t
+from ..keystatus import KeyStatus
+from ..permit import Refusal, refusal
+from ..pinops import read_counters, run_plan
+from ..pinplan import PinPlan
+from ..pinresult import PinCommandResult
+from ..profile import Pin
+from ..words import pins as words
+from . import pinpage
+from .pinpage import Form
+from .source import CardSource
+
+OPERATIONS = ("verify", "change")
+#: The confirmation boxes: each lifts its own refusal, in this request only.
+CONFIRMATIONS = {Refusal.LAST_TRY: "force", Refusal.UNTRUSTED: "accept_unknown_count"}
+
+
+class PageState(Protocol):
+    """What the page holds that the PIN forms use (:class:`jpki.ui.app.Page`)."""
+
+    source: CardSource
+    lang: str
+    csrf: str
+
+
+@dataclass
+class Checked:
+    """A request's values checked: the plan, or the errors by field."""
+
+    plan: PinPlan | None
+    errors: list[tuple[str, str]]
+
+
+class PinPages:
+    """The PIN routes; ``experimental``: ③ may be changed (``jpkitool ui --experimental``)."""
+
+    def __init__(self, state: PageState, experimental: bool = False) -> None:
+        self.state = state
+        self.experimental = experimental
+
+    def menu(self, request: Request) -> Response:
+        return HTMLResponse(pinpage.menu(self.state.lang, self.experimental))
+
+    def show(self, request: Request) -> Response:
+        operation = request.path_params["operation"]
+        lang = self.state.lang
+        pin = self.chosen(operation, request.query_params.get("pin", ""))
+        if isinstance(pin, str):
+            return self.message(operation, None, pin, 404)
+        try:
+            with self.state.source.pin_session() as card, card.transaction():
+                counters = read_counters(card, (pin,))
+        except JpkiError as exc:
+            return self.message(operation, pin, self.card_text(exc, pin))
+        try:  # a locked or absent key: no form (the boxes lift neither)
+            counters.first_refusal(force=True, accept_unknown_count=True)
+        except je.PinLockedError:
+            return self.message(operation, pin, t("ui.pin.locked", lang, pin=pin_name(pin, lang)))
+        except je.PinAbsentError as exc:
+            return self.message(operation, pin, words.absent_text(exc, lang))
+        statuses = counters.keys[pin.id]
+        form = Form(operation, pin, statuses, offered(statuses))
+        return HTMLResponse(pinpage.form(form, lang, self.state.csrf))
+
+    async def submit(self, request: Request) -> Response:
+        operation = request.path_params["operation"]
+        lang = self.state.lang
+        fields = parse_qs((await request.body()).decode("latin-1"), keep_blank_values=True)
+
+        def field(name: str) -> str:
+            return fields.get(name, [""])[0]
+
+        pin = self.chosen(operation, field("pin"))
+        if isinstance(pin, str):
+            return self.message(operation, None, pin, 404)
+        offers = tuple(r for r in CONFIRMATIONS if field(f"offered_{CONFIRMATIONS[r]}"))
+        checked = self.check(operation, pin, field("current"), field("new"), field("again"))
+        if checked.plan is None:
+            form = Form(operation, pin, None, offers, checked.errors)
+            return HTMLResponse(pinpage.form(form, lang, self.state.csrf), status_code=400)
+        force, accept = field("force") == "yes", field("accept_unknown_count") == "yes"
+        # In a worker thread: the card's lock may be held by a page being read.
+        return await run_in_threadpool(self.run, checked.plan, pin, offers, force, accept)
+
+    def run(
+        self, plan: PinPlan, pin: Pin, offers: tuple[Refusal, ...], force: bool, accept: bool
+    ) -> Response:
+        """The plan on the card, one try at most; the result as the CLI reports it."""
+        lang, operation = self.state.lang, plan.operation
+        try:
+            with self.state.source.pin_session() as card, card.transaction():
+                result = run_plan(card, plan, force=force, accept_unknown_count=accept)
+        except je.SpendRefusedError as exc:  # no PIN sent: the form again, with its box
+            why = Refusal(exc.reason)
+            text = t(f"ui.pin.refused.{exc.reason}", lang, pin=pin_name(pin, lang), sw=sw(exc))
+            form = Form(operation, pin, None, (*offers, why), [(CONFIRMATIONS[why], text)])
+            return HTMLResponse(pinpage.form(form, lang, self.state.csrf), status_code=409)
+        except je.PinLockedError as exc:
+            if exc.just_locked:
+                locked = exc.result if isinstance(exc.result, PinCommandResult) else None
+                return self.outcome(operation, pin, locked, words.locked_text(exc, lang), "locked")
+            return self.message(operation, pin, t("ui.pin.locked", lang, pin=pin_name(pin, lang)))
+        except JpkiError as exc:
+            stopped = exc.result if isinstance(exc.result, PinCommandResult) else None
+            if stopped is None or not stopped.pin_sent:
+                return self.message(operation, pin, self.card_text(exc, pin))
+            text = words.error_text(exc, operation, lang)
+            next_step = "wrong" if isinstance(exc, je.WrongPinError) else "unknown"
+            return self.outcome(operation, pin, stopped, text, next_step)
+        done = "changed" if operation == "change" else "verified"
+        return self.outcome(operation, pin, result, "", done if result.done else "unknown")
+
+    def check(self, operation: str, pin: Pin, current: str, new: str, again: str) -> Checked:
+        """The values checked before the card is touched: each field's error, or the plan."""
+        lang = self.state.lang
+        errors: list[tuple[str, str]] = []
+        try:
+            pinplan.encode_value(pin, current)
+        except je.PinFormatError as exc:
+            errors.append(("current", words.format_text(exc, lang)))
+        if operation == "verify":
+            return Checked(None if errors else pinplan.plan_verify(pin, current), errors)
+        try:
+            pinplan.check_new_value((pin,), new, allow_weak=False)
+        except je.PinFormatError as exc:
+            errors.append(("new", words.format_text(exc, lang)))
+        except je.WeakPinError as exc:
+            why = t(f"weakness.{exc.weakness}", lang)
+            errors.append(("new", t("ui.pin.weak", lang, pin=pin_name(pin, lang), why=why)))
+        try:
+            pinplan.check_again(pin, new, again)
+        except je.PinRequestError as exc:
+            errors.append(("again", words.request_text(exc, lang)))
+        if errors:
+            return Checked(None, errors)
+        try:
+            plan = pinplan.plan_change(pin, current, new, experimental=self.experimental)
+        except je.PinRequestError as exc:  # the same value twice
+            return Checked(None, [("new", words.request_text(exc, lang))])
+        return Checked(plan, [])
+
+    def chosen(self, operation: str, name: str) -> Pin | str:
+        """The PIN the request names, or why it cannot be acted on (no card touched)."""
+        lang = self.state.lang
+        if operation not in OPERATIONS:
+            return t("error.pins.request.unknown-pin", lang, detail=operation)
+        try:
+            (pin,) = pinplan.resolve_pins([name])
+            if operation == "change":  # the CLI's switch, the CLI's check
+                pinplan.check_experimental(pinplan.resolve_keys((pin,), None), self.experimental)
+        except je.PinRequestError as exc:
+            return words.request_text(exc, lang)
+        return pin
+
+    def card_text(self, exc: JpkiError, pin: Pin) -> str:
+        """A failure before any PIN was sent, in a sentence."""
+        lang = self.state.lang
+        if isinstance(exc, je.PinAbsentError):
+            return words.absent_text(exc, lang)
+        return t("ui.pin.card_failed", lang, detail=str(exc) or type(exc).__name__)
+
+    def message(self, operation: str, pin: Pin | None, text: str, status: int = 200) -> Response:
+        page = pinpage.message(operation, pin, text, self.state.lang)
+        return HTMLResponse(page, status_code=status)
+
+    def outcome(
+        self,
+        operation: str,
+        pin: Pin,
+        result: PinCommandResult | None,
+        error: str,
+        next_step: str,
+    ) -> Response:
+        page = pinpage.result(operation, pin, result, error, next_step, self.state.lang)
+        return HTMLResponse(page)
+
+
+def offered(statuses: tuple[KeyStatus, ...]) -> tuple[Refusal, ...]:
+    """The confirmations the count calls for: the last try, an untrusted count."""
+    found = {refusal(s) for s in statuses}
+    return tuple(r for r in CONFIRMATIONS if r in found)
+
+
+def pin_name(pin: Pin, lang: str) -> str:
+    return words.pin_name(pin.id, lang)
+
+
+def sw(exc: je.SpendRefusedError) -> str:
+    return "-" if exc.sw is None else f"{exc.sw:04X}"
