@@ -254,3 +254,63 @@ def test_the_checks_see_what_they_look_for(
     assert any(line.startswith("image-alt (critical)") for line in serious(browser))
     assert sideways(browser, 390) > 1000
     assert len(borderless_controls(browser)) == 1
+
+
+def test_the_pin_pages_are_accessible_at_both_widths_in_both_languages(
+    browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    """The PIN menu, a check's and a change's form, a refused value (the error summary)
+    and a result, each checked as the card's states are above, and screenshotted."""
+    state = tmp_path / "card.json"
+    state.write_text("{}", "utf-8")
+    process, address = start_ui("--lang", "ja", "--emulator", "--emulator-state", str(state))
+    page = Page(address)
+    base = address.split("/?", 1)[0]
+    problems: list[str] = []
+
+    def check(where: str, metrics: tuple[int, int, float, bool], name: str) -> None:
+        nonlocal problems
+        problems += [f"{where}: {p}" for p in serious(browser)]
+        if wider := sideways(browser, metrics[0]):
+            problems.append(f"{where}: {wider} px wider than the window")
+        width, _, scale, mobile = metrics
+        screenshot(browser, name, width, scale, mobile)
+        emulate(browser, *metrics)
+
+    def submit(path: str, **values: str) -> None:
+        browser.get(base + path)
+        for field, value in values.items():
+            browser.find_element(By.ID, field).send_keys(value)
+        browser.find_element(By.CSS_SELECTOR, "form.pin-form button[type=submit]").click()
+
+    try:
+        for lang in ("ja", "en"):
+            for width_name, metrics in WIDTHS.items():
+                emulate(browser, *metrics)
+                show(browser, page, lang)
+                views = {  # how to get there, and what is there then
+                    "menu": (lambda: browser.get(base + "/pin"), "main a[href^='/pin/']"),
+                    "verify": (lambda: browser.get(base + "/pin/verify?pin=sign"), "#current"),
+                    "change": (lambda: browser.get(base + "/pin/change?pin=auth"), "#again"),
+                    "weak": (
+                        lambda: submit(
+                            "/pin/change?pin=cardinfo", current="1234", new="1111", again="1111"
+                        ),
+                        ".error-summary",
+                    ),
+                    "result": (
+                        lambda: submit("/pin/verify?pin=auth", current="1234"),
+                        "#pin-result",
+                    ),
+                }
+                for view, (load, there) in views.items():
+                    load()
+                    WebDriverWait(browser, WAIT).until(
+                        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, there))
+                    )
+                    name = f"pin-{view}-{lang}-{width_name}"
+                    check(name, metrics, name)
+    finally:
+        process.terminate()
+        process.wait(WAIT)
+    assert problems == []
