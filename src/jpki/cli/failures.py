@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-import apdu
 from apdu import errors as ae
 from apdu.jsonfile import FileFault
 from apdu.outfile import OutputError
@@ -20,7 +19,8 @@ from apdu.outfile import OutputError
 from .. import errors as je
 from .. import profile
 from ..errors import CertificateError
-from ..i18n import has, t, tn
+from ..i18n import has, t
+from ..words.errors import card_error, certificate_error, sw_text
 from .params import Seconds
 from .pinname import PinNameType
 
@@ -68,15 +68,6 @@ class UsageFailure(Exception):
         super().__init__(key)
         self.key = key
         self.values = values
-
-
-def sw_text(sw: int) -> str:
-    """What a status word means, in the current language (the catalogue's ``sw.XXXX``
-    for the words this card is known to answer, else ISO 7816-4's English text)."""
-    if sw & 0xFFF0 == apdu.SW.VERIFY_FAILED:
-        return tn("sw.63Cx", sw & 0x0F, n=sw & 0x0F)
-    key = f"sw.{sw:04X}"
-    return t(key) if has(key) else apdu.describe(sw)
 
 
 def pin_name(pin_id: str) -> str:
@@ -179,11 +170,6 @@ def _pin_absent(exc: je.PinAbsentError) -> str:
     return t(key, pin=pin_name(exc.pin_id))
 
 
-def _certificate(exc: CertificateError) -> str:
-    what = t(f"cert.kind.{exc.what}") if has(f"cert.kind.{exc.what}") else exc.what
-    return t("error.certificate", what=what, reason=t(f"certreason.{exc.code}"))
-
-
 def _pin(exc: Any) -> str:
     return key_name(exc.pin_id, exc.key_id)
 
@@ -237,10 +223,9 @@ RULES: tuple[tuple[type[BaseException], str, Exit, str | Callable[[Any], str]], 
     (je.SpendRefusedError, "refused", Exit.REFUSED,
      lambda e: t(f"error.pins.refused.{e.reason}", pin=_pin(e), **_sw(e.sw))),
     (je.PinAbsentError, "pin-absent", Exit.ERROR, _pin_absent),
-    (CertificateError, "certificate", Exit.ERROR, _certificate),
+    (CertificateError, "certificate", Exit.ERROR, certificate_error),
     (je.PermitError, "permit", Exit.ERROR, lambda e: t("error.pins.permit", detail=str(e))),
-    (je.CardError, "card-error", Exit.ERROR,
-     lambda e: t("error.card", operation=e.operation, **_sw(e.sw))),
+    (je.CardError, "card-error", Exit.ERROR, card_error),
     (KeyboardInterrupt, "interrupted", Exit.ERROR, "error.interrupted"),
     (click.exceptions.Abort, "interrupted", Exit.ERROR, "error.interrupted"),
     (click.ClickException, "usage", Exit.USAGE,

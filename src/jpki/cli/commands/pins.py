@@ -43,7 +43,7 @@ from ...pinresult import KeyResult, Outcome, PinCommandResult
 from ...profile import Pin, PinSlot
 from ...retries import read_retries
 from ...schema import nested
-from ..advice import advice
+from ...words.guidance import advice
 from ..context import AppContext, emit_json
 from ..failures import Exit, ExitWith, UsageFailure, classify, key_name, pin_name
 from ..pinname import PinNameType
