@@ -3,7 +3,8 @@
 Every sentence is the one the CLI prints, from the same function of :mod:`jpki.words`,
 in the language given, never in the current one (the server answers pages in two
 languages at once); every value from the card (the reader's name, a diagnosis's
-detail, a certificate's fields) goes through :func:`html.escape`.
+detail, a certificate's fields) goes through :func:`html.escape`. The certificates'
+sections are :mod:`jpki.ui.certview`'s.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from ..retries import PinStatus, RetriesReport
 from ..words import doctor
 from ..words.guidance import advice
 from ..words.retries import card_line, count_cell, keys_differ_line, pin_label, state_text
-from .source import Reading
+from . import certview
+from .source import Certificates, Reading
 
 
 def document(lang: str, title: str, body: str) -> str:
@@ -40,14 +42,16 @@ def form(action: str, csrf: str, button: str, name: str = "", value: str = "") -
     )
 
 
-def render(reading: Reading, lang: str, csrf: str) -> str:
-    """The whole page for what :meth:`jpki.ui.source.CardSource.read` found."""
+def render(reading: Reading, lang: str, csrf: str, certs: Certificates | None = None) -> str:
+    """The whole page for what :meth:`jpki.ui.source.CardSource.read` found, and the
+    certificates (:meth:`~jpki.ui.source.CardSource.certificates`) when read."""
     others = [other for other in LANGUAGES if other != lang]
     switch = "".join(
         form("/lang", csrf, t(f"ui.lang.{other}", lang), "lang", other) for other in others
     )
     if isinstance(reading, RetriesReport):
         main = counts(reading, lang)
+        main += "" if certs is None else certview.sections(certs, lang)
     elif isinstance(reading, Diagnosis):
         main = diagnosis(reading, lang)
     else:
@@ -125,6 +129,13 @@ def diagnosis(found: Diagnosis, lang: str) -> str:
         fix = f"{t('doctor.fix_title', lang)} {doctor.fix_text(failed, lang)}"
         html += f"<p>{escape(fix)}</p>\n"
     return html + "</section>\n"
+
+
+def failed(lang: str, line: str) -> str:
+    """A page of one line saying why the card could not be read, and the way back."""
+    back = f'<p><a href="/">{escape(t("ui.refresh", lang))}</a></p>'
+    body = f'<main>\n<p class="failed">{escape(line)}</p>\n{back}\n</main>\n'
+    return document(lang, t("ui.title", lang), body)
 
 
 def stopped(lang: str) -> str:
