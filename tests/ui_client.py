@@ -17,7 +17,7 @@ from jpki.errors import NoCardError
 from jpki.retries import RetriesReport, read_retries
 from jpki.ui import app
 from jpki.ui.guard import Secrets
-from jpki.ui.source import CardSource
+from jpki.ui.source import CardSource, utc_now
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
@@ -31,10 +31,8 @@ def emulated(state: dict[str, Any] | None = None, now: dt.datetime | None = None
         with open_emulator(state) as card:
             return read_retries(card)
 
-    source = CardSource(read_counts, lambda: Diagnosis(()), lambda: open_emulator(state))
-    if now is not None:
-        source.clock = lambda: now
-    return source
+    clock = utc_now if now is None else lambda: now
+    return CardSource(read_counts, lambda: Diagnosis(()), lambda: open_emulator(state), clock)
 
 
 def no_card() -> Diagnosis:

@@ -97,6 +97,24 @@ def test_the_page_never_obtains_a_permit(
     assert client.get("/").status_code == 200
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_table_says_what_retries_prints(lang: str, tmp_path: Path) -> None:
+    """③'s two keys counting apart, and a count the card did not give with its status
+    word's meaning: the lines and cells of ``retries``."""
+    pins = {"juki-common": {"remaining": 1}}
+    state = {"pins": pins, "quirks": {"answer_override": {"auth": "6A82"}}}
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps(state), "utf-8")
+    cli = jpkitool_inprocess("--lang", lang, "--emulator-state", str(path), "--emulator", "retries")
+    differ = t("retries.keys_differ", lang).split("{", 1)[0]
+    (line,) = [line for line in cli.out.splitlines() if line.startswith(differ)]
+    unknown = t("state.unknown", lang, sw="6A82", desc=t("sw.6A82", lang))
+    assert unknown in cli.out
+    client, _ = signed_in(emulated(state), lang=lang)
+    shown = text_of(client.get("/"))
+    assert f"<p>{line}</p>" in shown and f"<td>{unknown}</td>" in shown
+
+
 def test_a_locked_pin_is_marked_locked() -> None:
     client, _ = signed_in(emulated({"pins": {"auth": {"remaining": 0}}}))
     shown = client.get("/").text

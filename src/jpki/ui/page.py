@@ -1,8 +1,8 @@
 """The page as HTML, in Japanese or English, from the catalogues.
 
-Every sentence is the one the CLI prints, from the same function of :mod:`jpki.words`,
-in the language given, never in the current one (the server answers pages in two
-languages at once); every value from the card (the reader's name, a diagnosis's
+A sentence the CLI prints too comes from the same function of :mod:`jpki.words`; every
+text is in the language given, never in the current one (the server answers pages in
+two languages at once); every value from the card (the reader's name, a diagnosis's
 detail, a certificate's fields) goes through :func:`html.escape`. The certificates'
 sections are :mod:`jpki.ui.certview`'s.
 """
