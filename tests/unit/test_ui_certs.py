@@ -14,11 +14,11 @@ import pytest
 from cli_runner import jpkitool_inprocess
 from jpki.api import open_emulator
 from jpki.cardcerts import read_certificate, read_chain
-from jpki.errors import CardError, CertificateError, NoCardError
+from jpki.errors import CardError, CardRemovedError, CertificateError, NoCardError
 from jpki.expiry import WARN_DAYS
 from jpki.i18n import t, tn
 from jpki.jst import JST
-from jpki.ui import certview, page
+from jpki.ui import certview, page, source
 from jpki.ui.source import CardSource
 from jpki.words.errors import card_error, certificate_error
 from ui_client import PORT, absent, emulated, no_card, signed_in, text_of
@@ -139,6 +139,22 @@ def test_a_card_gone_between_the_readings_is_one_line() -> None:
     assert certs is not None and isinstance(certs.expiry, NoCardError)
     client, _ = signed_in(source, lang="en")
     assert text_of(client.get("/")).count(t("ui.unreadable", "en")) == 2
+
+
+def test_a_card_lost_during_the_expiry_is_not_read_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def lost(*args: Any) -> Any:
+        raise CardRemovedError("reader")
+
+    def never(*args: Any) -> Any:
+        raise AssertionError("the certificate was read after the card was lost")
+
+    monkeypatch.setattr(source, "read_expiry", lost)
+    monkeypatch.setattr(source, "read_chain", never)
+    certs = emulated().certificates()
+    assert certs is not None and isinstance(certs.auth, CardRemovedError)
+    assert certs.expiry is certs.auth
 
 
 # -- the download ----------------------------------------------------------------------

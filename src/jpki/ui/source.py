@@ -25,7 +25,7 @@ from ..api import open_spec
 from ..card import MyNumberCard
 from ..cardcerts import CertificateChain, read_certificate, read_chain
 from ..diagnosis import Diagnosis, diagnose, diagnose_transport
-from ..errors import JpkiError
+from ..errors import JpkiError, ReaderError
 from ..expiry import ExpiryReport, read_expiry
 from ..retries import RetriesReport, read_retries
 from ..session import SessionSpec
@@ -83,6 +83,8 @@ class CardSource:
             try:
                 with self.open_card() as card:
                     expiry = attempt(lambda: read_expiry(card, now))
+                    if isinstance(expiry, ReaderError):  # no second try on a lost card
+                        return Certificates(expiry, expiry)
                     auth = attempt(lambda: read_chain(card, "auth", now))
             except JpkiError as exc:
                 return Certificates(exc, exc)
