@@ -3,6 +3,7 @@ a signed-in client, a card source, and the requests the tests make."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable
 from typing import Any
@@ -16,20 +17,24 @@ from jpki.errors import NoCardError
 from jpki.retries import RetriesReport, read_retries
 from jpki.ui import app
 from jpki.ui.guard import Secrets
-from jpki.ui.source import CardSource
+from jpki.ui.source import CardSource, utc_now
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 
 
-def emulated(state: dict[str, Any] | None = None) -> CardSource:
-    """The virtual card in ``state``, read afresh for every page."""
+def emulated(state: dict[str, Any] | None = None, now: dt.datetime | None = None) -> CardSource:
+    """The virtual card in ``state``, read afresh for every page (its certificates at
+    ``now``, else at the current time)."""
 
     def read_counts() -> RetriesReport:
         with open_emulator(state) as card:
             return read_retries(card)
 
-    return CardSource(read_counts, lambda: Diagnosis(()))
+    clock = utc_now if now is None else lambda: now
+    return CardSource(
+        read_counts, lambda: Diagnosis(()), open_card=lambda: open_emulator(state), clock=clock
+    )
 
 
 def no_card() -> Diagnosis:

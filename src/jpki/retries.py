@@ -22,9 +22,9 @@ What to do next, from the seeds and newer municipal pages (``docs/card.md`` §1)
   weekends and holidays 9:30-17:30, not over the new year (seed 000).
 
 :func:`recovery_routes` decides which routes fit the card's state and
-:func:`guidance` returns everything as typed codes; the CLI renders them in the
-user's language (:mod:`jpki.cli.advice`). Where a PIN command would refuse a PIN, the
-advice follows the refusal :func:`jpki.permit.refusal` would give, so that it names
+:func:`guidance` returns everything as typed codes; the CLI and the page render them
+in the user's language (:mod:`jpki.words.guidance`). Where a PIN command would refuse a
+PIN, the advice follows the refusal :func:`jpki.permit.refusal` would give, so that it names
 the flag that lifts it: ``--force`` for the last try (``do-not-guess``),
 ``--accept-unknown-count`` for a count the card did not report reliably
 (``unknown``), and none for a key the card does not have (``absent``). Nothing here

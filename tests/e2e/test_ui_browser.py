@@ -5,7 +5,10 @@ page is loaded through the address on its first stdout line."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +22,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
+
+from jpki.jst import JST
 
 pytestmark = pytest.mark.browser
 
@@ -152,3 +157,42 @@ def test_a_wrong_pin_a_weak_value_and_a_change(
         assert process.wait(WAIT) == 0
     saved = state.read_text("utf-8")
     assert '"5039"' in saved and '"remaining": 2' in saved
+
+
+def test_a_certificate_thirty_days_from_its_end_is_shown_as_expiring(
+    browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    """The card's date, and so its certificates' (capped at it), 30 JST days from now:
+    within ``expiry``'s 90 days, in Japanese, then in English."""
+    today = dt.datetime.now(JST).date()
+    state = tmp_path / "card.json"
+    card = {"card_expiry": str(today + dt.timedelta(days=30)), "cert_issued": "2024-06-01"}
+    state.write_text(json.dumps(card), "utf-8")
+    process, address = start_ui("--lang", "ja", "--emulator-state", str(state), "--emulator")
+    try:
+        browser.get(address)
+        expiring = WebDriverWait(browser, WAIT).until(
+            expected_conditions.presence_of_all_elements_located(
+                (By.CSS_SELECTOR, "#expiry + ul li.expiry-expiring")
+            )
+        )
+        assert len(expiring) == 2  # the card and the auth certificate
+        auth = expiring[1].text
+        assert auth.startswith("利用者証明用電子証明書: まもなく期限切れ。")
+        assert re.search(r"残り (30|29) 日", auth)  # 29 only across midnight in Japan
+        weight = expiring[1].value_of_css_property("font-weight")
+        assert weight in ("700", "bold")
+        advice = browser.find_element(By.CLASS_NAME, "expiry-advice").text
+        assert advice.startswith("90 日以内に有効期限が来ます")
+        browser.find_element(By.CSS_SELECTOR, "nav button").click()  # English
+        WebDriverWait(browser, WAIT).until(
+            expected_conditions.text_to_be_present_in_element((By.ID, "expiry"), "Expiry")
+        )
+        auth = browser.find_elements(By.CSS_SELECTOR, "li.expiry-expiring")[1].text
+        assert auth.startswith(
+            "User-authentication certificate (利用者証明用電子証明書): EXPIRES SOON"
+        )
+        assert re.search(r"\b(30|29) days left$", auth)
+    finally:
+        process.terminate()
+        assert process.wait(WAIT) == 0

@@ -296,7 +296,7 @@ def test_without_the_pcsc_library(command: str) -> None:
     [("linux", "debian"), ("darwin", "macos"), ("win32", "windows"), ("cygwin", "windows")],
 )
 def test_doctor_picks_the_platform_it_runs_on(name: str, platform: str) -> None:
-    from jpki.cli.commands.doctor import current_platform
+    from jpki.words.doctor import current_platform
 
     assert current_platform(name) == platform
 

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 import pytest
 
 from jpki import profile
-from jpki.cli.advice import PIN_SLOTS, advice
 from jpki.i18n import get_language, set_language, t
 from jpki.keystatus import KeyState, KeyStatus
 from jpki.profile import Token
 from jpki.retries import Advice, Code, PinStatus, RetriesReport, guidance, recovery_routes
+from jpki.words.guidance import KEYS, advice
 
 USABLE, LAST, LOCKED, UNKNOWN = (
     KeyState.USABLE,
@@ -202,9 +202,9 @@ def test_advice_is_data_with_defaults() -> None:
 
 
 def test_every_code_has_a_sentence_in_both_languages(lang: str) -> None:
-    assert set(PIN_SLOTS) == set(Code)
+    assert set(KEYS) == set(Code)
     for code in Code:
-        text = t(PIN_SLOTS[code], pins=t("pin.auth.short"), pin=t("pin.auth.short"))
+        text = t(KEYS[code], pins=t("pin.auth.short"), pin=t("pin.auth.short"))
         assert text and "{" not in text
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from jpki.cli.commands.doctor import EXITS, detail
+from jpki.cli.commands.doctor import EXITS
 from jpki.cli.failures import Exit
 from jpki.diagnosis import Check, Diagnosis, Link, diagnose_transport
 from jpki.i18n import set_language
+from jpki.words.doctor import detail
 
 
 @pytest.mark.parametrize(

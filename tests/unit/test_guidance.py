@@ -10,12 +10,12 @@ from collections.abc import Iterator, Mapping
 import pytest
 
 from jpki import open_emulator, read_retries
-from jpki.cli.advice import advice
 from jpki.emulator import build_state
 from jpki.i18n import get_language, set_language, t
 from jpki.keystatus import KeyState, KeyStatus
 from jpki.profile import PINS, Token
 from jpki.retries import Code, PinStatus, RetriesReport, recovery_routes
+from jpki.words.guidance import advice
 
 USABLE, LAST, LOCKED, UNKNOWN = (
     KeyState.USABLE,
@@ -245,12 +245,12 @@ def test_untrusted_auth_count_is_not_blamed_on_a_face_auth_card(sw: int) -> None
 
 
 def test_no_dropped_route_key_is_left_in_the_catalogue() -> None:
-    from jpki.cli.advice import PIN_SLOTS
     from jpki.i18n import has
+    from jpki.words.guidance import KEYS
 
     assert not has("guidance.kiosk_needs_auth")
     for route in (*OFFICE, *KIOSK_ROUTES, "smartphone"):
-        assert has(PIN_SLOTS[Code(route)])
+        assert has(KEYS[Code(route)])
 
 
 # -- read from the in-process virtual card -----------------------------------------

@@ -67,8 +67,8 @@ def test_english_days_agree_with_their_count(count: int, left: str, ago: str) ->
 
 
 def test_a_negative_day_count_is_never_printed() -> None:
-    from jpki.cli.commands.certs import days_text
     from jpki.i18n import set_language
+    from jpki.words.expiry import days_text
 
     set_language("en")
     try:
@@ -81,8 +81,8 @@ def test_a_negative_day_count_is_never_printed() -> None:
 
 @pytest.mark.parametrize(("sw", "text"), [(0x63C1, "1 try left"), (0x63C2, "2 tries left")])
 def test_status_word_tries_agree_with_their_count(sw: int, text: str) -> None:
-    from jpki.cli.failures import sw_text
     from jpki.i18n import set_language
+    from jpki.words.errors import sw_text
 
     set_language("en")
     assert sw_text(sw).endswith(text)

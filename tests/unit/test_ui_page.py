@@ -21,14 +21,14 @@ import pytest
 from cli_runner import jpkitool_inprocess
 from jpki.api import open_emulator
 from jpki.card import MyNumberCard
-from jpki.cli.advice import PIN_SLOTS
 from jpki.diagnosis import Check, Diagnosis, Link
 from jpki.errors import NoCardError
 from jpki.i18n import t
-from jpki.retries import Code, RetriesReport, read_retries
-from jpki.ui import page, server
+from jpki.retries import RetriesReport, read_retries
+from jpki.ui import server
 from jpki.ui.guard import Guard, Secrets
 from jpki.ui.source import CardSource
+from jpki.words.doctor import current_platform
 from ui_client import BASE, PORT, absent, emulated, no_card, post, signed_in, text_of
 
 # -- the page ---------------------------------------------------------------------------
@@ -36,7 +36,10 @@ from ui_client import BASE, PORT, absent, emulated, no_card, post, signed_in, te
 
 @pytest.mark.parametrize(
     ("lang", "words"),
-    [("ja", ["利用可", "署名用電子証明書の暗証番号"]), ("en", ["usable", "signature PIN"])],
+    [
+        ("ja", ["利用可", "署名用電子証明書の暗証番号"]),
+        ("en", ["usable", "Signature certificate PIN (署名用)"]),
+    ],
 )
 def test_the_counts_are_shown_in_the_language(lang: str, words: list[str]) -> None:
     client, _ = signed_in(lang=lang)
@@ -94,15 +97,29 @@ def test_the_page_never_obtains_a_permit(
     assert client.get("/").status_code == 200
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_table_says_what_retries_prints(lang: str, tmp_path: Path) -> None:
+    """③'s two keys counting apart, and a count the card did not give with its status
+    word's meaning: the lines and cells of ``retries``."""
+    pins = {"juki-common": {"remaining": 1}}
+    state = {"pins": pins, "quirks": {"answer_override": {"auth": "6A82"}}}
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps(state), "utf-8")
+    cli = jpkitool_inprocess("--lang", lang, "--emulator-state", str(path), "--emulator", "retries")
+    differ = t("retries.keys_differ", lang).split("{", 1)[0]
+    (line,) = [line for line in cli.out.splitlines() if line.startswith(differ)]
+    unknown = t("state.unknown", lang, sw="6A82", desc=t("sw.6A82", lang))
+    assert unknown in cli.out
+    client, _ = signed_in(emulated(state), lang=lang)
+    shown = text_of(client.get("/"))
+    assert f"<p>{line}</p>" in shown and f"<td>{unknown}</td>" in shown
+
+
 def test_a_locked_pin_is_marked_locked() -> None:
     client, _ = signed_in(emulated({"pins": {"auth": {"remaining": 0}}}))
     shown = client.get("/").text
     assert '<tr class="state-locked"><th scope="row">② 利用者証明用電子証明書' in shown
     assert t("guidance.kiosk_auth", "ja")[:20] in shown
-
-
-def test_every_guidance_code_has_the_clis_sentence() -> None:
-    assert {code: page.guidance_key(code) for code in Code} == PIN_SLOTS
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -111,7 +128,7 @@ def test_without_a_card_the_page_says_what_doctor_would(lang: str) -> None:
     shown = text_of(client.get("/"))
     assert t("doctor.card.fail", lang) in shown and t("ui.no_card", lang) in shown
     assert f"{t('doctor.link.reader', lang)}: ACS ACR39U" in shown
-    assert t(f"doctor.fix.card.{page.platform()}", lang) in shown
+    assert t(f"doctor.fix.card.{current_platform()}", lang) in shown
 
 
 def test_when_even_the_diagnosis_fails_its_error_is_shown() -> None:

@@ -12,15 +12,15 @@ from typing import Any
 
 import click
 
-import apdu
 from apdu import errors as ae
 from apdu.jsonfile import FileFault
 from apdu.outfile import OutputError
 
 from .. import errors as je
 from ..errors import CertificateError
-from ..i18n import has, t, tn
+from ..i18n import t
 from ..words import pins as words
+from ..words.errors import card_error, certificate_error, sw_text
 from ..words.pins import key_name, pin_name
 from .params import Seconds
 from .pinname import PinNameType
@@ -69,15 +69,6 @@ class UsageFailure(Exception):
         super().__init__(key)
         self.key = key
         self.values = values
-
-
-def sw_text(sw: int) -> str:
-    """What a status word means, in the current language (the catalogue's ``sw.XXXX``
-    for the words this card is known to answer, else ISO 7816-4's English text)."""
-    if sw & 0xFFF0 == apdu.SW.VERIFY_FAILED:
-        return tn("sw.63Cx", sw & 0x0F, n=sw & 0x0F)
-    key = f"sw.{sw:04X}"
-    return t(key) if has(key) else apdu.describe(sw)
 
 
 def _sw(sw: int) -> dict[str, str]:
@@ -158,11 +149,6 @@ def _timed(exc: ae.TransportError, timed_out: str, otherwise: str) -> str:
     return t(timed_out, seconds=f"{exc.timeout:g}")
 
 
-def _certificate(exc: CertificateError) -> str:
-    what = t(f"cert.kind.{exc.what}") if has(f"cert.kind.{exc.what}") else exc.what
-    return t("error.certificate", what=what, reason=t(f"certreason.{exc.code}"))
-
-
 def _pin(exc: Any) -> str:
     return key_name(exc.pin_id, exc.key_id)
 
@@ -212,10 +198,9 @@ RULES: tuple[tuple[type[BaseException], str, Exit, str | Callable[[Any], str]], 
     (je.SpendRefusedError, "refused", Exit.REFUSED,
      lambda e: t(f"error.pins.refused.{e.reason}", pin=_pin(e), **_sw(e.sw))),
     (je.PinAbsentError, "pin-absent", Exit.ERROR, words.absent_text),
-    (CertificateError, "certificate", Exit.ERROR, _certificate),
+    (CertificateError, "certificate", Exit.ERROR, certificate_error),
     (je.PermitError, "permit", Exit.ERROR, lambda e: t("error.pins.permit", detail=str(e))),
-    (je.CardError, "card-error", Exit.ERROR,
-     lambda e: t("error.card", operation=e.operation, **_sw(e.sw))),
+    (je.CardError, "card-error", Exit.ERROR, card_error),
     (KeyboardInterrupt, "interrupted", Exit.ERROR, "error.interrupted"),
     (click.exceptions.Abort, "interrupted", Exit.ERROR, "error.interrupted"),
     (click.ClickException, "usage", Exit.USAGE,

@@ -1,8 +1,10 @@
 """The page's routes, a Starlette application behind :class:`jpki.ui.guard.Guard`.
 
-``GET /``: the page (:mod:`jpki.ui.page`), the card read afresh. ``GET /static/NAME``:
-its stylesheets and scripts (``static/``), served from this package (nothing comes from
-elsewhere). ``/pin...``: checking and changing a PIN (:mod:`jpki.ui.pins`).
+``GET /``: the page (:mod:`jpki.ui.page`), the card read afresh.
+``GET /certificate/auth-certificate.pem`` (and ``.der``): the auth certificate, read
+afresh, as a download (:mod:`jpki.ui.certview`). ``GET /static/NAME``: its stylesheets
+and scripts (``static/``), served from this package (nothing comes from elsewhere).
+``/pin...``: checking and changing a PIN (:mod:`jpki.ui.pins`).
 ``POST /lang``: the page's language (``lang=ja|en``), kept by the server, which has one
 user. ``POST /quit``: the server stops after answering. The guard has checked the
 Host, the cookie, and for a POST its Origin and CSRF token before any of these runs.
@@ -19,8 +21,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..errors import JpkiError
 from ..i18n import LANGUAGES
-from . import page
+from ..retries import RetriesReport
+from . import certview, page
 from .guard import Guard, Secrets
 from .pins import PinPages
 from .source import CardSource
@@ -43,7 +47,24 @@ class Page:
         self.styles = {p.name: p.read_bytes() for p in STATIC.iterdir() if p.suffix in MEDIA_TYPES}
 
     def show(self, request: Request) -> Response:
-        return HTMLResponse(page.render(self.source.read(), self.lang, self.csrf))
+        reading = self.source.read()
+        certs = self.source.certificates() if isinstance(reading, RetriesReport) else None
+        return HTMLResponse(page.render(reading, self.lang, self.csrf, certs))
+
+    def download(self, request: Request) -> Response:
+        form = request.path_params["form"]
+        der = self.source.auth_certificate() if form in certview.MEDIA_TYPES else None
+        if der is None:
+            return Response(status_code=404)
+        if isinstance(der, JpkiError):
+            text = certview.failure(der, self.lang)
+            return HTMLResponse(page.failed(self.lang, text), status_code=503)
+        name = certview.download_name(form)
+        return Response(
+            certview.encoded(der, form),
+            media_type=certview.MEDIA_TYPES[form],
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
 
     def style(self, request: Request) -> Response:
         name = request.path_params["name"]
@@ -78,6 +99,7 @@ def build(
     routes = [
         Route("/", state.show, methods=["GET"]),
         Route("/static/{name}", state.style, methods=["GET"]),
+        Route("/certificate/auth-certificate.{form}", state.download, methods=["GET"]),
         Route("/lang", state.switch, methods=["POST"]),
         Route("/quit", state.quit, methods=["POST"]),
         Route("/pin", pins.menu, methods=["GET"]),

@@ -1,45 +1,24 @@
-"""The read-only page as HTML, in Japanese or English, from the catalogues.
+"""The page as HTML, in Japanese or English, from the catalogues.
 
-Every text comes from the CLI's catalogues (:mod:`jpki.i18n`) in the language given,
-never from the current one (the server answers pages in two languages at once); every
-value from the card (the reader's name, a diagnosis's detail) goes through
-:func:`html.escape`. The guidance is :func:`jpki.retries.guidance`'s codes rendered
-with the catalogue's sentences, the ones ``jpkitool retries`` prints.
+A sentence the CLI prints too comes from the same function of :mod:`jpki.words`; every
+text is in the language given, never in the current one (the server answers pages in
+two languages at once); every value from the card (the reader's name, a diagnosis's
+detail, a certificate's fields) goes through :func:`html.escape`. The certificates'
+sections are :mod:`jpki.ui.certview`'s.
 """
 
 from __future__ import annotations
 
-import sys
 from html import escape
 
 from ..diagnosis import Check, Diagnosis
 from ..i18n import LANGUAGES, t
-from ..keystatus import KeyState
-from ..retries import Advice, Code, PinStatus, RetriesReport, guidance
-from .source import Reading
-
-#: The catalogue key of a guidance code: ``guidance.`` and its name, but for two whose
-#: sentences were named first (tests check this against the CLI's table).
-GUIDANCE_KEYS = {Code.KIOSK_SIGN: "guidance.kiosk", Code.DO_NOT_GUESS: "guidance.last_try_protect"}
-
-
-def guidance_key(code: Code) -> str:
-    return GUIDANCE_KEYS.get(code, "guidance." + code.value.replace("-", "_"))
-
-
-def advice_text(item: Advice, lang: str) -> str:
-    names = [t(f"pin.{pin_id}.short", lang) for pin_id in item.pins]
-    separator = t("guidance.list_separator", lang)
-    return t(
-        guidance_key(item.code), lang, pins=separator.join(names), pin=names[0] if names else ""
-    )
-
-
-def platform() -> str:
-    """Whose fix the diagnosis names: ``debian``, ``macos`` or ``windows``."""
-    if sys.platform == "darwin":
-        return "macos"
-    return "windows" if sys.platform.startswith(("win", "cygwin")) else "debian"
+from ..retries import PinStatus, RetriesReport
+from ..words import doctor
+from ..words.guidance import advice
+from ..words.retries import card_line, count_cell, keys_differ_line, pin_label, state_text
+from . import certview
+from .source import Certificates, Reading
 
 
 def document(lang: str, title: str, body: str, head: str = "") -> str:
@@ -63,8 +42,9 @@ def form(action: str, csrf: str, button: str, name: str = "", value: str = "") -
     )
 
 
-def render(reading: Reading, lang: str, csrf: str) -> str:
-    """The whole page for what :meth:`jpki.ui.source.CardSource.read` found."""
+def render(reading: Reading, lang: str, csrf: str, certs: Certificates | None = None) -> str:
+    """The whole page for what :meth:`jpki.ui.source.CardSource.read` found, and the
+    certificates (:meth:`~jpki.ui.source.CardSource.certificates`) when read."""
     others = [other for other in LANGUAGES if other != lang]
     switch = "".join(
         form("/lang", csrf, t(f"ui.lang.{other}", lang), "lang", other) for other in others
@@ -72,6 +52,7 @@ def render(reading: Reading, lang: str, csrf: str) -> str:
     if isinstance(reading, RetriesReport):
         main = counts(reading, lang)
         main += f'<p class="actions"><a href="/pin">{escape(t("ui.pin.link", lang))}</a></p>\n'
+        main += "" if certs is None else certview.sections(certs, lang)
     elif isinstance(reading, Diagnosis):
         main = diagnosis(reading, lang)
     else:
@@ -86,19 +67,9 @@ def render(reading: Reading, lang: str, csrf: str) -> str:
     return document(lang, t("ui.title", lang), body)
 
 
-def state_text(status: PinStatus, lang: str) -> str:
-    if status.state is KeyState.UNKNOWN:
-        text = t("state.unknown", lang, sw=f"{status.sw:04X}", desc="")
-    else:
-        text = t(f"state.{status.state.value}", lang)
-    note = next((k.note for k in status.keys if k.note), None)
-    return f"{text} {t(f'note.{note}', lang)}" if note else text
-
-
 def pin_row(status: PinStatus, lang: str) -> str:
-    top = "?" if status.max_tries is None else status.max_tries
-    count = "-" if status.remaining is None else f"{status.remaining}/{top}"
-    name = t(f"pin.{status.id}.short" if status.pin.no else f"pin.{status.id}.name", lang)
+    name = pin_label(status, lang).strip()
+    count = count_cell(status)
     return (
         f'<tr class="state-{status.state.value}"><th scope="row">{escape(name)}</th>'
         f'<td class="count">{escape(count)}</td>'
@@ -108,15 +79,15 @@ def pin_row(status: PinStatus, lang: str) -> str:
 
 def counts(report: RetriesReport, lang: str) -> str:
     """The card, the table of counts, and the guidance that fits them."""
-    token = t(f"token.{report.token.value}", lang)
-    card = t("retries.title", lang, reader=report.reader, token=token)
+    card = card_line(report, lang)
     rows = "".join(pin_row(p, lang) for p in report.pins if p.pin.no)
     others = "".join(pin_row(p, lang) for p in report.pins if not p.pin.no)
     head = "".join(
         f'<th scope="col">{escape(t(f"retries.col.{c}", lang))}</th>'
         for c in ("pin", "remaining", "state")
     )
-    advice = "".join(f"<li>{escape(advice_text(a, lang))}</li>\n" for a in guidance(report))
+    what_next = "".join(f"<li>{escape(line)}</li>\n" for line in advice(report, lang))
+    differ = [line for p in report.pins if (line := keys_differ_line(p, lang)) is not None]
     html = (
         f'<section aria-labelledby="card">\n<h2 id="card">{escape(t("ui.card", lang))}</h2>\n'
         f"<p>{escape(card)}</p>\n</section>\n"
@@ -125,32 +96,25 @@ def counts(report: RetriesReport, lang: str) -> str:
         f'<table id="counts">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n'
         "</table>\n"
     )
+    html += "".join(f"<p>{escape(line)}</p>\n" for line in differ)
     if others:
         html += (
             f"<details><summary>{escape(t('ui.other_keys', lang))}</summary>\n"
             f"<table>\n<tbody>\n{others}</tbody>\n</table>\n</details>\n"
         )
     html += "</section>\n"
-    if advice:
+    if what_next:
         html += (
             f'<section aria-labelledby="advice" class="advice">\n'
-            f'<h2 id="advice">{escape(t("ui.advice", lang))}</h2>\n<ul>\n{advice}</ul>\n'
+            f'<h2 id="advice">{escape(t("ui.advice", lang))}</h2>\n<ul>\n{what_next}</ul>\n'
             "</section>\n"
         )
     return html
 
 
 def check_row(check: Check, lang: str) -> str:
-    mark = "✓" if check.ok else "✗"
-    found = t(
-        f"doctor.{check.link}.{check.code}",
-        lang,
-        readers=", ".join(check.readers),
-        detail=check.detail,
-    )
-    link = t(f"doctor.link.{check.link}", lang)
     kind = "ok" if check.ok else "failed"
-    return f'<li class="{kind}">{mark} {escape(link)}: {escape(found)}</li>\n'
+    return f'<li class="{kind}">{escape(doctor.check_line(check, lang))}</li>\n'
 
 
 def diagnosis(found: Diagnosis, lang: str) -> str:
@@ -163,12 +127,8 @@ def diagnosis(found: Diagnosis, lang: str) -> str:
     )
     failed = found.failed
     if failed is not None:
-        where = platform()
-        fix = t(f"doctor.fix.{failed.fix}.{where}", lang)
-        html += (
-            f"<p>{escape(t('doctor.fix_title', lang))} "
-            f"{escape(t(f'doctor.platform.{where}', lang))}: {escape(fix)}</p>\n"
-        )
+        fix = f"{t('doctor.fix_title', lang)} {doctor.fix_text(failed, lang)}"
+        html += f"<p>{escape(fix)}</p>\n"
     return html + "</section>\n"
 
 
@@ -182,6 +142,13 @@ def welcome(lang: str) -> str:
         f'<main>\n<p><a href="/">{text}</a></p>\n</main>\n',
         head='<meta http-equiv="refresh" content="0;url=/">\n',
     )
+
+
+def failed(lang: str, line: str) -> str:
+    """A page of one line saying why the card could not be read, and the way back."""
+    back = f'<p><a href="/">{escape(t("ui.refresh", lang))}</a></p>'
+    body = f'<main>\n<p class="failed">{escape(line)}</p>\n{back}\n</main>\n'
+    return document(lang, t("ui.title", lang), body)
 
 
 def stopped(lang: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,16 +16,16 @@ import click
 
 from apdu import outfile
 
-from ... import certfacts, profile
+from ... import profile
 from ...card import MyNumberCard
-from ...cardcerts import KINDS, CardCertificate, hide_localities, read_certificate, read_chain
-from ...certificate import SEXES, CertificateInfo
-from ...chain import ChainResult, ChainStatus
-from ...expiry import ExpiryItem, ExpiryReport, ExpiryState, read_expiry
+from ...cardcerts import KINDS, CardCertificate, read_certificate, read_chain
+from ...certificate import CertificateInfo
+from ...expiry import ExpiryReport, read_expiry
 from ...i18n import t, tn
-from ...jst import days_left, jst_text
 from ...pinplan import PinPlan
 from ...schema import nested
+from ...words.certs import Fits, show_lines
+from ...words.expiry import advice, item_line
 from ...words.pins import card_left_lines
 from ..context import AppContext, emit_json
 from ..failures import UsageFailure, finish
@@ -39,19 +38,6 @@ from .pins import (
     force_option,
     report_failure,
 )
-
-
-def both_zones(when: dt.datetime) -> str:
-    jst = jst_text(when)  # (astimezone overflows past 9999-12-31T15:00Z)
-    utc = when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-    return f"{jst} JST ({utc} UTC)"
-
-
-def days_text(left: int) -> str:
-    if left < 0:
-        return tn("cert.days_ago", -left, days=-left)
-    return tn("cert.days_left", left, days=left)
-
 
 # -- reading with ① when needed --------------------------------------------------------
 
@@ -92,101 +78,10 @@ def left_lines(card: MyNumberCard) -> list[str]:
 # -- cert show ------------------------------------------------------------------------
 
 
-def fingerprint_lines(key: str, fp: str, limit: int | None, indent: str = "") -> list[str]:
-    """``key``'s line with the fingerprint ``fp``; where it is too wide for ``limit``,
-    the fingerprint goes below in two lines of hex pairs (the first ends with ``:``)."""
-    line = indent + t(key, value=fp)
-    if limit is None or width(line) <= limit:
-        return [line]
-    pairs = fp.split(":")
-    half = (len(pairs) + 1) // 2
-    return [
-        indent + t(key, value="").rstrip(),
-        f"{indent}  {':'.join(pairs[:half])}:",
-        f"{indent}  {':'.join(pairs[half:])}",
-    ]
-
-
-def chain_lines(result: ChainResult, limit: int | None = None) -> list[str]:
-    """The chain's result, then the CA's fingerprint (a J-LIS root's, or the card's own
-    CA that is none), indented under it."""
-    status = result.status
-    root = result.root
-    fp: str | None = None
-    if status is ChainStatus.JLIS and root is not None:
-        key = "cert.chain.j-lis" if root.pinned else "cert.chain.j-lis-unpinned"
-        lines = [t(key, purpose=t(f"cert.purpose.{root.purpose}"), gen=root.generation)]
-        fp = root.sha256
-    else:
-        lines = [t(f"cert.chain.{status.value}")]
-        if status is ChainStatus.NOT_JLIS_ROOT:
-            fp = result.ca_sha256
-    if fp:
-        lines += fingerprint_lines("cert.chain.ca_sha256", fp, limit, "  ")
-    if result.root_expired:
-        lines.append(t("cert.chain.root_expired"))
-    return lines
-
-
-def show_lines(
-    cert: CardCertificate,
-    chain: ChainResult | None,
-    now: dt.datetime,
-    show_personal: bool,
-    limit: int | None = None,
-) -> list[str]:
-    """``cert show``'s text; ``limit``: the width the fingerprints must fit in."""
-    info = cert.info
-    left = days_left(info.not_after, now)
-    lines = [
-        t("cert.title", kind=t(f"cert.kind.{cert.kind}")),
-        t("cert.subject", value=subject_text(cert, show_personal)),
-        t("cert.issuer", value=info.issuer),
-        t("cert.serial", value=f"{info.serial:X}"),
-        t("cert.not_before", value=both_zones(info.not_before)),
-        t(
-            "cert.not_after_expired" if left < 0 else "cert.not_after",
-            value=both_zones(info.not_after),
-            days=days_text(left),
-        ),
-        t("cert.key", type=info.key_type, bits=info.key_bits),
-        *fingerprint_lines("cert.sha256", info.sha256, limit),
-    ]
-    if chain is not None:
-        room = None if limit is None else limit - 2
-        lines += [t("cert.chain.title")] + ["  " + line for line in chain_lines(chain, room)]
-    if info.personal is not None:
-        if show_personal:
-            for name, value in personal_fields(info).items():
-                lines.append(t(f"cert.personal.{name}", value=value or "-"))
-        else:
-            lines.append(t("cert.personal.hidden"))
-    return lines
-
-
-#: The era of a birth date (:attr:`jpki.certificate.PersonalFields.era`), as written.
-ERA_NAMES = {era.name: era.name_ja for era in certfacts.ERAS}
-
-
-def subject_text(cert: CardCertificate, show_personal: bool) -> str:
-    """The subject; the sign certificate's localities (from the holder's address) are
-    hidden unless asked for."""
-    if cert.info.personal is None or show_personal:
-        return cert.info.subject
-    return hide_localities(cert.info.subject, t("cert.personal.hidden_value"))
-
-
-def personal_fields(info: CertificateInfo) -> dict[str, str | None]:
-    """Name, address, birth date (``YYYY-MM-DD (era)``) and sex, decoded."""
-    p = info.personal
-    assert p is not None
-    birth = p.birth_date
-    if p.birth_day is not None:
-        era = ERA_NAMES.get(p.era or "")
-        birth = p.birth_day + (f" ({era})" if era else "")
-    sex = p.sex_name
-    sex = t(f"cert.sex.{sex}") if sex in SEXES.values() else sex
-    return {"name": p.name, "address": p.address, "birth_date": birth, "sex": sex}
+def fits() -> Fits:
+    """Whether a line fits the output's width (None: no limit, not a terminal)."""
+    limit = output_width()
+    return None if limit is None else lambda line: width(line) <= limit
 
 
 def export_json(cert: CardCertificate, form: str, data: bytes, path: str | None) -> dict[str, Any]:
@@ -227,7 +122,7 @@ def show_command(
         cert, result = chain.certificate, chain.result
     app.show(
         cert.to_dict(personal=show_personal),
-        lambda: [*show_lines(cert, result, now, show_personal, output_width()), *left_lines(card)],
+        lambda: [*show_lines(cert, result, now, show_personal, fits()), *left_lines(card)],
     )
     finish_left(card.card_left)
 
@@ -290,33 +185,12 @@ def export_command(
 # -- expiry ---------------------------------------------------------------------------
 
 
-def item_line(item: ExpiryItem) -> str:
-    name = t(f"expiry.item.{item.id}")
-    if item.absent:
-        return t("expiry.absent", item=name)
-    if item.not_after is None:
-        if item.estimate is not None:
-            return t("expiry.estimate", item=name, date=item.estimate.isoformat())
-        return t("expiry.unknown_auth" if item.id == "auth" else "expiry.unknown", item=name)
-    assert item.days_left is not None
-    return t(
-        f"expiry.state.{item.state.value}",
-        item=name,
-        when=both_zones(item.not_after),
-        days=days_text(item.days_left),
-    )
-
-
 def expiry_lines(report: ExpiryReport, asked_sign: bool) -> list[str]:
     lines = [item_line(i) for i in report.items]
     if not asked_sign:
         lines.append(t("expiry.sign_hint"))
-    worst = report.worst
-    if worst is ExpiryState.EXPIRED:
-        lines += ["", t("expiry.advice.expired")]
-    elif worst is ExpiryState.EXPIRING:
-        lines += ["", tn("expiry.advice.expiring", report.warn_days, days=report.warn_days)]
-    return lines
+    what_next = advice(report)
+    return lines if what_next is None else [*lines, "", what_next]
 
 
 @click.command("expiry")

@@ -10,32 +10,15 @@ value asked as ``verify-pin`` does (:func:`jpki.cli.commands.pins.ask_checked`).
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from ...diagnosis import Check, Diagnosis, diagnose, diagnose_transport
-from ...i18n import t
+from ...diagnosis import diagnose, diagnose_transport
+from ...words.doctor import lines
 from ..context import AppContext
 from ..failures import Exit, UsageFailure, finish
 
 #: The exit status of a failure, by its code (the rest: no card, 5).
 EXITS = {"busy": Exit.ERROR, "card-error": Exit.ERROR, "several": Exit.USAGE}
-
-
-def current_platform(name: str | None = None) -> str:
-    """``debian``, ``macos`` or ``windows``: whose fix to print (Linux takes Debian's)."""
-    name = sys.platform if name is None else name
-    if name == "darwin":
-        return "macos"
-    return "windows" if name.startswith(("win", "cygwin")) else "debian"
-
-
-def detail(check: Check) -> str:
-    """What a check found, in the user's language."""
-    return t(
-        f"doctor.{check.link}.{check.code}", readers=", ".join(check.readers), detail=check.detail
-    )
 
 
 @click.command("doctor")
@@ -55,19 +38,6 @@ def command(app: AppContext, report_path: str | None, report_pin: str | None) ->
             diagnosis = diagnose_transport(transport)
     else:
         diagnosis = diagnose(app.options.reader, app.options.timeout)
-    app.show(diagnosis.to_dict(), lambda: render_text(diagnosis))
+    app.show(diagnosis.to_dict(), lambda: lines(diagnosis))
     if diagnosis.failed is not None:
         finish(EXITS.get(diagnosis.failed.code, Exit.NO_CARD))
-
-
-def render_text(diagnosis: Diagnosis) -> list[str]:
-    lines = [
-        f"{'✓' if c.ok else '✗'} {t(f'doctor.link.{c.link}')}: {detail(c)}"
-        for c in diagnosis.checks
-    ]
-    failed = diagnosis.failed
-    if failed is None:
-        return [*lines, t("doctor.all_ok")]
-    platform = current_platform()
-    fix = t(f"doctor.fix.{failed.fix}.{platform}")
-    return [*lines, "", t("doctor.fix_title"), f"  {t(f'doctor.platform.{platform}')}: {fix}"]

@@ -41,6 +41,7 @@ from ...pinresult import PinCommandResult
 from ...profile import Pin, PinSlot
 from ...retries import read_retries
 from ...schema import nested
+from ...words.guidance import advice
 from ...words.pins import (
     before_line,
     card_left_lines,
@@ -49,7 +50,6 @@ from ...words.pins import (
     result_lines,
     warning_lines,
 )
-from ..advice import advice
 from ..context import AppContext, emit_json
 from ..failures import Exit, ExitWith, UsageFailure, classify
 from ..pinname import PinNameType

@@ -5,66 +5,28 @@ from __future__ import annotations
 
 import click
 
-from ... import profile
-from ...i18n import t, tn
-from ...keystatus import KeyState
-from ...retries import PinStatus, RetriesReport, read_retries
+from ...i18n import t
+from ...retries import RetriesReport, read_retries
+from ...words.guidance import advice
+from ...words.retries import card_line, count_cell, keys_differ_line, pin_label, state_text
 from .. import prefetch
-from ..advice import advice
 from ..context import AppContext
-from ..failures import Exit, finish, sw_text
+from ..failures import Exit, finish
 from ..pinname import PinNameType
 from ..table import render
 
 
-def pin_label(status: PinStatus) -> str:
-    no = status.pin.no
-    mark = profile.CIRCLED[no] if no else "  "
-    return f"{mark} {t(f'pin.{status.id}.name')}"
-
-
-def state_text(status: PinStatus) -> str:
-    note = next((k.note for k in status.keys if k.note), None)
-    if status.state is KeyState.UNKNOWN:
-        text = t("state.unknown", sw=f"{status.sw:04X}", desc=sw_text(status.sw))
-    else:
-        text = t(f"state.{status.state.value}")
-    return text + " " + t(f"note.{note}") if note else text
-
-
-def pin_count_cell(status: PinStatus) -> str:
-    if status.remaining is None:
-        return "-"
-    top = status.max_tries if status.max_tries is not None else "?"
-    return f"{status.remaining}/{top}"
-
-
 def render_text(report: RetriesReport) -> list[str]:
-    lines = [t("retries.title", reader=report.reader, token=t(f"token.{report.token.value}"))]
+    lines = [card_line(report)]
     header = [t("retries.col.pin"), t("retries.col.remaining"), t("retries.col.state")]
-    rows = [[pin_label(p), pin_count_cell(p), state_text(p)] for p in report.pins]
+    rows = [[pin_label(p), count_cell(p), state_text(p)] for p in report.pins]
     lines += render(header, rows)
-    for p in report.pins:
-        if p.keys_differ:
-            left = {k.key.id: k.remaining for k in p.keys}
-            common = left[profile.COMMON_SLOT.id]
-            lines.append(
-                tn(
-                    "retries.keys_differ",
-                    common if common is not None else 2,
-                    common=key_count_cell(common),
-                    juki=key_count_cell(left[profile.JUKI_SLOT.id]),
-                )
-            )
+    lines += [line for p in report.pins if (line := keys_differ_line(p)) is not None]
     advice_lines = advice(report)
     if advice_lines:
         lines.append("")
         lines += advice_lines
     return lines
-
-
-def key_count_cell(remaining: int | None) -> str:
-    return "?" if remaining is None else str(remaining)
 
 
 @click.command("retries")

@@ -1,4 +1,4 @@
-"""Guidance in the user's language: :func:`jpki.retries.guidance`'s codes rendered."""
+"""What to do next, as sentences: :func:`jpki.retries.guidance`'s codes rendered."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from ..i18n import t
 from ..retries import Advice, Code, RetriesReport, guidance
 
 #: Catalogue key of each code (``{pins}``: a list of PIN names; ``{pin}``: one).
-PIN_SLOTS: dict[Code, str] = {
+KEYS: dict[Code, str] = {
     Code.LOCKED: "guidance.locked",
     Code.OFFICE: "guidance.office",
     Code.GUARDIAN: "guidance.guardian",
@@ -23,16 +23,17 @@ PIN_SLOTS: dict[Code, str] = {
 }
 
 
-def render(item: Advice) -> str:
-    """One piece of guidance as a sentence in the current language."""
-    names = [t(f"pin.{pin_id}.short") for pin_id in item.pins]
+def sentence(item: Advice, lang: str | None = None) -> str:
+    """One piece of guidance as a sentence."""
+    names = [t(f"pin.{pin_id}.short", lang) for pin_id in item.pins]
     return t(
-        PIN_SLOTS[item.code],
-        pins=t("guidance.list_separator").join(names),
+        KEYS[item.code],
+        lang,
+        pins=t("guidance.list_separator", lang).join(names),
         pin=names[0] if names else "",
     )
 
 
-def advice(report: RetriesReport) -> list[str]:
+def advice(report: RetriesReport, lang: str | None = None) -> list[str]:
     """The guidance for ``report`` as sentences."""
-    return [render(item) for item in guidance(report)]
+    return [sentence(item, lang) for item in guidance(report)]
