@@ -52,15 +52,18 @@ def browser() -> Iterator[webdriver.Chrome]:
         driver.quit()
 
 
-def start_ui(*args: str) -> tuple[subprocess.Popen[str], str]:
-    """``jpkitool ARGS ui --no-browser`` and the address it printed first."""
+def start_ui(
+    *args: str, browse: bool = False, **env_vars: str
+) -> tuple[subprocess.Popen[str], str]:
+    """``jpkitool ARGS ui --no-browser`` (without ``--no-browser`` when ``browse``), in
+    the environment with ``env_vars`` set, and the address it printed first."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
     process = subprocess.Popen(
-        [str(JPKITOOL), *args, "ui", "--no-browser"],
+        [str(JPKITOOL), *args, "ui", *([] if browse else ["--no-browser"])],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=env | env_vars,
     )
     assert process.stdout is not None
     return process, process.stdout.readline().strip()

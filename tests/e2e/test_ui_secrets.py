@@ -22,8 +22,6 @@ the server's output and the pages (the browser's profile: ``test_ui_signin.py``)
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,7 +29,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
-from .test_ui_browser import JPKITOOL, WAIT
+from .test_ui_browser import WAIT, start_ui
 from .test_ui_signin import chromium, files_holding
 
 pytestmark = pytest.mark.browser
@@ -67,17 +65,8 @@ def test_no_pin_sent_through_the_page_is_left_anywhere(tmp_path: Path) -> None:
     state.write_text(json.dumps({"pins": {"sign": {"value": SIGN_PIN}}}), "utf-8")
     server_tmp = tmp_path / "server-tmp"
     server_tmp.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    env["TMPDIR"] = str(server_tmp)
-    process = subprocess.Popen(
-        [str(JPKITOOL), "-v", "--emulator", "--emulator-state", str(state), "ui", "--no-browser"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    address = process.stdout.readline().strip()
+    args = ("-v", "--emulator", "--emulator-state", str(state))
+    process, address = start_ui(*args, TMPDIR=str(server_tmp))
     token = address.split("/?token=", 1)[1]
     base = address.split("/?", 1)[0]
     profile = tmp_path / "profile"

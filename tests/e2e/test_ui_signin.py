@@ -9,7 +9,6 @@ The command is started without ``--no-browser`` here, the only test that does:
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
-from .test_ui_browser import JPKITOOL, WAIT, found
+from .test_ui_browser import JPKITOOL, WAIT, found, start_ui
 
 pytestmark = pytest.mark.browser
 
@@ -45,17 +44,8 @@ def opened(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
     asked = tmp_path / "asked.txt"
     recorder = tmp_path / "browser.py"
     recorder.write_text(f"import sys\nopen({str(asked)!r}, 'w').write(sys.argv[1])\n", "utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
-    env["BROWSER"] = f"{sys.executable} {recorder} %s"
-    process = subprocess.Popen(
-        [str(JPKITOOL), "--lang", "ja", "--emulator", "ui"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    address = process.stdout.readline().strip()
+    browser = f"{sys.executable} {recorder} %s"
+    process, address = start_ui("--lang", "ja", "--emulator", browse=True, BROWSER=browser)
     try:
         for _ in range(WAIT * 10):  # the browser is opened right after the address
             if asked.exists() and asked.read_text("utf-8"):
