@@ -71,7 +71,7 @@ SAYS: dict[str, dict[str, tuple[list[str], list[str]]]] = {
         "en": (["The card cannot be read", "PC/SC service (pcscd)"], ["usable"]),
     },
 }
-WIDTHS = {"phone": (390, 844, 3, True), "desktop": (1280, 900, 1, False)}
+WIDTHS = {"phone": (390, 844, 2, True), "desktop": (1280, 900, 1, False)}
 
 
 def emulate(driver: webdriver.Chrome, width: int, height: int, scale: float, mobile: bool) -> None:
