@@ -1,7 +1,9 @@
 """The page's routes, a Starlette application behind :class:`jpki.ui.guard.Guard`.
 
-``GET /``: the page (:mod:`jpki.ui.page`), the card read afresh. ``GET /static/NAME``:
-the two stylesheets, served from this package (nothing comes from elsewhere).
+``GET /``: the page (:mod:`jpki.ui.page`), the card read afresh. ``GET /status``: the
+readers' state as JSON, without the card (:mod:`jpki.ui.live`). ``GET /static/NAME``:
+the two stylesheets and the script, served from this package (nothing comes from
+elsewhere).
 ``POST /lang``: the page's language (``lang=ja|en``), kept by the server, which has one
 user. ``POST /quit``: the server stops after answering. The guard has checked the
 Host, the cookie, and for a POST its Origin and CSRF token before any of these runs.
@@ -15,7 +17,7 @@ from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..i18n import LANGUAGES
@@ -24,7 +26,12 @@ from .guard import Guard, Secrets
 from .source import CardSource
 
 STATIC = Path(__file__).resolve().parent / "static"
-STYLESHEETS = ("tokens.css", "page.css")
+#: What ``/static/`` serves, with its media type.
+FILES = {
+    "tokens.css": "text/css; charset=utf-8",
+    "page.css": "text/css; charset=utf-8",
+    "live.js": "text/javascript; charset=utf-8",
+}
 
 
 class Page:
@@ -37,16 +44,19 @@ class Page:
         self.lang = lang
         self.csrf = csrf
         self.on_quit = on_quit
-        self.styles = {name: (STATIC / name).read_bytes() for name in STYLESHEETS}
+        self.files = {name: (STATIC / name).read_bytes() for name in FILES}
 
     def show(self, request: Request) -> Response:
         return HTMLResponse(page.render(self.source.read(), self.lang, self.csrf))
 
-    def style(self, request: Request) -> Response:
+    def status(self, request: Request) -> Response:
+        return JSONResponse(self.source.look())
+
+    def static(self, request: Request) -> Response:
         name = request.path_params["name"]
-        if name not in self.styles:
+        if name not in self.files:
             return Response(status_code=404)
-        return Response(self.styles[name], media_type="text/css; charset=utf-8")
+        return Response(self.files[name], media_type=FILES[name])
 
     async def switch(self, request: Request) -> Response:
         wanted = parse_qs((await request.body()).decode("latin-1")).get("lang", [""])[0]
@@ -71,7 +81,8 @@ def build(
     state = Page(source, lang, keys.csrf, on_quit)
     routes = [
         Route("/", state.show, methods=["GET"]),
-        Route("/static/{name}", state.style, methods=["GET"]),
+        Route("/status", state.status, methods=["GET"]),
+        Route("/static/{name}", state.static, methods=["GET"]),
         Route("/lang", state.switch, methods=["POST"]),
         Route("/quit", state.quit, methods=["POST"]),
     ]

@@ -16,6 +16,7 @@ from ..diagnosis import Check, Diagnosis
 from ..i18n import LANGUAGES, t
 from ..keystatus import KeyState
 from ..retries import Advice, Code, PinStatus, RetriesReport, guidance
+from . import live
 from .source import Reading
 
 #: The catalogue key of a guidance code: ``guidance.`` and its name, but for two whose
@@ -49,6 +50,7 @@ def document(lang: str, title: str, body: str) -> str:
         f"<title>{escape(title)}</title>\n"
         '<link rel="stylesheet" href="/static/tokens.css">\n'
         '<link rel="stylesheet" href="/static/page.css">\n'
+        '<script src="/static/live.js" defer></script>\n'
         f"</head>\n<body>\n{body}</body>\n</html>\n"
     )
 
@@ -78,7 +80,7 @@ def render(reading: Reading, lang: str, csrf: str) -> str:
     body = (
         f'<header>\n<p class="product">jpkitool</p>\n<h1>{escape(t("ui.title", lang))}</h1>\n'
         f'<nav aria-label="{escape(t("ui.lang.label", lang))}">{switch}</nav>\n</header>\n'
-        f"<main>\n{main}"
+        f"{live.region(lang)}<main>\n{main}"
         f'<p class="actions"><a href="/">{escape(t("ui.refresh", lang))}</a></p>\n'
         f"{form('/quit', csrf, t('ui.quit', lang))}\n</main>\n"
     )
