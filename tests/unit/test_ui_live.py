@@ -5,6 +5,7 @@ the page carries the script and the region where it speaks."""
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 import threading
@@ -21,7 +22,7 @@ from jpki.session import SessionSpec
 from jpki.ui import app, live, source
 from jpki.ui.guard import Guard, Secrets
 from jpki.ui.source import CardSource
-from ui_client import BASE, PORT, client_for, emulated, signed_in
+from ui_client import BASE, PORT, absent, client_for, emulated, signed_in
 
 ATR = bytes.fromhex("3BE000FF8131FE4514")
 READER = "ACS ACR39U"
@@ -225,6 +226,27 @@ def test_the_page_has_the_script_and_a_live_region_in_its_language(lang: str) ->
     for name in live.SENTENCES:
         assert html.unescape(attributes[f"data-{name}"]) == t(f"ui.live.{name}", lang)
     assert html.unescape(attributes["data-stopped"]) == t("ui.stopped", lang)
+
+
+def test_the_page_carries_the_status_looked_at_before_its_reading() -> None:
+    """A card inserted while the page reads the card: the script's first look differs
+    from the page's, and the page is read again."""
+    done: list[str] = []
+
+    def look() -> dict[str, Any]:
+        done.append("look")
+        return {"missing": None, "cards": 1, "readers": [{"name": 'リーダー "1"', "card": True}]}
+
+    def find_fault() -> Diagnosis:
+        done.append("read")
+        return Diagnosis(())
+
+    client, _ = signed_in(CardSource(absent, find_fault, look))
+    done.clear()
+    shown = client.get("/").text
+    assert done == ["look", "read"]
+    seen = re.search(r' data-seen="([^"]*)"', shown)
+    assert seen is not None and json.loads(html.unescape(seen.group(1))) == look()
 
 
 def test_the_removal_is_said_in_japanese_first() -> None:

@@ -47,7 +47,8 @@ class Page:
         self.files = {name: (STATIC / name).read_bytes() for name in FILES}
 
     def show(self, request: Request) -> Response:
-        return HTMLResponse(page.render(self.source.read(), self.lang, self.csrf))
+        seen = self.source.look()  # before the reading: a change while reading shows
+        return HTMLResponse(page.render(self.source.read(), self.lang, self.csrf, seen))
 
     def status(self, request: Request) -> Response:
         return JSONResponse(self.source.look())

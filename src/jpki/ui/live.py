@@ -15,6 +15,7 @@ virtual card (``--emulator``) cannot be removed: its status is :data:`VIRTUAL`.
 
 from __future__ import annotations
 
+import json
 from html import escape
 from typing import Any
 
@@ -52,9 +53,13 @@ def status(reader: str | None = None) -> dict[str, Any]:
     return {"missing": link, "cards": cards, "readers": readers}
 
 
-def region(lang: str) -> str:
+def region(lang: str, seen: dict[str, Any] | None = None) -> str:
     """The ``aria-live`` region where the script says what changed: empty (and hidden)
-    until then; its sentences wait in data attributes, in the page's language."""
+    until then; its sentences wait in data attributes, in the page's language, and
+    ``data-seen`` holds the status looked at before the page's reading, which the
+    script's first look is compared with (without it, the first look is the start)."""
     keys = {name: f"ui.live.{name}" for name in SENTENCES} | {"stopped": "ui.stopped"}
     data = "".join(f' data-{name}="{escape(t(key, lang))}"' for name, key in keys.items())
+    if seen is not None:
+        data += f' data-seen="{escape(json.dumps(seen, ensure_ascii=False))}"'
     return f'<p id="live" class="live" role="status" aria-live="polite"{data}></p>\n'

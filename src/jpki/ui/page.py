@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from html import escape
+from typing import Any
 
 from ..diagnosis import Check, Diagnosis
 from ..i18n import LANGUAGES, t
@@ -65,8 +66,9 @@ def form(action: str, csrf: str, button: str, name: str = "", value: str = "") -
     )
 
 
-def render(reading: Reading, lang: str, csrf: str) -> str:
-    """The whole page for what :meth:`jpki.ui.source.CardSource.read` found."""
+def render(reading: Reading, lang: str, csrf: str, seen: dict[str, Any] | None = None) -> str:
+    """The whole page for what :meth:`jpki.ui.source.CardSource.read` found; ``seen``:
+    the readers' state looked at before (:func:`jpki.ui.live.region`)."""
     others = [other for other in LANGUAGES if other != lang]
     switch = "".join(
         form("/lang", csrf, t(f"ui.lang.{other}", lang), "lang", other) for other in others
@@ -80,7 +82,7 @@ def render(reading: Reading, lang: str, csrf: str) -> str:
     body = (
         f'<header>\n<p class="product">jpkitool</p>\n<h1>{escape(t("ui.title", lang))}</h1>\n'
         f'<nav aria-label="{escape(t("ui.lang.label", lang))}">{switch}</nav>\n</header>\n'
-        f"{live.region(lang)}<main>\n{main}"
+        f"{live.region(lang, seen)}<main>\n{main}"
         f'<p class="actions"><a href="/">{escape(t("ui.refresh", lang))}</a></p>\n'
         f"{form('/quit', csrf, t('ui.quit', lang))}\n</main>\n"
     )

@@ -15,7 +15,8 @@
     return; // the page after Quit: nothing to watch
   }
   const EVERY = 2000;
-  let last = null;
+  // The status as the server looked at it before reading the card for this page.
+  let last = live.dataset.seen ? JSON.parse(live.dataset.seen) : null;
 
   function say(text) {
     live.textContent = text;
@@ -74,8 +75,7 @@
   }
 
   async function replaceMain(sentence) {
-    const main = document.querySelector("main");
-    if (typing(main)) {
+    if (typing(document.querySelector("main"))) {
       say(sentence + " " + live.dataset.held);
       return;
     }
@@ -88,8 +88,8 @@
     if (!fresh) {
       throw new Error("no <main> in the page");
     }
-    const now = document.querySelector("main");
-    if (typing(now)) {
+    const current = document.querySelector("main");
+    if (typing(current)) {
       say(sentence + " " + live.dataset.held); // the user began typing meanwhile
       return;
     }
@@ -97,10 +97,14 @@
       window.location.reload(); // another tab switched the language: all of it changed
       return;
     }
-    const key = focusKey(document.activeElement, now);
-    now.replaceWith(document.adoptNode(fresh));
+    const key = focusKey(document.activeElement, current);
+    current.replaceWith(document.adoptNode(fresh));
     restoreFocus(key, fresh);
     say(sentence);
+    const seen = page.getElementById("live");
+    if (seen && seen.dataset.seen) {
+      last = JSON.parse(seen.dataset.seen); // what the new <main> was read after
+    }
   }
 
   function sentenceFor(before, after) {
@@ -118,11 +122,12 @@
     if (!response.ok) {
       throw new Error("status " + response.status);
     }
-    const text = await response.text();
-    if (last !== null && text !== last) {
-      await replaceMain(sentenceFor(JSON.parse(last), JSON.parse(text)));
+    const now = await response.json();
+    const before = last;
+    last = now;
+    if (before !== null && JSON.stringify(now) !== JSON.stringify(before)) {
+      await replaceMain(sentenceFor(before, now));
     }
-    last = text;
   }
 
   async function loop() {
