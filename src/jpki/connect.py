@@ -74,9 +74,9 @@ def probe_reader(reader: str, *, token: bool = False, timeout: float | None = No
 
 
 def reader_states(spec: str | None = None, names: list[str] | None = None) -> list[ReaderState]:
-    """Every reader's PC/SC state (card present, ATR; no card is connected); with
-    ``spec``, the state of the one it names among ``names`` (default: the readers the
-    states list) only (:func:`apdu.pcsc.select_reader`)."""
+    """Every reader's PC/SC state (card present, ATR, count of card events), read
+    without connecting to a card; with ``spec``, only the state of the reader it names
+    (:func:`apdu.pcsc.select_reader` among ``names``, by default the readers listed)."""
     from apdu import pcsc
 
     states = pcsc.reader_states()

@@ -44,13 +44,14 @@ def status(reader: str | None = None) -> dict[str, Any]:
         return missing("reader")
     except TransportError:  # no pcscd, no PC/SC library, access refused
         return missing("service")
+    if not states:
+        return missing("reader")
     readers = [
         {"name": s.name, "card": s.card_present, "atr": s.atr.hex().upper(), "events": s.events}
         for s in states
     ]
     cards = sum(s.card_present for s in states)
-    link = "reader" if not states else None if cards else "card"
-    return {"missing": link, "cards": cards, "readers": readers}
+    return {"missing": None if cards else "card", "cards": cards, "readers": readers}
 
 
 def region(lang: str, seen: dict[str, Any] | None = None) -> str:
