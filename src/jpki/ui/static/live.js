@@ -22,6 +22,11 @@
     live.textContent = text;
   }
 
+  // What changed, and that the page was left as it is (Japanese: no space after 。).
+  function hold(sentence) {
+    say(sentence + (sentence.endsWith("。") ? "" : " ") + live.dataset.held);
+  }
+
   // Whether the user is at a form of <main>: a field focused, or one filled in.
   function typing(main) {
     const fields = main.querySelectorAll("form input, form textarea, form select");
@@ -76,7 +81,7 @@
 
   async function replaceMain(sentence) {
     if (typing(document.querySelector("main"))) {
-      say(sentence + " " + live.dataset.held);
+      hold(sentence);
       return;
     }
     const response = await fetch("/", { credentials: "same-origin", cache: "no-store" });
@@ -90,7 +95,7 @@
     }
     const current = document.querySelector("main");
     if (typing(current)) {
-      say(sentence + " " + live.dataset.held); // the user began typing meanwhile
+      hold(sentence); // the user began typing meanwhile
       return;
     }
     if (page.documentElement.lang !== document.documentElement.lang) {
