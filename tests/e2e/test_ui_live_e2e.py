@@ -84,11 +84,15 @@ def test_a_card_removed_and_inserted_changes_the_open_page(
         assert t("doctor.link.card", "ja") in failed
         assert browser.execute_script(f"return {MARK}") is True
 
+        # A keyboard user on Quit stays on Quit, in the new <main>.
+        browser.execute_script("document.querySelector('main form button').focus()")
         served.insert()
         wait.until(lambda d: d.find_elements(By.ID, "counts"))
         wait.until(lambda d: live_says(d, "ui.live.inserted"))
         assert "5/5" in browser.find_element(By.ID, "counts").text
         assert browser.execute_script(f"return {MARK}") is True
+        focused = browser.switch_to.active_element
+        assert focused.tag_name == "button" and focused.text == t("ui.quit", "ja")
 
         # Something typed in a form of the page: it is kept, and the region says why.
         browser.execute_script(
