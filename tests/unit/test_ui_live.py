@@ -15,6 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from apdu import PcscLibraryError, ServiceUnavailableError, pcsc
+from jpki import connect
 from jpki.diagnosis import Diagnosis
 from jpki.i18n import t
 from jpki.retries import RetriesReport
@@ -101,6 +102,18 @@ def test_a_named_reader_is_the_only_one_looked_at(readers: Readers) -> None:
     named = live.status("acr39")
     assert named["missing"] == "card" and [r["name"] for r in named["readers"]] == [READER]
     assert live.status("nothing like it")["missing"] == "reader"
+
+
+def test_a_reader_named_by_index_counts_in_the_list_given_else_in_the_states(
+    readers: Readers,
+) -> None:
+    """``choose_reader`` and ``doctor`` resolve ``--reader 1`` in the list they read
+    first; the page in the states it reads."""
+    readers.cards["Other reader"] = False
+    readers.events["Other reader"] = 0
+    assert [s.name for s in connect.reader_states("1")] == ["Other reader"]
+    assert [s.name for s in connect.reader_states("1", ["X", READER])] == [READER]
+    assert [s.name for s in connect.reader_states()] == [READER, "Other reader"]
 
 
 @pytest.mark.parametrize(
