@@ -197,13 +197,15 @@ def list_readers() -> list[str]:
 class ReaderState:
     """A reader as ``SCardGetStatusChange`` shows it; ``events`` counts the cards
     inserted and removed (the event state's upper 16 bits in pcsc-lite and Windows),
-    so a card swapped for another between two looks is still seen."""
+    so a card swapped for another between two looks is still seen; ``exclusive``: a
+    program holds the card exclusively (a new connection is refused)."""
 
     index: int
     name: str
     card_present: bool
     atr: bytes
     events: int = 0
+    exclusive: bool = False
 
 
 def _present(event: int) -> bool:
@@ -226,6 +228,7 @@ def _states(ctx: Any, names: list[str]) -> list[ReaderState]:
             _present(event),
             bytes(atr) if _present(event) else b"",
             event >> 16 & 0xFFFF,
+            bool(event & sc.SCARD_STATE_EXCLUSIVE),
         )
         for index, (name, event, atr) in enumerate(states)
     ]

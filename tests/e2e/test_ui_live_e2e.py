@@ -1,7 +1,8 @@
 """A card removed and inserted while the page is open, through pcscd: ``jpkitool --reader
 R ui --no-browser`` against the test pcscd, the virtual card served into reader R by
 ``jpkitool emulator serve`` (stopped: the card is taken out; started: put back), and
-the page in headless Chromium. The page changes by itself, without a reload."""
+the page in headless Chromium. The page changes by itself, without a reload, also
+while another program holds the card exclusively (the reader in use) and after."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
+from apdu.pcsctransport import PcscTransport
 from cli_runner import StderrLines, serve_process
 from jpki.i18n import t
 from pytest_jpkitool.pcscd import PcscdInstance
@@ -76,7 +78,16 @@ def test_a_card_removed_and_inserted_changes_the_open_page(
         wait.until(lambda d: d.find_elements(By.ID, "counts"))
         assert "5/5" in browser.find_element(By.ID, "counts").text
         browser.execute_script(f"{MARK} = true")
-        served.remove()  # at once: the page holds the status its reading came after
+
+        # Another program takes the card exclusively, then lets it go.
+        with PcscTransport(served.pcscd.reader_name(0), exclusive=True):
+            wait.until(lambda d: d.find_elements(By.ID, "doctor"))
+            wait.until(lambda d: live_says(d, "ui.live.changed"))
+            failed = browser.find_element(By.CSS_SELECTOR, "#doctor + ul .failed").text
+            assert t("doctor.link.jpki", "ja") in failed
+        wait.until(lambda d: d.find_elements(By.ID, "counts"))
+
+        served.remove()
         wait.until(lambda d: d.find_elements(By.ID, "doctor"))
         wait.until(lambda d: live_says(d, "ui.live.removed"))
         assert not browser.find_elements(By.ID, "counts")

@@ -36,6 +36,7 @@ class Readers:
     def __init__(self, *names: str) -> None:
         self.cards = dict.fromkeys(names, False)
         self.events = dict.fromkeys(names, 0)
+        self.held: set[str] = set()  # cards a program holds exclusively
 
     def put(self, name: str, present: bool) -> None:
         self.cards[name] = present
@@ -43,7 +44,9 @@ class Readers:
 
     def __call__(self) -> list[pcsc.ReaderState]:
         return [
-            pcsc.ReaderState(i, name, present, ATR if present else b"", self.events[name])
+            pcsc.ReaderState(
+                i, name, present, ATR if present else b"", self.events[name], name in self.held
+            )
             for i, (name, present) in enumerate(self.cards.items())
         ]
 
@@ -80,19 +83,32 @@ def test_the_status_follows_a_card_removed_and_inserted_without_a_card_session(
     assert empty == {
         "missing": "card",
         "cards": 0,
-        "readers": [{"name": READER, "card": False, "atr": "", "events": 0}],
+        "readers": [{"name": READER, "card": False, "atr": "", "events": 0, "exclusive": False}],
     }
     readers.put(READER, True)
     inserted = look()
     assert inserted["missing"] is None and inserted["cards"] == 1
     assert inserted["readers"] == [
-        {"name": READER, "card": True, "atr": "3BE000FF8131FE4514", "events": 1}
+        {"name": READER, "card": True, "atr": "3BE000FF8131FE4514", "events": 1, "exclusive": False}
     ]
     readers.put(READER, False)
     assert look()["missing"] == "card" and look() != empty
     readers.put(READER, True)
     again = look()
     assert again["cards"] == 1 and again != inserted  # a swap between two looks shows
+
+
+def test_a_card_held_exclusively_by_another_program_changes_the_status(
+    readers: Readers,
+) -> None:
+    """What makes a reading fail as busy; and its end, when the card can be read."""
+    readers.put(READER, True)
+    free = live.status()
+    readers.held.add(READER)
+    held = live.status()
+    assert held["readers"][0]["exclusive"] is True and held != free
+    readers.held.clear()
+    assert live.status() == free
 
 
 def test_a_named_reader_is_the_only_one_looked_at(readers: Readers) -> None:
@@ -141,13 +157,14 @@ def test_the_virtual_card_is_never_removed() -> None:
     assert CardSource(unread, undiagnosed).look() == live.VIRTUAL
 
 
-def test_pcsc_lites_count_of_card_events_is_read_from_the_event_state(
+def test_pcsc_lites_event_count_and_exclusive_hold_are_read_from_the_event_state(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The event states a private pcscd gave for a vpcd reader after one insertion
-    (``0x10022``) and after the removal that followed (``0x20012``)."""
+    (``0x10022``), while another program held it exclusively (``0x100A2``), and after
+    the removal that followed (``0x20012``)."""
     sc = pcsc.sc
-    answers = iter([0x10022, 0x20012])
+    answers = iter([0x10022, 0x100A2, 0x20012])
     monkeypatch.setattr(sc, "SCardEstablishContext", lambda scope: (sc.SCARD_S_SUCCESS, 1))
     monkeypatch.setattr(sc, "SCardReleaseContext", lambda ctx: sc.SCARD_S_SUCCESS)
     monkeypatch.setattr(sc, "SCardListReaders", lambda ctx, g: (sc.SCARD_S_SUCCESS, [READER]))
@@ -158,6 +175,7 @@ def test_pcsc_lites_count_of_card_events_is_read_from_the_event_state(
 
     monkeypatch.setattr(sc, "SCardGetStatusChange", status_change)
     assert pcsc.reader_states() == [pcsc.ReaderState(0, READER, True, ATR, 1)]
+    assert pcsc.reader_states() == [pcsc.ReaderState(0, READER, True, ATR, 1, True)]
     assert pcsc.reader_states() == [pcsc.ReaderState(0, READER, False, b"", 2)]
 
 

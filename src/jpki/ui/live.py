@@ -1,15 +1,17 @@
 """The page's live view of the readers: ``GET /status``, polled by ``static/live.js``.
 
 The status is what PC/SC's reader states say (:func:`jpki.connect.reader_states`):
-each reader, whether it holds a card, the card's ATR and the reader's count of cards
-inserted and removed; or which of ``doctor``'s first links is missing (``service``,
+each reader, whether it holds a card, the card's ATR, the reader's count of cards
+inserted and removed, and whether a program holds the card exclusively (what makes a
+reading fail as busy); or which of ``doctor``'s first links is missing (``service``,
 ``reader``, ``card``). No card is connected and no APDU is sent, so a look never
 spends anything, never takes the card lock of :class:`jpki.ui.source.CardSource`, and
 goes on beside a PIN operation's session. The script compares each answer with the
 one before: when it differs, it loads the page again, and the card is read then, once.
 
-Whether a reader is in use is left out: the page's own readings change it, and the
-script would read the card again after each of its own readings. The in-process
+A reader merely in use (shared) is left out: the page's own readings, which share
+the card, change it, and the script would read the card again after each of its own
+readings. The in-process
 virtual card (``--emulator``) cannot be removed: its status is :data:`VIRTUAL`.
 """
 
@@ -47,7 +49,13 @@ def status(reader: str | None = None) -> dict[str, Any]:
     if not states:
         return missing("reader")
     readers = [
-        {"name": s.name, "card": s.card_present, "atr": s.atr.hex().upper(), "events": s.events}
+        {
+            "name": s.name,
+            "card": s.card_present,
+            "atr": s.atr.hex().upper(),
+            "events": s.events,
+            "exclusive": s.exclusive,
+        }
         for s in states
     ]
     cards = sum(s.card_present for s in states)
