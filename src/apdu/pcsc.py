@@ -195,10 +195,17 @@ def list_readers() -> list[str]:
 
 @dataclass(frozen=True)
 class ReaderState:
+    """A reader as ``SCardGetStatusChange`` shows it; ``events`` counts the cards
+    inserted and removed (the event state's upper 16 bits in pcsc-lite and Windows),
+    so a card swapped for another between two looks is still seen; ``exclusive``: a
+    program holds the card exclusively (a new connection is refused)."""
+
     index: int
     name: str
     card_present: bool
     atr: bytes
+    events: int = 0
+    exclusive: bool = False
 
 
 def _present(event: int) -> bool:
@@ -215,7 +222,14 @@ def _states(ctx: Any, names: list[str]) -> list[ReaderState]:
     elif not is_code(rv, sc.SCARD_S_SUCCESS):
         raise _service_error(rv, "reading reader states")
     return [
-        ReaderState(index, name, _present(event), bytes(atr) if _present(event) else b"")
+        ReaderState(
+            index,
+            name,
+            _present(event),
+            bytes(atr) if _present(event) else b"",
+            event >> 16 & 0xFFFF,
+            bool(event & sc.SCARD_STATE_EXCLUSIVE),
+        )
         for index, (name, event, atr) in enumerate(states)
     ]
 

@@ -24,6 +24,7 @@ from .errors import AmbiguousCardError
 from .profile import Token
 
 if TYPE_CHECKING:
+    from apdu.pcsc import ReaderState
     from apdu.pcsctransport import PcscTransport
 
 # ``apdu.pcsc`` and ``apdu.pcsctransport`` are imported where they are used: importing
@@ -72,16 +73,23 @@ def probe_reader(reader: str, *, token: bool = False, timeout: float | None = No
         return probe(transport, token=token)
 
 
-def readers_with_card(names: list[str], spec: str | None = None) -> tuple[str, ...]:
-    """The readers of ``names`` that hold a card; with ``spec``, of the one it names
-    only (:func:`apdu.pcsc.select_reader`)."""
+def reader_states(spec: str | None = None, names: list[str] | None = None) -> list[ReaderState]:
+    """Every reader's PC/SC state (card present, ATR, count of card events), read
+    without connecting to a card; with ``spec``, only the state of the reader it names
+    (:func:`apdu.pcsc.select_reader` among ``names``, by default the readers listed)."""
     from apdu import pcsc
 
     states = pcsc.reader_states()
     if spec is not None:
-        chosen = pcsc.select_reader(spec, names)
+        chosen = pcsc.select_reader(spec, [s.name for s in states] if names is None else names)
         states = [s for s in states if s.name == chosen]
-    return tuple(s.name for s in states if s.card_present)
+    return states
+
+
+def readers_with_card(names: list[str], spec: str | None = None) -> tuple[str, ...]:
+    """The readers of ``names`` that hold a card; with ``spec``, of the one it names
+    only (:func:`apdu.pcsc.select_reader`)."""
+    return tuple(s.name for s in reader_states(spec, names) if s.card_present)
 
 
 def probe_readers(

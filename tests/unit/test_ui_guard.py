@@ -3,6 +3,7 @@ every response (jpki.ui.guard), through Starlette's TestClient on the virtual ca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -192,7 +193,13 @@ def test_the_page_loads_nothing_from_elsewhere() -> None:
     client, _ = signed_in()
     shown = client.get("/").text
     assert "http" not in shown.replace('href="/', "")
-    assert "<script" not in shown and "style=" not in shown
+    assert "style=" not in shown
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", shown, re.S)
+    assert scripts and all(
+        re.fullmatch(r' src="/static/[a-z]+\.js" defer', tag) and not inline
+        for tag, inline in scripts
+    )
+    assert shown.count("<script") == len(scripts)
     css = client.get("/static/tokens.css")
     assert css.headers["content-type"].startswith("text/css")
     assert "MIT License" in css.text and "デジタル庁" in css.text

@@ -74,7 +74,9 @@ class Page:
     ) -> None:
         self.card = card
         self.keys = Secrets()
-        source = CardSource(card.read_counts, lambda: Diagnosis(()), session or card.session)
+        source = CardSource(
+            card.read_counts, lambda: Diagnosis(()), open_pin_session=session or card.session
+        )
         guard = app.build(source, lang, PORT, lambda: None, self.keys, experimental)
         self.client = TestClient(guard, base_url=BASE, follow_redirects=False)
         assert self.client.get(f"/?token={self.keys.token}").status_code == 303

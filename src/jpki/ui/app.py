@@ -1,6 +1,7 @@
 """The page's routes, a Starlette application behind :class:`jpki.ui.guard.Guard`.
 
-``GET /``: the page (:mod:`jpki.ui.page`), the card read afresh.
+``GET /``: the page (:mod:`jpki.ui.page`), the card read afresh. ``GET /status``: the
+readers' state as JSON, without the card (:mod:`jpki.ui.live`).
 ``GET /certificate/auth-certificate.pem`` (and ``.der``): the auth certificate, read
 afresh, as a download (:mod:`jpki.ui.certview`). ``GET /static/NAME``: its stylesheets
 and scripts (``static/``), served from this package (nothing comes from elsewhere).
@@ -18,7 +19,7 @@ from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import JpkiError
@@ -44,12 +45,13 @@ class Page:
         self.lang = lang
         self.csrf = csrf
         self.on_quit = on_quit
-        self.styles = {p.name: p.read_bytes() for p in STATIC.iterdir() if p.suffix in MEDIA_TYPES}
+        self.files = {p.name: p.read_bytes() for p in STATIC.iterdir() if p.suffix in MEDIA_TYPES}
 
     def show(self, request: Request) -> Response:
+        seen = self.source.look()  # before the reading: a change while reading shows
         reading = self.source.read()
         certs = self.source.certificates() if isinstance(reading, RetriesReport) else None
-        return HTMLResponse(page.render(reading, self.lang, self.csrf, certs))
+        return HTMLResponse(page.render(reading, self.lang, self.csrf, certs, seen))
 
     def download(self, request: Request) -> Response:
         form = request.path_params["form"]
@@ -66,11 +68,14 @@ class Page:
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
 
-    def style(self, request: Request) -> Response:
+    def status(self, request: Request) -> Response:
+        return JSONResponse(self.source.look())
+
+    def static(self, request: Request) -> Response:
         name = request.path_params["name"]
-        if name not in self.styles:
+        if name not in self.files:
             return Response(status_code=404)
-        return Response(self.styles[name], media_type=MEDIA_TYPES[Path(name).suffix])
+        return Response(self.files[name], media_type=MEDIA_TYPES[Path(name).suffix])
 
     async def switch(self, request: Request) -> Response:
         wanted = parse_qs((await request.body()).decode("latin-1")).get("lang", [""])[0]
@@ -98,7 +103,8 @@ def build(
     pins = PinPages(state, experimental)
     routes = [
         Route("/", state.show, methods=["GET"]),
-        Route("/static/{name}", state.style, methods=["GET"]),
+        Route("/status", state.status, methods=["GET"]),
+        Route("/static/{name}", state.static, methods=["GET"]),
         Route("/certificate/auth-certificate.{form}", state.download, methods=["GET"]),
         Route("/lang", state.switch, methods=["POST"]),
         Route("/quit", state.quit, methods=["POST"]),

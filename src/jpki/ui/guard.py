@@ -21,7 +21,9 @@ rebinding). So, for every request, GETs included:
 - every response, refusals included, carries the headers of :data:`HEADERS`, and no
   ``Access-Control-*`` header ever leaves.
 
-It also notes when the last request came (:attr:`Guard.last_request`) for the idle stop.
+It also notes when the last request came (:attr:`Guard.last_request`) for the idle stop;
+the page's script asking for ``/status`` by itself (:data:`UNATTENDED`) does not count,
+so a tab forgotten open does not keep the server up.
 Nothing here logs: a request's headers and the tokens never reach a log.
 """
 
@@ -54,6 +56,8 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
         ("cross-origin-resource-policy", "same-origin"),
     )
 )
+#: The requests a page's script makes with nobody at it: not use, for the idle stop.
+UNATTENDED = frozenset({"/status"})
 #: A form is a few fields: a larger body is refused unread.
 MAX_BODY = 16 * 1024
 #: Where the token's 303 leads: a page that needs no cookie and moves on to ``/``.
@@ -125,7 +129,8 @@ class Guard:
             return await html(send, self.welcome)
         if not signed_in:
             return await refuse(send, 401)
-        self.last_request = self.clock()  # refused requests do not keep the server up
+        if path not in UNATTENDED:  # nor refused ones: neither is someone's use
+            self.last_request = self.clock()
         if method in ("GET", "HEAD"):
             return await self.app(scope, receive, send)
         if method != "POST":

@@ -10,6 +10,7 @@ sections are :mod:`jpki.ui.certview`'s.
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from ..diagnosis import Check, Diagnosis
 from ..i18n import LANGUAGES, t
@@ -17,7 +18,7 @@ from ..retries import PinStatus, RetriesReport
 from ..words import doctor
 from ..words.guidance import advice
 from ..words.retries import card_line, count_cell, keys_differ_line, pin_label, state_text
-from . import certview
+from . import certview, live
 from .source import Certificates, Reading
 
 
@@ -28,6 +29,7 @@ def document(lang: str, title: str, body: str, head: str = "") -> str:
         f"{head}<title>{escape(title)}</title>\n"
         '<link rel="stylesheet" href="/static/tokens.css">\n'
         '<link rel="stylesheet" href="/static/page.css">\n'
+        '<script src="/static/live.js" defer></script>\n'
         f"</head>\n<body>\n{body}</body>\n</html>\n"
     )
 
@@ -42,9 +44,16 @@ def form(action: str, csrf: str, button: str, name: str = "", value: str = "") -
     )
 
 
-def render(reading: Reading, lang: str, csrf: str, certs: Certificates | None = None) -> str:
-    """The whole page for what :meth:`jpki.ui.source.CardSource.read` found, and the
-    certificates (:meth:`~jpki.ui.source.CardSource.certificates`) when read."""
+def render(
+    reading: Reading,
+    lang: str,
+    csrf: str,
+    certs: Certificates | None = None,
+    seen: dict[str, Any] | None = None,
+) -> str:
+    """The whole page for what :meth:`jpki.ui.source.CardSource.read` found, the
+    certificates (:meth:`~jpki.ui.source.CardSource.certificates`) when read, and
+    ``seen``: the readers' state looked at before (:func:`jpki.ui.live.region`)."""
     others = [other for other in LANGUAGES if other != lang]
     switch = "".join(
         form("/lang", csrf, t(f"ui.lang.{other}", lang), "lang", other) for other in others
@@ -60,7 +69,7 @@ def render(reading: Reading, lang: str, csrf: str, certs: Certificates | None = 
     body = (
         f'<header>\n<p class="product">jpkitool</p>\n<h1>{escape(t("ui.title", lang))}</h1>\n'
         f'<nav aria-label="{escape(t("ui.lang.label", lang))}">{switch}</nav>\n</header>\n'
-        f"<main>\n{main}"
+        f"{live.region(lang, seen)}<main>\n{main}"
         f'<p class="actions"><a href="/">{escape(t("ui.refresh", lang))}</a></p>\n'
         f"{form('/quit', csrf, t('ui.quit', lang))}\n</main>\n"
     )

@@ -11,6 +11,8 @@ The certificates are read as ``jpkitool expiry`` and ``cert show auth`` read the
 their own, and the auth certificate again for a download; none of them needs a PIN.
 One card operation at a time: a page loaded twice waits for the first to finish, and a
 PIN check or change (:mod:`jpki.ui.pins`) takes the same lock for its session.
+Between two readings the page's script looks at the readers (:mod:`jpki.ui.live`),
+without the card.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
-from typing import TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from ..api import open_spec
 from ..card import MyNumberCard
@@ -31,6 +33,7 @@ from ..errors import JpkiError, ReaderError
 from ..expiry import ExpiryReport, read_expiry
 from ..retries import RetriesReport, read_retries
 from ..session import SessionSpec
+from . import live
 
 #: What a look at the card found: the counts, or why there are none (the diagnosis;
 #: the error itself when even the diagnosis failed, a reader named that is not there).
@@ -54,11 +57,14 @@ def utc_now() -> dt.datetime:
 @dataclass
 class CardSource:
     """Reads the card afresh for every page; ``read`` and ``diagnose`` may be given
-    (tests), else they come from ``spec``. ``open_card`` opens the card for the
-    certificates (None: the page shows none); ``clock`` is now."""
+    (tests), else they come from ``spec`` (:func:`from_spec`). ``look`` tells the
+    readers' state (:func:`jpki.ui.live.status`: no card session, no lock).
+    ``open_card`` opens the card for the certificates (None: the page shows none);
+    ``clock`` is now."""
 
     read_counts: Callable[[], RetriesReport]
     find_fault: Callable[[], Diagnosis]
+    look: Callable[[], dict[str, Any]] = field(default=lambda: live.VIRTUAL)
     #: Opens a session for a PIN command (no transaction of its own: the command opens
     #: its own, as ``verify-pin`` and ``change-pin`` do).
     open_pin_session: Callable[[], AbstractContextManager[MyNumberCard]] | None = None
@@ -138,9 +144,11 @@ def from_spec(spec: SessionSpec) -> CardSource:
         return diagnose(spec.reader, spec.timeout)
 
     pin_spec = replace(spec, transaction=False, may_change=True)
+    virtual = spec.uses_emulator or spec.replay is not None
     return CardSource(
         read_counts,
         find_fault,
+        look=(lambda: live.VIRTUAL) if virtual else (lambda: live.status(spec.reader)),
         open_pin_session=lambda: open_spec(pin_spec),
         open_card=lambda: open_spec(spec),
     )
