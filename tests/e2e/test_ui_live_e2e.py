@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 from apdu.pcsctransport import PcscTransport
-from cli_runner import StderrLines, serve_process
+from cli_runner import StderrLines, jpkitool, serve_process
 from jpki.i18n import t
 from pytest_jpkitool.pcscd import PcscdInstance
 
@@ -127,3 +127,34 @@ def test_a_card_removed_and_inserted_changes_the_open_page(
             process.wait(WAIT)
     stderr = "".join(logs.all())
     assert "/status" not in stderr and address.split("token=")[1] not in stderr
+
+
+def test_a_change_made_on_the_page_is_on_the_card(
+    browser: webdriver.Chrome, served: Served
+) -> None:
+    """Issue 19, item 7: through pcscd, the page changes ④ of a card served by
+    ``emulator serve``; then ``verify-pin 4``, another program, finds the new value on
+    the card, and no try was spent."""
+    served.insert()
+    reader = served.pcscd.reader_name(0)
+    process, address = start_ui("--lang", "en", "--reader", reader)
+    wait = WebDriverWait(browser, WAIT)
+    try:
+        browser.get(address)
+        wait.until(lambda d: d.find_elements(By.ID, "counts"))
+        browser.get(address.split("/?", 1)[0] + "/pin/change?pin=cardinfo")
+        wait.until(lambda d: d.find_elements(By.ID, "current"))
+        for field, value in (("current", "1234"), ("new", "5039"), ("again", "5039")):
+            browser.find_element(By.ID, field).send_keys(value)
+        browser.find_element(By.CSS_SELECTOR, "form.pin-form button[type=submit]").click()
+        result = wait.until(lambda d: d.find_elements(By.ID, "pin-result"))[0]
+        assert ": changed." in result.text and "5039" not in browser.page_source
+    finally:
+        process.terminate()
+        process.wait(WAIT)
+    checked = jpkitool(
+        "--json", "--reader", reader, "verify-pin", "4", env=served.pcscd.env, input="5039\n"
+    )
+    assert checked.code == 0, checked.err
+    counts = jpkitool("--json", "--reader", reader, "retries", "4", env=served.pcscd.env)
+    assert [p["remaining"] for p in counts.json["pins"]] == [3]
