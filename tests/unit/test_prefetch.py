@@ -4,6 +4,7 @@ and taken only by a command whose session and PINs are the reading's."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pytest
 
@@ -92,3 +93,37 @@ def test_a_reading_nobody_takes_ends_before_the_process(monkeypatch: pytest.Monk
     prefetch.wait()
     assert not reading.is_alive()
     prefetch._reading = None
+
+
+def test_ctrl_c_while_the_reading_opens_the_card_is_reported_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Review finding: :func:`prefetch.start` waits up to 2 s for the card to open (a
+    reader held by another program's transaction, pcscd starting on demand), before
+    click's error handling is in place; Ctrl-C then comes out of ``entry.main`` as a
+    raw ``KeyboardInterrupt`` traceback, where ``jpkitool -v retries`` (not read
+    ahead) says "interrupted" in the user's language."""
+    from jpki.cli import entry
+    from jpki.cli.failures import classify
+
+    class Interrupted(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            raise KeyboardInterrupt  # Ctrl-C while the card is being opened
+
+    class Opening(FakeReading):
+        def __init__(self, *args: object) -> None:
+            super().__init__(*args)  # type: ignore[arg-type]
+            self.engaged = Interrupted()
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(prefetch, "Reading", Opening)
+    try:
+        code = entry.main(["retries"])
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C came out of jpkitool as a traceback")
+    finally:
+        prefetch._reading = None
+    assert code == classify(KeyboardInterrupt()).exit
+    assert capsys.readouterr().err.strip() != ""
