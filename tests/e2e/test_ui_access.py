@@ -88,14 +88,23 @@ def forced_colours(driver: webdriver.Chrome, on: bool) -> None:
 
 def screenshot(driver: webdriver.Chrome, name: str, width: int, scale: float, mobile: bool) -> None:
     """The whole page, not only the window's part, as ``build/screenshots/NAME.png``."""
+    settled(driver)
     height = int(driver.execute_script("return document.documentElement.scrollHeight"))
     emulate(driver, width, height, scale, mobile)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
 
+def settled(driver: webdriver.Chrome) -> None:
+    """Wait until the page shown has loaded whole (its stylesheets applied)."""
+    WebDriverWait(driver, WAIT).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+
+
 def serious(driver: webdriver.Chrome) -> list[str]:
     """axe's serious and critical violations of the page shown, one line each."""
+    settled(driver)
     axe = Axe(driver)
     axe.inject()
     found = axe.run(options=json.dumps({"runOnly": {"type": "tag", "values": WCAG_AA}}))

@@ -98,11 +98,10 @@ def test_a_reading_nobody_takes_ends_before_the_process(monkeypatch: pytest.Monk
 def test_ctrl_c_while_the_reading_opens_the_card_is_reported_without_a_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Review finding: :func:`prefetch.start` waits up to 2 s for the card to open (a
-    reader held by another program's transaction, pcscd starting on demand), before
-    click's error handling is in place; Ctrl-C then comes out of ``entry.main`` as a
-    raw ``KeyboardInterrupt`` traceback, where ``jpkitool -v retries`` (not read
-    ahead) says "interrupted" in the user's language."""
+    """:func:`prefetch.start` waits up to 2 s for the card to open (a reader held by
+    another program's transaction, pcscd starting on demand), before click's error
+    handling is in place: a Ctrl-C then is said as any Ctrl-C is ("interrupted", in
+    the user's language), not as a traceback (found by review)."""
     from jpki.cli import entry
     from jpki.cli.failures import classify
 
@@ -127,3 +126,16 @@ def test_ctrl_c_while_the_reading_opens_the_card_is_reported_without_a_traceback
         prefetch._reading = None
     assert code == classify(KeyboardInterrupt()).exit
     assert capsys.readouterr().err.strip() != ""
+
+
+def test_ctrl_c_while_waiting_for_a_reading_ends_the_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stuck(FakeReading):
+        def join(self, timeout: float | None = None) -> None:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(prefetch, "Reading", Stuck)
+    prefetch.start(["retries"])
+    try:
+        prefetch.wait()  # returns: the Ctrl-C is not raised again here
+    finally:
+        prefetch._reading = None

@@ -24,7 +24,7 @@ HEADER_NAMES = [name.decode() for name, _ in HEADERS]
 def test_the_token_is_exchanged_for_a_strict_host_only_cookie_and_a_303() -> None:
     client, keys = client_for(emulated())
     got = client.get(f"/?token={keys.token}")
-    assert got.status_code == 303 and got.headers["location"] == WELCOME
+    assert got.status_code == 303 and got.headers["location"] == "/"
     cookie = got.headers["set-cookie"]
     assert cookie.startswith(f"jpkitool-{PORT}={keys.session};")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie

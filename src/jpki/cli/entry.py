@@ -32,11 +32,15 @@ def main(argv: list[str] | None = None) -> int:
             pass  # click says it again, and reports the failure in the user's language
     from . import prefetch
 
-    prefetch.start(args)  # a plain `retries` reads the card while click loads
+    try:
+        prefetch.start(args)  # a plain `retries` reads the card while click loads
+        interrupted = False
+    except KeyboardInterrupt:  # while the card opened: reported as any Ctrl-C
+        interrupted = True
     try:
         from .main import main as run_click
 
-        return run_click(args)
+        return run_click(args, interrupted=interrupted)
     finally:
         prefetch.wait()
 

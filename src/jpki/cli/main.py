@@ -128,12 +128,18 @@ def tolerant_streams() -> None:
             reconfigure(errors="replace")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return (and, as a script, exit with) the exit status."""
+def main(argv: list[str] | None = None, *, interrupted: bool = False) -> int:
+    """Run the CLI; return (and, as a script, exit with) the exit status.
+    ``interrupted``: Ctrl-C came before the command line was parsed (while
+    :mod:`jpki.cli.prefetch` opened the card): say so as for any Ctrl-C."""
     tolerant_streams()
     args = hoist_global_options(sys.argv[1:] if argv is None else list(argv))
     as_json, lang = _early_options(args)
     set_language(lang)
+    if interrupted:
+        failure = classify(KeyboardInterrupt())
+        _report(None, as_json, failure.code, failure.message)
+        return failure.exit
     with use_for_click(lang):
         localize(cli)
         return _run(args, as_json)

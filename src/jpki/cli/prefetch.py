@@ -14,6 +14,7 @@ the time; :func:`wait` lets it end before the process does.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from typing import TYPE_CHECKING
@@ -112,7 +113,9 @@ def take(spec: SessionSpec, pins: tuple[str, ...]) -> RetriesReport | None:
 
 
 def wait(reading: Reading | None = None) -> None:
-    """Let a reading end (its card session closed) before the process does."""
+    """Let a reading end (its card session closed) before the process does; a Ctrl-C
+    stops waiting (the reading only reads counters: pcscd ends its session)."""
     reading = reading or _reading
     if reading is not None:
-        reading.join()
+        with contextlib.suppress(KeyboardInterrupt):
+            reading.join()

@@ -12,8 +12,8 @@ rebinding). So, for every request, GETs included:
   posted by the redirect file the browser is opened with (``POST /signin``, so that
   it is in no address the browser keeps), is exchanged once for a session cookie
   (HttpOnly, SameSite=Strict, no Domain: this host only) and answered by a 303 to
-  :data:`WELCOME`; a spent or wrong token is refused (403), and a request without
-  the cookie too (401), but for :data:`WELCOME`;
+  ``/`` (the posted one: to :data:`WELCOME`); a spent or wrong token is refused
+  (403), and a request without the cookie too (401), but for :data:`WELCOME`;
 - a state change is a POST with an ``Origin`` equal to ``http://`` + its ``Host``
   (missing: refused; ``null`` only as :func:`same_origin` says) and the form field
   ``csrf`` equal to the session's CSRF token;
@@ -60,10 +60,11 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
 UNATTENDED = frozenset({"/status"})
 #: A form is a few fields: a larger body is refused unread.
 MAX_BODY = 16 * 1024
-#: Where the token's 303 leads: a page that needs no cookie and moves on to ``/``.
-#: A SameSite=Strict cookie is not sent on a navigation another site began (the
+#: Where the posted token's 303 leads: a page that needs no cookie and moves on to
+#: ``/``. A SameSite=Strict cookie is not sent on a navigation another site began (the
 #: redirect file is a ``file:`` page), so ``/`` itself would be refused there (seen in
 #: Chromium 156); a move begun by this page is same-site, and the cookie goes with it.
+#: The printed address, opened by hand, is no other site's: its 303 goes to ``/``.
 WELCOME = "/welcome"
 
 
@@ -120,11 +121,11 @@ class Guard:
         signed_in = self.has_cookie(headers.get("cookie", ""))
         method, path = scope["method"], scope["path"]
         if "token" in query and method == "GET":  # not HEAD: a link preview
-            return await self.exchange(send, query["token"][0], signed_in)
+            return await self.exchange(send, query["token"][0], signed_in, "/")
         if path == "/signin" and method == "POST":
             body = await read_body(receive)
             form = parse_qs((body or b"").decode("latin-1"))
-            return await self.exchange(send, form.get("token", [""])[0], signed_in)
+            return await self.exchange(send, form.get("token", [""])[0], signed_in, WELCOME)
         if path == WELCOME and method == "GET":
             return await html(send, self.welcome)
         if not signed_in:
@@ -154,15 +155,15 @@ class Guard:
         morsel = cookies.get(self.cookie_name)
         return morsel is not None and same(morsel.value, self.keys.session)
 
-    async def exchange(self, send: Send, token: str, signed_in: bool) -> None:
-        """The cookie for an unspent, matching token, and 303 to :data:`WELCOME`."""
+    async def exchange(self, send: Send, token: str, signed_in: bool, to: str) -> None:
+        """The cookie for an unspent, matching token, and a 303 to ``to``."""
         if signed_in:
-            return await see_other(send, [])
+            return await see_other(send, to, [])
         if self.keys.token_spent or not same(token, self.keys.token):
             return await refuse(send, 403)
         self.keys.token_spent = True
         cookie = f"{self.cookie_name}={self.keys.session}; Path=/; HttpOnly; SameSite=Strict"
-        await see_other(send, [(b"set-cookie", cookie.encode())])
+        await see_other(send, to, [(b"set-cookie", cookie.encode())])
 
 
 def same_origin(headers: dict[str, str], host: str) -> bool:
@@ -209,8 +210,8 @@ async def refuse(send: Send, status: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def see_other(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
-    location = WELCOME.encode()
+async def see_other(send: Send, to: str, headers: list[tuple[bytes, bytes]]) -> None:
+    location = to.encode()
     await send(
         {
             "type": "http.response.start",
