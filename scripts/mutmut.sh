@@ -28,10 +28,10 @@ fi
 if [ "${1:-}" != "--keep" ]; then
     rm -rf mutants
 elif [ -d mutants ]; then
-    # mutmut copies src/ anew but not the compiled catalogues, and maps each function
+    # mutmut copies src/ anew but not the catalogues (.po, .mo), and maps each function
     # to the tests that ran it once: both go stale when code or tests move.
     "$PYTHON" hatch_build.py >/dev/null
-    (cd src && find . -name '*.mo' -exec cp --parents {} ../mutants/src/ \;)
+    (cd src && find . \( -name '*.mo' -o -name '*.po' \) -exec cp --parents {} ../mutants/src/ \;)
     rm -f mutants/mutmut-stats.json
 fi
 
