@@ -414,3 +414,33 @@ def test_the_servers_trace_shows_no_pin_value() -> None:
     for value in (WRONG, "ABC123", SIGN_NEW):
         spelled = value.encode().hex()
         assert value not in logged and spelled not in logged.replace(" ", "").lower()
+
+
+# -- a form sent again (review finding) ---------------------------------------------
+# The answer to a PIN POST is the result page itself (200), not a 303 to a GET: its
+# history entry is a POST, so a reload (or Back, then Reload) sends the same body
+# again after the browser's "Confirm form resubmission" dialog, and the server takes
+# it as a new request. After a change, the old value is sent as the current one and a
+# try is spent on the PIN just set; after a wrong value, a second try. The CLI has no
+# such path (a command runs once). A form sent once should reach the card once (a
+# one-time form token from the GET, and Post/Redirect/Get for the result).
+
+
+def test_a_change_sent_again_by_a_reload_spends_no_try() -> None:
+    card = Card()
+    page = Page(card, "en")
+    sent = {"current": "1234", "new": "5827", "again": "5827"}
+    assert page.post("change", "cardinfo", **sent).status_code == 200
+    assert card.state.pins["cardinfo"].value == "5827"
+    before = card.state.pins["cardinfo"].remaining
+    page.post("change", "cardinfo", **sent)  # what the browser sends on a reload
+    assert card.state.pins["cardinfo"].remaining == before
+
+
+def test_a_wrong_value_sent_again_by_a_reload_spends_no_second_try() -> None:
+    card = Card()
+    page = Page(card, "en")
+    page.post("verify", "auth", current=WRONG)
+    assert card.state.pins["auth"].remaining == 2
+    page.post("verify", "auth", current=WRONG)  # a reload of the result page
+    assert card.state.pins["auth"].remaining == 2
