@@ -31,6 +31,7 @@ from jpki.retries import RetriesReport, read_retries
 from jpki.session import SessionSpec
 from jpki.ui import app, server, source
 from jpki.ui.guard import Secrets
+from jpki.ui.once import OneTime
 from jpki.ui.source import CardSource
 from ui_client import BASE, PORT, text_of
 
@@ -63,7 +64,8 @@ class Card:
 
 
 class Page:
-    """A signed-in client of the page over ``card``; every answer kept."""
+    """A signed-in client of the page over ``card``; every answer kept. A POST carries a
+    fresh form id unless given one, and its 303 to the result is followed."""
 
     def __init__(
         self,
@@ -77,7 +79,8 @@ class Page:
         source = CardSource(
             card.read_counts, lambda: Diagnosis(()), open_pin_session=session or card.session
         )
-        guard = app.build(source, lang, PORT, lambda: None, self.keys, experimental)
+        self.forms = OneTime()
+        guard = app.build(source, lang, PORT, lambda: None, self.keys, experimental, self.forms)
         self.client = TestClient(guard, base_url=BASE, follow_redirects=False)
         assert self.client.get(f"/?token={self.keys.token}").status_code == 303
         self.answers: list[httpx.Response] = []
@@ -88,10 +91,18 @@ class Page:
         return answer
 
     def post(self, operation: str, pin: str, **fields: str) -> httpx.Response:
-        data = {"csrf": self.keys.csrf, "pin": pin, **fields}
+        data = {"csrf": self.keys.csrf, "pin": pin, "form": self.form_id(operation, pin)}
+        data.update(fields)
         answer = self.client.post(f"/pin/{operation}", data=data, headers={"origin": BASE})
         self.answers.append(answer)
+        self.sent = answer
+        if answer.status_code == 303:
+            return self.get(answer.headers["location"])
         return answer
+
+    def form_id(self, operation: str, pin: str) -> str:
+        """An id as a GET of the form would issue it, without reading the card."""
+        return self.forms.issue(f"{operation} {pin}")
 
     def nothing_echoed(self, *values: str) -> None:
         for answer in self.answers:
@@ -396,8 +407,8 @@ def test_the_servers_trace_shows_no_pin_value() -> None:
     with the PIN data hidden."""
     trace = io.StringIO()
     spec = SessionSpec(emulator=CardState(), trace=trace)
-    keys = Secrets()
-    guard = app.build(source.from_spec(spec), "en", PORT, lambda: None, keys)
+    keys, forms = Secrets(), OneTime()
+    guard = app.build(source.from_spec(spec), "en", PORT, lambda: None, keys, forms=forms)
     client = TestClient(guard, base_url=BASE, follow_redirects=False)
     assert client.get(f"/?token={keys.token}").status_code == 303
     sent = [
@@ -405,10 +416,13 @@ def test_the_servers_trace_shows_no_pin_value() -> None:
         {"pin": "sign", "current": "ABC123", "new": SIGN_NEW, "again": SIGN_NEW},
     ]
     for operation, data in zip(("verify", "change"), sent, strict=True):
+        form = forms.issue(f"{operation} {data['pin']}")
         answer = client.post(
-            f"/pin/{operation}", data={"csrf": keys.csrf, **data}, headers={"origin": BASE}
+            f"/pin/{operation}",
+            data={"csrf": keys.csrf, "form": form, **data},
+            headers={"origin": BASE},
         )
-        assert answer.status_code == 200
+        assert answer.status_code == 303
     logged = trace.getvalue()
     assert "00 20 00" in logged.upper() or "002000" in logged.upper()
     for value in (WRONG, "ABC123", SIGN_NEW):
@@ -417,30 +431,82 @@ def test_the_servers_trace_shows_no_pin_value() -> None:
 
 
 # -- a form sent again (review finding) ---------------------------------------------
-# The answer to a PIN POST is the result page itself (200), not a 303 to a GET: its
-# history entry is a POST, so a reload (or Back, then Reload) sends the same body
-# again after the browser's "Confirm form resubmission" dialog, and the server takes
-# it as a new request. After a change, the old value is sent as the current one and a
-# try is spent on the PIN just set; after a wrong value, a second try. The CLI has no
-# such path (a command runs once). A form sent once should reach the card once (a
-# one-time form token from the GET, and Post/Redirect/Get for the result).
+# The answer to a PIN POST was the result page itself (200): its history entry was a
+# POST, so a reload (or Back, then Reload) sent the same body again and spent another
+# try. Now each form carries a one-time id, and the result comes by a 303 to a GET.
 
 
 def test_a_change_sent_again_by_a_reload_spends_no_try() -> None:
     card = Card()
     page = Page(card, "en")
     sent = {"current": "1234", "new": "5827", "again": "5827"}
+    sent["form"] = page.form_id("change", "cardinfo")
     assert page.post("change", "cardinfo", **sent).status_code == 200
     assert card.state.pins["cardinfo"].value == "5827"
-    before = card.state.pins["cardinfo"].remaining
-    page.post("change", "cardinfo", **sent)  # what the browser sends on a reload
-    assert card.state.pins["cardinfo"].remaining == before
+    before, sessions = card.state.pins["cardinfo"].remaining, card.sessions
+    again = page.post("change", "cardinfo", **sent)  # what the browser sends on a reload
+    assert card.state.pins["cardinfo"].remaining == before and card.sessions == sessions
+    assert again.status_code == 409 and t("ui.pin.form_used", "en") in text_of(again)
+    assert 'href="/pin/change?pin=cardinfo"' in again.text
 
 
 def test_a_wrong_value_sent_again_by_a_reload_spends_no_second_try() -> None:
     card = Card()
     page = Page(card, "en")
-    page.post("verify", "auth", current=WRONG)
+    form = page.form_id("verify", "auth")
+    page.post("verify", "auth", current=WRONG, form=form)
     assert card.state.pins["auth"].remaining == 2
-    page.post("verify", "auth", current=WRONG)  # a reload of the result page
+    page.post("verify", "auth", current=WRONG, form=form)  # a reload of the result page
     assert card.state.pins["auth"].remaining == 2
+
+
+def test_a_used_form_id_reaches_no_card() -> None:
+    card = Card()
+    page = Page(card, "en")
+    form = page.form_id("verify", "auth")
+    assert page.post("verify", "auth", current="12", form=form).status_code == 400
+    refused = page.post("verify", "auth", current=WRONG, form=form)
+    assert refused.status_code == 409 and card.sessions == 0 and card.apdus == 0
+    page.nothing_echoed(WRONG)
+
+
+@pytest.mark.parametrize("form", ["", "made-up", "other"])
+def test_an_unknown_form_id_reaches_no_card(form: str) -> None:
+    card = Card()
+    page = Page(card, "en")
+    if form == "other":  # issued, but for another form
+        form = page.form_id("change", "auth")
+    refused = page.post("verify", "auth", current=WRONG, form=form)
+    assert refused.status_code == 409 and card.sessions == 0 and card.apdus == 0
+    assert t("ui.pin.form_used", "en") in text_of(refused)
+
+
+def test_each_form_shown_has_a_new_id_and_an_error_page_issues_another() -> None:
+    page = Page(Card(), "en")
+    ids = [re.findall(r'name="form" value="([^"]+)"', page.get("/pin/verify?pin=auth").text)]
+    ids.append(re.findall(r'name="form" value="([^"]+)"', page.get("/pin/verify?pin=auth").text))
+    again = page.post("verify", "auth", current="12", form=ids[0][0])
+    ids.append(re.findall(r'name="form" value="([^"]+)"', again.text))
+    assert [len(i) for i in ids] == [1, 1, 1] and len({i[0] for i in ids}) == 3
+    assert page.post("verify", "auth", current="1234", form=ids[2][0]).status_code == 200
+
+
+def test_the_result_comes_by_a_303_and_is_shown_once_without_a_pin() -> None:
+    card = Card()
+    page = Page(card, "en")
+    shown = page.post("change", "sign", current="ABC123", new=SIGN_NEW, again=SIGN_NEW)
+    assert page.sent.status_code == 303 and page.sent.text == ""
+    location = page.sent.headers["location"]
+    assert location.startswith("/pin/result/") and "ABC123" not in location
+    assert t("pins.change.done", "en", pin=t("pin.sign.short", "en"), count="5/5") in text_of(shown)
+    later = page.get(location)
+    assert later.status_code == 200 and text_of(later) == text_of(page.get("/pin/result/x"))
+    assert t("ui.pin.result_shown", "en") in text_of(later) and 'href="/"' in later.text
+    page.nothing_echoed("ABC123", SIGN_NEW)
+
+
+def test_the_oldest_ids_are_forgotten_past_the_limit() -> None:
+    ids = OneTime(limit=2)
+    first, second, third = ids.issue("a"), ids.issue("b"), ids.issue("c")
+    assert ids.take(first) is None and ids.take(second) == "b" and ids.take(third) == "c"
+    assert ids.take(third) is None

@@ -127,8 +127,9 @@ def box(refusal: Refusal, lang: str, errors: dict[str, str]) -> str:
     )
 
 
-def form(spec: Form, lang: str, csrf: str) -> str:
-    """The form for ``spec.pin``: the count when read, the fields, the boxes offered."""
+def form(spec: Form, lang: str, csrf: str, key: str) -> str:
+    """The form for ``spec.pin``: the count when read, the fields, the boxes offered,
+    and ``key``, its one-time id."""
     pin, operation = spec.pin, spec.operation
     errors = dict(spec.errors)
     main = error_summary(spec.errors, lang) if spec.errors else ""
@@ -144,6 +145,7 @@ def form(spec: Form, lang: str, csrf: str) -> str:
     main += (
         f'<form method="post" action="/pin/{operation}" class="pin-form" novalidate>\n'
         f'<input type="hidden" name="csrf" value="{e(csrf)}">\n'
+        f'<input type="hidden" name="form" value="{e(key)}">\n'
         f'<input type="hidden" name="pin" value="{e(pin.id)}">\n'
         f"{fields}{boxes}"
         f'<button type="submit">{e(t(f"ui.pin.send.{operation}", lang))}</button>\n</form>\n'
@@ -155,6 +157,22 @@ def message(operation: str, pin: Pin | None, text: str, lang: str) -> str:
     """Why the form is not offered (a locked PIN, no card, ...), in one paragraph."""
     main = f'<section class="problem" role="alert">\n<p>{e(text)}</p>\n</section>\n'
     return shell(lang, title(operation, pin, lang), main)
+
+
+def used(operation: str, pin: Pin, lang: str) -> str:
+    """A form sent twice or out of date: nothing sent, and a link to open it again."""
+    link = f'<a href="/pin/{operation}?pin={e(pin.id)}">{e(t("ui.pin.form_again", lang))}</a>'
+    main = (
+        f'<section class="problem" role="alert">\n<p>{e(t("ui.pin.form_used", lang))}</p>\n'
+        f"<p>{link}</p>\n</section>\n"
+    )
+    return shell(lang, title(operation, pin, lang), main)
+
+
+def shown(lang: str) -> str:
+    """A result asked for again: it was shown once and is not kept."""
+    main = f"<p>{e(t('ui.pin.result_shown', lang))}</p>\n"
+    return shell(lang, t("ui.pin.menu_title", lang), main)
 
 
 def result(

@@ -13,6 +13,11 @@ their own boxes in this request only. The card is left unverified by the library
 the CLI leaves it. ③ is changed only when the server was started with
 ``--experimental`` (:func:`jpki.pinplan.check_experimental`).
 
+Each form carries a one-time id (:mod:`jpki.ui.once`): a POST whose id is unknown or
+already taken is refused before any card session, so a reload sends nothing to the
+card. What a POST did on the card is kept for one ``GET /pin/result/ID``, which the
+POST answers with a 303 (Post/Redirect/Get).
+
 PIN values live in the handler's locals: they are never logged, kept, echoed back (a
 form shown again after an error has its PIN fields empty) or put in an error's text.
 """
@@ -25,7 +30,7 @@ from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import errors as je
 from .. import pinplan
@@ -39,6 +44,7 @@ from ..pinresult import PinCommandResult
 from ..profile import Pin
 from ..words import pins as words
 from . import pinpage
+from .once import OneTime
 from .pinpage import Form
 from .source import CardSource
 
@@ -64,11 +70,16 @@ class Checked:
 
 
 class PinPages:
-    """The PIN routes; ``experimental``: ③ may be changed (``jpkitool ui --experimental``)."""
+    """The PIN routes; ``experimental``: ③ may be changed (``jpkitool ui --experimental``);
+    ``forms``: the one-time ids of the forms shown."""
 
-    def __init__(self, state: PageState, experimental: bool = False) -> None:
+    def __init__(
+        self, state: PageState, experimental: bool = False, forms: OneTime | None = None
+    ) -> None:
         self.state = state
         self.experimental = experimental
+        self.forms = forms or OneTime()
+        self.results = OneTime()
 
     def menu(self, request: Request) -> Response:
         return HTMLResponse(pinpage.menu(self.state.lang, self.experimental))
@@ -91,8 +102,7 @@ class PinPages:
         except je.PinAbsentError as exc:
             return self.message(operation, pin, words.absent_text(exc, lang))
         statuses = counters.keys[pin.id]
-        form = Form(operation, pin, statuses, offered(statuses))
-        return HTMLResponse(pinpage.form(form, lang, self.state.csrf))
+        return self.form(Form(operation, pin, statuses, offered(statuses)))
 
     async def submit(self, request: Request) -> Response:
         operation = request.path_params["operation"]
@@ -105,11 +115,13 @@ class PinPages:
         pin = self.chosen(operation, field("pin"))
         if isinstance(pin, str):
             return self.message(operation, None, pin, 404)
+        if self.forms.take(field("form")) != form_value(operation, pin):
+            used = pinpage.used(operation, pin, lang)
+            return HTMLResponse(used, status_code=409)
         offers = tuple(r for r in CONFIRMATIONS if field(f"offered_{CONFIRMATIONS[r]}"))
         checked = self.check(operation, pin, field("current"), field("new"), field("again"))
         if checked.plan is None:
-            form = Form(operation, pin, None, offers, checked.errors)
-            return HTMLResponse(pinpage.form(form, lang, self.state.csrf), status_code=400)
+            return self.form(Form(operation, pin, None, offers, checked.errors), 400)
         force, accept = field("force") == "yes", field("accept_unknown_count") == "yes"
         # In a worker thread: the card's lock may be held by a page being read.
         return await run_in_threadpool(self.run, checked.plan, pin, offers, force, accept)
@@ -117,7 +129,8 @@ class PinPages:
     def run(
         self, plan: PinPlan, pin: Pin, offers: tuple[Refusal, ...], force: bool, accept: bool
     ) -> Response:
-        """The plan on the card, one try at most; the result as the CLI reports it."""
+        """The plan on the card, one try at most; the result as the CLI reports it, kept
+        for :meth:`result` (a 303 to it), or the form again with the box it needs."""
         lang, operation = self.state.lang, plan.operation
         try:
             with self.state.source.pin_session() as card, card.transaction():
@@ -126,21 +139,27 @@ class PinPages:
             why = Refusal(exc.reason)
             text = t(f"ui.pin.refused.{exc.reason}", lang, pin=pin_name(pin, lang), sw=sw(exc))
             form = Form(operation, pin, None, (*offers, why), [(CONFIRMATIONS[why], text)])
-            return HTMLResponse(pinpage.form(form, lang, self.state.csrf), status_code=409)
+            return self.form(form, 409)
         except je.PinLockedError as exc:
             if exc.just_locked:
                 locked = exc.result if isinstance(exc.result, PinCommandResult) else None
                 return self.outcome(operation, pin, locked, words.locked_text(exc, lang), "locked")
-            return self.message(operation, pin, t("ui.pin.locked", lang, pin=pin_name(pin, lang)))
+            text = t("ui.pin.locked", lang, pin=pin_name(pin, lang))
+            return self.kept(pinpage.message(operation, pin, text, lang))
         except JpkiError as exc:
             stopped = exc.result if isinstance(exc.result, PinCommandResult) else None
             if stopped is None or not stopped.pin_sent:
-                return self.message(operation, pin, self.card_text(exc, pin))
+                return self.kept(pinpage.message(operation, pin, self.card_text(exc, pin), lang))
             text = words.error_text(exc, operation, lang)
             next_step = "wrong" if isinstance(exc, je.WrongPinError) else "unknown"
             return self.outcome(operation, pin, stopped, text, next_step)
         done = "changed" if operation == "change" else "verified"
         return self.outcome(operation, pin, result, "", done if result.done else "unknown")
+
+    def result(self, request: Request) -> Response:
+        """A result kept by :meth:`run`, shown once; then a line saying it was shown."""
+        page = self.results.take(request.path_params["key"])
+        return HTMLResponse(page if page is not None else pinpage.shown(self.state.lang))
 
     def check(self, operation: str, pin: Pin, current: str, new: str, again: str) -> Checked:
         """The values checked before the card is touched: each field's error, or the plan."""
@@ -191,6 +210,16 @@ class PinPages:
             return words.absent_text(exc, lang)
         return t("ui.pin.card_failed", lang, detail=str(exc) or type(exc).__name__)
 
+    def form(self, spec: Form, status: int = 200) -> Response:
+        """The form with a new one-time id."""
+        key = self.forms.issue(form_value(spec.operation, spec.pin))
+        page = pinpage.form(spec, self.state.lang, self.state.csrf, key)
+        return HTMLResponse(page, status_code=status)
+
+    def kept(self, page: str) -> Response:
+        """``page`` kept for one GET, and a 303 to it."""
+        return RedirectResponse(f"/pin/result/{self.results.issue(page)}", status_code=303)
+
     def message(self, operation: str, pin: Pin | None, text: str, status: int = 200) -> Response:
         page = pinpage.message(operation, pin, text, self.state.lang)
         return HTMLResponse(page, status_code=status)
@@ -203,14 +232,18 @@ class PinPages:
         error: str,
         next_step: str,
     ) -> Response:
-        page = pinpage.result(operation, pin, result, error, next_step, self.state.lang)
-        return HTMLResponse(page)
+        return self.kept(pinpage.result(operation, pin, result, error, next_step, self.state.lang))
 
 
 def offered(statuses: tuple[KeyStatus, ...]) -> tuple[Refusal, ...]:
     """The confirmations the count calls for: the last try, an untrusted count."""
     found = {refusal(s) for s in statuses}
     return tuple(r for r in CONFIRMATIONS if r in found)
+
+
+def form_value(operation: str, pin: Pin) -> str:
+    """What a form's id stands for: its id is good for that form alone."""
+    return f"{operation} {pin.id}"
 
 
 def pin_name(pin: Pin, lang: str) -> str:
