@@ -187,8 +187,10 @@ def test_a_certificate_thirty_days_from_its_end_is_shown_as_expiring(
         auth = expiring[1].text
         assert auth.startswith("利用者証明用電子証明書: まもなく期限切れ。")
         assert re.search(r"残り (30|29) 日", auth)  # 29 only across midnight in Japan
-        weight = expiring[1].value_of_css_property("font-weight")
-        assert weight in ("700", "bold")
+        # bold once the stylesheet applies (the welcome page may still be moving on to /)
+        WebDriverWait(browser, WAIT).until(
+            lambda _: expiring[1].value_of_css_property("font-weight") in ("700", "bold")
+        )
         advice = browser.find_element(By.CLASS_NAME, "expiry-advice").text
         assert advice.startswith("90 日以内に有効期限が来ます")
         browser.find_element(By.CSS_SELECTOR, "nav button").click()  # English
