@@ -43,6 +43,7 @@ from ..pinplan import PinPlan
 from ..pinresult import PinCommandResult
 from ..profile import Pin
 from ..words import pins as words
+from ..words.failures import access_text
 from . import pinpage
 from .once import OneTime
 from .pinpage import Form
@@ -95,6 +96,8 @@ class PinPages:
                 counters = read_counters(card, (pin,))
         except JpkiError as exc:
             return self.message(operation, pin, self.card_text(exc, pin))
+        except (ValueError, OSError) as exc:  # the virtual card's state file
+            return self.message(operation, pin, access_text(exc, lang))
         try:  # a locked or absent key: no form (the boxes lift neither)
             counters.first_refusal(force=True, accept_unknown_count=True)
         except je.PinLockedError:
@@ -153,6 +156,8 @@ class PinPages:
             text = words.error_text(exc, operation, lang)
             next_step = "wrong" if isinstance(exc, je.WrongPinError) else "unknown"
             return self.outcome(operation, pin, stopped, text, next_step)
+        except (ValueError, OSError) as exc:  # the virtual card's state file, as the CLI says
+            return self.kept(pinpage.message(operation, pin, access_text(exc, lang), lang))
         done = "changed" if operation == "change" else "verified"
         return self.outcome(operation, pin, result, "", done if result.done else "unknown")
 
@@ -208,7 +213,7 @@ class PinPages:
         lang = self.state.lang
         if isinstance(exc, je.PinAbsentError):
             return words.absent_text(exc, lang)
-        return t("ui.pin.card_failed", lang, detail=str(exc) or type(exc).__name__)
+        return t("ui.pin.card_failed", lang, detail=access_text(exc, lang))
 
     def form(self, spec: Form, status: int = 200) -> Response:
         """The form with a new one-time id."""
