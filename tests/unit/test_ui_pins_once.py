@@ -1,7 +1,8 @@
 """A PIN form sent once (a review finding): each form's one-time id, refused when sent
 again, unknown or for another form, with no card session; the result by a 303 to a
-page shown once, with no PIN value; and the errors a page operation can meet said in
-the page's language, as the CLI says them."""
+page shown once, with no PIN value; the errors a page operation can meet said in the
+page's language, as the CLI says them; and one source for each of the page's
+decisions (the current value checked once, ③'s switch)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from starlette.testclient import TestClient
 
 from cli_runner import jpkitool_inprocess
 from jpki import errors as je
-from jpki import i18n
+from jpki import i18n, pinplan
 from jpki.card import MyNumberCard
 from jpki.cli.failures import classify
 from jpki.i18n import t
+from jpki.profile import Pin
 from jpki.session import SessionSpec
 from jpki.ui import app, source
 from jpki.ui.guard import Secrets
@@ -189,3 +191,50 @@ def test_a_bad_state_file_is_said_as_the_cli_says_it(tmp_path: Path) -> None:
         client.post("/pin/verify", data=data, headers={"origin": BASE}),
     ):
         assert answer.status_code == 200 and line in text_of(answer)
+
+
+# -- one source for each decision -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("operation", "fields"),
+    [("verify", {}), ("change", {"new": "5827", "again": "5827"})],
+)
+def test_the_current_value_is_checked_once(
+    operation: str, fields: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[object] = []
+    encode = pinplan.encode_value
+
+    def counted(pin: Pin, value: object) -> bytes:
+        seen.append(value)
+        return encode(pin, value)
+
+    monkeypatch.setattr(pinplan, "encode_value", counted)
+    page = Page(Card(), "en")
+    assert page.post(operation, "cardinfo", current="1234", **fields).status_code == 200
+    assert seen.count("1234") == 1
+
+
+def test_a_malformed_current_value_is_listed_with_the_new_values_errors() -> None:
+    card = Card()
+    page = Page(card, "en")
+    answer = page.post("change", "cardinfo", current="12", new="1111", again="5827")
+    assert answer.status_code == 400 and card.sessions == 0
+    links = re.findall(r'<a href="#(\w+)">', answer.text)
+    assert links == ["current", "new", "again"]
+
+
+def test_the_menu_and_the_forms_take_the_change_switch_from_one_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse_all(keys: dict[str, object], experimental: bool) -> None:
+        raise je.PinRequestError("experimental", next(iter(keys)))
+
+    monkeypatch.setattr(pinplan, "check_experimental", refuse_all)
+    card = Card()
+    page = Page(card, "en", experimental=True)
+    menu = page.get("/pin").text
+    assert "/pin/change" not in menu and "/pin/verify?pin=sign" in menu
+    assert t("ui.pin.juki_experimental", "en") in text_of(page.get("/pin"))
+    assert "<form" not in page.get("/pin/change?pin=sign").text and card.sessions == 0

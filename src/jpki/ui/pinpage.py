@@ -10,8 +10,10 @@ happens next. Every text is escaped; no value entered is ever written back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
+from typing import NamedTuple
 
 from .. import keyformats, profile
 from ..i18n import t
@@ -22,10 +24,18 @@ from ..profile import Pin
 from ..words import pins as words
 from .page import document
 
-#: The form field of each confirmation, and its label's catalogue key.
+
+class Box(NamedTuple):
+    """A confirmation box: its form field, and its label's catalogue key."""
+
+    field: str
+    label: str
+
+
+#: The confirmation boxes: each lifts its own refusal, in the request it is sent with.
 BOXES = {
-    Refusal.LAST_TRY: ("force", "ui.pin.force"),
-    Refusal.UNTRUSTED: ("accept_unknown_count", "ui.pin.accept_unknown"),
+    Refusal.LAST_TRY: Box("force", "ui.pin.force"),
+    Refusal.UNTRUSTED: Box("accept_unknown_count", "ui.pin.accept_unknown"),
 }
 
 
@@ -62,13 +72,12 @@ def title(operation: str, pin: Pin | None, lang: str) -> str:
     return t(f"ui.pin.{operation}.title", lang, pin=words.pin_name(pin.id, lang))
 
 
-def menu(lang: str, experimental: bool) -> str:
-    """Each PIN with its two actions; ③'s change only when ``experimental``."""
+def menu(lang: str, operations_of: Callable[[Pin], tuple[str, ...]]) -> str:
+    """Each PIN with the operations the page offers for it (③'s change only with
+    ``--experimental``), and a note when a change is not offered."""
     rows = ""
     for pin in profile.USER_PINS:
-        operations = ["verify"]
-        if experimental or not pin.experimental_change:
-            operations.append("change")
+        operations = operations_of(pin)
         actions = [  # the link's name says which PIN, for a screen reader's list of links
             f'<a href="/pin/{op}?pin={pin.id}" aria-label="{e(title(op, pin, lang))}">'
             f"{e(t(f'ui.pin.{op}', lang))}</a>"
@@ -76,7 +85,8 @@ def menu(lang: str, experimental: bool) -> str:
         ]
         name = words.pin_name(pin.id, lang)
         rows += f"<li><span>{e(name)}</span> {' '.join(actions)}</li>\n"
-    note = "" if experimental else f"<p>{e(t('ui.pin.juki_experimental', lang))}</p>\n"
+    every = all("change" in operations_of(pin) for pin in profile.USER_PINS)
+    note = "" if every else f"<p>{e(t('ui.pin.juki_experimental', lang))}</p>\n"
     main = f'<p>{e(t("ui.pin.menu_intro", lang))}</p>\n<ul class="pin-menu">\n{rows}</ul>\n{note}'
     return shell(lang, t("ui.pin.menu_title", lang), main)
 

@@ -46,12 +46,10 @@ from ..words import pins as words
 from ..words.failures import access_text
 from . import pinpage
 from .once import OneTime
-from .pinpage import Form
+from .pinpage import BOXES, Form
 from .source import CardSource
 
 OPERATIONS = ("verify", "change")
-#: The confirmation boxes: each lifts its own refusal, in this request only.
-CONFIRMATIONS = {Refusal.LAST_TRY: "force", Refusal.UNTRUSTED: "accept_unknown_count"}
 
 
 class PageState(Protocol):
@@ -83,7 +81,7 @@ class PinPages:
         self.results = OneTime()
 
     def menu(self, request: Request) -> Response:
-        return HTMLResponse(pinpage.menu(self.state.lang, self.experimental))
+        return HTMLResponse(pinpage.menu(self.state.lang, self.operations))
 
     def show(self, request: Request) -> Response:
         operation = request.path_params["operation"]
@@ -121,11 +119,12 @@ class PinPages:
         if self.forms.take(field("form")) != form_value(operation, pin):
             used = pinpage.used(operation, pin, lang)
             return HTMLResponse(used, status_code=409)
-        offers = tuple(r for r in CONFIRMATIONS if field(f"offered_{CONFIRMATIONS[r]}"))
+        offers = tuple(r for r, box in BOXES.items() if field(f"offered_{box.field}"))
         checked = self.check(operation, pin, field("current"), field("new"), field("again"))
         if checked.plan is None:
             return self.form(Form(operation, pin, None, offers, checked.errors), 400)
-        force, accept = field("force") == "yes", field("accept_unknown_count") == "yes"
+        force = field(BOXES[Refusal.LAST_TRY].field) == "yes"
+        accept = field(BOXES[Refusal.UNTRUSTED].field) == "yes"
         # In a worker thread: the card's lock may be held by a page being read.
         return await run_in_threadpool(self.run, checked.plan, pin, offers, force, accept)
 
@@ -141,7 +140,7 @@ class PinPages:
         except je.SpendRefusedError as exc:  # no PIN sent: the form again, with its box
             why = Refusal(exc.reason)
             text = t(f"ui.pin.refused.{exc.reason}", lang, pin=pin_name(pin, lang), sw=sw(exc))
-            form = Form(operation, pin, None, (*offers, why), [(CONFIRMATIONS[why], text)])
+            form = Form(operation, pin, None, (*offers, why), [(BOXES[why].field, text)])
             return self.form(form, 409)
         except je.PinLockedError as exc:
             if exc.just_locked:
@@ -167,15 +166,34 @@ class PinPages:
         return HTMLResponse(page if page is not None else pinpage.shown(self.state.lang))
 
     def check(self, operation: str, pin: Pin, current: str, new: str, again: str) -> Checked:
-        """The values checked before the card is touched: each field's error, or the plan."""
+        """The values checked before the card is touched: each field's error, or the
+        plan. The current value is checked once: by the plan, or alone when the new
+        value is refused (the summary lists every field in error)."""
+        lang = self.state.lang
+        if operation == "verify":
+            try:
+                return Checked(pinplan.plan_verify(pin, current), [])
+            except je.PinFormatError as exc:
+                return Checked(None, [("current", words.format_text(exc, lang))])
+        errors = self.new_errors(pin, new, again)
+        if errors:
+            try:
+                pinplan.encode_value(pin, current)
+            except je.PinFormatError as exc:
+                errors.insert(0, ("current", words.format_text(exc, lang)))
+            return Checked(None, errors)
+        try:
+            plan = pinplan.plan_change(pin, current, new, experimental=self.experimental)
+        except je.PinFormatError as exc:  # the current value: the new one passed
+            return Checked(None, [("current", words.format_text(exc, lang))])
+        except je.PinRequestError as exc:  # the same value twice
+            return Checked(None, [("new", words.request_text(exc, lang))])
+        return Checked(plan, [])
+
+    def new_errors(self, pin: Pin, new: str, again: str) -> list[tuple[str, str]]:
+        """The new value's errors: its format, its weakness, the two entries differing."""
         lang = self.state.lang
         errors: list[tuple[str, str]] = []
-        try:
-            pinplan.encode_value(pin, current)
-        except je.PinFormatError as exc:
-            errors.append(("current", words.format_text(exc, lang)))
-        if operation == "verify":
-            return Checked(None if errors else pinplan.plan_verify(pin, current), errors)
         try:
             pinplan.check_new_value((pin,), new, allow_weak=False)
         except je.PinFormatError as exc:
@@ -187,13 +205,7 @@ class PinPages:
             pinplan.check_again(pin, new, again)
         except je.PinRequestError as exc:
             errors.append(("again", words.request_text(exc, lang)))
-        if errors:
-            return Checked(None, errors)
-        try:
-            plan = pinplan.plan_change(pin, current, new, experimental=self.experimental)
-        except je.PinRequestError as exc:  # the same value twice
-            return Checked(None, [("new", words.request_text(exc, lang))])
-        return Checked(plan, [])
+        return errors
 
     def chosen(self, operation: str, name: str) -> Pin | str:
         """The PIN the request names, or why it cannot be acted on (no card touched)."""
@@ -202,11 +214,25 @@ class PinPages:
             return t("error.pins.request.unknown-pin", lang, detail=operation)
         try:
             (pin,) = pinplan.resolve_pins([name])
-            if operation == "change":  # the CLI's switch, the CLI's check
-                pinplan.check_experimental(pinplan.resolve_keys((pin,), None), self.experimental)
         except je.PinRequestError as exc:
             return words.request_text(exc, lang)
+        refused = self.change_refused(pin)
+        if operation == "change" and refused is not None:
+            return words.request_text(refused, lang)
         return pin
+
+    def change_refused(self, pin: Pin) -> je.PinRequestError | None:
+        """Why ``pin`` may not be changed here: ③ without ``--experimental``, by the
+        CLI's check (:func:`jpki.pinplan.check_experimental`); None when it may."""
+        try:
+            pinplan.check_experimental(pinplan.resolve_keys((pin,), None), self.experimental)
+        except je.PinRequestError as exc:
+            return exc
+        return None
+
+    def operations(self, pin: Pin) -> tuple[str, ...]:
+        """What the page offers for ``pin``: checking, and changing unless refused."""
+        return OPERATIONS if self.change_refused(pin) is None else ("verify",)
 
     def card_text(self, exc: JpkiError, pin: Pin) -> str:
         """A failure before any PIN was sent, in a sentence."""
@@ -243,7 +269,7 @@ class PinPages:
 def offered(statuses: tuple[KeyStatus, ...]) -> tuple[Refusal, ...]:
     """The confirmations the count calls for: the last try, an untrusted count."""
     found = {refusal(s) for s in statuses}
-    return tuple(r for r in CONFIRMATIONS if r in found)
+    return tuple(r for r in BOXES if r in found)
 
 
 def form_value(operation: str, pin: Pin) -> str:
