@@ -151,7 +151,7 @@ def test_a_card_failure_is_said_in_japanese_as_the_cli_says_it(
     assert classify(exc).message == line
     for answer in (page.get("/pin/verify?pin=auth"), page.post("verify", "auth", current=WRONG)):
         shown = text_of(answer)
-        assert line in shown and str(exc) not in shown
+        assert line + t("ui.pin.card_failed", "ja") in shown and str(exc) not in shown
     assert card.state.pins["auth"].remaining == 3
     page.nothing_echoed(WRONG)
 

@@ -239,7 +239,7 @@ class PinPages:
         lang = self.state.lang
         if isinstance(exc, je.PinAbsentError):
             return words.absent_text(exc, lang)
-        return t("ui.pin.card_failed", lang, detail=access_text(exc, lang))
+        return words.joined(access_text(exc, lang), t("ui.pin.card_failed", lang))
 
     def form(self, spec: Form, status: int = 200) -> Response:
         """The form with a new one-time id."""

@@ -131,8 +131,12 @@ def fault_text(
     message: str, operation: str, result: PinCommandResult | None, lang: str | None = None
 ) -> str:
     """An error's line after a fault, with :func:`fault_note` added."""
-    sep = " " if message[-1:].isascii() else ""  # none after a Japanese 。
-    return message + sep + fault_note(operation, result, lang)
+    return joined(message, fault_note(operation, result, lang))
+
+
+def joined(first: str, second: str) -> str:
+    """Two sentences in one line: a space after English, none after a Japanese 。."""
+    return first + (" " if first[-1:].isascii() else "") + second
 
 
 def format_text(exc: je.PinFormatError, lang: str | None = None) -> str:
