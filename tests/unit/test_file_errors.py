@@ -18,9 +18,10 @@ from apdu.errors import FAULTS, Fault
 from apdu.jsonfile import PROBLEMS, SHAPES, FileFault, Problem
 from apdu.outfile import OutputError, OutputReason, write_whole
 from catalogues import catalogue, placeholders
-from jpki.cli.failures import OS_REASONS, Failure, classify, reason_text
+from jpki.cli.failures import Failure, classify
 from jpki.emulator import StateError
 from jpki.i18n import set_language
+from jpki.words.failures import OS_REASONS, reason_text
 
 #: ASCII words a Japanese message may hold: names of formats and standards.
 TECHNICAL = {"JSON", "UTF", "DER", "PEM", "null", "true", "false", "jpkitool", "base64"}

@@ -67,7 +67,7 @@ def test_the_language_is_switched_by_a_post_not_by_the_address() -> None:
         {"sign": {"remaining": 0}, "auth": {"remaining": 0}},
     ],
 )
-def test_the_guidance_is_the_one_retries_prints(
+def test_the_guidance_is_the_one_retries_prints_but_for_commands(
     lang: str, pins: dict[str, Any], tmp_path: Path
 ) -> None:
     state = tmp_path / "card.json"
@@ -79,8 +79,11 @@ def test_the_guidance_is_the_one_retries_prints(
     assert advice
     client, _ = signed_in(emulated({"pins": pins}), lang=lang)
     shown = text_of(client.get("/"))
-    for line in advice:
-        assert line.strip() in shown
+    for line in advice:  # the lines naming a command have the page's own sentence
+        assert (line.strip() in shown) != ("verify-pin" in line)
+    assert "verify-pin" not in shown and "--force" not in shown
+    if "auth" in pins and pins["auth"]["remaining"] == 1:
+        assert t("guidance.page.last_try_protect", lang) in shown
 
 
 @pytest.mark.parametrize(

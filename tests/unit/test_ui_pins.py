@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import io
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -20,89 +18,20 @@ from apdu import CardRemovedError, TransportWrapper
 from cli_runner import jpkitool_inprocess
 from jpki.api import open_transport
 from jpki.card import MyNumberCard
-from jpki.diagnosis import Diagnosis
-from jpki.emulator import CardState, VirtualCard, build_state
+from jpki.emulator import CardState
 from jpki.emulator.transport import EmulatorTransport
 from jpki.errors import WrongPinError
 from jpki.i18n import t
 from jpki.pinops import run_plan
 from jpki.pinplan import plan_verify
-from jpki.retries import RetriesReport, read_retries
+from jpki.retries import RetriesReport
 from jpki.session import SessionSpec
 from jpki.ui import app, server, source
 from jpki.ui.guard import Secrets
+from jpki.ui.once import OneTime
 from jpki.ui.source import CardSource
+from pin_page import NEW, SIGN_NEW, WRONG, Card, Page, fields
 from ui_client import BASE, PORT, text_of
-
-#: Distinctive values: a test searches every answer for them.
-WRONG, NEW, SIGN_NEW = "9071", "5039", "QX7R2M9"
-
-
-class Card:
-    """One virtual card for the whole test; counts the PIN sessions opened and the
-    APDUs they sent."""
-
-    def __init__(self, **state: Any) -> None:
-        self.state = build_state(**state)
-        self.virtual = VirtualCard(self.state)
-        self.sessions = 0
-        self.apdus = 0
-
-    @contextlib.contextmanager
-    def session(self) -> Iterator[MyNumberCard]:
-        self.sessions += 1
-        with open_transport(EmulatorTransport(self.virtual)) as card:
-            try:
-                yield card
-            finally:
-                self.apdus += card.apdu_count
-
-    def read_counts(self) -> RetriesReport:
-        with open_transport(EmulatorTransport(self.virtual)) as card:
-            return read_retries(card)
-
-
-class Page:
-    """A signed-in client of the page over ``card``; every answer kept."""
-
-    def __init__(
-        self,
-        card: Card,
-        lang: str = "ja",
-        experimental: bool = False,
-        session: Callable[[], contextlib.AbstractContextManager[MyNumberCard]] | None = None,
-    ) -> None:
-        self.card = card
-        self.keys = Secrets()
-        source = CardSource(
-            card.read_counts, lambda: Diagnosis(()), open_pin_session=session or card.session
-        )
-        guard = app.build(source, lang, PORT, lambda: None, self.keys, experimental)
-        self.client = TestClient(guard, base_url=BASE, follow_redirects=False)
-        assert self.client.get(f"/?token={self.keys.token}").status_code == 303
-        self.answers: list[httpx.Response] = []
-
-    def get(self, path: str) -> httpx.Response:
-        answer = self.client.get(path)
-        self.answers.append(answer)
-        return answer
-
-    def post(self, operation: str, pin: str, **fields: str) -> httpx.Response:
-        data = {"csrf": self.keys.csrf, "pin": pin, **fields}
-        answer = self.client.post(f"/pin/{operation}", data=data, headers={"origin": BASE})
-        self.answers.append(answer)
-        return answer
-
-    def nothing_echoed(self, *values: str) -> None:
-        for answer in self.answers:
-            for value in values:
-                assert value not in answer.text
-                assert value.lower() not in answer.text
-
-
-def fields(answer: httpx.Response) -> list[str]:
-    return re.findall(r"<input [^>]*>", answer.text)
-
 
 # -- the way in, the form -----------------------------------------------------------
 
@@ -350,7 +279,8 @@ class Removed(TransportWrapper):
         return self.inner.transmit(apdu, secret=secret, personal=personal)
 
 
-def test_a_fault_after_the_pin_was_sent_says_what_is_not_known() -> None:
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_fault_after_the_pin_was_sent_says_what_is_not_known(lang: str) -> None:
     card = Card()
 
     @contextlib.contextmanager
@@ -358,11 +288,12 @@ def test_a_fault_after_the_pin_was_sent_says_what_is_not_known() -> None:
         with open_transport(Removed(EmulatorTransport(card.virtual))) as opened:
             yield opened
 
-    page = Page(card, "en", session=session)
+    page = Page(card, lang, session=session)
     shown = text_of(page.post("verify", "auth", current=WRONG))
-    name = t("pin.auth.short", "en")
-    assert t("pins.fault.unknown.verify", "en", pin=name, no=2) in shown
-    assert t("ui.pin.next.unknown", "en") in shown and card.state.pins["auth"].remaining == 2
+    name = t("pin.auth.short", lang)
+    assert t("pins.fault.unknown.verify", lang, pin=name, no=2) in shown
+    assert t("error.card_removed", lang) in shown and "pulled out" not in shown
+    assert t("ui.pin.next.unknown", lang) in shown and card.state.pins["auth"].remaining == 2
     page.nothing_echoed(WRONG)
 
 
@@ -396,8 +327,8 @@ def test_the_servers_trace_shows_no_pin_value() -> None:
     with the PIN data hidden."""
     trace = io.StringIO()
     spec = SessionSpec(emulator=CardState(), trace=trace)
-    keys = Secrets()
-    guard = app.build(source.from_spec(spec), "en", PORT, lambda: None, keys)
+    keys, forms = Secrets(), OneTime()
+    guard = app.build(source.from_spec(spec), "en", PORT, lambda: None, keys, forms=forms)
     client = TestClient(guard, base_url=BASE, follow_redirects=False)
     assert client.get(f"/?token={keys.token}").status_code == 303
     sent = [
@@ -405,10 +336,13 @@ def test_the_servers_trace_shows_no_pin_value() -> None:
         {"pin": "sign", "current": "ABC123", "new": SIGN_NEW, "again": SIGN_NEW},
     ]
     for operation, data in zip(("verify", "change"), sent, strict=True):
+        form = forms.issue(f"{operation} {data['pin']}")
         answer = client.post(
-            f"/pin/{operation}", data={"csrf": keys.csrf, **data}, headers={"origin": BASE}
+            f"/pin/{operation}",
+            data={"csrf": keys.csrf, "form": form, **data},
+            headers={"origin": BASE},
         )
-        assert answer.status_code == 200
+        assert answer.status_code == 303
     logged = trace.getvalue()
     assert "00 20 00" in logged.upper() or "002000" in logged.upper()
     for value in (WRONG, "ABC123", SIGN_NEW):

@@ -18,7 +18,7 @@ from jpki.diagnosis import Check, Diagnosis, Link
 from jpki.errors import CardError, CertificateError
 from jpki.expiry import ExpiryItem, ExpiryReport, ExpiryState
 from jpki.i18n import t, tn
-from jpki.retries import Code, PinStatus, RetriesReport, read_retries
+from jpki.retries import Advice, Code, PinStatus, RetriesReport, read_retries
 from jpki.words import certs, doctor, errors, expiry, guidance, retries
 
 NOW = dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.UTC)
@@ -48,6 +48,20 @@ def test_every_guidance_code_has_a_sentence_in_the_language(lang: str) -> None:
     )
     assert lines[0] == t("guidance.locked", lang, pins=both, pin=t("pin.sign.short", lang))
     assert guidance.advice(read(), lang) == []
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("code", list(Code))
+def test_the_page_names_no_command_where_the_command_sentence_does(lang: str, code: Code) -> None:
+    item = Advice(code, ("auth",))
+    command, page = guidance.sentence(item, lang), guidance.sentence(item, lang, page=True)
+    name = t("pin.auth.short", lang)
+    assert command == t(guidance.KEYS[code], lang, pins=name, pin=name)  # the CLI's, as before
+    if code in guidance.PAGE_KEYS:
+        assert "verify-pin" in command and page == t(guidance.PAGE_KEYS[code], lang, pins=name)
+    else:
+        assert page == command
+    assert "verify-pin" not in page and "change-pin" not in page and " --" not in page
 
 
 def test_the_language_given_wins_over_the_current_one(monkeypatch: pytest.MonkeyPatch) -> None:

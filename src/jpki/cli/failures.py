@@ -3,9 +3,8 @@ message). The README has the table of statuses."""
 
 from __future__ import annotations
 
-import errno
 import gettext
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -20,7 +19,8 @@ from .. import errors as je
 from ..errors import CertificateError
 from ..i18n import t
 from ..words import pins as words
-from ..words.errors import card_error, certificate_error, sw_text
+from ..words.errors import certificate_error, sw_text
+from ..words.failures import access_text, file_text, reason_text, unexpected_text
 from ..words.pins import key_name, pin_name
 from .params import Seconds
 from .pinname import PinNameType
@@ -75,105 +75,30 @@ def _sw(sw: int) -> dict[str, str]:
     return {"sw": f"{sw:04X}", "desc": sw_text(sw)}
 
 
-#: The errno names with a message of their own (``fileproblem.<name in lower case>``);
-#: any other error is told in the system's own (English) words.
-OS_REASONS = frozenset(
-    {"ENOENT", "EACCES", "ENOSPC", "EPERM", "EDQUOT", "EROFS", "EISDIR", "ENOTDIR", "EEXIST",
-     "ENAMETOOLONG", "ELOOP", "EIO", "EFBIG", "EBUSY", "ETXTBSY", "EMFILE", "ENFILE", "ENXIO"}
-)  # fmt: skip
-
-
-def os_reason(number: int | None, strerror: str | None = None) -> str:
-    """What an OS error means, in the current language when its errno has a message."""
-    name = errno.errorcode.get(number) if number is not None else None
-    if name in OS_REASONS:
-        return t(f"fileproblem.{name.lower()}")
-    return strerror or "-"
-
-
-def _joined(value: object) -> object:
-    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
-
-
-def _os(params: Mapping[str, object]) -> str:
-    number = params.get("errno")
-    return os_reason(number if isinstance(number, int) else None, str(params.get("strerror") or ""))
-
-
-def reason_text(section: str, code: str, params: Mapping[str, object]) -> str:
-    """The catalogue's ``<section>.<code>`` formatted with an error's parameters: lists
-    joined with commas, ``errno`` told as ``os`` (:func:`os_reason`), a PIN format's
-    ``rule`` by its name. The code ``os`` is the OS error alone."""
-    if code == "os":
-        return _os(params)
-    values = {name: _joined(value) for name, value in params.items()}
-    if "errno" in params:
-        values["os"] = _os(params)
-    if "rule" in params:
-        values["rule"] = t(f"format.{params['rule']}")
-    return t(f"{section}.{code}").format(**values)
-
-
-def _file_failure(exc: FileFault) -> Failure:
-    """A state or session file refused: ``file[:line][: field]: problem``."""
-    where = (exc.path or "-") + ("" if exc.line is None else f":{exc.line}")
-    where += f": {exc.field}" if exc.field else ""
-    code = "session-file" if isinstance(exc, ae.SessionFileError) else "state-file"
-    reason = reason_text("fileproblem", exc.code, exc.params)
-    return Failure(
-        code, Exit.USAGE, t(f"error.{code.replace('-', '_')}", where=where, reason=reason)
-    )
-
-
-def _os_message(exc: OSError) -> str:
-    reason = os_reason(exc.errno, exc.strerror or str(exc))
-    if exc.filename is None:
-        return t("error.os_nofile", reason=reason)
-    return t("error.os", file=exc.filename, reason=reason)
-
-
-def _no_reader(exc: ae.NoReaderError) -> str:
-    readers = ", ".join(exc.readers)
-    if exc.spec is None:
-        return t("error.no_reader")
-    if exc.spec.strip().isdigit():
-        return t("error.no_reader_index", spec=exc.spec.strip(), readers=readers)
-    return t("error.no_reader_match", spec=exc.spec, readers=readers)
-
-
-def _timed(exc: ae.TransportError, timed_out: str, otherwise: str) -> str:
-    """The message of an exchange given up after :mod:`apdu.pcsctransport`'s timeout
-    (another program's transaction outlasted it, the card did not answer), else ``otherwise``."""
-    if exc.timeout is None:
-        return t(otherwise)
-    return t(timed_out, seconds=f"{exc.timeout:g}")
-
-
 def _pin(exc: Any) -> str:
     return key_name(exc.pin_id, exc.key_id)
 
 
 #: Each error a user can meet: its type (the first that matches is taken), code, exit
-#: status and message (a catalogue key, or a function of the error).
+#: status and message (a catalogue key, or a function of the error). The card, reader
+#: and file errors are told by :func:`jpki.words.failures.access_text`, as the page
+#: tells them.
 RULES: tuple[tuple[type[BaseException], str, Exit, str | Callable[[Any], str]], ...] = (
     (UsageFailure, "usage", Exit.USAGE, lambda e: t(e.key).format(**e.values)),
-    (ae.PcscLibraryError, "no-pcsc-library", Exit.NO_CARD,
-     lambda e: t("error.no_pcsc_library", detail=str(e))),
-    (ae.AccessDeniedError, "access-denied", Exit.NO_CARD, "error.access_denied"),
-    (ae.ServiceStoppedError, "no-service", Exit.NO_CARD, "error.service_stopped"),
-    (ae.ServiceUnavailableError, "no-service", Exit.NO_CARD, "error.no_service"),
+    (ae.PcscLibraryError, "no-pcsc-library", Exit.NO_CARD, access_text),
+    (ae.AccessDeniedError, "access-denied", Exit.NO_CARD, access_text),
+    (ae.ServiceStoppedError, "no-service", Exit.NO_CARD, access_text),
+    (ae.ServiceUnavailableError, "no-service", Exit.NO_CARD, access_text),
     (je.AmbiguousCardError, "ambiguous-reader", Exit.USAGE,
      lambda e: t("error.several_my_number" if e.my_number else "error.ambiguous",
                  readers=", ".join(e.readers))),
     (ae.AmbiguousReaderError, "ambiguous-reader", Exit.USAGE,
      lambda e: t("error.ambiguous_reader", spec=e.spec, readers=", ".join(e.matches))),
-    (ae.NoReaderError, "no-reader", Exit.NO_CARD, _no_reader),
-    (ae.NoCardError, "no-card", Exit.NO_CARD, "error.no_card"),
-    (ae.CardRemovedError, "card-removed", Exit.NO_CARD, "error.card_removed"),
-    (ae.ReaderBusyError, "reader-busy", Exit.ERROR,
-     lambda e: _timed(e, "error.reader_held", "error.reader_busy")),
-    (ae.CardUnresponsiveError, "card-unresponsive", Exit.ERROR,
-     lambda e: _timed(e, "error.no_answer", "error.unresponsive")),
+    (ae.NoReaderError, "no-reader", Exit.NO_CARD, access_text),
+    (ae.NoCardError, "no-card", Exit.NO_CARD, access_text),
+    (ae.CardRemovedError, "card-removed", Exit.NO_CARD, access_text),
+    (ae.ReaderBusyError, "reader-busy", Exit.ERROR, access_text),
+    (ae.CardUnresponsiveError, "card-unresponsive", Exit.ERROR, access_text),
     (OutputError, "output-file", Exit.USAGE,
      lambda e: t("error.output", path=e.path,
                  reason=reason_text("outputreason", e.code, e.params))),
@@ -182,10 +107,9 @@ RULES: tuple[tuple[type[BaseException], str, Exit, str | Callable[[Any], str]], 
                  actual=e.actual)),
     (ae.ReplayLeftoverError, "replay-leftover", Exit.ERROR,
      lambda e: t("error.replay_leftover", left=e.total - e.used, total=e.total)),
-    (ae.TransportError, "transport", Exit.ERROR, lambda e: t("error.transport", detail=str(e))),
+    (ae.TransportError, "transport", Exit.ERROR, access_text),
     (ae.EncodingError, "encoding", Exit.ERROR, lambda e: t("error.unexpected", detail=str(e))),
-    (je.NotMyNumberCardError, "not-my-number-card", Exit.NO_CARD,
-     lambda e: t("error.not_my_number", sw="-" if e.sw is None else f"{e.sw:04X}")),
+    (je.NotMyNumberCardError, "not-my-number-card", Exit.NO_CARD, access_text),
     (je.PinFormatError, "pin-format", Exit.USAGE,
      words.format_text),
     (je.WeakPinError, "weak-pin", Exit.USAGE,
@@ -200,25 +124,24 @@ RULES: tuple[tuple[type[BaseException], str, Exit, str | Callable[[Any], str]], 
     (je.PinAbsentError, "pin-absent", Exit.ERROR, words.absent_text),
     (CertificateError, "certificate", Exit.ERROR, certificate_error),
     (je.PermitError, "permit", Exit.ERROR, lambda e: t("error.pins.permit", detail=str(e))),
-    (je.CardError, "card-error", Exit.ERROR, card_error),
+    (je.CardError, "card-error", Exit.ERROR, access_text),
     (KeyboardInterrupt, "interrupted", Exit.ERROR, "error.interrupted"),
     (click.exceptions.Abort, "interrupted", Exit.ERROR, "error.interrupted"),
     (click.ClickException, "usage", Exit.USAGE,
      lambda e: t("usage.other", detail=e.format_message())),
-    (OSError, "os-error", Exit.ERROR, _os_message),
+    (OSError, "os-error", Exit.ERROR, access_text),
 )  # fmt: skip
 
 
 def classify(exc: BaseException) -> Failure:
     """Map an exception to its code, exit status and message in the current language."""
-    if isinstance(exc, FileFault):
-        return _file_failure(exc)
+    if isinstance(exc, FileFault):  # a state or session file refused
+        code = "session-file" if isinstance(exc, ae.SessionFileError) else "state-file"
+        return Failure(code, Exit.USAGE, file_text(exc))
     for kind, code, status, message in RULES:
         if isinstance(exc, kind):
             return Failure(code, status, t(message) if isinstance(message, str) else message(exc))
-    # The type and message only: a repr can hold an object's data (bytes read, values).
-    detail = f"{type(exc).__name__}: {exc}"
-    return Failure("unexpected", Exit.ERROR, t("error.unexpected", detail=detail))
+    return Failure("unexpected", Exit.ERROR, unexpected_text(exc))
 
 
 #: What click (>= 8.4) raises for a command name it does not know.

@@ -5,7 +5,8 @@ readers' state as JSON, without the card (:mod:`jpki.ui.live`).
 ``GET /certificate/auth-certificate.pem`` (and ``.der``): the auth certificate, read
 afresh, as a download (:mod:`jpki.ui.certview`). ``GET /static/NAME``: its stylesheets
 and scripts (``static/``), served from this package (nothing comes from elsewhere).
-``/pin...``: checking and changing a PIN (:mod:`jpki.ui.pins`).
+``/pin...``: checking and changing a PIN, and ``/pin/result/ID`` what it did, shown
+once (:mod:`jpki.ui.pins`).
 ``POST /lang``: the page's language (``lang=ja|en``), kept by the server, which has one
 user. ``POST /quit``: the server stops after answering. The guard has checked the
 Host, the cookie, and for a POST its Origin and CSRF token before any of these runs.
@@ -27,6 +28,7 @@ from ..i18n import LANGUAGES
 from ..retries import RetriesReport
 from . import certview, page
 from .guard import Guard, Secrets
+from .once import OneTime
 from .pins import PinPages
 from .source import CardSource
 
@@ -95,12 +97,14 @@ def build(
     on_quit: Callable[[], None],
     keys: Secrets | None = None,
     experimental: bool = False,
+    forms: OneTime | None = None,
 ) -> Guard:
     """The whole application for a server on ``port``: the routes behind the guard;
-    ``experimental``: ③ may be changed (``jpkitool ui --experimental``)."""
+    ``experimental``: ③ may be changed (``jpkitool ui --experimental``); ``forms``: the
+    PIN forms' one-time ids (a test issues its own)."""
     keys = keys or Secrets()
     state = Page(source, lang, keys.csrf, on_quit)
-    pins = PinPages(state, experimental)
+    pins = PinPages(state, experimental, forms)
     routes = [
         Route("/", state.show, methods=["GET"]),
         Route("/status", state.status, methods=["GET"]),
@@ -109,6 +113,7 @@ def build(
         Route("/lang", state.switch, methods=["POST"]),
         Route("/quit", state.quit, methods=["POST"]),
         Route("/pin", pins.menu, methods=["GET"]),
+        Route("/pin/result/{key}", pins.result, methods=["GET"]),
         Route("/pin/{operation}", pins.show, methods=["GET"]),
         Route("/pin/{operation}", pins.submit, methods=["POST"]),
     ]

@@ -95,7 +95,7 @@ def counts(report: RetriesReport, lang: str) -> str:
         f'<th scope="col">{escape(t(f"retries.col.{c}", lang))}</th>'
         for c in ("pin", "remaining", "state")
     )
-    what_next = "".join(f"<li>{escape(line)}</li>\n" for line in advice(report, lang))
+    what_next = "".join(f"<li>{escape(line)}</li>\n" for line in advice(report, lang, page=True))
     differ = [line for p in report.pins if (line := keys_differ_line(p, lang)) is not None]
     html = (
         f'<section aria-labelledby="card">\n<h2 id="card">{escape(t("ui.card", lang))}</h2>\n'

@@ -10,8 +10,10 @@ happens next. Every text is escaped; no value entered is ever written back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
+from typing import NamedTuple
 
 from .. import keyformats, profile
 from ..i18n import t
@@ -22,10 +24,18 @@ from ..profile import Pin
 from ..words import pins as words
 from .page import document
 
-#: The form field of each confirmation, and its label's catalogue key.
+
+class Box(NamedTuple):
+    """A confirmation box: its form field, and its label's catalogue key."""
+
+    field: str
+    label: str
+
+
+#: The confirmation boxes: each lifts its own refusal, in the request it is sent with.
 BOXES = {
-    Refusal.LAST_TRY: ("force", "ui.pin.force"),
-    Refusal.UNTRUSTED: ("accept_unknown_count", "ui.pin.accept_unknown"),
+    Refusal.LAST_TRY: Box("force", "ui.pin.force"),
+    Refusal.UNTRUSTED: Box("accept_unknown_count", "ui.pin.accept_unknown"),
 }
 
 
@@ -62,13 +72,12 @@ def title(operation: str, pin: Pin | None, lang: str) -> str:
     return t(f"ui.pin.{operation}.title", lang, pin=words.pin_name(pin.id, lang))
 
 
-def menu(lang: str, experimental: bool) -> str:
-    """Each PIN with its two actions; ③'s change only when ``experimental``."""
+def menu(lang: str, operations_of: Callable[[Pin], tuple[str, ...]]) -> str:
+    """Each PIN with the operations the page offers for it (③'s change only with
+    ``--experimental``), and a note when a change is not offered."""
     rows = ""
     for pin in profile.USER_PINS:
-        operations = ["verify"]
-        if experimental or not pin.experimental_change:
-            operations.append("change")
+        operations = operations_of(pin)
         actions = [  # the link's name says which PIN, for a screen reader's list of links
             f'<a href="/pin/{op}?pin={pin.id}" aria-label="{e(title(op, pin, lang))}">'
             f"{e(t(f'ui.pin.{op}', lang))}</a>"
@@ -76,7 +85,8 @@ def menu(lang: str, experimental: bool) -> str:
         ]
         name = words.pin_name(pin.id, lang)
         rows += f"<li><span>{e(name)}</span> {' '.join(actions)}</li>\n"
-    note = "" if experimental else f"<p>{e(t('ui.pin.juki_experimental', lang))}</p>\n"
+    every = all("change" in operations_of(pin) for pin in profile.USER_PINS)
+    note = "" if every else f"<p>{e(t('ui.pin.juki_experimental', lang))}</p>\n"
     main = f'<p>{e(t("ui.pin.menu_intro", lang))}</p>\n<ul class="pin-menu">\n{rows}</ul>\n{note}'
     return shell(lang, t("ui.pin.menu_title", lang), main)
 
@@ -127,8 +137,9 @@ def box(refusal: Refusal, lang: str, errors: dict[str, str]) -> str:
     )
 
 
-def form(spec: Form, lang: str, csrf: str) -> str:
-    """The form for ``spec.pin``: the count when read, the fields, the boxes offered."""
+def form(spec: Form, lang: str, csrf: str, key: str) -> str:
+    """The form for ``spec.pin``: the count when read, the fields, the boxes offered,
+    and ``key``, its one-time id."""
     pin, operation = spec.pin, spec.operation
     errors = dict(spec.errors)
     main = error_summary(spec.errors, lang) if spec.errors else ""
@@ -144,6 +155,7 @@ def form(spec: Form, lang: str, csrf: str) -> str:
     main += (
         f'<form method="post" action="/pin/{operation}" class="pin-form" novalidate>\n'
         f'<input type="hidden" name="csrf" value="{e(csrf)}">\n'
+        f'<input type="hidden" name="form" value="{e(key)}">\n'
         f'<input type="hidden" name="pin" value="{e(pin.id)}">\n'
         f"{fields}{boxes}"
         f'<button type="submit">{e(t(f"ui.pin.send.{operation}", lang))}</button>\n</form>\n'
@@ -155,6 +167,22 @@ def message(operation: str, pin: Pin | None, text: str, lang: str) -> str:
     """Why the form is not offered (a locked PIN, no card, ...), in one paragraph."""
     main = f'<section class="problem" role="alert">\n<p>{e(text)}</p>\n</section>\n'
     return shell(lang, title(operation, pin, lang), main)
+
+
+def used(operation: str, pin: Pin, lang: str) -> str:
+    """A form sent twice or out of date: nothing sent, and a link to open it again."""
+    link = f'<a href="/pin/{operation}?pin={e(pin.id)}">{e(t("ui.pin.form_again", lang))}</a>'
+    main = (
+        f'<section class="problem" role="alert">\n<p>{e(t("ui.pin.form_used", lang))}</p>\n'
+        f"<p>{link}</p>\n</section>\n"
+    )
+    return shell(lang, title(operation, pin, lang), main)
+
+
+def shown(lang: str) -> str:
+    """A result asked for again: it was shown once and is not kept."""
+    main = f"<p>{e(t('ui.pin.result_shown', lang))}</p>\n"
+    return shell(lang, t("ui.pin.menu_title", lang), main)
 
 
 def result(

@@ -13,6 +13,11 @@ their own boxes in this request only. The card is left unverified by the library
 the CLI leaves it. ③ is changed only when the server was started with
 ``--experimental`` (:func:`jpki.pinplan.check_experimental`).
 
+Each form carries a one-time id (:mod:`jpki.ui.once`): a POST whose id is unknown or
+already taken is refused before any card session, so a reload sends nothing to the
+card. What a POST did on the card is kept for one ``GET /pin/result/ID``, which the
+POST answers with a 303 (Post/Redirect/Get).
+
 PIN values live in the handler's locals: they are never logged, kept, echoed back (a
 form shown again after an error has its PIN fields empty) or put in an error's text.
 """
@@ -25,7 +30,7 @@ from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import errors as je
 from .. import pinplan
@@ -38,13 +43,13 @@ from ..pinplan import PinPlan
 from ..pinresult import PinCommandResult
 from ..profile import Pin
 from ..words import pins as words
+from ..words.failures import access_text
 from . import pinpage
-from .pinpage import Form
+from .once import OneTime
+from .pinpage import BOXES, Form
 from .source import CardSource
 
 OPERATIONS = ("verify", "change")
-#: The confirmation boxes: each lifts its own refusal, in this request only.
-CONFIRMATIONS = {Refusal.LAST_TRY: "force", Refusal.UNTRUSTED: "accept_unknown_count"}
 
 
 class PageState(Protocol):
@@ -64,14 +69,19 @@ class Checked:
 
 
 class PinPages:
-    """The PIN routes; ``experimental``: ③ may be changed (``jpkitool ui --experimental``)."""
+    """The PIN routes; ``experimental``: ③ may be changed (``jpkitool ui --experimental``);
+    ``forms``: the one-time ids of the forms shown."""
 
-    def __init__(self, state: PageState, experimental: bool = False) -> None:
+    def __init__(
+        self, state: PageState, experimental: bool = False, forms: OneTime | None = None
+    ) -> None:
         self.state = state
         self.experimental = experimental
+        self.forms = forms or OneTime()
+        self.results = OneTime()
 
     def menu(self, request: Request) -> Response:
-        return HTMLResponse(pinpage.menu(self.state.lang, self.experimental))
+        return HTMLResponse(pinpage.menu(self.state.lang, self.operations))
 
     def show(self, request: Request) -> Response:
         operation = request.path_params["operation"]
@@ -84,6 +94,8 @@ class PinPages:
                 counters = read_counters(card, (pin,))
         except JpkiError as exc:
             return self.message(operation, pin, self.card_text(exc, pin))
+        except (ValueError, OSError) as exc:  # the virtual card's state file
+            return self.message(operation, pin, access_text(exc, lang))
         try:  # a locked or absent key: no form (the boxes lift neither)
             counters.first_refusal(force=True, accept_unknown_count=True)
         except je.PinLockedError:
@@ -91,8 +103,7 @@ class PinPages:
         except je.PinAbsentError as exc:
             return self.message(operation, pin, words.absent_text(exc, lang))
         statuses = counters.keys[pin.id]
-        form = Form(operation, pin, statuses, offered(statuses))
-        return HTMLResponse(pinpage.form(form, lang, self.state.csrf))
+        return self.form(Form(operation, pin, statuses, offered(statuses)))
 
     async def submit(self, request: Request) -> Response:
         operation = request.path_params["operation"]
@@ -105,19 +116,23 @@ class PinPages:
         pin = self.chosen(operation, field("pin"))
         if isinstance(pin, str):
             return self.message(operation, None, pin, 404)
-        offers = tuple(r for r in CONFIRMATIONS if field(f"offered_{CONFIRMATIONS[r]}"))
+        if self.forms.take(field("form")) != form_value(operation, pin):
+            used = pinpage.used(operation, pin, lang)
+            return HTMLResponse(used, status_code=409)
+        offers = tuple(r for r, box in BOXES.items() if field(f"offered_{box.field}"))
         checked = self.check(operation, pin, field("current"), field("new"), field("again"))
         if checked.plan is None:
-            form = Form(operation, pin, None, offers, checked.errors)
-            return HTMLResponse(pinpage.form(form, lang, self.state.csrf), status_code=400)
-        force, accept = field("force") == "yes", field("accept_unknown_count") == "yes"
+            return self.form(Form(operation, pin, None, offers, checked.errors), 400)
+        force = field(BOXES[Refusal.LAST_TRY].field) == "yes"
+        accept = field(BOXES[Refusal.UNTRUSTED].field) == "yes"
         # In a worker thread: the card's lock may be held by a page being read.
         return await run_in_threadpool(self.run, checked.plan, pin, offers, force, accept)
 
     def run(
         self, plan: PinPlan, pin: Pin, offers: tuple[Refusal, ...], force: bool, accept: bool
     ) -> Response:
-        """The plan on the card, one try at most; the result as the CLI reports it."""
+        """The plan on the card, one try at most; the result as the CLI reports it, kept
+        for :meth:`result` (a 303 to it), or the form again with the box it needs."""
         lang, operation = self.state.lang, plan.operation
         try:
             with self.state.source.pin_session() as card, card.transaction():
@@ -125,33 +140,60 @@ class PinPages:
         except je.SpendRefusedError as exc:  # no PIN sent: the form again, with its box
             why = Refusal(exc.reason)
             text = t(f"ui.pin.refused.{exc.reason}", lang, pin=pin_name(pin, lang), sw=sw(exc))
-            form = Form(operation, pin, None, (*offers, why), [(CONFIRMATIONS[why], text)])
-            return HTMLResponse(pinpage.form(form, lang, self.state.csrf), status_code=409)
+            form = Form(operation, pin, None, (*offers, why), [(BOXES[why].field, text)])
+            return self.form(form, 409)
         except je.PinLockedError as exc:
             if exc.just_locked:
                 locked = exc.result if isinstance(exc.result, PinCommandResult) else None
                 return self.outcome(operation, pin, locked, words.locked_text(exc, lang), "locked")
-            return self.message(operation, pin, t("ui.pin.locked", lang, pin=pin_name(pin, lang)))
+            text = t("ui.pin.locked", lang, pin=pin_name(pin, lang))
+            return self.kept(pinpage.message(operation, pin, text, lang))
         except JpkiError as exc:
             stopped = exc.result if isinstance(exc.result, PinCommandResult) else None
             if stopped is None or not stopped.pin_sent:
-                return self.message(operation, pin, self.card_text(exc, pin))
+                return self.kept(pinpage.message(operation, pin, self.card_text(exc, pin), lang))
             text = words.error_text(exc, operation, lang)
             next_step = "wrong" if isinstance(exc, je.WrongPinError) else "unknown"
             return self.outcome(operation, pin, stopped, text, next_step)
+        except (ValueError, OSError) as exc:  # the virtual card's state file, as the CLI says
+            return self.kept(pinpage.message(operation, pin, access_text(exc, lang), lang))
         done = "changed" if operation == "change" else "verified"
         return self.outcome(operation, pin, result, "", done if result.done else "unknown")
 
+    def result(self, request: Request) -> Response:
+        """A result kept by :meth:`run`, shown once; then a line saying it was shown."""
+        page = self.results.take(request.path_params["key"])
+        return HTMLResponse(page if page is not None else pinpage.shown(self.state.lang))
+
     def check(self, operation: str, pin: Pin, current: str, new: str, again: str) -> Checked:
-        """The values checked before the card is touched: each field's error, or the plan."""
+        """The values checked before the card is touched: each field's error, or the
+        plan. The current value is checked once: by the plan, or alone when the new
+        value is refused (the summary lists every field in error)."""
+        lang = self.state.lang
+        if operation == "verify":
+            try:
+                return Checked(pinplan.plan_verify(pin, current), [])
+            except je.PinFormatError as exc:
+                return Checked(None, [("current", words.format_text(exc, lang))])
+        errors = self.new_errors(pin, new, again)
+        if errors:
+            try:
+                pinplan.encode_value(pin, current)
+            except je.PinFormatError as exc:
+                errors.insert(0, ("current", words.format_text(exc, lang)))
+            return Checked(None, errors)
+        try:
+            plan = pinplan.plan_change(pin, current, new, experimental=self.experimental)
+        except je.PinFormatError as exc:  # the current value: the new one passed
+            return Checked(None, [("current", words.format_text(exc, lang))])
+        except je.PinRequestError as exc:  # the same value twice
+            return Checked(None, [("new", words.request_text(exc, lang))])
+        return Checked(plan, [])
+
+    def new_errors(self, pin: Pin, new: str, again: str) -> list[tuple[str, str]]:
+        """The new value's errors: its format, its weakness, the two entries differing."""
         lang = self.state.lang
         errors: list[tuple[str, str]] = []
-        try:
-            pinplan.encode_value(pin, current)
-        except je.PinFormatError as exc:
-            errors.append(("current", words.format_text(exc, lang)))
-        if operation == "verify":
-            return Checked(None if errors else pinplan.plan_verify(pin, current), errors)
         try:
             pinplan.check_new_value((pin,), new, allow_weak=False)
         except je.PinFormatError as exc:
@@ -163,13 +205,7 @@ class PinPages:
             pinplan.check_again(pin, new, again)
         except je.PinRequestError as exc:
             errors.append(("again", words.request_text(exc, lang)))
-        if errors:
-            return Checked(None, errors)
-        try:
-            plan = pinplan.plan_change(pin, current, new, experimental=self.experimental)
-        except je.PinRequestError as exc:  # the same value twice
-            return Checked(None, [("new", words.request_text(exc, lang))])
-        return Checked(plan, [])
+        return errors
 
     def chosen(self, operation: str, name: str) -> Pin | str:
         """The PIN the request names, or why it cannot be acted on (no card touched)."""
@@ -178,18 +214,42 @@ class PinPages:
             return t("error.pins.request.unknown-pin", lang, detail=operation)
         try:
             (pin,) = pinplan.resolve_pins([name])
-            if operation == "change":  # the CLI's switch, the CLI's check
-                pinplan.check_experimental(pinplan.resolve_keys((pin,), None), self.experimental)
         except je.PinRequestError as exc:
             return words.request_text(exc, lang)
+        refused = self.change_refused(pin)
+        if operation == "change" and refused is not None:
+            return words.request_text(refused, lang)
         return pin
+
+    def change_refused(self, pin: Pin) -> je.PinRequestError | None:
+        """Why ``pin`` may not be changed here: ③ without ``--experimental``, by the
+        CLI's check (:func:`jpki.pinplan.check_experimental`); None when it may."""
+        try:
+            pinplan.check_experimental(pinplan.resolve_keys((pin,), None), self.experimental)
+        except je.PinRequestError as exc:
+            return exc
+        return None
+
+    def operations(self, pin: Pin) -> tuple[str, ...]:
+        """What the page offers for ``pin``: checking, and changing unless refused."""
+        return OPERATIONS if self.change_refused(pin) is None else ("verify",)
 
     def card_text(self, exc: JpkiError, pin: Pin) -> str:
         """A failure before any PIN was sent, in a sentence."""
         lang = self.state.lang
         if isinstance(exc, je.PinAbsentError):
             return words.absent_text(exc, lang)
-        return t("ui.pin.card_failed", lang, detail=str(exc) or type(exc).__name__)
+        return words.joined(access_text(exc, lang), t("ui.pin.card_failed", lang))
+
+    def form(self, spec: Form, status: int = 200) -> Response:
+        """The form with a new one-time id."""
+        key = self.forms.issue(form_value(spec.operation, spec.pin))
+        page = pinpage.form(spec, self.state.lang, self.state.csrf, key)
+        return HTMLResponse(page, status_code=status)
+
+    def kept(self, page: str) -> Response:
+        """``page`` kept for one GET, and a 303 to it."""
+        return RedirectResponse(f"/pin/result/{self.results.issue(page)}", status_code=303)
 
     def message(self, operation: str, pin: Pin | None, text: str, status: int = 200) -> Response:
         page = pinpage.message(operation, pin, text, self.state.lang)
@@ -203,14 +263,18 @@ class PinPages:
         error: str,
         next_step: str,
     ) -> Response:
-        page = pinpage.result(operation, pin, result, error, next_step, self.state.lang)
-        return HTMLResponse(page)
+        return self.kept(pinpage.result(operation, pin, result, error, next_step, self.state.lang))
 
 
 def offered(statuses: tuple[KeyStatus, ...]) -> tuple[Refusal, ...]:
     """The confirmations the count calls for: the last try, an untrusted count."""
     found = {refusal(s) for s in statuses}
-    return tuple(r for r in CONFIRMATIONS if r in found)
+    return tuple(r for r in BOXES if r in found)
+
+
+def form_value(operation: str, pin: Pin) -> str:
+    """What a form's id stands for: its id is good for that form alone."""
+    return f"{operation} {pin.id}"
 
 
 def pin_name(pin: Pin, lang: str) -> str:

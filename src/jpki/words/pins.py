@@ -19,6 +19,7 @@ from ..card import CardLeft
 from ..i18n import has, t
 from ..keystatus import KeyStatus
 from ..pinresult import KeyResult, Outcome, PinCommandResult
+from .failures import access_text
 
 
 def pin_name(pin_id: str, lang: str | None = None) -> str:
@@ -126,6 +127,18 @@ def fault_note(operation: str, result: PinCommandResult | None, lang: str | None
     return t(f"pins.fault.unknown.{stage}", lang, pin=name, no=pin.no)
 
 
+def fault_text(
+    message: str, operation: str, result: PinCommandResult | None, lang: str | None = None
+) -> str:
+    """An error's line after a fault, with :func:`fault_note` added."""
+    return joined(message, fault_note(operation, result, lang))
+
+
+def joined(first: str, second: str) -> str:
+    """Two sentences in one line: a space after English, none after a Japanese 。."""
+    return first + (" " if first[-1:].isascii() else "") + second
+
+
 def format_text(exc: je.PinFormatError, lang: str | None = None) -> str:
     rule = t(f"format.{exc.rule}", lang)
     return t("error.pin_format", lang, pin=pin_name(exc.pin_id, lang), rule=rule)
@@ -176,7 +189,7 @@ def error_text(exc: je.JpkiError, operation: str, lang: str | None = None) -> st
     if isinstance(exc, je.ChangeUnconfirmedError):
         return unconfirmed_text(exc, lang)
     result = exc.result if isinstance(exc.result, PinCommandResult) else None
-    return f"{exc} {fault_note(operation, result, lang)}"
+    return fault_text(access_text(exc, lang), operation, result, lang)
 
 
 def before_line(pin_id: str, statuses: tuple[KeyStatus, ...], lang: str | None = None) -> str:

@@ -45,7 +45,7 @@ from ...words.guidance import advice
 from ...words.pins import (
     before_line,
     card_left_lines,
-    fault_note,
+    fault_text,
     pin_name,
     result_lines,
     warning_lines,
@@ -79,7 +79,7 @@ def report_failure(
     """The partial result, the one-line error and, for a locked PIN, the guidance.
 
     After a transport fault, ``operation`` (``change``/``verify``) adds to the error
-    line whether a PIN was sent, a try spent or a PIN changed (:func:`fault_note`).
+    line whether a PIN was sent, a try spent or a PIN changed (:func:`fault_text`).
     """
     failure = classify(exc)
     result = exc.result if isinstance(exc, JpkiError) else None
@@ -87,8 +87,7 @@ def report_failure(
         result = None
     fault = operation is not None and isinstance(exc, TransportError)
     if fault and operation is not None:
-        sep = " " if failure.message[-1:].isascii() else ""  # none after a Japanese 。
-        failure = replace(failure, message=failure.message + sep + fault_note(operation, result))
+        failure = replace(failure, message=fault_text(failure.message, operation, result))
     if app.options.json:
         error: dict[str, Any] = {"code": failure.code, "message": failure.message}
         pin_errors = WrongPinError | PinLockedError | ChangeUnconfirmedError
