@@ -60,6 +60,18 @@ class PageState(Protocol):
     csrf: str
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A form's values checked, to be sent: the plan, the PIN, the boxes offered, and
+    those ticked (``force``, ``accept``: this request only)."""
+
+    plan: PinPlan
+    pin: Pin
+    offers: tuple[Refusal, ...]
+    force: bool
+    accept: bool
+
+
 @dataclass
 class Checked:
     """A request's values checked: the plan, or the errors by field."""
@@ -85,10 +97,15 @@ class PinPages:
 
     def show(self, request: Request) -> Response:
         operation = request.path_params["operation"]
-        lang = self.state.lang
         pin = self.chosen(operation, request.query_params.get("pin", ""))
         if isinstance(pin, str):
             return self.message(operation, None, pin, 404)
+        return self.open_form(operation, pin)
+
+    def open_form(self, operation: str, pin: Pin) -> Response:
+        """``pin``'s count, read without spending a try; a locked or absent PIN gets a
+        sentence, any other the form with the boxes its count calls for."""
+        lang = self.state.lang
         try:
             with self.state.source.pin_session() as card, card.transaction():
                 counters = read_counters(card, (pin,))
@@ -107,17 +124,25 @@ class PinPages:
 
     async def submit(self, request: Request) -> Response:
         operation = request.path_params["operation"]
-        lang = self.state.lang
-        fields = parse_qs((await request.body()).decode("latin-1"), keep_blank_values=True)
+        fields = await form_fields(request)
+        pin = self.chosen(operation, fields.get("pin", [""])[0])
+        if isinstance(pin, str):
+            return self.message(operation, None, pin, 404)
+        sent = self.received(operation, pin, fields)
+        if not isinstance(sent, Sent):
+            return sent
+        # In a worker thread: the card's lock may be held by a page being read.
+        return await run_in_threadpool(self.run, sent)
+
+    def received(self, operation: str, pin: Pin, fields: dict[str, list[str]]) -> Sent | Response:
+        """A form's POST taken: its one-time id first, then its values checked (no card
+        session): what to send, or the page that refuses it."""
 
         def field(name: str) -> str:
             return fields.get(name, [""])[0]
 
-        pin = self.chosen(operation, field("pin"))
-        if isinstance(pin, str):
-            return self.message(operation, None, pin, 404)
         if self.forms.take(field("form")) != form_value(operation, pin):
-            used = pinpage.used(operation, pin, lang)
+            used = pinpage.used(operation, pin, self.state.lang)
             return HTMLResponse(used, status_code=409)
         offers = tuple(r for r, box in BOXES.items() if field(f"offered_{box.field}"))
         checked = self.check(operation, pin, field("current"), field("new"), field("again"))
@@ -125,40 +150,43 @@ class PinPages:
             return self.form(Form(operation, pin, None, offers, checked.errors), 400)
         force = field(BOXES[Refusal.LAST_TRY].field) == "yes"
         accept = field(BOXES[Refusal.UNTRUSTED].field) == "yes"
-        # In a worker thread: the card's lock may be held by a page being read.
-        return await run_in_threadpool(self.run, checked.plan, pin, offers, force, accept)
+        return Sent(checked.plan, pin, offers, force, accept)
 
-    def run(
-        self, plan: PinPlan, pin: Pin, offers: tuple[Refusal, ...], force: bool, accept: bool
-    ) -> Response:
+    def run(self, sent: Sent) -> Response:
         """The plan on the card, one try at most; the result as the CLI reports it, kept
         for :meth:`result` (a 303 to it), or the form again with the box it needs."""
-        lang, operation = self.state.lang, plan.operation
+        plan, pin, operation = sent.plan, sent.pin, sent.plan.operation
         try:
             with self.state.source.pin_session() as card, card.transaction():
-                result = run_plan(card, plan, force=force, accept_unknown_count=accept)
-        except je.SpendRefusedError as exc:  # no PIN sent: the form again, with its box
+                result = run_plan(card, plan, force=sent.force, accept_unknown_count=sent.accept)
+        except (JpkiError, ValueError, OSError) as exc:
+            return self.failed(operation, sent, exc)
+        done = "changed" if operation == "change" else "verified"
+        return self.outcome(operation, pin, result, "", done if result.done else "unknown")
+
+    def failed(self, operation: str, sent: Sent, exc: JpkiError | ValueError | OSError) -> Response:
+        """What stopped ``sent`` on the card: the form again with the box a refusal
+        needs (no PIN sent), else the result as the CLI says it, kept for one GET."""
+        lang, pin, offers = self.state.lang, sent.pin, sent.offers
+        verb = "change" if operation == "change" else "verify"
+        if isinstance(exc, je.SpendRefusedError):  # no PIN sent: the form again, with its box
             why = Refusal(exc.reason)
             text = t(f"ui.pin.refused.{exc.reason}", lang, pin=pin_name(pin, lang), sw=sw(exc))
             form = Form(operation, pin, None, (*offers, why), [(BOXES[why].field, text)])
             return self.form(form, 409)
-        except je.PinLockedError as exc:
+        if not isinstance(exc, JpkiError):  # the virtual card's state file, as the CLI says
+            return self.kept(pinpage.message(operation, pin, access_text(exc, lang), lang))
+        stopped = exc.result if isinstance(exc.result, PinCommandResult) else None
+        if isinstance(exc, je.PinLockedError):
             if exc.just_locked:
-                locked = exc.result if isinstance(exc.result, PinCommandResult) else None
-                return self.outcome(operation, pin, locked, words.locked_text(exc, lang), "locked")
+                return self.outcome(operation, pin, stopped, words.locked_text(exc, lang), "locked")
             text = t("ui.pin.locked", lang, pin=pin_name(pin, lang))
             return self.kept(pinpage.message(operation, pin, text, lang))
-        except JpkiError as exc:
-            stopped = exc.result if isinstance(exc.result, PinCommandResult) else None
-            if stopped is None or not stopped.pin_sent:
-                return self.kept(pinpage.message(operation, pin, self.card_text(exc, pin), lang))
-            text = words.error_text(exc, operation, lang)
-            next_step = "wrong" if isinstance(exc, je.WrongPinError) else "unknown"
-            return self.outcome(operation, pin, stopped, text, next_step)
-        except (ValueError, OSError) as exc:  # the virtual card's state file, as the CLI says
-            return self.kept(pinpage.message(operation, pin, access_text(exc, lang), lang))
-        done = "changed" if operation == "change" else "verified"
-        return self.outcome(operation, pin, result, "", done if result.done else "unknown")
+        if stopped is None or not stopped.pin_sent:
+            return self.kept(pinpage.message(operation, pin, self.card_text(exc, pin), lang))
+        text = words.error_text(exc, verb, lang)
+        next_step = "wrong" if isinstance(exc, je.WrongPinError) else "unknown"
+        return self.outcome(operation, pin, stopped, text, next_step)
 
     def result(self, request: Request) -> Response:
         """A result kept by :meth:`run`, shown once; then a line saying it was shown."""
@@ -170,7 +198,7 @@ class PinPages:
         plan. The current value is checked once: by the plan, or alone when the new
         value is refused (the summary lists every field in error)."""
         lang = self.state.lang
-        if operation == "verify":
+        if operation != "change":  # checking ①..④, or ① for the sign certificate
             try:
                 return Checked(pinplan.plan_verify(pin, current), [])
             except je.PinFormatError as exc:
@@ -264,6 +292,11 @@ class PinPages:
         next_step: str,
     ) -> Response:
         return self.kept(pinpage.result(operation, pin, result, error, next_step, self.state.lang))
+
+
+async def form_fields(request: Request) -> dict[str, list[str]]:
+    """A form POST's fields (the guard has checked its CSRF token)."""
+    return parse_qs((await request.body()).decode("latin-1"), keep_blank_values=True)
 
 
 def offered(statuses: tuple[KeyStatus, ...]) -> tuple[Refusal, ...]:
