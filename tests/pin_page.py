@@ -4,6 +4,7 @@ counting the PIN sessions opened and the APDUs sent, and a signed-in client."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -61,12 +62,15 @@ class Page:
         lang: str = "ja",
         experimental: bool = False,
         session: Callable[[], contextlib.AbstractContextManager[MyNumberCard]] | None = None,
+        now: dt.datetime | None = None,
     ) -> None:
         self.card = card
         self.keys = Secrets()
         source = CardSource(
             card.read_counts, lambda: Diagnosis(()), open_pin_session=session or card.session
         )
+        if now is not None:
+            source.clock = lambda: now
         self.forms = OneTime()
         guard = app.build(source, lang, PORT, lambda: None, self.keys, experimental, self.forms)
         self.client = TestClient(guard, base_url=BASE, follow_redirects=False)
@@ -79,9 +83,13 @@ class Page:
         return answer
 
     def post(self, operation: str, pin: str, **fields: str) -> httpx.Response:
-        data = {"csrf": self.keys.csrf, "pin": pin, "form": self.form_id(operation, pin)}
-        data.update(fields)
-        answer = self.client.post(f"/pin/{operation}", data=data, headers={"origin": BASE})
+        form = {"pin": pin, "form": self.form_id(operation, pin)}
+        return self.send(f"/pin/{operation}", **(form | fields))
+
+    def send(self, path: str, **fields: str) -> httpx.Response:
+        """A POST of ``fields`` and the CSRF token to ``path``; a 303 followed."""
+        data = {"csrf": self.keys.csrf, **fields}
+        answer = self.client.post(path, data=data, headers={"origin": BASE})
         self.answers.append(answer)
         self.sent = answer
         if answer.status_code == 303:

@@ -269,7 +269,8 @@ def test_the_pin_pages_are_accessible_at_both_widths_in_both_languages(
     browser: webdriver.Chrome, tmp_path: Path
 ) -> None:
     """The PIN menu, a check's and a change's form, a refused value (the error summary)
-    and a result, each checked as the card's states are above, and screenshotted."""
+    and a result, the sign certificate's form, result and personal data, each checked
+    as the card's states are above, and screenshotted."""
     state = tmp_path / "card.json"
     state.write_text("{}", "utf-8")
     process, address = start_ui("--lang", "ja", "--emulator", "--emulator-state", str(state))
@@ -310,6 +311,15 @@ def test_the_pin_pages_are_accessible_at_both_widths_in_both_languages(
                     "result": (
                         lambda: submit("/pin/verify?pin=auth", current="1234"),
                         "#pin-result",
+                    ),
+                    "sign-form": (lambda: browser.get(base + "/certificate/sign"), "#current"),
+                    "sign-result": (
+                        lambda: submit("/certificate/sign", current="ABC123"),
+                        ".sign-hidden",
+                    ),
+                    "sign-personal": (
+                        lambda: browser.find_element(By.CSS_SELECTOR, "form.reveal button").click(),
+                        ".sign-personal",
                     ),
                 }
                 for view, (load, there) in views.items():

@@ -166,6 +166,38 @@ def test_a_wrong_pin_a_weak_value_and_a_change(
     assert '"5039"' in saved and '"remaining": 2' in saved
 
 
+def test_the_signature_certificate_after_the_sign_pin(browser: webdriver.Chrome) -> None:
+    """From the top page's link: ① entered, the certificate with its personal data
+    hidden, then shown when asked, once."""
+    process, address = start_ui("--lang", "ja", "--emulator")
+    wait = WebDriverWait(browser, WAIT)
+    try:
+        browser.get(address)
+        wait.until(expected_conditions.presence_of_element_located((By.ID, "counts")))
+        browser.find_element(By.CSS_SELECTOR, "a[href='/certificate/sign']").click()
+        field = wait.until(expected_conditions.presence_of_element_located((By.ID, "current")))
+        assert "残り回数 5/5" in browser.find_element(By.ID, "pin-count").text
+        field.send_keys("ABC123")
+        browser.find_element(By.CSS_SELECTOR, "form.pin-form button[type=submit]").click()
+        result = wait.until(expected_conditions.presence_of_element_located((By.ID, "pin-result")))
+        assert (
+            "署名用電子証明書" in result.text
+            and "個人情報（氏名・住所・生年月日・性別）: 非表示" in result.text
+        )
+        assert "架空 花子" not in browser.page_source and "ABC123" not in browser.page_source
+        assert "/pin/result/" in browser.current_url
+        browser.find_element(By.CSS_SELECTOR, "form.reveal button").click()
+        wait.until(
+            expected_conditions.text_to_be_present_in_element((By.ID, "pin-result"), "架空 花子")
+        )
+        shown = browser.find_element(By.ID, "pin-result").text
+        assert "住所: 東京都千代田区" in shown and "照合していない状態に戻しました" in shown
+        assert browser.current_url.endswith("/certificate/sign/personal")
+    finally:
+        process.terminate()
+        assert process.wait(WAIT) == 0
+
+
 def test_a_certificate_thirty_days_from_its_end_is_shown_as_expiring(
     browser: webdriver.Chrome, tmp_path: Path
 ) -> None:

@@ -5,6 +5,8 @@ readers' state as JSON, without the card (:mod:`jpki.ui.live`).
 ``GET /certificate/auth-certificate.pem`` (and ``.der``): the auth certificate, read
 afresh, as a download (:mod:`jpki.ui.certview`). ``GET /static/NAME``: its stylesheets
 and scripts (``static/``), served from this package (nothing comes from elsewhere).
+``/certificate/sign``: the sign certificate after ① is entered, its personal data
+shown once when asked (:mod:`jpki.ui.signcert`).
 ``/pin...``: checking and changing a PIN, and ``/pin/result/ID`` what it did, shown
 once (:mod:`jpki.ui.pins`).
 ``POST /lang``: the page's language (``lang=ja|en``), kept by the server, which has one
@@ -30,6 +32,7 @@ from . import certview, page
 from .guard import Guard, Secrets
 from .once import OneTime
 from .pins import PinPages
+from .signcert import SignPages
 from .source import CardSource
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -105,11 +108,15 @@ def build(
     keys = keys or Secrets()
     state = Page(source, lang, keys.csrf, on_quit)
     pins = PinPages(state, experimental, forms)
+    sign = SignPages(state, pins)
     routes = [
         Route("/", state.show, methods=["GET"]),
         Route("/status", state.status, methods=["GET"]),
         Route("/static/{name}", state.static, methods=["GET"]),
         Route("/certificate/auth-certificate.{form}", state.download, methods=["GET"]),
+        Route("/certificate/sign", sign.show, methods=["GET"]),
+        Route("/certificate/sign", sign.submit, methods=["POST"]),
+        Route("/certificate/sign/personal", sign.reveal, methods=["POST"]),
         Route("/lang", state.switch, methods=["POST"]),
         Route("/quit", state.quit, methods=["POST"]),
         Route("/pin", pins.menu, methods=["GET"]),

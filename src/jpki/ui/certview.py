@@ -85,18 +85,25 @@ def certificate_section(chain: CertificateChain | JpkiError, lang: str) -> str:
     cert = chain.certificate
     assert cert.checked_at is not None  # read_chain checked it then
     lines = show_lines(cert, chain.result, cert.checked_at, False, lang=lang)
-    rows = "".join(
-        f'<li class="level-{(len(line) - len(line.lstrip(" "))) // 2}">'
-        f"{escape(line.strip())}</li>\n"
-        for line in lines
-    )
+    rows = line_items(lines)
     links = " ".join(
         f'<a href="/certificate/{download_name(form)}" download>'
         f"{escape(t(f'ui.download.{form}', lang))}</a>"
         for form in MEDIA_TYPES
     )
+    sign = escape(t("ui.sign.link", lang))
     html = (
         f'<ul class="lines">\n{rows}</ul>\n'
         f'<p class="downloads">{escape(t("ui.download", lang))} {links}</p>\n'
+        f'<p class="sign-link"><a href="/certificate/sign">{sign}</a></p>\n'
     )
     return section("certificate", lang, html)
+
+
+def line_items(lines: list[str]) -> str:
+    """``cert show``'s lines as list items, each escaped, its indent as its level."""
+    return "".join(
+        f'<li class="level-{(len(line) - len(line.lstrip(" "))) // 2}">'
+        f"{escape(line.strip())}</li>\n"
+        for line in lines
+    )

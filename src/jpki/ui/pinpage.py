@@ -66,6 +66,23 @@ def shell(lang: str, title: str, main: str) -> str:
     return document(lang, title, body)
 
 
+#: The operation that reads the sign certificate with ① (:mod:`jpki.ui.signcert`): its
+#: form is ①'s check, sent to its own address.
+CERTIFICATE = "certificate"
+
+
+def address(operation: str, pin: Pin) -> str:
+    """Where ``operation``'s form for ``pin`` is opened."""
+    if operation == CERTIFICATE:
+        return "/certificate/sign"
+    return f"/pin/{operation}?pin={pin.id}"
+
+
+def action(operation: str) -> str:
+    """Where ``operation``'s form is sent."""
+    return "/certificate/sign" if operation == CERTIFICATE else f"/pin/{operation}"
+
+
 def title(operation: str, pin: Pin | None, lang: str) -> str:
     if pin is None:
         return t("ui.pin.menu_title", lang)
@@ -153,7 +170,7 @@ def form(spec: Form, lang: str, csrf: str, key: str) -> str:
     fields = "".join(pin_field(name, pin, lang, errors) for name in names)
     boxes = "".join(box(r, lang, errors) for r in dict.fromkeys(spec.offered))
     main += (
-        f'<form method="post" action="/pin/{operation}" class="pin-form" novalidate>\n'
+        f'<form method="post" action="{action(operation)}" class="pin-form" novalidate>\n'
         f'<input type="hidden" name="csrf" value="{e(csrf)}">\n'
         f'<input type="hidden" name="form" value="{e(key)}">\n'
         f'<input type="hidden" name="pin" value="{e(pin.id)}">\n'
@@ -171,7 +188,7 @@ def message(operation: str, pin: Pin | None, text: str, lang: str) -> str:
 
 def used(operation: str, pin: Pin, lang: str) -> str:
     """A form sent twice or out of date: nothing sent, and a link to open it again."""
-    link = f'<a href="/pin/{operation}?pin={e(pin.id)}">{e(t("ui.pin.form_again", lang))}</a>'
+    link = f'<a href="{e(address(operation, pin))}">{e(t("ui.pin.form_again", lang))}</a>'
     main = (
         f'<section class="problem" role="alert">\n<p>{e(t("ui.pin.form_used", lang))}</p>\n'
         f"<p>{link}</p>\n</section>\n"
