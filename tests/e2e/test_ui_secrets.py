@@ -22,6 +22,7 @@ the server's output and the pages (the browser's profile: ``test_ui_signin.py``)
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,11 @@ NEW_CARDINFO = "5827"
 WRONG_AUTH = "9071"
 DISTINCTIVE = (SIGN_PIN, WRONG_SIGN, NEW_SIGN)
 FOUR_DIGITS = (NEW_CARDINFO, WRONG_AUTH)
+
+
+#: The name on the virtual card's sign certificate: shown once, when asked, and kept
+#: nowhere.
+NAME = "架空 花子"
 
 
 def forms(value: str) -> list[bytes]:
@@ -71,6 +77,11 @@ def test_no_pin_sent_through_the_page_is_left_anywhere(tmp_path: Path) -> None:
     base = address.split("/?", 1)[0]
     profile = tmp_path / "profile"
     browser = chromium(profile)
+    # The -v trace is read as it comes: a full pipe would stop the server mid-request.
+    trace: list[str] = []
+    assert process.stderr is not None and process.stdout is not None
+    reader = threading.Thread(target=lambda: trace.append(process.stderr.read()), daemon=True)
+    reader.start()
     wait = WebDriverWait(browser, WAIT)
     served: list[str] = []
 
@@ -89,6 +100,14 @@ def test_no_pin_sent_through_the_page_is_left_anywhere(tmp_path: Path) -> None:
         wait.until(expected_conditions.presence_of_element_located((By.ID, "counts")))
         submit("/pin/verify?pin=sign", current=SIGN_PIN)
         assert "pin-result done" in browser.page_source  # the right ①: correct
+        submit("/certificate/sign", ".sign-hidden", current=SIGN_PIN)
+        browser.find_element(By.CSS_SELECTOR, "form.reveal button").click()
+        wait.until(
+            expected_conditions.presence_of_element_located((By.CLASS_NAME, "sign-personal"))
+        )
+        served.append(browser.page_source)
+        assert NAME in browser.page_source  # the personal data, when asked
+        submit("/certificate/sign", current=WRONG_SIGN)
         submit("/pin/verify?pin=sign", current=WRONG_SIGN)
         submit("/pin/change?pin=sign", current=SIGN_PIN, new=NEW_SIGN, again=NEW_SIGN)
         submit("/pin/change?pin=cardinfo", current="1234", new=NEW_CARDINFO, again=NEW_CARDINFO)
@@ -103,7 +122,9 @@ def test_no_pin_sent_through_the_page_is_left_anywhere(tmp_path: Path) -> None:
         if process.poll() is None:
             process.terminate()
             process.wait(WAIT)
-    out, err = process.communicate()
+    out = process.stdout.read()
+    reader.join(WAIT)
+    err = "".join(trace)
     saved = json.loads(state.read_text("utf-8"))["pins"]
     assert saved["sign"]["value"] == NEW_SIGN and saved["cardinfo"]["value"] == NEW_CARDINFO
     assert saved["sign"]["remaining"] == 5 and saved["auth"]["remaining"] == 2  # spent, kept
@@ -119,3 +140,4 @@ def test_no_pin_sent_through_the_page_is_left_anywhere(tmp_path: Path) -> None:
         assert holding(profile, value) == [], f"{value} in the browser's profile"
     for value in (*DISTINCTIVE, *FOUR_DIGITS):
         assert holding(server_tmp, value, leave_out=state) == [], f"{value} in a temporary file"
+    assert holding(profile, NAME) == [], "the sign certificate's personal data in the profile"
