@@ -127,6 +127,19 @@ def test_the_last_try_needs_its_box() -> None:
     assert card.state.pins["sign"].remaining == 5
 
 
+def test_an_untrusted_count_needs_its_own_box_not_force() -> None:
+    card = Card(answer={"sign": "6300"})
+    page = Page(card, "en")
+    (box,) = [f for f in fields(page.get("/certificate/sign")) if 'type="checkbox"' in f]
+    assert 'name="accept_unknown_count"' in box
+    refused = send(page, SIGN, force="yes")
+    assert refused.status_code == 409 and "cannot be trusted (it answered 6300)" in refused.text
+    assert card.virtual.verified == frozenset()
+    done = send(page, SIGN, accept_unknown_count="yes", offered_accept_unknown_count="yes")
+    assert t("ui.sign.show_personal", "en") in text_of(done)
+    assert card.virtual.verified == frozenset()
+
+
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_a_correct_value_shows_the_lines_of_cert_show_sign_personal_data_once(lang: str) -> None:
     card = Card()
