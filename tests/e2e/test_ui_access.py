@@ -159,13 +159,15 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Page]]
     addresses: dict[str, Page] = {}
     try:
         for name, changes in STATES.items():
-            if changes is None:
+            env: dict[str, str] = {}
+            if changes is None:  # no PC/SC service, whatever the machine runs
                 args: tuple[str, ...] = ("--reader", "no such reader")
+                env["PCSCLITE_CSOCK_NAME"] = str(folder / "no-pcscd.comm")
             else:
                 state = folder / f"{name}.json"
                 state.write_text(json.dumps(changes), "utf-8")
                 args = ("--emulator", "--emulator-state", str(state))
-            process, address = start_ui("--lang", "ja", *args)
+            process, address = start_ui("--lang", "ja", *args, **env)
             running.append(process)
             addresses[name] = Page(address)
         yield addresses

@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -234,6 +236,45 @@ def test_a_certificate_thirty_days_from_its_end_is_shown_as_expiring(
             "User-authentication certificate (利用者証明用電子証明書): EXPIRES SOON"
         )
         assert re.search(r"\b(30|29) days left$", auth)
+    finally:
+        process.terminate()
+        assert process.wait(WAIT) == 0
+
+
+def test_a_pin_is_checked_by_keyboard_alone(browser: webdriver.Chrome) -> None:
+    """Tab and Enter only: from the top page to the PIN menu, to ④'s check, to its
+    field (reached by Tab), the value sent with Enter, and the result shown."""
+    process, address = start_ui("--lang", "ja", "--emulator")
+    keys = ActionChains(browser)
+
+    def tab_to(selector: str) -> None:
+        """Tab forward until ``selector`` has the focus (at most 60 presses)."""
+        for _ in range(60):
+            keys.send_keys(Keys.TAB).perform()
+            if browser.execute_script(f"return document.activeElement.matches({selector!r})"):
+                return
+        pytest.fail(f"Tab never reached {selector}")
+
+    try:
+        browser.get(address)
+        WebDriverWait(browser, WAIT).until(
+            expected_conditions.presence_of_element_located((By.ID, "counts"))
+        )
+        tab_to("a[href='/pin']")
+        keys.send_keys(Keys.ENTER).perform()
+        WebDriverWait(browser, WAIT).until(expected_conditions.url_contains("/pin"))
+        tab_to("a[href='/pin/verify?pin=cardinfo']")
+        keys.send_keys(Keys.ENTER).perform()
+        WebDriverWait(browser, WAIT).until(
+            expected_conditions.presence_of_element_located((By.ID, "current"))
+        )
+        tab_to("#current")
+        keys.send_keys("1234", Keys.ENTER).perform()
+        result = WebDriverWait(browser, WAIT).until(
+            expected_conditions.presence_of_element_located((By.ID, "pin-result"))
+        )
+        assert "正しい" in result.text and "3/3" in result.text
+        assert "1234" not in browser.page_source
     finally:
         process.terminate()
         assert process.wait(WAIT) == 0

@@ -140,7 +140,8 @@ def test_when_even_the_diagnosis_fails_its_error_is_shown() -> None:
 
     client, _ = signed_in(CardSource(absent, failing))
     shown = client.get("/")
-    assert shown.status_code == 200 and "&lt;ACS&gt;" in shown.text
+    assert shown.status_code == 200 and "<ACS>" not in shown.text
+    assert "リーダーにカードがありません。" in shown.text  # the CLI's line, in the page's language
 
 
 def test_what_the_card_says_is_escaped() -> None:

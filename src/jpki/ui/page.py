@@ -16,6 +16,7 @@ from ..diagnosis import Check, Diagnosis
 from ..i18n import LANGUAGES, t
 from ..retries import PinStatus, RetriesReport
 from ..words import doctor
+from ..words.failures import access_text
 from ..words.guidance import advice
 from ..words.retries import card_line, count_cell, keys_differ_line, pin_label, state_text
 from . import certview, live
@@ -65,7 +66,7 @@ def render(
     elif isinstance(reading, Diagnosis):
         main = diagnosis(reading, lang)
     else:
-        main = f'<section class="problem"><p>{escape(str(reading))}</p></section>\n'
+        main = f'<section class="problem"><p>{escape(access_text(reading, lang))}</p></section>\n'
     body = (
         f'<header>\n<p class="product">jpkitool</p>\n<h1>{escape(t("ui.title", lang))}</h1>\n'
         f'<nav aria-label="{escape(t("ui.lang.label", lang))}">{switch}</nav>\n</header>\n'
