@@ -17,7 +17,7 @@ from typing import Any
 from apdu import SW
 
 from .card import MyNumberCard
-from .cardcerts import read_certificate
+from .cardcerts import CardCertificate, read_certificate
 from .errors import CardError, PinRequestError
 from .jst import JST, days_left, iso_utc, jst_ordinal
 from .pinplan import PinValue
@@ -172,10 +172,13 @@ def read_expiry(
     sign_pin: PinValue | None = None,
     force: bool = False,
     accept_unknown_count: bool = False,
+    auth: CardCertificate | None = None,
 ) -> ExpiryReport:
     """The card's expiry (no PIN), the auth certificate's (no PIN) and, with ``sign``,
     the sign certificate's (needs ① as ``sign_pin``; ``force`` and
     ``accept_unknown_count`` as in :func:`jpki.cardcerts.read_certificate`).
+    ``auth``: the auth certificate, when the caller read it in this session already
+    (it is not read again).
     ``warn_days`` is a whole number from 0 to :data:`MAX_WARN_DAYS`, as ``--warn-days``
     takes it (else :class:`PinRequestError` ``warn-days``)."""
     if type(warn_days) is not int or not 0 <= warn_days <= MAX_WARN_DAYS:
@@ -183,7 +186,7 @@ def read_expiry(
     card.require_jpki()
     verified = None
     try:
-        auth_end: dt.datetime | None = read_certificate(card, "auth").info.not_after
+        auth_end: dt.datetime | None = (auth or read_certificate(card, "auth")).info.not_after
     except CardError as exc:
         if exc.sw != SW.SECURITY_STATUS_NOT_SATISFIED:
             raise

@@ -122,3 +122,17 @@ def test_expiry_cli_exit_statuses_with_a_fixed_now() -> None:
     assert late.json["now"] == "2030-01-01T00:00:00Z"
     bad = run("--lang", "en", "--emulator", "--now", "yesterday", "expiry")
     assert bad.code == Exit.USAGE and "ISO 8601" in bad.err
+
+
+def test_an_auth_certificate_already_read_is_not_read_again() -> None:
+    """``read_expiry(..., auth=)``: the same report, with fewer exchanges."""
+    now = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
+    with open_emulator() as card:
+        before = card.apdu_count
+        alone = read_expiry(card, now)
+        cost = card.apdu_count - before
+        auth = read_certificate(card, "auth")
+        before = card.apdu_count
+        given = read_expiry(card, now, auth=auth)
+        assert card.apdu_count - before < cost
+    assert given == alone

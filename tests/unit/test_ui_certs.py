@@ -141,20 +141,37 @@ def test_a_card_gone_between_the_readings_is_one_line() -> None:
     assert text_of(client.get("/")).count(t("ui.unreadable", "en")) == 2
 
 
-def test_a_card_lost_during_the_expiry_is_not_read_again(
+def test_a_card_lost_during_the_first_reading_is_not_read_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def lost(*args: Any) -> Any:
+    def lost(*args: Any, **kwargs: Any) -> Any:
         raise CardRemovedError("reader")
 
-    def never(*args: Any) -> Any:
-        raise AssertionError("the certificate was read after the card was lost")
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the card was read again after it was lost")
 
-    monkeypatch.setattr(source, "read_expiry", lost)
-    monkeypatch.setattr(source, "read_chain", never)
+    monkeypatch.setattr(source, "read_chain", lost)
+    monkeypatch.setattr(source, "read_expiry", never)
     certs = emulated().certificates()
     assert certs is not None and isinstance(certs.auth, CardRemovedError)
     assert certs.expiry is certs.auth
+
+
+def test_the_expiry_takes_the_auth_certificate_the_chain_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One page load reads the auth certificate once: the expiry is given it."""
+    given: list[Any] = []
+    real = source.read_expiry
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        given.append(kwargs.get("auth"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(source, "read_expiry", spy)
+    certs = emulated().certificates()
+    assert certs is not None and not isinstance(certs.auth, Exception)
+    assert given == [certs.auth.certificate]
 
 
 # -- the download ----------------------------------------------------------------------

@@ -95,17 +95,19 @@ class CardSource:
             yield card
 
     def certificates(self) -> Certificates | None:
-        """The expiry report and the auth certificate, read now in one session."""
+        """The expiry report and the auth certificate, read now in one session (the
+        certificate once: the expiry takes it from the chain)."""
         if self.open_card is None:
             return None
         now = self.clock()
         with self._lock:
             try:
                 with self.open_card() as card:
-                    expiry = attempt(lambda: read_expiry(card, now))
-                    if isinstance(expiry, ReaderError):  # no second try on a lost card
-                        return Certificates(expiry, expiry)
                     auth = attempt(lambda: read_chain(card, "auth", now))
+                    if isinstance(auth, ReaderError):  # no second try on a lost card
+                        return Certificates(auth, auth)
+                    read = None if isinstance(auth, JpkiError) else auth.certificate
+                    expiry = attempt(lambda: read_expiry(card, now, auth=read))
             except JpkiError as exc:
                 return Certificates(exc, exc)
         return Certificates(expiry, auth)
